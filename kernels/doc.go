@@ -1,0 +1,43 @@
+// Package kernels holds adjoint's flat-slice numeric kernels and chooses,
+// once per process, which implementation of them runs.
+//
+// Kernels work on []float64 with lengths and increments and know nothing of
+// tensors, shapes or gradients (package tensor sits on top of them, the way
+// gonum's floats sits on internal/asm/f64). A kernel's name says how it
+// touches memory: Add works on unit-stride slices, AddScalar combines a slice
+// with one value, AddStrided walks three slices with their own increments.
+//
+// # Levels
+//
+// Every kernel exists at the Generic level in plain Go, always compiled, and
+// on amd64 (unless built with the noasm tag) at the AVX2 (AVX2+FMA) and
+// AVX512 (AVX-512F) levels in Go assembly. The level is chosen at start-up by
+// package device from the CPU's features and the ADJOINT_KERNELS environment
+// variable; [Level] reports it. Asking ADJOINT_KERNELS for a level this
+// build or CPU cannot run panics when the package is initialised, with a
+// message that says why. [SetLevel] switches level at run time for tests and
+// benchmarks.
+//
+// # Results
+//
+// Elementwise kernels (Add, Sub, Mul, Div and their Scalar and Strided
+// forms, Neg, Axpy, Scal) give bit-identical results at every level: each
+// element is one correctly rounded IEEE operation, and Axpy is a multiply
+// followed by an add, never a fused multiply-add. Reductions (Sum, Dot) add in
+// a different order per level, and the AVX2 and AVX512 Dot use fused
+// multiply-adds, so their results differ from Generic's by rounding only:
+// within n·2⁻⁵² relative to the sum of absolute values. Max and Min return
+// NaN if any element is NaN, -Inf and +Inf for an empty slice.
+//
+// # Panics
+//
+// A kernel whose slices are shorter than its element count panics with an
+// *Error naming the kernel and the lengths. Overlap between dst and an input
+// is allowed only when they are the same slice (dst aliasing x exactly).
+//
+// # Concurrency
+//
+// Kernels keep no state and are safe for concurrent use on disjoint
+// destinations. SetLevel is safe to call concurrently with kernels (the level
+// is swapped atomically) but meant for tests and benchmarks.
+package kernels

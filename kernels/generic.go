@@ -1,0 +1,93 @@
+package kernels
+
+import "math"
+
+//go:generate go run gen_generic.go
+
+func checkStrided(op string, n int, dst []float64, incDst int, x []float64, incX int, y []float64, incY int) {
+	if incDst < 0 || incX < 0 || incY < 0 {
+		lengthPanic(op, "negative increment (%d, %d, %d)", incDst, incX, incY)
+	}
+	last := n - 1
+	if last*incDst >= len(dst) || last*incX >= len(x) || last*incY >= len(y) {
+		lengthPanic(op, "n = %d with increments (%d, %d, %d) runs past lengths (%d, %d, %d)",
+			n, incDst, incX, incY, len(dst), len(x), len(y))
+	}
+}
+
+func negGeneric(dst, x []float64) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] = -x[i]
+	}
+}
+
+func axpyGeneric(a float64, x, y []float64) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += a * v
+	}
+}
+
+func scalGeneric(a float64, x []float64) {
+	for i := range x {
+		x[i] *= a
+	}
+}
+
+// dotGeneric and sumGeneric keep four partial sums so that the loop is not
+// bound by the latency of one chain of additions.
+func dotGeneric(x, y []float64) float64 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func sumGeneric(x []float64) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i]
+		s1 += x[i+1]
+		s2 += x[i+2]
+		s3 += x[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func maxGeneric(x []float64) float64 {
+	m := math.Inf(-1)
+	for _, v := range x {
+		if v > m {
+			m = v
+		} else if v != v {
+			return v
+		}
+	}
+	return m
+}
+
+func minGeneric(x []float64) float64 {
+	m := math.Inf(1)
+	for _, v := range x {
+		if v < m {
+			m = v
+		} else if v != v {
+			return v
+		}
+	}
+	return m
+}

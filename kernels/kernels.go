@@ -1,0 +1,160 @@
+package kernels
+
+// The exported kernels check their arguments, tell the race detector what
+// assembly will touch, and call the current level's implementation.
+
+func check2(op string, dst, x []float64) {
+	if len(x) < len(dst) {
+		lengthPanic(op, "len(x) = %d < len(dst) = %d", len(x), len(dst))
+	}
+}
+
+func check3(op string, dst, x, y []float64) {
+	if len(x) < len(dst) || len(y) < len(dst) {
+		lengthPanic(op, "len(dst) = %d, len(x) = %d, len(y) = %d", len(dst), len(x), len(y))
+	}
+}
+
+func binary(op string, f func(dst, x, y []float64), dst, x, y []float64) {
+	check3(op, dst, x, y)
+	n := len(dst)
+	x, y = x[:n], y[:n]
+	if raceEnabled {
+		raceRead(x)
+		raceRead(y)
+		raceWrite(dst)
+	}
+	f(dst, x, y)
+}
+
+func scalar(op string, f func(dst, x []float64, a float64), dst, x []float64, a float64) {
+	check2(op, dst, x)
+	x = x[:len(dst)]
+	if raceEnabled {
+		raceRead(x)
+		raceWrite(dst)
+	}
+	f(dst, x, a)
+}
+
+// Add sets dst[i] = x[i] + y[i] for i < len(dst).
+//
+//	for i := range dst {
+//		dst[i] = x[i] + y[i]
+//	}
+func Add(dst, x, y []float64) { binary("Add", cur.Load().add, dst, x, y) }
+
+// Sub sets dst[i] = x[i] - y[i] for i < len(dst).
+func Sub(dst, x, y []float64) { binary("Sub", cur.Load().sub, dst, x, y) }
+
+// Mul sets dst[i] = x[i] * y[i] for i < len(dst).
+func Mul(dst, x, y []float64) { binary("Mul", cur.Load().mul, dst, x, y) }
+
+// Div sets dst[i] = x[i] / y[i] for i < len(dst), with IEEE semantics (x/0
+// is ±Inf, 0/0 is NaN).
+func Div(dst, x, y []float64) { binary("Div", cur.Load().div, dst, x, y) }
+
+// AddScalar sets dst[i] = x[i] + a for i < len(dst).
+//
+//	for i := range dst {
+//		dst[i] = x[i] + a
+//	}
+func AddScalar(dst, x []float64, a float64) { scalar("AddScalar", cur.Load().addS, dst, x, a) }
+
+// SubScalar sets dst[i] = x[i] - a for i < len(dst).
+func SubScalar(dst, x []float64, a float64) { scalar("SubScalar", cur.Load().subS, dst, x, a) }
+
+// MulScalar sets dst[i] = x[i] * a for i < len(dst).
+func MulScalar(dst, x []float64, a float64) { scalar("MulScalar", cur.Load().mulS, dst, x, a) }
+
+// DivScalar sets dst[i] = x[i] / a for i < len(dst).
+func DivScalar(dst, x []float64, a float64) { scalar("DivScalar", cur.Load().divS, dst, x, a) }
+
+// Neg sets dst[i] = -x[i] for i < len(dst) (the sign bit flips, NaNs
+// included).
+func Neg(dst, x []float64) {
+	check2("Neg", dst, x)
+	x = x[:len(dst)]
+	if raceEnabled {
+		raceRead(x)
+		raceWrite(dst)
+	}
+	cur.Load().neg(dst, x)
+}
+
+// Axpy sets y[i] += a * x[i] for i < len(x): a multiply, then an add, each
+// rounded (no fused multiply-add, so every level agrees bit for bit).
+//
+//	for i, v := range x {
+//		y[i] += a * v
+//	}
+func Axpy(a float64, x, y []float64) {
+	if len(y) < len(x) {
+		lengthPanic("Axpy", "len(y) = %d < len(x) = %d", len(y), len(x))
+	}
+	y = y[:len(x)]
+	if raceEnabled {
+		raceRead(x)
+		raceWrite(y)
+	}
+	cur.Load().axpy(a, x, y)
+}
+
+// Scal sets x[i] *= a for every i.
+func Scal(a float64, x []float64) {
+	if raceEnabled {
+		raceWrite(x)
+	}
+	cur.Load().scal(a, x)
+}
+
+// Dot returns the sum of x[i] * y[i] for i < len(x).
+//
+//	var s float64
+//	for i, v := range x {
+//		s += v * y[i]
+//	}
+func Dot(x, y []float64) float64 {
+	if len(y) < len(x) {
+		lengthPanic("Dot", "len(y) = %d < len(x) = %d", len(y), len(x))
+	}
+	y = y[:len(x)]
+	if raceEnabled {
+		raceRead(x)
+		raceRead(y)
+	}
+	return cur.Load().dot(x, y)
+}
+
+// Sum returns the sum of the elements of x (0 for an empty slice).
+func Sum(x []float64) float64 {
+	if raceEnabled {
+		raceRead(x)
+	}
+	return cur.Load().sum(x)
+}
+
+// Max returns the largest element of x, NaN if any element is NaN, and -Inf
+// for an empty slice.
+func Max(x []float64) float64 {
+	if raceEnabled {
+		raceRead(x)
+	}
+	return cur.Load().max(x)
+}
+
+// Min returns the smallest element of x, NaN if any element is NaN, and +Inf
+// for an empty slice.
+func Min(x []float64) float64 {
+	if raceEnabled {
+		raceRead(x)
+	}
+	return cur.Load().min(x)
+}
+
+// Fill sets every element of dst to a.
+func Fill(dst []float64, a float64) {
+	for i := range dst {
+		dst[i] = a
+	}
+}

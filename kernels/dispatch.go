@@ -55,7 +55,11 @@ func init() {
 	if err := device.KernelLevelError(); err != nil {
 		panic(fmt.Sprintf("adjoint: %v", err))
 	}
-	cur.Store(tables[device.KernelLevel()])
+	t, ok := tables[device.KernelLevel()]
+	if !ok {
+		panic(fmt.Sprintf("adjoint: kernels: no %s kernels in this build", device.KernelLevel()))
+	}
+	cur.Store(t)
 }
 
 // Level returns the kernel level in use.

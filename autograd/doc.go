@@ -1,0 +1,67 @@
+// Package autograd is adjoint's reverse-mode automatic differentiation: a
+// differentiable Tensor with PyTorch's eager interface.
+//
+//	x := autograd.Scalar(3).SetRequiresGrad(true)
+//	y := autograd.Scalar(10).SetRequiresGrad(true)
+//	z := x.Mul(x).Add(x.Mul(y))
+//	z.Backward()
+//	x.Grad().Item() // 16
+//
+// # The graph
+//
+// Every operation on a tensor that requires a gradient records itself in
+// the result: its inputs, in argument order, and its backward formula. Leaves
+// (tensors made by constructors) require gradients once marked with
+// SetRequiresGrad(true).
+//
+// Backward walks the graph once, in reverse topological order, iteratively:
+// each tensor first receives the sum of the gradients of all its uses, then
+// passes its own gradient to its inputs. A value used twice gets the sum of
+// both paths, once, and deep or heavily shared graphs cost time linear in
+// their size. Gradients accumulate into leaves' Grad() across calls until
+// ZeroGrad. The graph is freed as backward goes unless RetainGraph is given;
+// a second backward through a freed graph panics and says so.
+//
+// # Broadcasting
+//
+// Binary operations broadcast like NumPy and PyTorch. The gradient of a
+// broadcast input is summed back to the input's shape by one function,
+// sumTo; no operation repeats that logic.
+//
+// # Views and aliasing
+//
+// Reshape, View, Transpose, Permute, Slice, Select, Expand, Squeeze and
+// Unsqueeze return views that share storage with their input, as in package
+// tensor, and are differentiable. A tensor saved for backward (such as an
+// input of Mul) remembers its storage's version; changing it in place before
+// backward makes backward panic rather than return a wrong gradient.
+//
+// # Higher derivatives
+//
+// Backward formulas are written with the same differentiable operations as
+// the forward pass. Normally they run on a gradient that records nothing
+// (see NoGrad); with CreateGraph, or Grad(outputs, inputs, true), they
+// record a graph of their own, so gradients can be differentiated again:
+// second derivatives and Hessian-vector products work for every operation.
+//
+// # No-grad evaluation and concurrency
+//
+// Go has no goroutine-local state, so adjoint's no-grad mode is carried by
+// the data instead of a global switch: NoGrad(x) marks x, and any operation
+// with a marked input records nothing and returns a marked result. A
+// goroutine that evaluates one model with NoGrad inputs therefore never
+// affects another goroutine that trains a second model. Optimizer updates
+// work on Value() with package tensor's in-place methods, which record
+// nothing.
+//
+// Tensors are not safe for concurrent mutation: a graph, its leaves and
+// their gradients belong to one goroutine at a time. Separate models in
+// separate goroutines need no locking.
+//
+// # Panics
+//
+// Shape mismatches, bad dimensions and misuse (Backward of a non-scalar
+// without a gradient, SetRequiresGrad on a non-leaf, backward through a freed
+// graph) panic with a *tensor.Error whose message names the operation and
+// the shapes.
+package autograd

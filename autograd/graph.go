@@ -1,0 +1,298 @@
+package autograd
+
+import (
+	"sync/atomic"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// wrap1 returns the result of a one-input operation with value v,
+// recording op and bw if a needs a gradient.
+func wrap1(v *tensor.Tensor, op string, bw backwardFunc, a *Tensor) *Tensor {
+	out := &Tensor{v: v, noGrad: a.noGrad}
+	if a.noGrad || !a.requiresGrad {
+		return out
+	}
+	out.requiresGrad = true
+	out.op, out.backward = op, bw
+	out.inl[0] = a
+	out.inputs = out.inl[:1]
+	out.vinl[0] = a.v.Version()
+	out.versions = out.vinl[:1]
+	return out
+}
+
+// wrap2 is wrap1 for two inputs.
+func wrap2(v *tensor.Tensor, op string, bw backwardFunc, a, b *Tensor) *Tensor {
+	out := &Tensor{v: v, noGrad: a.noGrad || b.noGrad}
+	if out.noGrad || !(a.requiresGrad || b.requiresGrad) {
+		return out
+	}
+	out.requiresGrad = true
+	out.op, out.backward = op, bw
+	out.inl = [2]*Tensor{a, b}
+	out.inputs = out.inl[:2]
+	out.vinl = [2]uint64{a.v.Version(), b.v.Version()}
+	out.versions = out.vinl[:2]
+	return out
+}
+
+// saved returns input i of out for a backward formula that uses its value,
+// panicking if the value was changed in place since the operation ran.
+func (out *Tensor) saved(i int) *Tensor {
+	in := out.inputs[i]
+	if v := in.v.Version(); v != out.versions[i] {
+		tensor.Panicf("autograd", "Backward", [][]int{in.v.Shape()},
+			"input %d (shape %v) of %s was modified in place after the operation used it (version %d, saved at %d)",
+			i, in.v.Shape(), out.op, v, out.versions[i])
+	}
+	return in
+}
+
+// free drops the graph behind t once its backward has run.
+func (t *Tensor) free() {
+	t.inputs, t.inl, t.backward, t.versions = nil, [2]*Tensor{}, nil, nil
+	t.freed = true
+}
+
+// BackwardOption changes what a backward pass does.
+type BackwardOption uint8
+
+const (
+	// RetainGraph keeps the graph after the pass so that another backward
+	// can run through it. Without it the graph is freed as the pass goes,
+	// and a second backward through it panics.
+	RetainGraph BackwardOption = 1 << iota
+	// CreateGraph records the backward pass itself as a graph, so that the
+	// gradients it produces can be differentiated again (second
+	// derivatives, Hessian-vector products). It implies RetainGraph.
+	CreateGraph
+)
+
+func optionsOf(opts []BackwardOption) (retain, create bool) {
+	var o BackwardOption
+	for _, x := range opts {
+		o |= x
+	}
+	create = o&CreateGraph != 0
+	return o&RetainGraph != 0 || create, create
+}
+
+// Backward computes the gradient of t, which must hold one element, with
+// respect to every leaf that requires a gradient, and adds it to each
+// leaf's Grad(). Gradients accumulate across calls until ZeroGrad.
+//
+// The graph is walked once, in reverse topological order: every tensor
+// receives the sum of the gradients of all its uses before it passes its own
+// gradient on, so a value used twice gets both paths' gradients, once. The
+// walk is iterative, so graphs of any depth work.
+func (t *Tensor) Backward(opts ...BackwardOption) {
+	if t.v.Numel() != 1 {
+		tensor.Panicf("autograd", "Backward", [][]int{t.v.Shape()},
+			"gradient can be implied only for a one-element output, not shape %v; use BackwardWith", t.v.Shape())
+	}
+	t.BackwardWith(nil, opts...)
+}
+
+// BackwardWith is Backward for an output of any shape: grad is the gradient
+// of the final result with respect to t and must have t's shape (nil means
+// ones).
+func (t *Tensor) BackwardWith(grad *Tensor, opts ...BackwardOption) {
+	retain, create := optionsOf(opts)
+	if !t.requiresGrad {
+		tensor.Panicf("autograd", "Backward", [][]int{t.v.Shape()},
+			"tensor of shape %v does not require grad and has no graph", t.v.Shape())
+	}
+	run([]*Tensor{t}, []*Tensor{grad}, retain, create, true, nil)
+}
+
+// Grad returns the gradients of the sum of outputs (each with one element)
+// with respect to inputs, without touching any tensor's Grad(). An input
+// the outputs do not depend on gets zeros. With createGraph the returned
+// gradients carry a graph of their own and can be differentiated again:
+//
+//	g := autograd.Grad([]*Tensor{y}, []*Tensor{x}, true)[0] // dy/dx
+//	h := autograd.Grad([]*Tensor{g.Sum()}, []*Tensor{x}, false)[0]
+//
+// The graph is kept when createGraph is set and freed otherwise.
+func Grad(outputs, inputs []*Tensor, createGraph bool) []*Tensor {
+	var roots, seeds []*Tensor
+	for _, o := range outputs {
+		if o.v.Numel() != 1 {
+			tensor.Panicf("autograd", "Grad", [][]int{o.v.Shape()},
+				"output of shape %v does not have one element; reduce it (Sum) first", o.v.Shape())
+		}
+		if o.requiresGrad {
+			roots = append(roots, o)
+			seeds = append(seeds, nil)
+		}
+	}
+	got := run(roots, seeds, createGraph, createGraph, false, inputs)
+	out := make([]*Tensor, len(inputs))
+	for i, in := range inputs {
+		g := got[i]
+		switch {
+		case g == nil:
+			out[i] = From(tensor.ZerosLike(in.v))
+		case createGraph:
+			out[i] = g
+		default:
+			out[i] = &Tensor{v: g.v}
+		}
+	}
+	return out
+}
+
+var generation atomic.Uint64
+
+// run is the backward engine. It sends seeds[i] (ones if nil) back from
+// roots[i]. With accumulate it adds leaves' gradients (and those of
+// non-leaves marked RetainGrad) into Grad(); it returns the gradients that
+// reached targets.
+func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Tensor) []*Tensor {
+	gen := generation.Add(1)
+
+	// Topological order by an iterative depth-first search: order lists
+	// every tensor after all of its inputs.
+	type frame struct {
+		t *Tensor
+		i int
+	}
+	var order []*Tensor
+	var stack []frame
+	for _, r := range roots {
+		if r.mark == gen || !r.requiresGrad {
+			continue
+		}
+		r.mark = gen
+		stack = append(stack, frame{r, 0})
+		for len(stack) > 0 {
+			f := &stack[len(stack)-1]
+			if f.i < len(f.t.inputs) {
+				in := f.t.inputs[f.i]
+				f.i++
+				if in.requiresGrad && in.mark != gen {
+					in.mark = gen
+					stack = append(stack, frame{in, 0})
+				}
+				continue
+			}
+			order = append(order, f.t)
+			stack = stack[:len(stack)-1]
+		}
+	}
+
+	done := false
+	defer func() {
+		if !done { // a panic: leave no half-finished state behind
+			for _, t := range order {
+				t.pending = nil
+			}
+		}
+	}()
+
+	for i, r := range roots {
+		g := seeds[i]
+		switch {
+		case g == nil:
+			g = &Tensor{v: tensor.OnesLike(r.v)}
+		case !g.v.SameShape(r.v):
+			tensor.Panicf("autograd", "Backward", [][]int{r.v.Shape(), g.v.Shape()},
+				"gradient of shape %v for an output of shape %v", g.v.Shape(), r.v.Shape())
+		case !create:
+			g = &Tensor{v: g.v}
+		}
+		g.noGrad = g.noGrad || !create
+		if r.pending == nil {
+			r.pending = g
+		} else {
+			r.pending = r.pending.Add(g)
+		}
+	}
+
+	var captured map[*Tensor]*Tensor
+	if targets != nil {
+		captured = make(map[*Tensor]*Tensor, len(targets))
+		for _, t := range targets {
+			captured[t] = nil
+		}
+	}
+	var scratch []*Tensor
+	for i := len(order) - 1; i >= 0; i-- {
+		t := order[i]
+		g := t.pending
+		t.pending = nil
+		if g == nil {
+			continue
+		}
+		if _, ok := captured[t]; ok {
+			captured[t] = g
+		}
+		if t.backward == nil {
+			if t.freed {
+				tensor.Panicf("autograd", "Backward", [][]int{t.v.Shape()},
+					"the graph behind a tensor of shape %v was freed by an earlier backward; pass autograd.RetainGraph to the first backward to run another", t.v.Shape())
+			}
+			if accumulate {
+				t.accumulate(g, create)
+			}
+			continue
+		}
+		if accumulate && t.retainGrad {
+			t.accumulate(g, create)
+		}
+		if cap(scratch) < len(t.inputs) {
+			scratch = make([]*Tensor, len(t.inputs))
+		}
+		grads := scratch[:len(t.inputs)]
+		clear(grads)
+		t.backward(t, g, grads)
+		for j, in := range t.inputs {
+			gj := grads[j]
+			if gj == nil || !in.requiresGrad {
+				continue
+			}
+			if !gj.v.SameShape(in.v) {
+				tensor.Panicf("autograd", "Backward", [][]int{in.v.Shape(), gj.v.Shape()},
+					"internal error: %s produced a gradient of shape %v for input %d of shape %v", t.op, gj.v.Shape(), j, in.v.Shape())
+			}
+			if in.pending == nil {
+				in.pending = gj
+			} else {
+				in.pending = in.pending.Add(gj)
+			}
+		}
+		if !retain {
+			t.free()
+		}
+	}
+	done = true
+
+	if targets == nil {
+		return nil
+	}
+	out := make([]*Tensor, len(targets))
+	for i, t := range targets {
+		out[i] = captured[t]
+	}
+	return out
+}
+
+// accumulate adds g to t's Grad(). Outside create-graph mode the gradient
+// lives in a buffer of t's own (never shared with another tensor, so
+// in-place updates of one gradient cannot change another) and later
+// gradients are added into it in place.
+func (t *Tensor) accumulate(g *Tensor, create bool) {
+	switch {
+	case create && t.grad == nil:
+		t.grad = g
+	case create:
+		t.grad = t.grad.Add(g)
+	case t.grad == nil:
+		t.grad = &Tensor{v: g.v.Clone()}
+	case !t.grad.IsLeaf() || t.grad.requiresGrad:
+		t.grad = &Tensor{v: t.grad.v.Add(g.v)}
+	default:
+		t.grad.v.AddInPlace(g.v)
+	}
+}

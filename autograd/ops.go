@@ -1,0 +1,222 @@
+package autograd
+
+
+
+// Every backward formula below starts from the incoming gradient g and uses
+// only differentiable operations, so it records a graph exactly when g does
+// (create-graph mode) and is plain arithmetic otherwise. Broadcasting is
+// undone in one place, sumTo; no operation repeats it.
+
+// sumTo sums g down to the shape of like (see tensor.SumTo). Its gradient
+// is the expansion back, and Expand's gradient is sumTo, so each is the
+// other's backward.
+func (g *Tensor) sumTo(like *Tensor) *Tensor {
+	if g.v.SameShape(like.v) {
+		return g
+	}
+	return wrap1(g.v.SumTo(like.v.Shape()...), "SumTo", sumToBackward, g)
+}
+
+func sumToBackward(out, g *Tensor, grads []*Tensor) {
+	grads[0] = g.Expand(out.inputs[0].v.Shape()...)
+}
+
+// Add returns t + u elementwise, with NumPy broadcasting.
+func (t *Tensor) Add(u *Tensor) *Tensor { return wrap2(t.v.Add(u.v), "Add", addBackward, t, u) }
+
+func addBackward(out, g *Tensor, grads []*Tensor) {
+	a, b := out.inputs[0], out.inputs[1]
+	if a.requiresGrad {
+		grads[0] = g.sumTo(a)
+	}
+	if b.requiresGrad {
+		grads[1] = g.sumTo(b)
+	}
+}
+
+// Sub returns t - u elementwise, with broadcasting.
+func (t *Tensor) Sub(u *Tensor) *Tensor { return wrap2(t.v.Sub(u.v), "Sub", subBackward, t, u) }
+
+func subBackward(out, g *Tensor, grads []*Tensor) {
+	a, b := out.inputs[0], out.inputs[1]
+	if a.requiresGrad {
+		grads[0] = g.sumTo(a)
+	}
+	if b.requiresGrad {
+		grads[1] = g.Neg().sumTo(b)
+	}
+}
+
+// Mul returns t * u elementwise, with broadcasting.
+func (t *Tensor) Mul(u *Tensor) *Tensor { return wrap2(t.v.Mul(u.v), "Mul", mulBackward, t, u) }
+
+func mulBackward(out, g *Tensor, grads []*Tensor) {
+	a, b := out.saved(0), out.saved(1)
+	if a.requiresGrad {
+		grads[0] = g.Mul(b).sumTo(a)
+	}
+	if b.requiresGrad {
+		grads[1] = g.Mul(a).sumTo(b)
+	}
+}
+
+// Div returns t / u elementwise, with broadcasting and IEEE semantics.
+func (t *Tensor) Div(u *Tensor) *Tensor { return wrap2(t.v.Div(u.v), "Div", divBackward, t, u) }
+
+func divBackward(out, g *Tensor, grads []*Tensor) {
+	a, b := out.saved(0), out.saved(1)
+	if a.requiresGrad {
+		grads[0] = g.Div(b).sumTo(a)
+	}
+	if b.requiresGrad {
+		// d(a/b)/db = -a/b² = -(a/b)/b
+		grads[1] = g.Mul(a).Div(b).Div(b).Neg().sumTo(b)
+	}
+}
+
+// Neg returns -t.
+func (t *Tensor) Neg() *Tensor { return wrap1(t.v.Neg(), "Neg", negBackward, t) }
+
+func negBackward(_, g *Tensor, grads []*Tensor) { grads[0] = g.Neg() }
+
+// AddScalar returns t + s.
+func (t *Tensor) AddScalar(s float64) *Tensor {
+	return wrap1(t.v.AddScalar(s), "AddScalar", identityBackward, t)
+}
+
+func identityBackward(_, g *Tensor, grads []*Tensor) { grads[0] = g }
+
+// MulScalar returns t * s.
+func (t *Tensor) MulScalar(s float64) *Tensor {
+	out := wrap1(t.v.MulScalar(s), "MulScalar", func(_, g *Tensor, grads []*Tensor) {
+		grads[0] = g.MulScalar(s)
+	}, t)
+	return out
+}
+
+// Sum returns the sum of all elements as a 0-d tensor.
+func (t *Tensor) Sum() *Tensor { return wrap1(t.v.Sum(), "Sum", expandBackward, t) }
+
+// expandBackward sends a gradient back to an input it was broadcast from.
+func expandBackward(out, g *Tensor, grads []*Tensor) {
+	grads[0] = g.Expand(out.inputs[0].v.Shape()...)
+}
+
+// Mean returns the mean of all elements as a 0-d tensor.
+func (t *Tensor) Mean() *Tensor { return t.Sum().MulScalar(1 / float64(t.v.Numel())) }
+
+// Reshape returns t with the given shape (one entry may be -1): a view when
+// the layout allows, a copy otherwise. See tensor.Reshape.
+func (t *Tensor) Reshape(shape ...int) *Tensor {
+	return wrap1(t.v.Reshape(shape...), "Reshape", reshapeBackward, t)
+}
+
+func reshapeBackward(out, g *Tensor, grads []*Tensor) {
+	grads[0] = g.Reshape(out.inputs[0].v.Shape()...)
+}
+
+// View returns t with the given shape as a view, panicking if the layout
+// does not allow one. See tensor.View.
+func (t *Tensor) View(shape ...int) *Tensor {
+	return wrap1(t.v.View(shape...), "View", reshapeBackward, t)
+}
+
+// Flatten returns t as a 1-D tensor.
+func (t *Tensor) Flatten() *Tensor { return t.Reshape(-1) }
+
+// Squeeze removes the given dimensions of size 1 (all of them if none is
+// named), as a view.
+func (t *Tensor) Squeeze(dims ...int) *Tensor {
+	return wrap1(t.v.Squeeze(dims...), "Squeeze", reshapeBackward, t)
+}
+
+// Unsqueeze inserts a dimension of size 1 at dim, as a view.
+func (t *Tensor) Unsqueeze(dim int) *Tensor {
+	return wrap1(t.v.Unsqueeze(dim), "Unsqueeze", reshapeBackward, t)
+}
+
+// Transpose swaps dimensions d0 and d1, as a view.
+func (t *Tensor) Transpose(d0, d1 int) *Tensor {
+	return wrap1(t.v.Transpose(d0, d1), "Transpose", func(_, g *Tensor, grads []*Tensor) {
+		grads[0] = g.Transpose(d0, d1)
+	}, t)
+}
+
+// Permute reorders the dimensions (dimension i of the result is dimension
+// dims[i] of t), as a view.
+func (t *Tensor) Permute(dims ...int) *Tensor {
+	v := t.v.Permute(dims...)
+	inv := make([]int, len(dims))
+	for i, d := range dims {
+		if d < 0 {
+			d += len(dims)
+		}
+		inv[d] = i
+	}
+	return wrap1(v, "Permute", func(_, g *Tensor, grads []*Tensor) {
+		grads[0] = g.Permute(inv...)
+	}, t)
+}
+
+// Expand broadcasts t to shape without copying (-1 keeps a size). See
+// tensor.Expand.
+func (t *Tensor) Expand(shape ...int) *Tensor {
+	return wrap1(t.v.Expand(shape...), "Expand", func(out, g *Tensor, grads []*Tensor) {
+		grads[0] = g.sumTo(out.inputs[0])
+	}, t)
+}
+
+// Slice returns the elements start <= i < end along dim, as a view.
+// Negative values count from the end.
+func (t *Tensor) Slice(dim, start, end int) *Tensor {
+	v := t.v.Slice(dim, start, end)
+	nd, size := t.v.Dim(), 0
+	if dim < 0 {
+		dim += nd
+	}
+	size = t.v.Size(dim)
+	if start < 0 {
+		start += size
+	}
+	before, after := start, size-start-v.Size(dim)
+	return wrap1(v, "Slice", func(_, g *Tensor, grads []*Tensor) {
+		grads[0] = g.padDim(dim, before, after)
+	}, t)
+}
+
+// Select returns index i along dim with that dimension removed, as a view.
+// A negative i counts from the end.
+func (t *Tensor) Select(dim, i int) *Tensor {
+	v := t.v.Select(dim, i)
+	if dim < 0 {
+		dim += t.v.Dim()
+	}
+	size := t.v.Size(dim)
+	if i < 0 {
+		i += size
+	}
+	return wrap1(v, "Select", func(_, g *Tensor, grads []*Tensor) {
+		grads[0] = g.Unsqueeze(dim).padDim(dim, i, size-i-1)
+	}, t)
+}
+
+// padDim pads with zeros along dim; its gradient is the matching Slice.
+func (t *Tensor) padDim(dim, before, after int) *Tensor {
+	size := t.v.Size(dim)
+	return wrap1(t.v.PadDim(dim, before, after, 0), "PadDim", func(_, g *Tensor, grads []*Tensor) {
+		grads[0] = g.Slice(dim, before, before+size)
+	}, t)
+}
+
+// Contiguous returns t if its value is contiguous, else a contiguous copy.
+func (t *Tensor) Contiguous() *Tensor {
+	if t.v.IsContiguous() {
+		return t
+	}
+	return wrap1(t.v.Clone(), "Contiguous", identityBackward, t)
+}
+
+// Clone returns a copy of t with storage of its own; gradients pass
+// through unchanged.
+func (t *Tensor) Clone() *Tensor { return wrap1(t.v.Clone(), "Clone", identityBackward, t) }
+

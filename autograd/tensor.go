@@ -1,0 +1,176 @@
+package autograd
+
+import (
+	"math/rand/v2"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// Tensor is a differentiable n-d array: a value (a *tensor.Tensor) and,
+// when it was computed from tensors that require gradients, the operation
+// that made it, so that Backward can send gradients back through it.
+//
+// A Tensor made by a constructor is a leaf. Call SetRequiresGrad(true) on a
+// leaf to have Backward accumulate its gradient into Grad().
+type Tensor struct {
+	v            *tensor.Tensor
+	grad         *Tensor
+	requiresGrad bool
+	noGrad       bool // see NoGrad: set on every result of a no-grad input
+	retainGrad   bool
+
+	// The operation that produced this tensor; empty for leaves. inputs are
+	// held in a slice in argument order, never a map, so that gradient sums
+	// happen in a fixed order.
+	op       string
+	backward backwardFunc
+	inputs   []*Tensor
+	inl      [2]*Tensor
+	versions []uint64 // inputs' storage versions when the op ran
+	vinl     [2]uint64
+	freed    bool
+
+	// State of the backward pass in progress.
+	mark    uint64
+	pending *Tensor
+}
+
+// backwardFunc computes the gradients of out's inputs from the gradient g
+// of out, writing grads[i] for input i (nil where input i needs none). It is
+// written with differentiable operations on g, so that it records a graph
+// when g does (create-graph mode) and nothing otherwise.
+type backwardFunc func(out, g *Tensor, grads []*Tensor)
+
+// From returns a leaf tensor holding v (not a copy: v's storage is shared).
+func From(v *tensor.Tensor) *Tensor { return &Tensor{v: v} }
+
+// New returns a leaf holding a copy of data with the given shape (1-D if no
+// shape is given); see tensor.New.
+func New(data []float64, shape ...int) *Tensor { return From(tensor.New(data, shape...)) }
+
+// Scalar returns a 0-d leaf holding v.
+func Scalar(v float64) *Tensor { return From(tensor.Scalar(v)) }
+
+// Zeros returns a leaf of zeros.
+func Zeros(shape ...int) *Tensor { return From(tensor.Zeros(shape...)) }
+
+// Ones returns a leaf of ones.
+func Ones(shape ...int) *Tensor { return From(tensor.Ones(shape...)) }
+
+// Full returns a leaf filled with v.
+func Full(v float64, shape ...int) *Tensor { return From(tensor.Full(v, shape...)) }
+
+// Arange returns the 1-D leaf start, start+step, ... below end; see
+// tensor.Arange.
+func Arange(start, end, step float64) *Tensor { return From(tensor.Arange(start, end, step)) }
+
+// Eye returns the n×n identity matrix as a leaf.
+func Eye(n int) *Tensor { return From(tensor.Eye(n)) }
+
+// Rand returns a leaf of values uniform in [0, 1) drawn from rng.
+func Rand(rng *rand.Rand, shape ...int) *Tensor { return From(tensor.Rand(rng, shape...)) }
+
+// Randn returns a leaf of standard normal values drawn from rng.
+func Randn(rng *rand.Rand, shape ...int) *Tensor { return From(tensor.Randn(rng, shape...)) }
+
+// Value returns the tensor's value. It shares storage with t: writing to
+// it changes t (and makes a backward that saved t fail, see Backward).
+func (t *Tensor) Value() *tensor.Tensor { return t.v }
+
+// Shape returns a copy of the shape.
+func (t *Tensor) Shape() []int { return t.v.Shape() }
+
+// Dim returns the number of dimensions.
+func (t *Tensor) Dim() int { return t.v.Dim() }
+
+// Numel returns the number of elements.
+func (t *Tensor) Numel() int { return t.v.Numel() }
+
+// Item returns the value of a one-element tensor.
+func (t *Tensor) Item() float64 { return t.v.Item() }
+
+// At returns the element at idx.
+func (t *Tensor) At(idx ...int) float64 { return t.v.At(idx...) }
+
+// Data returns a contiguous copy of the values in row-major order.
+func (t *Tensor) Data() []float64 { return t.v.Data() }
+
+// RequiresGrad reports whether gradients flow to t: true for a leaf marked
+// with SetRequiresGrad(true) and for every result of an operation on such a
+// tensor (outside no-grad evaluation).
+func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
+
+// IsLeaf reports whether t was made by a constructor (or Detach or NoGrad)
+// rather than by an operation that records a graph.
+func (t *Tensor) IsLeaf() bool { return t.op == "" }
+
+// SetRequiresGrad marks a leaf as needing its gradient, and returns t. It
+// panics on a non-leaf, whose requirement follows from its inputs.
+func (t *Tensor) SetRequiresGrad(b bool) *Tensor {
+	if !t.IsLeaf() {
+		tensor.Panicf("autograd", "SetRequiresGrad", [][]int{t.v.Shape()},
+			"tensor of shape %v is the result of %s, not a leaf; use Detach() to get a leaf", t.v.Shape(), t.op)
+	}
+	t.requiresGrad = b
+	return t
+}
+
+// Grad returns the gradient accumulated by Backward, or nil if none has
+// been computed.
+func (t *Tensor) Grad() *Tensor { return t.grad }
+
+// ZeroGrad sets the accumulated gradient to zero, keeping its buffer (like
+// PyTorch's zero_grad(set_to_none=False)); a gradient that carries a graph
+// (from create-graph mode) is dropped instead.
+func (t *Tensor) ZeroGrad() {
+	switch {
+	case t.grad == nil:
+	case t.grad.IsLeaf() && !t.grad.requiresGrad:
+		t.grad.v.Zero()
+	default:
+		t.grad = nil
+	}
+}
+
+// RetainGrad asks Backward to keep the gradient of this non-leaf in Grad(),
+// as leaves do. It returns t.
+func (t *Tensor) RetainGrad() *Tensor {
+	t.retainGrad = true
+	return t
+}
+
+// Detach returns a leaf that shares t's value but has no history and does
+// not require gradients.
+func (t *Tensor) Detach() *Tensor { return &Tensor{v: t.v} }
+
+// NoGrad returns t for no-grad evaluation: a leaf sharing t's value whose
+// every use records nothing. Any operation with a no-grad input builds no
+// graph, even if its other inputs require gradients, and its result is
+// itself no-grad, so a whole forward pass started from NoGrad(x) records
+// nothing:
+//
+//	logits := model.Forward(autograd.NoGrad(x)) // evaluation, no graph
+//
+// The mode travels with the data, not with a goroutine or a global switch:
+// a goroutine evaluating one model this way never stops another goroutine
+// from recording the graph of a model it trains. Backward itself uses the
+// same mechanism, running every backward formula on a no-grad gradient
+// unless asked to create a graph.
+func NoGrad(t *Tensor) *Tensor { return &Tensor{v: t.v, noGrad: true} }
+
+// IsNoGrad reports whether t is in no-grad evaluation (see NoGrad).
+func (t *Tensor) IsNoGrad() bool { return t.noGrad }
+
+// String prints the value like PyTorch, followed by requires_grad=True for
+// leaves that require gradients or grad_fn=<Op> for results of an
+// operation.
+func (t *Tensor) String() string {
+	s := t.v.String()
+	switch {
+	case t.op != "":
+		return s[:len(s)-1] + ", grad_fn=<" + t.op + "Backward>)"
+	case t.requiresGrad:
+		return s[:len(s)-1] + ", requires_grad=True)"
+	}
+	return s
+}

@@ -1,0 +1,167 @@
+package tensor
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Printing follows PyTorch: tensor([[1., 2.],
+//         [3., 4.]]). Integer-valued data prints with a trailing dot,
+// other data with four decimals, or in scientific notation when the
+// magnitudes span more than three decades or leave [1e-4, 1e8). Tensors with
+// more than 1000 elements show the first and last three entries of each
+// dimension around "...".
+const (
+	printThreshold = 1000
+	printEdge      = 3
+)
+
+type formatter struct {
+	intMode bool
+	sci     bool
+	width   int
+}
+
+func newFormatter(vals []float64) formatter {
+	f := formatter{intMode: true}
+	var finite []float64
+	for _, v := range vals {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
+		finite = append(finite, v)
+		if v != math.Trunc(v) {
+			f.intMode = false
+		}
+	}
+	if len(finite) > 0 {
+		lo, hi := math.Inf(1), 0.0
+		for _, v := range finite {
+			a := math.Abs(v)
+			if a != 0 {
+				lo = math.Min(lo, a)
+			}
+			hi = math.Max(hi, a)
+		}
+		if f.intMode {
+			f.sci = hi > 1e8
+		} else if !math.IsInf(lo, 1) {
+			f.sci = hi/lo > 1000 || hi > 1e8 || lo < 1e-4
+		}
+	}
+	for _, v := range vals {
+		f.width = max(f.width, len(f.format(v)))
+	}
+	return f
+}
+
+func (f formatter) format(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "nan"
+	case math.IsInf(v, 1):
+		return "inf"
+	case math.IsInf(v, -1):
+		return "-inf"
+	case f.sci:
+		return strconv.FormatFloat(v, 'e', 4, 64)
+	case f.intMode:
+		return strconv.FormatFloat(v, 'f', 0, 64) + "."
+	}
+	return strconv.FormatFloat(v, 'f', 4, 64)
+}
+
+func (f formatter) pad(v float64) string {
+	s := f.format(v)
+	return strings.Repeat(" ", f.width-len(s)) + s
+}
+
+// String prints the tensor the way PyTorch does.
+func (t *Tensor) String() string {
+	summarize := t.Numel() > printThreshold
+	var vals []float64
+	t.walk(summarize, func(v float64) { vals = append(vals, v) })
+	f := newFormatter(vals)
+	var b strings.Builder
+	b.WriteString("tensor(")
+	if len(t.shape) == 0 {
+		b.WriteString(f.format(t.st.data[t.off]))
+	} else {
+		t.print(&b, f, summarize, 0, t.off, len("tensor("))
+	}
+	if t.Numel() == 0 && len(t.shape) > 1 {
+		b.WriteString(", size=(")
+		for i, d := range t.shape {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(strconv.Itoa(d))
+		}
+		b.WriteString(")")
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// shown lists the indices of dimension d that are printed.
+func (t *Tensor) shown(d int, summarize bool) []int {
+	n := t.shape[d]
+	var idx []int
+	if summarize && n > 2*printEdge {
+		for i := 0; i < printEdge; i++ {
+			idx = append(idx, i)
+		}
+		idx = append(idx, -1) // the "..." marker
+		for i := n - printEdge; i < n; i++ {
+			idx = append(idx, i)
+		}
+		return idx
+	}
+	for i := 0; i < n; i++ {
+		idx = append(idx, i)
+	}
+	return idx
+}
+
+// walk calls fn on every printed element in order.
+func (t *Tensor) walk(summarize bool, fn func(float64)) {
+	var rec func(d, off int)
+	rec = func(d, off int) {
+		if d == len(t.shape) {
+			fn(t.st.data[off])
+			return
+		}
+		for _, i := range t.shown(d, summarize) {
+			if i >= 0 {
+				rec(d+1, off+i*t.strides[d])
+			}
+		}
+	}
+	rec(0, t.off)
+}
+
+func (t *Tensor) print(b *strings.Builder, f formatter, summarize bool, d, off, indent int) {
+	b.WriteByte('[')
+	last := d == len(t.shape)-1
+	for k, i := range t.shown(d, summarize) {
+		if k > 0 {
+			b.WriteByte(',')
+			if last {
+				b.WriteByte(' ')
+			} else {
+				b.WriteString(strings.Repeat("\n", len(t.shape)-d-1))
+				b.WriteString(strings.Repeat(" ", indent+d+1))
+			}
+		}
+		switch {
+		case i < 0:
+			b.WriteString("...")
+		case last:
+			b.WriteString(f.pad(t.st.data[off+i*t.strides[d]]))
+		default:
+			t.print(b, f, summarize, d+1, off+i*t.strides[d], indent)
+		}
+	}
+	b.WriteByte(']')
+}

@@ -1,0 +1,343 @@
+package tensor
+
+import (
+	"math"
+
+	"github.com/adjoint-go/adjoint/kernels"
+)
+
+// BroadcastShapes returns the shape that a and b broadcast to under NumPy's
+// rules (align trailing dimensions; a dimension of 1 stretches), panicking
+// with an *Error naming op if they do not broadcast.
+func BroadcastShapes(op string, a, b []int) []int {
+	n := max(len(a), len(b))
+	out := make([]int, n)
+	for i := 1; i <= n; i++ {
+		da, db := 1, 1
+		if i <= len(a) {
+			da = a[len(a)-i]
+		}
+		if i <= len(b) {
+			db = b[len(b)-i]
+		}
+		switch {
+		case da == db || db == 1:
+			out[n-i] = da
+		case da == 1:
+			out[n-i] = db
+		default:
+			fail(op, [][]int{a, b}, "cannot broadcast %v with %v", a, b)
+		}
+	}
+	return out
+}
+
+// broadcastStrides returns t's strides seen in shape (which t broadcasts
+// to): 0 along new and stretched dimensions.
+func (t *Tensor) broadcastStrides(shape []int) []int {
+	st := make([]int, len(shape))
+	lead := len(shape) - len(t.shape)
+	for i := range t.shape {
+		if t.shape[i] != 1 {
+			st[lead+i] = t.strides[i]
+		}
+	}
+	return st
+}
+
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+type binaryKernels struct {
+	name    string
+	vv      func(dst, x, y []float64)
+	vs      func(dst, x []float64, a float64)
+	strided func(n int, dst []float64, incDst int, x []float64, incX int, y []float64, incY int)
+}
+
+var (
+	addKernels = binaryKernels{"Add", kernels.Add, kernels.AddScalar, kernels.AddStrided}
+	subKernels = binaryKernels{"Sub", kernels.Sub, kernels.SubScalar, kernels.SubStrided}
+	mulKernels = binaryKernels{"Mul", kernels.Mul, kernels.MulScalar, kernels.MulStrided}
+	divKernels = binaryKernels{"Div", kernels.Div, kernels.DivScalar, kernels.DivStrided}
+)
+
+// binary computes k(a, b) elementwise with broadcasting into a new
+// contiguous tensor.
+func binary(k *binaryKernels, a, b *Tensor) *Tensor {
+	if sameShape(a.shape, b.shape) {
+		out := empty(k.name, a.shape)
+		if a.contig && b.contig {
+			k.vv(out.st.data, a.flat(), b.flat())
+			return out
+		}
+		binaryStrided(k, out, a, a.strides, b, b.strides)
+		return out
+	}
+	shape := BroadcastShapes(k.name, a.shape, b.shape)
+	out := empty(k.name, shape)
+	if a.contig && b.Numel() == 1 && sameShape(shape, a.shape) {
+		k.vs(out.st.data, a.flat(), b.st.data[b.off])
+		return out
+	}
+	binaryStrided(k, out, a, a.broadcastStrides(shape), b, b.broadcastStrides(shape))
+	return out
+}
+
+func binaryStrided(k *binaryKernels, out, a *Tensor, as []int, b *Tensor, bs []int) {
+	l := newLayout(out.shape, out.strides, as, bs)
+	n, inc := l.inner()
+	od, ad, bd := out.st.data, a.st.data, b.st.data
+	l.rows([3]int{out.off, a.off, b.off}, func(off [3]int) {
+		k.strided(n, od[off[0]:], inc[0], ad[off[1]:], inc[1], bd[off[2]:], inc[2])
+	})
+}
+
+// Add returns t + u elementwise, broadcasting.
+func (t *Tensor) Add(u *Tensor) *Tensor { return binary(&addKernels, t, u) }
+
+// Sub returns t - u elementwise, broadcasting.
+func (t *Tensor) Sub(u *Tensor) *Tensor { return binary(&subKernels, t, u) }
+
+// Mul returns t * u elementwise, broadcasting.
+func (t *Tensor) Mul(u *Tensor) *Tensor { return binary(&mulKernels, t, u) }
+
+// Div returns t / u elementwise, broadcasting, with IEEE semantics.
+func (t *Tensor) Div(u *Tensor) *Tensor { return binary(&divKernels, t, u) }
+
+// scalarOp applies f(dst, x, a) to a contiguous copy of t's layout.
+func (t *Tensor) scalarOp(op string, f func(dst, x []float64, a float64), a float64) *Tensor {
+	out := empty(op, t.shape)
+	if t.contig {
+		f(out.st.data, t.flat(), a)
+		return out
+	}
+	copyStrided(out.st.data, t)
+	f(out.st.data, out.st.data, a)
+	return out
+}
+
+// AddScalar returns t + a elementwise.
+func (t *Tensor) AddScalar(a float64) *Tensor { return t.scalarOp("AddScalar", kernels.AddScalar, a) }
+
+// MulScalar returns t * a elementwise.
+func (t *Tensor) MulScalar(a float64) *Tensor { return t.scalarOp("MulScalar", kernels.MulScalar, a) }
+
+// Neg returns -t elementwise.
+func (t *Tensor) Neg() *Tensor {
+	out := empty("Neg", t.shape)
+	if t.contig {
+		kernels.Neg(out.st.data, t.flat())
+		return out
+	}
+	copyStrided(out.st.data, t)
+	kernels.Neg(out.st.data, out.st.data)
+	return out
+}
+
+// contiguousData returns t's elements in row-major order: its storage run
+// if contiguous, else a copy.
+func (t *Tensor) contiguousData() []float64 {
+	if t.contig {
+		return t.flat()
+	}
+	return t.Data()
+}
+
+// Sum returns the sum of all elements as a 0-d tensor.
+func (t *Tensor) Sum() *Tensor { return newScalar(kernels.Sum(t.contiguousData())) }
+
+// Mean returns the mean of all elements as a 0-d tensor (NaN for an empty
+// tensor, as in PyTorch).
+func (t *Tensor) Mean() *Tensor {
+	n := t.Numel()
+	return newScalar(kernels.Sum(t.contiguousData()) / float64(n))
+}
+
+// Max returns the largest element (NaN if any is NaN) as a 0-d tensor. It
+// panics on an empty tensor.
+func (t *Tensor) Max() *Tensor {
+	if t.Numel() == 0 {
+		fail("Max", [][]int{t.shape}, "empty tensor of shape %v has no maximum", t.shape)
+	}
+	return newScalar(kernels.Max(t.contiguousData()))
+}
+
+// Min returns the smallest element (NaN if any is NaN) as a 0-d tensor. It
+// panics on an empty tensor.
+func (t *Tensor) Min() *Tensor {
+	if t.Numel() == 0 {
+		fail("Min", [][]int{t.shape}, "empty tensor of shape %v has no minimum", t.shape)
+	}
+	return newScalar(kernels.Min(t.contiguousData()))
+}
+
+// SumDims returns the sums over the given dimensions (negative ones count
+// from the end). With keepdim the reduced dimensions stay with size 1;
+// otherwise they are removed. Naming no dimension sums over none and returns
+// a copy.
+func (t *Tensor) SumDims(keepdim bool, dims ...int) *Tensor {
+	reduce := make([]bool, len(t.shape))
+	for _, d := range dims {
+		a := t.axis("SumDims", d)
+		if reduce[a] {
+			fail("SumDims", [][]int{t.shape}, "dimension %d named twice in %v", d, dims)
+		}
+		reduce[a] = true
+	}
+	keep := make([]int, len(t.shape))
+	for i, d := range t.shape {
+		keep[i] = d
+		if reduce[i] {
+			keep[i] = 1
+		}
+	}
+	out := empty("SumDims", keep)
+	ost := out.broadcastStrides(t.shape)
+	l := newLayout(t.shape, ost, t.strides)
+	n, inc := l.inner()
+	od, td := out.st.data, t.st.data
+	l.rows([3]int{0, t.off}, func(off [3]int) {
+		switch {
+		case inc[0] == 0 && inc[1] == 1:
+			od[off[0]] += kernels.Sum(td[off[1] : off[1]+n])
+		case inc[0] == 0:
+			s := od[off[0]]
+			for i, p := 0, off[1]; i < n; i, p = i+1, p+inc[1] {
+				s += td[p]
+			}
+			od[off[0]] = s
+		default:
+			o := od[off[0]:]
+			kernels.AddStrided(n, o, inc[0], o, inc[0], td[off[1]:], inc[1])
+		}
+	})
+	if keepdim {
+		return out
+	}
+	var shape []int
+	for i, d := range keep {
+		if !reduce[i] {
+			shape = append(shape, d)
+		}
+	}
+	return out.view(0, shape, contiguousStridesOf(shape))
+}
+
+func contiguousStridesOf(shape []int) []int {
+	st := make([]int, len(shape))
+	contiguousStrides(shape, st)
+	return st
+}
+
+// SumTo sums t down to shape, which must broadcast to t's shape: the
+// reverse of broadcasting, used to give each input of a broadcast operation
+// a gradient of its own shape. It returns t itself when the shapes are equal.
+func (t *Tensor) SumTo(shape ...int) *Tensor {
+	if sameShape(t.shape, shape) {
+		return t
+	}
+	lead := len(t.shape) - len(shape)
+	if lead < 0 {
+		fail("SumTo", [][]int{t.shape, shape}, "cannot sum shape %v to %v", t.shape, shape)
+	}
+	var dims []int
+	for i := range t.shape {
+		if i < lead {
+			dims = append(dims, i)
+			continue
+		}
+		switch s := shape[i-lead]; {
+		case s == t.shape[i]:
+		case s == 1:
+			dims = append(dims, i)
+		default:
+			fail("SumTo", [][]int{t.shape, shape}, "cannot sum shape %v to %v", t.shape, shape)
+		}
+	}
+	r := t.SumDims(true, dims...)
+	return r.view(0, append([]int(nil), shape...), contiguousStridesOf(shape))
+}
+
+// PadDim returns a contiguous tensor with before copies of value ahead of
+// t's elements along dimension dim and after copies behind them.
+func (t *Tensor) PadDim(dim, before, after int, value float64) *Tensor {
+	a := t.axis("PadDim", dim)
+	if before < 0 || after < 0 {
+		fail("PadDim", [][]int{t.shape}, "negative padding (%d, %d) for shape %v", before, after, t.shape)
+	}
+	shape := append([]int(nil), t.shape...)
+	shape[a] += before + after
+	out := Full(value, shape...)
+	assign(out.Slice(a, before, before+t.shape[a]), t)
+	return out
+}
+
+// Fill sets every element to v, in place.
+func (t *Tensor) Fill(v float64) {
+	if t.contig {
+		kernels.Fill(t.flat(), v)
+	} else {
+		assign(t, Scalar(v).Expand(t.shape...))
+	}
+	t.st.version++
+}
+
+// Zero sets every element to 0, in place.
+func (t *Tensor) Zero() { t.Fill(0) }
+
+// CopyFrom copies src's elements into t, in place; src must broadcast to
+// t's shape.
+func (t *Tensor) CopyFrom(src *Tensor) {
+	sh := BroadcastShapes("CopyFrom", t.shape, src.shape)
+	if !sameShape(sh, t.shape) {
+		fail("CopyFrom", [][]int{t.shape, src.shape}, "cannot copy shape %v into %v", src.shape, t.shape)
+	}
+	assign(t, src.Expand(t.shape...))
+	t.st.version++
+}
+
+// AddInPlace adds u to t elementwise, in place; u must broadcast to t's
+// shape.
+func (t *Tensor) AddInPlace(u *Tensor) {
+	sh := BroadcastShapes("AddInPlace", t.shape, u.shape)
+	if !sameShape(sh, t.shape) {
+		fail("AddInPlace", [][]int{t.shape, u.shape}, "cannot add shape %v into %v", u.shape, t.shape)
+	}
+	if t.contig && u.contig && sameShape(t.shape, u.shape) {
+		d := t.flat()
+		kernels.Add(d, d, u.flat())
+	} else {
+		binaryStrided(&addKernels, t, t, t.strides, u, u.broadcastStrides(t.shape))
+	}
+	t.st.version++
+}
+
+// AllClose reports whether t and u have the same shape and every pair of
+// elements satisfies |t-u| <= atol + rtol*|u| (NaNs equal when both are
+// NaN).
+func AllClose(t, u *Tensor, rtol, atol float64) bool {
+	if !sameShape(t.shape, u.shape) {
+		return false
+	}
+	a, b := t.Data(), u.Data()
+	for i := range a {
+		x, y := a[i], b[i]
+		if x == y || (math.IsNaN(x) && math.IsNaN(y)) {
+			continue
+		}
+		if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) || math.Abs(x-y) > atol+rtol*math.Abs(y) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,342 @@
+package tensor
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// Tensor is an n-dimensional array of float64 values: a window, described
+// by shape, strides and offset, onto a storage that views share.
+//
+// The zero value is not usable; make tensors with the constructors. A
+// Tensor's shape never changes; operations return new tensors, and in-place
+// methods (Set, Fill, Zero, AddInPlace, ...) change the values of the
+// storage, which every view of it sees.
+type Tensor struct {
+	st      *storage
+	off     int
+	shape   []int
+	strides []int
+	contig  bool // row-major contiguous from off
+}
+
+// storage is the memory views share, with a version counter that in-place
+// writes increment so that package autograd can tell when a value it saved
+// for backward has changed.
+type storage struct {
+	data    []float64
+	version uint64
+}
+
+// scalarBox lets a one-element tensor come from a single allocation.
+type scalarBox struct {
+	t  Tensor
+	st storage
+	v  [1]float64
+}
+
+// newScalar returns a 0-d tensor holding v.
+func newScalar(v float64) *Tensor {
+	b := &scalarBox{}
+	b.v[0] = v
+	b.st.data = b.v[:]
+	b.t.st = &b.st
+	b.t.contig = true
+	return &b.t
+}
+
+func numelOf(op string, shape []int) int {
+	n := 1
+	for _, d := range shape {
+		if d < 0 {
+			fail(op, [][]int{shape}, "negative dimension in shape %v", shape)
+		}
+		n *= d
+	}
+	return n
+}
+
+// contiguousStrides writes the row-major strides of shape into st.
+func contiguousStrides(shape, st []int) {
+	s := 1
+	for i := len(shape) - 1; i >= 0; i-- {
+		st[i] = s
+		s *= shape[i]
+	}
+}
+
+// shapeAndStrides allocates shape and strides slices for ndim dimensions in
+// one allocation.
+func shapeAndStrides(ndim int) (shape, strides []int) {
+	if ndim == 0 {
+		return nil, nil
+	}
+	buf := make([]int, 2*ndim)
+	return buf[:ndim:ndim], buf[ndim:]
+}
+
+// empty returns a contiguous tensor of the given shape whose values are
+// zero. shape is copied.
+func empty(op string, shape []int) *Tensor {
+	n := numelOf(op, shape)
+	if len(shape) == 0 {
+		return newScalar(0)
+	}
+	t := &Tensor{st: &storage{data: make([]float64, n)}, contig: true}
+	t.shape, t.strides = shapeAndStrides(len(shape))
+	copy(t.shape, shape)
+	contiguousStrides(t.shape, t.strides)
+	return t
+}
+
+// view returns a tensor over t's storage with the given layout.
+func (t *Tensor) view(off int, shape, strides []int) *Tensor {
+	v := &Tensor{st: t.st, off: off, shape: shape, strides: strides}
+	v.contig = isContiguous(shape, strides)
+	return v
+}
+
+func isContiguous(shape, strides []int) bool {
+	s := 1
+	for i := len(shape) - 1; i >= 0; i-- {
+		if shape[i] != 1 && strides[i] != s {
+			return false
+		}
+		s *= shape[i]
+	}
+	return true
+}
+
+// New returns a tensor of the given shape holding a copy of data in
+// row-major order. With no shape, the tensor is 1-D of len(data) elements.
+// It panics if len(data) is not the product of shape.
+func New(data []float64, shape ...int) *Tensor {
+	if len(shape) == 0 {
+		shape = []int{len(data)}
+	}
+	if n := numelOf("New", shape); n != len(data) {
+		fail("New", [][]int{shape}, "%d values cannot fill shape %v (%d elements)", len(data), shape, n)
+	}
+	t := empty("New", shape)
+	copy(t.st.data, data)
+	return t
+}
+
+// FromData is like New but uses data as the tensor's storage without
+// copying it: writes to data are seen by the tensor and the other way round.
+func FromData(data []float64, shape ...int) *Tensor {
+	if len(shape) == 0 {
+		shape = []int{len(data)}
+	}
+	if n := numelOf("FromData", shape); n != len(data) {
+		fail("FromData", [][]int{shape}, "%d values cannot fill shape %v (%d elements)", len(data), shape, n)
+	}
+	t := &Tensor{st: &storage{data: data}, contig: true}
+	t.shape, t.strides = shapeAndStrides(len(shape))
+	copy(t.shape, shape)
+	contiguousStrides(t.shape, t.strides)
+	return t
+}
+
+// Scalar returns a 0-d tensor holding v.
+func Scalar(v float64) *Tensor { return newScalar(v) }
+
+// Zeros returns a tensor of the given shape filled with 0. With no shape it
+// is 0-d.
+func Zeros(shape ...int) *Tensor { return empty("Zeros", shape) }
+
+// Ones returns a tensor of the given shape filled with 1.
+func Ones(shape ...int) *Tensor { return Full(1, shape...) }
+
+// Full returns a tensor of the given shape filled with v.
+func Full(v float64, shape ...int) *Tensor {
+	t := empty("Full", shape)
+	for i := range t.st.data {
+		t.st.data[i] = v
+	}
+	return t
+}
+
+// Arange returns the 1-D tensor start, start+step, ... of the values below
+// end (above end for a negative step), like torch.arange. It panics if step
+// is zero or not finite.
+func Arange(start, end, step float64) *Tensor {
+	if step == 0 || math.IsNaN(step) || math.IsInf(step, 0) || math.IsNaN(start) || math.IsNaN(end) {
+		fail("Arange", nil, "invalid range start=%v end=%v step=%v", start, end, step)
+	}
+	n := int(math.Ceil((end - start) / step))
+	if n < 0 {
+		n = 0
+	}
+	if n > 1<<40 {
+		fail("Arange", nil, "range start=%v end=%v step=%v has too many elements", start, end, step)
+	}
+	t := empty("Arange", []int{n})
+	for i := range t.st.data {
+		t.st.data[i] = start + float64(i)*step
+	}
+	return t
+}
+
+// Eye returns the n×n identity matrix.
+func Eye(n int) *Tensor {
+	t := empty("Eye", []int{n, n})
+	for i := 0; i < n; i++ {
+		t.st.data[i*n+i] = 1
+	}
+	return t
+}
+
+// Rand returns a tensor of the given shape with values uniform in [0, 1)
+// drawn from rng.
+func Rand(rng *rand.Rand, shape ...int) *Tensor {
+	t := empty("Rand", shape)
+	for i := range t.st.data {
+		t.st.data[i] = rng.Float64()
+	}
+	return t
+}
+
+// Randn returns a tensor of the given shape with standard normal values
+// drawn from rng.
+func Randn(rng *rand.Rand, shape ...int) *Tensor {
+	t := empty("Randn", shape)
+	for i := range t.st.data {
+		t.st.data[i] = rng.NormFloat64()
+	}
+	return t
+}
+
+// ZerosLike returns a contiguous tensor of zeros with t's shape.
+func ZerosLike(t *Tensor) *Tensor { return empty("ZerosLike", t.shape) }
+
+// OnesLike returns a contiguous tensor of ones with t's shape.
+func OnesLike(t *Tensor) *Tensor { return Full(1, t.shape...) }
+
+// Shape returns a copy of the tensor's shape (empty for a 0-d tensor).
+func (t *Tensor) Shape() []int { return append([]int{}, t.shape...) }
+
+// Strides returns a copy of the tensor's strides, in elements.
+func (t *Tensor) Strides() []int { return append([]int{}, t.strides...) }
+
+// Offset returns the position of the tensor's first element in its storage.
+func (t *Tensor) Offset() int { return t.off }
+
+// Dim returns the number of dimensions.
+func (t *Tensor) Dim() int { return len(t.shape) }
+
+// Size returns the length of dimension d; a negative d counts from the end.
+func (t *Tensor) Size(d int) int { return t.shape[t.axis("Size", d)] }
+
+// Numel returns the number of elements.
+func (t *Tensor) Numel() int {
+	n := 1
+	for _, d := range t.shape {
+		n *= d
+	}
+	return n
+}
+
+// IsContiguous reports whether the elements lie in row-major order without
+// gaps, so that the tensor's values are one run of its storage.
+func (t *Tensor) IsContiguous() bool { return t.contig }
+
+// Version returns the storage's version counter, which every in-place write
+// to the storage (through this tensor or any view sharing it) increments.
+func (t *Tensor) Version() uint64 { return t.st.version }
+
+// SameStorage reports whether t and u are views of the same storage.
+func (t *Tensor) SameStorage(u *Tensor) bool { return t.st == u.st }
+
+// flat returns the elements of a contiguous tensor as a slice of its
+// storage.
+func (t *Tensor) flat() []float64 {
+	return t.st.data[t.off : t.off+t.Numel()]
+}
+
+// Raw returns the elements of a contiguous tensor as a slice of its storage,
+// without copying: writes to it change the tensor (and every view sharing
+// its storage) without incrementing the version. It panics if t is not
+// contiguous. It is for code that runs kernels on tensors directly, such as
+// optimizers; call MarkModified after writing.
+func (t *Tensor) Raw() []float64 {
+	if !t.contig {
+		fail("Raw", [][]int{t.shape, t.strides}, "tensor of shape %v with strides %v is not contiguous", t.shape, t.strides)
+	}
+	return t.flat()
+}
+
+// MarkModified increments the storage's version, as an in-place method
+// does; call it after writing through Raw.
+func (t *Tensor) MarkModified() { t.st.version++ }
+
+// axis resolves a possibly negative dimension index, panicking if it is out
+// of range.
+func (t *Tensor) axis(op string, d int) int {
+	return axisOf(op, t.shape, d, len(t.shape))
+}
+
+func axisOf(op string, shape []int, d, ndim int) int {
+	if d < -ndim || d >= ndim {
+		lo, hi := -ndim, ndim-1
+		if ndim == 0 {
+			lo, hi = 0, -1
+		}
+		fail(op, [][]int{shape}, "dimension %d out of range [%d, %d] for shape %v", d, lo, hi, shape)
+	}
+	if d < 0 {
+		d += ndim
+	}
+	return d
+}
+
+// index returns the storage position of the element at idx.
+func (t *Tensor) index(op string, idx []int) int {
+	if len(idx) != len(t.shape) {
+		fail(op, [][]int{t.shape}, "%d indices for a tensor of shape %v", len(idx), t.shape)
+	}
+	p := t.off
+	for i, v := range idx {
+		d := t.shape[i]
+		if v < -d || v >= d {
+			fail(op, [][]int{t.shape}, "index %v out of range for shape %v", idx, t.shape)
+		}
+		if v < 0 {
+			v += d
+		}
+		p += v * t.strides[i]
+	}
+	return p
+}
+
+// At returns the element at idx (one index per dimension; negative indices
+// count from the end).
+func (t *Tensor) At(idx ...int) float64 { return t.st.data[t.index("At", idx)] }
+
+// Set sets the element at idx to v, in place.
+func (t *Tensor) Set(v float64, idx ...int) {
+	t.st.data[t.index("Set", idx)] = v
+	t.st.version++
+}
+
+// Item returns the value of a one-element tensor.
+func (t *Tensor) Item() float64 {
+	if t.Numel() != 1 {
+		fail("Item", [][]int{t.shape}, "tensor of shape %v has %d elements, not 1", t.shape, t.Numel())
+	}
+	return t.st.data[t.off]
+}
+
+// Data returns a contiguous copy of the elements in row-major order.
+func (t *Tensor) Data() []float64 {
+	out := make([]float64, t.Numel())
+	if t.contig {
+		copy(out, t.flat())
+		return out
+	}
+	copyStrided(out, t)
+	return out
+}
+
+// SameShape reports whether t and u have the same shape.
+func (t *Tensor) SameShape(u *Tensor) bool { return sameShape(t.shape, u.shape) }

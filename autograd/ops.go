@@ -1,7 +1,5 @@
 package autograd
 
-
-
 // Every backward formula below starts from the incoming gradient g and uses
 // only differentiable operations, so it records a graph exactly when g does
 // (create-graph mode) and is plain arithmetic otherwise. Broadcasting is
@@ -219,4 +217,3 @@ func (t *Tensor) Contiguous() *Tensor {
 // Clone returns a copy of t with storage of its own; gradients pass
 // through unchanged.
 func (t *Tensor) Clone() *Tensor { return wrap1(t.v.Clone(), "Clone", identityBackward, t) }
-

@@ -2,5 +2,61 @@
 
 package kernels
 
-// asmTables is filled in with the AVX2 and AVX-512 tables.
-func asmTables() []*table { return nil }
+import "github.com/adjoint-go/adjoint/device"
+
+// The assembly and its declarations (vec_amd64.s, vec_amd64.go) are generated
+// by the avo program in _gen, a module of its own; _gen/check.sh verifies that
+// the committed files are what it generates.
+//
+//go:generate go run -C _gen -tags generate . -out ..
+
+func asmTables() []*table { return []*table{&avx2Table, &avx512Table} }
+
+var avx2Table = table{
+	level: device.AVX2,
+	add:   addAVX2, sub: subAVX2, mul: mulAVX2, div: divAVX2,
+	addS: addScalarAVX2, subS: subScalarAVX2, mulS: mulScalarAVX2, divS: divScalarAVX2,
+	neg:  negAVX2,
+	axpy: axpyAVX2,
+	scal: scalAVX2,
+	dot:  dotAVX2,
+	sum:  sumAVX2, max: maxAVX2, min: minAVX2,
+}
+
+var avx512Table = table{
+	level: device.AVX512,
+	add:   addAVX512, sub: subAVX512, mul: mulAVX512, div: divAVX512,
+	addS: addScalarAVX512, subS: subScalarAVX512, mulS: mulScalarAVX512, divS: divScalarAVX512,
+	neg:  negAVX512,
+	axpy: axpyAVX512,
+	scal: scalAVX512,
+	dot:  dotAVX512,
+	sum:  sumAVX512, max: maxAVX512, min: minAVX512,
+}
+
+// ntMin3 and ntMin2 are the element counts from which the assembly kernels
+// that write a separate dst use non-temporal stores (VMOVNTPD, after peeling
+// to an aligned dst, then SFENCE): ntMin3 for the three-stream kernels (Add,
+// Sub, Mul, Div), ntMin2 for the two-stream ones (the Scalar forms and Neg).
+// The assembly reads them on every call; tests lower them to reach the
+// non-temporal path with small slices.
+var ntMin3, ntMin2 = ntThresholds(device.CPU())
+
+// ntThresholds returns the element counts at which a kernel's working set
+// (streams × 8 bytes × n) exceeds half the last-level cache. Below that the
+// data is likely to stay cached between calls, and ordinary stores, which
+// keep dst in the cache, win; above it dst goes to memory anyway, and
+// non-temporal stores save the read-for-ownership of every dst line (a
+// quarter of the traffic of Add). An unknown L3 falls back to the L2, then to
+// 8 MiB.
+func ntThresholds(c device.Info) (three, two int) {
+	cache := c.L3
+	if cache <= 0 {
+		cache = c.L2
+	}
+	if cache <= 0 {
+		cache = 8 << 20
+	}
+	half := max(cache/2, 1<<20)
+	return half / (3 * 8), half / (2 * 8)
+}

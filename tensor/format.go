@@ -6,14 +6,15 @@ import (
 	"strings"
 )
 
-// Printing follows PyTorch: tensor([[1., 2.],
+// Printing follows PyTorch: one row per line, aligned, as in
 //
-//	[3., 4.]]). Integer-valued data prints with a trailing dot,
+//	tensor([[1., 2.],
+//	        [3., 4.]])
 //
-// other data with four decimals, or in scientific notation when the
-// magnitudes span more than three decades or leave [1e-4, 1e8). Tensors with
-// more than 1000 elements show the first and last three entries of each
-// dimension around "...".
+// Integer-valued data prints with a trailing dot, other data with four
+// decimals, or in scientific notation when the magnitudes span more than
+// three decades or leave [1e-4, 1e8). Tensors with more than 1000 elements
+// show the first and last three entries of each dimension around "...".
 const (
 	printThreshold = 1000
 	printEdge      = 3

@@ -59,21 +59,25 @@ func sameShape(a, b []int) bool {
 
 type binaryKernels struct {
 	name    string
+	f       func(x, y float64) float64 // one element, for 0-d operands
 	vv      func(dst, x, y []float64)
 	vs      func(dst, x []float64, a float64)
 	strided func(n int, dst []float64, incDst int, x []float64, incX int, y []float64, incY int)
 }
 
 var (
-	addKernels = binaryKernels{"Add", kernels.Add, kernels.AddScalar, kernels.AddStrided}
-	subKernels = binaryKernels{"Sub", kernels.Sub, kernels.SubScalar, kernels.SubStrided}
-	mulKernels = binaryKernels{"Mul", kernels.Mul, kernels.MulScalar, kernels.MulStrided}
-	divKernels = binaryKernels{"Div", kernels.Div, kernels.DivScalar, kernels.DivStrided}
+	addKernels = binaryKernels{"Add", func(x, y float64) float64 { return x + y }, kernels.Add, kernels.AddScalar, kernels.AddStrided}
+	subKernels = binaryKernels{"Sub", func(x, y float64) float64 { return x - y }, kernels.Sub, kernels.SubScalar, kernels.SubStrided}
+	mulKernels = binaryKernels{"Mul", func(x, y float64) float64 { return x * y }, kernels.Mul, kernels.MulScalar, kernels.MulStrided}
+	divKernels = binaryKernels{"Div", func(x, y float64) float64 { return x / y }, kernels.Div, kernels.DivScalar, kernels.DivStrided}
 )
 
 // binary computes k(a, b) elementwise with broadcasting into a new
 // contiguous tensor.
 func binary(k *binaryKernels, a, b *Tensor) *Tensor {
+	if len(a.shape) == 0 && len(b.shape) == 0 {
+		return newScalar(k.f(a.st.data[a.off], b.st.data[b.off]))
+	}
 	if sameShape(a.shape, b.shape) {
 		out := empty(k.name, a.shape)
 		if a.contig && b.contig {
@@ -127,13 +131,26 @@ func (t *Tensor) scalarOp(op string, f func(dst, x []float64, a float64), a floa
 }
 
 // AddScalar returns t + a elementwise.
-func (t *Tensor) AddScalar(a float64) *Tensor { return t.scalarOp("AddScalar", kernels.AddScalar, a) }
+func (t *Tensor) AddScalar(a float64) *Tensor {
+	if len(t.shape) == 0 {
+		return newScalar(t.st.data[t.off] + a)
+	}
+	return t.scalarOp("AddScalar", kernels.AddScalar, a)
+}
 
 // MulScalar returns t * a elementwise.
-func (t *Tensor) MulScalar(a float64) *Tensor { return t.scalarOp("MulScalar", kernels.MulScalar, a) }
+func (t *Tensor) MulScalar(a float64) *Tensor {
+	if len(t.shape) == 0 {
+		return newScalar(t.st.data[t.off] * a)
+	}
+	return t.scalarOp("MulScalar", kernels.MulScalar, a)
+}
 
 // Neg returns -t elementwise.
 func (t *Tensor) Neg() *Tensor {
+	if len(t.shape) == 0 {
+		return newScalar(-t.st.data[t.off])
+	}
 	out := empty("Neg", t.shape)
 	if t.contig {
 		kernels.Neg(out.st.data, t.flat())

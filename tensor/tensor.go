@@ -161,16 +161,14 @@ func Full(v float64, shape ...int) *Tensor {
 // end (above end for a negative step), like torch.arange. It panics if step
 // is zero or not finite.
 func Arange(start, end, step float64) *Tensor {
-	if step == 0 || math.IsNaN(step) || math.IsInf(step, 0) || math.IsNaN(start) || math.IsNaN(end) {
+	count := math.Ceil((end - start) / step)
+	if step == 0 || math.IsInf(step, 0) || math.IsNaN(count) || math.IsInf(count, 0) {
 		fail("Arange", nil, "invalid range start=%v end=%v step=%v", start, end, step)
 	}
-	n := int(math.Ceil((end - start) / step))
-	if n < 0 {
-		n = 0
-	}
-	if n > 1<<40 {
+	if count > 1<<40 {
 		fail("Arange", nil, "range start=%v end=%v step=%v has too many elements", start, end, step)
 	}
+	n := max(int(count), 0)
 	t := empty("Arange", []int{n})
 	for i := range t.st.data {
 		t.st.data[i] = start + float64(i)*step

@@ -1,6 +1,7 @@
 package autograd
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/adjoint-go/adjoint/tensor"
@@ -15,10 +16,8 @@ func wrap1(v *tensor.Tensor, op string, bw backwardFunc, a *Tensor) *Tensor {
 	}
 	out.requiresGrad = true
 	out.op, out.backward = op, bw
-	out.inl[0] = a
+	out.inl[0] = edge{a, a.v.Version()}
 	out.inputs = out.inl[:1]
-	out.vinl[0] = a.v.Version()
-	out.versions = out.vinl[:1]
 	return out
 }
 
@@ -30,28 +29,26 @@ func wrap2(v *tensor.Tensor, op string, bw backwardFunc, a, b *Tensor) *Tensor {
 	}
 	out.requiresGrad = true
 	out.op, out.backward = op, bw
-	out.inl = [2]*Tensor{a, b}
+	out.inl = [2]edge{{a, a.v.Version()}, {b, b.v.Version()}}
 	out.inputs = out.inl[:2]
-	out.vinl = [2]uint64{a.v.Version(), b.v.Version()}
-	out.versions = out.vinl[:2]
 	return out
 }
 
 // saved returns input i of out for a backward formula that uses its value,
 // panicking if the value was changed in place since the operation ran.
 func (out *Tensor) saved(i int) *Tensor {
-	in := out.inputs[i]
-	if v := in.v.Version(); v != out.versions[i] {
+	in := out.inputs[i].t
+	if v := in.v.Version(); v != out.inputs[i].version {
 		tensor.Panicf("autograd", "Backward", [][]int{in.v.Shape()},
 			"input %d (shape %v) of %s was modified in place after the operation used it (version %d, saved at %d)",
-			i, in.v.Shape(), out.op, v, out.versions[i])
+			i, in.v.Shape(), out.op, v, out.inputs[i].version)
 	}
 	return in
 }
 
 // free drops the graph behind t once its backward has run.
 func (t *Tensor) free() {
-	t.inputs, t.inl, t.backward, t.versions = nil, [2]*Tensor{}, nil, nil
+	t.inputs, t.inl, t.backward = nil, [2]edge{}, nil
 	t.freed = true
 }
 
@@ -145,6 +142,33 @@ func Grad(outputs, inputs []*Tensor, createGraph bool) []*Tensor {
 
 var generation atomic.Uint64
 
+// pass holds the scratch space of one backward pass, reused across passes
+// so that a training step does not allocate it anew.
+type pass struct {
+	order   []*Tensor
+	stack   []frame
+	scratch []*Tensor
+}
+
+type frame struct {
+	t *Tensor
+	i int
+}
+
+var passes = sync.Pool{New: func() any { return new(pass) }}
+
+// release clears the references a pass holds and returns it to the pool,
+// unless it grew too large to keep.
+func (p *pass) release() {
+	if cap(p.order) > 1<<16 {
+		return
+	}
+	clear(p.order)
+	clear(p.scratch)
+	p.order, p.stack = p.order[:0], p.stack[:0]
+	passes.Put(p)
+}
+
 // run is the backward engine. It sends seeds[i] (ones if nil) back from
 // roots[i]. With accumulate it adds leaves' gradients (and those of
 // non-leaves marked RetainGrad) into Grad(); it returns the gradients that
@@ -152,14 +176,12 @@ var generation atomic.Uint64
 func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Tensor) []*Tensor {
 	gen := generation.Add(1)
 
+	p := passes.Get().(*pass)
+	defer p.release()
+
 	// Topological order by an iterative depth-first search: order lists
 	// every tensor after all of its inputs.
-	type frame struct {
-		t *Tensor
-		i int
-	}
-	var order []*Tensor
-	var stack []frame
+	order, stack := p.order, p.stack
 	for _, r := range roots {
 		if r.mark == gen || !r.requiresGrad {
 			continue
@@ -169,7 +191,7 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 		for len(stack) > 0 {
 			f := &stack[len(stack)-1]
 			if f.i < len(f.t.inputs) {
-				in := f.t.inputs[f.i]
+				in := f.t.inputs[f.i].t
 				f.i++
 				if in.requiresGrad && in.mark != gen {
 					in.mark = gen
@@ -181,6 +203,7 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 			stack = stack[:len(stack)-1]
 		}
 	}
+	p.order, p.stack = order, stack
 
 	done := false
 	defer func() {
@@ -217,7 +240,7 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 			captured[t] = nil
 		}
 	}
-	var scratch []*Tensor
+	scratch := p.scratch
 	for i := len(order) - 1; i >= 0; i-- {
 		t := order[i]
 		g := t.pending
@@ -243,12 +266,13 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 		}
 		if cap(scratch) < len(t.inputs) {
 			scratch = make([]*Tensor, len(t.inputs))
+			p.scratch = scratch
 		}
 		grads := scratch[:len(t.inputs)]
 		clear(grads)
 		t.backward(t, g, grads)
-		for j, in := range t.inputs {
-			gj := grads[j]
+		for j, e := range t.inputs {
+			in, gj := e.t, grads[j]
 			if gj == nil || !in.requiresGrad {
 				continue
 			}

@@ -16,14 +16,14 @@ func (g *Tensor) sumTo(like *Tensor) *Tensor {
 }
 
 func sumToBackward(out, g *Tensor, grads []*Tensor) {
-	grads[0] = g.Expand(out.inputs[0].v.Shape()...)
+	grads[0] = g.Expand(out.inputs[0].t.v.Shape()...)
 }
 
 // Add returns t + u elementwise, with NumPy broadcasting.
 func (t *Tensor) Add(u *Tensor) *Tensor { return wrap2(t.v.Add(u.v), "Add", addBackward, t, u) }
 
 func addBackward(out, g *Tensor, grads []*Tensor) {
-	a, b := out.inputs[0], out.inputs[1]
+	a, b := out.inputs[0].t, out.inputs[1].t
 	if a.requiresGrad {
 		grads[0] = g.sumTo(a)
 	}
@@ -36,7 +36,7 @@ func addBackward(out, g *Tensor, grads []*Tensor) {
 func (t *Tensor) Sub(u *Tensor) *Tensor { return wrap2(t.v.Sub(u.v), "Sub", subBackward, t, u) }
 
 func subBackward(out, g *Tensor, grads []*Tensor) {
-	a, b := out.inputs[0], out.inputs[1]
+	a, b := out.inputs[0].t, out.inputs[1].t
 	if a.requiresGrad {
 		grads[0] = g.sumTo(a)
 	}
@@ -97,7 +97,7 @@ func (t *Tensor) Sum() *Tensor { return wrap1(t.v.Sum(), "Sum", expandBackward, 
 
 // expandBackward sends a gradient back to an input it was broadcast from.
 func expandBackward(out, g *Tensor, grads []*Tensor) {
-	grads[0] = g.Expand(out.inputs[0].v.Shape()...)
+	grads[0] = g.Expand(out.inputs[0].t.v.Shape()...)
 }
 
 // Mean returns the mean of all elements as a 0-d tensor.
@@ -110,7 +110,7 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 }
 
 func reshapeBackward(out, g *Tensor, grads []*Tensor) {
-	grads[0] = g.Reshape(out.inputs[0].v.Shape()...)
+	grads[0] = g.Reshape(out.inputs[0].t.v.Shape()...)
 }
 
 // View returns t with the given shape as a view, panicking if the layout
@@ -160,7 +160,7 @@ func (t *Tensor) Permute(dims ...int) *Tensor {
 // tensor.Expand.
 func (t *Tensor) Expand(shape ...int) *Tensor {
 	return wrap1(t.v.Expand(shape...), "Expand", func(out, g *Tensor, grads []*Tensor) {
-		grads[0] = g.sumTo(out.inputs[0])
+		grads[0] = g.sumTo(out.inputs[0].t)
 	}, t)
 }
 

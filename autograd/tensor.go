@@ -18,21 +18,26 @@ type Tensor struct {
 	requiresGrad bool
 	noGrad       bool // see NoGrad: set on every result of a no-grad input
 	retainGrad   bool
+	freed        bool // backward ran and dropped the graph behind this tensor
 
-	// The operation that produced this tensor; empty for leaves. inputs are
+	// The operation that produced this tensor; empty for leaves. Inputs are
 	// held in a slice in argument order, never a map, so that gradient sums
 	// happen in a fixed order.
 	op       string
 	backward backwardFunc
-	inputs   []*Tensor
-	inl      [2]*Tensor
-	versions []uint64 // inputs' storage versions when the op ran
-	vinl     [2]uint64
-	freed    bool
+	inputs   []edge
+	inl      [2]edge
 
 	// State of the backward pass in progress.
 	mark    uint64
 	pending *Tensor
+}
+
+// edge is an input of an operation and its storage version when the
+// operation ran.
+type edge struct {
+	t       *Tensor
+	version uint64
 }
 
 // backwardFunc computes the gradients of out's inputs from the gradient g

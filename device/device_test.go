@@ -1,0 +1,98 @@
+package device
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCPUDescribesThisMachine(t *testing.T) {
+	c := CPU()
+	t.Logf("\n%s", c)
+	if c.LogicalCores < 0 || c.PhysicalCores < 0 || c.L1D < 0 {
+		t.Fatalf("negative figures in %+v", c)
+	}
+	s := c.String()
+	for _, want := range []string{"cpu:", "cores:", "caches:", "features:", "kernels:  " + KernelLevel().String()} {
+		if !strings.Contains(s, want) {
+			t.Errorf("String() lacks %q:\n%s", want, s)
+		}
+	}
+	if c.AVX512F && !strings.Contains(s, "AVX512F") {
+		t.Errorf("String() does not list AVX512F:\n%s", s)
+	}
+}
+
+func TestSupportsFollowsFeatures(t *testing.T) {
+	cases := []struct {
+		name string
+		info Info
+		want []Level
+	}{
+		{"a CPU without vector extensions runs generic only", Info{}, []Level{Generic}},
+		{"AVX2 without FMA is not enough for avx2", Info{AVX2: true}, []Level{Generic}},
+		{"AVX2 and FMA run avx2", Info{AVX2: true, FMA: true}, []Level{Generic, AVX2}},
+		{"AVX-512F needs BMI2 as well", Info{AVX2: true, FMA: true, AVX512F: true}, []Level{Generic, AVX2}},
+		{"a full AVX-512 CPU runs everything", Info{AVX2: true, FMA: true, AVX512F: true, BMI2: true}, []Level{Generic, AVX2, AVX512}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []Level
+			for l := Generic; l <= AVX512; l++ {
+				if c.info.Supports(l) {
+					got = append(got, l)
+				}
+			}
+			if len(got) != len(c.want) || got[len(got)-1] != c.want[len(c.want)-1] {
+				t.Fatalf("supports %v, want %v", got, c.want)
+			}
+		})
+	}
+	if (Info{}).Supports(Level(7)) {
+		t.Fatal("an unknown level is supported")
+	}
+}
+
+func TestParseLevel(t *testing.T) {
+	for _, l := range []Level{Generic, AVX2, AVX512} {
+		got, err := ParseLevel(" " + strings.ToUpper(l.String()) + " ")
+		if err != nil || got != l {
+			t.Errorf("ParseLevel(%q) = %v, %v", l.String(), got, err)
+		}
+	}
+	if _, err := ParseLevel("sse9"); err == nil || !strings.Contains(err.Error(), `"sse9"`) {
+		t.Errorf("ParseLevel(sse9) error = %v", err)
+	}
+	if s := Level(9).String(); s != "Level(9)" {
+		t.Errorf("String of an unknown level = %q", s)
+	}
+}
+
+func TestChooseLevel(t *testing.T) {
+	av := Available()
+	best := av[len(av)-1]
+	if l, err := chooseLevel(""); err != nil || l != best {
+		t.Fatalf("no request: %v, %v; want %v", l, err, best)
+	}
+	for _, l := range av {
+		if got, err := chooseLevel(l.String()); err != nil || got != l {
+			t.Errorf("request %v: got %v, %v", l, got, err)
+		}
+	}
+	if _, err := chooseLevel("fastest"); err == nil || !strings.Contains(err.Error(), "ADJOINT_KERNELS=fastest") {
+		t.Errorf("bad name: error %v", err)
+	}
+	for l := Generic; l <= AVX512; l++ {
+		if Compiled(l) && cpu.Supports(l) {
+			continue
+		}
+		_, err := chooseLevel(l.String())
+		if err == nil {
+			t.Errorf("request for unavailable %v: no error", l)
+		} else if !strings.Contains(err.Error(), l.String()) {
+			t.Errorf("request for unavailable %v: error %q does not name it", l, err)
+		}
+	}
+	if !Compiled(Generic) {
+		t.Fatal("generic is not compiled")
+	}
+}

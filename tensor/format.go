@@ -47,14 +47,17 @@ func newFormatter(vals []float64) formatter {
 			}
 			hi = math.Max(hi, a)
 		}
-		if f.intMode {
-			f.sci = hi > 1e8
-		} else if !math.IsInf(lo, 1) {
-			f.sci = hi/lo > 1000 || hi > 1e8 || lo < 1e-4
+		if !math.IsInf(lo, 1) {
+			f.sci = hi/lo > 1000 || hi > 1e8 || (!f.intMode && lo < 1e-4)
 		}
 	}
-	for _, v := range vals {
-		f.width = max(f.width, len(f.format(v)))
+	// Like PyTorch, the column width comes from the non-zero finite values
+	// only (zeros, nan and inf may stick out).
+	f.width = 1
+	for _, v := range finite {
+		if v != 0 {
+			f.width = max(f.width, len(f.format(v)))
+		}
 	}
 	return f
 }
@@ -77,7 +80,7 @@ func (f formatter) format(v float64) string {
 
 func (f formatter) pad(v float64) string {
 	s := f.format(v)
-	return strings.Repeat(" ", f.width-len(s)) + s
+	return strings.Repeat(" ", max(0, f.width-len(s))) + s
 }
 
 // String prints the tensor the way PyTorch does.
@@ -88,9 +91,12 @@ func (t *Tensor) String() string {
 	f := newFormatter(vals)
 	var b strings.Builder
 	b.WriteString("tensor(")
-	if len(t.shape) == 0 {
+	switch {
+	case len(t.shape) == 0:
 		b.WriteString(f.format(t.st.data[t.off]))
-	} else {
+	case t.Numel() == 0:
+		b.WriteString("[]")
+	default:
 		t.print(&b, f, summarize, 0, t.off, len("tensor("))
 	}
 	if t.Numel() == 0 && len(t.shape) > 1 {
@@ -144,27 +150,49 @@ func (t *Tensor) walk(summarize bool, fn func(float64)) {
 	rec(0, t.off)
 }
 
+// lineWidth is the line length PyTorch wraps long rows at.
+const lineWidth = 80
+
 func (t *Tensor) print(b *strings.Builder, f formatter, summarize bool, d, off, indent int) {
+	if d == len(t.shape)-1 {
+		t.printRow(b, f, summarize, d, off, indent+d)
+		return
+	}
 	b.WriteByte('[')
-	last := d == len(t.shape)-1
 	for k, i := range t.shown(d, summarize) {
 		if k > 0 {
 			b.WriteByte(',')
-			if last {
-				b.WriteByte(' ')
+			b.WriteString(strings.Repeat("\n", len(t.shape)-d-1))
+			b.WriteString(strings.Repeat(" ", indent+d+1))
+		}
+		if i < 0 {
+			b.WriteString("...")
+			continue
+		}
+		t.print(b, f, summarize, d+1, off+i*t.strides[d], indent)
+	}
+	b.WriteByte(']')
+}
+
+// printRow prints the innermost dimension, wrapping it into lines of at
+// most lineWidth characters as PyTorch does.
+func (t *Tensor) printRow(b *strings.Builder, f formatter, summarize bool, d, off, indent int) {
+	perLine := max(1, (lineWidth-indent)/(f.width+2))
+	b.WriteByte('[')
+	for k, i := range t.shown(d, summarize) {
+		if k > 0 {
+			if k%perLine == 0 {
+				b.WriteString(",\n")
+				b.WriteString(strings.Repeat(" ", indent+1))
 			} else {
-				b.WriteString(strings.Repeat("\n", len(t.shape)-d-1))
-				b.WriteString(strings.Repeat(" ", indent+d+1))
+				b.WriteString(", ")
 			}
 		}
-		switch {
-		case i < 0:
-			b.WriteString("...")
-		case last:
-			b.WriteString(f.pad(t.st.data[off+i*t.strides[d]]))
-		default:
-			t.print(b, f, summarize, d+1, off+i*t.strides[d], indent)
+		if i < 0 {
+			b.WriteString(" ...")
+			continue
 		}
+		b.WriteString(f.pad(t.st.data[off+i*t.strides[d]]))
 	}
 	b.WriteByte(']')
 }

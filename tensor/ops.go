@@ -207,7 +207,7 @@ func (t *Tensor) SumDims(keepdim bool, dims ...int) *Tensor {
 	for _, d := range dims {
 		a := t.axis("SumDims", d)
 		if reduce[a] {
-			fail("SumDims", [][]int{t.shape}, "dimension %d named twice in %v", d, dims)
+			fail("SumDims", [][]int{t.shape}, "dimension %d named twice in %v for shape %v", d, dims, t.shape)
 		}
 		reduce[a] = true
 	}
@@ -312,13 +312,30 @@ func (t *Tensor) Fill(v float64) {
 // Zero sets every element to 0, in place.
 func (t *Tensor) Zero() { t.Fill(0) }
 
+// checkInPlace panics if t cannot be written in place from u: u must
+// broadcast to t's shape, and t must not have overlapping elements (an
+// expanded view). It returns u, cloned if it shares t's storage with another
+// layout, so that reading u never sees a value already overwritten.
+func (t *Tensor) checkInPlace(op string, u *Tensor) *Tensor {
+	sh := BroadcastShapes(op, t.shape, u.shape)
+	if !sameShape(sh, t.shape) {
+		fail(op, [][]int{t.shape, u.shape}, "cannot write shape %v into %v in place", u.shape, t.shape)
+	}
+	for i, d := range t.shape {
+		if d > 1 && t.strides[i] == 0 {
+			fail(op, [][]int{t.shape, t.strides}, "destination of shape %v with strides %v has overlapping elements", t.shape, t.strides)
+		}
+	}
+	if u.st == t.st && !(u.off == t.off && sameShape(u.shape, t.shape) && sameShape(u.strides, t.strides)) {
+		return u.Clone()
+	}
+	return u
+}
+
 // CopyFrom copies src's elements into t, in place; src must broadcast to
 // t's shape.
 func (t *Tensor) CopyFrom(src *Tensor) {
-	sh := BroadcastShapes("CopyFrom", t.shape, src.shape)
-	if !sameShape(sh, t.shape) {
-		fail("CopyFrom", [][]int{t.shape, src.shape}, "cannot copy shape %v into %v", src.shape, t.shape)
-	}
+	src = t.checkInPlace("CopyFrom", src)
 	assign(t, src.Expand(t.shape...))
 	t.st.version++
 }
@@ -326,10 +343,7 @@ func (t *Tensor) CopyFrom(src *Tensor) {
 // AddInPlace adds u to t elementwise, in place; u must broadcast to t's
 // shape.
 func (t *Tensor) AddInPlace(u *Tensor) {
-	sh := BroadcastShapes("AddInPlace", t.shape, u.shape)
-	if !sameShape(sh, t.shape) {
-		fail("AddInPlace", [][]int{t.shape, u.shape}, "cannot add shape %v into %v", u.shape, t.shape)
-	}
+	u = t.checkInPlace("AddInPlace", u)
 	if t.contig && u.contig && sameShape(t.shape, u.shape) {
 		d := t.flat()
 		kernels.Add(d, d, u.flat())

@@ -97,6 +97,11 @@ func (t *Tensor) view(off int, shape, strides []int) *Tensor {
 }
 
 func isContiguous(shape, strides []int) bool {
+	for _, d := range shape {
+		if d == 0 {
+			return true
+		}
+	}
 	s := 1
 	for i := len(shape) - 1; i >= 0; i-- {
 		if shape[i] != 1 && strides[i] != s {

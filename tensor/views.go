@@ -118,7 +118,7 @@ func (t *Tensor) Permute(dims ...int) *Tensor {
 	for i, d := range dims {
 		a := t.axis("Permute", d)
 		if seen[a] {
-			fail("Permute", [][]int{t.shape}, "permutation %v repeats dimension %d", dims, d)
+			fail("Permute", [][]int{t.shape}, "permutation %v repeats dimension %d of shape %v", dims, d, t.shape)
 		}
 		seen[a] = true
 		shape[i], st[i] = t.shape[a], t.strides[a]

@@ -23,11 +23,14 @@
 // Elementwise kernels (Add, Sub, Mul, Div and their Scalar and Strided
 // forms, Neg, Axpy, Scal) give bit-identical results at every level: each
 // element is one correctly rounded IEEE operation, and Axpy is a multiply
-// followed by an add, never a fused multiply-add. Reductions (Sum, Dot) add in
-// a different order per level, and the AVX2 and AVX512 Dot use fused
-// multiply-adds, so their results differ from Generic's by rounding only:
-// within n·2⁻⁵² relative to the sum of absolute values. Max and Min return
-// NaN if any element is NaN, -Inf and +Inf for an empty slice.
+// followed by an add, never a fused multiply-add. The one thing left open is
+// which payload survives an operation on two NaNs: IEEE 754 does not say,
+// x86 keeps the first operand's, and the Go compiler may order a commutative
+// operation either way. Reductions (Sum, Dot) add in a different order per
+// level, and the AVX2 and AVX512 Dot use fused multiply-adds, so their
+// results differ from Generic's by rounding only: within n·2⁻⁵² relative to
+// the sum of absolute values. Max and Min return NaN if any element is NaN,
+// -Inf and +Inf for an empty slice.
 //
 // # Panics
 //

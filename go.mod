@@ -3,8 +3,9 @@ module github.com/adjoint-go/adjoint
 go 1.26
 
 require (
-	github.com/klauspost/cpuid/v2 v2.4.2 // indirect
-	golang.org/x/sys v0.41.0 // indirect
-	gonum.org/v1/gonum v0.17.0 // indirect
-	gorgonia.org/vecf64 v0.9.0 // indirect
+	github.com/klauspost/cpuid/v2 v2.4.2
+	gonum.org/v1/gonum v0.17.0
+	gorgonia.org/vecf64 v0.9.0
 )
+
+require golang.org/x/sys v0.41.0 // indirect

@@ -355,3 +355,21 @@ func TestString(t *testing.T) {
 		t.Errorf("constant: %q, want %q", got, want)
 	}
 }
+
+func TestSharedSeedIsNeverWritten(t *testing.T) {
+	x := Scalar(2).SetRequiresGrad(true)
+	x.Backward() // a leaf as the root: its gradient is the seed itself
+	x.Grad().Value().Fill(5)
+	x.MulScalar(1).Backward()
+	g := Grad([]*Tensor{x}, []*Tensor{x}, false)[0]
+	g.Value().Fill(7)
+	h := x.AddScalar(1).RetainGrad()
+	h.Backward()
+	h.Grad().Value().Fill(9)
+	if one.v.Item() != 1 {
+		t.Fatalf("the shared seed was changed to %v", one.v.Item())
+	}
+	if x.Grad().Item() != 7 { // 5, then +1 and +1
+		t.Fatalf("x.grad = %v, want 7", x.Grad().Item())
+	}
+}

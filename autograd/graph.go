@@ -134,13 +134,18 @@ func Grad(outputs, inputs []*Tensor, createGraph bool) []*Tensor {
 		case createGraph:
 			out[i] = g
 		default:
-			out[i] = &Tensor{v: g.v}
+			out[i] = &Tensor{v: g.v.Clone()}
 		}
 	}
 	return out
 }
 
 var generation atomic.Uint64
+
+// one is the seed of a backward from a 0-d output outside create-graph
+// mode. It is shared and must never be written: gradients that reach
+// callers are copies (accumulate clones, Grad copies).
+var one = &Tensor{v: tensor.Scalar(1), noGrad: true}
 
 // pass holds the scratch space of one backward pass, reused across passes
 // so that a training step does not allocate it anew.
@@ -217,6 +222,8 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 	for i, r := range roots {
 		g := seeds[i]
 		switch {
+		case g == nil && !create && r.v.Dim() == 0:
+			g = one // read-only: never handed to a caller, see accumulate and Grad
 		case g == nil:
 			g = &Tensor{v: tensor.OnesLike(r.v)}
 		case !g.v.SameShape(r.v):
@@ -225,7 +232,9 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 		case !create:
 			g = &Tensor{v: g.v}
 		}
-		g.noGrad = g.noGrad || !create
+		if !create && !g.noGrad {
+			g.noGrad = true
+		}
 		if r.pending == nil {
 			r.pending = g
 		} else {
@@ -241,6 +250,7 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 		}
 	}
 	scratch := p.scratch
+	direct := accumulate && !create && captured == nil
 	for i := len(order) - 1; i >= 0; i-- {
 		t := order[i]
 		g := t.pending
@@ -279,6 +289,11 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 			if !gj.v.SameShape(in.v) {
 				tensor.Panicf("autograd", "Backward", [][]int{in.v.Shape(), gj.v.Shape()},
 					"internal error: %s produced a gradient of shape %v for input %d of shape %v", t.op, gj.v.Shape(), j, in.v.Shape())
+			}
+			if direct && in.backward == nil && !in.freed {
+				// A leaf's gradient goes straight into its own buffer.
+				in.accumulate(gj, false)
+				continue
 			}
 			if in.pending == nil {
 				in.pending = gj

@@ -174,3 +174,37 @@ func TestGradCheckBadInput(t *testing.T) {
 		t.Fatal("no error for an input with overlapping elements")
 	}
 }
+
+func TestGradCheckExpLog(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	x := From(tensor.Rand(rng, 2, 3).AddScalar(0.5)).SetRequiresGrad(true)
+	xt := From(tensor.Rand(rng, 3, 2).AddScalar(0.5).Transpose(0, 1)).SetRequiresGrad(true)
+	for name, f := range map[string]func(x *Tensor) *Tensor{
+		"Exp": (*Tensor).Exp,
+		"Log": (*Tensor).Log,
+	} {
+		for _, in := range []*Tensor{x, xt} {
+			if err := GradCheck(func(in []*Tensor) *Tensor { return f(in[0]) }, []*Tensor{in}, nil); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			second := func(in []*Tensor) *Tensor { return Grad([]*Tensor{f(in[0]).Sum()}, in, true)[0] }
+			if err := GradCheck(second, []*Tensor{in}, nil); err != nil {
+				t.Errorf("%s second derivative: %v", name, err)
+			}
+		}
+	}
+}
+
+func TestComparisonsHaveNoGradient(t *testing.T) {
+	a := leaf([]float64{1, 2, 3}, 3)
+	b := New([]float64{2}, 1)
+	for name, got := range map[string]*Tensor{
+		"Eq": a.Eq(b), "Ne": a.Ne(b), "Gt": a.Gt(b), "Ge": a.Ge(b), "Lt": a.Lt(b), "Le": a.Le(b),
+	} {
+		want := map[string][]float64{"Eq": {0, 1, 0}, "Ne": {1, 0, 1}, "Gt": {0, 0, 1}, "Ge": {0, 1, 1}, "Lt": {1, 0, 0}, "Le": {1, 1, 0}}[name]
+		assertClose(t, name, got, want, 3)
+		if got.RequiresGrad() {
+			t.Errorf("%s requires grad", name)
+		}
+	}
+}

@@ -81,7 +81,12 @@ func binary(k *binaryKernels, a, b *Tensor) *Tensor {
 	if sameShape(a.shape, b.shape) {
 		out := empty(k.name, a.shape)
 		if a.contig && b.contig {
-			k.vv(out.st.data, a.flat(), b.flat())
+			od, ad, bd := out.st.data, a.flat(), b.flat()
+			if len(od) <= grainCheap {
+				k.vv(od, ad, bd)
+			} else {
+				kernels.Parallel(len(od), grainCheap, func(lo, hi int) { k.vv(od[lo:hi], ad[lo:hi], bd[lo:hi]) })
+			}
 			return out
 		}
 		binaryStrided(k, out, a, a.strides, b, b.strides)

@@ -365,6 +365,22 @@ func checkIndexShape(op string, shapes [][]int, t, index, src *Tensor, dim int) 
 	return a
 }
 
+// denseIndex reports whether Gather or ScatterAdd can take plain loops:
+// t, index (and src, if given) contiguous, index the same size as t in
+// every dimension but a, and src the same shape as index. It returns the
+// number of rows before a and the length of the runs after it.
+func denseIndex(t, index, src *Tensor, a int) (outer, inner int, ok bool) {
+	if !t.contig || !index.contig || (src != nil && !(src.contig && sameShape(src.shape, index.shape))) {
+		return 0, 0, false
+	}
+	for d, n := range index.shape {
+		if d != a && n != t.shape[d] {
+			return 0, 0, false
+		}
+	}
+	return prod(t.shape[:a]), prod(t.shape[a+1:]), true
+}
+
 // Gather returns the values of t picked along dim by index, like
 // torch.gather: the result has index's shape, and for a 3-D t with dim 1
 //
@@ -383,6 +399,40 @@ func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 	if len(out.st.data) == 0 {
 		return out
 	}
+	size := t.shape[a]
+	if outer, inner, ok := denseIndex(t, index, nil, a); ok {
+		// The common case (a cross-entropy's pick): plain loops over
+		// contiguous data, rows of t and index matching outside dim.
+		od, id, td := out.st.data, index.flat(), t.flat()
+		k := index.shape[a]
+		if inner == 1 { // picking along the last dimension
+			for o := 0; o < outer; o++ {
+				row, ix, dst := td[o*size:(o+1)*size], id[o*k:(o+1)*k], od[o*k:(o+1)*k]
+				for j, v := range ix {
+					x := int(v)
+					if float64(x) != v || uint(x) >= uint(len(row)) {
+						badIndex(op, shapes, v, size, a)
+					}
+					dst[j] = row[x]
+				}
+			}
+			return out
+		}
+		for o, p := 0, 0; o < outer; o++ {
+			base := o * size * inner
+			for j := 0; j < k; j++ {
+				for i := 0; i < inner; i, p = i+1, p+1 {
+					v := id[p]
+					x := int(v)
+					if float64(x) != v || x < 0 || x >= size {
+						badIndex(op, shapes, v, size, a)
+					}
+					od[p] = td[base+x*inner+i]
+				}
+			}
+		}
+		return out
+	}
 	// Walk the index; t's offset covers every dimension but a, whose
 	// position the index value supplies.
 	tst := append([]int(nil), t.strides...)
@@ -390,7 +440,7 @@ func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 	l := newLayout(index.shape, out.strides, index.strides, tst)
 	n, inc := l.inner()
 	od, id, td := out.st.data, index.st.data, t.st.data
-	size, sa := t.shape[a], t.strides[a]
+	sa := t.strides[a]
 	l.rows([3]int{0, index.off, t.off}, func(off [3]int) {
 		for i, p, q, r := 0, off[0], off[1], off[2]; i < n; i, p, q, r = i+1, p+inc[0], q+inc[1], r+inc[2] {
 			v := id[q]
@@ -424,12 +474,31 @@ func (t *Tensor) ScatterAdd(dim int, index, src *Tensor) *Tensor {
 	if index.Numel() == 0 {
 		return out
 	}
+	size := t.shape[a]
+	if outer, inner, ok := denseIndex(t, index, src, a); ok {
+		od, id, sd := out.st.data, index.flat(), src.flat()
+		k := index.shape[a]
+		for o, p := 0, 0; o < outer; o++ {
+			base := o * size * inner
+			for j := 0; j < k; j++ {
+				for i := 0; i < inner; i, p = i+1, p+1 {
+					v := id[p]
+					x := int(v)
+					if float64(x) != v || x < 0 || x >= size {
+						badIndex(op, shapes, v, size, a)
+					}
+					od[base+x*inner+i] += sd[p]
+				}
+			}
+		}
+		return out
+	}
 	ost := append([]int(nil), out.strides...)
 	ost[a] = 0
 	l := newLayout(index.shape, ost, index.strides, src.strides)
 	n, inc := l.inner()
 	od, id, sd := out.st.data, index.st.data, src.st.data
-	size, sa := t.shape[a], out.strides[a]
+	sa := out.strides[a]
 	l.rows([3]int{0, index.off, src.off}, func(off [3]int) {
 		for i, p, q, r := 0, off[0], off[1], off[2]; i < n; i, p, q, r = i+1, p+inc[0], q+inc[1], r+inc[2] {
 			v := id[q]

@@ -338,6 +338,22 @@ func TestGather(t *testing.T) {
 			checkValues(t, fmt.Sprintf("dim %d", dim), got.Data(), refGather(in, d, index))
 		}
 	})
+	t.Run("matches a reference on contiguous inputs along every dimension", func(t *testing.T) {
+		rng := newRNG(13)
+		in := randT(rng, 5, 4, 3)
+		for dim := -3; dim < 3; dim++ {
+			d := (dim + 3) % 3
+			ishape := in.Shape()
+			ishape[d] = 6
+			index := tensor.Zeros(ishape...)
+			for _, j := range indices(ishape) {
+				index.Set(float64(rng.IntN(in.Shape()[d])), j...)
+			}
+			got := in.Gather(dim, index)
+			checkFresh(t, got, ishape)
+			checkValues(t, fmt.Sprintf("dim %d", dim), got.Data(), refGather(in, d, index))
+		}
+	})
 	runPanicCases(t, []panicCase{
 		{"an index with fewer dimensions", "Gather", []string{"index of shape [2]", "input of shape [2 3]"}, func() { x.Gather(1, idx(0, 1)) }},
 		{"an index larger in another dimension", "Gather", []string{"dimension 0", "index of shape [3 1]", "input of shape [2 3]"}, func() { x.Gather(1, tensor.Zeros(3, 1)) }},
@@ -396,7 +412,28 @@ func TestScatterAdd(t *testing.T) {
 			checkValues(t, fmt.Sprintf("dim %d", dim), got.Data(), refScatterAdd(in, d, index, s))
 		}
 	})
+	t.Run("matches a reference on contiguous inputs along every dimension", func(t *testing.T) {
+		rng := newRNG(14)
+		in := randT(rng, 5, 4, 3)
+		for dim := -3; dim < 3; dim++ {
+			d := (dim + 3) % 3
+			ishape := in.Shape()
+			ishape[d] = 6
+			index := tensor.Zeros(ishape...)
+			for _, j := range indices(ishape) {
+				index.Set(float64(rng.IntN(in.Shape()[d])), j...)
+			}
+			s := randT(rng, ishape...)
+			got := in.ScatterAdd(dim, index, s)
+			checkFresh(t, got, in.Shape())
+			checkValues(t, fmt.Sprintf("dim %d", dim), got.Data(), refScatterAdd(in, d, index, s))
+		}
+	})
 	runPanicCases(t, []panicCase{
+		{"a negative index in a dense index", "ScatterAdd", []string{"index -2", "[2 3], [2 1], [2 1]"},
+			func() { x.ScatterAdd(1, tensor.New([]float64{0, -2}, 2, 1), tensor.Zeros(2, 1)) }},
+		{"a fractional index in a dense index", "ScatterAdd", []string{"0.25", "not an integer"},
+			func() { x.ScatterAdd(0, tensor.New([]float64{0, 0.25, 1}, 1, 3), tensor.Zeros(1, 3)) }},
 		{"a source with other dimensions", "ScatterAdd", []string{"source of shape [6]", "input of shape [2 3]"}, func() { x.ScatterAdd(1, tensor.Zeros(2, 1), tensor.Zeros(6)) }},
 		{"an index larger than the source", "ScatterAdd", []string{"index of shape [2 2]", "source of shape [2 1]"}, func() { x.ScatterAdd(1, tensor.Zeros(2, 2), tensor.Zeros(2, 1)) }},
 		{"an index larger than the input in another dimension", "ScatterAdd", []string{"index of shape [3 1]", "input of shape [2 3]"}, func() { x.ScatterAdd(1, tensor.Zeros(3, 1), tensor.Zeros(3, 3)) }},

@@ -34,6 +34,31 @@ func wrap2(v *tensor.Tensor, op string, bw backwardFunc, a, b *Tensor) *Tensor {
 	return out
 }
 
+// wrapN is wrap1 for any number of inputs (Cat, Stack). Up to two edges
+// live in the node itself, as with wrap2; more get a slice of their own.
+func wrapN(v *tensor.Tensor, op string, bw backwardFunc, inputs []*Tensor) *Tensor {
+	out := &Tensor{v: v}
+	need := false
+	for _, in := range inputs {
+		out.noGrad = out.noGrad || in.noGrad
+		need = need || in.requiresGrad
+	}
+	if out.noGrad || !need {
+		return out
+	}
+	out.requiresGrad = true
+	out.op, out.backward = op, bw
+	if len(inputs) <= len(out.inl) {
+		out.inputs = out.inl[:len(inputs)]
+	} else {
+		out.inputs = make([]edge, len(inputs))
+	}
+	for i, in := range inputs {
+		out.inputs[i] = edge{in, in.v.Version()}
+	}
+	return out
+}
+
 // saved returns input i of out for a backward formula that uses its value,
 // panicking if the value was changed in place since the operation ran.
 func (out *Tensor) saved(i int) *Tensor {

@@ -1,0 +1,236 @@
+package kernels
+
+import "math"
+
+// The optimizer kernels below update a parameter in place from its gradient
+// and state buffers in one pass, following the order of operations of
+// PyTorch 1.13's single-tensor (foreach=False) optimizers element by
+// element, so that each element gets the same roundings as PyTorch's chain
+// of tensor operations. Every product is rounded before it is added (the
+// explicit float64 conversions forbid the compiler from fusing a
+// multiply-add). They are plain Go at every level, except that SGDStep
+// runs its common cases (no weight decay, no Nesterov) as passes of Axpy and
+// Scal, which round the same way and are vectorized.
+
+// SGDParams are the hyperparameters of one SGDStep.
+type SGDParams struct {
+	LR, Momentum, Dampening, WeightDecay float64
+	Nesterov                             bool
+	// First marks the first step of this parameter: the momentum buffer is
+	// set to the (decayed) gradient instead of being updated.
+	First bool
+}
+
+// SGDStep applies one step of stochastic gradient descent, with optional
+// weight decay and (Nesterov) momentum, to p from the gradient g, using buf
+// as the momentum buffer (unused, and may be nil, when Momentum is 0). buf
+// and g must be at least as long as p.
+//
+//	for i := range p {
+//		d := g[i]
+//		if WeightDecay != 0 {
+//			d = d + WeightDecay*p[i]
+//		}
+//		if Momentum != 0 {
+//			if First {
+//				buf[i] = d
+//			} else {
+//				buf[i] = buf[i]*Momentum + (1-Dampening)*d
+//			}
+//			if Nesterov {
+//				d = d + Momentum*buf[i]
+//			} else {
+//				d = buf[i]
+//			}
+//		}
+//		p[i] = p[i] + (-LR)*d
+//	}
+func SGDStep(p, g, buf []float64, h SGDParams) {
+	n := len(p)
+	if len(g) < n || (h.Momentum != 0 && len(buf) < n) {
+		lengthPanic("SGDStep", "len(p) = %d, len(g) = %d, len(buf) = %d", n, len(g), len(buf))
+	}
+	g = g[:n]
+	if h.Momentum != 0 {
+		buf = buf[:n]
+	}
+	wd, mom, damp, negLR := h.WeightDecay, h.Momentum, 1-h.Dampening, -h.LR
+	if wd == 0 && !h.Nesterov {
+		// The common cases as passes of the vector kernels, which round
+		// every product as the loop does, so the results are the same.
+		switch {
+		case mom == 0:
+			Axpy(negLR, g, p)
+			return
+		case h.First:
+			copy(buf, g)
+			Axpy(negLR, buf, p)
+			return
+		default:
+			Scal(mom, buf)
+			Axpy(damp, g, buf)
+			Axpy(negLR, buf, p)
+			return
+		}
+	}
+	for i := range p {
+		d := g[i]
+		if wd != 0 {
+			d = d + float64(wd*p[i])
+		}
+		if mom != 0 {
+			if h.First {
+				buf[i] = d
+			} else {
+				buf[i] = float64(buf[i]*mom) + float64(damp*d)
+			}
+			if h.Nesterov {
+				d = d + float64(mom*buf[i])
+			} else {
+				d = buf[i]
+			}
+		}
+		p[i] = p[i] + float64(negLR*d)
+	}
+}
+
+// AdamParams are the hyperparameters of one AdamStep. BiasCorrection1 and
+// BiasCorrection2 are 1 - Beta1^t and 1 - Beta2^t for the parameter's step
+// number t (counted from 1).
+type AdamParams struct {
+	LR, Beta1, Beta2, Eps float64
+	// WeightDecay is an L2 penalty added to the gradient (Adam); Decoupled
+	// instead shrinks the parameter by 1 - LR·WeightDecay before the update
+	// (AdamW).
+	WeightDecay                      float64
+	Decoupled                        bool
+	Amsgrad                          bool
+	BiasCorrection1, BiasCorrection2 float64
+}
+
+// AdamStep applies one step of Adam (or AdamW, with Decoupled) to p from the
+// gradient g, updating the running averages m and v and, with Amsgrad, their
+// running maximum vmax (which may be nil otherwise). The slices must be at
+// least as long as p.
+//
+//	stepSize := LR / BiasCorrection1
+//	bc2Sqrt := math.Sqrt(BiasCorrection2)
+//	for i := range p {
+//		d := g[i]
+//		if Decoupled {
+//			p[i] = p[i] * (1 - LR*WeightDecay)
+//		} else if WeightDecay != 0 {
+//			d = d + WeightDecay*p[i]
+//		}
+//		m[i] = m[i]*Beta1 + (1-Beta1)*d
+//		v[i] = v[i]*Beta2 + (1-Beta2)*d*d
+//		s := v[i]
+//		if Amsgrad {
+//			vmax[i] = max(vmax[i], v[i]) // NaN if either is NaN
+//			s = vmax[i]
+//		}
+//		denom := math.Sqrt(s)/bc2Sqrt + Eps
+//		p[i] = p[i] + (-stepSize)*m[i]/denom
+//	}
+func AdamStep(p, g, m, v, vmax []float64, h AdamParams) {
+	n := len(p)
+	if len(g) < n || len(m) < n || len(v) < n || (h.Amsgrad && len(vmax) < n) {
+		lengthPanic("AdamStep", "len(p) = %d, len(g) = %d, len(m) = %d, len(v) = %d, len(vmax) = %d",
+			n, len(g), len(m), len(v), len(vmax))
+	}
+	g, m, v = g[:n], m[:n], v[:n]
+	if h.Amsgrad {
+		vmax = vmax[:n]
+	}
+	negStep := -(h.LR / h.BiasCorrection1)
+	bc2Sqrt := math.Sqrt(h.BiasCorrection2)
+	b1, b2, c1, c2, eps := h.Beta1, h.Beta2, 1-h.Beta1, 1-h.Beta2, h.Eps
+	wd, shrink := h.WeightDecay, 1-float64(h.LR*h.WeightDecay)
+	for i := range p {
+		d := g[i]
+		if h.Decoupled {
+			p[i] = p[i] * shrink
+		} else if wd != 0 {
+			d = d + float64(wd*p[i])
+		}
+		m[i] = float64(m[i]*b1) + float64(c1*d)
+		v[i] = float64(v[i]*b2) + float64(float64(c2*d)*d)
+		s := v[i]
+		if h.Amsgrad {
+			vmax[i] = max(vmax[i], s)
+			s = vmax[i]
+		}
+		denom := math.Sqrt(s)/bc2Sqrt + eps
+		p[i] = p[i] + float64(negStep*m[i])/denom
+	}
+}
+
+// RMSpropParams are the hyperparameters of one RMSpropStep.
+type RMSpropParams struct {
+	LR, Alpha, Eps, WeightDecay, Momentum float64
+	Centered                              bool
+}
+
+// RMSpropStep applies one step of RMSprop to p from the gradient g,
+// updating the running average of squared gradients sq and, when Centered,
+// the running average of gradients avg, and when Momentum > 0 the momentum
+// buffer buf (avg and buf may be nil when unused). The slices must be at
+// least as long as p.
+//
+//	for i := range p {
+//		d := g[i]
+//		if WeightDecay != 0 {
+//			d = d + WeightDecay*p[i]
+//		}
+//		sq[i] = sq[i]*Alpha + (1-Alpha)*d*d
+//		var r float64
+//		if Centered {
+//			avg[i] = avg[i]*Alpha + (1-Alpha)*d
+//			r = math.Sqrt(sq[i] + (-1)*avg[i]*avg[i])
+//		} else {
+//			r = math.Sqrt(sq[i])
+//		}
+//		r = r + Eps
+//		if Momentum > 0 {
+//			buf[i] = buf[i]*Momentum + d/r
+//			p[i] = p[i] + (-LR)*buf[i]
+//		} else {
+//			p[i] = p[i] + (-LR)*d/r
+//		}
+//	}
+func RMSpropStep(p, g, sq, avg, buf []float64, h RMSpropParams) {
+	n := len(p)
+	if len(g) < n || len(sq) < n || (h.Centered && len(avg) < n) || (h.Momentum > 0 && len(buf) < n) {
+		lengthPanic("RMSpropStep", "len(p) = %d, len(g) = %d, len(sq) = %d, len(avg) = %d, len(buf) = %d",
+			n, len(g), len(sq), len(avg), len(buf))
+	}
+	g, sq = g[:n], sq[:n]
+	if h.Centered {
+		avg = avg[:n]
+	}
+	if h.Momentum > 0 {
+		buf = buf[:n]
+	}
+	alpha, c, eps, wd, mom, negLR := h.Alpha, 1-h.Alpha, h.Eps, h.WeightDecay, h.Momentum, -h.LR
+	for i := range p {
+		d := g[i]
+		if wd != 0 {
+			d = d + float64(wd*p[i])
+		}
+		sq[i] = float64(sq[i]*alpha) + float64(float64(c*d)*d)
+		var r float64
+		if h.Centered {
+			avg[i] = float64(avg[i]*alpha) + float64(c*d)
+			r = math.Sqrt(sq[i] + float64(-avg[i]*avg[i]))
+		} else {
+			r = math.Sqrt(sq[i])
+		}
+		r = r + eps
+		if mom > 0 {
+			buf[i] = float64(buf[i]*mom) + d/r
+			p[i] = p[i] + float64(negLR*buf[i])
+		} else {
+			p[i] = p[i] + float64(negLR*d)/r
+		}
+	}
+}

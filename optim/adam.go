@@ -1,0 +1,97 @@
+package optim
+
+import (
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/kernels"
+)
+
+// Adam is the Adam optimizer (and, made by NewAdamW, AdamW) with PyTorch's
+// update rule: with t the parameter's step number, m and v the running
+// averages of the gradient and its square,
+//
+//	denom = sqrt(v) / sqrt(1 - β₂ᵗ) + eps
+//	p += (-lr / (1 - β₁ᵗ)) · m / denom
+//
+// AMSGrad uses the running maximum of v instead of v. Adam's weight decay
+// is an L2 penalty added to the gradient; AdamW's is decoupled: p is
+// multiplied by 1 - lr·weight_decay before the update.
+type Adam struct {
+	base
+	h     kernels.AdamParams
+	state []adamState
+}
+
+type adamState struct {
+	step       int
+	m, v, vmax []float64
+}
+
+// NewAdam returns an Adam optimizer of params with learning rate lr. It
+// takes the options Betas (default 0.9, 0.999), Eps (1e-8), WeightDecay
+// (0, added to the gradient as an L2 penalty) and Amsgrad (off).
+//
+// It panics if lr is not positive and finite, if params is empty or holds
+// nil, a non-leaf, a non-contiguous value or the same tensor twice, if a
+// beta is outside [0, 1), or if eps or the weight decay is negative or not
+// finite.
+func NewAdam(params []*autograd.Tensor, lr float64, opts ...Option) *Adam {
+	return newAdam("Adam", params, lr, 0, false, opts)
+}
+
+// NewAdamW returns an AdamW optimizer: Adam with decoupled weight decay,
+// which multiplies each parameter by 1 - lr·weight_decay before the Adam
+// update. It takes the options of NewAdam; WeightDecay defaults to 1e-2.
+// It panics as NewAdam does, naming AdamW.
+func NewAdamW(params []*autograd.Tensor, lr float64, opts ...Option) *Adam {
+	return newAdam("AdamW", params, lr, 1e-2, true, opts)
+}
+
+func newAdam(op string, params []*autograd.Tensor, lr, wd float64, decoupled bool, opts []Option) *Adam {
+	b := newBase(op, params, lr)
+	h := hyper{beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: wd}
+	h.apply(op, opts, "Betas", "Eps", "WeightDecay", "Amsgrad")
+	check(op, h.beta1 >= 0 && h.beta1 < 1, "invalid beta parameter at index 0: %v", h.beta1)
+	check(op, h.beta2 >= 0 && h.beta2 < 1, "invalid beta parameter at index 1: %v", h.beta2)
+	check(op, h.eps >= 0 && finite(h.eps), "invalid epsilon value %v", h.eps)
+	check(op, h.weightDecay >= 0 && finite(h.weightDecay), "invalid weight decay %v", h.weightDecay)
+	return &Adam{
+		base: b,
+		h: kernels.AdamParams{Beta1: h.beta1, Beta2: h.beta2, Eps: h.eps,
+			WeightDecay: h.weightDecay, Decoupled: decoupled, Amsgrad: h.amsgrad},
+		state: make([]adamState, len(params)),
+	}
+}
+
+// Step updates every parameter that has a gradient and advances its step
+// count (each parameter counts its own steps, so one that had no gradient
+// for a while starts its bias correction later, as in PyTorch). State is
+// allocated on a parameter's first step; later steps allocate nothing.
+func (o *Adam) Step() {
+	h := o.h
+	h.LR = o.lr
+	for i := range o.params {
+		g := o.grad(i)
+		if g == nil {
+			continue
+		}
+		p := o.value(i)
+		s := &o.state[i]
+		if s.m == nil {
+			n := len(p)
+			k := 2
+			if h.Amsgrad {
+				k = 3
+			}
+			buf := make([]float64, k*n)
+			s.m, s.v = buf[:n:n], buf[n:2*n:2*n]
+			if h.Amsgrad {
+				s.vmax = buf[2*n:]
+			}
+		}
+		s.step++
+		h.BiasCorrection1 = 1 - powi(h.Beta1, s.step)
+		h.BiasCorrection2 = 1 - powi(h.Beta2, s.step)
+		kernels.AdamStep(p, g, s.m, s.v, s.vmax, h)
+		o.done(i)
+	}
+}

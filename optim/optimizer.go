@@ -1,0 +1,237 @@
+package optim
+
+import (
+	"math"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// Optimizer updates a fixed list of parameters from their gradients.
+//
+// Step applies one update to every parameter whose Grad() is not nil
+// (parameters without a gradient are skipped and their state is left
+// alone, as in PyTorch). ZeroGrad zeroes every parameter's gradient in
+// place (autograd.Tensor.ZeroGrad). LR and SetLR read and change the
+// learning rate, which is how schedulers drive an optimizer.
+type Optimizer interface {
+	Step()
+	ZeroGrad()
+	LR() float64
+	SetLR(lr float64)
+}
+
+// Option sets one hyperparameter of an optimizer constructor. Each
+// constructor accepts the options PyTorch's optimizer of the same name has
+// and panics, naming the optimizer, when given another.
+type Option struct {
+	name string
+	set  func(*hyper)
+}
+
+// hyper holds every optimizer's hyperparameters; each constructor fills
+// its PyTorch defaults before applying the options.
+type hyper struct {
+	momentum, dampening, weightDecay float64
+	beta1, beta2, eps, alpha         float64
+	nesterov, amsgrad, centered      bool
+}
+
+// Momentum sets the momentum factor (SGD, RMSprop; default 0).
+func Momentum(m float64) Option { return Option{"Momentum", func(h *hyper) { h.momentum = m }} }
+
+// Dampening sets SGD's dampening of the momentum (default 0).
+func Dampening(d float64) Option { return Option{"Dampening", func(h *hyper) { h.dampening = d }} }
+
+// Nesterov turns on SGD's Nesterov momentum (default off), which requires
+// momentum > 0 and zero dampening.
+func Nesterov(on bool) Option { return Option{"Nesterov", func(h *hyper) { h.nesterov = on }} }
+
+// WeightDecay sets the weight decay: an L2 penalty added to the gradient
+// for SGD, Adam and RMSprop (default 0), and the decoupled decay of AdamW
+// (default 1e-2).
+func WeightDecay(wd float64) Option {
+	return Option{"WeightDecay", func(h *hyper) { h.weightDecay = wd }}
+}
+
+// Betas sets Adam's and AdamW's running-average coefficients (default
+// 0.9, 0.999).
+func Betas(beta1, beta2 float64) Option {
+	return Option{"Betas", func(h *hyper) { h.beta1, h.beta2 = beta1, beta2 }}
+}
+
+// Eps sets the term added to the denominator for numerical stability
+// (Adam, AdamW, RMSprop; default 1e-8).
+func Eps(eps float64) Option { return Option{"Eps", func(h *hyper) { h.eps = eps }} }
+
+// Amsgrad turns on the AMSGrad variant of Adam and AdamW (default off).
+func Amsgrad(on bool) Option { return Option{"Amsgrad", func(h *hyper) { h.amsgrad = on }} }
+
+// Alpha sets RMSprop's smoothing constant (default 0.99).
+func Alpha(a float64) Option { return Option{"Alpha", func(h *hyper) { h.alpha = a }} }
+
+// Centered turns on centered RMSprop, which normalizes by an estimate of
+// the gradient's variance (default off).
+func Centered(on bool) Option { return Option{"Centered", func(h *hyper) { h.centered = on }} }
+
+// apply sets the options on h, panicking if one is not among allowed.
+func (h *hyper) apply(op string, opts []Option, allowed ...string) {
+	for _, o := range opts {
+		if o.set == nil {
+			tensor.Panicf("optim", op, nil, "zero Option; use the option functions such as optim.Momentum")
+		}
+		ok := false
+		for _, a := range allowed {
+			ok = ok || a == o.name
+		}
+		if !ok {
+			tensor.Panicf("optim", op, nil, "option %s does not apply to %s (it takes %v)", o.name, op, allowed)
+		}
+		o.set(h)
+	}
+}
+
+// check panics unless cond holds, with a message naming the optimizer. Its
+// arguments are boxed even when cond holds, so code that must not allocate
+// tests the condition itself.
+func check(op string, cond bool, format string, args ...any) {
+	if !cond {
+		tensor.Panicf("optim", op, nil, format, args...)
+	}
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// base is what every optimizer shares: the parameters, the learning rate
+// and the scratch space for gradients that are not contiguous.
+type base struct {
+	name    string
+	params  []*autograd.Tensor
+	lr      float64
+	scratch []*tensor.Tensor // per parameter, made on first need
+
+	// initial is the learning rate the first scheduler attached to this
+	// optimizer saw (PyTorch's param_group["initial_lr"]).
+	initial    float64
+	hasInitial bool
+}
+
+func newBase(name string, params []*autograd.Tensor, lr float64) base {
+	check(name, lr > 0 && finite(lr), "learning rate %v is not positive and finite", lr)
+	check(name, len(params) > 0, "empty parameter list")
+	seen := make(map[*autograd.Tensor]int, len(params))
+	for i, p := range params {
+		if p == nil {
+			tensor.Panicf("optim", name, nil, "parameter %d is nil", i)
+		}
+		v := p.Value()
+		if !p.IsLeaf() {
+			tensor.Panicf("optim", name, [][]int{v.Shape()},
+				"parameter %d (shape %v) is not a leaf; an optimizer can only update leaves", i, v.Shape())
+		}
+		if !v.IsContiguous() {
+			tensor.Panicf("optim", name, [][]int{v.Shape(), v.Strides()},
+				"parameter %d (shape %v, strides %v) is not contiguous", i, v.Shape(), v.Strides())
+		}
+		if j, dup := seen[p]; dup {
+			tensor.Panicf("optim", name, [][]int{v.Shape()},
+				"parameter %d (shape %v) appears twice (also at %d)", i, v.Shape(), j)
+		}
+		seen[p] = i
+	}
+	return base{name: name, params: append([]*autograd.Tensor(nil), params...), lr: lr,
+		scratch: make([]*tensor.Tensor, len(params))}
+}
+
+// ZeroGrad zeroes every parameter's gradient in place (see
+// autograd.Tensor.ZeroGrad); parameters without a gradient keep none.
+func (b *base) ZeroGrad() {
+	for _, p := range b.params {
+		p.ZeroGrad()
+	}
+}
+
+// LR returns the current learning rate.
+func (b *base) LR() float64 { return b.lr }
+
+// SetLR sets the learning rate used by the next Step. It panics if lr is
+// NaN or infinite. It does not reject negative values: a schedule that
+// decays to zero can land a rounding error below it (PyTorch's LinearLR
+// with end_factor 0 gives -5.6e-19), and PyTorch accepts such rates too.
+func (b *base) SetLR(lr float64) {
+	if !finite(lr) {
+		tensor.Panicf("optim", b.name, nil, "SetLR: learning rate %v is not finite", lr)
+	}
+	b.lr = lr
+}
+
+// attachScheduler records the learning rate a scheduler starts from the
+// first time one is attached, and returns it (PyTorch's
+// group.setdefault("initial_lr", group["lr"])).
+func (b *base) attachScheduler() float64 {
+	if !b.hasInitial {
+		b.initial, b.hasInitial = b.lr, true
+	}
+	return b.initial
+}
+
+// grad returns the gradient of parameter i as a contiguous slice, or nil
+// if the parameter has none. A gradient that is not contiguous (possible
+// in create-graph mode) is copied into a scratch buffer of the parameter's.
+func (b *base) grad(i int) []float64 {
+	p := b.params[i]
+	g := p.Grad()
+	if g == nil {
+		return nil
+	}
+	gv, pv := g.Value(), p.Value()
+	if !gv.SameShape(pv) {
+		tensor.Panicf("optim", b.name, [][]int{pv.Shape(), gv.Shape()},
+			"gradient of shape %v for parameter %d of shape %v", gv.Shape(), i, pv.Shape())
+	}
+	if gv.IsContiguous() {
+		return gv.Raw()
+	}
+	if b.scratch[i] == nil {
+		b.scratch[i] = tensor.ZerosLike(pv)
+	}
+	b.scratch[i].CopyFrom(gv)
+	return b.scratch[i].Raw()
+}
+
+// value returns parameter i's values for writing; call done(i) after.
+func (b *base) value(i int) []float64 { return b.params[i].Value().Raw() }
+
+// done marks parameter i's value as modified in place.
+func (b *base) done(i int) { b.params[i].Value().MarkModified() }
+
+// powi returns x**n for n >= 0 as C's pow does, correctly rounded: the
+// power is taken by squaring in double-double arithmetic (each product
+// exact to about 2⁻¹⁰⁶) and rounded once. Adam's bias corrections
+// 1 - β^t cancel most of β^t's digits, so an ulp of difference from
+// PyTorch's pow would show in every update.
+func powi(x float64, n int) float64 {
+	hi, lo := 1.0, 0.0
+	bh, bl := x, 0.0
+	for ; n > 0; n >>= 1 {
+		if n&1 == 1 {
+			hi, lo = ddMul(hi, lo, bh, bl)
+		}
+		if n > 1 {
+			bh, bl = ddMul(bh, bl, bh, bl)
+		}
+	}
+	return hi + lo
+}
+
+// ddMul multiplies two double-double numbers.
+func ddMul(ah, al, bh, bl float64) (float64, float64) {
+	p := ah * bh
+	if math.IsInf(p, 0) || p == 0 {
+		return p, 0
+	}
+	e := math.FMA(ah, bh, -p)
+	e += float64(ah*bl) + float64(al*bh)
+	h := p + e
+	return h, e - (h - p)
+}

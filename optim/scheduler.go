@@ -1,0 +1,277 @@
+package optim
+
+import (
+	"math"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// Scheduler changes an optimizer's learning rate as training goes: call
+// Step once per epoch (or per iteration, as the schedule is meant), after
+// the optimizer's Step. LR returns the learning rate the scheduler last
+// set (PyTorch's get_last_lr).
+//
+// The schedulers of this package follow PyTorch 1.13's chainable
+// (recursive) forms, which compute each rate from the optimizer's current
+// one, so that their values match PyTorch's to the last bit or so; like
+// PyTorch's, they compose with changes made to the rate from outside.
+// Constructing one applies its epoch-0 rate to the optimizer at once.
+type Scheduler interface {
+	Step()
+	LR() float64
+}
+
+// sequenced is a scheduler SequentialLR can drive: it can restart and jump
+// to an epoch by its closed form, as PyTorch's step(epoch) does.
+type sequenced interface {
+	Scheduler
+	state() *schedBase
+	chainable() float64
+	closedForm() float64
+}
+
+// schedBase is the state every scheduler shares (PyTorch's
+// _LRScheduler): the optimizer, the base rate, the last epoch and the last
+// rate set.
+type schedBase struct {
+	opt       Optimizer
+	baseLR    float64
+	lastEpoch int
+	lr        float64
+}
+
+func (s *schedBase) state() *schedBase { return s }
+
+// LR returns the learning rate the scheduler last set.
+func (s *schedBase) LR() float64 { return s.lr }
+
+// newSchedBase attaches a scheduler to opt. The base rate is PyTorch's
+// initial_lr: the optimizer's rate when the first scheduler was attached
+// to it (for optimizers of this package; other Optimizer implementations
+// give their current rate).
+func newSchedBase(op string, opt Optimizer) schedBase {
+	if opt == nil {
+		tensor.Panicf("optim", op, nil, "nil optimizer")
+	}
+	lr := opt.LR()
+	if a, ok := opt.(interface{ attachScheduler() float64 }); ok {
+		lr = a.attachScheduler()
+	}
+	return schedBase{opt: opt, baseLR: lr, lastEpoch: -1}
+}
+
+// step advances s by one epoch by its chainable form.
+func step(s sequenced) {
+	b := s.state()
+	b.lastEpoch++
+	b.set(s.chainable())
+}
+
+// stepTo moves s to epoch by its closed form (PyTorch's step(epoch)).
+func stepTo(s sequenced, epoch int) {
+	b := s.state()
+	b.lastEpoch = epoch
+	b.set(s.closedForm())
+}
+
+func (s *schedBase) set(lr float64) {
+	s.opt.SetLR(lr)
+	s.lr = lr
+}
+
+// StepLR multiplies the learning rate by gamma every stepSize epochs:
+// lr = base·gamma^⌊epoch/stepSize⌋.
+type StepLR struct {
+	schedBase
+	stepSize int
+	gamma    float64
+}
+
+// NewStepLR returns a StepLR scheduler of opt. It panics if stepSize < 1
+// or gamma is negative or not finite.
+func NewStepLR(opt Optimizer, stepSize int, gamma float64) *StepLR {
+	const op = "StepLR"
+	check(op, stepSize >= 1, "step size %d is not positive", stepSize)
+	check(op, gamma >= 0 && finite(gamma), "invalid gamma %v", gamma)
+	s := &StepLR{schedBase: newSchedBase(op, opt), stepSize: stepSize, gamma: gamma}
+	step(s)
+	return s
+}
+
+// Step advances the schedule by one epoch.
+func (s *StepLR) Step() { step(s) }
+
+func (s *StepLR) chainable() float64 {
+	lr := s.opt.LR()
+	if s.lastEpoch == 0 || s.lastEpoch%s.stepSize != 0 {
+		return lr
+	}
+	return lr * s.gamma
+}
+
+func (s *StepLR) closedForm() float64 {
+	return s.baseLR * powi(s.gamma, s.lastEpoch/s.stepSize)
+}
+
+// CosineAnnealingLR anneals the learning rate from its base value to
+// etaMin along half a cosine over tMax epochs, and back up over the next
+// tMax (it is periodic with period 2·tMax; it does not restart):
+//
+//	lr = etaMin + (base - etaMin)·(1 + cos(π·epoch/tMax))/2
+//
+// It computes each rate from the previous one by PyTorch 1.13's recursive
+// form, lr' = (1 + cos(π·e/tMax)) / (1 + cos(π·(e-1)/tMax))·(lr - etaMin)
+// + etaMin, with PyTorch's special step at e ≡ tMax+1 (mod 2·tMax), so its
+// values are PyTorch's (the closed form above differs from them by
+// rounding).
+type CosineAnnealingLR struct {
+	schedBase
+	tMax   int
+	etaMin float64
+}
+
+// NewCosineAnnealingLR returns a CosineAnnealingLR scheduler of opt. It
+// panics if tMax < 1 or etaMin is negative or not finite.
+func NewCosineAnnealingLR(opt Optimizer, tMax int, etaMin float64) *CosineAnnealingLR {
+	const op = "CosineAnnealingLR"
+	check(op, tMax >= 1, "T_max %d is not positive", tMax)
+	check(op, etaMin >= 0 && finite(etaMin), "invalid eta_min %v", etaMin)
+	s := &CosineAnnealingLR{schedBase: newSchedBase(op, opt), tMax: tMax, etaMin: etaMin}
+	step(s)
+	return s
+}
+
+// Step advances the schedule by one epoch.
+func (s *CosineAnnealingLR) Step() { step(s) }
+
+func (s *CosineAnnealingLR) chainable() float64 {
+	lr, e, t, eta := s.opt.LR(), float64(s.lastEpoch), float64(s.tMax), s.etaMin
+	switch {
+	case s.lastEpoch == 0:
+		return lr
+	case (s.lastEpoch-1-s.tMax)%(2*s.tMax) == 0:
+		return lr + float64((s.baseLR-eta)*(1-math.Cos(math.Pi/t)))/2
+	}
+	r := (1 + math.Cos(math.Pi*e/t)) / (1 + math.Cos(math.Pi*(e-1)/t))
+	return float64(r*(lr-eta)) + eta
+}
+
+func (s *CosineAnnealingLR) closedForm() float64 {
+	e, t, eta := float64(s.lastEpoch), float64(s.tMax), s.etaMin
+	return eta + float64((s.baseLR-eta)*(1+math.Cos(math.Pi*e/t)))/2
+}
+
+// LinearLR scales the learning rate by a factor that changes linearly from
+// startFactor at epoch 0 to endFactor at epoch totalIters and stays there:
+// PyTorch's LinearLR, the usual linear warm-up when endFactor is 1. Like
+// PyTorch's, it computes each rate from the previous one.
+type LinearLR struct {
+	schedBase
+	start, end float64
+	total      int
+}
+
+// NewLinearLR returns a LinearLR scheduler of opt. It panics if
+// startFactor is outside (0, 1], endFactor outside [0, 1] or totalIters <
+// 1. (PyTorch 1.13 accepts a start factor of 0 and then divides by zero on
+// its first step.)
+func NewLinearLR(opt Optimizer, startFactor, endFactor float64, totalIters int) *LinearLR {
+	const op = "LinearLR"
+	check(op, startFactor > 0 && startFactor <= 1, "start factor %v is not in (0, 1]", startFactor)
+	check(op, endFactor >= 0 && endFactor <= 1, "end factor %v is not in [0, 1]", endFactor)
+	check(op, totalIters >= 1, "total iterations %d is not positive", totalIters)
+	s := &LinearLR{schedBase: newSchedBase(op, opt), start: startFactor, end: endFactor, total: totalIters}
+	step(s)
+	return s
+}
+
+// Step advances the schedule by one epoch.
+func (s *LinearLR) Step() { step(s) }
+
+func (s *LinearLR) chainable() float64 {
+	lr := s.opt.LR()
+	switch {
+	case s.lastEpoch == 0:
+		return lr * s.start
+	case s.lastEpoch > s.total:
+		return lr
+	}
+	d := s.end - s.start
+	return lr * (1 + d/(float64(float64(s.total)*s.start)+float64(float64(s.lastEpoch-1)*d)))
+}
+
+func (s *LinearLR) closedForm() float64 {
+	return s.baseLR * (s.start + float64((s.end-s.start)*float64(min(s.total, s.lastEpoch)))/float64(s.total))
+}
+
+// SequentialLR runs schedulers one after another: schedulers[i] drives the
+// learning rate from epoch milestones[i-1] on. This is how to chain a
+// warm-up and a decay:
+//
+//	warm := optim.NewLinearLR(opt, 0.1, 1, 5)
+//	cos := optim.NewCosineAnnealingLR(opt, 95, 0)
+//	sched := optim.NewSequentialLR(opt, []optim.Scheduler{warm, cos}, []int{5})
+//
+// It behaves as PyTorch 1.13's SequentialLR: on construction it resets the
+// optimizer's rate to the base rate and restarts the first scheduler; at a
+// milestone the next scheduler starts from epoch 0 by its closed form (so
+// the cosine above starts from the base rate), and steps by its chainable
+// form after that. Every scheduler's base rate is the optimizer's rate when
+// the first of them was made, as with PyTorch's initial_lr.
+type SequentialLR struct {
+	opt        Optimizer
+	scheds     []sequenced
+	milestones []int
+	lastEpoch  int
+	lr         float64
+}
+
+// NewSequentialLR returns a SequentialLR of opt. The schedulers must be
+// this package's StepLR, CosineAnnealingLR or LinearLR, made for opt and
+// not stepped yet; milestones must be one fewer than the schedulers,
+// positive and increasing. It panics otherwise.
+func NewSequentialLR(opt Optimizer, schedulers []Scheduler, milestones []int) *SequentialLR {
+	const op = "SequentialLR"
+	check(op, opt != nil, "nil optimizer")
+	check(op, len(schedulers) > 0, "no schedulers")
+	check(op, len(milestones) == len(schedulers)-1,
+		"%d schedulers need %d milestones, not %d", len(schedulers), len(schedulers)-1, len(milestones))
+	for i, m := range milestones {
+		check(op, m > 0 && (i == 0 || m > milestones[i-1]), "milestones %v are not positive and increasing", milestones)
+	}
+	s := &SequentialLR{opt: opt, milestones: append([]int(nil), milestones...)}
+	for i, sc := range schedulers {
+		q, ok := sc.(sequenced)
+		check(op, ok, "scheduler %d (%T) cannot be sequenced; use StepLR, CosineAnnealingLR or LinearLR", i, sc)
+		check(op, q.state().opt == opt, "scheduler %d belongs to another optimizer", i)
+		check(op, q.state().lastEpoch == 0, "scheduler %d has been stepped (epoch %d)", i, q.state().lastEpoch)
+		s.scheds = append(s.scheds, q)
+	}
+	first := s.scheds[0].state()
+	opt.SetLR(first.baseLR)
+	for _, q := range s.scheds {
+		q.state().lastEpoch--
+	}
+	step(s.scheds[0])
+	s.lr = first.lr
+	return s
+}
+
+// Step advances the schedule by one epoch.
+func (s *SequentialLR) Step() {
+	s.lastEpoch++
+	idx := 0
+	for idx < len(s.milestones) && s.milestones[idx] <= s.lastEpoch {
+		idx++
+	}
+	q := s.scheds[idx]
+	if idx > 0 && s.milestones[idx-1] == s.lastEpoch {
+		stepTo(q, 0)
+	} else {
+		step(q)
+	}
+	s.lr = q.state().lr
+}
+
+// LR returns the learning rate last set.
+func (s *SequentialLR) LR() float64 { return s.lr }

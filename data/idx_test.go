@@ -1,0 +1,187 @@
+package data_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/adjoint-go/adjoint/data"
+)
+
+// idx assembles an IDX file: magic 0 0 typ len(dims), big-endian dims,
+// data.
+func idx(typ byte, dims []uint32, payload []byte) []byte {
+	b := []byte{0, 0, typ, byte(len(dims))}
+	for _, d := range dims {
+		b = binary.BigEndian.AppendUint32(b, d)
+	}
+	return append(b, payload...)
+}
+
+func gz(b []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+func seq(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i * 7)
+	}
+	return b
+}
+
+func TestReadIDX(t *testing.T) {
+	images := idx(0x08, []uint32{3, 2, 2}, seq(12))
+	labels := idx(0x08, []uint32{3}, []byte{5, 0, 9})
+	tests := []struct {
+		name  string
+		input []byte
+		dims  []int
+		data  []byte
+	}{
+		{"raw images", images, []int{3, 2, 2}, seq(12)},
+		{"gzipped images", gz(images), []int{3, 2, 2}, seq(12)},
+		{"raw labels", labels, []int{3}, []byte{5, 0, 9}},
+		{"gzipped labels", gz(labels), []int{3}, []byte{5, 0, 9}},
+		{"a zero dimension and no data", idx(0x08, []uint32{0, 28, 28}, nil), []int{0, 28, 28}, []byte{}},
+		{"more than a megabyte, read in growing chunks", gz(idx(0x08, []uint32{3000, 1000}, seq(3_000_000))), []int{3000, 1000}, seq(3_000_000)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" read back", func(t *testing.T) {
+			got, err := data.ReadIDX(bytes.NewReader(tt.input))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got.Dims, tt.dims) || !bytes.Equal(got.Data, tt.data) {
+				t.Errorf("dims %v, %d bytes; want %v, %d bytes", got.Dims, len(got.Data), tt.dims, len(tt.data))
+			}
+		})
+	}
+}
+
+// failingReader delivers b, then fails.
+type failingReader struct {
+	b   []byte
+	err error
+}
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, r.err
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+func TestReadIDXRejectsBadFiles(t *testing.T) {
+	good := idx(0x08, []uint32{2, 3}, seq(6))
+	gzGood := gz(good)
+	badCRC := slices.Clone(gzGood)
+	badCRC[len(badCRC)-8] ^= 0xff // the CRC-32 in the gzip trailer
+	tests := []struct {
+		name  string
+		input []byte
+		want  string
+	}{
+		{"an empty file", nil, "truncated in the magic number"},
+		{"a file cut inside the magic number", good[:3], "truncated in the magic number"},
+		{"a magic number not starting with zeros", append([]byte{1}, good[1:]...), "does not start with two zero bytes"},
+		{"the element type of floats (0x0d)", idx(0x0d, []uint32{2}, make([]byte, 8)), "element type 0x0d, want 0x08"},
+		{"the element type of signed bytes (0x09)", idx(0x09, []uint32{2}, make([]byte, 2)), "want 0x08"},
+		{"zero dimensions", idx(0x08, nil, nil), "zero dimensions"},
+		{"a header cut inside the dimensions", good[:9], "truncated in the dimensions"},
+		{"data cut short", good[:len(good)-1], "truncated: 5 of 6 data bytes"},
+		{"no data at all", good[:12], "truncated: 0 of 6 data bytes"},
+		{"bytes after the data", append(slices.Clone(good), 0), "bytes after the 6 elements"},
+		{"dimensions whose product overflows", idx(0x08, []uint32{0xffffffff, 0xffffffff, 0xffffffff}, nil), "declare more than"},
+		{"dimensions above the element limit", idx(0x08, []uint32{1 << 14, 1 << 14}, nil), "declare more than"},
+		{"a gzip stream cut short", gzGood[:len(gzGood)-10], "truncated"},
+		{"a gzip stream with a bad checksum", badCRC, "checksum"},
+		{"a gzip magic followed by garbage", []byte{0x1f, 0x8b, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, "gzip"},
+		{"gzipped bytes after the data", gz(append(slices.Clone(good), 1, 2)), "bytes after"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" is an error", func(t *testing.T) {
+			got, err := data.ReadIDX(bytes.NewReader(tt.input))
+			if err == nil {
+				t.Fatalf("no error; dims %v", got.Dims)
+			}
+			if got != nil {
+				t.Error("a result with the error")
+			}
+			if !errors.Is(err, data.ErrFormat) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q, want ErrFormat mentioning %q", err, tt.want)
+			}
+		})
+	}
+	t.Run("a reader failing midway returns its error", func(t *testing.T) {
+		boom := errors.New("device unplugged")
+		for _, n := range []int{0, 2, 6, 13} {
+			_, err := data.ReadIDX(&failingReader{b: good[:n], err: boom})
+			if !errors.Is(err, boom) {
+				t.Errorf("after %d bytes: error %v", n, err)
+			}
+		}
+	})
+}
+
+func TestReadIDXOfALyingHeaderAllocatesLittle(t *testing.T) {
+	// The headers declare 10^8 bytes (just under the limit); the inputs
+	// hold 100, raw and gzipped.
+	lie := idx(0x08, []uint32{10000, 100, 100}, seq(100))
+	for name, input := range map[string][]byte{"raw": lie, "gzipped": gz(lie)} {
+		t.Run(name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := data.ReadIDX(bytes.NewReader(input))
+			runtime.ReadMemStats(&after)
+			if !errors.Is(err, data.ErrFormat) {
+				t.Fatalf("error %v", err)
+			}
+			if n := after.TotalAlloc - before.TotalAlloc; n > 2<<20 {
+				t.Errorf("allocated %d bytes for a %d-byte input declaring 10^8", n, len(input))
+			}
+		})
+	}
+}
+
+func FuzzReadIDX(f *testing.F) {
+	good := idx(0x08, []uint32{2, 3}, seq(6))
+	f.Add(good)
+	f.Add(gz(good))
+	f.Add(idx(0x08, []uint32{1 << 13, 1 << 13}, seq(10)))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := data.ReadIDX(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		n := 1
+		for _, d := range got.Dims {
+			n *= d
+		}
+		if n != len(got.Data) {
+			t.Fatalf("dims %v but %d bytes", got.Dims, len(got.Data))
+		}
+		if !bytes.Equal(b, idx(0x08, dims32(got.Dims), got.Data)) && !bytes.HasPrefix(b, []byte{0x1f, 0x8b}) {
+			t.Fatal("a raw file that is not exactly header + data was accepted")
+		}
+	})
+}
+
+func dims32(d []int) []uint32 {
+	out := make([]uint32, len(d))
+	for i, v := range d {
+		out[i] = uint32(v)
+	}
+	return out
+}

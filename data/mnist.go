@@ -1,0 +1,114 @@
+package data
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// MNISTMean and MNISTStd are the mean and standard deviation of the MNIST
+// training pixels scaled to [0, 1], the constants of PyTorch's MNIST
+// example (transforms.Normalize((0.1307,), (0.3081,))); see
+// Dataset.Standardize.
+const (
+	MNISTMean = 0.1307
+	MNISTStd  = 0.3081
+)
+
+// LoadMNIST reads MNIST from dir, which holds the four IDX files
+// train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte
+// and t10k-labels-idx1-ubyte, each gzipped (with a .gz suffix) or raw. For
+// the copy in the module cache, pass the directory MNISTDir returns.
+//
+// Images become X of shape [N, rows·cols] ([N, 784] for MNIST) with pixel
+// values divided by 255, so in [0, 1], not standardized (call Standardize
+// with MNISTMean and MNISTStd for that); labels become Y of shape [N], the
+// class indices 0 to 9 as float64. Train has 60,000 examples and test
+// 10,000 for the real files.
+//
+// A missing file, a malformed one (see ReadIDX), image and label files
+// whose counts differ, or a label above 9 is an error naming the file.
+//
+// The two splits are read concurrently.
+func LoadMNIST(dir string) (train, test *Dataset, err error) {
+	var testErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		test, testErr = loadMNISTSplit(dir, "t10k")
+	}()
+	train, err = loadMNISTSplit(dir, "train")
+	<-done
+	if err == nil {
+		err = testErr
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return train, test, nil
+}
+
+// pixelValue[p] is float64(p) / 255: a table is faster than a division.
+var pixelValue = func() (t [256]float64) {
+	for i := range t {
+		t[i] = float64(i) / 255
+	}
+	return t
+}()
+
+func loadMNISTSplit(dir, split string) (*Dataset, error) {
+	imgPath, err := findIDX(dir, split+"-images-idx3-ubyte")
+	if err != nil {
+		return nil, err
+	}
+	lblPath, err := findIDX(dir, split+"-labels-idx1-ubyte")
+	if err != nil {
+		return nil, err
+	}
+	img, err := readIDXFile(imgPath)
+	if err != nil {
+		return nil, err
+	}
+	lbl, err := readIDXFile(lblPath)
+	if err != nil {
+		return nil, err
+	}
+	if len(img.Dims) != 3 {
+		return nil, fmt.Errorf("%w: images have dimensions %v, want [N rows cols] (in %s)", ErrFormat, img.Dims, imgPath)
+	}
+	if len(lbl.Dims) != 1 {
+		return nil, fmt.Errorf("%w: labels have dimensions %v, want [N] (in %s)", ErrFormat, lbl.Dims, lblPath)
+	}
+	n, pix := img.Dims[0], img.Dims[1]*img.Dims[2]
+	if lbl.Dims[0] != n {
+		return nil, fmt.Errorf("%w: %d labels for the %d images of %s (in %s)", ErrFormat, lbl.Dims[0], n, imgPath, lblPath)
+	}
+	y := make([]float64, n)
+	for i, c := range lbl.Data {
+		if c > 9 {
+			return nil, fmt.Errorf("%w: label %d of example %d is not a digit (in %s)", ErrFormat, c, i, lblPath)
+		}
+		y[i] = float64(c)
+	}
+	x := make([]float64, n*pix)
+	for i, p := range img.Data {
+		x[i] = pixelValue[p]
+	}
+	return &Dataset{X: tensor.FromData(x, n, pix), Y: tensor.FromData(y, n)}, nil
+}
+
+// findIDX returns the path of dir/name.gz or dir/name, whichever exists.
+func findIDX(dir, name string) (string, error) {
+	for _, p := range []string{filepath.Join(dir, name+".gz"), filepath.Join(dir, name)} {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("data: %w", err)
+		}
+	}
+	return "", fmt.Errorf("data: MNIST file %s(.gz) not found in %s", name, dir)
+}

@@ -57,14 +57,82 @@ func Gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int,
 		scaleRows(m, n, beta, c, ldc)
 		return
 	}
-	tA, tB := blas.NoTrans, blas.NoTrans
-	if transA {
-		tA = blas.Trans
+	gemmGonum(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmGonum runs a checked product with m, n, k > 0 and alpha != 0 on
+// gonum's dgemm, first steering it away from its slow paths. Gonum's four
+// loops are fast when they stream whole rows (axpy over rows of B, or dot
+// products of rows of A and of stored Bᵀ) and slow on single columns (an
+// axpy of length 1 per element when n == 1) and when both operands are
+// transposed (strided axpys): matrix-vector products and products of two
+// transposed views. A vector operand is therefore read, or copied once
+// (O(k) work), as one contiguous row, and a product of two transposed
+// operands is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ, straight into C when C is a
+// single column, else into a scratch matrix that is then transposed into C.
+// All of this goes away with the packed implementation.
+func gemmGonum(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	// A single column of op(B) (n == 1), or a single row of stored B when
+	// k == 1 and transB: as one contiguous row of stored B.
+	if (n == 1 && !transB) || (k == 1 && transB) {
+		b, ldb = contiguousVector(b, ldb, max(n, k))
+		transB = !transB
+		if n == 1 {
+			ldb = k
+		} else {
+			ldb = n
+		}
 	}
-	if transB {
-		tB = blas.Trans
+	// A single row of op(A) (m == 1): as one contiguous row of stored A.
+	if m == 1 && transA {
+		a, lda = contiguousVector(a, lda, k)
+		transA, lda = false, k
 	}
-	gonum.Implementation{}.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	impl := gonum.Implementation{}
+	if !(transA && transB) {
+		impl.Dgemm(trans(transA), trans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	// Cᵀ (n×m) = op(B)ᵀ·op(A)ᵀ, and op(B)ᵀ, op(A)ᵀ are B and A as stored.
+	if n == 1 && ldc == 1 { // C is one contiguous column: Cᵀ is one row
+		impl.Dgemm(blas.NoTrans, blas.NoTrans, 1, m, k, alpha, b, ldb, a, lda, beta, c, m)
+		return
+	}
+	t := make([]float64, n*m)
+	impl.Dgemm(blas.NoTrans, blas.NoTrans, n, m, k, alpha, b, ldb, a, lda, 0, t, m)
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			for j := range row {
+				row[j] = t[j*m+i]
+			}
+			continue
+		}
+		for j := range row {
+			row[j] = t[j*m+i] + beta*row[j]
+		}
+	}
+}
+
+func trans(t bool) blas.Transpose {
+	if t {
+		return blas.Trans
+	}
+	return blas.NoTrans
+}
+
+// contiguousVector returns the n elements x[0], x[inc], x[2·inc], ... as
+// one contiguous slice: x itself when inc is 1, else a copy. The second
+// result is the new increment, 1.
+func contiguousVector(x []float64, inc, n int) ([]float64, int) {
+	if inc == 1 || n == 1 {
+		return x, 1
+	}
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = x[i*inc]
+	}
+	return v, 1
 }
 
 // scaleRows sets C = beta·C over an m×n window (zeros when beta == 0).

@@ -128,6 +128,11 @@ func (c gemmCase) run(t *testing.T, rng *rand.Rand) {
 	}
 }
 
+// TestGemmMatchesTheReferenceLoop sweeps every m, n, k up to 17 (so every
+// vector shape that gemmGonum rewrites: n == 1, m == 1, k == 1, with unit and
+// padded leading dimensions, and both transposed operands with C one
+// contiguous column or not), every transpose pair, padded leading dimensions
+// and NaN guards in every gap.
 func TestGemmMatchesTheReferenceLoop(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tA := range []bool{false, true} {

@@ -10,10 +10,10 @@ import (
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
-// stridedLeaf returns a leaf of the given shape whose value is a strided
+// linalgViewLeaf returns a leaf of the given shape whose value is a strided
 // view: a column of a matrix for a vector, a transposed matrix (or batch of
 // matrices) otherwise.
-func stridedLeaf(rng *rand.Rand, shape ...int) *Tensor {
+func linalgViewLeaf(rng *rand.Rand, shape ...int) *Tensor {
 	if len(shape) == 1 {
 		return From(tensor.Randn(rng, shape[0], 2).Select(1, 1)).SetRequiresGrad(true)
 	}
@@ -22,12 +22,12 @@ func stridedLeaf(rng *rand.Rand, shape ...int) *Tensor {
 	return From(tensor.Randn(rng, s...).Transpose(-2, -1)).SetRequiresGrad(true)
 }
 
-var leafLayouts = []struct {
+var linalgLeafLayouts = []struct {
 	name string
 	make func(rng *rand.Rand, shape ...int) *Tensor
 }{
 	{"plain", randLeaf},
-	{"strided", stridedLeaf},
+	{"strided", linalgViewLeaf},
 }
 
 // matmulGradShapes covers every rule of MatMul at sizes small enough for a
@@ -52,8 +52,8 @@ var matmulGradShapes = []struct {
 func TestMatMulGradCheck(t *testing.T) {
 	rng := rand.New(rand.NewPCG(20, 21))
 	for _, c := range matmulGradShapes {
-		for _, la := range leafLayouts {
-			for _, lb := range leafLayouts {
+		for _, la := range linalgLeafLayouts {
+			for _, lb := range linalgLeafLayouts {
 				t.Run(fmt.Sprintf("%s, %s times %s", c.name, la.name, lb.name), func(t *testing.T) {
 					a, b := la.make(rng, c.a...), lb.make(rng, c.b...)
 					f := func(in []*Tensor) *Tensor { return in[0].MatMul(in[1]) }
@@ -88,7 +88,7 @@ func TestMatMulGradCheck(t *testing.T) {
 func TestMatMulSecondDerivatives(t *testing.T) {
 	rng := rand.New(rand.NewPCG(22, 23))
 	for _, c := range matmulGradShapes {
-		for _, l := range leafLayouts {
+		for _, l := range linalgLeafLayouts {
 			for which := 0; which < 2; which++ {
 				t.Run(fmt.Sprintf("%s, %s inputs, derivative %d", c.name, l.name, which), func(t *testing.T) {
 					a, b := l.make(rng, c.a...), l.make(rng, c.b...)
@@ -132,7 +132,7 @@ func TestMatMulFoldsABatchTimesOneMatrix(t *testing.T) {
 		t.Errorf("folded value differs from tensor.MatMul")
 	}
 	// A transposed batch is not contiguous: it is multiplied as a batch.
-	at := stridedLeaf(rng, 4, 2, 3)
+	at := linalgViewLeaf(rng, 4, 2, 3)
 	if y := at.MatMul(b); y.op != "MatMul" {
 		t.Errorf("a transposed batch gave %s, want a batched MatMul", y.op)
 	}
@@ -225,7 +225,7 @@ func TestDotAndOuter(t *testing.T) {
 		{"Outer", (*Tensor).Outer},
 	}
 	for _, op := range ops {
-		for _, l := range leafLayouts {
+		for _, l := range linalgLeafLayouts {
 			t.Run(op.name+" passes GradCheck on "+l.name+" inputs", func(t *testing.T) {
 				a, b := l.make(rng, 3), l.make(rng, 3)
 				if op.name == "Outer" {
@@ -302,7 +302,7 @@ func TestLinear(t *testing.T) {
 		{"a 3-D input without bias", []int{2, 2, 3}, false},
 	}
 	for _, c := range cases {
-		for _, l := range leafLayouts {
+		for _, l := range linalgLeafLayouts {
 			t.Run(c.name+" on "+l.name+" inputs passes GradCheck", func(t *testing.T) {
 				in := []*Tensor{l.make(rng, c.x...), l.make(rng, 2, 3)}
 				if c.bias {

@@ -65,9 +65,9 @@ func refMatMul(a, b *tensor.Tensor) ([]int, []float64) {
 	return shape, out
 }
 
-// layouts builds a tensor of a given shape with random values in different
-// memory layouts, all read by MatMul through the same shape.
-var layouts = []struct {
+// matmulLayouts build a tensor of a given shape with random values in
+// different memory layouts, all read by MatMul through the same shape.
+var matmulLayouts = []struct {
 	name string
 	make func(rng *rand.Rand, shape []int) *tensor.Tensor
 }{
@@ -147,8 +147,8 @@ var matmulShapes = []struct {
 func TestMatMulMatchesTheNaiveLoop(t *testing.T) {
 	rng := newRNG(10)
 	for _, c := range matmulShapes {
-		for _, la := range layouts {
-			for _, lb := range layouts {
+		for _, la := range matmulLayouts {
+			for _, lb := range matmulLayouts {
 				t.Run(fmt.Sprintf("%s, %s times %s", c.name, la.name, lb.name), func(t *testing.T) {
 					a, b := la.make(rng, c.a), lb.make(rng, c.b)
 					checkShape(t, "a.Shape()", a.Shape(), c.a)

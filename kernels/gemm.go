@@ -33,9 +33,10 @@ import (
 // do not survive), and alpha == 0 or k == 0 scales C by beta without
 // reading A or B. With m == 0 or n == 0 nothing is touched. The summation
 // order over l is the implementation's, so results agree with the loop
-// within rounding; and a product with an exact zero of op(A) may be skipped,
-// so an Inf or NaN of B met only by zeros of A need not reach C. Elements of
-// C outside the m×n window (the gaps when ldc > n) are never touched.
+// within rounding; and a product with an exact zero operand may be
+// skipped, so an Inf or NaN met only by zeros need not reach C (0·Inf may
+// give 0, not NaN). Elements of C outside the m×n window (the gaps when
+// ldc > n) are never touched.
 //
 // Gemm runs large products on several goroutines; the result does not
 // depend on how many. It panics with an *Error naming Gemm and the

@@ -1,0 +1,182 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// MatMul returns the matrix product of t and u with torch.matmul's rules
+// (see tensor.MatMul): 1-D·1-D is the dot product, a 1-D operand is a row
+// (on the left) or a column (on the right) whose dimension is removed from
+// the result, and the dimensions before the last two are batch dimensions
+// that broadcast. The gradients are dt = g·uᵀ and du = tᵀ·g, summed over
+// broadcast batch dimensions; they are matrix products themselves, so
+// second derivatives work. It panics with a *tensor.Error naming MatMul and
+// both shapes if the shapes do not fit.
+func (t *Tensor) MatMul(u *Tensor) *Tensor {
+	v := t.v.MatMul(u.v) // checks the shapes, naming MatMul and both
+	na, nb := t.v.Dim(), u.v.Dim()
+	if na == 1 && nb == 1 {
+		return wrap2(v, "Dot", dotBackward, t, u)
+	}
+	// A vector becomes a one-row or one-column matrix with differentiable
+	// views, so that the product's backward only sees matrices.
+	a, b, cv := t, u, v
+	if na == 1 {
+		a, cv = t.Unsqueeze(0), v.Unsqueeze(-2)
+	}
+	if nb == 1 {
+		b, cv = u.Unsqueeze(1), v.Unsqueeze(-1)
+	}
+	out := a.mm(b, false, cv)
+	switch {
+	case na == 1:
+		return out.Squeeze(-2)
+	case nb == 1:
+		return out.Squeeze(-1)
+	}
+	return out
+}
+
+// mm records v = a·op(b) for a, b at least 2-D, where op transposes b's last
+// two dimensions if tb. A contiguous batch times one matrix ([.. n k]·[k m])
+// is recorded as a single [rows k]·[k m] product between reshapes, as
+// PyTorch folds it, so that b's gradient is one product rather than a
+// batch of them summed.
+func (a *Tensor) mm(b *Tensor, tb bool, v *tensor.Tensor) *Tensor {
+	if a.v.Dim() > 2 && b.v.Dim() == 2 && a.v.IsContiguous() && (a.requiresGrad || b.requiresGrad) {
+		shape := a.v.Shape()
+		k, m := shape[len(shape)-1], v.Size(-1)
+		rows := 1
+		for _, d := range shape[:len(shape)-1] {
+			rows *= d
+		}
+		return a.Reshape(rows, k).matmulT(b, false, tb, v.Reshape(rows, m)).Reshape(v.Shape()...)
+	}
+	return a.matmulT(b, false, tb, v)
+}
+
+// matmulT records op(a)·op(b), where op transposes the last two dimensions
+// when its flag is set; v is the value if the caller has it. Its backward is
+// matmulT again, each product taking the incoming gradient as an operand,
+// so that it records a graph exactly when the gradient does:
+//
+//	d op(a) = g·op(b)ᵀ    d op(b) = op(a)ᵀ·g
+//
+// written for a and b as stored (for a transposed a, (g·op(b)ᵀ)ᵀ =
+// op(b)·gᵀ), and summed down to each input's shape over broadcast batch
+// dimensions.
+func (a *Tensor) matmulT(b *Tensor, ta, tb bool, v *tensor.Tensor) *Tensor {
+	if v == nil {
+		v = mT(a.v, ta).MatMul(mT(b.v, tb))
+	}
+	return wrap2(v, "MatMul", func(out, g *Tensor, grads []*Tensor) {
+		if out.inputs[0].t.requiresGrad {
+			a, b := out.inputs[0].t, out.saved(1)
+			if !ta {
+				grads[0] = g.matmulT(b, false, !tb, nil).sumTo(a)
+			} else {
+				grads[0] = b.matmulT(g, tb, true, nil).sumTo(a)
+			}
+		}
+		if out.inputs[1].t.requiresGrad {
+			a, b := out.saved(0), out.inputs[1].t
+			if !tb {
+				grads[1] = a.matmulT(g, !ta, false, nil).sumTo(b)
+			} else {
+				grads[1] = g.matmulT(a, true, ta, nil).sumTo(b)
+			}
+		}
+	}, a, b)
+}
+
+// mT returns x with its last two dimensions swapped if trans, as a view.
+func mT(x *tensor.Tensor, trans bool) *tensor.Tensor {
+	if trans {
+		return x.Transpose(-2, -1)
+	}
+	return x
+}
+
+// Dot returns the dot product of two 1-D tensors of the same length as a 0-d
+// tensor, like torch.dot; the gradients are g·u and g·t. It panics with a
+// *tensor.Error naming Dot and the shapes otherwise.
+func (t *Tensor) Dot(u *Tensor) *Tensor { return wrap2(t.v.Dot(u.v), "Dot", dotBackward, t, u) }
+
+func dotBackward(out, g *Tensor, grads []*Tensor) {
+	if out.inputs[0].t.requiresGrad {
+		grads[0] = g.Mul(out.saved(1))
+	}
+	if out.inputs[1].t.requiresGrad {
+		grads[1] = g.Mul(out.saved(0))
+	}
+}
+
+// Outer returns the outer product of two 1-D tensors, [n]·[m] → [n m], like
+// torch.outer; the gradients are g·u and gᵀ·t. It panics with a
+// *tensor.Error naming Outer and the shapes unless both are 1-D.
+func (t *Tensor) Outer(u *Tensor) *Tensor {
+	return wrap2(t.v.Outer(u.v), "Outer", func(out, g *Tensor, grads []*Tensor) {
+		if out.inputs[0].t.requiresGrad {
+			grads[0] = g.MatMul(out.saved(1))
+		}
+		if out.inputs[1].t.requiresGrad {
+			grads[1] = g.Transpose(0, 1).MatMul(out.saved(0))
+		}
+	}, t, u)
+}
+
+// T returns the transpose of a matrix as a view, like PyTorch's .T:
+// Transpose(0, 1) of a 2-D tensor and t itself for a 0-d or 1-D one. It
+// panics with a *tensor.Error naming T for more dimensions; use
+// Transpose(-2, -1) for batches of matrices.
+func (t *Tensor) T() *Tensor {
+	if t.v.T() == t.v { // 0-d or 1-D; T itself panics above 2-D
+		return t
+	}
+	return t.Transpose(0, 1)
+}
+
+// Linear returns x·wᵀ + b, like torch.nn.functional.linear: x is [.. in]
+// (any number of leading dimensions, or just [in]), the weight w is
+// [out in], the bias b is [out] or nil for none, and the result is
+// [.. out]. Leading dimensions of x are flattened into one matrix, so the
+// forward pass and each gradient are one matrix product whatever the batch
+// shape, and w is read transposed in place, never copied. It panics with a
+// *tensor.Error naming Linear and the shapes if they do not fit.
+func Linear(x, w, b *Tensor) *Tensor {
+	xs, ws := x.v.Shape(), w.v.Shape()
+	shapes := [][]int{xs, ws}
+	var bs []int
+	if b != nil {
+		bs = b.v.Shape()
+		shapes = append(shapes, bs)
+	}
+	if len(ws) != 2 || len(xs) == 0 || xs[len(xs)-1] != ws[1] || (b != nil && (len(bs) != 1 || bs[0] != ws[0])) {
+		bias := "no bias"
+		if b != nil {
+			bias = fmt.Sprintf("bias %v", bs)
+		}
+		tensor.Panicf("autograd", "Linear", shapes,
+			"input %v, weight %v and %s do not fit: want input [... in], weight [out in], bias [out] or nil", xs, ws, bias)
+	}
+	in, outF := ws[1], ws[0]
+	var y *Tensor
+	switch len(xs) {
+	case 1:
+		y = x.Unsqueeze(0).matmulT(w, false, true, nil).Squeeze(0)
+	case 2:
+		y = x.matmulT(w, false, true, nil)
+	default:
+		rows := 1
+		for _, d := range xs[:len(xs)-1] {
+			rows *= d
+		}
+		y = x.Reshape(rows, in).matmulT(w, false, true, nil).Reshape(append(xs[:len(xs)-1:len(xs)-1], outF)...)
+	}
+	if b != nil {
+		y = y.Add(b)
+	}
+	return y
+}

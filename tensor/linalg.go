@@ -1,0 +1,248 @@
+package tensor
+
+import "github.com/adjoint-go/adjoint/kernels"
+
+// MatMul returns the matrix product of t and u with the rules of
+// torch.matmul:
+//
+//   - 1-D · 1-D: the dot product, a 0-d tensor (see Dot).
+//   - 2-D · 2-D: the matrix product, [n k]·[k m] → [n m].
+//   - 1-D · n-D: the vector is taken as a [1 k] matrix and the 1 is removed
+//     from the result: [k]·[k m] → [m].
+//   - n-D · 1-D: the vector is taken as a [k 1] matrix and the 1 is removed:
+//     [n k]·[k] → [n].
+//   - n-D · n-D: batched; the last two dimensions are the matrices and the
+//     others are batch dimensions, which broadcast like Add's:
+//     [b n k]·[k m] → [b n m], [j 1 n k]·[l k m] → [j l n m].
+//
+// The result is a new contiguous tensor. Every matrix product runs on
+// kernels.Gemm, which reads row-major and column-major matrices in place:
+// a transposed view (Transpose(-2, -1) of a contiguous tensor) or a slice
+// costs no copy; only a matrix whose elements lie in neither order (an
+// expanded or doubly strided one) is copied first. A shared right operand
+// ([b n k]·[k m]) is one product of [b·n k]·[k m] when t's rows are evenly
+// spaced. An inner dimension of 0 gives zeros; other empty dimensions give
+// an empty result. Sums run in the kernel's order, so results agree with a
+// naive loop within rounding, and a zero times an Inf or NaN may give 0
+// rather than NaN (as in BLAS libraries that skip zeros). Results never
+// depend on GOMAXPROCS.
+//
+// It panics with an *Error naming MatMul and both shapes if either is 0-d,
+// if the inner dimensions differ, or if the batch dimensions do not
+// broadcast.
+func (t *Tensor) MatMul(u *Tensor) *Tensor {
+	shapes := [][]int{t.shape, u.shape}
+	na, nb := len(t.shape), len(u.shape)
+	switch {
+	case na == 0 || nb == 0:
+		fail("MatMul", shapes, "both arguments need at least one dimension, got shapes %v and %v", t.shape, u.shape)
+	case na == 1 && nb == 1:
+		if t.shape[0] != u.shape[0] {
+			fail("MatMul", shapes, "cannot multiply shapes %v and %v: inner dimensions %d and %d differ", t.shape, u.shape, t.shape[0], u.shape[0])
+		}
+		return newScalar(dot(t, u))
+	case na == 1:
+		return matmul("MatMul", shapes, t.Unsqueeze(0), u).Squeeze(-2)
+	case nb == 1:
+		return matmul("MatMul", shapes, t, u.Unsqueeze(1)).Squeeze(-1)
+	}
+	return matmul("MatMul", shapes, t, u)
+}
+
+// Dot returns the dot product of two 1-D tensors of the same length as a 0-d
+// tensor (0 for empty vectors), like torch.dot. It panics with an *Error
+// naming Dot and the shapes otherwise.
+func (t *Tensor) Dot(u *Tensor) *Tensor {
+	if len(t.shape) != 1 || len(u.shape) != 1 || t.shape[0] != u.shape[0] {
+		fail("Dot", [][]int{t.shape, u.shape}, "needs two 1-D tensors of the same length, got shapes %v and %v", t.shape, u.shape)
+	}
+	return newScalar(dot(t, u))
+}
+
+func dot(t, u *Tensor) float64 { return kernels.Dot(t.contiguousData(), u.contiguousData()) }
+
+// Outer returns the outer product of two 1-D tensors, [n]·[m] → [n m] with
+// element (i, j) = t[i]·u[j], like torch.outer (each element one IEEE
+// product, so 0·Inf is NaN). It panics with an *Error naming Outer and the
+// shapes unless both are 1-D.
+func (t *Tensor) Outer(u *Tensor) *Tensor {
+	if len(t.shape) != 1 || len(u.shape) != 1 {
+		fail("Outer", [][]int{t.shape, u.shape}, "needs two 1-D tensors, got shapes %v and %v", t.shape, u.shape)
+	}
+	return binary(&mulKernels, t.Unsqueeze(1), u.Unsqueeze(0))
+}
+
+// T returns the transpose of a matrix as a view, like PyTorch's .T:
+// Transpose(0, 1) of a 2-D tensor, and t itself for a 0-d or 1-D one. It
+// panics with an *Error naming T for more dimensions; use Transpose(-2, -1)
+// to transpose a batch of matrices (PyTorch's .mT).
+func (t *Tensor) T() *Tensor {
+	switch len(t.shape) {
+	case 0, 1:
+		return t
+	case 2:
+		return t.Transpose(0, 1)
+	}
+	fail("T", [][]int{t.shape}, "needs at most 2 dimensions, got shape %v; use Transpose(-2, -1) for batches of matrices", t.shape)
+	return nil
+}
+
+// gemmBatchGrain is the work, in multiply-adds, below which the products
+// of a batch run on one goroutine.
+const gemmBatchGrain = 1 << 16
+
+// matmul multiplies the matrices in the last two dimensions of a and b (each
+// at least 2-D) with broadcast batch dimensions. op and shapes name the
+// operation and the caller's shapes in errors.
+func matmul(op string, shapes [][]int, a, b *Tensor) *Tensor {
+	na, nb := len(a.shape), len(b.shape)
+	n, k := a.shape[na-2], a.shape[na-1]
+	k2, m := b.shape[nb-2], b.shape[nb-1]
+	if k != k2 {
+		fail(op, shapes, "cannot multiply shapes %v and %v: inner dimensions %d and %d differ", shapes[0], shapes[1], k, k2)
+	}
+	batch := batchShape(op, shapes, a.shape[:na-2], b.shape[:nb-2])
+	out := empty(op, append(batch, n, m))
+	count := numelOf(op, batch)
+	if count == 0 || n == 0 || m == 0 || k == 0 {
+		return out
+	}
+	oa, ob := gemmOperandOf(a, batch), gemmOperandOf(b, batch)
+	c := out.st.data
+	if rows, ok := oa.foldRows(batch, n); ok && ob.shared() {
+		kernels.Gemm(false, ob.trans, rows, m, k, 1, oa.data[oa.off:], oa.ld, ob.data[ob.off:], ob.ld, 0, c, m)
+		return out
+	}
+	one := func(i int) {
+		pa, pb := oa.off, ob.off
+		for d, r := len(batch)-1, i; d >= 0; d-- {
+			j := r % batch[d]
+			r /= batch[d]
+			pa += j * oa.bst[d]
+			pb += j * ob.bst[d]
+		}
+		kernels.Gemm(oa.trans, ob.trans, n, m, k, 1, oa.data[pa:], oa.ld, ob.data[pb:], ob.ld, 0, c[i*n*m:], m)
+	}
+	if count == 1 {
+		one(0)
+		return out
+	}
+	kernels.Parallel(count, max(1, gemmBatchGrain/(n*m*k)), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			one(i)
+		}
+	})
+	return out
+}
+
+// batchShape broadcasts the batch dimensions of a matrix product.
+func batchShape(op string, shapes [][]int, a, b []int) []int {
+	nd := max(len(a), len(b))
+	out := make([]int, nd, nd+2)
+	for i := 1; i <= nd; i++ {
+		da, db := 1, 1
+		if i <= len(a) {
+			da = a[len(a)-i]
+		}
+		if i <= len(b) {
+			db = b[len(b)-i]
+		}
+		switch {
+		case da == db || db == 1:
+			out[nd-i] = da
+		case da == 1:
+			out[nd-i] = db
+		default:
+			fail(op, shapes, "cannot multiply shapes %v and %v: batch dimensions %v and %v do not broadcast", shapes[0], shapes[1], a, b)
+		}
+	}
+	return out
+}
+
+// gemmOperand is how kernels.Gemm reads the matrices of one operand: the
+// storage, the first matrix's offset, the leading dimension and whether the
+// stored matrix is the transpose, and the operand's strides over the
+// product's batch dimensions (0 where it is broadcast).
+type gemmOperand struct {
+	data  []float64
+	off   int
+	ld    int
+	trans bool
+	bst   []int
+}
+
+// gemmOperandOf describes x's matrices for Gemm, copying x (in its own
+// shape, before broadcasting) only if its matrices lie in neither row- nor
+// column-major order.
+func gemmOperandOf(x *Tensor, batch []int) gemmOperand {
+	nd := len(x.shape)
+	r, c := x.shape[nd-2], x.shape[nd-1]
+	ld, trans, ok := gemmLayout(r, c, x.strides[nd-2], x.strides[nd-1])
+	if !ok {
+		x = x.Clone()
+		ld, trans, _ = gemmLayout(r, c, x.strides[nd-2], x.strides[nd-1])
+	}
+	bst := make([]int, len(batch))
+	lead := len(batch) - (nd - 2)
+	for i := 0; i < nd-2; i++ {
+		if x.shape[i] != 1 {
+			bst[lead+i] = x.strides[i]
+		}
+	}
+	return gemmOperand{data: x.st.data, off: x.off, ld: ld, trans: trans, bst: bst}
+}
+
+// gemmLayout returns the leading dimension and transposition with which
+// Gemm reads an r×c matrix with strides (sr, sc) in place: row-major when
+// its rows are unit-stride runs at least c apart, else column-major when its
+// columns are. ok is false when neither fits (a stride of 0, or no unit
+// stride). A dimension of size 1 takes any stride.
+func gemmLayout(r, c, sr, sc int) (ld int, trans, ok bool) {
+	if c == 1 || sc == 1 {
+		ld = sr
+		if r == 1 {
+			ld = max(1, c)
+		}
+		if ld >= max(1, c) {
+			return ld, false, true
+		}
+	}
+	if r == 1 || sr == 1 {
+		ld = sc
+		if c == 1 {
+			ld = max(1, r)
+		}
+		if ld >= max(1, r) {
+			return ld, true, true
+		}
+	}
+	return 0, false, false
+}
+
+// shared reports whether every matrix of the batch is the same one.
+func (o *gemmOperand) shared() bool {
+	for _, s := range o.bst {
+		if s != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// foldRows reports whether the rows of all the row-major n-row matrices of
+// the batch are evenly spaced, ld apart, in batch order, so that the batch
+// is one matrix of rows = count·n rows.
+func (o *gemmOperand) foldRows(batch []int, n int) (rows int, ok bool) {
+	if o.trans {
+		return 0, false
+	}
+	rows, step := n, o.ld*n
+	for d := len(batch) - 1; d >= 0; d-- {
+		if batch[d] != 1 && o.bst[d] != step {
+			return 0, false
+		}
+		rows *= batch[d]
+		step *= batch[d]
+	}
+	return rows, true
+}

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -63,3 +64,64 @@ func (d *Dropout) Forward(x *autograd.Tensor) *autograd.Tensor {
 }
 
 func (d *Dropout) String() string { return fmt.Sprintf("Dropout(p=%g)", d.P) }
+
+// Linear is the affine map y = x·Wᵀ + b: torch.nn.Linear.
+type Linear struct {
+	leaf
+	Weight *autograd.Tensor // [Out, In]
+	Bias   *autograd.Tensor // [Out], nil without bias
+}
+
+// NewLinear returns a linear layer from in to out features with bias,
+// initialised as PyTorch does from rng: weights uniform in ±1/√in (Kaiming
+// uniform with a = √5) and biases uniform in ±1/√in.
+func NewLinear(in, out int, rng *rand.Rand) *Linear {
+	l := NewLinearNoBias(in, out, rng)
+	l.Bias = uniform(rng, boundOf(in), out)
+	return l
+}
+
+// NewLinearNoBias is NewLinear without the bias term.
+func NewLinearNoBias(in, out int, rng *rand.Rand) *Linear {
+	if in <= 0 || out <= 0 {
+		tensor.Panicf("nn", "NewLinear", nil, "sizes in=%d out=%d must be positive", in, out)
+	}
+	return &Linear{Weight: uniform(rng, boundOf(in), out, in)}
+}
+
+func boundOf(fanIn int) float64 { return 1 / math.Sqrt(float64(fanIn)) }
+
+// uniform returns a parameter with values uniform in [-bound, bound).
+func uniform(rng *rand.Rand, bound float64, shape ...int) *autograd.Tensor {
+	t := tensor.Rand(rng, shape...)
+	v := t.Raw()
+	for i := range v {
+		v[i] = (2*v[i] - 1) * bound
+	}
+	return autograd.From(t).SetRequiresGrad(true)
+}
+
+// Forward returns x·Wᵀ + b for x of shape [..., In].
+func (l *Linear) Forward(x *autograd.Tensor) *autograd.Tensor {
+	return autograd.Linear(x, l.Weight, l.Bias)
+}
+
+// NamedParameters returns "weight" and, with bias, "bias".
+func (l *Linear) NamedParameters() []NamedParameter {
+	ps := []NamedParameter{{"weight", l.Weight}}
+	if l.Bias != nil {
+		ps = append(ps, NamedParameter{"bias", l.Bias})
+	}
+	return ps
+}
+
+// Parameters returns the weight and the bias.
+func (l *Linear) Parameters() []*autograd.Tensor { return tensorsOf(l.NamedParameters()) }
+
+func (l *Linear) String() string {
+	s := l.Weight.Shape()
+	if l.Bias == nil {
+		return fmt.Sprintf("Linear(%d→%d, no bias)", s[1], s[0])
+	}
+	return fmt.Sprintf("Linear(%d→%d)", s[1], s[0])
+}

@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"sort"
+	"sync"
 
 	"github.com/adjoint-go/adjoint/kernels"
 )
@@ -32,6 +33,8 @@ const reduceGrain = kernels.Grain
 // into and that two-pass reductions (Var, LogSumExp) stage their values in,
 // small enough to stay in L1.
 const scratchLen = 512
+
+var scratchPool = sync.Pool{New: func() any { return new([scratchLen]float64) }}
 
 // reduction is a resolved list of dimensions to reduce.
 type reduction struct {
@@ -66,8 +69,8 @@ func (t *Tensor) plan(op string, keepdim bool, dims []int) reduction {
 		}
 		r.reduce[a] = true
 	}
-	r.keep = make([]int, nd)
-	r.shape = make([]int, 0, nd)
+	buf := make([]int, 2*nd)
+	r.keep, r.shape = buf[:nd:nd], buf[nd:nd]
 	for i, d := range t.shape {
 		r.keep[i] = d
 		if r.reduce[i] {
@@ -102,12 +105,35 @@ func (r *reduction) nonEmpty(op string, t *Tensor) {
 	}
 }
 
-// result returns out (of shape r.keep) in the result's shape.
+// result returns out, of shape r.keep or r.shape, in the result's shape
+// (the two have the same row-major layout).
 func (r *reduction) result(out *Tensor) *Tensor {
-	if r.keepdim {
+	if sameShape(out.shape, r.shape) {
 		return out
 	}
 	return out.view(0, r.shape, contiguousStridesOf(r.shape))
+}
+
+// alloc returns a zeroed contiguous result.
+func (r *reduction) alloc(op string) *Tensor { return empty(op, r.shape) }
+
+// keeping returns r with keepdim set, for intermediate results that
+// broadcast against the input.
+func (r *reduction) keeping() *reduction {
+	return &reduction{reduce: r.reduce, keep: r.keep, shape: r.keep, n: r.n, keepdim: true}
+}
+
+// outStrides returns the strides with which the results (in row-major
+// order of r.keep) are walked together with the input: 0 along the reduced
+// dimensions.
+func (r *reduction) outStrides() []int {
+	st := contiguousStridesOf(r.keep)
+	for i, red := range r.reduce {
+		if red {
+			st[i] = 0
+		}
+	}
+	return st
 }
 
 // reduceOp describes an associative reduction to the engine.
@@ -287,9 +313,86 @@ func walkParallel(l *layout, off [3]int, work int, body func(l *layout, off [3]i
 	})
 }
 
+// block describes a contiguous t whose reduced dimensions (ignoring those
+// of size 1) are neighbours as [a, n, b]: a groups of n reduced rows of b
+// columns, each group reducing into b results. This covers the last
+// dimensions (b = 1: every result is one run), the first ones (rows
+// accumulated with vector kernels) and any single dimension of a
+// contiguous tensor. ok is false for other layouts.
+func (t *Tensor) block(r *reduction) (a, n, b int, ok bool) {
+	if !t.contig {
+		return 0, 0, 0, false
+	}
+	lo, hi := -1, -1
+	for i, d := range t.shape {
+		if d != 1 && r.reduce[i] {
+			if lo < 0 {
+				lo = i
+			}
+			hi = i
+		}
+	}
+	if lo < 0 {
+		return t.Numel(), 1, 1, true
+	}
+	for i := lo; i <= hi; i++ {
+		if !r.reduce[i] && t.shape[i] != 1 {
+			return 0, 0, 0, false
+		}
+	}
+	a, b = 1, 1
+	for _, d := range t.shape[:lo] {
+		a *= d
+	}
+	for _, d := range t.shape[hi+1:] {
+		b *= d
+	}
+	return a, r.n, b, true
+}
+
+// blockRuns sets od[i] = step(od[i], run(x[i·n:(i+1)·n])) for lo <= i < hi.
+func (k *reduceOp) blockRuns(od, x []float64, n, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		od[i] = k.step(od[i], k.run(x[i*n:(i+1)*n]))
+	}
+}
+
+// blockRows folds the n rows of groups lo <= i < hi, columns [c0, c1), into
+// their results.
+func (k *reduceOp) blockRows(od, x []float64, n, b, lo, hi, c0, c1 int) {
+	for i := lo; i < hi; i++ {
+		o := od[i*b+c0 : i*b+c1]
+		for j := 0; j < n; j++ {
+			p := (i*n + j) * b
+			k.acc(len(o), o, 1, x[p+c0:p+c1], 1)
+		}
+	}
+}
+
+// reduceBlock reduces x, laid out as [a, n, b], over its middle dimension
+// into od, splitting large work over the groups (or the columns when there
+// is one group) so that each result is computed whole by one goroutine.
+func (k *reduceOp) reduceBlock(od, x []float64, a, n, b int) {
+	work := a * n * b
+	switch {
+	case b == 1 && (work <= reduceGrain || a == 1):
+		k.blockRuns(od, x, n, 0, a)
+	case b == 1:
+		kernels.Parallel(a, ceilDiv(reduceGrain, n), func(lo, hi int) { k.blockRuns(od, x, n, lo, hi) })
+	case work <= reduceGrain:
+		k.blockRows(od, x, n, b, 0, a, 0, b)
+	case a > 1:
+		kernels.Parallel(a, ceilDiv(reduceGrain, n*b), func(lo, hi int) { k.blockRows(od, x, n, b, lo, hi, 0, b) })
+	default:
+		kernels.Parallel(b, ceilDiv(reduceGrain, n), func(lo, hi int) { k.blockRows(od, x, n, b, 0, 1, lo, hi) })
+	}
+}
+
+func ceilDiv(x, y int) int { return max(1, (x+y-1)/max(y, 1)) }
+
 // reduceDims reduces t over r with k.
 func (t *Tensor) reduceDims(op string, k *reduceOp, r *reduction) *Tensor {
-	out := empty(op, r.keep)
+	out := r.alloc(op)
 	od, td := out.st.data, t.st.data
 	if k.init != 0 {
 		kernels.Fill(od, k.init)
@@ -297,7 +400,11 @@ func (t *Tensor) reduceDims(op string, k *reduceOp, r *reduction) *Tensor {
 	if t.Numel() == 0 {
 		return r.result(out)
 	}
-	l := reduceLayout(t, out.broadcastStrides(t.shape))
+	if a, n, b, ok := t.block(r); ok {
+		k.reduceBlock(od, t.flat(), a, n, b)
+		return r.result(out)
+	}
+	l := reduceLayout(t, r.outStrides())
 	walkParallel(&l, [3]int{0, t.off}, t.Numel(), func(l *layout, off [3]int) {
 		n, inc := l.inner()
 		var buf []float64
@@ -335,11 +442,22 @@ func (t *Tensor) reduceDims(op string, k *reduceOp, r *reduction) *Tensor {
 // of scratchLen elements.
 func (t *Tensor) runs(op string, r *reduction, f func(x, buf []float64) float64) *Tensor {
 	if t.Numel() == 0 {
-		out := Full(f(nil, make([]float64, scratchLen)), r.keep...)
+		od := []float64{0}
+		runBlock(f, od, nil, 0, 0, 1)
+		return Full(od[0], r.shape...)
+	}
+	if a, n, b, ok := t.block(r); ok && b == 1 {
+		out := r.alloc(op)
+		od, x := out.st.data, t.flat()
+		if a == 1 || a*n <= reduceGrain {
+			runBlock(f, od, x, n, 0, a)
+		} else {
+			kernels.Parallel(a, ceilDiv(reduceGrain, n), func(lo, hi int) { runBlock(f, od, x, n, lo, hi) })
+		}
 		return r.result(out)
 	}
-	out := empty(op, r.keep)
-	l := reduceLayout(t, out.broadcastStrides(t.shape))
+	out := r.alloc(op)
+	l := reduceLayout(t, r.outStrides())
 	n, inc := l.inner()
 	if len(l.shape) > 0 {
 		if r.n == 1 || inc[0] != 0 || inc[1] != 1 {
@@ -353,12 +471,23 @@ func (t *Tensor) runs(op string, r *reduction, f func(x, buf []float64) float64)
 	}
 	od, td := out.st.data, t.st.data
 	walkParallel(&l, [3]int{0, t.off}, t.Numel(), func(l *layout, off [3]int) {
-		buf := make([]float64, scratchLen)
+		buf := scratchPool.Get().(*[scratchLen]float64)
 		l.rows(off, func(off [3]int) {
-			od[off[0]] = f(td[off[1]:off[1]+n], buf)
+			od[off[0]] = f(td[off[1]:off[1]+n], buf[:])
 		})
+		scratchPool.Put(buf)
 	})
 	return r.result(out)
+}
+
+// runBlock sets od[i] = f(x[i·n:(i+1)·n]) for lo <= i < hi, with a scratch
+// buffer from the pool.
+func runBlock(f func(x, buf []float64) float64, od, x []float64, n, lo, hi int) {
+	buf := scratchPool.Get().(*[scratchLen]float64)
+	for i := lo; i < hi; i++ {
+		od[i] = f(x[i*n:(i+1)*n], buf[:])
+	}
+	scratchPool.Put(buf)
 }
 
 // Sum returns the sum of all elements as a 0-d tensor (0 for an empty
@@ -514,7 +643,7 @@ func (t *Tensor) logSumExpDims(op string, keepdim bool, dims []int) *Tensor {
 		return out
 	}
 	// Several runs per result: shift by the maxima, then sum.
-	m := t.reduceDims(op, &maxOp, &reduction{reduce: r.reduce, keep: r.keep, n: r.n, keepdim: true})
+	m := t.reduceDims(op, &maxOp, r.keeping())
 	md := m.st.data
 	for i, v := range md {
 		md[i] = lseShift(v)
@@ -522,7 +651,7 @@ func (t *Tensor) logSumExpDims(op string, keepdim bool, dims []int) *Tensor {
 	e := t.Sub(m)
 	ed := e.st.data
 	kernels.Parallel(len(ed), grainMath, func(lo, hi int) { kernels.Exp(ed[lo:hi], ed[lo:hi]) })
-	s := e.reduceDims(op, &sumOp, &reduction{reduce: r.reduce, keep: r.keep, n: r.n, keepdim: true})
+	s := e.reduceDims(op, &sumOp, r.keeping())
 	sd := s.st.data
 	for i, v := range sd {
 		sd[i] = math.Log(v) + md[i]
@@ -537,7 +666,9 @@ func logSumExpRun(x, buf []float64) float64 {
 		return math.Log(expSum(x, shift, buf)) + shift
 	}
 	s := kernels.Reduce(len(x), func(lo, hi int) float64 {
-		return expSum(x[lo:hi], shift, make([]float64, scratchLen))
+		buf := scratchPool.Get().(*[scratchLen]float64)
+		defer scratchPool.Put(buf)
+		return expSum(x[lo:hi], shift, buf[:])
 	}, addF)
 	return math.Log(s) + shift
 }
@@ -575,7 +706,9 @@ func sqDevRun(x, buf []float64) float64 {
 		return sqDev(x, m, buf)
 	}
 	return kernels.Reduce(len(x), func(lo, hi int) float64 {
-		return sqDev(x[lo:hi], m, make([]float64, scratchLen))
+		buf := scratchPool.Get().(*[scratchLen]float64)
+		defer scratchPool.Put(buf)
+		return sqDev(x[lo:hi], m, buf[:])
 	}, addF)
 }
 
@@ -609,13 +742,13 @@ func (t *Tensor) varDims(op string, correction int, keepdim bool, dims []int, st
 		return out
 	}
 	// Several runs per result: subtract the means, square, sum.
-	keep := reduction{reduce: r.reduce, keep: r.keep, n: r.n, keepdim: true}
-	mean := t.reduceDims(op, &sumOp, &keep)
+	keep := r.keeping()
+	mean := t.reduceDims(op, &sumOp, keep)
 	kernels.DivScalar(mean.st.data, mean.st.data, float64(r.n))
 	d := t.Sub(mean)
 	dd := d.st.data
 	kernels.Parallel(len(dd), grainCheap, func(lo, hi int) { kernels.Mul(dd[lo:hi], dd[lo:hi], dd[lo:hi]) })
-	s := d.reduceDims(op, &sumOp, &keep)
+	s := d.reduceDims(op, &sumOp, keep)
 	sd := s.st.data
 	for i, v := range sd {
 		sd[i] = fin(v)
@@ -734,19 +867,19 @@ func (t *Tensor) argAll(op string, isMax bool) *Tensor {
 func (t *Tensor) argReduce(op string, dim int, keepdim, isMax bool) (values, indices *Tensor) {
 	r := t.plan(op, keepdim, []int{dim})
 	r.nonEmpty(op, t)
-	vals, idx := empty(op, r.keep), empty(op, r.keep)
+	vals, idx := r.alloc(op), r.alloc(op)
 	if t.Numel() == 0 {
-		return r.result(vals), r.result(idx)
+		return vals, idx
 	}
 	if len(t.shape) == 0 {
 		vals.st.data[0] = t.st.data[t.off]
-		return r.result(vals), r.result(idx)
+		return vals, idx
 	}
 	a := t.axis(op, dim)
 	k, sa := t.shape[a], t.strides[a]
 	vd, id, td := vals.st.data, idx.st.data, t.st.data
 	// Walk the results; each starts at index 0 along dimension a.
-	l := newLayout(r.keep, vals.strides, t.strides)
+	l := newLayout(r.keep, contiguousStridesOf(r.keep), t.strides)
 	walkParallel(&l, [3]int{0, t.off}, t.Numel(), func(l *layout, off [3]int) {
 		n, inc := l.inner()
 		l.rows(off, func(off [3]int) {
@@ -781,5 +914,5 @@ func (t *Tensor) argReduce(op string, dim int, keepdim, isMax bool) (values, ind
 			}
 		})
 	})
-	return r.result(vals), r.result(idx)
+	return vals, idx
 }

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"runtime"
 	"sort"
 	"sync"
 
@@ -157,20 +158,11 @@ var (
 func addF(a, v float64) float64 { return a + v }
 func mulF(a, v float64) float64 { return a * v }
 
-// maxNaN is max with NaN propagation: once a is NaN it stays NaN.
-func maxNaN(a, v float64) float64 {
-	if v > a || v != v {
-		return v
-	}
-	return a
-}
+// maxNaN is max with NaN propagation (Go's max: once a is NaN it stays
+// NaN).
+func maxNaN(a, v float64) float64 { return max(a, v) }
 
-func minNaN(a, v float64) float64 {
-	if v < a || v != v {
-		return v
-	}
-	return a
-}
+func minNaN(a, v float64) float64 { return min(a, v) }
 
 func sumRun(x []float64) float64 {
 	if len(x) <= kernels.ReduceChunk {
@@ -228,16 +220,12 @@ func accMax(n int, dst []float64, incDst int, x []float64, incX int) {
 	if incDst == 1 && incX == 1 {
 		d, x := dst[:n], x[:n]
 		for i, v := range x {
-			if v > d[i] || v != v {
-				d[i] = v
-			}
+			d[i] = max(d[i], v) // NaN propagates
 		}
 		return
 	}
 	for i, p, q := 0, 0, 0; i < n; i, p, q = i+1, p+incDst, q+incX {
-		if v := x[q]; v > dst[p] || v != v {
-			dst[p] = v
-		}
+		dst[p] = max(dst[p], x[q])
 	}
 }
 
@@ -245,16 +233,12 @@ func accMin(n int, dst []float64, incDst int, x []float64, incX int) {
 	if incDst == 1 && incX == 1 {
 		d, x := dst[:n], x[:n]
 		for i, v := range x {
-			if v < d[i] || v != v {
-				d[i] = v
-			}
+			d[i] = min(d[i], v)
 		}
 		return
 	}
 	for i, p, q := 0, 0, 0; i < n; i, p, q = i+1, p+incDst, q+incX {
-		if v := x[q]; v < dst[p] || v != v {
-			dst[p] = v
-		}
+		dst[p] = min(dst[p], x[q])
 	}
 }
 
@@ -350,10 +334,11 @@ func (t *Tensor) block(r *reduction) (a, n, b int, ok bool) {
 	return a, r.n, b, true
 }
 
-// blockRuns sets od[i] = step(od[i], run(x[i·n:(i+1)·n])) for lo <= i < hi.
+// blockRuns sets od[i] = run(x[i·n:(i+1)·n]) for lo <= i < hi (od holds
+// the identity, so folding it in would change nothing).
 func (k *reduceOp) blockRuns(od, x []float64, n, lo, hi int) {
 	for i := lo; i < hi; i++ {
-		od[i] = k.step(od[i], k.run(x[i*n:(i+1)*n]))
+		od[i] = k.run(x[i*n : (i+1)*n])
 	}
 }
 
@@ -370,22 +355,58 @@ func (k *reduceOp) blockRows(od, x []float64, n, b, lo, hi, c0, c1 int) {
 }
 
 // reduceBlock reduces x, laid out as [a, n, b], over its middle dimension
-// into od, splitting large work over the groups (or the columns when there
-// is one group) so that each result is computed whole by one goroutine.
+// into od, which holds the identity.
 func (k *reduceOp) reduceBlock(od, x []float64, a, n, b int) {
-	work := a * n * b
 	switch {
-	case b == 1 && (work <= reduceGrain || a == 1):
+	case b == 1 && (a*n <= reduceGrain || a == 1):
 		k.blockRuns(od, x, n, 0, a)
 	case b == 1:
 		kernels.Parallel(a, ceilDiv(reduceGrain, n), func(lo, hi int) { k.blockRuns(od, x, n, lo, hi) })
-	case work <= reduceGrain:
+	case a*n*b <= reduceGrain:
 		k.blockRows(od, x, n, b, 0, a, 0, b)
-	case a > 1:
-		kernels.Parallel(a, ceilDiv(reduceGrain, n*b), func(lo, hi int) { k.blockRows(od, x, n, b, lo, hi, 0, b) })
 	default:
-		kernels.Parallel(b, ceilDiv(reduceGrain, n), func(lo, hi int) { k.blockRows(od, x, n, b, 0, 1, lo, hi) })
+		splitBlock(a, n, b, func(lo, hi, c0, c1 int) { k.blockRows(od, x, n, b, lo, hi, c0, c1) })
 	}
+}
+
+// splitBlock calls body(lo, hi, c0, c1) on parts of a block [a, n, b] that
+// cover groups [0, a) and columns [0, b): over several goroutines when the
+// block is large, split by groups when there are enough of them and by
+// columns otherwise. Each result (group, column) lies in one part, and body
+// computes it whole, so the split never changes a result.
+func splitBlock(a, n, b int, body func(lo, hi, c0, c1 int)) {
+	switch {
+	case a*n*b <= reduceGrain:
+		body(0, a, 0, b)
+	case a >= runtime.GOMAXPROCS(0):
+		kernels.Parallel(a, ceilDiv(reduceGrain, n*b), func(lo, hi int) { body(lo, hi, 0, b) })
+	default:
+		kernels.Parallel(b, ceilDiv(reduceGrain, a*n), func(c0, c1 int) { body(0, a, c0, c1) })
+	}
+}
+
+// foldRows adds, for each result (i, c) of a block [a, n, b] with b > 1,
+// Σ_j h(x[i, j, c], s[i, c]) into out[i, c], where row(d, x, s) sets
+// d = h(x, s) elementwise on a chunk of columns staged in a scratch buffer;
+// the rows are folded in order with kernels.Add. It is the second pass of
+// Var (h = (x-mean)²) and LogSumExp (h = e^(x-shift)) over leading or
+// middle dimensions.
+func foldRows(out, s, x []float64, a, n, b int, row func(d, x, s []float64)) {
+	splitBlock(a, n, b, func(lo, hi, c0, c1 int) {
+		buf := scratchPool.Get().(*[scratchLen]float64)
+		defer scratchPool.Put(buf)
+		for i := lo; i < hi; i++ {
+			for c := c0; c < c1; c += scratchLen {
+				ce := min(c1, c+scratchLen)
+				d, o, sv := buf[:ce-c], out[i*b+c:i*b+ce], s[i*b+c:i*b+ce]
+				for j := 0; j < n; j++ {
+					p := (i*n + j) * b
+					row(d, x[p+c:p+ce], sv)
+					kernels.Add(o, o, d)
+				}
+			}
+		}
+	})
 }
 
 func ceilDiv(x, y int) int { return max(1, (x+y-1)/max(y, 1)) }
@@ -648,15 +669,33 @@ func (t *Tensor) logSumExpDims(op string, keepdim bool, dims []int) *Tensor {
 	for i, v := range md {
 		md[i] = lseShift(v)
 	}
-	e := t.Sub(m)
-	ed := e.st.data
-	kernels.Parallel(len(ed), grainMath, func(lo, hi int) { kernels.Exp(ed[lo:hi], ed[lo:hi]) })
-	s := e.reduceDims(op, &sumOp, r.keeping())
+	var s *Tensor
+	if a, n, b, ok := t.block(&r); ok {
+		s = r.alloc(op)
+		foldRows(s.st.data, md, t.flat(), a, n, b, expRow)
+	} else {
+		e := t.Sub(m)
+		ed := e.st.data
+		kernels.Parallel(len(ed), grainMath, func(lo, hi int) { kernels.Exp(ed[lo:hi], ed[lo:hi]) })
+		s = e.reduceDims(op, &sumOp, r.keeping())
+	}
 	sd := s.st.data
 	for i, v := range sd {
 		sd[i] = math.Log(v) + md[i]
 	}
 	return r.result(s)
+}
+
+// expRow sets d = e^(x-s) elementwise.
+func expRow(d, x, s []float64) {
+	kernels.Sub(d, x, s)
+	kernels.Exp(d, d)
+}
+
+// sqDevRow sets d = (x-s)² elementwise.
+func sqDevRow(d, x, s []float64) {
+	kernels.Sub(d, x, s)
+	kernels.Mul(d, d, d)
 }
 
 // logSumExpRun is the stable log-sum-exp of a contiguous run.
@@ -745,10 +784,16 @@ func (t *Tensor) varDims(op string, correction int, keepdim bool, dims []int, st
 	keep := r.keeping()
 	mean := t.reduceDims(op, &sumOp, keep)
 	kernels.DivScalar(mean.st.data, mean.st.data, float64(r.n))
-	d := t.Sub(mean)
-	dd := d.st.data
-	kernels.Parallel(len(dd), grainCheap, func(lo, hi int) { kernels.Mul(dd[lo:hi], dd[lo:hi], dd[lo:hi]) })
-	s := d.reduceDims(op, &sumOp, keep)
+	var s *Tensor
+	if a, n, b, ok := t.block(&r); ok {
+		s = r.alloc(op)
+		foldRows(s.st.data, mean.st.data, t.flat(), a, n, b, sqDevRow)
+	} else {
+		d := t.Sub(mean)
+		dd := d.st.data
+		kernels.Parallel(len(dd), grainCheap, func(lo, hi int) { kernels.Mul(dd[lo:hi], dd[lo:hi], dd[lo:hi]) })
+		s = d.reduceDims(op, &sumOp, keep)
+	}
 	sd := s.st.data
 	for i, v := range sd {
 		sd[i] = fin(v)

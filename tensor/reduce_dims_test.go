@@ -173,6 +173,9 @@ func TestReduceDimsAgainstReference(t *testing.T) {
 		{"a last-dimension Select [2 3]", func() *tensor.Tensor { return randT(rng, 2, 3, 4).Select(2, 3) }},
 		{"a row slice at an offset [2 4]", func() *tensor.Tensor { return randT(rng, 4, 4).Slice(0, 1, 3) }},
 		{"a long-row [3 1500] (gathered in chunks when strided)", func() *tensor.Tensor { return randT(rng, 1500, 3).Transpose(0, 1) }},
+		{"a contiguous [4 1500] (columns staged in chunks)", func() *tensor.Tensor { return randT(rng, 4, 1500) }},
+		{"a large contiguous [20 30 100] (split across goroutines)", func() *tensor.Tensor { return randT(rng, 20, 30, 100) }},
+		{"a large contiguous [2 40000] (split by columns)", func() *tensor.Tensor { return randT(rng, 2, 40000) }},
 	}
 	dimLists := [][]int{{}, {0}, {1}, {2}, {-1}, {-2}, {0, 2}, {2, 0}, {-3, -1}, {1, 2}, {0, 1}, {0, 1, 2}}
 	for _, op := range dimsOps {

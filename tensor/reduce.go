@@ -39,11 +39,10 @@ var scratchPool = sync.Pool{New: func() any { return new([scratchLen]float64) }}
 
 // reduction is a resolved list of dimensions to reduce.
 type reduction struct {
-	reduce  []bool // which of t's dimensions are reduced
-	keep    []int  // t's shape with the reduced dimensions set to 1
-	shape   []int  // the result's shape: keep, or keep without the reduced dimensions
-	n       int    // elements reduced into each result
-	keepdim bool
+	reduce []bool // which of t's dimensions are reduced
+	keep   []int  // t's shape with the reduced dimensions set to 1
+	shape  []int  // the result's shape: keep, or keep without the reduced dimensions
+	n      int    // elements reduced into each result
 }
 
 // plan resolves dims for op: negative dimensions count from the end, and a
@@ -51,7 +50,7 @@ type reduction struct {
 // as in PyTorch. It panics on a dimension out of range or named twice.
 func (t *Tensor) plan(op string, keepdim bool, dims []int) reduction {
 	nd := len(t.shape)
-	r := reduction{reduce: make([]bool, nd), n: 1, keepdim: keepdim}
+	r := reduction{reduce: make([]bool, nd), n: 1}
 	seen := false // the one dimension of a 0-d tensor
 	for _, d := range dims {
 		if nd == 0 {
@@ -121,7 +120,7 @@ func (r *reduction) alloc(op string) *Tensor { return empty(op, r.shape) }
 // keeping returns r with keepdim set, for intermediate results that
 // broadcast against the input.
 func (r *reduction) keeping() *reduction {
-	return &reduction{reduce: r.reduce, keep: r.keep, shape: r.keep, n: r.n, keepdim: true}
+	return &reduction{reduce: r.reduce, keep: r.keep, shape: r.keep, n: r.n}
 }
 
 // outStrides returns the strides with which the results (in row-major
@@ -467,7 +466,10 @@ func (t *Tensor) runs(op string, r *reduction, f func(x, buf []float64) float64)
 		runBlock(f, od, nil, 0, 0, 1)
 		return Full(od[0], r.shape...)
 	}
-	if a, n, b, ok := t.block(r); ok && b == 1 {
+	if a, n, b, ok := t.block(r); ok {
+		if b != 1 {
+			return nil // several runs per result
+		}
 		out := r.alloc(op)
 		od, x := out.st.data, t.flat()
 		if a == 1 || a*n <= reduceGrain {

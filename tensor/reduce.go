@@ -184,7 +184,7 @@ func minRun(x []float64) float64 {
 	return kernels.Reduce(len(x), func(lo, hi int) float64 { return kernels.Min(x[lo:hi]) }, minNaN)
 }
 
-func prod(x []float64) float64 {
+func prodOf(x []float64) float64 {
 	p := 1.0
 	for _, v := range x {
 		p *= v
@@ -194,9 +194,9 @@ func prod(x []float64) float64 {
 
 func prodRun(x []float64) float64 {
 	if len(x) <= kernels.ReduceChunk {
-		return prod(x)
+		return prodOf(x)
 	}
-	return kernels.Reduce(len(x), func(lo, hi int) float64 { return prod(x[lo:hi]) }, mulF)
+	return kernels.Reduce(len(x), func(lo, hi int) float64 { return prodOf(x[lo:hi]) }, mulF)
 }
 
 func accAdd(n int, dst []float64, incDst int, x []float64, incX int) {

@@ -92,17 +92,6 @@ func (t *Tensor) MulScalar(s float64) *Tensor {
 	return out
 }
 
-// Sum returns the sum of all elements as a 0-d tensor.
-func (t *Tensor) Sum() *Tensor { return wrap1(t.v.Sum(), "Sum", expandBackward, t) }
-
-// expandBackward sends a gradient back to an input it was broadcast from.
-func expandBackward(out, g *Tensor, grads []*Tensor) {
-	grads[0] = g.Expand(out.inputs[0].t.v.Shape()...)
-}
-
-// Mean returns the mean of all elements as a 0-d tensor.
-func (t *Tensor) Mean() *Tensor { return t.Sum().MulScalar(1 / float64(t.v.Numel())) }
-
 // Reshape returns t with the given shape (one entry may be -1): a view when
 // the layout allows, a copy otherwise. See tensor.Reshape.
 func (t *Tensor) Reshape(shape ...int) *Tensor {

@@ -2,4 +2,8 @@
 
 package kernels
 
+import "github.com/adjoint-go/adjoint/device"
+
 func asmTables() []*table { return nil }
+
+func fmaPeakLoop(device.Level) (loop func(n int), flopsPerIter int) { return nil, 0 }

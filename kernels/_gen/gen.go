@@ -1,7 +1,8 @@
 //go:build generate
 
 // Command gen writes the AVX2 and AVX-512 kernels of package kernels:
-// vec_amd64.s (the assembly) and vec_amd64.go (its Go declarations).
+// vec_amd64.s (the assembly) and vec_amd64.go (its Go declarations), and
+// the FMA loops that measure the core's peak throughput (see FMAPeak).
 //
 // Run it through go generate in kernels/ (see asm_amd64.go), or by hand from
 // this directory:
@@ -684,6 +685,39 @@ func genMinMax(l level, isMax bool) {
 	c.RET()
 }
 
+// fmaChains is the number of independent FMA dependency chains of the peak
+// loop: at least latency (4 cycles) × FMA ports (2) on the cores of the
+// last decade, with room to spare.
+const fmaChains = 12
+
+// genFMAPeak writes fmaPeak<level>(n): n iterations of fmaChains
+// independent VFMADD231PD on full-width registers, without touching
+// memory, to measure the core's peak floating-point throughput.
+func genFMAPeak(l level) {
+	name := "fmaPeak" + l.name
+	textFunc(name, "func(n int)", fmt.Sprintf(
+		"%s runs n iterations of %d independent VFMADD231PD chains (acc += 1.0 * 0.5) on %d-lane registers: %d floating-point operations per iteration, no memory traffic.",
+		name, fmaChains, l.width, 2*fmaChains*l.width))
+	c.Load(c.Param("n"), rN)
+	const x, y = fmaChains, fmaChains + 1
+	broadcastBits(l, 0x3ff0000000000000, x) // 1.0
+	broadcastBits(l, 0x3fe0000000000000, y) // 0.5
+	for i := 0; i < fmaChains; i++ {
+		c.VXORPD(l.vec[i].AsY(), l.vec[i].AsY(), l.vec[i].AsY()) // VEX: zeroes the whole register
+	}
+	c.TESTQ(rN, rN)
+	c.JLE(LabelRef("done"))
+	c.Label("loop")
+	for i := 0; i < fmaChains; i++ {
+		c.VFMADD231PD(l.vec[y], l.vec[x], l.vec[i]) // acc[i] += x*y
+	}
+	c.DECQ(rN)
+	c.JNZ(LabelRef("loop"))
+	c.Label("done")
+	c.VZEROUPPER()
+	c.RET()
+}
+
 func main() {
 	// The build package registers avo's own flags on flag.CommandLine.
 	fs := flag.NewFlagSet("gen", flag.ExitOnError)
@@ -703,6 +737,7 @@ func main() {
 		genSumDot(l, true)
 		genMinMax(l, true)
 		genMinMax(l, false)
+		genFMAPeak(l)
 	}
 
 	f, err := c.Result()

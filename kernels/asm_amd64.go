@@ -24,6 +24,17 @@ func fmaPeakLoop(l device.Level) (loop func(n int), flopsPerIter int) {
 	return nil, 0
 }
 
+// triadLoop returns level l's STREAM triad, or nil.
+func triadLoop(l device.Level) func(dst, x, y []float64, a float64) {
+	switch l {
+	case device.AVX2:
+		return triadAVX2
+	case device.AVX512:
+		return triadAVX512
+	}
+	return nil
+}
+
 var avx2Table = table{
 	level: device.AVX2,
 	add:   addAVX2, sub: subAVX2, mul: mulAVX2, div: divAVX2,

@@ -2,7 +2,8 @@
 
 // Command gen writes the AVX2 and AVX-512 kernels of package kernels:
 // vec_amd64.s (the assembly) and vec_amd64.go (its Go declarations), and
-// the FMA loops that measure the core's peak throughput (see FMAPeak).
+// the loops that measure the machine's ceilings (see FMAPeak and Triad):
+// twelve independent FMA chains, and STREAM's triad.
 //
 // Run it through go generate in kernels/ (see asm_amd64.go), or by hand from
 // this directory:
@@ -685,6 +686,28 @@ func genMinMax(l level, isMax bool) {
 	c.RET()
 }
 
+// triad is STREAM's triad, the bandwidth ceiling the kernels are measured
+// against: the same three streams, loops and non-temporal path as Add.
+var triad = ew{
+	name: "triad",
+	sig:  "func(dst, x, y []float64, a float64)",
+	doc:  "dst[i] = x[i] + a*y[i] (STREAM's triad; VMULPD then VADDPD)",
+	setup: func(l level) ([]Register, Register) {
+		c.Load(c.Param("dst").Base(), rDst)
+		c.Load(c.Param("dst").Len(), rN)
+		c.Load(c.Param("x").Base(), rX)
+		c.Load(c.Param("y").Base(), rY)
+		broadcast(l, "a")
+		return []Register{rX, rY}, rDst
+	},
+	body: func(o isa, v Register, src func(int) Op) {
+		o.load(src(1), v)
+		o.mul(o.reg(constReg), v, v) // a*y[i]
+		o.add(src(0), v, v)          // + x[i]
+	},
+	ntMin: "ntMin3",
+}
+
 // fmaChains is the number of independent FMA dependency chains of the peak
 // loop: at least latency (4 cycles) × FMA ports (2) on the cores of the
 // last decade, with room to spare.
@@ -737,6 +760,7 @@ func main() {
 		genSumDot(l, true)
 		genMinMax(l, true)
 		genMinMax(l, false)
+		genElementwise(triad, l)
 		genFMAPeak(l)
 	}
 

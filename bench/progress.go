@@ -9,8 +9,9 @@ import (
 // progress keeps one status line on stderr, rewritten in place, while a
 // measurement runs. It writes nothing unless stderr is a terminal.
 type progress struct {
-	w  io.Writer
-	on bool
+	w      io.Writer
+	on     bool
+	prefix string // the stage, such as "[2/4] "
 }
 
 func newProgress(w io.Writer) *progress {
@@ -27,7 +28,7 @@ func newProgress(w io.Writer) *progress {
 // set replaces the status line.
 func (p *progress) set(format string, args ...any) {
 	if p.on {
-		fmt.Fprintf(p.w, "\r\x1b[K"+format, args...)
+		fmt.Fprintf(p.w, "\r\x1b[K%s"+format, append([]any{p.prefix}, args...)...)
 	}
 }
 

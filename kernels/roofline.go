@@ -24,7 +24,7 @@ import (
 // issue vector FMAs) or that this build or CPU cannot run.
 func FMAPeak(l device.Level, iters int) (flops int, err error) {
 	fn, perIter := fmaPeakLoop(l)
-	if fn == nil || !device.CPU().Supports(l) {
+	if fn == nil || !runnable(l) {
 		return 0, fmt.Errorf("kernels: FMAPeak: no %s FMA loop in this build or on this CPU (available: %v)", l, device.Available())
 	}
 	if iters <= 0 {
@@ -37,8 +37,10 @@ func FMAPeak(l device.Level, iters int) (flops int, err error) {
 // Triad sets dst[i] = x[i] + a*y[i] for i < len(dst) at level l: STREAM's
 // triad, the bandwidth ceiling for kernels that read two slices and write a
 // third. The assembly levels run it with the loops of Add (four vectors per
-// iteration, non-temporal stores for large slices); Generic is the plain Go
-// loop below. Every level gives the same results, a multiply then an add.
+// iteration, non-temporal stores for large slices) and one fused
+// multiply-add per element, so that it issues the same instructions per
+// vector as Add; Generic is the plain Go loop below, a multiply then an add,
+// whose results can differ from theirs in the last bit.
 //
 //	for i := range dst {
 //		dst[i] = x[i] + a*y[i]
@@ -51,7 +53,7 @@ func Triad(l device.Level, dst, x, y []float64, a float64) error {
 	if l == device.Generic {
 		f = triadGeneric
 	}
-	if f == nil || !device.CPU().Supports(l) {
+	if f == nil || !runnable(l) {
 		return fmt.Errorf("kernels: Triad: no %s loop in this build or on this CPU (available: %v)", l, device.Available())
 	}
 	check3("Triad", dst, x, y)
@@ -65,6 +67,17 @@ func Triad(l device.Level, dst, x, y []float64, a float64) error {
 	f(dst, x, y, a)
 	return nil
 }
+
+// runnable reports whether this CPU can run level l, without copying
+// device.CPU() on every call.
+func runnable(l device.Level) bool { return l >= 0 && int(l) < len(cpuRuns) && cpuRuns[l] }
+
+var cpuRuns = func() (ok [device.AVX512 + 1]bool) {
+	for l := range ok {
+		ok[l] = device.CPU().Supports(device.Level(l))
+	}
+	return ok
+}()
 
 func triadGeneric(dst, x, y []float64, a float64) {
 	for i := range dst {

@@ -79,7 +79,7 @@ func maxAVX2(x []float64) float64
 //go:noescape
 func minAVX2(x []float64) float64
 
-// triadAVX2 sets dst[i] = x[i] + a*y[i] (STREAM's triad; VMULPD then VADDPD) for i < n with AVX2 instructions.
+// triadAVX2 sets dst[i] = x[i] + a*y[i] (STREAM's triad, one FMA per element) for i < n with AVX2 instructions.
 //
 //go:noescape
 func triadAVX2(dst []float64, x []float64, y []float64, a float64)
@@ -164,7 +164,7 @@ func maxAVX512(x []float64) float64
 //go:noescape
 func minAVX512(x []float64) float64
 
-// triadAVX512 sets dst[i] = x[i] + a*y[i] (STREAM's triad; VMULPD then VADDPD) for i < n with AVX512 instructions.
+// triadAVX512 sets dst[i] = x[i] + a*y[i] (STREAM's triad, one FMA per element) for i < n with AVX512 instructions.
 //
 //go:noescape
 func triadAVX512(dst []float64, x []float64, y []float64, a float64)

@@ -1678,7 +1678,7 @@ nan:
 	RET
 
 // func triadAVX2(dst []float64, x []float64, y []float64, a float64)
-// Requires: AVX, AVX2, MMX+, SSE2
+// Requires: AVX, AVX2, FMA3, MMX+, SSE2
 TEXT ·triadAVX2(SB), NOSPLIT, $0-80
 	MOVQ         dst_base+0(FP), DI
 	MOVQ         dst_len+8(FP), CX
@@ -1698,44 +1698,39 @@ vec:
 	JZ   one
 
 loop:
-	VMOVUPD (DX), Y0
-	VMULPD  Y14, Y0, Y0
-	VADDPD  (SI), Y0, Y0
-	VMOVUPD Y0, (DI)
-	VMOVUPD 32(DX), Y1
-	VMULPD  Y14, Y1, Y1
-	VADDPD  32(SI), Y1, Y1
-	VMOVUPD Y1, 32(DI)
-	VMOVUPD 64(DX), Y2
-	VMULPD  Y14, Y2, Y2
-	VADDPD  64(SI), Y2, Y2
-	VMOVUPD Y2, 64(DI)
-	VMOVUPD 96(DX), Y3
-	VMULPD  Y14, Y3, Y3
-	VADDPD  96(SI), Y3, Y3
-	VMOVUPD Y3, 96(DI)
-	ADDQ    $0x00000080, DI
-	ADDQ    $0x00000080, SI
-	ADDQ    $0x00000080, DX
-	DECQ    BX
-	JNZ     loop
+	VMOVUPD     (SI), Y0
+	VFMADD231PD (DX), Y14, Y0
+	VMOVUPD     Y0, (DI)
+	VMOVUPD     32(SI), Y1
+	VFMADD231PD 32(DX), Y14, Y1
+	VMOVUPD     Y1, 32(DI)
+	VMOVUPD     64(SI), Y2
+	VFMADD231PD 64(DX), Y14, Y2
+	VMOVUPD     Y2, 64(DI)
+	VMOVUPD     96(SI), Y3
+	VFMADD231PD 96(DX), Y14, Y3
+	VMOVUPD     Y3, 96(DI)
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000080, SI
+	ADDQ        $0x00000080, DX
+	DECQ        BX
+	JNZ         loop
 
 one:
 	// One vector at a time.
 	ANDQ $0x0000000f, CX
 
 oneloop:
-	CMPQ    CX, $0x00000004
-	JB      tail
-	VMOVUPD (DX), Y0
-	VMULPD  Y14, Y0, Y0
-	VADDPD  (SI), Y0, Y0
-	VMOVUPD Y0, (DI)
-	ADDQ    $0x20, DI
-	ADDQ    $0x20, SI
-	ADDQ    $0x20, DX
-	SUBQ    $0x00000004, CX
-	JMP     oneloop
+	CMPQ        CX, $0x00000004
+	JB          tail
+	VMOVUPD     (SI), Y0
+	VFMADD231PD (DX), Y14, Y0
+	VMOVUPD     Y0, (DI)
+	ADDQ        $0x20, DI
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DX
+	SUBQ        $0x00000004, CX
+	JMP         oneloop
 
 tail:
 	// Tail: fewer than 4 elements.
@@ -1743,15 +1738,14 @@ tail:
 	JZ    done
 
 scalar:
-	VMOVSD (DX), X0
-	VMULSD X14, X0, X0
-	VADDSD (SI), X0, X0
-	VMOVSD X0, (DI)
-	ADDQ   $0x08, DI
-	ADDQ   $0x08, SI
-	ADDQ   $0x08, DX
-	DECQ   CX
-	JNZ    scalar
+	VMOVSD      (SI), X0
+	VFMADD231SD (DX), X14, X0
+	VMOVSD      X0, (DI)
+	ADDQ        $0x08, DI
+	ADDQ        $0x08, SI
+	ADDQ        $0x08, DX
+	DECQ        CX
+	JNZ         scalar
 
 done:
 	VZEROUPPER
@@ -1764,19 +1758,18 @@ nt:
 
 	// Peel single elements until dst is 32-byte aligned.
 ntpeel:
-	TESTQ  $0x0000001f, DI
-	JZ     ntmain
-	TESTQ  CX, CX
-	JZ     done
-	VMOVSD (DX), X0
-	VMULSD X14, X0, X0
-	VADDSD (SI), X0, X0
-	VMOVSD X0, (DI)
-	ADDQ   $0x08, DI
-	ADDQ   $0x08, SI
-	ADDQ   $0x08, DX
-	DECQ   CX
-	JMP    ntpeel
+	TESTQ       $0x0000001f, DI
+	JZ          ntmain
+	TESTQ       CX, CX
+	JZ          done
+	VMOVSD      (SI), X0
+	VFMADD231SD (DX), X14, X0
+	VMOVSD      X0, (DI)
+	ADDQ        $0x08, DI
+	ADDQ        $0x08, SI
+	ADDQ        $0x08, DX
+	DECQ        CX
+	JMP         ntpeel
 
 ntmain:
 	// 4 vectors (16 elements) per iteration.
@@ -1785,44 +1778,39 @@ ntmain:
 	JZ   ntone
 
 ntloop:
-	VMOVUPD  (DX), Y0
-	VMULPD   Y14, Y0, Y0
-	VADDPD   (SI), Y0, Y0
-	VMOVNTPD Y0, (DI)
-	VMOVUPD  32(DX), Y1
-	VMULPD   Y14, Y1, Y1
-	VADDPD   32(SI), Y1, Y1
-	VMOVNTPD Y1, 32(DI)
-	VMOVUPD  64(DX), Y2
-	VMULPD   Y14, Y2, Y2
-	VADDPD   64(SI), Y2, Y2
-	VMOVNTPD Y2, 64(DI)
-	VMOVUPD  96(DX), Y3
-	VMULPD   Y14, Y3, Y3
-	VADDPD   96(SI), Y3, Y3
-	VMOVNTPD Y3, 96(DI)
-	ADDQ     $0x00000080, DI
-	ADDQ     $0x00000080, SI
-	ADDQ     $0x00000080, DX
-	DECQ     BX
-	JNZ      ntloop
+	VMOVUPD     (SI), Y0
+	VFMADD231PD (DX), Y14, Y0
+	VMOVNTPD    Y0, (DI)
+	VMOVUPD     32(SI), Y1
+	VFMADD231PD 32(DX), Y14, Y1
+	VMOVNTPD    Y1, 32(DI)
+	VMOVUPD     64(SI), Y2
+	VFMADD231PD 64(DX), Y14, Y2
+	VMOVNTPD    Y2, 64(DI)
+	VMOVUPD     96(SI), Y3
+	VFMADD231PD 96(DX), Y14, Y3
+	VMOVNTPD    Y3, 96(DI)
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000080, SI
+	ADDQ        $0x00000080, DX
+	DECQ        BX
+	JNZ         ntloop
 
 ntone:
 	// One vector at a time.
 	ANDQ $0x0000000f, CX
 
 ntoneloop:
-	CMPQ     CX, $0x00000004
-	JB       nttail
-	VMOVUPD  (DX), Y0
-	VMULPD   Y14, Y0, Y0
-	VADDPD   (SI), Y0, Y0
-	VMOVNTPD Y0, (DI)
-	ADDQ     $0x20, DI
-	ADDQ     $0x20, SI
-	ADDQ     $0x20, DX
-	SUBQ     $0x00000004, CX
-	JMP      ntoneloop
+	CMPQ        CX, $0x00000004
+	JB          nttail
+	VMOVUPD     (SI), Y0
+	VFMADD231PD (DX), Y14, Y0
+	VMOVNTPD    Y0, (DI)
+	ADDQ        $0x20, DI
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DX
+	SUBQ        $0x00000004, CX
+	JMP         ntoneloop
 
 nttail:
 	SFENCE
@@ -3607,58 +3595,52 @@ vec:
 	JZ   one
 
 loop:
-	VMOVUPD (DX), Z0
-	VMULPD  Z14, Z0, Z0
-	VADDPD  (SI), Z0, Z0
-	VMOVUPD Z0, (DI)
-	VMOVUPD 64(DX), Z1
-	VMULPD  Z14, Z1, Z1
-	VADDPD  64(SI), Z1, Z1
-	VMOVUPD Z1, 64(DI)
-	VMOVUPD 128(DX), Z2
-	VMULPD  Z14, Z2, Z2
-	VADDPD  128(SI), Z2, Z2
-	VMOVUPD Z2, 128(DI)
-	VMOVUPD 192(DX), Z3
-	VMULPD  Z14, Z3, Z3
-	VADDPD  192(SI), Z3, Z3
-	VMOVUPD Z3, 192(DI)
-	ADDQ    $0x00000100, DI
-	ADDQ    $0x00000100, SI
-	ADDQ    $0x00000100, DX
-	DECQ    BX
-	JNZ     loop
+	VMOVUPD     (SI), Z0
+	VFMADD231PD (DX), Z14, Z0
+	VMOVUPD     Z0, (DI)
+	VMOVUPD     64(SI), Z1
+	VFMADD231PD 64(DX), Z14, Z1
+	VMOVUPD     Z1, 64(DI)
+	VMOVUPD     128(SI), Z2
+	VFMADD231PD 128(DX), Z14, Z2
+	VMOVUPD     Z2, 128(DI)
+	VMOVUPD     192(SI), Z3
+	VFMADD231PD 192(DX), Z14, Z3
+	VMOVUPD     Z3, 192(DI)
+	ADDQ        $0x00000100, DI
+	ADDQ        $0x00000100, SI
+	ADDQ        $0x00000100, DX
+	DECQ        BX
+	JNZ         loop
 
 one:
 	// One vector at a time.
 	ANDQ $0x0000001f, CX
 
 oneloop:
-	CMPQ    CX, $0x00000008
-	JB      tail
-	VMOVUPD (DX), Z0
-	VMULPD  Z14, Z0, Z0
-	VADDPD  (SI), Z0, Z0
-	VMOVUPD Z0, (DI)
-	ADDQ    $0x40, DI
-	ADDQ    $0x40, SI
-	ADDQ    $0x40, DX
-	SUBQ    $0x00000008, CX
-	JMP     oneloop
+	CMPQ        CX, $0x00000008
+	JB          tail
+	VMOVUPD     (SI), Z0
+	VFMADD231PD (DX), Z14, Z0
+	VMOVUPD     Z0, (DI)
+	ADDQ        $0x40, DI
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DX
+	SUBQ        $0x00000008, CX
+	JMP         oneloop
 
 tail:
 	// Tail: fewer than 8 elements.
-	TESTQ     CX, CX
-	JZ        done
-	MOVL      $0x000000ff, AX
-	BZHIL     CX, AX, AX
-	KMOVW     AX, K1
-	VMOVUPD.Z (SI), K1, Z8
-	VMOVUPD.Z (DX), K1, Z9
-	VMOVUPD   Z9, Z0
-	VMULPD    Z14, Z0, Z0
-	VADDPD    Z8, Z0, Z0
-	VMOVUPD   Z0, K1, (DI)
+	TESTQ       CX, CX
+	JZ          done
+	MOVL        $0x000000ff, AX
+	BZHIL       CX, AX, AX
+	KMOVW       AX, K1
+	VMOVUPD.Z   (SI), K1, Z8
+	VMOVUPD.Z   (DX), K1, Z9
+	VMOVUPD     Z8, Z0
+	VFMADD231PD Z9, Z14, Z0
+	VMOVUPD     Z0, K1, (DI)
 
 done:
 	VZEROUPPER
@@ -3670,28 +3652,27 @@ nt:
 	JNZ   vec
 
 	// Peel min((-dst mod 64)/8, n) elements with one masked step.
-	MOVQ      DI, R8
-	NEGQ      R8
-	ANDQ      $0x0000003f, R8
-	SHRQ      $0x03, R8
-	CMPQ      R8, CX
-	CMOVQGT   CX, R8
-	TESTQ     R8, R8
-	JZ        ntmain
-	MOVL      $0x000000ff, AX
-	BZHIL     R8, AX, AX
-	KMOVW     AX, K1
-	VMOVUPD.Z (SI), K1, Z8
-	VMOVUPD.Z (DX), K1, Z9
-	VMOVUPD   Z9, Z0
-	VMULPD    Z14, Z0, Z0
-	VADDPD    Z8, Z0, Z0
-	VMOVUPD   Z0, K1, (DI)
-	SUBQ      R8, CX
-	SHLQ      $0x03, R8
-	ADDQ      R8, DI
-	ADDQ      R8, SI
-	ADDQ      R8, DX
+	MOVQ        DI, R8
+	NEGQ        R8
+	ANDQ        $0x0000003f, R8
+	SHRQ        $0x03, R8
+	CMPQ        R8, CX
+	CMOVQGT     CX, R8
+	TESTQ       R8, R8
+	JZ          ntmain
+	MOVL        $0x000000ff, AX
+	BZHIL       R8, AX, AX
+	KMOVW       AX, K1
+	VMOVUPD.Z   (SI), K1, Z8
+	VMOVUPD.Z   (DX), K1, Z9
+	VMOVUPD     Z8, Z0
+	VFMADD231PD Z9, Z14, Z0
+	VMOVUPD     Z0, K1, (DI)
+	SUBQ        R8, CX
+	SHLQ        $0x03, R8
+	ADDQ        R8, DI
+	ADDQ        R8, SI
+	ADDQ        R8, DX
 
 ntmain:
 	// 4 vectors (32 elements) per iteration.
@@ -3700,44 +3681,39 @@ ntmain:
 	JZ   ntone
 
 ntloop:
-	VMOVUPD  (DX), Z0
-	VMULPD   Z14, Z0, Z0
-	VADDPD   (SI), Z0, Z0
-	VMOVNTPD Z0, (DI)
-	VMOVUPD  64(DX), Z1
-	VMULPD   Z14, Z1, Z1
-	VADDPD   64(SI), Z1, Z1
-	VMOVNTPD Z1, 64(DI)
-	VMOVUPD  128(DX), Z2
-	VMULPD   Z14, Z2, Z2
-	VADDPD   128(SI), Z2, Z2
-	VMOVNTPD Z2, 128(DI)
-	VMOVUPD  192(DX), Z3
-	VMULPD   Z14, Z3, Z3
-	VADDPD   192(SI), Z3, Z3
-	VMOVNTPD Z3, 192(DI)
-	ADDQ     $0x00000100, DI
-	ADDQ     $0x00000100, SI
-	ADDQ     $0x00000100, DX
-	DECQ     BX
-	JNZ      ntloop
+	VMOVUPD     (SI), Z0
+	VFMADD231PD (DX), Z14, Z0
+	VMOVNTPD    Z0, (DI)
+	VMOVUPD     64(SI), Z1
+	VFMADD231PD 64(DX), Z14, Z1
+	VMOVNTPD    Z1, 64(DI)
+	VMOVUPD     128(SI), Z2
+	VFMADD231PD 128(DX), Z14, Z2
+	VMOVNTPD    Z2, 128(DI)
+	VMOVUPD     192(SI), Z3
+	VFMADD231PD 192(DX), Z14, Z3
+	VMOVNTPD    Z3, 192(DI)
+	ADDQ        $0x00000100, DI
+	ADDQ        $0x00000100, SI
+	ADDQ        $0x00000100, DX
+	DECQ        BX
+	JNZ         ntloop
 
 ntone:
 	// One vector at a time.
 	ANDQ $0x0000001f, CX
 
 ntoneloop:
-	CMPQ     CX, $0x00000008
-	JB       nttail
-	VMOVUPD  (DX), Z0
-	VMULPD   Z14, Z0, Z0
-	VADDPD   (SI), Z0, Z0
-	VMOVNTPD Z0, (DI)
-	ADDQ     $0x40, DI
-	ADDQ     $0x40, SI
-	ADDQ     $0x40, DX
-	SUBQ     $0x00000008, CX
-	JMP      ntoneloop
+	CMPQ        CX, $0x00000008
+	JB          nttail
+	VMOVUPD     (SI), Z0
+	VFMADD231PD (DX), Z14, Z0
+	VMOVNTPD    Z0, (DI)
+	ADDQ        $0x40, DI
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DX
+	SUBQ        $0x00000008, CX
+	JMP         ntoneloop
 
 nttail:
 	SFENCE

@@ -687,11 +687,13 @@ func genMinMax(l level, isMax bool) {
 }
 
 // triad is STREAM's triad, the bandwidth ceiling the kernels are measured
-// against: the same three streams, loops and non-temporal path as Add.
+// against: the same three streams, loops and non-temporal path as Add, and
+// the same instructions per vector (a load, an operation with a memory
+// operand, a store), the operation being one fused multiply-add.
 var triad = ew{
 	name: "triad",
 	sig:  "func(dst, x, y []float64, a float64)",
-	doc:  "dst[i] = x[i] + a*y[i] (STREAM's triad; VMULPD then VADDPD)",
+	doc:  "dst[i] = x[i] + a*y[i] (STREAM's triad, one FMA per element)",
 	setup: func(l level) ([]Register, Register) {
 		c.Load(c.Param("dst").Base(), rDst)
 		c.Load(c.Param("dst").Len(), rN)
@@ -701,9 +703,12 @@ var triad = ew{
 		return []Register{rX, rY}, rDst
 	},
 	body: func(o isa, v Register, src func(int) Op) {
-		o.load(src(1), v)
-		o.mul(o.reg(constReg), v, v) // a*y[i]
-		o.add(src(0), v, v)          // + x[i]
+		o.load(src(0), v)
+		if o.step == 8 { // the scalar tail
+			c.VFMADD231SD(src(1), o.reg(constReg), v) // v += a*y[i], rounded once
+		} else {
+			c.VFMADD231PD(src(1), o.reg(constReg), v)
+		}
 	},
 	ntMin: "ntMin3",
 }

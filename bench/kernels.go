@@ -215,7 +215,9 @@ func kernelsTable(b *bench, rs []Result) *table {
 		title: "kernels: GB/s on one thread (± spread) and, in brackets, % of the roofline at that size",
 		notes: []string{
 			"bytes counted: add, mul, axpy 3 arrays; dot, exp 2; sum 1 (8 bytes per element each)",
-			fmt.Sprintf("roofline: the better of copy and triad at the same size; levels run through the exported kernels after kernels.SetLevel (in use: %s)", kernels.Level()),
+			"roofline: the better of copy and triad at the same size, measured, so not a hard ceiling: in-place updates (axpy, vecf64)",
+			"read and write the same line and can pass 100% where the cache must fetch a separate dst before writing it",
+			fmt.Sprintf("levels run through the exported kernels after kernels.SetLevel (in use: %s)", kernels.Level()),
 		},
 		left: 2,
 	}

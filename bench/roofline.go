@@ -158,7 +158,7 @@ func roofTable(b *bench, rs []Result) *table {
 	t := &table{
 		title: "roofline: what this machine can do",
 		notes: []string{
-			"copy: Go's copy (runtime memmove), 2 arrays counted; triad: kernels.Triad, a[i] = b[i] + s·c[i] at the widest level, 3 arrays counted",
+			"copy: Go's copy (runtime memmove), 2 arrays counted; triad: kernels.Triad, a[i] = b[i] + s·c[i] (one FMA) at the widest level, 3 arrays counted",
 			"fma: 12 independent VFMADD231PD chains, no memory traffic; threads = goroutines, each on its own core",
 		},
 		head: []string{"name", "impl", "size", "threads", "time/op", "±", "GB/s", "GFLOP/s"},

@@ -215,8 +215,8 @@ func kernelsTable(b *bench, rs []Result) *table {
 		title: "kernels: GB/s on one thread (± spread) and, in brackets, % of the roofline at that size",
 		notes: []string{
 			"bytes counted: add, mul, axpy 3 arrays; dot, exp 2; sum 1 (8 bytes per element each)",
-			"roofline: the better of copy and triad at the same size, measured, so not a hard ceiling: in-place updates (axpy, vecf64)",
-			"read and write the same line and can pass 100% where the cache must fetch a separate dst before writing it",
+			"roofline: the better of copy and triad at the same size. It is measured, not a hard ceiling: sum and dot only read, and axpy",
+			"and vecf64 update in place (no separate dst line to fetch before writing), so they can pass 100%",
 			fmt.Sprintf("levels run through the exported kernels after kernels.SetLevel (in use: %s)", kernels.Level()),
 		},
 		left: 2,

@@ -161,8 +161,8 @@ func parseFlags(args []string, stderr io.Writer) (config, bool, error) {
 		cfg     config
 		suites  = fs.String("suite", "all", "comma-separated suites to run: "+strings.Join(suiteNames(), ", ")+", or all")
 		list    = fs.Bool("list", false, "list the suites and exit")
-		runs    = fs.Int("runs", 0, "timed runs per figure (default 11, or 5 with -quick)")
-		runTime = fs.Duration("runtime", 0, "length of one timed run (default 20ms, or 1ms with -quick)")
+		runs    = fs.Int("runs", 0, "timed runs per figure (default 11, or 7 with -quick)")
+		runTime = fs.Duration("runtime", 0, "length of one timed run (default 20ms, or 2ms with -quick)")
 	)
 	fs.BoolVar(&cfg.quick, "quick", false, "a pass of a few seconds: fewer sizes, shorter and fewer runs")
 	fs.BoolVar(&cfg.json, "json", false, "write one JSON object per line instead of tables")
@@ -187,7 +187,7 @@ func parseFlags(args []string, stderr io.Writer) (config, bool, error) {
 	}
 	cfg.timing = timing{runs: 11, target: 20 * time.Millisecond}
 	if cfg.quick {
-		cfg.timing = timing{runs: 5, target: time.Millisecond}
+		cfg.timing = timing{runs: 7, target: 2 * time.Millisecond}
 	}
 	if *runs > 0 {
 		cfg.timing.runs = *runs

@@ -12,6 +12,29 @@ import "github.com/adjoint-go/adjoint/device"
 
 func asmTables() []*table { return []*table{&avx2Table, &avx512Table} }
 
+// fmaPeakLoop returns level l's FMA peak loop and the floating-point
+// operations of one of its iterations (12 FMAs × lanes × 2), or nil.
+func fmaPeakLoop(l device.Level) (loop func(n int), flopsPerIter int) {
+	switch l {
+	case device.AVX2:
+		return fmaPeakAVX2, 12 * 4 * 2
+	case device.AVX512:
+		return fmaPeakAVX512, 12 * 8 * 2
+	}
+	return nil, 0
+}
+
+// triadLoop returns level l's STREAM triad, or nil.
+func triadLoop(l device.Level) func(dst, x, y []float64, a float64) {
+	switch l {
+	case device.AVX2:
+		return triadAVX2
+	case device.AVX512:
+		return triadAVX512
+	}
+	return nil
+}
+
 var avx2Table = table{
 	level: device.AVX2,
 	add:   addAVX2, sub: subAVX2, mul: mulAVX2, div: divAVX2,

@@ -79,6 +79,16 @@ func maxAVX2(x []float64) float64
 //go:noescape
 func minAVX2(x []float64) float64
 
+// triadAVX2 sets dst[i] = x[i] + a*y[i] (STREAM's triad, one FMA per element) for i < n with AVX2 instructions.
+//
+//go:noescape
+func triadAVX2(dst []float64, x []float64, y []float64, a float64)
+
+// fmaPeakAVX2 runs n iterations of 12 independent VFMADD231PD chains (acc += 1.0 * 0.5) on 4-lane registers: 96 floating-point operations per iteration, no memory traffic.
+//
+//go:noescape
+func fmaPeakAVX2(n int)
+
 // addAVX512 sets dst[i] = x[i] + y[i] for i < n with AVX512 instructions.
 //
 //go:noescape
@@ -153,3 +163,13 @@ func maxAVX512(x []float64) float64
 //
 //go:noescape
 func minAVX512(x []float64) float64
+
+// triadAVX512 sets dst[i] = x[i] + a*y[i] (STREAM's triad, one FMA per element) for i < n with AVX512 instructions.
+//
+//go:noescape
+func triadAVX512(dst []float64, x []float64, y []float64, a float64)
+
+// fmaPeakAVX512 runs n iterations of 12 independent VFMADD231PD chains (acc += 1.0 * 0.5) on 8-lane registers: 192 floating-point operations per iteration, no memory traffic.
+//
+//go:noescape
+func fmaPeakAVX512(n int)

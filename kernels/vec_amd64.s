@@ -1677,6 +1677,190 @@ nan:
 	MOVSD X0, ret+24(FP)
 	RET
 
+// func triadAVX2(dst []float64, x []float64, y []float64, a float64)
+// Requires: AVX, AVX2, FMA3, MMX+, SSE2
+TEXT ·triadAVX2(SB), NOSPLIT, $0-80
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         x_base+24(FP), SI
+	MOVQ         y_base+48(FP), DX
+	MOVSD        a+72(FP), X14
+	VBROADCASTSD X14, Y14
+
+	// Large slices take the non-temporal path.
+	CMPQ CX, ·ntMin3+0(SB)
+	JAE  nt
+
+vec:
+	// 4 vectors (16 elements) per iteration.
+	MOVQ CX, BX
+	SHRQ $0x04, BX
+	JZ   one
+
+loop:
+	VMOVUPD     (SI), Y0
+	VFMADD231PD (DX), Y14, Y0
+	VMOVUPD     Y0, (DI)
+	VMOVUPD     32(SI), Y1
+	VFMADD231PD 32(DX), Y14, Y1
+	VMOVUPD     Y1, 32(DI)
+	VMOVUPD     64(SI), Y2
+	VFMADD231PD 64(DX), Y14, Y2
+	VMOVUPD     Y2, 64(DI)
+	VMOVUPD     96(SI), Y3
+	VFMADD231PD 96(DX), Y14, Y3
+	VMOVUPD     Y3, 96(DI)
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000080, SI
+	ADDQ        $0x00000080, DX
+	DECQ        BX
+	JNZ         loop
+
+one:
+	// One vector at a time.
+	ANDQ $0x0000000f, CX
+
+oneloop:
+	CMPQ        CX, $0x00000004
+	JB          tail
+	VMOVUPD     (SI), Y0
+	VFMADD231PD (DX), Y14, Y0
+	VMOVUPD     Y0, (DI)
+	ADDQ        $0x20, DI
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DX
+	SUBQ        $0x00000004, CX
+	JMP         oneloop
+
+tail:
+	// Tail: fewer than 4 elements.
+	TESTQ CX, CX
+	JZ    done
+
+scalar:
+	VMOVSD      (SI), X0
+	VFMADD231SD (DX), X14, X0
+	VMOVSD      X0, (DI)
+	ADDQ        $0x08, DI
+	ADDQ        $0x08, SI
+	ADDQ        $0x08, DX
+	DECQ        CX
+	JNZ         scalar
+
+done:
+	VZEROUPPER
+	RET
+
+nt:
+	// Non-temporal stores: dst must be 8-byte aligned to ever reach vector alignment.
+	TESTQ $0x00000007, DI
+	JNZ   vec
+
+	// Peel single elements until dst is 32-byte aligned.
+ntpeel:
+	TESTQ       $0x0000001f, DI
+	JZ          ntmain
+	TESTQ       CX, CX
+	JZ          done
+	VMOVSD      (SI), X0
+	VFMADD231SD (DX), X14, X0
+	VMOVSD      X0, (DI)
+	ADDQ        $0x08, DI
+	ADDQ        $0x08, SI
+	ADDQ        $0x08, DX
+	DECQ        CX
+	JMP         ntpeel
+
+ntmain:
+	// 4 vectors (16 elements) per iteration.
+	MOVQ CX, BX
+	SHRQ $0x04, BX
+	JZ   ntone
+
+ntloop:
+	VMOVUPD     (SI), Y0
+	VFMADD231PD (DX), Y14, Y0
+	VMOVNTPD    Y0, (DI)
+	VMOVUPD     32(SI), Y1
+	VFMADD231PD 32(DX), Y14, Y1
+	VMOVNTPD    Y1, 32(DI)
+	VMOVUPD     64(SI), Y2
+	VFMADD231PD 64(DX), Y14, Y2
+	VMOVNTPD    Y2, 64(DI)
+	VMOVUPD     96(SI), Y3
+	VFMADD231PD 96(DX), Y14, Y3
+	VMOVNTPD    Y3, 96(DI)
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000080, SI
+	ADDQ        $0x00000080, DX
+	DECQ        BX
+	JNZ         ntloop
+
+ntone:
+	// One vector at a time.
+	ANDQ $0x0000000f, CX
+
+ntoneloop:
+	CMPQ        CX, $0x00000004
+	JB          nttail
+	VMOVUPD     (SI), Y0
+	VFMADD231PD (DX), Y14, Y0
+	VMOVNTPD    Y0, (DI)
+	ADDQ        $0x20, DI
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DX
+	SUBQ        $0x00000004, CX
+	JMP         ntoneloop
+
+nttail:
+	SFENCE
+	JMP tail
+
+// func fmaPeakAVX2(n int)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·fmaPeakAVX2(SB), NOSPLIT, $0-8
+	MOVQ         n+0(FP), CX
+	MOVQ         $0x3ff0000000000000, AX
+	MOVQ         AX, X12
+	VBROADCASTSD X12, Y12
+	MOVQ         $0x3fe0000000000000, AX
+	MOVQ         AX, X13
+	VBROADCASTSD X13, Y13
+	VXORPD       Y0, Y0, Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	VXORPD       Y10, Y10, Y10
+	VXORPD       Y11, Y11, Y11
+	TESTQ        CX, CX
+	JLE          done
+
+loop:
+	VFMADD231PD Y13, Y12, Y0
+	VFMADD231PD Y13, Y12, Y1
+	VFMADD231PD Y13, Y12, Y2
+	VFMADD231PD Y13, Y12, Y3
+	VFMADD231PD Y13, Y12, Y4
+	VFMADD231PD Y13, Y12, Y5
+	VFMADD231PD Y13, Y12, Y6
+	VFMADD231PD Y13, Y12, Y7
+	VFMADD231PD Y13, Y12, Y8
+	VFMADD231PD Y13, Y12, Y9
+	VFMADD231PD Y13, Y12, Y10
+	VFMADD231PD Y13, Y12, Y11
+	DECQ        CX
+	JNZ         loop
+
+done:
+	VZEROUPPER
+	RET
+
 // func addAVX512(dst []float64, x []float64, y []float64)
 // Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·addAVX512(SB), NOSPLIT, $0-72
@@ -3388,4 +3572,194 @@ nan:
 	MOVQ  $0x7ff8000000000001, AX
 	MOVQ  AX, X0
 	MOVSD X0, ret+24(FP)
+	RET
+
+// func triadAVX512(dst []float64, x []float64, y []float64, a float64)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+, SSE2
+TEXT ·triadAVX512(SB), NOSPLIT, $0-80
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         x_base+24(FP), SI
+	MOVQ         y_base+48(FP), DX
+	MOVSD        a+72(FP), X14
+	VBROADCASTSD X14, Z14
+
+	// Large slices take the non-temporal path.
+	CMPQ CX, ·ntMin3+0(SB)
+	JAE  nt
+
+vec:
+	// 4 vectors (32 elements) per iteration.
+	MOVQ CX, BX
+	SHRQ $0x05, BX
+	JZ   one
+
+loop:
+	VMOVUPD     (SI), Z0
+	VFMADD231PD (DX), Z14, Z0
+	VMOVUPD     Z0, (DI)
+	VMOVUPD     64(SI), Z1
+	VFMADD231PD 64(DX), Z14, Z1
+	VMOVUPD     Z1, 64(DI)
+	VMOVUPD     128(SI), Z2
+	VFMADD231PD 128(DX), Z14, Z2
+	VMOVUPD     Z2, 128(DI)
+	VMOVUPD     192(SI), Z3
+	VFMADD231PD 192(DX), Z14, Z3
+	VMOVUPD     Z3, 192(DI)
+	ADDQ        $0x00000100, DI
+	ADDQ        $0x00000100, SI
+	ADDQ        $0x00000100, DX
+	DECQ        BX
+	JNZ         loop
+
+one:
+	// One vector at a time.
+	ANDQ $0x0000001f, CX
+
+oneloop:
+	CMPQ        CX, $0x00000008
+	JB          tail
+	VMOVUPD     (SI), Z0
+	VFMADD231PD (DX), Z14, Z0
+	VMOVUPD     Z0, (DI)
+	ADDQ        $0x40, DI
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DX
+	SUBQ        $0x00000008, CX
+	JMP         oneloop
+
+tail:
+	// Tail: fewer than 8 elements.
+	TESTQ       CX, CX
+	JZ          done
+	MOVL        $0x000000ff, AX
+	BZHIL       CX, AX, AX
+	KMOVW       AX, K1
+	VMOVUPD.Z   (SI), K1, Z8
+	VMOVUPD.Z   (DX), K1, Z9
+	VMOVUPD     Z8, Z0
+	VFMADD231PD Z9, Z14, Z0
+	VMOVUPD     Z0, K1, (DI)
+
+done:
+	VZEROUPPER
+	RET
+
+nt:
+	// Non-temporal stores: dst must be 8-byte aligned to ever reach vector alignment.
+	TESTQ $0x00000007, DI
+	JNZ   vec
+
+	// Peel min((-dst mod 64)/8, n) elements with one masked step.
+	MOVQ        DI, R8
+	NEGQ        R8
+	ANDQ        $0x0000003f, R8
+	SHRQ        $0x03, R8
+	CMPQ        R8, CX
+	CMOVQGT     CX, R8
+	TESTQ       R8, R8
+	JZ          ntmain
+	MOVL        $0x000000ff, AX
+	BZHIL       R8, AX, AX
+	KMOVW       AX, K1
+	VMOVUPD.Z   (SI), K1, Z8
+	VMOVUPD.Z   (DX), K1, Z9
+	VMOVUPD     Z8, Z0
+	VFMADD231PD Z9, Z14, Z0
+	VMOVUPD     Z0, K1, (DI)
+	SUBQ        R8, CX
+	SHLQ        $0x03, R8
+	ADDQ        R8, DI
+	ADDQ        R8, SI
+	ADDQ        R8, DX
+
+ntmain:
+	// 4 vectors (32 elements) per iteration.
+	MOVQ CX, BX
+	SHRQ $0x05, BX
+	JZ   ntone
+
+ntloop:
+	VMOVUPD     (SI), Z0
+	VFMADD231PD (DX), Z14, Z0
+	VMOVNTPD    Z0, (DI)
+	VMOVUPD     64(SI), Z1
+	VFMADD231PD 64(DX), Z14, Z1
+	VMOVNTPD    Z1, 64(DI)
+	VMOVUPD     128(SI), Z2
+	VFMADD231PD 128(DX), Z14, Z2
+	VMOVNTPD    Z2, 128(DI)
+	VMOVUPD     192(SI), Z3
+	VFMADD231PD 192(DX), Z14, Z3
+	VMOVNTPD    Z3, 192(DI)
+	ADDQ        $0x00000100, DI
+	ADDQ        $0x00000100, SI
+	ADDQ        $0x00000100, DX
+	DECQ        BX
+	JNZ         ntloop
+
+ntone:
+	// One vector at a time.
+	ANDQ $0x0000001f, CX
+
+ntoneloop:
+	CMPQ        CX, $0x00000008
+	JB          nttail
+	VMOVUPD     (SI), Z0
+	VFMADD231PD (DX), Z14, Z0
+	VMOVNTPD    Z0, (DI)
+	ADDQ        $0x40, DI
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DX
+	SUBQ        $0x00000008, CX
+	JMP         ntoneloop
+
+nttail:
+	SFENCE
+	JMP tail
+
+// func fmaPeakAVX512(n int)
+// Requires: AVX, AVX512F, SSE2
+TEXT ·fmaPeakAVX512(SB), NOSPLIT, $0-8
+	MOVQ         n+0(FP), CX
+	MOVQ         $0x3ff0000000000000, AX
+	MOVQ         AX, X12
+	VBROADCASTSD X12, Z12
+	MOVQ         $0x3fe0000000000000, AX
+	MOVQ         AX, X13
+	VBROADCASTSD X13, Z13
+	VXORPD       Y0, Y0, Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	VXORPD       Y10, Y10, Y10
+	VXORPD       Y11, Y11, Y11
+	TESTQ        CX, CX
+	JLE          done
+
+loop:
+	VFMADD231PD Z13, Z12, Z0
+	VFMADD231PD Z13, Z12, Z1
+	VFMADD231PD Z13, Z12, Z2
+	VFMADD231PD Z13, Z12, Z3
+	VFMADD231PD Z13, Z12, Z4
+	VFMADD231PD Z13, Z12, Z5
+	VFMADD231PD Z13, Z12, Z6
+	VFMADD231PD Z13, Z12, Z7
+	VFMADD231PD Z13, Z12, Z8
+	VFMADD231PD Z13, Z12, Z9
+	VFMADD231PD Z13, Z12, Z10
+	VFMADD231PD Z13, Z12, Z11
+	DECQ        CX
+	JNZ         loop
+
+done:
+	VZEROUPPER
 	RET

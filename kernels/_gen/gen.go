@@ -1,7 +1,9 @@
 //go:build generate
 
 // Command gen writes the AVX2 and AVX-512 kernels of package kernels:
-// vec_amd64.s (the assembly) and vec_amd64.go (its Go declarations).
+// vec_amd64.s (the assembly) and vec_amd64.go (its Go declarations), and
+// the loops that measure the machine's ceilings (see FMAPeak and Triad):
+// twelve independent FMA chains, and STREAM's triad.
 //
 // Run it through go generate in kernels/ (see asm_amd64.go), or by hand from
 // this directory:
@@ -684,6 +686,66 @@ func genMinMax(l level, isMax bool) {
 	c.RET()
 }
 
+// triad is STREAM's triad, the bandwidth ceiling the kernels are measured
+// against: the same three streams, loops and non-temporal path as Add, and
+// the same instructions per vector (a load, an operation with a memory
+// operand, a store), the operation being one fused multiply-add.
+var triad = ew{
+	name: "triad",
+	sig:  "func(dst, x, y []float64, a float64)",
+	doc:  "dst[i] = x[i] + a*y[i] (STREAM's triad, one FMA per element)",
+	setup: func(l level) ([]Register, Register) {
+		c.Load(c.Param("dst").Base(), rDst)
+		c.Load(c.Param("dst").Len(), rN)
+		c.Load(c.Param("x").Base(), rX)
+		c.Load(c.Param("y").Base(), rY)
+		broadcast(l, "a")
+		return []Register{rX, rY}, rDst
+	},
+	body: func(o isa, v Register, src func(int) Op) {
+		o.load(src(0), v)
+		if o.step == 8 { // the scalar tail
+			c.VFMADD231SD(src(1), o.reg(constReg), v) // v += a*y[i], rounded once
+		} else {
+			c.VFMADD231PD(src(1), o.reg(constReg), v)
+		}
+	},
+	ntMin: "ntMin3",
+}
+
+// fmaChains is the number of independent FMA dependency chains of the peak
+// loop: at least latency (4 cycles) × FMA ports (2) on the cores of the
+// last decade, with room to spare.
+const fmaChains = 12
+
+// genFMAPeak writes fmaPeak<level>(n): n iterations of fmaChains
+// independent VFMADD231PD on full-width registers, without touching
+// memory, to measure the core's peak floating-point throughput.
+func genFMAPeak(l level) {
+	name := "fmaPeak" + l.name
+	textFunc(name, "func(n int)", fmt.Sprintf(
+		"%s runs n iterations of %d independent VFMADD231PD chains (acc += 1.0 * 0.5) on %d-lane registers: %d floating-point operations per iteration, no memory traffic.",
+		name, fmaChains, l.width, 2*fmaChains*l.width))
+	c.Load(c.Param("n"), rN)
+	const x, y = fmaChains, fmaChains + 1
+	broadcastBits(l, 0x3ff0000000000000, x) // 1.0
+	broadcastBits(l, 0x3fe0000000000000, y) // 0.5
+	for i := 0; i < fmaChains; i++ {
+		c.VXORPD(l.vec[i].AsY(), l.vec[i].AsY(), l.vec[i].AsY()) // VEX: zeroes the whole register
+	}
+	c.TESTQ(rN, rN)
+	c.JLE(LabelRef("done"))
+	c.Label("loop")
+	for i := 0; i < fmaChains; i++ {
+		c.VFMADD231PD(l.vec[y], l.vec[x], l.vec[i]) // acc[i] += x*y
+	}
+	c.DECQ(rN)
+	c.JNZ(LabelRef("loop"))
+	c.Label("done")
+	c.VZEROUPPER()
+	c.RET()
+}
+
 func main() {
 	// The build package registers avo's own flags on flag.CommandLine.
 	fs := flag.NewFlagSet("gen", flag.ExitOnError)
@@ -703,6 +765,8 @@ func main() {
 		genSumDot(l, true)
 		genMinMax(l, true)
 		genMinMax(l, false)
+		genElementwise(triad, l)
+		genFMAPeak(l)
 	}
 
 	f, err := c.Result()

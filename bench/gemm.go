@@ -1,0 +1,191 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+func init() {
+	register(&suite{
+		name:  "gemm",
+		order: 2,
+		about: "matrix products, square 64..1024 and an MNIST MLP's shapes, one thread and all: GFLOP/s and % of the FMA peak",
+		run:   runGemm,
+		table: gemmTable,
+	})
+}
+
+// gemmFunc is a row-major C = alpha·op(A)·op(B) + beta·C with the
+// signature of kernels.Gemm: op(A) is m×k, op(B) is k×n.
+type gemmFunc func(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
+
+// gemmImpls are the GEMMs the suite times, one column each. adjoint's
+// kernels.Gemm has this signature and joins as {"adjoint", kernels.Gemm}.
+var gemmImpls = []struct {
+	impl string
+	fn   gemmFunc
+}{
+	{"gonum", gonumGemm},
+}
+
+// gonumGemm is gonum's pure-Go Dgemm, which splits the work over
+// GOMAXPROCS goroutines for large enough matrices.
+func gonumGemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if transA {
+		ta = blas.Trans
+	}
+	if transB {
+		tb = blas.Trans
+	}
+	gonum.Implementation{}.Dgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmShape is one product: op(A) is m×k, op(B) is k×n.
+type gemmShape struct {
+	name           string
+	m, n, k        int
+	transA, transB bool
+	size           int // the order of a square product, 0 otherwise
+}
+
+func (s gemmShape) String() string {
+	t := ""
+	if s.transA {
+		t += " Aᵀ"
+	}
+	if s.transB {
+		t += " Bᵀ"
+	}
+	return fmt.Sprintf("%d×%d×%d%s", s.m, s.n, s.k, t)
+}
+
+// gemmShapes returns the square products, then those of one training step
+// of a 784-128-10 MLP on a batch of 64 (X·W1, H·W2 forward; dY·W2ᵀ, Hᵀ·dY
+// and Xᵀ·dH backward).
+func gemmShapes(quick bool) []gemmShape {
+	orders := []int{64, 128, 256, 512, 1024}
+	if quick {
+		orders = []int{64, 128, 256}
+	}
+	var ss []gemmShape
+	for _, n := range orders {
+		ss = append(ss, gemmShape{name: "square", m: n, n: n, k: n, size: n})
+	}
+	return append(ss,
+		gemmShape{name: "mlp/fc1.forward", m: 64, n: 128, k: 784},
+		gemmShape{name: "mlp/fc2.forward", m: 64, n: 10, k: 128},
+		gemmShape{name: "mlp/fc2.grad_input", m: 64, n: 128, k: 10, transB: true},
+		gemmShape{name: "mlp/fc2.grad_weight", m: 128, n: 10, k: 64, transA: true},
+		gemmShape{name: "mlp/fc1.grad_weight", m: 784, n: 128, k: 64, transA: true},
+	)
+}
+
+func runGemm(b *bench) error {
+	roof := b.roofline()
+	threads := []int{1}
+	if b.threads > 1 {
+		threads = append(threads, b.threads)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, s := range gemmShapes(b.cfg.quick) {
+		// Row-major storage of A (m×k, or k×m when transposed), B and C,
+		// each with its natural leading dimension.
+		a, bm, c := make([]float64, s.m*s.k), make([]float64, s.k*s.n), make([]float64, s.m*s.n)
+		for _, x := range [][]float64{a, bm} {
+			for i := range x {
+				x[i] = r.Float64() - 0.5
+			}
+		}
+		lda, ldb := s.k, s.n
+		if s.transA {
+			lda = s.m
+		}
+		if s.transB {
+			ldb = s.k
+		}
+		for _, p := range threads {
+			for _, im := range gemmImpls {
+				b.progress.set("gemm: %s %s threads=%d %s", s.name, s, p, im.impl)
+				res := Result{Suite: "gemm", Name: s.name, Impl: im.impl, Size: s.size, Threads: p, Shape: s.String()}
+				withThreads(p, func() {
+					res.setStats(b.cfg.timing.measure(func(k int) {
+						for range k {
+							im.fn(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
+						}
+					}))
+				})
+				res = res.withFlops(float64(2 * s.m * s.n * s.k))
+				if pk := roof.peak[p]; pk > 0 {
+					res.Roof = 100 * res.GFlops / pk
+				}
+				if err := b.emit(res); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// gemmTable shows one row per product and thread count and one column per
+// implementation: GFLOP/s, spread, and in brackets the percentage of the
+// FMA peak for that many threads.
+func gemmTable(b *bench, rs []Result) *table {
+	roof := b.roofline()
+	peak := "peak: not measured (no assembly FMA loop in this build or on this CPU)"
+	if roof.peak[1] > 0 {
+		peak = fmt.Sprintf("peak (%s FMA loop): %s GFLOP/s on one thread, %s on %d",
+			roof.peakLevel, fmtNum(roof.peak[1]), fmtNum(roof.peak[b.threads]), b.threads)
+	}
+	t := &table{
+		title: "gemm: C = A·B, GFLOP/s (± spread) and, in brackets, % of the FMA peak for the same threads",
+		notes: []string{peak},
+		left:  3,
+	}
+	var impls []string
+	for _, r := range rs {
+		if !slices.Contains(impls, r.Impl) {
+			impls = append(impls, r.Impl)
+		}
+	}
+	t.head = append([]string{"product", "m×n×k", "threads"}, impls...)
+	type key struct {
+		name, shape string
+		threads     int
+	}
+	var keys []key
+	cell := map[key]map[string]Result{}
+	for _, r := range rs {
+		k := key{r.Name, r.Shape, r.Threads}
+		if cell[k] == nil {
+			keys = append(keys, k)
+			cell[k] = map[string]Result{}
+		}
+		cell[k][r.Impl] = r
+	}
+	for i, k := range keys {
+		if i > 0 && keys[i-1].shape != k.shape {
+			t.sep()
+		}
+		row := []string{k.name, k.shape, fmt.Sprint(k.threads)}
+		for _, im := range impls {
+			r, ok := cell[k][im]
+			if !ok {
+				row = append(row, "")
+				continue
+			}
+			c := fmtNum(r.GFlops) + " " + fmtSpread(r.stats())
+			if r.Roof > 0 {
+				c += fmt.Sprintf(" (%.0f%%)", r.Roof)
+			}
+			row = append(row, c)
+		}
+		t.add(row...)
+	}
+	return t
+}

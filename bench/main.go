@@ -1,0 +1,342 @@
+// Command bench measures adjoint on this machine against what the machine
+// can do and against other implementations.
+//
+//	go run ./bench              # every suite, a few minutes
+//	go run ./bench -quick       # a pass of a few seconds
+//	go run ./bench -suite kernels,gemm -json > out.jsonl
+//	go run ./bench -plot bench.png -torch
+//
+// It prints a header describing the machine, then one table per suite:
+//
+//   - roofline: memory bandwidth (copy and triad, GB/s) at each size and
+//     the peak FMA throughput of one core and of all of them (GFLOP/s), the
+//     ceilings every other figure is compared with;
+//   - kernels: Add, Mul, Axpy, Dot, Sum and Exp at every kernel level this
+//     build and CPU run, a naive Go loop, gonum and vecf64, in GB/s and as a
+//     percentage of the roofline bandwidth at the same size;
+//   - gemm: square matrix products and the shapes of an MNIST MLP's
+//     training step, on one thread and all, in GFLOP/s and as a percentage
+//     of the FMA peak;
+//   - autograd: the cost per operation of recording and differentiating a
+//     scalar graph.
+//
+// Every figure is the median of repeated timed runs after a warm-up, shown
+// with its spread. With -json it writes one JSON object per line instead
+// (the first describes the machine); with -plot it also draws the kernels'
+// bandwidth and the GEMM's throughput against size; with -torch it runs the
+// same workloads through PyTorch (bench/torch_bench.py, float64, one
+// thread) and shows both figures side by side.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/adjoint-go/adjoint/device"
+	"github.com/adjoint-go/adjoint/kernels"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+}
+
+// config is what the command line asks for.
+type config struct {
+	suites       []string
+	quick        bool
+	json         bool
+	plot         string
+	torch        bool
+	torchThreads int
+	timing       timing
+}
+
+// suite is one group of measurements. Each lives in a file of its own
+// (roofline.go, kernels.go, gemm.go, autograd.go) that registers it in
+// init; a new suite is a new file, with nothing to change here.
+type suite struct {
+	name  string
+	order int    // position in the default run and in -list
+	about string // one line for -list
+	// run measures the suite and reports each result to b.emit, in the
+	// order of the table.
+	run func(b *bench) error
+	// table lays out the suite's results (nil: the generic layout).
+	table func(b *bench, rs []Result) *table
+}
+
+var registry []*suite
+
+func register(s *suite) {
+	registry = append(registry, s)
+	slices.SortFunc(registry, func(a, b *suite) int { return a.order - b.order })
+}
+
+func lookup(name string) *suite {
+	for _, s := range registry {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+func suiteNames() []string {
+	var ns []string
+	for _, s := range registry {
+		ns = append(ns, s.name)
+	}
+	return ns
+}
+
+// bench is the state of one invocation.
+type bench struct {
+	cfg      config
+	out      io.Writer
+	progress *progress
+	threads  int // GOMAXPROCS at start: "all threads"
+
+	pythons func() []string // interpreters -torch tries
+
+	results []Result // every result so far, in order
+	roof    *roofline
+	bufs    buffers
+}
+
+// emit records a result and, with -json, writes it at once.
+func (b *bench) emit(r Result) error {
+	b.results = append(b.results, r)
+	if b.cfg.json {
+		return writeJSON(b.out, r)
+	}
+	return nil
+}
+
+// suiteResults returns the results of suite name so far.
+func (b *bench) suiteResults(name string) []Result {
+	var rs []Result
+	for _, r := range b.results {
+		if r.Suite == name {
+			rs = append(rs, r)
+		}
+	}
+	return rs
+}
+
+// withThreads runs f with GOMAXPROCS set to n, then restores it.
+func withThreads(n int, f func()) {
+	old := runtime.GOMAXPROCS(n)
+	defer runtime.GOMAXPROCS(old)
+	f()
+}
+
+// withLevel runs f with the kernels at level l, then restores the level.
+func withLevel(l device.Level, f func()) error {
+	old, err := kernels.SetLevel(l)
+	if err != nil {
+		return err
+	}
+	defer kernels.SetLevel(old)
+	f()
+	return nil
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, bool, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		cfg     config
+		suites  = fs.String("suite", "all", "comma-separated suites to run: "+strings.Join(suiteNames(), ", ")+", or all")
+		list    = fs.Bool("list", false, "list the suites and exit")
+		runs    = fs.Int("runs", 0, "timed runs per figure (default 11, or 7 with -quick)")
+		runTime = fs.Duration("runtime", 0, "length of one timed run (default 20ms, or 2ms with -quick)")
+	)
+	fs.BoolVar(&cfg.quick, "quick", false, "a pass of a few seconds: fewer sizes, shorter and fewer runs")
+	fs.BoolVar(&cfg.json, "json", false, "write one JSON object per line instead of tables")
+	fs.StringVar(&cfg.plot, "plot", "", "also draw the kernels' GB/s and the GEMM's GFLOP/s against size into this PNG file")
+	fs.BoolVar(&cfg.torch, "torch", false, "also run the kernels, gemm and autograd workloads through PyTorch, if python3 with torch is found")
+	fs.IntVar(&cfg.torchThreads, "torch-threads", 1, "threads PyTorch may use (torch.set_num_threads, OMP_NUM_THREADS)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: bench [flags]\n\nMeasures adjoint on this machine; see go doc ./bench.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, false, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, false, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if *list {
+		for _, s := range registry {
+			fmt.Fprintf(stderr, "%-10s %s\n", s.name, s.about)
+		}
+		return cfg, true, nil
+	}
+	cfg.timing = timing{runs: 11, target: 20 * time.Millisecond}
+	if cfg.quick {
+		cfg.timing = timing{runs: 7, target: 2 * time.Millisecond}
+	}
+	if *runs > 0 {
+		cfg.timing.runs = *runs
+	}
+	if *runTime > 0 {
+		cfg.timing.target = *runTime
+	}
+	if cfg.torchThreads < 1 {
+		return cfg, false, fmt.Errorf("-torch-threads must be at least 1")
+	}
+	for _, name := range strings.Split(*suites, ",") {
+		name = strings.TrimSpace(name)
+		switch {
+		case name == "":
+		case name == "all":
+			cfg.suites = append(cfg.suites, suiteNames()...)
+		case lookup(name) == nil:
+			return cfg, false, fmt.Errorf("unknown suite %q (have %s)", name, strings.Join(suiteNames(), ", "))
+		case !slices.Contains(cfg.suites, name):
+			cfg.suites = append(cfg.suites, name)
+		}
+	}
+	// Suites run in registry order, whatever order -suite names them in.
+	slices.SortFunc(cfg.suites, func(a, b string) int { return lookup(a).order - lookup(b).order })
+	cfg.suites = slices.Compact(cfg.suites)
+	if len(cfg.suites) == 0 {
+		return cfg, false, fmt.Errorf("no suite selected")
+	}
+	return cfg, false, nil
+}
+
+// run is the command: it parses args, measures, and writes to stdout
+// (tables or JSON) and stderr (progress, messages).
+func run(args []string, stdout, stderr io.Writer) error {
+	cfg, done, err := parseFlags(args, stderr)
+	if err != nil || done {
+		return err
+	}
+	b := &bench{
+		cfg:      cfg,
+		out:      stdout,
+		progress: newProgress(stderr),
+		threads:  runtime.GOMAXPROCS(0),
+		pythons:  pythonCandidates,
+	}
+	defer b.progress.clear()
+	start := time.Now()
+	if err := b.header(); err != nil {
+		return err
+	}
+	for i, name := range cfg.suites {
+		s := lookup(name)
+		b.progress.prefix = fmt.Sprintf("[%d/%d] ", i+1, len(cfg.suites))
+		if err := s.run(b); err != nil {
+			return fmt.Errorf("suite %s: %w", name, err)
+		}
+		if !cfg.json {
+			b.progress.clear()
+			t := genericTable
+			if s.table != nil {
+				t = s.table
+			}
+			t(b, b.suiteResults(name)).print(stdout)
+		}
+	}
+	b.progress.prefix = ""
+	if cfg.torch {
+		if err := b.torch(stderr); err != nil {
+			return err
+		}
+	}
+	if cfg.plot != "" {
+		b.progress.set("plot: drawing %s", cfg.plot)
+		if err := b.plot(cfg.plot); err != nil {
+			return err
+		}
+	}
+	b.progress.clear()
+	if !cfg.json {
+		fmt.Fprintf(stdout, "\ntotal %.1f s\n", time.Since(start).Seconds())
+	}
+	return nil
+}
+
+// machine is the first line of -json output.
+type machine struct {
+	Result
+	CPU        string   `json:"cpu"`
+	Vendor     string   `json:"vendor"`
+	Physical   int      `json:"physical_cores"`
+	Logical    int      `json:"logical_cores"`
+	L1D        int      `json:"l1d_bytes"`
+	L2         int      `json:"l2_bytes"`
+	L3         int      `json:"l3_bytes"`
+	Features   []string `json:"features"`
+	Kernels    string   `json:"kernels"`
+	Levels     []string `json:"levels"`
+	Go         string   `json:"go"`
+	OS         string   `json:"os"`
+	Arch       string   `json:"arch"`
+	GOMAXPROCS int      `json:"gomaxprocs"`
+	Quick      bool     `json:"quick"`
+}
+
+func (b *bench) header() error {
+	c := device.CPU()
+	var levels []string
+	for _, l := range device.Available() {
+		levels = append(levels, l.String())
+	}
+	if b.cfg.json {
+		return writeJSON(b.out, machine{
+			Result:     Result{Suite: "machine", Name: "header", Impl: "adjoint", Threads: b.threads},
+			CPU:        c.Brand,
+			Vendor:     c.Vendor,
+			Physical:   c.PhysicalCores,
+			Logical:    c.LogicalCores,
+			L1D:        c.L1D,
+			L2:         c.L2,
+			L3:         c.L3,
+			Features:   c.Features(),
+			Kernels:    kernels.Level().String(),
+			Levels:     levels,
+			Go:         runtime.Version(),
+			OS:         runtime.GOOS,
+			Arch:       runtime.GOARCH,
+			GOMAXPROCS: b.threads,
+			Quick:      b.cfg.quick,
+		})
+	}
+	fmt.Fprintln(b.out, c.String())
+	fmt.Fprintf(b.out, "levels:   %s (in use: %s)\n", strings.Join(levels, " "), kernels.Level())
+	fmt.Fprintf(b.out, "go:       %s %s/%s, GOMAXPROCS %d\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, b.threads)
+	mode := "full"
+	if b.cfg.quick {
+		mode = "quick"
+	}
+	fmt.Fprintf(b.out, "timing:   %s: median of %d runs of about %v each, after a warm-up; ± is half the interquartile range\n",
+		mode, b.cfg.timing.runs, b.cfg.timing.target)
+	return nil
+}
+
+// genericTable lays out any suite's results one per row.
+func genericTable(b *bench, rs []Result) *table {
+	t := &table{title: "", head: []string{"name", "impl", "size", "threads", "time/op", "±", "GB/s", "GFLOP/s", "% roof"}, left: 2}
+	for _, r := range rs {
+		t.title = r.Suite
+		t.add(r.Name, r.Impl, fmtSize(r.Size), fmt.Sprint(r.Threads), fmtTime(r.NsPerOp), fmtSpread(r.stats()),
+			fmtNum(r.GBps), fmtNum(r.GFlops), fmtPct(r.Roof))
+	}
+	return t
+}

@@ -34,6 +34,18 @@ func wrap2(v *tensor.Tensor, op string, bw backwardFunc, a, b *Tensor) *Tensor {
 	return out
 }
 
+// wrap3 is wrap1 for three inputs (Where).
+func wrap3(v *tensor.Tensor, op string, bw backwardFunc, a, b, c *Tensor) *Tensor {
+	out := &Tensor{v: v, noGrad: a.noGrad || b.noGrad || c.noGrad}
+	if out.noGrad || !(a.requiresGrad || b.requiresGrad || c.requiresGrad) {
+		return out
+	}
+	out.requiresGrad = true
+	out.op, out.backward = op, bw
+	out.inputs = []edge{{a, a.v.Version()}, {b, b.v.Version()}, {c, c.v.Version()}}
+	return out
+}
+
 // saved returns input i of out for a backward formula that uses its value,
 // panicking if the value was changed in place since the operation ran.
 func (out *Tensor) saved(i int) *Tensor {

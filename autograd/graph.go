@@ -59,6 +59,11 @@ func wrapN(v *tensor.Tensor, op string, bw backwardFunc, inputs []*Tensor) *Tens
 	return out
 }
 
+// wrap3 is wrap1 for three inputs (Where).
+func wrap3(v *tensor.Tensor, op string, bw backwardFunc, a, b, c *Tensor) *Tensor {
+	return wrapN(v, op, bw, []*Tensor{a, b, c})
+}
+
 // saved returns input i of out for a backward formula that uses its value,
 // panicking if the value was changed in place since the operation ran.
 func (out *Tensor) saved(i int) *Tensor {

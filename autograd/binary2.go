@@ -1,0 +1,80 @@
+package autograd
+
+import "github.com/adjoint-go/adjoint/tensor"
+
+// Pow returns t raised to the power u elementwise, broadcasting (see
+// tensor.Pow for the special cases). The gradients are PyTorch's: to t,
+// g·u·t^(u-1), and 0 where u = 0; to u, g·t^u·ln t, and 0 where t = 0 and
+// u >= 0 (where ln t would give 0·-Inf).
+func (t *Tensor) Pow(u *Tensor) *Tensor { return wrap2(t.v.Pow(u.v), "Pow", powBackward, t, u) }
+
+func powBackward(out, g *Tensor, grads []*Tensor) {
+	a, b := out.saved(0), out.saved(1)
+	zero := zeroConst()
+	aa, ba := g.along(a), g.along(b)
+	if a.requiresGrad {
+		grads[0] = Where(b.Eq(zero), zero, g.Mul(ba.Mul(aa.Pow(ba.AddScalar(-1))))).sumTo(a)
+	}
+	if b.requiresGrad {
+		atZero := From(a.v.Eq(tensor.Scalar(0)).Mul(b.v.Ge(tensor.Scalar(0))))
+		grads[1] = Where(atZero, zero, g.Mul(g.along(out).Mul(aa.Log()))).sumTo(b)
+	}
+}
+
+// Maximum returns the larger of t and u elementwise, broadcasting (NaN if
+// either is NaN). The gradient goes to the larger input; where they tie,
+// each gets half of it, as in PyTorch.
+func (t *Tensor) Maximum(u *Tensor) *Tensor {
+	return wrap2(t.v.Maximum(u.v), "Maximum", func(out, g *Tensor, grads []*Tensor) {
+		minmaxBackward(out, g, grads, (*Tensor).Lt, (*Tensor).Gt)
+	}, t, u)
+}
+
+// Minimum returns the smaller of t and u elementwise, broadcasting (NaN if
+// either is NaN). The gradient goes to the smaller input; where they tie,
+// each gets half of it, as in PyTorch.
+func (t *Tensor) Minimum(u *Tensor) *Tensor {
+	return wrap2(t.v.Minimum(u.v), "Minimum", func(out, g *Tensor, grads []*Tensor) {
+		minmaxBackward(out, g, grads, (*Tensor).Gt, (*Tensor).Lt)
+	}, t, u)
+}
+
+// minmaxBackward sends g to both inputs, halved where they are equal, and
+// zeroed where loseA(a, b) (for a) or loseB(a, b) (for b) holds; where an
+// input is NaN neither condition holds and both inputs get g, as PyTorch's
+// where(a == b, g/2, g).masked_fill_(a < b, 0).
+func minmaxBackward(out, g *Tensor, grads []*Tensor, loseA, loseB func(a, b *Tensor) *Tensor) {
+	a, b := out.saved(0), out.saved(1)
+	zero := zeroConst()
+	shared := Where(a.Eq(b), g.MulScalar(0.5), g)
+	if a.requiresGrad {
+		grads[0] = Where(loseA(a, b), zero, shared).sumTo(a)
+	}
+	if b.requiresGrad {
+		grads[1] = Where(loseB(a, b), zero, shared).sumTo(b)
+	}
+}
+
+// Where returns a tensor with the elements of a where cond is nonzero and
+// those of b where it is zero, broadcasting all three (see tensor.Where).
+// The gradient of a is g where cond is true and 0 elsewhere, that of b the
+// reverse, each summed to its input's shape; cond gets no gradient.
+func Where(cond, a, b *Tensor) *Tensor {
+	// cond enters the graph as a constant alias: its version is checked
+	// and a no-grad cond makes a no-grad result, but it never requires a
+	// gradient.
+	c := &Tensor{v: cond.v, noGrad: cond.noGrad}
+	return wrap3(tensor.Where(cond.v, a.v, b.v), "Where", whereBackward, c, a, b)
+}
+
+func whereBackward(out, g *Tensor, grads []*Tensor) {
+	c := out.saved(0)
+	a, b := out.inputs[1].t, out.inputs[2].t
+	zero := zeroConst()
+	if a.requiresGrad {
+		grads[1] = Where(c, g, zero).sumTo(a)
+	}
+	if b.requiresGrad {
+		grads[2] = Where(c, zero, g).sumTo(b)
+	}
+}

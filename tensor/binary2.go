@@ -1,0 +1,185 @@
+package tensor
+
+import (
+	"math"
+
+	"github.com/adjoint-go/adjoint/kernels"
+)
+
+// Broadcasting binary operations beyond the four arithmetic ones, and the
+// three-operand Where. Their kernels are written out as plain loops (no
+// call through a function value per element).
+
+var (
+	powKernels = binaryKernels{"Pow", math.Pow, powVV, powVS, powStrided}
+	maxKernels = binaryKernels{"Maximum", func(x, y float64) float64 { return max(x, y) }, maxVV, maxVS, maxStrided}
+	minKernels = binaryKernels{"Minimum", func(x, y float64) float64 { return min(x, y) }, minVV, minVS, minStrided}
+)
+
+// binaryGrain is binary with the contiguous same-shape and tensor-scalar
+// paths split across goroutines above grain elements; binary itself splits
+// only the same-shape path, at grainCheap.
+func binaryGrain(k *binaryKernels, grain int, a, b *Tensor) *Tensor {
+	n := a.Numel()
+	if n <= grain || !a.contig {
+		return binary(k, a, b)
+	}
+	switch {
+	case b.contig && sameShape(a.shape, b.shape):
+		out := empty(k.name, a.shape)
+		od, ad, bd := out.st.data, a.flat(), b.flat()
+		kernels.Parallel(n, grain, func(lo, hi int) { k.vv(od[lo:hi], ad[lo:hi], bd[lo:hi]) })
+		return out
+	case b.Numel() == 1 && len(b.shape) <= len(a.shape):
+		out := empty(k.name, BroadcastShapes(k.name, a.shape, b.shape))
+		od, ad, s := out.st.data, a.flat(), b.st.data[b.off]
+		kernels.Parallel(n, grain, func(lo, hi int) { k.vs(od[lo:hi], ad[lo:hi], s) })
+		return out
+	}
+	return binary(k, a, b)
+}
+
+// Pow returns t raised to the power u elementwise, broadcasting, with
+// math.Pow's special cases (those of C's pow, which PyTorch uses): x^0 = 1
+// and 1^y = 1 even for NaN, 0^y = +Inf for y < 0, a negative base with a
+// non-integer exponent gives NaN.
+func (t *Tensor) Pow(u *Tensor) *Tensor { return binaryGrain(&powKernels, grainMath, t, u) }
+
+func powVV(dst, x, y []float64) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = math.Pow(x[i], y[i])
+	}
+}
+
+func powVS(dst, x []float64, a float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = math.Pow(v, a)
+	}
+}
+
+func powStrided(n int, dst []float64, incDst int, x []float64, incX int, y []float64, incY int) {
+	for i, d, p, q := 0, 0, 0, 0; i < n; i, d, p, q = i+1, d+incDst, p+incX, q+incY {
+		dst[d] = math.Pow(x[p], y[q])
+	}
+}
+
+// Maximum returns the larger of t and u elementwise, broadcasting, as
+// torch.maximum: NaN if either is NaN; Maximum(-0, +0) = +0.
+func (t *Tensor) Maximum(u *Tensor) *Tensor { return binaryGrain(&maxKernels, grainCheap, t, u) }
+
+func maxVV(dst, x, y []float64) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = max(x[i], y[i])
+	}
+}
+
+func maxVS(dst, x []float64, a float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = max(v, a)
+	}
+}
+
+func maxStrided(n int, dst []float64, incDst int, x []float64, incX int, y []float64, incY int) {
+	for i, d, p, q := 0, 0, 0, 0; i < n; i, d, p, q = i+1, d+incDst, p+incX, q+incY {
+		dst[d] = max(x[p], y[q])
+	}
+}
+
+// Minimum returns the smaller of t and u elementwise, broadcasting, as
+// torch.minimum: NaN if either is NaN; Minimum(-0, +0) = -0.
+func (t *Tensor) Minimum(u *Tensor) *Tensor { return binaryGrain(&minKernels, grainCheap, t, u) }
+
+func minVV(dst, x, y []float64) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = min(x[i], y[i])
+	}
+}
+
+func minVS(dst, x []float64, a float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = min(v, a)
+	}
+}
+
+func minStrided(n int, dst []float64, incDst int, x []float64, incX int, y []float64, incY int) {
+	for i, d, p, q := 0, 0, 0, 0; i < n; i, d, p, q = i+1, d+incDst, p+incX, q+incY {
+		dst[d] = min(x[p], y[q])
+	}
+}
+
+// broadcast3 is BroadcastShapes for three shapes.
+func broadcast3(op string, a, b, c []int) []int {
+	n := max(len(a), len(b), len(c))
+	out := make([]int, n)
+	for i := 1; i <= n; i++ {
+		d := 1
+		for _, s := range [3][]int{a, b, c} {
+			if i > len(s) {
+				continue
+			}
+			switch x := s[len(s)-i]; {
+			case x == d || x == 1:
+			case d == 1:
+				d = x
+			default:
+				fail(op, [][]int{a, b, c}, "cannot broadcast %v, %v and %v together", a, b, c)
+			}
+		}
+		out[n-i] = d
+	}
+	return out
+}
+
+// Where returns a tensor whose elements come from a where cond is nonzero
+// and from b where it is zero, broadcasting all three, as torch.where
+// (cond holds 0 for false; any other value, NaN included, is true).
+func Where(cond, a, b *Tensor) *Tensor {
+	shape := broadcast3("Where", cond.shape, a.shape, b.shape)
+	if len(shape) == 0 {
+		if cond.st.data[cond.off] != 0 {
+			return newScalar(a.st.data[a.off])
+		}
+		return newScalar(b.st.data[b.off])
+	}
+	out := empty("Where", shape)
+	od := out.st.data
+	if cond.contig && a.contig && b.contig && sameShape(cond.shape, shape) && sameShape(a.shape, shape) && sameShape(b.shape, shape) {
+		cd, ad, bd := cond.flat(), a.flat(), b.flat()
+		if len(od) <= grainCheap {
+			whereFlat(od, cd, ad, bd)
+		} else {
+			kernels.Parallel(len(od), grainCheap, func(lo, hi int) { whereFlat(od[lo:hi], cd[lo:hi], ad[lo:hi], bd[lo:hi]) })
+		}
+		return out
+	}
+	// Two passes over the output: a everywhere, then b where cond is 0.
+	assign(out, a.view(a.off, shape, a.broadcastStrides(shape)))
+	l := newLayout(shape, out.strides, cond.broadcastStrides(shape), b.broadcastStrides(shape))
+	n, inc := l.inner()
+	cd, bd := cond.st.data, b.st.data
+	l.rows([3]int{0, cond.off, b.off}, func(off [3]int) {
+		for i, d, p, q := 0, off[0], off[1], off[2]; i < n; i, d, p, q = i+1, d+inc[0], p+inc[1], q+inc[2] {
+			if cd[p] == 0 {
+				od[d] = bd[q]
+			}
+		}
+	})
+	return out
+}
+
+func whereFlat(dst, cond, a, b []float64) {
+	cond, a, b = cond[:len(dst)], a[:len(dst)], b[:len(dst)]
+	for i, c := range cond {
+		v := a[i]
+		if c == 0 {
+			v = b[i]
+		}
+		dst[i] = v
+	}
+}

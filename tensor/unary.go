@@ -1,0 +1,285 @@
+package tensor
+
+import (
+	"math"
+
+	"github.com/adjoint-go/adjoint/kernels"
+)
+
+// Unary elementwise operations. Each returns a new contiguous tensor of t's
+// shape (0-d for 0-d, empty for empty) and follows PyTorch's float64
+// semantics: NaN in gives NaN out unless stated otherwise, and infinities
+// behave as the formula in each doc comment gives them. The flat kernels
+// below are plain loops; unary splits large tensors across goroutines,
+// at grainCheap for arithmetic and grainMath for library functions.
+
+// Abs returns |t| elementwise (Abs(-0) = 0).
+func (t *Tensor) Abs() *Tensor { return t.unary("Abs", grainCheap, absKernel) }
+
+func absKernel(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = math.Abs(v)
+	}
+}
+
+// Sqrt returns the square root of t elementwise: NaN for negative values,
+// -0 at -0, +Inf at +Inf.
+func (t *Tensor) Sqrt() *Tensor { return t.unary("Sqrt", grainCheap, sqrtKernel) }
+
+func sqrtKernel(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = math.Sqrt(v)
+	}
+}
+
+// Rsqrt returns 1/√t elementwise: +Inf at 0 (-Inf at -0), NaN for negative
+// values, 0 at +Inf.
+func (t *Tensor) Rsqrt() *Tensor { return t.unary("Rsqrt", grainCheap, rsqrtKernel) }
+
+func rsqrtKernel(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = 1 / math.Sqrt(v)
+	}
+}
+
+// Square returns t·t elementwise.
+func (t *Tensor) Square() *Tensor { return t.unary("Square", grainCheap, squareKernel) }
+
+func squareKernel(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = v * v
+	}
+}
+
+// Reciprocal returns 1/t elementwise: ±Inf at ±0, ±0 at ±Inf.
+func (t *Tensor) Reciprocal() *Tensor { return t.unary("Reciprocal", grainCheap, reciprocalKernel) }
+
+func reciprocalKernel(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = 1 / v
+	}
+}
+
+// PowScalar returns t raised to the power p elementwise, as torch.pow with
+// a scalar exponent: p = 0 gives ones (even for NaN), p = 1 a copy, and the
+// exponents 2, 3, 0.5, -0.5, -1 and -2 are computed as x·x, x·x·x, Sqrt,
+// Rsqrt, Reciprocal and 1/(x·x), like PyTorch (so PowScalar(-Inf, 0.5) is
+// NaN, as Sqrt); other exponents use math.Pow, with its special cases
+// (negative bases with non-integer exponents give NaN).
+func (t *Tensor) PowScalar(p float64) *Tensor {
+	switch p {
+	case 0:
+		return OnesLike(t)
+	case 1:
+		return t.Clone()
+	case 2:
+		return t.unary("PowScalar", grainCheap, squareKernel)
+	case 3:
+		return t.unary("PowScalar", grainCheap, cubeKernel)
+	case 0.5:
+		return t.unary("PowScalar", grainCheap, sqrtKernel)
+	case -0.5:
+		return t.unary("PowScalar", grainCheap, rsqrtKernel)
+	case -1:
+		return t.unary("PowScalar", grainCheap, reciprocalKernel)
+	case -2:
+		return t.unary("PowScalar", grainCheap, invSquareKernel)
+	}
+	return t.unary("PowScalar", grainMath, func(dst, x []float64) {
+		x = x[:len(dst)]
+		for i, v := range x {
+			dst[i] = math.Pow(v, p)
+		}
+	})
+}
+
+func cubeKernel(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = v * v * v
+	}
+}
+
+func invSquareKernel(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = 1 / (v * v)
+	}
+}
+
+// Sin returns the sine of t elementwise (NaN at ±Inf).
+func (t *Tensor) Sin() *Tensor { return t.unary("Sin", grainMath, sinKernel) }
+
+func sinKernel(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = math.Sin(v)
+	}
+}
+
+// Cos returns the cosine of t elementwise (NaN at ±Inf).
+func (t *Tensor) Cos() *Tensor { return t.unary("Cos", grainMath, cosKernel) }
+
+func cosKernel(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = math.Cos(v)
+	}
+}
+
+// Tanh returns the hyperbolic tangent of t elementwise (±1 at ±Inf).
+func (t *Tensor) Tanh() *Tensor { return t.unary("Tanh", grainMath, kernels.Tanh) }
+
+// Sigmoid returns 1/(1+e^-t) elementwise, computed without overflow: 0 at
+// -Inf (and for large negative values such as -1000, never NaN), 1 at +Inf.
+func (t *Tensor) Sigmoid() *Tensor { return t.unary("Sigmoid", grainMath, kernels.Sigmoid) }
+
+// Erf returns the error function of t elementwise (±1 at ±Inf).
+func (t *Tensor) Erf() *Tensor { return t.unary("Erf", grainMath, erfKernel) }
+
+func erfKernel(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = math.Erf(v)
+	}
+}
+
+// Sign returns -1, 0 or 1 elementwise by the sign of t, as torch.sign:
+// Sign(±0) = 0, and Sign(NaN) = 0 too (PyTorch computes (0 < x) - (x < 0),
+// which is 0 for NaN).
+func (t *Tensor) Sign() *Tensor { return t.unary("Sign", grainCheap, signKernel) }
+
+func signKernel(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		s := 0.0
+		if v > 0 {
+			s = 1
+		} else if v < 0 {
+			s = -1
+		}
+		dst[i] = s
+	}
+}
+
+// ReLU returns max(t, 0) elementwise: 0 for t <= 0 (also at -0), t
+// otherwise; NaN stays NaN.
+func (t *Tensor) ReLU() *Tensor { return t.unary("ReLU", grainCheap, reluKernel) }
+
+func reluKernel(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		if v <= 0 {
+			v = 0
+		}
+		dst[i] = v
+	}
+}
+
+// LeakyReLU returns t where t > 0 and slope·t elsewhere, elementwise, as
+// torch.nn.functional.leaky_relu (PyTorch's default slope is 0.01).
+func (t *Tensor) LeakyReLU(slope float64) *Tensor {
+	return t.unary("LeakyReLU", grainCheap, func(dst, x []float64) {
+		x = x[:len(dst)]
+		for i, v := range x {
+			if !(v > 0) {
+				v *= slope
+			}
+			dst[i] = v
+		}
+	})
+}
+
+// GELU constants as PyTorch's CPU kernels compute them: products of the C
+// constants M_SQRT1_2, M_SQRT2 and M_2_SQRTPI rounded to float64 first, so
+// that the results agree with PyTorch to the bit.
+var (
+	sqrt1_2  = float64(1 / math.Sqrt2)                            // M_SQRT1_2
+	geluBeta = float64(math.Sqrt2) * float64(2/math.SqrtPi) * 0.5 // √(2/π)
+)
+
+const geluKappa = 0.044715
+
+// GELU returns the Gaussian error linear unit x·Φ(x) = x/2·(1 + erf(x/√2))
+// elementwise, as torch.nn.functional.gelu with approximate='none'
+// (GELU(1) = 0.8413447460685429; NaN at -Inf, as PyTorch's formula gives
+// -Inf·0).
+func (t *Tensor) GELU() *Tensor { return t.unary("GELU", grainMath, geluKernel) }
+
+func geluKernel(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = v * 0.5 * (1 + math.Erf(v*sqrt1_2))
+	}
+}
+
+// GELUTanh returns the tanh approximation of GELU,
+// x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))), elementwise, as
+// torch.nn.functional.gelu with approximate='tanh' (GELUTanh(1) =
+// 0.8411919906082768).
+func (t *Tensor) GELUTanh() *Tensor { return t.unary("GELUTanh", grainMath, geluTanhKernel) }
+
+func geluTanhKernel(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		inner := geluBeta * (v + geluKappa*(v*v*v))
+		dst[i] = 0.5 * v * (1 + math.Tanh(inner))
+	}
+}
+
+// SiLU returns x·sigmoid(x) elementwise, computed as PyTorch does, as
+// x/(1 + e^-x): -0 for large negative x, +Inf at +Inf, NaN at -Inf.
+func (t *Tensor) SiLU() *Tensor { return t.unary("SiLU", grainMath, siluKernel) }
+
+func siluKernel(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = v / (1 + math.Exp(-v))
+	}
+}
+
+// softplusThreshold is PyTorch's default threshold of softplus (beta = 1).
+const softplusThreshold = 20
+
+// Softplus returns ln(1 + e^x) elementwise, as torch.nn.functional.softplus
+// with its defaults beta = 1 and threshold = 20: x itself above the
+// threshold (Softplus(1000) = 1000, never +Inf), log1p(e^x) elsewhere
+// (0 at -Inf).
+func (t *Tensor) Softplus() *Tensor { return t.unary("Softplus", grainMath, softplusKernel) }
+
+func softplusKernel(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		if !(v > softplusThreshold) {
+			v = math.Log1p(math.Exp(v))
+		}
+		dst[i] = v
+	}
+}
+
+// Clamp returns t limited to [min, max] elementwise, as torch.clamp: values
+// below min become min, values above max become max. Pass -Inf or +Inf for
+// a one-sided bound. NaN elements stay NaN; if min > max every element
+// becomes max; a NaN bound makes every element NaN (all as PyTorch).
+func (t *Tensor) Clamp(min, max float64) *Tensor {
+	if math.IsNaN(min) || math.IsNaN(max) {
+		return Full(math.NaN(), t.shape...)
+	}
+	return t.unary("Clamp", grainCheap, func(dst, x []float64) {
+		x = x[:len(dst)]
+		for i, v := range x {
+			if v < min {
+				v = min
+			}
+			if v > max {
+				v = max
+			}
+			dst[i] = v
+		}
+	})
+}

@@ -125,3 +125,39 @@ func (l *Linear) String() string {
 	}
 	return fmt.Sprintf("Linear(%d→%d)", s[1], s[0])
 }
+
+// LayerNorm normalises over the trailing Shape dimensions, with a learned
+// elementwise scale and shift: torch.nn.LayerNorm.
+type LayerNorm struct {
+	leaf
+	Shape  []int
+	Eps    float64
+	Weight *autograd.Tensor // ones at first
+	Bias   *autograd.Tensor // zeros at first
+}
+
+// NewLayerNorm returns a layer norm over the trailing dimensions shape,
+// with eps 1e-5 and an affine transform, as PyTorch's defaults.
+func NewLayerNorm(shape ...int) *LayerNorm {
+	return &LayerNorm{
+		Shape:  append([]int(nil), shape...),
+		Eps:    1e-5,
+		Weight: autograd.Ones(shape...).SetRequiresGrad(true),
+		Bias:   autograd.Zeros(shape...).SetRequiresGrad(true),
+	}
+}
+
+// Forward normalises x.
+func (l *LayerNorm) Forward(x *autograd.Tensor) *autograd.Tensor {
+	return functional.LayerNorm(x, l.Shape, l.Weight, l.Bias, l.Eps)
+}
+
+// NamedParameters returns "weight" and "bias".
+func (l *LayerNorm) NamedParameters() []NamedParameter {
+	return []NamedParameter{{"weight", l.Weight}, {"bias", l.Bias}}
+}
+
+// Parameters returns the weight and the bias.
+func (l *LayerNorm) Parameters() []*autograd.Tensor { return tensorsOf(l.NamedParameters()) }
+
+func (l *LayerNorm) String() string { return fmt.Sprintf("LayerNorm(%v)", l.Shape) }

@@ -1,0 +1,54 @@
+package functional
+
+import (
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// LayerNorm normalises x over its last len(shape) dimensions, which must
+// equal shape, to zero mean and unit (biased) variance, then scales by
+// weight and adds bias (each of that shape, or nil):
+// torch.nn.functional.layer_norm.
+func LayerNorm(x *autograd.Tensor, shape []int, weight, bias *autograd.Tensor, eps float64) *autograd.Tensor {
+	xs := x.Shape()
+	k := len(shape)
+	if k == 0 || k > len(xs) || !sameShape(xs[len(xs)-k:], shape) {
+		tensor.Panicf("functional", "LayerNorm", [][]int{xs, shape}, "normalized shape %v does not end the input shape %v", shape, xs)
+	}
+	for _, p := range []*autograd.Tensor{weight, bias} {
+		if p != nil && !sameShape(p.Shape(), shape) {
+			tensor.Panicf("functional", "LayerNorm", [][]int{shape, p.Shape()}, "affine parameter of shape %v, want %v", p.Shape(), shape)
+		}
+	}
+	dims := make([]int, k)
+	for i := range dims {
+		dims[i] = -1 - i
+	}
+	mean := x.MeanDims(true, dims...)
+	varc := x.VarDims(0, true, dims...)
+	y := x.Sub(mean).Mul(varc.AddScalar(eps).Rsqrt())
+	if weight != nil {
+		y = y.Mul(weight)
+	}
+	if bias != nil {
+		y = y.Add(bias)
+	}
+	return y
+}
+
+// L1Loss is the mean (or sum, or elementwise) absolute difference of x and
+// y, which must have the same shape.
+func L1Loss(x, y *autograd.Tensor, opts ...LossOption) *autograd.Tensor {
+	c := configOf("L1Loss", opts)
+	checkSame("L1Loss", x, y)
+	return reduce(x.Sub(y).Abs(), c.reduction)
+}
+
+// BCEWithLogits is binary cross-entropy on logits x against targets y in
+// [0, 1] of the same shape, computed as softplus(x) - x·y, which is stable
+// for logits of any size: torch.nn.functional.binary_cross_entropy_with_logits.
+func BCEWithLogits(x, y *autograd.Tensor, opts ...LossOption) *autograd.Tensor {
+	c := configOf("BCEWithLogits", opts)
+	checkSame("BCEWithLogits", x, y)
+	return reduce(x.Softplus().Sub(x.Mul(y)), c.reduction)
+}

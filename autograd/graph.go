@@ -64,6 +64,18 @@ func wrap3(v *tensor.Tensor, op string, bw backwardFunc, a, b, c *Tensor) *Tenso
 	return wrapN(v, op, bw, []*Tensor{a, b, c})
 }
 
+// along returns x for use next to the gradient g in a backward formula
+// that needs a factor computed from an input or output (cos x in the
+// gradient of Sin, x - mean in that of Var): x itself when g records a graph
+// (create-graph mode), so that the factor stays differentiable in x, and a
+// no-grad alias of x otherwise, so that computing it records nothing.
+func (g *Tensor) along(x *Tensor) *Tensor {
+	if g.noGrad {
+		return NoGrad(x)
+	}
+	return x
+}
+
 // saved returns input i of out for a backward formula that uses its value,
 // panicking if the value was changed in place since the operation ran.
 func (out *Tensor) saved(i int) *Tensor {

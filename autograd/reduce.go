@@ -53,17 +53,6 @@ func (r *reduced) kept(g *Tensor) *Tensor {
 	return g.Reshape(r.keep...)
 }
 
-// operand returns x for use inside a backward formula running on gradient
-// g: x itself when g records a graph (create-graph mode), so that the
-// formula's own uses of x are differentiated again, and a no-grad alias of
-// x otherwise, so that operations on x inside the formula record nothing.
-func (g *Tensor) operand(x *Tensor) *Tensor {
-	if g.noGrad {
-		return NoGrad(x)
-	}
-	return x
-}
-
 // Sum returns the sum of all elements as a 0-d tensor (0 for an empty
 // tensor).
 func (t *Tensor) Sum() *Tensor { return wrap1(t.v.Sum(), "Sum", expandBackward, t) }
@@ -302,7 +291,7 @@ func (t *Tensor) LogSumExpDims(keepdim bool, dims ...int) *Tensor {
 func (t *Tensor) logSumExpDims(op string, v *tensor.Tensor, keepdim bool, dims []int) *Tensor {
 	r := reducedOf(t, keepdim, dims)
 	return wrap1(v, op, func(out, g *Tensor, grads []*Tensor) {
-		x, o := g.operand(out.saved(0)), g.operand(out)
+		x, o := g.along(out.saved(0)), g.along(out)
 		grads[0] = r.kept(g).Mul(x.Sub(r.kept(o)).Exp())
 	}, t)
 }
@@ -325,7 +314,7 @@ func (t *Tensor) varDims(op string, v *tensor.Tensor, correction int, keepdim bo
 	r := reducedOf(t, keepdim, dims)
 	div := float64(max(r.n-correction, 0))
 	return wrap1(v, op, func(out, g *Tensor, grads []*Tensor) {
-		x := g.operand(out.saved(0))
+		x := g.along(out.saved(0))
 		c := x.Sub(x.MeanDims(true, r.dims...))
 		grads[0] = r.kept(g).MulScalar(2 / div).Mul(c)
 	}, t)
@@ -349,7 +338,7 @@ func (t *Tensor) stdDims(op string, v *tensor.Tensor, correction int, keepdim bo
 	r := reducedOf(t, keepdim, dims)
 	div := float64(max(r.n-correction, 0))
 	return wrap1(v, op, func(out, g *Tensor, grads []*Tensor) {
-		x, o := g.operand(out.saved(0)), g.operand(out)
+		x, o := g.along(out.saved(0)), g.along(out)
 		c := x.Sub(x.MeanDims(true, r.dims...))
 		s := out.v.Reshape(r.keep...)
 		zero := tensor.Scalar(0)

@@ -355,10 +355,10 @@ func TestReductionEdgeCaseGradients(t *testing.T) {
 	t.Run("backward formulas outside create-graph mode work on no-grad operands", func(t *testing.T) {
 		x := leaf([]float64{1, 2}, 2)
 		g := NoGrad(Ones(2))
-		if !g.operand(x).IsNoGrad() {
+		if !g.along(x).IsNoGrad() {
 			t.Fatalf("operand of a no-grad gradient records a graph")
 		}
-		if h := Ones(2); h.operand(x) != x {
+		if h := Ones(2); h.along(x) != x {
 			t.Fatalf("operand in create-graph mode is not the input itself")
 		}
 	})

@@ -14,21 +14,10 @@ import (
 //
 // Every backward formula starts from the incoming gradient g. A factor
 // that depends only on the input or output (cos x in the gradient of Sin)
-// is computed from g.along(x), which records a graph exactly when g can:
+// is computed from g.along(x) (see graph.go), which records a graph exactly when g can:
 // outside create-graph mode nothing in the formula records, and in
 // create-graph mode the whole formula is differentiable again, so second
 // derivatives work for every operation here.
-
-// along returns x for use next to the gradient g in a backward formula: x
-// itself when g records (create-graph mode), so that factors computed from
-// x stay differentiable in x, and a no-grad alias of x otherwise, so that
-// they record nothing.
-func (g *Tensor) along(x *Tensor) *Tensor {
-	if g.noGrad {
-		return NoGrad(x)
-	}
-	return x
-}
 
 // zeroConst returns a constant 0-d zero for Where in backward formulas.
 func zeroConst() *Tensor { return Scalar(0) }

@@ -8,7 +8,9 @@
 // (AVX2, FMA, AVX-512F/DQ/VL, BMI2 on amd64; NEON/ASIMD on arm64). The
 // figures come from github.com/klauspost/cpuid/v2, which also checks that the
 // operating system saves the wide registers, so a feature reported here is a
-// feature that can be used.
+// feature that can be used. Built with the noasm tag, cpuid cannot query
+// the processor either (its queries are assembly), so CPU reports an
+// unknown CPU with no features; only the Generic level runs then anyway.
 //
 // # Kernel levels
 //

@@ -31,10 +31,11 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "mnist:", err)
-		}
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp): // -h: the usage is printed
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "mnist:", err)
 		os.Exit(1)
 	}
 }
@@ -71,10 +72,14 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	switch {
 	case fs.NArg() > 0:
 		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
-	case c.epochs < 1 || c.batch < 1 || c.hidden < 1 || c.maxBatches < 0:
+	case c.epochs < 1 || c.batch < 1 || c.hidden < 1:
 		return c, errors.New("-epochs, -batch and -hidden must be positive")
+	case c.maxBatches < 0:
+		return c, errors.New("-max-batches must not be negative")
 	case !(c.lr > 0):
 		return c, errors.New("-lr must be positive")
+	case !(c.momentum >= 0):
+		return c, errors.New("-momentum must not be negative")
 	case c.optimizer != "sgd" && c.optimizer != "adam":
 		return c, fmt.Errorf("-optim %q: want sgd or adam", c.optimizer)
 	}

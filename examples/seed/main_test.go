@@ -1,0 +1,7 @@
+package main
+
+// The program prints the two gradients.
+func Example() {
+	main()
+	// Output: 16 3
+}

@@ -7,6 +7,15 @@
 // touches memory: Add works on unit-stride slices, AddScalar combines a slice
 // with one value, AddStrided walks three slices with their own increments.
 //
+// Beyond the elementwise and reduction kernels, the package holds Gemm,
+// the one matrix-product entry point (row-major, with transpose flags and
+// leading dimensions, backed by gonum's pure-Go BLAS for now), the fused
+// optimizer updates (SGDStep, AdamStep, RMSpropStep), the transcendental
+// kernels (Exp, Log, Tanh, Sigmoid) and the measuring kernels of the
+// bench command (FMAPeak, Triad). Parallel splits elementwise work across
+// goroutines above a grain; Reduce splits reductions at fixed block
+// boundaries so that their results never depend on GOMAXPROCS.
+//
 // # Levels
 //
 // Every kernel exists at the Generic level in plain Go, always compiled, and

@@ -9,10 +9,22 @@
 // offset + i0·strides[0] + i1·strides[1] + ... . Strides are in elements and
 // never negative. New tensors are contiguous in row-major (C) order.
 //
+// # Operations
+//
+// Elementwise arithmetic and math (Add, Mul, Exp, Tanh, ReLU, ...),
+// comparisons returning 0/1 tensors (Eq, Gt, ...), Where, reductions over
+// all elements or given dimensions (Sum, SumDims, MaxDim, Argmax, VarDims,
+// LogSumExpDims, ...), MatMul with PyTorch's rules, and joining and
+// indexing (Cat, Stack, Split, Chunk, IndexSelect, Gather, ScatterAdd,
+// MaskedFill, Pad). Indices are float64 tensors holding integral values.
+// Large elementwise operations run on several goroutines above a grain
+// size; reductions split at fixed boundaries, so no result depends on
+// GOMAXPROCS.
+//
 // # Views and aliasing
 //
 // Reshape (when the strides allow), View, Transpose, Permute, Slice,
-// Select, Expand, Squeeze and Unsqueeze return views: new shape and strides
+// Select, Expand, Squeeze, Unsqueeze, T, Split and Chunk return views: new shape and strides
 // over the same storage, made without copying. Writing through one view
 // (Set, Fill, CopyFrom, AddInPlace, ...) is seen by all of them. Contiguous
 // and Clone copy; Data returns a copy; Raw exposes a contiguous tensor's

@@ -22,6 +22,15 @@
 // ZeroGrad. The graph is freed as backward goes unless RetainGraph is given;
 // a second backward through a freed graph panics and says so.
 //
+// # Operations
+//
+// Every operation of package tensor has a differentiable twin here with
+// the same name: arithmetic, unary math, reductions, MatMul and Linear,
+// views, joining and indexing. Comparisons, Sign, Argmax and Argmin return
+// tensors without a gradient. Each backward formula lives next to its
+// forward code and is checked by GradCheck on plain, broadcast and strided
+// inputs, to second order, and against PyTorch (internal/parity).
+//
 // # Broadcasting
 //
 // Binary operations broadcast like NumPy and PyTorch. The gradient of a

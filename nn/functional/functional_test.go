@@ -163,3 +163,30 @@ func TestLossBadInput(t *testing.T) {
 		})
 	}
 }
+
+func TestSoftmaxOfInfiniteAndEmptyInputsIsPyTorchs(t *testing.T) {
+	inf := math.Inf(1)
+	t.Run("a row holding +Inf is all NaN in Softmax and LogSoftmax, values and gradients", func(t *testing.T) {
+		for name, f := range map[string]func(*autograd.Tensor, int) *autograd.Tensor{"Softmax": Softmax, "LogSoftmax": LogSoftmax} {
+			x := autograd.New([]float64{1, inf, 0.5, 2, 0, 1}, 2, 3).SetRequiresGrad(true)
+			y := f(x, 1)
+			y.Mul(autograd.New([]float64{1, 2, 3, 4, 5, 6}, 2, 3)).Sum().Backward()
+			for j := 0; j < 3; j++ {
+				if !math.IsNaN(y.At(0, j)) || !math.IsNaN(x.Grad().At(0, j)) {
+					t.Fatalf("%s: row 0 %v, gradient %v, want NaN", name, y, x.Grad())
+				}
+				if math.IsNaN(y.At(1, j)) || math.IsNaN(x.Grad().At(1, j)) {
+					t.Fatalf("%s: row 1 %v, gradient %v, want finite", name, y, x.Grad())
+				}
+			}
+		}
+	})
+	t.Run("over a dimension of size 0 the result is empty", func(t *testing.T) {
+		x := autograd.Zeros(0, 3).SetRequiresGrad(true)
+		for _, y := range []*autograd.Tensor{Softmax(x, 0), LogSoftmax(x, 0), Softmax(x, -1)} {
+			if s := y.Shape(); len(s) != 2 || s[0] != 0 || s[1] != 3 {
+				t.Fatalf("shape %v, want [0 3]", s)
+			}
+		}
+	})
+}

@@ -190,3 +190,28 @@ func TestSoftmaxOfInfiniteAndEmptyInputsIsPyTorchs(t *testing.T) {
 		}
 	})
 }
+
+func TestBCEWithLogitsOfConfidentLogits(t *testing.T) {
+	// PyTorch's values: loss log(1 + e^-|x|) and gradient σ(x) - y, with no
+	// Softplus threshold at 20.
+	x := autograd.New([]float64{25, -25, 0, 1000, -1000}, 5).SetRequiresGrad(true)
+	y := autograd.New([]float64{1, 0, 0.75, 0, 1}, 5)
+	l := BCEWithLogits(x, y, Reduce(ReduceNone))
+	l.Sum().Backward()
+	e := math.Exp(-25)
+	wantLoss := []float64{math.Log1p(e), math.Log1p(e), math.Ln2, 1000, 1000}
+	wantGrad := []float64{-e / (1 + e), e / (1 + e), 0.5 - 0.75, 1, -1}
+	for i := range wantLoss {
+		if !near(l.At(i), wantLoss[i]) || !near(x.Grad().At(i), wantGrad[i]) {
+			t.Fatalf("loss %v, gradient %v; want %v, %v", l.Data(), x.Grad().Data(), wantLoss, wantGrad)
+		}
+	}
+	if err := autograd.GradCheck(func(in []*autograd.Tensor) *autograd.Tensor {
+		return BCEWithLogits(in[0], in[1], Reduce(ReduceNone))
+	}, []*autograd.Tensor{
+		autograd.New([]float64{-3, -0.5, 0.25, 2}, 4).SetRequiresGrad(true),
+		autograd.New([]float64{0, 0.3, 1, 0.6}, 4).SetRequiresGrad(true),
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -105,8 +105,10 @@ func (t *Tensor) Min() *Tensor { return t.extremeDims("Min", t.v.Min(), false, a
 
 // MaxDims returns the largest values over the given dimensions, like
 // torch.amax, with keepdim and dims as in SumDims. Each result's gradient
-// is shared evenly among the elements equal to it (ties split it; a NaN
-// result's goes to the NaNs). It panics if a reduced dimension has size 0.
+// is shared evenly among the elements equal to it (ties split it). As in
+// torch.amax, a group whose result is NaN gets a NaN gradient for every
+// element (no element equals NaN; unlike Max, which sends it to the NaNs).
+// It panics if a reduced dimension has size 0.
 func (t *Tensor) MaxDims(keepdim bool, dims ...int) *Tensor {
 	return t.extremeDims("MaxDims", t.v.MaxDims(keepdim, dims...), keepdim, dims)
 }
@@ -122,7 +124,11 @@ func (t *Tensor) extremeDims(op string, v *tensor.Tensor, keepdim bool, dims []i
 	return wrap1(v, op, func(out, g *Tensor, grads []*Tensor) {
 		x, m := out.saved(0).v, out.v.Reshape(r.keep...)
 		mask := x.Eq(m)
-		if m.Ne(m).Sum().Item() > 0 { // NaN results: their gradient goes to the NaNs
+		// Max and Min send a NaN result's gradient to the NaNs, as PyTorch's
+		// evenly_distribute_backward. MaxDims and MinDims use torch.amax's
+		// formula as it stands: no element equals a NaN result, so its
+		// group's count is 0 and every gradient in it is g/0·0 = NaN.
+		if (op == "Max" || op == "Min") && m.Ne(m).Sum().Item() > 0 {
 			mask = mask.Add(x.Ne(x).Mul(m.Ne(m)))
 		}
 		count := mask.SumDims(true, r.dims...)

@@ -225,6 +225,14 @@ func TestReductionGradientValues(t *testing.T) {
 			}
 		}
 	})
+	t.Run("MaxDims of a row with a NaN gives that row NaN gradients, as torch.amax", func(t *testing.T) {
+		x := leaf([]float64{1, nan, 3, 1, 2, 3}, 2, 3)
+		x.MaxDims(false, 1).Sum().Backward()
+		g := x.Grad().Data()
+		if !math.IsNaN(g[0]) || !math.IsNaN(g[1]) || !math.IsNaN(g[2]) || g[3] != 0 || g[4] != 0 || g[5] != 1 {
+			t.Fatalf("grad %v, want [NaN NaN NaN 0 0 1]", g)
+		}
+	})
 }
 
 func TestReductionForwardValues(t *testing.T) {

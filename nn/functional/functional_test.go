@@ -163,3 +163,55 @@ func TestLossBadInput(t *testing.T) {
 		})
 	}
 }
+
+func TestSoftmaxOfInfiniteAndEmptyInputsIsPyTorchs(t *testing.T) {
+	inf := math.Inf(1)
+	t.Run("a row holding +Inf is all NaN in Softmax and LogSoftmax, values and gradients", func(t *testing.T) {
+		for name, f := range map[string]func(*autograd.Tensor, int) *autograd.Tensor{"Softmax": Softmax, "LogSoftmax": LogSoftmax} {
+			x := autograd.New([]float64{1, inf, 0.5, 2, 0, 1}, 2, 3).SetRequiresGrad(true)
+			y := f(x, 1)
+			y.Mul(autograd.New([]float64{1, 2, 3, 4, 5, 6}, 2, 3)).Sum().Backward()
+			for j := 0; j < 3; j++ {
+				if !math.IsNaN(y.At(0, j)) || !math.IsNaN(x.Grad().At(0, j)) {
+					t.Fatalf("%s: row 0 %v, gradient %v, want NaN", name, y, x.Grad())
+				}
+				if math.IsNaN(y.At(1, j)) || math.IsNaN(x.Grad().At(1, j)) {
+					t.Fatalf("%s: row 1 %v, gradient %v, want finite", name, y, x.Grad())
+				}
+			}
+		}
+	})
+	t.Run("over a dimension of size 0 the result is empty", func(t *testing.T) {
+		x := autograd.Zeros(0, 3).SetRequiresGrad(true)
+		for _, y := range []*autograd.Tensor{Softmax(x, 0), LogSoftmax(x, 0), Softmax(x, -1)} {
+			if s := y.Shape(); len(s) != 2 || s[0] != 0 || s[1] != 3 {
+				t.Fatalf("shape %v, want [0 3]", s)
+			}
+		}
+	})
+}
+
+func TestBCEWithLogitsOfConfidentLogits(t *testing.T) {
+	// PyTorch's values: loss log(1 + e^-|x|) and gradient σ(x) - y, with no
+	// Softplus threshold at 20.
+	x := autograd.New([]float64{25, -25, 0, 1000, -1000}, 5).SetRequiresGrad(true)
+	y := autograd.New([]float64{1, 0, 0.75, 0, 1}, 5)
+	l := BCEWithLogits(x, y, Reduce(ReduceNone))
+	l.Sum().Backward()
+	e := math.Exp(-25)
+	wantLoss := []float64{math.Log1p(e), math.Log1p(e), math.Ln2, 1000, 1000}
+	wantGrad := []float64{-e / (1 + e), e / (1 + e), 0.5 - 0.75, 1, -1}
+	for i := range wantLoss {
+		if !near(l.At(i), wantLoss[i]) || !near(x.Grad().At(i), wantGrad[i]) {
+			t.Fatalf("loss %v, gradient %v; want %v, %v", l.Data(), x.Grad().Data(), wantLoss, wantGrad)
+		}
+	}
+	if err := autograd.GradCheck(func(in []*autograd.Tensor) *autograd.Tensor {
+		return BCEWithLogits(in[0], in[1], Reduce(ReduceNone))
+	}, []*autograd.Tensor{
+		autograd.New([]float64{-3, -0.5, 0.25, 2}, 4).SetRequiresGrad(true),
+		autograd.New([]float64{0, 0.3, 1, 0.6}, 4).SetRequiresGrad(true),
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -45,10 +45,17 @@ func L1Loss(x, y *autograd.Tensor, opts ...LossOption) *autograd.Tensor {
 }
 
 // BCEWithLogits is binary cross-entropy on logits x against targets y in
-// [0, 1] of the same shape, computed as softplus(x) - x·y, which is stable
-// for logits of any size: torch.nn.functional.binary_cross_entropy_with_logits.
+// [0, 1] of the same shape, log(1 + e^x) - x·y, computed stably for logits
+// of any size: torch.nn.functional.binary_cross_entropy_with_logits. Its
+// gradient is σ(x) - y. Like PyTorch's, it has no threshold: a confident
+// logit (x = 25 with y = 1) keeps its small loss, e^-25, and gradient.
 func BCEWithLogits(x, y *autograd.Tensor, opts ...LossOption) *autograd.Tensor {
 	c := configOf("BCEWithLogits", opts)
 	checkSame("BCEWithLogits", x, y)
-	return reduce(x.Softplus().Sub(x.Mul(y)), c.reduction)
+	// (1 - y)·x + log(1 + e^-x) for x > 0 and log(1 + e^x) - x·y otherwise:
+	// Softplus only sees arguments <= 0, where it is log1p(exp(·)) with no
+	// threshold, and neither branch subtracts nearly equal numbers.
+	pos := x.Gt(autograd.Scalar(0))
+	l := autograd.Where(pos, y.Neg().AddScalar(1).Mul(x).Add(x.Neg().Softplus()), x.Softplus().Sub(x.Mul(y)))
+	return reduce(l, c.reduction)
 }

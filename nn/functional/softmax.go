@@ -5,15 +5,29 @@ import (
 )
 
 // Softmax returns exp(x) / Σ exp(x) along dim, computed on x minus its
-// maximum along dim so that large logits do not overflow.
+// maximum along dim so that large logits do not overflow. As in PyTorch, a
+// row holding +Inf or NaN, or only -Inf, is all NaN, and an empty x gives
+// an empty result (also when dim has size 0).
 func Softmax(x *autograd.Tensor, dim int) *autograd.Tensor {
-	z := x.Sub(x.MaxDims(true, dim).Detach()) // the shift cancels: no gradient needed
-	e := z.Exp()
+	e := shifted(x, dim).Exp()
 	return e.Div(e.SumDims(true, dim))
 }
 
 // LogSoftmax returns x - log Σ exp(x) along dim, stably (finite for logits
-// of ±1000).
+// of ±1000). It is computed as torch.log_softmax is, z - log Σ exp(z) with
+// z = x minus its maximum along dim, so that a row holding +Inf or NaN, or
+// only -Inf, is all NaN, as in PyTorch; an empty x gives an empty result.
 func LogSoftmax(x *autograd.Tensor, dim int) *autograd.Tensor {
-	return x.Sub(x.LogSumExpDims(true, dim))
+	z := shifted(x, dim)
+	return z.Sub(z.LogSumExpDims(true, dim))
+}
+
+// shifted returns x minus its maximum along dim, as a constant: the shift
+// cancels in Softmax and LogSoftmax, so it needs no gradient. An empty x,
+// which has no maximum along a dimension of size 0, is returned as it is.
+func shifted(x *autograd.Tensor, dim int) *autograd.Tensor {
+	if x.Numel() == 0 {
+		return x
+	}
+	return x.Sub(x.MaxDims(true, dim).Detach())
 }

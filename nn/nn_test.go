@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/nn/safetensors"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -201,5 +202,37 @@ func TestBadConstructorArguments(t *testing.T) {
 			}()
 			f()
 		})
+	}
+}
+
+// TestLoadsAPyTorchStateDict loads the state dict that PyTorch wrote for
+// nn.Sequential(Linear(3, 4), ReLU(), Linear(4, 2)) (nn/safetensors'
+// fixture, with 2.bias stored as F32) into the same model built here.
+func TestLoadsAPyTorchStateDict(t *testing.T) {
+	ts, _, err := safetensors.ReadFile("safetensors/testdata/torch.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state []safetensors.Named
+	for _, x := range ts {
+		switch x.Name {
+		case "0.weight", "0.bias", "2.weight", "2.bias":
+			state = append(state, x)
+		}
+	}
+	r := rng()
+	m := NewSequential(NewLinear(3, 4, r), &ReLU{}, NewLinear(4, 2, r))
+	if err := LoadState(m, state); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range m.NamedParameters() {
+		for _, x := range state {
+			if x.Name == p.Name && !tensor.AllClose(p.Value(), x.T, 0, 0) {
+				t.Errorf("%s differs from PyTorch's", p.Name)
+			}
+		}
+	}
+	if got := m.Forward(autograd.Ones(1, 3)).Shape(); got[0] != 1 || got[1] != 2 {
+		t.Fatalf("output shape %v", got)
 	}
 }

@@ -158,6 +158,14 @@ func Where(cond, a, b *Tensor) *Tensor {
 		}
 		return out
 	}
+	switch {
+	case b.Numel() == 1: // Where(mask, x, 0), as in gradients: one pass
+		whereScalar(out, cond, a, b.st.data[b.off], false)
+		return out
+	case a.Numel() == 1:
+		whereScalar(out, cond, b, a.st.data[a.off], true)
+		return out
+	}
 	// Two passes over the output: a everywhere, then b where cond is 0.
 	assign(out, a.view(a.off, shape, a.broadcastStrides(shape)))
 	l := newLayout(shape, out.strides, cond.broadcastStrides(shape), b.broadcastStrides(shape))
@@ -171,6 +179,25 @@ func Where(cond, a, b *Tensor) *Tensor {
 		}
 	})
 	return out
+}
+
+// whereScalar writes into out the elements of x where cond is nonzero and
+// s elsewhere, or, with swap, s where cond is nonzero and x elsewhere; cond
+// and x broadcast to out's shape.
+func whereScalar(out, cond, x *Tensor, s float64, swap bool) {
+	shape := out.shape
+	l := newLayout(shape, out.strides, cond.broadcastStrides(shape), x.broadcastStrides(shape))
+	n, inc := l.inner()
+	od, cd, xd := out.st.data, cond.st.data, x.st.data
+	l.rows([3]int{0, cond.off, x.off}, func(off [3]int) {
+		for i, d, p, q := 0, off[0], off[1], off[2]; i < n; i, d, p, q = i+1, d+inc[0], p+inc[1], q+inc[2] {
+			v := xd[q]
+			if (cd[p] != 0) == swap {
+				v = s
+			}
+			od[d] = v
+		}
+	})
 }
 
 func whereFlat(dst, cond, a, b []float64) {

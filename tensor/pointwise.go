@@ -4,13 +4,31 @@ import (
 	"github.com/adjoint-go/adjoint/kernels"
 )
 
-// Grains: elementwise work below these element counts runs on one
-// goroutine. Memory-bound operations (add, compare) gain little from a
-// second core and only pay for the fork above very large sizes; compute-
-// bound ones (exp, log) split much sooner.
+// Grains: elementwise work of at most this many elements runs on one
+// goroutine; above it, kernels.Parallel splits it across GOMAXPROCS.
+//
+// Measured with BenchmarkSplit (one goroutine against two halves) on the
+// 2-vCPU development VM, keeping only runs in which no other process used
+// the second core. There, handing half of the work to the other core costs
+// about 120-140 µs (waking the idle vCPU and its thread), far more than the
+// ~1 µs of a bare fork/join, so splitting pays off only from about 250 µs of
+// single-threaded work:
+//
+//	Add/Mul (memory-bound, ~0.85 ns/element out of cache):
+//	  64K 0.77x  128K 0.94-1.12x  256K 1.04-1.14x  512K 1.25x  1M 1.52-1.56x  4M 1.94x
+//	Exp (~4.6 ns/element):
+//	  8K 0.88x  16K 0.93x  32K 0.89x  64K 1.12x  128K 1.42x  256K 1.63x
+//	Tanh (~9 ns/element, like Sigmoid, Sin, Erf, GELU, SiLU):
+//	  8K 0.94x  16K 0.91x  32K 1.14x  64K 1.42x  128K 1.64x
+//
+// grainCheap stays at 256K, the first size where Add and Mul gain in every
+// run. grainMath is 32K: most transcendental ops cost as much per element as
+// Tanh or more and gain from there; Exp and Log, the cheapest, lose up to
+// ~10% between 32K and ~48K elements. On machines where a core wakes in a
+// few microseconds both could be far smaller (split at ~10 µs of work).
 const (
 	grainCheap = 1 << 18
-	grainMath  = 1 << 13
+	grainMath  = 1 << 15
 )
 
 // unary returns the flat kernel f applied to t's elements, as a new

@@ -174,10 +174,7 @@ func (t *Tensor) ReLU() *Tensor { return t.unary("ReLU", grainCheap, reluKernel)
 func reluKernel(dst, x []float64) {
 	x = x[:len(dst)]
 	for i, v := range x {
-		if v <= 0 {
-			v = 0
-		}
-		dst[i] = v
+		dst[i] = max(v, 0) // NaN stays NaN; max(-0, 0) = +0
 	}
 }
 

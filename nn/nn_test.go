@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -234,5 +235,63 @@ func TestLoadsAPyTorchStateDict(t *testing.T) {
 	}
 	if got := m.Forward(autograd.Ones(1, 3)).Shape(); got[0] != 1 || got[1] != 2 {
 		t.Fatalf("output shape %v", got)
+	}
+}
+
+func TestLayerNormModule(t *testing.T) {
+	l := NewLayerNorm(3)
+	x := autograd.New([]float64{1, 2, 3, 10, 20, 60}, 2, 3)
+	y := l.Forward(x)
+	for i := 0; i < 2; i++ {
+		mean, sq := 0.0, 0.0
+		for j := 0; j < 3; j++ {
+			mean += y.At(i, j) / 3
+		}
+		for j := 0; j < 3; j++ {
+			sq += (y.At(i, j) - mean) * (y.At(i, j) - mean) / 3
+		}
+		if math.Abs(mean) > 1e-12 || math.Abs(sq-1) > 1e-4 {
+			t.Fatalf("row %d: mean %v variance %v, want 0 and ~1", i, mean, sq)
+		}
+	}
+	names := l.NamedParameters()
+	if len(names) != 2 || names[0].Name != "weight" || names[1].Name != "bias" || l.String() != "LayerNorm([3])" {
+		t.Fatalf("parameters %v, String %q", names, l.String())
+	}
+	y.Mul(autograd.New([]float64{1, 2, 3, 4, 5, 6}, 2, 3)).Sum().Backward()
+	if l.Weight.Grad() == nil || l.Bias.Grad().At(0) != 5 {
+		t.Fatalf("bias gradient %v, want [5 7 9]", l.Bias.Grad())
+	}
+}
+
+func TestActivationModules(t *testing.T) {
+	x := autograd.New([]float64{-2, 0.5}, 2)
+	cases := []struct {
+		m    Module
+		name string
+		want []float64
+	}{
+		{&ReLU{}, "ReLU", []float64{0, 0.5}},
+		{&LeakyReLU{Slope: 0.1}, "LeakyReLU(0.1)", []float64{-0.2, 0.5}},
+		{&Tanh{}, "Tanh", []float64{math.Tanh(-2), math.Tanh(0.5)}},
+		{&Sigmoid{}, "Sigmoid", []float64{1 / (1 + math.Exp(2)), 1 / (1 + math.Exp(-0.5))}},
+		{&SiLU{}, "SiLU", []float64{-2 / (1 + math.Exp(2)), 0.5 / (1 + math.Exp(-0.5))}},
+		{&GELU{}, "GELU", []float64{-2 * 0.5 * (1 + math.Erf(-2/math.Sqrt2)), 0.5 * 0.5 * (1 + math.Erf(0.5/math.Sqrt2))}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := c.m.Forward(x).Data()
+			for i := range got {
+				if math.Abs(got[i]-c.want[i]) > 1e-12 {
+					t.Fatalf("%v, want %v", got, c.want)
+				}
+			}
+			if s := fmt.Sprint(c.m); s != c.name {
+				t.Errorf("String %q, want %q", s, c.name)
+			}
+			if c.m.Parameters() != nil || c.m.NamedParameters() != nil {
+				t.Error("an activation has parameters")
+			}
+		})
 	}
 }

@@ -1,17 +1,32 @@
 package tensor
 
 import (
+	"github.com/adjoint-go/adjoint/device"
 	"github.com/adjoint-go/adjoint/kernels"
 )
 
 // Grains: elementwise work below these element counts runs on one
 // goroutine. Memory-bound operations (add, compare) gain little from a
 // second core and only pay for the fork above very large sizes; compute-
-// bound ones (exp, log) split much sooner.
+// bound ones split much sooner: the math package's functions (sin, erf,
+// pow; ~5-20 ns an element) at grainMath, the vector kernels (kernels.Exp,
+// Log, Tanh, Sigmoid; ~1 ns an element) at grainVMath. BenchmarkSplit
+// measures both.
 const (
 	grainCheap = 1 << 18
 	grainMath  = 1 << 13
+	grainVMath = 1 << 15
 )
+
+// vmathGrain is the grain of the ops on the vector transcendental kernels:
+// grainVMath, or grainMath where the kernels are the math package (the
+// Generic level).
+func vmathGrain() int {
+	if kernels.Level() == device.Generic {
+		return grainMath
+	}
+	return grainVMath
+}
 
 // unary returns the flat kernel f applied to t's elements, as a new
 // contiguous tensor; work above grain elements is split across goroutines.
@@ -71,12 +86,14 @@ func elementwise(name string, f func(x, y float64) float64) *binaryKernels {
 	}
 }
 
-// Exp returns e^t elementwise.
-func (t *Tensor) Exp() *Tensor { return t.unary("Exp", grainMath, kernels.Exp) }
+// Exp returns e^t elementwise, with kernels.Exp (within 2 ulps of
+// math.Exp, exact on special values).
+func (t *Tensor) Exp() *Tensor { return t.unary("Exp", vmathGrain(), kernels.Exp) }
 
 // Log returns the natural logarithm of t elementwise (-Inf at 0, NaN for
-// negative values, as in PyTorch).
-func (t *Tensor) Log() *Tensor { return t.unary("Log", grainMath, kernels.Log) }
+// negative values, as in PyTorch), with kernels.Log (within 1 ulp of
+// math.Log).
+func (t *Tensor) Log() *Tensor { return t.unary("Log", vmathGrain(), kernels.Log) }
 
 func b2f(b bool) float64 {
 	if b {

@@ -23,8 +23,8 @@ func BenchmarkSplit(b *testing.B) {
 	}{
 		{"Add", kernels.Add, []int{1 << 12, 1 << 14, 1 << 15, 1 << 16, 1 << 17, 1 << 18, 1 << 19, 1 << 20, 1 << 22}},
 		{"Mul", kernels.Mul, []int{1 << 14, 1 << 16, 1 << 17, 1 << 18, 1 << 20}},
-		{"Exp", func(dst, x, _ []float64) { kernels.Exp(dst, x) }, []int{1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 1 << 16}},
-		{"Tanh", func(dst, x, _ []float64) { kernels.Tanh(dst, x) }, []int{1 << 8, 1 << 9, 1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 1 << 16}},
+		{"Exp", func(dst, x, _ []float64) { kernels.Exp(dst, x) }, []int{1 << 10, 1 << 12, 1 << 13, 1 << 14, 1 << 15, 1 << 16, 1 << 17, 1 << 18}},
+		{"Tanh", func(dst, x, _ []float64) { kernels.Tanh(dst, x) }, []int{1 << 10, 1 << 12, 1 << 13, 1 << 14, 1 << 15, 1 << 16, 1 << 17, 1 << 18}},
 	}
 	rng := newRNG(3)
 	for _, op := range ops {

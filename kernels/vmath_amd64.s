@@ -262,6 +262,12 @@ DATA vmathNegInf<>+16(SB)/8, $0xfff0000000000000
 DATA vmathNegInf<>+24(SB)/8, $0xfff0000000000000
 GLOBL vmathNegInf<>(SB), RODATA|NOPTR, $32
 
+DATA vmathFast<>+0(SB)/8, $0x4086200000000000
+DATA vmathFast<>+8(SB)/8, $0x4086200000000000
+DATA vmathFast<>+16(SB)/8, $0x4086200000000000
+DATA vmathFast<>+24(SB)/8, $0x4086200000000000
+GLOBL vmathFast<>(SB), RODATA|NOPTR, $32
+
 DATA vmathQ0<>+0(SB)/8, $0x3fe0000000000000
 DATA vmathQ0<>+8(SB)/8, $0x3fe0000000000000
 DATA vmathQ0<>+16(SB)/8, $0x3fe0000000000000
@@ -357,6 +363,211 @@ loop:
 	JB      one
 	VMOVUPD (SI), Y0
 
+	// Any lane NaN or above 708 in magnitude: the general path.
+	VANDPD    vmathAbs<>+0(SB), Y0, Y1
+	VCMPPD    $0x06, vmathFast<>+0(SB), Y1, Y1
+	VMOVMSKPD Y1, AX
+	TESTL     AX, AX
+	JNZ       slow0
+	VMOVAPD   Y0, Y1
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y2
+	VFMADD213PD  vmathMagic<>+0(SB), Y1, Y2
+	VSUBPD       vmathMagic<>+0(SB), Y2, Y3
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y3, Y1
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y3, Y1
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y4
+	VFMADD213PD  vmathQ10<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ9<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ8<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ7<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ6<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ5<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ4<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ3<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ2<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ1<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ0<>+0(SB), Y1, Y4
+	VMULPD       Y1, Y1, Y5
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y1, Y6
+	VSUBPD      vmathOne<>+0(SB), Y6, Y7
+	VSUBPD      Y7, Y1, Y7
+	VFMADD213PD Y7, Y5, Y4
+	VADDPD      Y6, Y4, Y4
+
+	// p·2^k: k added to p's exponent bits (the result is normal).
+	VPSLLQ  $0x34, Y2, Y2
+	VPADDQ  Y2, Y4, Y4
+	VMOVUPD Y4, (DI)
+
+back0:
+	VMOVUPD 32(SI), Y0
+
+	// Any lane NaN or above 708 in magnitude: the general path.
+	VANDPD    vmathAbs<>+0(SB), Y0, Y1
+	VCMPPD    $0x06, vmathFast<>+0(SB), Y1, Y1
+	VMOVMSKPD Y1, AX
+	TESTL     AX, AX
+	JNZ       slow1
+	VMOVAPD   Y0, Y1
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y2
+	VFMADD213PD  vmathMagic<>+0(SB), Y1, Y2
+	VSUBPD       vmathMagic<>+0(SB), Y2, Y3
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y3, Y1
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y3, Y1
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y4
+	VFMADD213PD  vmathQ10<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ9<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ8<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ7<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ6<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ5<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ4<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ3<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ2<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ1<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ0<>+0(SB), Y1, Y4
+	VMULPD       Y1, Y1, Y5
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y1, Y6
+	VSUBPD      vmathOne<>+0(SB), Y6, Y7
+	VSUBPD      Y7, Y1, Y7
+	VFMADD213PD Y7, Y5, Y4
+	VADDPD      Y6, Y4, Y4
+
+	// p·2^k: k added to p's exponent bits (the result is normal).
+	VPSLLQ  $0x34, Y2, Y2
+	VPADDQ  Y2, Y4, Y4
+	VMOVUPD Y4, 32(DI)
+
+back1:
+	ADDQ $0x40, SI
+	ADDQ $0x40, DI
+	SUBQ $0x00000008, CX
+	JMP  loop
+
+one:
+	CMPQ    CX, $0x00000004
+	JB      tail
+	VMOVUPD (SI), Y0
+
+	// Any lane NaN or above 708 in magnitude: the general path.
+	VANDPD    vmathAbs<>+0(SB), Y0, Y1
+	VCMPPD    $0x06, vmathFast<>+0(SB), Y1, Y1
+	VMOVMSKPD Y1, AX
+	TESTL     AX, AX
+	JNZ       slow2
+	VMOVAPD   Y0, Y1
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y2
+	VFMADD213PD  vmathMagic<>+0(SB), Y1, Y2
+	VSUBPD       vmathMagic<>+0(SB), Y2, Y3
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y3, Y1
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y3, Y1
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y4
+	VFMADD213PD  vmathQ10<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ9<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ8<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ7<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ6<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ5<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ4<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ3<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ2<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ1<>+0(SB), Y1, Y4
+	VFMADD213PD  vmathQ0<>+0(SB), Y1, Y4
+	VMULPD       Y1, Y1, Y5
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y1, Y6
+	VSUBPD      vmathOne<>+0(SB), Y6, Y7
+	VSUBPD      Y7, Y1, Y7
+	VFMADD213PD Y7, Y5, Y4
+	VADDPD      Y6, Y4, Y4
+
+	// p·2^k: k added to p's exponent bits (the result is normal).
+	VPSLLQ  $0x34, Y2, Y2
+	VPADDQ  Y2, Y4, Y4
+	VMOVUPD Y4, (DI)
+
+back2:
+	ADDQ $0x20, SI
+	ADDQ $0x20, DI
+	SUBQ $0x00000004, CX
+
+tail:
+	// Tail: 1..3 elements as one masked vector (the other lanes load as 0).
+	TESTQ CX, CX
+	JZ    done
+
+	// Mask: the 32 bytes at vmathMask+32-8n, n lanes of ones.
+	LEAQ       vmathMask<>+32(SB), AX
+	SHLQ       $0x03, CX
+	SUBQ       CX, AX
+	VMOVDQU    (AX), Y1
+	VMASKMOVPD (SI), Y1, Y0
+
+	// Any lane NaN or above 708 in magnitude: the general path.
+	VANDPD    vmathAbs<>+0(SB), Y0, Y2
+	VCMPPD    $0x06, vmathFast<>+0(SB), Y2, Y2
+	VMOVMSKPD Y2, AX
+	TESTL     AX, AX
+	JNZ       slow3
+	VMOVAPD   Y0, Y2
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y3
+	VFMADD213PD  vmathMagic<>+0(SB), Y2, Y3
+	VSUBPD       vmathMagic<>+0(SB), Y3, Y4
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y4, Y2
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y4, Y2
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y5
+	VFMADD213PD  vmathQ10<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ9<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ8<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ7<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ6<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ5<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ4<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ3<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ2<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ1<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ0<>+0(SB), Y2, Y5
+	VMULPD       Y2, Y2, Y6
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y2, Y7
+	VSUBPD      vmathOne<>+0(SB), Y7, Y8
+	VSUBPD      Y8, Y2, Y8
+	VFMADD213PD Y8, Y6, Y5
+	VADDPD      Y7, Y5, Y5
+
+	// p·2^k: k added to p's exponent bits (the result is normal).
+	VPSLLQ     $0x34, Y3, Y3
+	VPADDQ     Y3, Y5, Y5
+	VMASKMOVPD Y5, Y1, (DI)
+
+back3:
+done:
+	VZEROUPPER
+	RET
+
+slow0:
 	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
 	VMINPD vmathExpHi<>+0(SB), Y0, Y1
 	VMAXPD vmathExpLo<>+0(SB), Y1, Y1
@@ -404,8 +615,9 @@ loop:
 	VCMPPD    $0x03, Y0, Y0, Y1
 	VBLENDVPD Y1, Y0, Y4, Y4
 	VMOVUPD   Y4, (DI)
-	VMOVUPD   32(SI), Y0
+	JMP       back0
 
+slow1:
 	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
 	VMINPD vmathExpHi<>+0(SB), Y0, Y1
 	VMAXPD vmathExpLo<>+0(SB), Y1, Y1
@@ -453,16 +665,9 @@ loop:
 	VCMPPD    $0x03, Y0, Y0, Y1
 	VBLENDVPD Y1, Y0, Y4, Y4
 	VMOVUPD   Y4, 32(DI)
-	ADDQ      $0x40, SI
-	ADDQ      $0x40, DI
-	SUBQ      $0x00000008, CX
-	JMP       loop
+	JMP       back1
 
-one:
-	CMPQ    CX, $0x00000004
-	JB      tail
-	VMOVUPD (SI), Y0
-
+slow2:
 	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
 	VMINPD vmathExpHi<>+0(SB), Y0, Y1
 	VMAXPD vmathExpLo<>+0(SB), Y1, Y1
@@ -510,22 +715,9 @@ one:
 	VCMPPD    $0x03, Y0, Y0, Y1
 	VBLENDVPD Y1, Y0, Y4, Y4
 	VMOVUPD   Y4, (DI)
-	ADDQ      $0x20, SI
-	ADDQ      $0x20, DI
-	SUBQ      $0x00000004, CX
+	JMP       back2
 
-tail:
-	// Tail: 1..3 elements as one masked vector.
-	TESTQ CX, CX
-	JZ    done
-
-	// Mask: the 32 bytes at vmathMask+32-8n, n lanes of ones.
-	LEAQ       vmathMask<>+32(SB), AX
-	SHLQ       $0x03, CX
-	SUBQ       CX, AX
-	VMOVDQU    (AX), Y1
-	VMASKMOVPD (SI), Y1, Y0
-
+slow3:
 	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
 	VMINPD vmathExpHi<>+0(SB), Y0, Y2
 	VMAXPD vmathExpLo<>+0(SB), Y2, Y2
@@ -573,10 +765,7 @@ tail:
 	VCMPPD     $0x03, Y0, Y0, Y2
 	VBLENDVPD  Y2, Y0, Y5, Y5
 	VMASKMOVPD Y5, Y1, (DI)
-
-done:
-	VZEROUPPER
-	RET
+	JMP        back3
 
 // func logAVX2(dst []float64, x []float64)
 // Requires: AVX, AVX2, FMA3
@@ -776,7 +965,7 @@ one:
 	SUBQ      $0x00000004, CX
 
 tail:
-	// Tail: 1..3 elements as one masked vector.
+	// Tail: 1..3 elements as one masked vector (the other lanes load as 0).
 	TESTQ CX, CX
 	JZ    done
 
@@ -1055,7 +1244,7 @@ one:
 	SUBQ      $0x00000004, CX
 
 tail:
-	// Tail: 1..3 elements as one masked vector.
+	// Tail: 1..3 elements as one masked vector (the other lanes load as 0).
 	TESTQ CX, CX
 	JZ    done
 
@@ -1143,10 +1332,251 @@ loop:
 	JB      one
 	VMOVUPD (SI), Y0
 
+	// Any lane NaN or above 708 in magnitude: the general path.
+	VANDPD    vmathAbs<>+0(SB), Y0, Y1
+	VCMPPD    $0x06, vmathFast<>+0(SB), Y1, Y1
+	VMOVMSKPD Y1, AX
+	TESTL     AX, AX
+	JNZ       slow0
+
+	// e = e^-|x|.
+	VORPD   vmathSign<>+0(SB), Y0, Y1
+	VMOVAPD Y1, Y2
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y3
+	VFMADD213PD  vmathMagic<>+0(SB), Y2, Y3
+	VSUBPD       vmathMagic<>+0(SB), Y3, Y4
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y4, Y2
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y4, Y2
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y5
+	VFMADD213PD  vmathQ10<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ9<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ8<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ7<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ6<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ5<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ4<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ3<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ2<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ1<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ0<>+0(SB), Y2, Y5
+	VMULPD       Y2, Y2, Y6
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y2, Y7
+	VSUBPD      vmathOne<>+0(SB), Y7, Y8
+	VSUBPD      Y8, Y2, Y8
+	VFMADD213PD Y8, Y6, Y5
+	VADDPD      Y7, Y5, Y5
+
+	// p·2^k: k added to p's exponent bits (the result is normal).
+	VPSLLQ $0x34, Y3, Y3
+	VPADDQ Y3, Y5, Y5
+
+	// 1/(1+e) where x ≥ 0, e/(1+e) elsewhere.
+	VADDPD    vmathOne<>+0(SB), Y5, Y1
+	VCMPPD    $0x1d, vmathZero<>+0(SB), Y0, Y2
+	VBLENDVPD Y2, vmathOne<>+0(SB), Y5, Y5
+	VDIVPD    Y1, Y5, Y5
+	VMOVUPD   Y5, (DI)
+
+back0:
+	VMOVUPD 32(SI), Y0
+
+	// Any lane NaN or above 708 in magnitude: the general path.
+	VANDPD    vmathAbs<>+0(SB), Y0, Y1
+	VCMPPD    $0x06, vmathFast<>+0(SB), Y1, Y1
+	VMOVMSKPD Y1, AX
+	TESTL     AX, AX
+	JNZ       slow1
+
+	// e = e^-|x|.
+	VORPD   vmathSign<>+0(SB), Y0, Y1
+	VMOVAPD Y1, Y2
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y3
+	VFMADD213PD  vmathMagic<>+0(SB), Y2, Y3
+	VSUBPD       vmathMagic<>+0(SB), Y3, Y4
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y4, Y2
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y4, Y2
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y5
+	VFMADD213PD  vmathQ10<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ9<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ8<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ7<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ6<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ5<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ4<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ3<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ2<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ1<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ0<>+0(SB), Y2, Y5
+	VMULPD       Y2, Y2, Y6
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y2, Y7
+	VSUBPD      vmathOne<>+0(SB), Y7, Y8
+	VSUBPD      Y8, Y2, Y8
+	VFMADD213PD Y8, Y6, Y5
+	VADDPD      Y7, Y5, Y5
+
+	// p·2^k: k added to p's exponent bits (the result is normal).
+	VPSLLQ $0x34, Y3, Y3
+	VPADDQ Y3, Y5, Y5
+
+	// 1/(1+e) where x ≥ 0, e/(1+e) elsewhere.
+	VADDPD    vmathOne<>+0(SB), Y5, Y1
+	VCMPPD    $0x1d, vmathZero<>+0(SB), Y0, Y2
+	VBLENDVPD Y2, vmathOne<>+0(SB), Y5, Y5
+	VDIVPD    Y1, Y5, Y5
+	VMOVUPD   Y5, 32(DI)
+
+back1:
+	ADDQ $0x40, SI
+	ADDQ $0x40, DI
+	SUBQ $0x00000008, CX
+	JMP  loop
+
+one:
+	CMPQ    CX, $0x00000004
+	JB      tail
+	VMOVUPD (SI), Y0
+
+	// Any lane NaN or above 708 in magnitude: the general path.
+	VANDPD    vmathAbs<>+0(SB), Y0, Y1
+	VCMPPD    $0x06, vmathFast<>+0(SB), Y1, Y1
+	VMOVMSKPD Y1, AX
+	TESTL     AX, AX
+	JNZ       slow2
+
+	// e = e^-|x|.
+	VORPD   vmathSign<>+0(SB), Y0, Y1
+	VMOVAPD Y1, Y2
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y3
+	VFMADD213PD  vmathMagic<>+0(SB), Y2, Y3
+	VSUBPD       vmathMagic<>+0(SB), Y3, Y4
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y4, Y2
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y4, Y2
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y5
+	VFMADD213PD  vmathQ10<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ9<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ8<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ7<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ6<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ5<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ4<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ3<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ2<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ1<>+0(SB), Y2, Y5
+	VFMADD213PD  vmathQ0<>+0(SB), Y2, Y5
+	VMULPD       Y2, Y2, Y6
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y2, Y7
+	VSUBPD      vmathOne<>+0(SB), Y7, Y8
+	VSUBPD      Y8, Y2, Y8
+	VFMADD213PD Y8, Y6, Y5
+	VADDPD      Y7, Y5, Y5
+
+	// p·2^k: k added to p's exponent bits (the result is normal).
+	VPSLLQ $0x34, Y3, Y3
+	VPADDQ Y3, Y5, Y5
+
+	// 1/(1+e) where x ≥ 0, e/(1+e) elsewhere.
+	VADDPD    vmathOne<>+0(SB), Y5, Y1
+	VCMPPD    $0x1d, vmathZero<>+0(SB), Y0, Y2
+	VBLENDVPD Y2, vmathOne<>+0(SB), Y5, Y5
+	VDIVPD    Y1, Y5, Y5
+	VMOVUPD   Y5, (DI)
+
+back2:
+	ADDQ $0x20, SI
+	ADDQ $0x20, DI
+	SUBQ $0x00000004, CX
+
+tail:
+	// Tail: 1..3 elements as one masked vector (the other lanes load as 0).
+	TESTQ CX, CX
+	JZ    done
+
+	// Mask: the 32 bytes at vmathMask+32-8n, n lanes of ones.
+	LEAQ       vmathMask<>+32(SB), AX
+	SHLQ       $0x03, CX
+	SUBQ       CX, AX
+	VMOVDQU    (AX), Y1
+	VMASKMOVPD (SI), Y1, Y0
+
+	// Any lane NaN or above 708 in magnitude: the general path.
+	VANDPD    vmathAbs<>+0(SB), Y0, Y2
+	VCMPPD    $0x06, vmathFast<>+0(SB), Y2, Y2
+	VMOVMSKPD Y2, AX
+	TESTL     AX, AX
+	JNZ       slow3
+
+	// e = e^-|x|.
+	VORPD   vmathSign<>+0(SB), Y0, Y2
+	VMOVAPD Y2, Y3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y4
+	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y4
+	VSUBPD       vmathMagic<>+0(SB), Y4, Y5
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y5, Y3
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y5, Y3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y6
+	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y6
+	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y6
+	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y6
+	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y6
+	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y6
+	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y6
+	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y6
+	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y6
+	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y6
+	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y6
+	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y6
+	VMULPD       Y3, Y3, Y7
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y3, Y8
+	VSUBPD      vmathOne<>+0(SB), Y8, Y9
+	VSUBPD      Y9, Y3, Y9
+	VFMADD213PD Y9, Y7, Y6
+	VADDPD      Y8, Y6, Y6
+
+	// p·2^k: k added to p's exponent bits (the result is normal).
+	VPSLLQ $0x34, Y4, Y4
+	VPADDQ Y4, Y6, Y6
+
+	// 1/(1+e) where x ≥ 0, e/(1+e) elsewhere.
+	VADDPD     vmathOne<>+0(SB), Y6, Y2
+	VCMPPD     $0x1d, vmathZero<>+0(SB), Y0, Y3
+	VBLENDVPD  Y3, vmathOne<>+0(SB), Y6, Y6
+	VDIVPD     Y2, Y6, Y6
+	VMASKMOVPD Y6, Y1, (DI)
+
+back3:
+done:
+	VZEROUPPER
+	RET
+
+slow0:
 	// e = e^-|x|.
 	VORPD vmathSign<>+0(SB), Y0, Y1
 
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	// Clamp x to -746 and above: the last rounding then underflows as math.Exp does.
 	VMAXPD vmathExpLo<>+0(SB), Y1, Y2
 
 	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
@@ -1199,12 +1629,13 @@ loop:
 	VORPD     vmathQuiet<>+0(SB), Y0, Y2
 	VBLENDVPD Y1, Y2, Y5, Y5
 	VMOVUPD   Y5, (DI)
-	VMOVUPD   32(SI), Y0
+	JMP       back0
 
+slow1:
 	// e = e^-|x|.
 	VORPD vmathSign<>+0(SB), Y0, Y1
 
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	// Clamp x to -746 and above: the last rounding then underflows as math.Exp does.
 	VMAXPD vmathExpLo<>+0(SB), Y1, Y2
 
 	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
@@ -1257,20 +1688,13 @@ loop:
 	VORPD     vmathQuiet<>+0(SB), Y0, Y2
 	VBLENDVPD Y1, Y2, Y5, Y5
 	VMOVUPD   Y5, 32(DI)
-	ADDQ      $0x40, SI
-	ADDQ      $0x40, DI
-	SUBQ      $0x00000008, CX
-	JMP       loop
+	JMP       back1
 
-one:
-	CMPQ    CX, $0x00000004
-	JB      tail
-	VMOVUPD (SI), Y0
-
+slow2:
 	// e = e^-|x|.
 	VORPD vmathSign<>+0(SB), Y0, Y1
 
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	// Clamp x to -746 and above: the last rounding then underflows as math.Exp does.
 	VMAXPD vmathExpLo<>+0(SB), Y1, Y2
 
 	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
@@ -1323,26 +1747,13 @@ one:
 	VORPD     vmathQuiet<>+0(SB), Y0, Y2
 	VBLENDVPD Y1, Y2, Y5, Y5
 	VMOVUPD   Y5, (DI)
-	ADDQ      $0x20, SI
-	ADDQ      $0x20, DI
-	SUBQ      $0x00000004, CX
+	JMP       back2
 
-tail:
-	// Tail: 1..3 elements as one masked vector.
-	TESTQ CX, CX
-	JZ    done
-
-	// Mask: the 32 bytes at vmathMask+32-8n, n lanes of ones.
-	LEAQ       vmathMask<>+32(SB), AX
-	SHLQ       $0x03, CX
-	SUBQ       CX, AX
-	VMOVDQU    (AX), Y1
-	VMASKMOVPD (SI), Y1, Y0
-
+slow3:
 	// e = e^-|x|.
 	VORPD vmathSign<>+0(SB), Y0, Y2
 
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	// Clamp x to -746 and above: the last rounding then underflows as math.Exp does.
 	VMAXPD vmathExpLo<>+0(SB), Y2, Y3
 
 	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
@@ -1395,10 +1806,7 @@ tail:
 	VORPD      vmathQuiet<>+0(SB), Y0, Y3
 	VBLENDVPD  Y2, Y3, Y6, Y6
 	VMASKMOVPD Y6, Y1, (DI)
-
-done:
-	VZEROUPPER
-	RET
+	JMP        back3
 
 // func expAVX512(dst []float64, x []float64)
 // Requires: AVX, AVX512F, BMI2
@@ -1550,7 +1958,7 @@ one:
 	SUBQ    $0x00000008, CX
 
 tail:
-	// Tail: 1..7 elements as one masked vector.
+	// Tail: 1..7 elements as one masked vector (the other lanes load as 0).
 	TESTQ     CX, CX
 	JZ        done
 	MOVL      $0x000000ff, AX
@@ -1762,7 +2170,7 @@ one:
 	SUBQ          $0x00000008, CX
 
 tail:
-	// Tail: 1..7 elements as one masked vector.
+	// Tail: 1..7 elements as one masked vector (the other lanes load as 0).
 	TESTQ     CX, CX
 	JZ        done
 	MOVL      $0x000000ff, AX
@@ -2022,7 +2430,7 @@ one:
 	SUBQ       $0x00000008, CX
 
 tail:
-	// Tail: 1..7 elements as one masked vector.
+	// Tail: 1..7 elements as one masked vector (the other lanes load as 0).
 	TESTQ       CX, CX
 	JZ          done
 	MOVL        $0x000000ff, AX
@@ -2109,7 +2517,7 @@ loop:
 	// e = e^-|x|.
 	VPORQ.BCST vmathSign<>+0(SB), Z0, Z1
 
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	// Clamp x to -746 and above: the last rounding then underflows as math.Exp does.
 	VMAXPD.BCST vmathExpLo<>+0(SB), Z1, Z2
 
 	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
@@ -2160,7 +2568,7 @@ loop:
 	// e = e^-|x|.
 	VPORQ.BCST vmathSign<>+0(SB), Z0, Z1
 
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	// Clamp x to -746 and above: the last rounding then underflows as math.Exp does.
 	VMAXPD.BCST vmathExpLo<>+0(SB), Z1, Z2
 
 	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
@@ -2219,7 +2627,7 @@ one:
 	// e = e^-|x|.
 	VPORQ.BCST vmathSign<>+0(SB), Z0, Z1
 
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	// Clamp x to -746 and above: the last rounding then underflows as math.Exp does.
 	VMAXPD.BCST vmathExpLo<>+0(SB), Z1, Z2
 
 	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
@@ -2270,7 +2678,7 @@ one:
 	SUBQ       $0x00000008, CX
 
 tail:
-	// Tail: 1..7 elements as one masked vector.
+	// Tail: 1..7 elements as one masked vector (the other lanes load as 0).
 	TESTQ     CX, CX
 	JZ        done
 	MOVL      $0x000000ff, AX
@@ -2281,7 +2689,7 @@ tail:
 	// e = e^-|x|.
 	VPORQ.BCST vmathSign<>+0(SB), Z0, Z1
 
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	// Clamp x to -746 and above: the last rounding then underflows as math.Exp does.
 	VMAXPD.BCST vmathExpLo<>+0(SB), Z1, Z2
 
 	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.

@@ -23,15 +23,16 @@ type mathKernel struct {
 	ref  func(float64) float64
 	// spec is the bound the vector levels must meet (the task's: 2 ulps for
 	// Exp and Log, 4 for Tanh and Sigmoid); measured is the maximum
-	// TestVMathSweep measured, which the doc comments quote.
-	spec, measured float64
+	// TestVMathSweep measured, which the doc comments quote, and vsExact
+	// the maximum it measured from the correctly rounded result.
+	spec, measured, vsExact float64
 }
 
 var mathKernels = []mathKernel{
-	{"exp", func(t *table, d, x []float64) { t.exp(d, x) }, refExp, 2, 2},
-	{"log", func(t *table, d, x []float64) { t.log(d, x) }, refLog, 2, 1},
-	{"tanh", func(t *table, d, x []float64) { t.tanh(d, x) }, math.Tanh, 4, 2},
-	{"sigmoid", func(t *table, d, x []float64) { t.sig(d, x) }, sigmoid, 4, 2},
+	{"exp", func(t *table, d, x []float64) { t.exp(d, x) }, refExp, 2, 2, 1},
+	{"log", func(t *table, d, x []float64) { t.log(d, x) }, refLog, 2, 1, 1},
+	{"tanh", func(t *table, d, x []float64) { t.tanh(d, x) }, math.Tanh, 4, 2, 1},
+	{"sigmoid", func(t *table, d, x []float64) { t.sig(d, x) }, sigmoid, 4, 2, 2},
 }
 
 // expOverflow is math's Overflow: e^x is finite up to it.
@@ -295,8 +296,8 @@ func sweepInputs(name string, n int) []float64 {
 // TestVMathSweep measures each vector level's largest distance from the
 // reference over the sweep, asserts the measured maxima the doc comments
 // quote (never above the task's bounds), and logs them (go test -v -run
-// VMathSweep). On a sample it also measures the distance from the correctly
-// rounded result, and asserts 1 ulp for Exp and Log.
+// VMathSweep). On a sample it also measures and asserts the distance from
+// the correctly rounded result.
 func TestVMathSweep(t *testing.T) {
 	lts := needAsm(t)
 	n, every := 1<<20, 61
@@ -355,8 +356,8 @@ func TestVMathSweep(t *testing.T) {
 				}
 				t.Logf("max %v ulps from the correctly rounded result (at x = %v) over %d values; the reference's own: %v ulps",
 					worst, x[at], len(sample), refWorst)
-				if (k.name == "exp" || k.name == "log") && worst > 1 {
-					t.Errorf("%v ulps from the correctly rounded result at x = %v", worst, x[at])
+				if worst > k.vsExact {
+					t.Errorf("%v ulps from the correctly rounded result at x = %v; documented maximum %v", worst, x[at], k.vsExact)
 				}
 			})
 		}

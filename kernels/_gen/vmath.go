@@ -140,6 +140,7 @@ var vconsts = func() []vconst {
 		{"NaN", 0x7ff8000000000001},                 // math.NaN()
 		{"MaxBits", 0x7fefffffffffffff},             // bits of MaxFloat64: above (as int64), +Inf or a NaN
 		{"NegInf", 0xfff0000000000000},              //
+		f64("Fast", vmathFast),                      // exp's fast path (AVX2): every |x| ≤ Fast
 	}
 	for i := 0; i <= expQDegree; i++ {
 		cs = append(cs, f64(fmt.Sprintf("Q%d", i), invFactorial(int64(i+2))))
@@ -346,14 +347,20 @@ func (g *vgen) expQ(r Register) (q, r2 Register) {
 
 // exp returns a new register holding e^x for the lanes of x (x itself is
 // left alone). With upper false the caller promises x ≤ 0 and the clamp
-// from above is skipped. NaN lanes hold garbage.
-func (g *vgen) exp(x Register, upper bool) Register {
+// from above is skipped. NaN lanes hold garbage. With fast set (AVX2 only)
+// the caller promises |x| ≤ vmathFast in every lane: no clamp, and 2^k
+// goes straight into p's exponent bits.
+func (g *vgen) exp(x Register, upper, fast bool) Register {
 	y := g.alloc()
-	c.Comment("Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.")
-	if upper {
+	switch {
+	case fast:
+		c.VMOVAPD(x, y)
+	case upper:
+		c.Comment("Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.")
 		g.vmin(vc("ExpHi"), x, y)
 		g.vmax(vc("ExpLo"), y, y)
-	} else {
+	default:
+		c.Comment("Clamp x to -746 and above: the last rounding then underflows as math.Exp does.")
 		g.vmax(vc("ExpLo"), x, y)
 	}
 	t, kd := g.expReduce(y)
@@ -366,40 +373,46 @@ func (g *vgen) exp(x Register, upper bool) Register {
 	g.fma213(lo, r2, q)
 	g.add(hi, q, q)
 	g.free(y, r2, hi, lo)
-	if g.wide {
+	switch {
+	case fast:
+		c.Comment("p·2^k: k added to p's exponent bits (the result is normal).")
+		c.VPSLLQ(U8(52), t, t)
+		c.VPADDQ(t, q, q)
+	case g.wide:
 		c.Comment("p·2^k, rounded once (VSCALEFPD).")
 		c.VSCALEFPD(kd, q, q)
-		g.free(t, kd)
-		return q
+	default:
+		c.Comment("p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.")
+		k1 := kd // kd is not needed as a float64 any more
+		c.VPSRAD(U8(1), t, k1)
+		c.VPSUBD(k1, t, t)
+		c.VPADDD(vc("Bias"), k1, k1)
+		c.VPSLLQ(U8(52), k1, k1)
+		c.VPADDD(vc("Bias"), t, t)
+		c.VPSLLQ(U8(52), t, t)
+		g.mul(k1, q, q)
+		g.mul(t, q, q)
 	}
-	c.Comment("p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.")
-	k1 := kd // kd is not needed as a float64 any more
-	c.VPSRAD(U8(1), t, k1)
-	c.VPSUBD(k1, t, t)
-	c.VPADDD(vc("Bias"), k1, k1)
-	c.VPSLLQ(U8(52), k1, k1)
-	c.VPADDD(vc("Bias"), t, t)
-	c.VPSLLQ(U8(52), t, t)
-	g.mul(k1, q, q)
-	g.mul(t, q, q)
-	g.free(t, k1)
+	g.free(t, kd)
 	return q
 }
 
-func (g *vgen) expBody(x Register) Register {
-	r := g.exp(x, true)
-	c.Comment("NaN lanes: x itself.")
-	m := g.cmp(cmpUnord, x, x)
-	g.sel(m, x, r)
-	g.free(m)
+func (g *vgen) expBody(x Register, fast bool) Register {
+	r := g.exp(x, true, fast)
+	if !fast {
+		c.Comment("NaN lanes: x itself.")
+		m := g.cmp(cmpUnord, x, x)
+		g.sel(m, x, r)
+		g.free(m)
+	}
 	return r
 }
 
-func (g *vgen) sigmoidBody(x Register) Register {
+func (g *vgen) sigmoidBody(x Register, fast bool) Register {
 	nx := g.alloc()
 	c.Comment("e = e^-|x|.")
 	g.or(vc("Sign"), x, nx)
-	e := g.exp(nx, false)
+	e := g.exp(nx, false, fast)
 	g.free(nx)
 	c.Comment("1/(1+e) where x ≥ 0, e/(1+e) elsewhere.")
 	d := g.alloc()
@@ -408,12 +421,14 @@ func (g *vgen) sigmoidBody(x Register) Register {
 	g.sel(ge, vc("One"), e)
 	g.div(d, e, e)
 	g.free(d, ge)
-	c.Comment("NaN lanes: x quieted.")
-	g.quietNaNs(x, e)
+	if !fast {
+		c.Comment("NaN lanes: x quieted.")
+		g.quietNaNs(x, e)
+	}
 	return e
 }
 
-func (g *vgen) tanhBody(x Register) Register {
+func (g *vgen) tanhBody(x Register, _ bool) Register {
 	ax := g.alloc()
 	g.and(vc("Abs"), x, ax)
 
@@ -469,7 +484,7 @@ func (g *vgen) tanhBody(x Register) Register {
 	return q
 }
 
-func (g *vgen) logBody(x Register) Register {
+func (g *vgen) logBody(x Register, _ bool) Register {
 	k, f := g.alloc(), g.alloc()
 	if g.wide {
 		c.Comment("x = 2^k·m, m in [1, 2) (subnormals too); then m/2 and k+1 where m ≥ √2.")
@@ -558,11 +573,20 @@ func (g *vgen) logBody(x Register) Register {
 	return r
 }
 
-// vmathKernel is one function: its name and the code of one vector.
+// vmathFast is the |x| up to which exp's fast path (AVX2) holds: k =
+// round(x·log2e) is within ±1021, so p·2^k, p in [√2/2, √2], is normal.
+const vmathFast = 708
+
+// vmathKernel is one function: its name and the code of one vector. With
+// fast set, the AVX2 kernel checks each vector: if every lane holds a
+// number of magnitude at most vmathFast, body runs with fast true (no
+// clamps, no special lanes); otherwise an out-of-line copy with fast false
+// handles the vector.
 type vmathKernel struct {
 	name string
 	doc  string
-	body func(g *vgen, x Register) Register
+	body func(g *vgen, x Register, fast bool) Register
+	fast bool
 	errs map[string]string // measured max errors by level name, for the doc
 }
 
@@ -575,12 +599,48 @@ func genVMathKernel(k vmathKernel, l level) {
 	c.Load(c.Param("x").Base(), rX)
 	g := newVgen(l)
 	vsz := 8 * l.width
+	fast := k.fast && !g.wide
+	var slow []func() // out-of-line general paths, emitted after RET
+	// compute emits the body for x, loaded, and store(r) for its result r;
+	// held are registers live around it (x, and the tail's mask).
+	compute := func(x Register, store func(r Register), held ...Register) {
+		if !fast {
+			r := k.body(g, x, false)
+			store(r)
+			g.free(r)
+			return
+		}
+		n := len(slow)
+		c.Comment(fmt.Sprintf("Any lane NaN or above %v in magnitude: the general path.", vmathFast))
+		a := g.alloc()
+		g.and(vc("Abs"), x, a)
+		c.VCMPPD(U8(0x06), vc("Fast"), a, a) // NLE_UQ: not |x| ≤ vmathFast
+		c.VMOVMSKPD(a, rTmp.As32())
+		g.free(a)
+		c.TESTL(rTmp.As32(), rTmp.As32())
+		c.JNZ(LabelRef(fmt.Sprintf("slow%d", n)))
+		r := k.body(g, x, true)
+		store(r)
+		g.free(r)
+		c.Label(fmt.Sprintf("back%d", n))
+		slow = append(slow, func() {
+			c.Label(fmt.Sprintf("slow%d", n))
+			g.used[int(x.(Physical).PhysicalIndex())] = true
+			for _, h := range held {
+				g.used[int(h.(Physical).PhysicalIndex())] = true
+			}
+			r := k.body(g, x, false)
+			store(r)
+			g.free(r, x)
+			g.free(held...)
+			c.JMP(LabelRef(fmt.Sprintf("back%d", n)))
+		})
+	}
 	step := func(off int) {
 		x := g.alloc()
 		c.VMOVUPD(Mem{Base: rX, Disp: off}, x)
-		r := k.body(g, x)
-		c.VMOVUPD(r, Mem{Base: rDst, Disp: off})
-		g.free(x, r)
+		compute(x, func(r Register) { c.VMOVUPD(r, Mem{Base: rDst, Disp: off}) })
+		g.free(x)
 	}
 	c.Comment("Two vectors per iteration.")
 	c.Label("loop")
@@ -600,16 +660,14 @@ func genVMathKernel(k vmathKernel, l level) {
 	c.ADDQ(imm(vsz), rDst)
 	c.SUBQ(U32(l.width), rN)
 	c.Label("tail")
-	c.Comment(fmt.Sprintf("Tail: 1..%d elements as one masked vector.", l.width-1))
+	c.Comment(fmt.Sprintf("Tail: 1..%d elements as one masked vector (the other lanes load as 0).", l.width-1))
 	c.TESTQ(rN, rN)
 	c.JZ(LabelRef("done"))
 	x := g.alloc()
 	if g.wide {
 		mask(rN, K1)
 		c.VMOVUPD_Z(Mem{Base: rX}, K1, x)
-		r := k.body(g, x)
-		c.VMOVUPD(r, K1, Mem{Base: rDst})
-		g.free(r)
+		compute(x, func(r Register) { c.VMOVUPD(r, K1, Mem{Base: rDst}) })
 	} else {
 		m := g.alloc()
 		c.Comment("Mask: the 32 bytes at vmathMask+32-8n, n lanes of ones.")
@@ -618,14 +676,16 @@ func genVMathKernel(k vmathKernel, l level) {
 		c.SUBQ(rN, rTmp)
 		c.VMOVDQU(Mem{Base: rTmp}, m)
 		c.VMASKMOVPD(Mem{Base: rX}, m, x)
-		r := k.body(g, x)
-		c.VMASKMOVPD(r, m, Mem{Base: rDst})
-		g.free(r, m)
+		compute(x, func(r Register) { c.VMASKMOVPD(r, m, Mem{Base: rDst}) }, m)
+		g.free(m)
 	}
 	g.free(x)
 	c.Label("done")
 	c.VZEROUPPER()
 	c.RET()
+	for _, f := range slow {
+		f()
+	}
 	for i, u := range g.used {
 		if u {
 			log.Fatalf("vmath: %s leaks vector register %d", fn, i)
@@ -633,26 +693,17 @@ func genVMathKernel(k vmathKernel, l level) {
 	}
 }
 
-// vmathErrs are the maximum errors measured by kernels/vmath_test.go
-// (TestVMathSweep), quoted in the doc comments.
+// vmathKernels are the kernels, with the maximum errors that
+// kernels/vmath_test.go (TestVMathSweep) measures, quoted in the doc
+// comments.
 var vmathKernels = []vmathKernel{
-	{"exp", "e^x[i]", (*vgen).expBody, map[string]string{
-		"AVX2":   ", within 2 ulps of math.Exp (1 ulp of the correctly rounded result); NaN gives x",
-		"AVX512": ", within 2 ulps of math.Exp (1 ulp of the correctly rounded result); NaN gives x",
-	}},
-	{"log", "ln x[i]", (*vgen).logBody, map[string]string{
-		"AVX2":   ", within 1 ulp of math.Log (1 ulp of the correctly rounded result), subnormal x included",
-		"AVX512": ", within 1 ulp of math.Log (1 ulp of the correctly rounded result), subnormal x included",
-	}},
-	{"tanh", "tanh x[i]", (*vgen).tanhBody, map[string]string{
-		"AVX2":   ", within 2 ulps of math.Tanh",
-		"AVX512": ", within 2 ulps of math.Tanh",
-	}},
-	{"sigmoid", "1/(1+e^-x[i])", (*vgen).sigmoidBody, map[string]string{
-		"AVX2":   ", within 2 ulps of the Go formula on math.Exp",
-		"AVX512": ", within 2 ulps of the Go formula on math.Exp",
-	}},
+	{"exp", "e^x[i]", (*vgen).expBody, true, sameAtBoth(", within 2 ulps of math.Exp and 1 of the correctly rounded result (measured); NaN gives x")},
+	{"log", "ln x[i]", (*vgen).logBody, false, sameAtBoth(", within 1 ulp of math.Log and of the correctly rounded result (measured), subnormal x included")},
+	{"tanh", "tanh x[i]", (*vgen).tanhBody, false, sameAtBoth(", within 2 ulps of math.Tanh and 1 of the correctly rounded result (measured)")},
+	{"sigmoid", "1/(1+e^-x[i])", (*vgen).sigmoidBody, true, sameAtBoth(", within 2 ulps of the Go formula on math.Exp and of the correctly rounded result (measured)")},
 }
+
+func sameAtBoth(s string) map[string]string { return map[string]string{"AVX2": s, "AVX512": s} }
 
 // genVMath writes vmath_amd64.s and vmath_amd64.go into dir, with a context
 // of its own (the package variable c is switched to it).

@@ -268,6 +268,12 @@ DATA vmathFast<>+16(SB)/8, $0x4086200000000000
 DATA vmathFast<>+24(SB)/8, $0x4086200000000000
 GLOBL vmathFast<>(SB), RODATA|NOPTR, $32
 
+DATA vmathMaxFloat<>+0(SB)/8, $0x7fefffffffffffff
+DATA vmathMaxFloat<>+8(SB)/8, $0x7fefffffffffffff
+DATA vmathMaxFloat<>+16(SB)/8, $0x7fefffffffffffff
+DATA vmathMaxFloat<>+24(SB)/8, $0x7fefffffffffffff
+GLOBL vmathMaxFloat<>(SB), RODATA|NOPTR, $32
+
 DATA vmathQ0<>+0(SB)/8, $0x3fe0000000000000
 DATA vmathQ0<>+8(SB)/8, $0x3fe0000000000000
 DATA vmathQ0<>+16(SB)/8, $0x3fe0000000000000
@@ -363,7 +369,7 @@ loop:
 	JB      one
 	VMOVUPD (SI), Y0
 
-	// Any lane NaN or above 708 in magnitude: the general path.
+	// Any lane special: the general path.
 	VANDPD    vmathAbs<>+0(SB), Y0, Y1
 	VCMPPD    $0x06, vmathFast<>+0(SB), Y1, Y1
 	VMOVMSKPD Y1, AX
@@ -408,7 +414,7 @@ loop:
 back0:
 	VMOVUPD 32(SI), Y0
 
-	// Any lane NaN or above 708 in magnitude: the general path.
+	// Any lane special: the general path.
 	VANDPD    vmathAbs<>+0(SB), Y0, Y1
 	VCMPPD    $0x06, vmathFast<>+0(SB), Y1, Y1
 	VMOVMSKPD Y1, AX
@@ -461,7 +467,7 @@ one:
 	JB      tail
 	VMOVUPD (SI), Y0
 
-	// Any lane NaN or above 708 in magnitude: the general path.
+	// Any lane special: the general path.
 	VANDPD    vmathAbs<>+0(SB), Y0, Y1
 	VCMPPD    $0x06, vmathFast<>+0(SB), Y1, Y1
 	VMOVMSKPD Y1, AX
@@ -520,7 +526,7 @@ tail:
 	VMOVDQU    (AX), Y1
 	VMASKMOVPD (SI), Y1, Y0
 
-	// Any lane NaN or above 708 in magnitude: the general path.
+	// Any lane special: the general path.
 	VANDPD    vmathAbs<>+0(SB), Y0, Y2
 	VCMPPD    $0x06, vmathFast<>+0(SB), Y2, Y2
 	VMOVMSKPD Y2, AX
@@ -780,6 +786,247 @@ loop:
 	JB      one
 	VMOVUPD (SI), Y0
 
+	// Any lane special: the general path.
+	VCMPPD    $0x09, vmathLogTiny<>+0(SB), Y0, Y1
+	VCMPPD    $0x06, vmathMaxFloat<>+0(SB), Y0, Y2
+	VORPD     Y2, Y1, Y1
+	VMOVMSKPD Y1, AX
+	TESTL     AX, AX
+	JNZ       slow0
+
+	// frexp: k from the exponent bits, f1 in [0.5, 1) from the mantissa bits.
+	VPSRLQ $0x34, Y0, Y1
+	VORPD  vmathExpBits<>+0(SB), Y1, Y1
+	VSUBPD vmathExpOff<>+0(SB), Y1, Y1
+	VANDPD vmathMant<>+0(SB), Y0, Y2
+	VORPD  vmathHalfBits<>+0(SB), Y2, Y2
+
+	// f1 < √2/2: f1 doubles, k drops by one.
+	VCMPPD $0x11, vmathHSqrt2<>+0(SB), Y2, Y3
+	VANDPD vmathOne<>+0(SB), Y3, Y4
+	VANDPD Y2, Y3, Y3
+	VADDPD Y3, Y2, Y2
+	VSUBPD Y4, Y1, Y1
+
+	// f = f1 - 1, s = f/(2+f).
+	VSUBPD vmathOne<>+0(SB), Y2, Y2
+	VADDPD vmathTwo<>+0(SB), Y2, Y3
+	VDIVPD Y3, Y2, Y3
+	VMULPD Y3, Y3, Y4
+	VMULPD Y4, Y4, Y5
+
+	// R = s2·(L1 + s4·(L3 + s4·(L5 + s4·L7))) + s4·(L2 + s4·(L4 + s4·L6)).
+	VBROADCASTSD vmathL7<>+0(SB), Y6
+	VFMADD213PD  vmathL5<>+0(SB), Y5, Y6
+	VFMADD213PD  vmathL3<>+0(SB), Y5, Y6
+	VFMADD213PD  vmathL1<>+0(SB), Y5, Y6
+	VBROADCASTSD vmathL6<>+0(SB), Y7
+	VFMADD213PD  vmathL4<>+0(SB), Y5, Y7
+	VFMADD213PD  vmathL2<>+0(SB), Y5, Y7
+	VMULPD       Y5, Y7, Y7
+	VFMADD213PD  Y7, Y4, Y6
+
+	// log x = k·ln2hi - ((hfsq - (s·(hfsq + R) + k·ln2lo)) - f), hfsq = 0.5·f·f.
+	VMULPD      vmathHalf<>+0(SB), Y2, Y7
+	VMULPD      Y2, Y7, Y7
+	VADDPD      Y7, Y6, Y6
+	VMULPD      vmathLogLn2Lo<>+0(SB), Y1, Y4
+	VFMADD213PD Y4, Y3, Y6
+	VSUBPD      Y6, Y7, Y7
+	VSUBPD      Y2, Y7, Y7
+	VFMSUB231PD vmathLogLn2Hi<>+0(SB), Y1, Y7
+	VMOVUPD     Y7, (DI)
+
+back0:
+	VMOVUPD 32(SI), Y0
+
+	// Any lane special: the general path.
+	VCMPPD    $0x09, vmathLogTiny<>+0(SB), Y0, Y1
+	VCMPPD    $0x06, vmathMaxFloat<>+0(SB), Y0, Y2
+	VORPD     Y2, Y1, Y1
+	VMOVMSKPD Y1, AX
+	TESTL     AX, AX
+	JNZ       slow1
+
+	// frexp: k from the exponent bits, f1 in [0.5, 1) from the mantissa bits.
+	VPSRLQ $0x34, Y0, Y1
+	VORPD  vmathExpBits<>+0(SB), Y1, Y1
+	VSUBPD vmathExpOff<>+0(SB), Y1, Y1
+	VANDPD vmathMant<>+0(SB), Y0, Y2
+	VORPD  vmathHalfBits<>+0(SB), Y2, Y2
+
+	// f1 < √2/2: f1 doubles, k drops by one.
+	VCMPPD $0x11, vmathHSqrt2<>+0(SB), Y2, Y3
+	VANDPD vmathOne<>+0(SB), Y3, Y4
+	VANDPD Y2, Y3, Y3
+	VADDPD Y3, Y2, Y2
+	VSUBPD Y4, Y1, Y1
+
+	// f = f1 - 1, s = f/(2+f).
+	VSUBPD vmathOne<>+0(SB), Y2, Y2
+	VADDPD vmathTwo<>+0(SB), Y2, Y3
+	VDIVPD Y3, Y2, Y3
+	VMULPD Y3, Y3, Y4
+	VMULPD Y4, Y4, Y5
+
+	// R = s2·(L1 + s4·(L3 + s4·(L5 + s4·L7))) + s4·(L2 + s4·(L4 + s4·L6)).
+	VBROADCASTSD vmathL7<>+0(SB), Y6
+	VFMADD213PD  vmathL5<>+0(SB), Y5, Y6
+	VFMADD213PD  vmathL3<>+0(SB), Y5, Y6
+	VFMADD213PD  vmathL1<>+0(SB), Y5, Y6
+	VBROADCASTSD vmathL6<>+0(SB), Y7
+	VFMADD213PD  vmathL4<>+0(SB), Y5, Y7
+	VFMADD213PD  vmathL2<>+0(SB), Y5, Y7
+	VMULPD       Y5, Y7, Y7
+	VFMADD213PD  Y7, Y4, Y6
+
+	// log x = k·ln2hi - ((hfsq - (s·(hfsq + R) + k·ln2lo)) - f), hfsq = 0.5·f·f.
+	VMULPD      vmathHalf<>+0(SB), Y2, Y7
+	VMULPD      Y2, Y7, Y7
+	VADDPD      Y7, Y6, Y6
+	VMULPD      vmathLogLn2Lo<>+0(SB), Y1, Y4
+	VFMADD213PD Y4, Y3, Y6
+	VSUBPD      Y6, Y7, Y7
+	VSUBPD      Y2, Y7, Y7
+	VFMSUB231PD vmathLogLn2Hi<>+0(SB), Y1, Y7
+	VMOVUPD     Y7, 32(DI)
+
+back1:
+	ADDQ $0x40, SI
+	ADDQ $0x40, DI
+	SUBQ $0x00000008, CX
+	JMP  loop
+
+one:
+	CMPQ    CX, $0x00000004
+	JB      tail
+	VMOVUPD (SI), Y0
+
+	// Any lane special: the general path.
+	VCMPPD    $0x09, vmathLogTiny<>+0(SB), Y0, Y1
+	VCMPPD    $0x06, vmathMaxFloat<>+0(SB), Y0, Y2
+	VORPD     Y2, Y1, Y1
+	VMOVMSKPD Y1, AX
+	TESTL     AX, AX
+	JNZ       slow2
+
+	// frexp: k from the exponent bits, f1 in [0.5, 1) from the mantissa bits.
+	VPSRLQ $0x34, Y0, Y1
+	VORPD  vmathExpBits<>+0(SB), Y1, Y1
+	VSUBPD vmathExpOff<>+0(SB), Y1, Y1
+	VANDPD vmathMant<>+0(SB), Y0, Y2
+	VORPD  vmathHalfBits<>+0(SB), Y2, Y2
+
+	// f1 < √2/2: f1 doubles, k drops by one.
+	VCMPPD $0x11, vmathHSqrt2<>+0(SB), Y2, Y3
+	VANDPD vmathOne<>+0(SB), Y3, Y4
+	VANDPD Y2, Y3, Y3
+	VADDPD Y3, Y2, Y2
+	VSUBPD Y4, Y1, Y1
+
+	// f = f1 - 1, s = f/(2+f).
+	VSUBPD vmathOne<>+0(SB), Y2, Y2
+	VADDPD vmathTwo<>+0(SB), Y2, Y3
+	VDIVPD Y3, Y2, Y3
+	VMULPD Y3, Y3, Y4
+	VMULPD Y4, Y4, Y5
+
+	// R = s2·(L1 + s4·(L3 + s4·(L5 + s4·L7))) + s4·(L2 + s4·(L4 + s4·L6)).
+	VBROADCASTSD vmathL7<>+0(SB), Y6
+	VFMADD213PD  vmathL5<>+0(SB), Y5, Y6
+	VFMADD213PD  vmathL3<>+0(SB), Y5, Y6
+	VFMADD213PD  vmathL1<>+0(SB), Y5, Y6
+	VBROADCASTSD vmathL6<>+0(SB), Y7
+	VFMADD213PD  vmathL4<>+0(SB), Y5, Y7
+	VFMADD213PD  vmathL2<>+0(SB), Y5, Y7
+	VMULPD       Y5, Y7, Y7
+	VFMADD213PD  Y7, Y4, Y6
+
+	// log x = k·ln2hi - ((hfsq - (s·(hfsq + R) + k·ln2lo)) - f), hfsq = 0.5·f·f.
+	VMULPD      vmathHalf<>+0(SB), Y2, Y7
+	VMULPD      Y2, Y7, Y7
+	VADDPD      Y7, Y6, Y6
+	VMULPD      vmathLogLn2Lo<>+0(SB), Y1, Y4
+	VFMADD213PD Y4, Y3, Y6
+	VSUBPD      Y6, Y7, Y7
+	VSUBPD      Y2, Y7, Y7
+	VFMSUB231PD vmathLogLn2Hi<>+0(SB), Y1, Y7
+	VMOVUPD     Y7, (DI)
+
+back2:
+	ADDQ $0x20, SI
+	ADDQ $0x20, DI
+	SUBQ $0x00000004, CX
+
+tail:
+	// Tail: 1..3 elements as one masked vector (the other lanes load as 0).
+	TESTQ CX, CX
+	JZ    done
+
+	// Mask: the 32 bytes at vmathMask+32-8n, n lanes of ones.
+	LEAQ       vmathMask<>+32(SB), AX
+	SHLQ       $0x03, CX
+	SUBQ       CX, AX
+	VMOVDQU    (AX), Y1
+	VMASKMOVPD (SI), Y1, Y0
+
+	// Any lane special: the general path.
+	VCMPPD    $0x09, vmathLogTiny<>+0(SB), Y0, Y2
+	VCMPPD    $0x06, vmathMaxFloat<>+0(SB), Y0, Y3
+	VORPD     Y3, Y2, Y2
+	VMOVMSKPD Y2, AX
+	TESTL     AX, AX
+	JNZ       slow3
+
+	// frexp: k from the exponent bits, f1 in [0.5, 1) from the mantissa bits.
+	VPSRLQ $0x34, Y0, Y2
+	VORPD  vmathExpBits<>+0(SB), Y2, Y2
+	VSUBPD vmathExpOff<>+0(SB), Y2, Y2
+	VANDPD vmathMant<>+0(SB), Y0, Y3
+	VORPD  vmathHalfBits<>+0(SB), Y3, Y3
+
+	// f1 < √2/2: f1 doubles, k drops by one.
+	VCMPPD $0x11, vmathHSqrt2<>+0(SB), Y3, Y4
+	VANDPD vmathOne<>+0(SB), Y4, Y5
+	VANDPD Y3, Y4, Y4
+	VADDPD Y4, Y3, Y3
+	VSUBPD Y5, Y2, Y2
+
+	// f = f1 - 1, s = f/(2+f).
+	VSUBPD vmathOne<>+0(SB), Y3, Y3
+	VADDPD vmathTwo<>+0(SB), Y3, Y4
+	VDIVPD Y4, Y3, Y4
+	VMULPD Y4, Y4, Y5
+	VMULPD Y5, Y5, Y6
+
+	// R = s2·(L1 + s4·(L3 + s4·(L5 + s4·L7))) + s4·(L2 + s4·(L4 + s4·L6)).
+	VBROADCASTSD vmathL7<>+0(SB), Y7
+	VFMADD213PD  vmathL5<>+0(SB), Y6, Y7
+	VFMADD213PD  vmathL3<>+0(SB), Y6, Y7
+	VFMADD213PD  vmathL1<>+0(SB), Y6, Y7
+	VBROADCASTSD vmathL6<>+0(SB), Y8
+	VFMADD213PD  vmathL4<>+0(SB), Y6, Y8
+	VFMADD213PD  vmathL2<>+0(SB), Y6, Y8
+	VMULPD       Y6, Y8, Y8
+	VFMADD213PD  Y8, Y5, Y7
+
+	// log x = k·ln2hi - ((hfsq - (s·(hfsq + R) + k·ln2lo)) - f), hfsq = 0.5·f·f.
+	VMULPD      vmathHalf<>+0(SB), Y3, Y8
+	VMULPD      Y3, Y8, Y8
+	VADDPD      Y8, Y7, Y7
+	VMULPD      vmathLogLn2Lo<>+0(SB), Y2, Y5
+	VFMADD213PD Y5, Y4, Y7
+	VSUBPD      Y7, Y8, Y8
+	VSUBPD      Y3, Y8, Y8
+	VFMSUB231PD vmathLogLn2Hi<>+0(SB), Y2, Y8
+	VMASKMOVPD  Y8, Y1, (DI)
+
+back3:
+done:
+	VZEROUPPER
+	RET
+
+slow0:
 	// Subnormal x: scale by 2^52 first (and take 52 from k).
 	VCMPPD    $0x11, vmathLogTiny<>+0(SB), Y0, Y3
 	VMULPD    vmathTwo52<>+0(SB), Y0, Y4
@@ -790,9 +1037,9 @@ loop:
 	VPSRLQ $0x34, Y4, Y1
 	VORPD  vmathExpBits<>+0(SB), Y1, Y1
 	VSUBPD vmathExpOff<>+0(SB), Y1, Y1
-	VSUBPD Y5, Y1, Y1
 	VANDPD vmathMant<>+0(SB), Y4, Y2
 	VORPD  vmathHalfBits<>+0(SB), Y2, Y2
+	VSUBPD Y5, Y1, Y1
 
 	// f1 < √2/2: f1 doubles, k drops by one.
 	VCMPPD $0x11, vmathHSqrt2<>+0(SB), Y2, Y3
@@ -836,8 +1083,9 @@ loop:
 	VCMPPD    $0x00, vmathZero<>+0(SB), Y0, Y1
 	VBLENDVPD Y1, vmathNegInf<>+0(SB), Y7, Y7
 	VMOVUPD   Y7, (DI)
-	VMOVUPD   32(SI), Y0
+	JMP       back0
 
+slow1:
 	// Subnormal x: scale by 2^52 first (and take 52 from k).
 	VCMPPD    $0x11, vmathLogTiny<>+0(SB), Y0, Y3
 	VMULPD    vmathTwo52<>+0(SB), Y0, Y4
@@ -848,9 +1096,9 @@ loop:
 	VPSRLQ $0x34, Y4, Y1
 	VORPD  vmathExpBits<>+0(SB), Y1, Y1
 	VSUBPD vmathExpOff<>+0(SB), Y1, Y1
-	VSUBPD Y5, Y1, Y1
 	VANDPD vmathMant<>+0(SB), Y4, Y2
 	VORPD  vmathHalfBits<>+0(SB), Y2, Y2
+	VSUBPD Y5, Y1, Y1
 
 	// f1 < √2/2: f1 doubles, k drops by one.
 	VCMPPD $0x11, vmathHSqrt2<>+0(SB), Y2, Y3
@@ -894,16 +1142,9 @@ loop:
 	VCMPPD    $0x00, vmathZero<>+0(SB), Y0, Y1
 	VBLENDVPD Y1, vmathNegInf<>+0(SB), Y7, Y7
 	VMOVUPD   Y7, 32(DI)
-	ADDQ      $0x40, SI
-	ADDQ      $0x40, DI
-	SUBQ      $0x00000008, CX
-	JMP       loop
+	JMP       back1
 
-one:
-	CMPQ    CX, $0x00000004
-	JB      tail
-	VMOVUPD (SI), Y0
-
+slow2:
 	// Subnormal x: scale by 2^52 first (and take 52 from k).
 	VCMPPD    $0x11, vmathLogTiny<>+0(SB), Y0, Y3
 	VMULPD    vmathTwo52<>+0(SB), Y0, Y4
@@ -914,9 +1155,9 @@ one:
 	VPSRLQ $0x34, Y4, Y1
 	VORPD  vmathExpBits<>+0(SB), Y1, Y1
 	VSUBPD vmathExpOff<>+0(SB), Y1, Y1
-	VSUBPD Y5, Y1, Y1
 	VANDPD vmathMant<>+0(SB), Y4, Y2
 	VORPD  vmathHalfBits<>+0(SB), Y2, Y2
+	VSUBPD Y5, Y1, Y1
 
 	// f1 < √2/2: f1 doubles, k drops by one.
 	VCMPPD $0x11, vmathHSqrt2<>+0(SB), Y2, Y3
@@ -960,22 +1201,9 @@ one:
 	VCMPPD    $0x00, vmathZero<>+0(SB), Y0, Y1
 	VBLENDVPD Y1, vmathNegInf<>+0(SB), Y7, Y7
 	VMOVUPD   Y7, (DI)
-	ADDQ      $0x20, SI
-	ADDQ      $0x20, DI
-	SUBQ      $0x00000004, CX
+	JMP       back2
 
-tail:
-	// Tail: 1..3 elements as one masked vector (the other lanes load as 0).
-	TESTQ CX, CX
-	JZ    done
-
-	// Mask: the 32 bytes at vmathMask+32-8n, n lanes of ones.
-	LEAQ       vmathMask<>+32(SB), AX
-	SHLQ       $0x03, CX
-	SUBQ       CX, AX
-	VMOVDQU    (AX), Y1
-	VMASKMOVPD (SI), Y1, Y0
-
+slow3:
 	// Subnormal x: scale by 2^52 first (and take 52 from k).
 	VCMPPD    $0x11, vmathLogTiny<>+0(SB), Y0, Y4
 	VMULPD    vmathTwo52<>+0(SB), Y0, Y5
@@ -986,9 +1214,9 @@ tail:
 	VPSRLQ $0x34, Y5, Y2
 	VORPD  vmathExpBits<>+0(SB), Y2, Y2
 	VSUBPD vmathExpOff<>+0(SB), Y2, Y2
-	VSUBPD Y6, Y2, Y2
 	VANDPD vmathMant<>+0(SB), Y5, Y3
 	VORPD  vmathHalfBits<>+0(SB), Y3, Y3
+	VSUBPD Y6, Y2, Y2
 
 	// f1 < √2/2: f1 doubles, k drops by one.
 	VCMPPD $0x11, vmathHSqrt2<>+0(SB), Y3, Y4
@@ -1032,10 +1260,7 @@ tail:
 	VCMPPD     $0x00, vmathZero<>+0(SB), Y0, Y2
 	VBLENDVPD  Y2, vmathNegInf<>+0(SB), Y8, Y8
 	VMASKMOVPD Y8, Y1, (DI)
-
-done:
-	VZEROUPPER
-	RET
+	JMP        back3
 
 // func tanhAVX2(dst []float64, x []float64)
 // Requires: AVX, AVX2, FMA3
@@ -1332,7 +1557,7 @@ loop:
 	JB      one
 	VMOVUPD (SI), Y0
 
-	// Any lane NaN or above 708 in magnitude: the general path.
+	// Any lane special: the general path.
 	VANDPD    vmathAbs<>+0(SB), Y0, Y1
 	VCMPPD    $0x06, vmathFast<>+0(SB), Y1, Y1
 	VMOVMSKPD Y1, AX
@@ -1386,7 +1611,7 @@ loop:
 back0:
 	VMOVUPD 32(SI), Y0
 
-	// Any lane NaN or above 708 in magnitude: the general path.
+	// Any lane special: the general path.
 	VANDPD    vmathAbs<>+0(SB), Y0, Y1
 	VCMPPD    $0x06, vmathFast<>+0(SB), Y1, Y1
 	VMOVMSKPD Y1, AX
@@ -1448,7 +1673,7 @@ one:
 	JB      tail
 	VMOVUPD (SI), Y0
 
-	// Any lane NaN or above 708 in magnitude: the general path.
+	// Any lane special: the general path.
 	VANDPD    vmathAbs<>+0(SB), Y0, Y1
 	VCMPPD    $0x06, vmathFast<>+0(SB), Y1, Y1
 	VMOVMSKPD Y1, AX
@@ -1516,7 +1741,7 @@ tail:
 	VMOVDQU    (AX), Y1
 	VMASKMOVPD (SI), Y1, Y0
 
-	// Any lane NaN or above 708 in magnitude: the general path.
+	// Any lane special: the general path.
 	VANDPD    vmathAbs<>+0(SB), Y0, Y2
 	VCMPPD    $0x06, vmathFast<>+0(SB), Y2, Y2
 	VMOVMSKPD Y2, AX

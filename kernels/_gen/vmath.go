@@ -141,6 +141,7 @@ var vconsts = func() []vconst {
 		{"MaxBits", 0x7fefffffffffffff},             // bits of MaxFloat64: above (as int64), +Inf or a NaN
 		{"NegInf", 0xfff0000000000000},              //
 		f64("Fast", vmathFast),                      // exp's fast path (AVX2): every |x| ≤ Fast
+		f64("MaxFloat", math.MaxFloat64),            // log's fast path (AVX2): every x in [LogTiny, MaxFloat]
 	}
 	for i := 0; i <= expQDegree; i++ {
 		cs = append(cs, f64(fmt.Sprintf("Q%d", i), invFactorial(int64(i+2))))
@@ -484,7 +485,7 @@ func (g *vgen) tanhBody(x Register, _ bool) Register {
 	return q
 }
 
-func (g *vgen) logBody(x Register, _ bool) Register {
+func (g *vgen) logBody(x Register, fast bool) Register {
 	k, f := g.alloc(), g.alloc()
 	if g.wide {
 		c.Comment("x = 2^k·m, m in [1, 2) (subnormals too); then m/2 and k+1 where m ≥ √2.")
@@ -495,20 +496,27 @@ func (g *vgen) logBody(x Register, _ bool) Register {
 		c.VADDPD_BCST(vc("One"), k, big, k)
 		g.free(big)
 	} else {
-		c.Comment("Subnormal x: scale by 2^52 first (and take 52 from k).")
-		sub, y, e0 := g.cmp(cmpLT, vc("LogTiny"), x), g.alloc(), g.alloc()
-		g.mul(vc("Two52"), x, y)
-		c.VBLENDVPD(sub, y, x, y)
-		g.and(vc("Fifty2"), sub, e0)
-		g.free(sub)
+		y := x
+		var e0 Register
+		if !fast {
+			c.Comment("Subnormal x: scale by 2^52 first (and take 52 from k).")
+			sub := g.cmp(cmpLT, vc("LogTiny"), x)
+			y, e0 = g.alloc(), g.alloc()
+			g.mul(vc("Two52"), x, y)
+			c.VBLENDVPD(sub, y, x, y)
+			g.and(vc("Fifty2"), sub, e0)
+			g.free(sub)
+		}
 		c.Comment("frexp: k from the exponent bits, f1 in [0.5, 1) from the mantissa bits.")
 		c.VPSRLQ(U8(52), y, k)
 		g.or(vc("ExpBits"), k, k)
 		g.sub(vc("ExpOff"), k, k)
-		g.sub(e0, k, k)
 		g.and(vc("Mant"), y, f)
 		g.or(vc("HalfBits"), f, f)
-		g.free(y, e0)
+		if !fast {
+			g.sub(e0, k, k)
+			g.free(y, e0)
+		}
 		c.Comment("f1 < √2/2: f1 doubles, k drops by one.")
 		lt := g.cmp(cmpLT, vc("HSqrt2"), f)
 		one := g.alloc()
@@ -550,6 +558,9 @@ func (g *vgen) logBody(x Register, _ bool) Register {
 	g.fms231(vc("LogLn2Hi"), k, hf)
 	g.free(k, f, s, a, kl)
 	r := hf
+	if fast {
+		return r
+	}
 
 	c.Comment("Special inputs, as math.Log: sign bit set → NaN; +Inf and NaNs → x; ±0 → -Inf.")
 	if g.wide {
@@ -577,17 +588,35 @@ func (g *vgen) logBody(x Register, _ bool) Register {
 // round(x·log2e) is within ±1021, so p·2^k, p in [√2/2, √2], is normal.
 const vmathFast = 708
 
+// expCheck and logCheck return a register whose lanes have the sign bit
+// set where the general path is needed: for exp (and sigmoid), a NaN or
+// |x| > vmathFast; for log, anything but a positive normal number.
+func expCheck(g *vgen, x Register) Register {
+	a := g.alloc()
+	g.and(vc("Abs"), x, a)
+	c.VCMPPD(U8(0x06), vc("Fast"), a, a) // NLE_UQ: not |x| ≤ vmathFast
+	return a
+}
+
+func logCheck(g *vgen, x Register) Register {
+	a, b := g.alloc(), g.alloc()
+	c.VCMPPD(U8(0x09), vc("LogTiny"), x, a)  // NGE_UQ: not x ≥ 2^-1022
+	c.VCMPPD(U8(0x06), vc("MaxFloat"), x, b) // NLE_UQ: not x ≤ MaxFloat64
+	g.or(b, a, a)
+	g.free(b)
+	return a
+}
+
 // vmathKernel is one function: its name and the code of one vector. With
-// fast set, the AVX2 kernel checks each vector: if every lane holds a
-// number of magnitude at most vmathFast, body runs with fast true (no
-// clamps, no special lanes); otherwise an out-of-line copy with fast false
-// handles the vector.
+// check set, the AVX2 kernel checks each vector: if no lane needs the
+// general path, body runs with fast true (no clamps, no special lanes);
+// otherwise an out-of-line copy with fast false handles the vector.
 type vmathKernel struct {
-	name string
-	doc  string
-	body func(g *vgen, x Register, fast bool) Register
-	fast bool
-	errs map[string]string // measured max errors by level name, for the doc
+	name  string
+	doc   string
+	body  func(g *vgen, x Register, fast bool) Register
+	check func(g *vgen, x Register) Register
+	errs  map[string]string // measured max errors by level name, for the doc
 }
 
 func genVMathKernel(k vmathKernel, l level) {
@@ -599,7 +628,7 @@ func genVMathKernel(k vmathKernel, l level) {
 	c.Load(c.Param("x").Base(), rX)
 	g := newVgen(l)
 	vsz := 8 * l.width
-	fast := k.fast && !g.wide
+	fast := k.check != nil && !g.wide
 	var slow []func() // out-of-line general paths, emitted after RET
 	// compute emits the body for x, loaded, and store(r) for its result r;
 	// held are registers live around it (x, and the tail's mask).
@@ -611,10 +640,8 @@ func genVMathKernel(k vmathKernel, l level) {
 			return
 		}
 		n := len(slow)
-		c.Comment(fmt.Sprintf("Any lane NaN or above %v in magnitude: the general path.", vmathFast))
-		a := g.alloc()
-		g.and(vc("Abs"), x, a)
-		c.VCMPPD(U8(0x06), vc("Fast"), a, a) // NLE_UQ: not |x| ≤ vmathFast
+		c.Comment("Any lane special: the general path.")
+		a := k.check(g, x)
 		c.VMOVMSKPD(a, rTmp.As32())
 		g.free(a)
 		c.TESTL(rTmp.As32(), rTmp.As32())
@@ -697,10 +724,10 @@ func genVMathKernel(k vmathKernel, l level) {
 // kernels/vmath_test.go (TestVMathSweep) measures, quoted in the doc
 // comments.
 var vmathKernels = []vmathKernel{
-	{"exp", "e^x[i]", (*vgen).expBody, true, sameAtBoth(", within 2 ulps of math.Exp and 1 of the correctly rounded result (measured); NaN gives x")},
-	{"log", "ln x[i]", (*vgen).logBody, false, sameAtBoth(", within 1 ulp of math.Log and of the correctly rounded result (measured), subnormal x included")},
-	{"tanh", "tanh x[i]", (*vgen).tanhBody, false, sameAtBoth(", within 2 ulps of math.Tanh and 1 of the correctly rounded result (measured)")},
-	{"sigmoid", "1/(1+e^-x[i])", (*vgen).sigmoidBody, true, sameAtBoth(", within 2 ulps of the Go formula on math.Exp and of the correctly rounded result (measured)")},
+	{"exp", "e^x[i]", (*vgen).expBody, expCheck, sameAtBoth(", within 2 ulps of math.Exp and 1 of the correctly rounded result (measured); NaN gives x")},
+	{"log", "ln x[i]", (*vgen).logBody, logCheck, sameAtBoth(", within 1 ulp of math.Log and of the correctly rounded result (measured), subnormal x included")},
+	{"tanh", "tanh x[i]", (*vgen).tanhBody, nil, sameAtBoth(", within 2 ulps of math.Tanh and 1 of the correctly rounded result (measured)")},
+	{"sigmoid", "1/(1+e^-x[i])", (*vgen).sigmoidBody, expCheck, sameAtBoth(", within 2 ulps of the Go formula on math.Exp and of the correctly rounded result (measured)")},
 }
 
 func sameAtBoth(s string) map[string]string { return map[string]string{"AVX2": s, "AVX512": s} }

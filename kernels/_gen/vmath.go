@@ -17,6 +17,13 @@
 // Only AVX-512F instructions are used at the AVX512 level (VPANDQ/VPORQ, not
 // the AVX512DQ VANDPD/VORPD on ZMM; no VFPCLASSPD, no VCVTPD2QQ).
 //
+// At the AVX2 level, exp, sigmoid and log test each vector first (compare,
+// VMOVMSKPD, one branch): when no lane is special (a NaN, |x| > 708 for
+// exp and sigmoid; anything but a positive normal number for log), a fast
+// path skips the clamps, the two-step scaling, the subnormal scaling and
+// the special-value blends; otherwise an out-of-line general path, after
+// the RET, computes the vector. Both give the same bits on ordinary lanes.
+//
 // # Algorithms
 //
 // exp: Cody–Waite reduction x = k·ln2 + r with k = round(x·log2e) (the

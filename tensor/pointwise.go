@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"github.com/adjoint-go/adjoint/device"
 	"github.com/adjoint-go/adjoint/kernels"
 )
 
@@ -26,10 +27,25 @@ import (
 // Tanh or more and gain from there; Exp and Log, the cheapest, lose up to
 // ~10% between 32K and ~48K elements. On machines where a core wakes in a
 // few microseconds both could be far smaller (split at ~10 µs of work).
+//
+// grainVMath is for the vector transcendental kernels (kernels.Exp, Log,
+// Tanh, Sigmoid; 0.5-1.2 ns an element): by the same ~250 µs rule they
+// split from about 256K elements.
 const (
 	grainCheap = 1 << 18
 	grainMath  = 1 << 15
+	grainVMath = 1 << 18
 )
+
+// vmathGrain is the grain of the ops on the vector transcendental kernels:
+// grainVMath, or grainMath where the kernels are the math package (the
+// Generic level).
+func vmathGrain() int {
+	if kernels.Level() == device.Generic {
+		return grainMath
+	}
+	return grainVMath
+}
 
 // unary returns the flat kernel f applied to t's elements, as a new
 // contiguous tensor; work above grain elements is split across goroutines.
@@ -89,12 +105,14 @@ func elementwise(name string, f func(x, y float64) float64) *binaryKernels {
 	}
 }
 
-// Exp returns e^t elementwise.
-func (t *Tensor) Exp() *Tensor { return t.unary("Exp", grainMath, kernels.Exp) }
+// Exp returns e^t elementwise, with kernels.Exp (within 2 ulps of
+// math.Exp, exact on special values).
+func (t *Tensor) Exp() *Tensor { return t.unary("Exp", vmathGrain(), kernels.Exp) }
 
 // Log returns the natural logarithm of t elementwise (-Inf at 0, NaN for
-// negative values, as in PyTorch).
-func (t *Tensor) Log() *Tensor { return t.unary("Log", grainMath, kernels.Log) }
+// negative values, as in PyTorch), with kernels.Log (within 1 ulp of
+// math.Log).
+func (t *Tensor) Log() *Tensor { return t.unary("Log", vmathGrain(), kernels.Log) }
 
 func b2f(b bool) float64 {
 	if b {

@@ -678,7 +678,7 @@ func (t *Tensor) logSumExpDims(op string, keepdim bool, dims []int) *Tensor {
 	} else {
 		e := t.Sub(m)
 		ed := e.st.data
-		kernels.Parallel(len(ed), grainMath, func(lo, hi int) { kernels.Exp(ed[lo:hi], ed[lo:hi]) })
+		kernels.Parallel(len(ed), vmathGrain(), func(lo, hi int) { kernels.Exp(ed[lo:hi], ed[lo:hi]) })
 		s = e.reduceDims(op, &sumOp, r.keeping())
 	}
 	sd := s.st.data

@@ -10,8 +10,11 @@ import (
 // shape (0-d for 0-d, empty for empty) and follows PyTorch's float64
 // semantics: NaN in gives NaN out unless stated otherwise, and infinities
 // behave as the formula in each doc comment gives them. The flat kernels
-// below are plain loops; unary splits large tensors across goroutines,
-// at grainCheap for arithmetic and grainMath for library functions.
+// below are plain loops or the kernels package's (Exp, Log, Tanh and
+// Sigmoid are vector code, within a few ulps of the math package: see
+// kernels.Exp); unary splits large tensors across goroutines, at grainCheap
+// for arithmetic, grainMath for the math package's functions and
+// vmathGrain for the vector kernels.
 
 // Abs returns |t| elementwise (Abs(-0) = 0).
 func (t *Tensor) Abs() *Tensor { return t.unary("Abs", grainCheap, absKernel) }
@@ -132,12 +135,14 @@ func cosKernel(dst, x []float64) {
 	}
 }
 
-// Tanh returns the hyperbolic tangent of t elementwise (±1 at ±Inf).
-func (t *Tensor) Tanh() *Tensor { return t.unary("Tanh", grainMath, kernels.Tanh) }
+// Tanh returns the hyperbolic tangent of t elementwise (±1 at ±Inf), with
+// kernels.Tanh (within 2 ulps of math.Tanh).
+func (t *Tensor) Tanh() *Tensor { return t.unary("Tanh", vmathGrain(), kernels.Tanh) }
 
 // Sigmoid returns 1/(1+e^-t) elementwise, computed without overflow: 0 at
 // -Inf (and for large negative values such as -1000, never NaN), 1 at +Inf.
-func (t *Tensor) Sigmoid() *Tensor { return t.unary("Sigmoid", grainMath, kernels.Sigmoid) }
+// It is kernels.Sigmoid.
+func (t *Tensor) Sigmoid() *Tensor { return t.unary("Sigmoid", vmathGrain(), kernels.Sigmoid) }
 
 // Erf returns the error function of t elementwise (±1 at ±Inf).
 func (t *Tensor) Erf() *Tensor { return t.unary("Erf", grainMath, erfKernel) }
@@ -218,26 +223,34 @@ func geluKernel(dst, x []float64) {
 // GELUTanh returns the tanh approximation of GELU,
 // x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))), elementwise, as
 // torch.nn.functional.gelu with approximate='tanh' (GELUTanh(1) =
-// 0.8411919906082768).
-func (t *Tensor) GELUTanh() *Tensor { return t.unary("GELUTanh", grainMath, geluTanhKernel) }
+// 0.8411919906082768), with kernels.Tanh.
+func (t *Tensor) GELUTanh() *Tensor { return t.unary("GELUTanh", vmathGrain(), geluTanhKernel) }
 
 func geluTanhKernel(dst, x []float64) {
-	x = x[:len(dst)]
-	for i, v := range x {
-		inner := geluBeta * (v + geluKappa*(v*v*v))
-		dst[i] = 0.5 * v * (1 + math.Tanh(inner))
-	}
+	inBlocks(dst, x, func(d, x, b []float64) {
+		for i, v := range x {
+			b[i] = geluBeta * (v + geluKappa*(v*v*v))
+		}
+		kernels.Tanh(b, b)
+		for i, v := range x {
+			d[i] = 0.5 * v * (1 + b[i])
+		}
+	})
 }
 
 // SiLU returns x·sigmoid(x) elementwise, computed as PyTorch does, as
-// x/(1 + e^-x): -0 for large negative x, +Inf at +Inf, NaN at -Inf.
-func (t *Tensor) SiLU() *Tensor { return t.unary("SiLU", grainMath, siluKernel) }
+// x/(1 + e^-x) with kernels.Exp: -0 for large negative x, +Inf at +Inf, NaN
+// at -Inf.
+func (t *Tensor) SiLU() *Tensor { return t.unary("SiLU", vmathGrain(), siluKernel) }
 
 func siluKernel(dst, x []float64) {
-	x = x[:len(dst)]
-	for i, v := range x {
-		dst[i] = v / (1 + math.Exp(-v))
-	}
+	inBlocks(dst, x, func(d, x, b []float64) {
+		kernels.Neg(b, x)
+		kernels.Exp(b, b)
+		for i, v := range x {
+			d[i] = v / (1 + b[i])
+		}
+	})
 }
 
 // softplusThreshold is PyTorch's default threshold of softplus (beta = 1).
@@ -246,16 +259,32 @@ const softplusThreshold = 20
 // Softplus returns ln(1 + e^x) elementwise, as torch.nn.functional.softplus
 // with its defaults beta = 1 and threshold = 20: x itself above the
 // threshold (Softplus(1000) = 1000, never +Inf), log1p(e^x) elsewhere
-// (0 at -Inf).
-func (t *Tensor) Softplus() *Tensor { return t.unary("Softplus", grainMath, softplusKernel) }
+// (0 at -Inf), e^x from kernels.Exp.
+func (t *Tensor) Softplus() *Tensor { return t.unary("Softplus", vmathGrain(), softplusKernel) }
 
 func softplusKernel(dst, x []float64) {
-	x = x[:len(dst)]
-	for i, v := range x {
-		if !(v > softplusThreshold) {
-			v = math.Log1p(math.Exp(v))
+	inBlocks(dst, x, func(d, x, b []float64) {
+		kernels.Exp(b, x)
+		for i, v := range x {
+			if !(v > softplusThreshold) {
+				v = math.Log1p(b[i])
+			}
+			d[i] = v
 		}
-		dst[i] = v
+	})
+}
+
+// inBlocks calls f on successive blocks of dst and x (at most scratchLen
+// elements) with a scratch block b of the same length, for kernels that
+// stage an intermediate for the vector kernels. dst may be x itself, so f
+// must read x[i] before it writes d[i].
+func inBlocks(dst, x []float64, f func(d, x, b []float64)) {
+	x = x[:len(dst)]
+	buf := scratchPool.Get().(*[scratchLen]float64)
+	defer scratchPool.Put(buf)
+	for lo := 0; lo < len(dst); lo += scratchLen {
+		hi := min(lo+scratchLen, len(dst))
+		f(dst[lo:hi], x[lo:hi], buf[:hi-lo])
 	}
 }
 

@@ -789,4 +789,5 @@ func main() {
 			log.Fatal(err)
 		}
 	}
+	genVMath(*out) // vmath.go: vmath_amd64.s and vmath_amd64.go
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/adjoint-go/adjoint/kernels"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 )
@@ -23,12 +24,14 @@ func init() {
 // signature of kernels.Gemm: op(A) is m×k, op(B) is k×n.
 type gemmFunc func(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
 
-// gemmImpls are the GEMMs the suite times, one column each. adjoint's
-// kernels.Gemm has this signature and joins as {"adjoint", kernels.Gemm}.
+// gemmImpls are the GEMMs the suite times, one column each: adjoint's
+// kernels.Gemm (what every matrix product and nn.Linear run on) and
+// gonum's Dgemm called directly.
 var gemmImpls = []struct {
 	impl string
 	fn   gemmFunc
 }{
+	{"adjoint", kernels.Gemm},
 	{"gonum", gonumGemm},
 }
 
@@ -64,9 +67,13 @@ func (s gemmShape) String() string {
 	return fmt.Sprintf("%d×%d×%d%s", s.m, s.n, s.k, t)
 }
 
-// gemmShapes returns the square products, then those of one training step
-// of a 784-128-10 MLP on a batch of 64 (X·W1, H·W2 forward; dY·W2ᵀ, Hᵀ·dY
-// and Xᵀ·dH backward).
+// gemmShapes returns the square products, then the products of one
+// training step of the mlp suite's 784-128-10 MLP on a batch of 64, with
+// the operands and transpose flags nn.Linear hands kernels.Gemm: the
+// forward pass y = x·Wᵀ reads the weight W [out in] transposed in place,
+// and the backward pass computes dW = gᵀ·x (g read transposed) and
+// dx = g·W. The first layer's dx is not part of a training step (the input
+// needs no gradient) and comes last.
 func gemmShapes(quick bool) []gemmShape {
 	orders := []int{64, 128, 256, 512, 1024}
 	if quick {
@@ -76,12 +83,14 @@ func gemmShapes(quick bool) []gemmShape {
 	for _, n := range orders {
 		ss = append(ss, gemmShape{name: "square", m: n, n: n, k: n, size: n})
 	}
+	const batch, in, hidden, out = mlpBatch, mlpIn, mlpHidden, mlpOut
 	return append(ss,
-		gemmShape{name: "mlp/fc1.forward", m: 64, n: 128, k: 784},
-		gemmShape{name: "mlp/fc2.forward", m: 64, n: 10, k: 128},
-		gemmShape{name: "mlp/fc2.grad_input", m: 64, n: 128, k: 10, transB: true},
-		gemmShape{name: "mlp/fc2.grad_weight", m: 128, n: 10, k: 64, transA: true},
-		gemmShape{name: "mlp/fc1.grad_weight", m: 784, n: 128, k: 64, transA: true},
+		gemmShape{name: "mlp/fc1.forward", m: batch, n: hidden, k: in, transB: true},      // x·W1ᵀ
+		gemmShape{name: "mlp/fc2.forward", m: batch, n: out, k: hidden, transB: true},     // h·W2ᵀ
+		gemmShape{name: "mlp/fc2.grad_input", m: batch, n: hidden, k: out},                // dh = g2·W2
+		gemmShape{name: "mlp/fc2.grad_weight", m: out, n: hidden, k: batch, transA: true}, // dW2 = g2ᵀ·h
+		gemmShape{name: "mlp/fc1.grad_weight", m: hidden, n: in, k: batch, transA: true},  // dW1 = g1ᵀ·x
+		gemmShape{name: "mlp/fc1.grad_input", m: batch, n: in, k: hidden},                 // dx = g1·W1 (not in a step)
 	)
 }
 
@@ -143,9 +152,13 @@ func gemmTable(b *bench, rs []Result) *table {
 			roof.peakLevel, fmtNum(roof.peak[1]), fmtNum(roof.peak[b.threads]), b.threads)
 	}
 	t := &table{
-		title: "gemm: C = A·B, GFLOP/s (± spread) and, in brackets, % of the FMA peak for the same threads",
-		notes: []string{peak},
-		left:  3,
+		title: "gemm: C = op(A)·op(B), GFLOP/s (± spread) and, in brackets, % of the FMA peak for the same threads",
+		notes: []string{peak,
+			"m×n×k: op(A) is m×k, op(B) k×n; Aᵀ, Bᵀ: that operand is stored transposed and read in place",
+			"mlp/*: the products of one training step of the mlp suite (784-128-10, batch 64) as nn.Linear calls kernels.Gemm;",
+			"fc1.grad_input is not part of a step (the input needs no gradient)",
+		},
+		left: 3,
 	}
 	var impls []string
 	for _, r := range rs {

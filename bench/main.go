@@ -18,14 +18,18 @@
 //     training step, on one thread and all, in GFLOP/s and as a percentage
 //     of the FMA peak;
 //   - autograd: the cost per operation of recording and differentiating a
-//     scalar graph.
+//     scalar graph;
+//   - mlp: training steps of an MNIST-shaped MLP (784-128-10, batch 64,
+//     synthetic data) and its forward pass alone, on one thread and all:
+//     time and steps per second, allocations and bytes per step.
 //
 // Every figure is the median of repeated timed runs after a warm-up, shown
 // with its spread. With -json it writes one JSON object per line instead
 // (the first describes the machine); with -plot it also draws the kernels'
 // bandwidth and the GEMM's throughput against size; with -torch it runs the
-// same workloads through PyTorch (bench/torch_bench.py, float64, one
-// thread) and shows both figures side by side.
+// same kernels, GEMMs, MLP steps and scalar graphs through PyTorch
+// (bench/torch_bench.py, float64, one thread) and shows both figures side
+// by side.
 package main
 
 import (
@@ -65,8 +69,8 @@ type config struct {
 }
 
 // suite is one group of measurements. Each lives in a file of its own
-// (roofline.go, kernels.go, gemm.go, autograd.go) that registers it in
-// init; a new suite is a new file, with nothing to change here.
+// (roofline.go, kernels.go, gemm.go, autograd.go, mlp.go) that registers
+// it in init; a new suite is a new file, with nothing to change here.
 type suite struct {
 	name  string
 	order int    // position in the default run and in -list
@@ -167,7 +171,7 @@ func parseFlags(args []string, stderr io.Writer) (config, bool, error) {
 	fs.BoolVar(&cfg.quick, "quick", false, "a pass of a few seconds: fewer sizes, shorter and fewer runs")
 	fs.BoolVar(&cfg.json, "json", false, "write one JSON object per line instead of tables")
 	fs.StringVar(&cfg.plot, "plot", "", "also draw the kernels' GB/s and the GEMM's GFLOP/s against size into this PNG file")
-	fs.BoolVar(&cfg.torch, "torch", false, "also run the kernels, gemm and autograd workloads through PyTorch, if python3 with torch is found")
+	fs.BoolVar(&cfg.torch, "torch", false, "also run the kernels, gemm, autograd and mlp workloads through PyTorch, if python3 with torch is found")
 	fs.IntVar(&cfg.torchThreads, "torch-threads", 1, "threads PyTorch may use (torch.set_num_threads, OMP_NUM_THREADS)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: bench [flags]\n\nMeasures adjoint on this machine; see go doc ./bench.\n\n")

@@ -65,6 +65,10 @@ func TestQuickJSON(t *testing.T) {
 			if !(r.GFlops > 0) {
 				t.Errorf("line %d: no gflops: %s", line, sc.Text())
 			}
+		case r.Suite == "mlp":
+			if !(r.GFlops > 0) || r.AllocsPerOp == nil || !(*r.AllocsPerOp > 0) || r.BytesPerOp == nil || !(*r.BytesPerOp > 0) || r.Size != mlpBatch {
+				t.Errorf("line %d: want gflops, allocs_per_op, bytes_per_op and the batch size: %s", line, sc.Text())
+			}
 		}
 	}
 	for _, s := range append([]string{"machine"}, suiteNames()...) {
@@ -269,7 +273,7 @@ func TestTorchScript(t *testing.T) {
 	if python == "" {
 		t.Skip("no python3 with PyTorch here")
 	}
-	b := &bench{cfg: config{suites: []string{"kernels", "gemm", "autograd"}, quick: true,
+	b := &bench{cfg: config{suites: []string{"kernels", "gemm", "autograd", "mlp"}, quick: true,
 		timing: timing{runs: 3, target: 100 * time.Microsecond}, torchThreads: 1}}
 	arg, _ := json.Marshal(b.torchConfig())
 	cmd := exec.Command(python, "-", string(arg))
@@ -290,8 +294,48 @@ func TestTorchScript(t *testing.T) {
 		}
 		rows = append(rows, r)
 	}
-	wantRows := 1 + len(kernelOps)*len(kernelSizes(true)) + len(gemmShapes(true)) + 2*len(scalarGraphs)
+	wantRows := 1 + len(kernelOps)*len(kernelSizes(true)) + len(gemmShapes(true)) + 2*len(scalarGraphs) + len(mlpWorkloads)
 	if len(rows) != wantRows {
 		t.Fatalf("%d rows, want %d", len(rows), wantRows)
+	}
+	for _, r := range rows {
+		if r.Suite == "mlp" && !(r.GFlops > 0 && r.Size == mlpBatch) {
+			t.Errorf("mlp row without gflops or the batch size: %+v", r)
+		}
+	}
+}
+
+// TestMLPTrains checks that the mlp suite times a network that learns:
+// the loss on the fixed batches falls, and the hidden layer stays alive
+// (a dead ReLU layer would have gonum skip the first layer's gradient).
+func TestMLPTrains(t *testing.T) {
+	m := newMLPTrainer()
+	first := 0.0
+	for range mlpBatches {
+		first += m.step().Item()
+	}
+	for range 100 {
+		m.step()
+	}
+	last := 0.0
+	for range mlpBatches {
+		last += m.step().Item()
+	}
+	if !(last < first/2) {
+		t.Errorf("loss over the %d batches went from %.3f to %.3f after 100 steps: want it halved", mlpBatches, first, last)
+	}
+	fc1 := m.model.Modules[0].Forward(m.xs[0])
+	h := m.model.Modules[1].Forward(fc1).Value().Raw()
+	alive := 0
+	for _, v := range h {
+		if v > 0 {
+			alive++
+		}
+	}
+	if alive < len(h)/4 {
+		t.Errorf("%d of %d hidden activations positive after 100 steps: the ReLUs are dying", alive, len(h))
+	}
+	if n := m.forward().Value().Shape(); len(n) != 2 || n[0] != mlpBatch || n[1] != mlpOut {
+		t.Errorf("forward gives shape %v, want [%d %d]", n, mlpBatch, mlpOut)
 	}
 }

@@ -8,10 +8,10 @@ import (
 // Result is one measured figure: one row of a table, one line of -json
 // output.
 type Result struct {
-	Suite   string `json:"suite"`   // roofline, kernels, gemm, autograd, ...
-	Name    string `json:"name"`    // the workload: add, triad, fma, square, graph/forward, ...
+	Suite   string `json:"suite"`   // roofline, kernels, gemm, autograd, mlp, ...
+	Name    string `json:"name"`    // the workload: add, triad, fma, square, graph/forward, train/step, ...
 	Impl    string `json:"impl"`    // who ran it: avx512, generic, naive, gonum, torch, ...
-	Size    int    `json:"size"`    // elements per slice, matrix order, or nodes of a graph; 0 where none applies
+	Size    int    `json:"size"`    // elements per slice, matrix order, nodes of a graph, or batch size; 0 where none applies
 	Threads int    `json:"threads"` // GOMAXPROCS (goroutines for roofline) while it ran
 
 	NsPerOp float64 `json:"ns_per_op"` // median time of one operation
@@ -29,6 +29,7 @@ type Result struct {
 	Roof float64 `json:"pct_roofline,omitempty"`
 
 	AllocsPerOp *float64 `json:"allocs_per_op,omitempty"` // heap allocations per operation
+	BytesPerOp  *float64 `json:"bytes_per_op,omitempty"`  // heap bytes allocated per operation
 	Shape       string   `json:"shape,omitempty"`         // m×n×k and transposes of a GEMM
 	Note        string   `json:"note,omitempty"`
 }

@@ -26,7 +26,7 @@ import (
 var torchScript []byte
 
 // torchSuites are the suites the script knows how to run.
-var torchSuites = []string{"kernels", "gemm", "autograd"}
+var torchSuites = []string{"kernels", "gemm", "autograd", "mlp"}
 
 // pythonCandidates are the interpreters tried, in order: python3 on PATH
 // (which may be a pyenv or virtualenv one), then the system's.
@@ -110,6 +110,15 @@ func (b *bench) torchConfig() map[string]any {
 			gs = append(gs, map[string]any{"name": g.name, "ops": g.ops})
 		}
 		cfg["autograd"] = gs
+	}
+	if slices.Contains(b.cfg.suites, "mlp") {
+		var ws []map[string]any
+		for _, w := range mlpWorkloads {
+			ws = append(ws, map[string]any{"name": w.name, "train": w.train, "flops": w.flops()})
+		}
+		cfg["mlp"] = map[string]any{"batch": mlpBatch, "in": mlpIn, "hidden": mlpHidden, "out": mlpOut,
+			"batches": mlpBatches, "density": mlpDensity, "lr": mlpLR, "momentum": mlpMomentum, "seed": mlpSeed,
+			"workloads": ws}
 	}
 	return cfg
 }
@@ -204,8 +213,8 @@ func sizeOrShape(r Result) string {
 }
 
 // ours returns our result that corresponds to the PyTorch result r: the
-// kernel level in use for kernels, adjoint (or, until it has a GEMM,
-// gonum) for gemm, adjoint for autograd.
+// kernel level in use for kernels, adjoint (or else gonum) for gemm,
+// adjoint for autograd and mlp.
 func (b *bench) ours(r Result) (Result, bool) {
 	prefer := []string{"adjoint"}
 	switch r.Suite {
@@ -236,13 +245,17 @@ func (b *bench) torchTable(rows []Result, python, version string, info map[strin
 	t := &table{
 		title: fmt.Sprintf("PyTorch %s (%s, kernels %s, %s): same workloads, float64", version, python, orDash(capability), env),
 		notes: []string{
-			"ratio: PyTorch's time / ours (above 1: ours is faster); figures: kernels GB/s, gemm GFLOP/s, autograd ns per op",
+			"ratio: PyTorch's time / ours (above 1: ours is faster); figures: kernels GB/s, gemm GFLOP/s, mlp steps/s, autograd ns per op",
+			"mlp: torch.nn.Sequential(Linear, ReLU, Linear) in float64, F.cross_entropy, torch.optim.SGD(momentum=0.9),",
+			"zero_grad(set_to_none=True) (PyTorch 2's default), on synthetic batches drawn as ours are",
 		},
 		head: []string{"suite", "name", "size", "threads", "ours", "impl", "PyTorch", "ratio"},
 		left: 2,
 	}
 	figure := func(r Result) string {
 		switch {
+		case r.Suite == "mlp":
+			return fmtNum(1e9/r.NsPerOp) + " " + fmtSpread(r.stats())
 		case r.GBps > 0:
 			return fmtNum(r.GBps) + " " + fmtSpread(r.stats())
 		case r.GFlops > 0:

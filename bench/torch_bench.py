@@ -8,7 +8,11 @@ JSON argument, so that both sides time the same sizes the same way:
         "gemm": [{"name": "square", "m": 64, "n": 64, "k": 64,
                   "transA": false, "transB": false, "size": 64,
                   "shape": "64x64x64"}],
-        "autograd": [{"name": "graph", "ops": 3}]}'
+        "autograd": [{"name": "graph", "ops": 3}],
+        "mlp": {"batch": 64, "in": 784, "hidden": 128, "out": 10,
+                "batches": 4, "density": 0.19, "lr": 0.1, "momentum": 0.9,
+                "seed": 3, "workloads": [{"name": "train/step",
+                                          "train": true, "flops": 26e6}]}}'
 
 It prints one JSON object per line in the Go command's schema (suite, name,
 impl, size, threads, ns_per_op, ns_min, ns_max, ns_q1, ns_q3, runs, and gbps
@@ -26,6 +30,7 @@ import sys
 import time
 
 import torch
+import torch.nn.functional as F
 
 DT = torch.float64
 
@@ -177,6 +182,53 @@ def run_autograd(cfg, graphs):
             emit(row("autograd", name + "/" + part, ops, 1, st))
 
 
+def run_mlp(cfg, mc, threads):
+    """The mlp suite: a Linear-ReLU-Linear model in float64 trained with
+    cross-entropy and SGD with momentum on a few fixed synthetic batches,
+    cycled (pixels 0 with probability 1 - density, else uniform in [0, 1);
+    labels uniform over the classes), as on the Go side; and its forward
+    pass alone under no_grad."""
+    b, n_in, n_hid, n_out = mc["batch"], mc["in"], mc["hidden"], mc["out"]
+    g = torch.Generator().manual_seed(mc["seed"])
+    xs, ys = [], []
+    for _ in range(mc["batches"]):
+        lit = torch.rand((b, n_in), dtype=DT, generator=g) < mc["density"]
+        xs.append(torch.rand((b, n_in), dtype=DT, generator=g) * lit)
+        ys.append(torch.randint(0, n_out, (b,), generator=g))
+    for w in mc["workloads"]:
+        # A fresh model for every row, as on the Go side.
+        torch.manual_seed(mc["seed"])
+        model = torch.nn.Sequential(
+            torch.nn.Linear(n_in, n_hid), torch.nn.ReLU(),
+            torch.nn.Linear(n_hid, n_out)).to(DT)
+        opt = torch.optim.SGD(model.parameters(), lr=mc["lr"],
+                              momentum=mc["momentum"])
+        state = {"next": 0}
+
+        def batch():
+            i = state["next"] % len(xs)
+            state["next"] += 1
+            return xs[i], ys[i]
+
+        if w["train"]:
+            def loop(n):
+                for _ in range(n):
+                    x, y = batch()
+                    loss = F.cross_entropy(model(x), y)
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+        else:
+            def loop(n):
+                with torch.no_grad():
+                    for _ in range(n):
+                        x, _ = batch()
+                        model(x)
+        st = measure(cfg, loop)
+        emit(row("mlp", w["name"], b, threads, st,
+                 gflops=w["flops"] / st["ns_per_op"]))
+
+
 def cpu_capability():
     """The vector level PyTorch's own kernels use (AVX2, AVX512, ...)."""
     for line in torch.__config__.show().splitlines():
@@ -200,6 +252,8 @@ def main():
             run_gemm(cfg, cfg["gemm"], threads)
     if "autograd" in cfg:
         run_autograd(cfg, cfg["autograd"])
+    if "mlp" in cfg:
+        run_mlp(cfg, cfg["mlp"], threads)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ package kernels
 
 import "github.com/adjoint-go/adjoint/device"
 
-// The assembly and its declarations (vec_amd64.s, vec_amd64.go) are generated
+// The assembly and its declarations (vec_amd64.s, vec_amd64.go, and the GEMM
+// micro-kernels in gemm_amd64.s, gemm_amd64.go) are generated
 // by the avo program in _gen, a module of its own; _gen/check.sh verifies that
 // the committed files are what it generates.
 //
@@ -44,6 +45,7 @@ var avx2Table = table{
 	scal: scalAVX2,
 	dot:  dotAVX2,
 	sum:  sumAVX2, max: maxAVX2, min: minAVX2,
+	gemm: newGemmKernel(6, 8, false, gemmKernelAVX2),
 }
 
 var avx512Table = table{
@@ -55,7 +57,14 @@ var avx512Table = table{
 	scal: scalAVX512,
 	dot:  dotAVX512,
 	sum:  sumAVX512, max: maxAVX512, min: minAVX512,
+	gemm: gemmAVX512,
 }
+
+var gemmAVX512 = func() *gemmKernel {
+	g := newGemmKernel(8, 24, true, gemmKernelAVX512)
+	g.packCopy, g.gather8 = packCopyAVX512, packGather8AVX512
+	return g
+}()
 
 // ntMin3 and ntMin2 are the element counts from which the assembly kernels
 // that write a separate dst use non-temporal stores (VMOVNTPD, after peeling

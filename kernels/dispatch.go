@@ -29,6 +29,7 @@ type table struct {
 	scal                   func(a float64, x []float64)
 	dot                    func(x, y []float64) float64
 	sum, max, min          func(x []float64) float64
+	gemm                   *gemmKernel // Gemm's micro-kernel and blocking
 }
 
 var genericTable = table{
@@ -40,6 +41,7 @@ var genericTable = table{
 	scal: scalGeneric,
 	dot:  dotGeneric,
 	sum:  sumGeneric, max: maxGeneric, min: minGeneric,
+	gemm: gemmGeneric,
 }
 
 // tables holds the compiled tables by level; asmTables (amd64 only) adds to

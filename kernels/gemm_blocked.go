@@ -1,0 +1,501 @@
+package kernels
+
+import (
+	"math"
+	"runtime"
+	"sync"
+	"unsafe"
+
+	"github.com/adjoint-go/adjoint/device"
+)
+
+// gemmArgs is one checked call of Gemm with m, n, k > 0 and alpha != 0.
+type gemmArgs struct {
+	transA, transB bool
+	m, n, k        int
+	alpha          float64
+	a              []float64
+	lda            int
+	b              []float64
+	ldb            int
+	beta           float64
+	c              []float64
+	ldc            int
+}
+
+// opA returns element (i, l) of op(A), opB element (l, j) of op(B).
+func (g *gemmArgs) opA(i, l int) float64 {
+	if g.transA {
+		return g.a[l*g.lda+i]
+	}
+	return g.a[i*g.lda+l]
+}
+
+func (g *gemmArgs) opB(l, j int) float64 {
+	if g.transB {
+		return g.b[j*g.ldb+l]
+	}
+	return g.b[l*g.ldb+j]
+}
+
+// gemmKernel is one level's micro-kernel and the blocking it runs with.
+type gemmKernel struct {
+	mr, nr int // register tile: rows and columns of C
+	// edges: fn computes partial tiles (mr < MR or nr < NR) itself; if
+	// false, the driver runs them into a scratch tile.
+	edges bool
+	// fn sets the mr×nr tile of C at c (row stride ldc) to alpha·acc +
+	// beta·C (alpha·acc, C unread, when beta == 0), where acc[i][j] is the
+	// sum over p < k, in order, of a[p·MR+i]·b[p·NR+j].
+	fn func(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr int)
+	// packCopy and gather8, if not nil, replace the Go loops of packCopy
+	// and of packGather's blocks of eight rows.
+	packCopy   func(dst, src []float64, ld, kb, cnt, w int)
+	gather8    func(dst, src []float64, ld, kb, w int)
+	kc, mc, nc int // block sizes: see gemmBlocking
+}
+
+// gemmSmall is the m·n·k at and below which a product runs on plain loops
+// rather than packed panels.
+const gemmSmall = 256
+
+// gemmLoops reports whether a product with m, n > 1 runs on plain loops
+// (gemmSmallLoops) rather than on packed panels: when m·n·k is at most
+// gemmSmall, or when op(A) has at most half a micro-tile of rows (the
+// micro-kernel would compute mostly padding) and one operand can be read
+// along contiguous rows. Measured at the AVX512 level, packing pays from
+// 8×8×8 on (4 to 8 times faster than the loops from there to 32×32×32, and
+// 3 times on the MLP's 64×128×10), while 2×100×100 ran 1.4 to 1.9 times
+// faster on the loops; at the AVX2 level, 4×64×64 ran 1.4 times faster on
+// them.
+func gemmLoops(kern *gemmKernel, g *gemmArgs) bool {
+	return g.m*g.n*g.k <= gemmSmall || (2*g.m <= kern.mr && !(g.transA && g.transB))
+}
+
+// gemmParallelMin is the m·n·k from which Gemm splits the product among
+// goroutines, and gemmParallelGrain the least m·n·k each of them gets.
+// Forking and joining two goroutines costs about a microsecond here; a
+// goroutine also packs its own copy of the operand it does not split.
+// (Variables only so that tests can lower them.)
+var (
+	gemmParallelMin   = 1 << 21
+	gemmParallelGrain = 1 << 20
+)
+
+// gemmBlocking returns the block sizes for an mr×nr micro-kernel on a CPU
+// with the given cache sizes (bytes; 0 if unknown).
+//
+//   - kc, the depth of a k block, makes one mr×kc micro-panel of A fill half
+//     of the L1 data cache (384 for the 8×24 kernel and 48 KiB). A deep block
+//     means C is loaded and stored less often; measured here, kc from 256 to
+//     512 ran within a few per cent of one another and 128 about 10% slower.
+//   - mc, the rows of a packed A block, makes the block (mc×kc) a quarter of
+//     the L2: it stays there while the kc×nr micro-panels of B pass through.
+//   - nc, the columns of a packed B block, is bounded by a quarter of the L3
+//     (kc×nc) and by 4096, which keeps the buffers modest.
+//
+// Unknown sizes count as 32 KiB, 1 MiB and 8 MiB.
+func gemmBlocking(mr, nr, l1, l2, l3 int) (kc, mc, nc int) {
+	if l1 <= 0 {
+		l1 = 32 << 10
+	}
+	if l2 <= 0 {
+		l2 = 1 << 20
+	}
+	if l3 <= 0 {
+		l3 = 8 << 20
+	}
+	kc = l1 / 2 / (8 * mr)
+	kc = min(max(kc&^7, 64), 512)
+	mc = l2 / 4 / (8 * kc)
+	mc = min(max(mc/mr*mr, mr), 64*mr)
+	nc = l3 / 4 / (8 * kc)
+	nc = min(max(nc/nr*nr, nr), 4096/nr*nr)
+	return kc, mc, nc
+}
+
+func newGemmKernel(mr, nr int, edges bool, fn func(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr int)) *gemmKernel {
+	g := &gemmKernel{mr: mr, nr: nr, edges: edges, fn: fn, packCopy: packCopy}
+	cpu := device.CPU()
+	g.kc, g.mc, g.nc = gemmBlocking(mr, nr, cpu.L1D, cpu.L2, cpu.L3)
+	return g
+}
+
+// gemmBuf holds one goroutine's packing buffers, 64-byte aligned.
+type gemmBuf struct {
+	a, b, t []float64
+	mem     []float64
+}
+
+var gemmPool sync.Pool
+
+// getGemmBuf returns a buffer with room for na, nb and nt elements.
+func getGemmBuf(na, nb, nt int) *gemmBuf {
+	buf, _ := gemmPool.Get().(*gemmBuf)
+	if buf == nil {
+		buf = new(gemmBuf)
+	}
+	if cap(buf.a) < na || cap(buf.b) < nb || cap(buf.t) < nt {
+		na, nb, nt = max(na, cap(buf.a)), max(nb, cap(buf.b)), max(nt, cap(buf.t))
+		ra, rb := (na+7)&^7, (nb+7)&^7
+		buf.mem = make([]float64, ra+rb+nt+8)
+		off := 0
+		if r := uintptr(unsafe.Pointer(&buf.mem[0])) & 63; r != 0 {
+			off = int(64-r) / 8
+		}
+		m := buf.mem[off:]
+		buf.a, buf.b, buf.t = m[:na:na], m[ra:ra+nb:ra+nb], m[ra+rb:ra+rb+nt:ra+rb+nt]
+	}
+	return buf
+}
+
+// gemmPacked runs a product on the packed path, on one goroutine or several.
+func gemmPacked(kern *gemmKernel, g *gemmArgs) {
+	workers := 1
+	if work := g.m * g.n * g.k; work >= gemmParallelMin {
+		workers = min(runtime.GOMAXPROCS(0), work/gemmParallelGrain)
+	}
+	// Split the columns into runs of whole NR panels, or, when there are
+	// too few panels, the rows into runs of whole MR panels.
+	np, mp := (g.n+kern.nr-1)/kern.nr, (g.m+kern.mr-1)/kern.mr
+	byRows := np < workers && mp > np
+	parts := min(workers, np)
+	if byRows {
+		parts = min(workers, mp)
+	}
+	if parts <= 1 {
+		gemmSerial(kern, g, 0, g.m, 0, g.n)
+		return
+	}
+	gemmParallel(kern, *g, parts, byRows)
+}
+
+// gemmParallel splits C among parts goroutines, by runs of whole MR-row
+// panels if byRows, else by runs of whole NR-column panels. g is a copy so
+// that the serial path's arguments stay on the stack.
+func gemmParallel(kern *gemmKernel, g gemmArgs, parts int, byRows bool) {
+	np, mp := (g.n+kern.nr-1)/kern.nr, (g.m+kern.mr-1)/kern.mr
+	var wg sync.WaitGroup
+	for w := parts - 1; w >= 0; w-- {
+		i0, i1, j0, j1 := 0, g.m, 0, g.n
+		if byRows {
+			i0, i1 = min(g.m, w*mp/parts*kern.mr), min(g.m, (w+1)*mp/parts*kern.mr)
+		} else {
+			j0, j1 = min(g.n, w*np/parts*kern.nr), min(g.n, (w+1)*np/parts*kern.nr)
+		}
+		if w == 0 {
+			gemmSerial(kern, &g, i0, i1, j0, j1)
+			continue
+		}
+		wg.Go(func() { gemmSerial(kern, &g, i0, i1, j0, j1) })
+	}
+	wg.Wait()
+}
+
+// gemmSerial computes rows [i0, i1) and columns [j0, j1) of C on this
+// goroutine: BLIS's loops around the micro-kernel.
+func gemmSerial(kern *gemmKernel, g *gemmArgs, i0, i1, j0, j1 int) {
+	MR, NR := kern.mr, kern.nr
+	m, n, k := i1-i0, j1-j0, g.k
+	kc, mc, nc := kern.kc, kern.mc, kern.nc
+	// The k blocks: as many as kc requires, of equal depth (to a multiple
+	// of 8) so that no block is a thin remainder. They depend on k only.
+	kblocks := (k + kc - 1) / kc
+	kc = min(kc, ((k+kblocks-1)/kblocks+7)&^7)
+	mcb, ncb := min(mc, (m+MR-1)/MR*MR), min(nc, (n+NR-1)/NR*NR)
+	buf := getGemmBuf(mcb*kc, kc*ncb, MR*NR)
+	defer gemmPool.Put(buf)
+	for jc := 0; jc < n; jc += nc {
+		nb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			packB(kern, buf.b, g, pc, j0+jc, kb, nb)
+			beta := g.beta
+			if pc > 0 {
+				beta = 1
+			}
+			for ic := 0; ic < m; ic += mc {
+				mb := min(mc, m-ic)
+				packA(kern, buf.a, g, i0+ic, pc, mb, kb)
+				gemmMacro(kern, buf, kb, mb, nb, g.alpha, beta, g.c[(i0+ic)*g.ldc+j0+jc:], g.ldc)
+			}
+		}
+	}
+}
+
+// gemmMacro multiplies the packed mb×kb block of A by the packed kb×nb block
+// of B into C, one micro-kernel call per tile: each micro-panel of B stays in
+// L1 while the micro-panels of A pass by.
+func gemmMacro(kern *gemmKernel, buf *gemmBuf, kb, mb, nb int, alpha, beta float64, c []float64, ldc int) {
+	MR, NR := kern.mr, kern.nr
+	fn := kern.fn
+	for jr := 0; jr < nb; jr += NR {
+		nr := min(NR, nb-jr)
+		bp := buf.b[jr*kb : (jr+NR)*kb]
+		for ir := 0; ir < mb; ir += MR {
+			mr := min(MR, mb-ir)
+			ap := buf.a[ir*kb : (ir+MR)*kb]
+			ct := c[ir*ldc+jr:]
+			if kern.edges || (mr == MR && nr == NR) {
+				fn(kb, ap, bp, ct, ldc, alpha, beta, mr, nr)
+				continue
+			}
+			// A partial tile: the full tile into scratch, then C updated
+			// with the IEEE operations the micro-kernels use.
+			t := buf.t[:MR*NR]
+			fn(kb, ap, bp, t, NR, 1, 0, MR, NR)
+			for i := 0; i < mr; i++ {
+				row := ct[i*ldc : i*ldc+nr]
+				tr := t[i*NR : i*NR+nr]
+				if beta == 0 {
+					for j := range row {
+						row[j] = alpha * tr[j]
+					}
+					continue
+				}
+				for j := range row {
+					row[j] = math.FMA(alpha, tr[j], beta*row[j])
+				}
+			}
+		}
+	}
+}
+
+// packA packs rows [i0, i0+mb) and columns [l0, l0+kb) of op(A) into dst as
+// micro-panels of MR rows: panel r holds, for l = 0..kb-1, the MR values of
+// column l, zeros past row mb.
+func packA(kern *gemmKernel, dst []float64, g *gemmArgs, i0, l0, mb, kb int) {
+	MR := kern.mr
+	for ir := 0; ir < mb; ir += MR {
+		mr := min(MR, mb-ir)
+		p := dst[ir*kb : (ir+MR)*kb]
+		if g.transA {
+			// Column i of op(A) is row i of A as stored: copy MR at a time.
+			kern.packCopy(p, g.a[l0*g.lda+i0+ir:], g.lda, kb, mr, MR)
+		} else {
+			kern.packGather(p, g.a[(i0+ir)*g.lda+l0:], g.lda, kb, mr, MR)
+		}
+	}
+}
+
+// packB packs rows [l0, l0+kb) and columns [j0, j0+nb) of op(B) into dst as
+// micro-panels of NR columns: panel r holds, for l = 0..kb-1, the NR values
+// of row l, zeros past column nb.
+func packB(kern *gemmKernel, dst []float64, g *gemmArgs, l0, j0, kb, nb int) {
+	NR := kern.nr
+	for jr := 0; jr < nb; jr += NR {
+		nr := min(NR, nb-jr)
+		p := dst[jr*kb : (jr+NR)*kb]
+		if g.transB {
+			kern.packGather(p, g.b[(j0+jr)*g.ldb+l0:], g.ldb, kb, nr, NR)
+		} else {
+			kern.packCopy(p, g.b[l0*g.ldb+j0+jr:], g.ldb, kb, nr, NR)
+		}
+	}
+}
+
+// packCopy sets dst[l·w+j] = src[l·ld+j] for l < kb, j < cnt, and zero for
+// cnt <= j < w: kb rows of cnt contiguous elements.
+func packCopy(dst, src []float64, ld, kb, cnt, w int) {
+	dst = dst[:kb*w]
+	if cnt == w {
+		for l := 0; l < kb; l++ {
+			copy(dst[l*w:l*w+w], src[l*ld:l*ld+w])
+		}
+		return
+	}
+	for l := 0; l < kb; l++ {
+		d := dst[l*w : l*w+w]
+		copy(d, src[l*ld:l*ld+cnt])
+		clear(d[cnt:])
+	}
+}
+
+// packGather sets dst[l·w+j] = src[j·ld+l] for l < kb, j < cnt, and zero for
+// cnt <= j < w: the transpose of cnt rows of kb contiguous elements.
+func (kern *gemmKernel) packGather(dst, src []float64, ld, kb, cnt, w int) {
+	if kb == 0 {
+		return
+	}
+	dst = dst[:kb*w]
+	if cnt < w {
+		for l := 0; l < kb; l++ {
+			clear(dst[l*w+cnt : l*w+w])
+		}
+	}
+	// Eight rows at a time, so that eight reads stream along the rows.
+	j := 0
+	if kern.gather8 != nil {
+		for ; j+8 <= cnt; j += 8 {
+			kern.gather8(dst[j:], src[j*ld:], ld, kb, w)
+		}
+	}
+	for ; j+8 <= cnt; j += 8 {
+		r0 := src[j*ld : j*ld+kb]
+		r1 := src[(j+1)*ld : (j+1)*ld+kb]
+		r2 := src[(j+2)*ld : (j+2)*ld+kb]
+		r3 := src[(j+3)*ld : (j+3)*ld+kb]
+		r4 := src[(j+4)*ld : (j+4)*ld+kb]
+		r5 := src[(j+5)*ld : (j+5)*ld+kb]
+		r6 := src[(j+6)*ld : (j+6)*ld+kb]
+		r7 := src[(j+7)*ld : (j+7)*ld+kb]
+		for l := range r0 {
+			d := dst[l*w+j : l*w+j+8 : l*w+j+8]
+			d[0], d[1], d[2], d[3] = r0[l], r1[l], r2[l], r3[l]
+			d[4], d[5], d[6], d[7] = r4[l], r5[l], r6[l], r7[l]
+		}
+	}
+	for ; j < cnt; j++ {
+		r := src[j*ld : j*ld+kb]
+		for l, v := range r {
+			dst[l*w+j] = v
+		}
+	}
+}
+
+// gemmKernelGeneric is the Generic level's 2×4 micro-kernel. Eight
+// accumulators, two values of A and four of B fit in the sixteen registers
+// the Go compiler has for floating point on amd64; a 4×4 tile spilled and
+// ran at three quarters of this one's speed. Scalar multiplies and adds,
+// two of each per cycle, are its ceiling.
+func gemmKernelGeneric(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr int) {
+	var c00, c01, c02, c03, c10, c11, c12, c13 float64
+	a, b = a[:2*k], b[:4*k]
+	for p := 0; p < k; p++ {
+		ap := a[2*p : 2*p+2 : 2*p+2]
+		bp := b[4*p : 4*p+4 : 4*p+4]
+		a0, a1 := ap[0], ap[1]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+	}
+	acc := [2][4]float64{{c00, c01, c02, c03}, {c10, c11, c12, c13}}
+	for i := 0; i < mr; i++ {
+		row := c[i*ldc : i*ldc+nr]
+		if beta == 0 {
+			for j := range row {
+				row[j] = alpha * acc[i][j]
+			}
+			continue
+		}
+		for j := range row {
+			row[j] = alpha*acc[i][j] + beta*row[j]
+		}
+	}
+}
+
+var gemmGeneric = newGemmKernel(2, 4, true, gemmKernelGeneric)
+
+// gemmSmallLoops computes a small product directly: C is scaled by beta,
+// then each product term is added, along contiguous rows (Axpy) when B is
+// stored k×n, else as dot products of contiguous rows (Dot) when A is
+// stored m×k, else element by element.
+func gemmSmallLoops(t *table, g *gemmArgs) {
+	m, n, k := g.m, g.n, g.k
+	scaleRows(m, n, g.beta, g.c, g.ldc)
+	switch {
+	case !g.transB:
+		for i := 0; i < m; i++ {
+			row := g.c[i*g.ldc : i*g.ldc+n]
+			for l := 0; l < k; l++ {
+				t.axpy(g.alpha*g.opA(i, l), g.b[l*g.ldb:l*g.ldb+n], row)
+			}
+		}
+	case !g.transA:
+		for i := 0; i < m; i++ {
+			ar := g.a[i*g.lda : i*g.lda+k]
+			row := g.c[i*g.ldc : i*g.ldc+n]
+			for j := range row {
+				row[j] += g.alpha * t.dot(ar, g.b[j*g.ldb:j*g.ldb+k])
+			}
+		}
+	default:
+		for i := 0; i < m; i++ {
+			row := g.c[i*g.ldc : i*g.ldc+n]
+			for j := range row {
+				var s float64
+				for l := 0; l < k; l++ {
+					s += g.a[l*g.lda+i] * g.b[j*g.ldb+l]
+				}
+				row[j] += g.alpha * s
+			}
+		}
+	}
+}
+
+// gemmVector computes a product with m == 1 or n == 1 (a vector times a
+// matrix, or a matrix times a vector) with the level's Dot and Axpy along
+// whichever dimension is contiguous, copying a strided vector operand once.
+func gemmVector(t *table, g *gemmArgs) {
+	m, n, k := g.m, g.n, g.k
+	if n == 1 {
+		// C[i] = alpha·(row i of op(A))·x + beta·C[i], x = column 0 of op(B).
+		buf := getGemmBuf(k, m, 0)
+		defer gemmPool.Put(buf)
+		x := buf.a[:k]
+		if g.transB {
+			x = g.b[:k] // B stored 1×k
+		} else {
+			for l := range x {
+				x[l] = g.b[l*g.ldb]
+			}
+		}
+		y := buf.b[:m]
+		if g.transA {
+			// op(A) rows are strided: y = Σ_l x[l]·(row l of A as stored).
+			clear(y)
+			for l, v := range x {
+				t.axpy(v, g.a[l*g.lda:l*g.lda+m], y)
+			}
+		} else {
+			for i := range y {
+				y[i] = t.dot(g.a[i*g.lda:i*g.lda+k], x)
+			}
+		}
+		for i, v := range y {
+			p := &g.c[i*g.ldc]
+			if g.beta == 0 {
+				*p = g.alpha * v
+			} else {
+				*p = g.alpha*v + g.beta**p
+			}
+		}
+		return
+	}
+	// m == 1: C row = alpha·x·op(B) + beta·C row, x = row 0 of op(A).
+	buf := getGemmBuf(k, n, 0)
+	defer gemmPool.Put(buf)
+	x := buf.a[:k]
+	if g.transA {
+		for l := range x {
+			x[l] = g.a[l*g.lda]
+		}
+	} else {
+		x = g.a[:k]
+	}
+	y := buf.b[:n]
+	if g.transB {
+		for j := range y {
+			y[j] = t.dot(g.b[j*g.ldb:j*g.ldb+k], x)
+		}
+	} else {
+		clear(y)
+		for l, v := range x {
+			t.axpy(v, g.b[l*g.ldb:l*g.ldb+n], y)
+		}
+	}
+	row := g.c[:n]
+	for j, v := range y {
+		if g.beta == 0 {
+			row[j] = g.alpha * v
+		} else {
+			row[j] = g.alpha*v + g.beta*row[j]
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/adjoint-go/adjoint/device"
@@ -23,19 +24,12 @@ type gemmArgs struct {
 	ldc            int
 }
 
-// opA returns element (i, l) of op(A), opB element (l, j) of op(B).
+// opA returns element (i, l) of op(A).
 func (g *gemmArgs) opA(i, l int) float64 {
 	if g.transA {
 		return g.a[l*g.lda+i]
 	}
 	return g.a[i*g.lda+l]
-}
-
-func (g *gemmArgs) opB(l, j int) float64 {
-	if g.transB {
-		return g.b[j*g.ldb+l]
-	}
-	return g.b[l*g.ldb+j]
 }
 
 // gemmKernel is one level's micro-kernel and the blocking it runs with.
@@ -48,8 +42,8 @@ type gemmKernel struct {
 	// beta·C (alpha·acc, C unread, when beta == 0), where acc[i][j] is the
 	// sum over p < k, in order, of a[p·MR+i]·b[p·NR+j].
 	fn func(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr int)
-	// packCopy and gather8, if not nil, replace the Go loops of packCopy
-	// and of packGather's blocks of eight rows.
+	// packCopy packs rows (see the Go packCopy, the default); gather8, if
+	// not nil, replaces the Go loop of packGather on blocks of eight rows.
 	packCopy   func(dst, src []float64, ld, kb, cnt, w int)
 	gather8    func(dst, src []float64, ld, kb, w int)
 	kc, mc, nc int // block sizes: see gemmBlocking
@@ -74,12 +68,14 @@ func gemmLoops(kern *gemmKernel, g *gemmArgs) bool {
 
 // gemmParallelMin is the m·n·k from which Gemm splits the product among
 // goroutines, and gemmParallelGrain the least m·n·k each of them gets.
-// Forking and joining two goroutines costs about a microsecond here; a
-// goroutine also packs its own copy of the operand it does not split.
-// (Variables only so that tests can lower them.)
+// Measured on the 2-core KVM guest, with the other core idle, two
+// goroutines ran 256³ 1.3 times as fast as one, 512³ 1.7 times and 1024³
+// 1.9 times, but the MLP's 64×128×784 (6.4·10⁶) 20% slower: waking the
+// other core's thread took from tens of microseconds to a millisecond
+// there. (Variables only so that tests can lower them.)
 var (
-	gemmParallelMin   = 1 << 21
-	gemmParallelGrain = 1 << 20
+	gemmParallelMin   = 1 << 24
+	gemmParallelGrain = 1 << 23
 )
 
 // gemmBlocking returns the block sizes for an mr×nr micro-kernel on a CPU
@@ -149,92 +145,245 @@ func getGemmBuf(na, nb, nt int) *gemmBuf {
 	return buf
 }
 
+// gemmPackLimit bounds, in elements, a packed block of B: all of op(B)'s k
+// rows by as many columns as fit (at least one NR panel, at most nc).
+const gemmPackLimit = 4 << 20
+
+// gemmPlan is how a product is cut into blocks; it depends on the
+// dimensions and the kernel only, never on the number of goroutines.
+type gemmPlan struct {
+	kern    *gemmKernel
+	mr, nr  int // the kernel's tile
+	mc      int // the kernel's mc
+	kc      int // depth of a k block
+	kblocks int // number of k blocks
+	nc      int // columns of B packed at once (a multiple of NR)
+	ncb     int // room per k block in the packed B: min(nc, n) rounded up to NR
+	rows    int // rows of A per part (a multiple of MR, at most mc)
+}
+
+func newGemmPlan(kern *gemmKernel, m, n, k int) gemmPlan {
+	MR, NR := kern.mr, kern.nr
+	p := gemmPlan{kern: kern, mr: MR, nr: NR, mc: kern.mc}
+	// k blocks as deep as kc allows, of equal depth (to a multiple of 8) so
+	// that none is a thin remainder.
+	p.kblocks = (k + kern.kc - 1) / kern.kc
+	p.kc = min(kern.kc, ((k+p.kblocks-1)/p.kblocks+7)&^7)
+	p.nc = min(kern.nc, max(NR, gemmPackLimit/(p.kblocks*p.kc)/NR*NR))
+	p.ncb = min(p.nc, (n+NR-1)/NR*NR)
+	// Parts of about an eighth of the rows (whole MR panels, at most mc):
+	// enough for goroutines that start late to find work.
+	mp := (m + MR - 1) / MR
+	p.rows = min(p.mc, max(1, (mp+7)/8)*MR)
+	return p
+}
+
 // gemmPacked runs a product on the packed path, on one goroutine or several.
+//
+// The loops, outside in: blocks of nc columns of C; all of op(B) for those
+// columns packed at once (one kc×nc block per k block); parts of the rows
+// of C; the k blocks, each packing the part's rows of op(A) (mc at a time)
+// and running the macro-kernel. Several goroutines share the packed B and
+// claim parts; with m too small for parts, they split the columns instead.
 func gemmPacked(kern *gemmKernel, g *gemmArgs) {
+	p := newGemmPlan(kern, g.m, g.n, g.k)
 	workers := 1
 	if work := g.m * g.n * g.k; work >= gemmParallelMin {
 		workers = min(runtime.GOMAXPROCS(0), work/gemmParallelGrain)
 	}
-	// Split the columns into runs of whole NR panels, or, when there are
-	// too few panels, the rows into runs of whole MR panels.
-	np, mp := (g.n+kern.nr-1)/kern.nr, (g.m+kern.mr-1)/kern.mr
-	byRows := np < workers && mp > np
-	parts := min(workers, np)
-	if byRows {
-		parts = min(workers, mp)
+	parts := (g.m + p.rows - 1) / p.rows
+	switch {
+	case workers > 1 && parts > 1:
+		gemmParallelRows(&p, *g, workers)
+	case workers > 1 && g.n > kern.nr:
+		gemmParallelColumns(&p, *g, workers)
+	default:
+		buf := getGemmBuf(p.mc*p.kc, p.kblocks*p.kc*p.ncb, p.mr*p.nr)
+		defer gemmPool.Put(buf)
+		for j0 := 0; j0 < g.n; j0 += p.nc {
+			nb := min(p.nc, g.n-j0)
+			p.packBlocks(buf.b, g, j0, nb)
+			p.rowsOf(buf, buf.b, g, 0, g.m, j0, nb)
+		}
 	}
-	if parts <= 1 {
-		gemmSerial(kern, g, 0, g.m, 0, g.n)
-		return
-	}
-	gemmParallel(kern, *g, parts, byRows)
 }
 
-// gemmParallel splits C among parts goroutines, by runs of whole MR-row
-// panels if byRows, else by runs of whole NR-column panels. g is a copy so
-// that the serial path's arguments stay on the stack.
-func gemmParallel(kern *gemmKernel, g gemmArgs, parts int, byRows bool) {
-	np, mp := (g.n+kern.nr-1)/kern.nr, (g.m+kern.mr-1)/kern.mr
-	var wg sync.WaitGroup
-	for w := parts - 1; w >= 0; w-- {
-		i0, i1, j0, j1 := 0, g.m, 0, g.n
-		if byRows {
-			i0, i1 = min(g.m, w*mp/parts*kern.mr), min(g.m, (w+1)*mp/parts*kern.mr)
-		} else {
-			j0, j1 = min(g.n, w*np/parts*kern.nr), min(g.n, (w+1)*np/parts*kern.nr)
-		}
-		if w == 0 {
-			gemmSerial(kern, &g, i0, i1, j0, j1)
-			continue
-		}
-		wg.Go(func() { gemmSerial(kern, &g, i0, i1, j0, j1) })
+// packBlocks packs columns [j0, j0+nb) of op(B), all k rows, into dst: one
+// kc×ncb block per k block.
+func (p *gemmPlan) packBlocks(dst []float64, g *gemmArgs, j0, nb int) {
+	for b := 0; b < p.kblocks; b++ {
+		l0 := b * p.kc
+		packB(p.kern, dst[b*p.kc*p.ncb:], g, l0, j0, min(p.kc, g.k-l0), nb)
 	}
-	wg.Wait()
 }
 
-// gemmSerial computes rows [i0, i1) and columns [j0, j1) of C on this
-// goroutine: BLIS's loops around the micro-kernel.
-func gemmSerial(kern *gemmKernel, g *gemmArgs, i0, i1, j0, j1 int) {
-	MR, NR := kern.mr, kern.nr
-	m, n, k := i1-i0, j1-j0, g.k
-	kc, mc, nc := kern.kc, kern.mc, kern.nc
-	// The k blocks: as many as kc requires, of equal depth (to a multiple
-	// of 8) so that no block is a thin remainder. They depend on k only.
-	kblocks := (k + kc - 1) / kc
-	kc = min(kc, ((k+kblocks-1)/kblocks+7)&^7)
-	mcb, ncb := min(mc, (m+MR-1)/MR*MR), min(nc, (n+NR-1)/NR*NR)
-	buf := getGemmBuf(mcb*kc, kc*ncb, MR*NR)
+// rowsOf computes rows [i0, i1) and columns [j0, j0+nb) of C from B packed
+// in bpk (by packB), packing A into buf.a; buf.t is scratch.
+func (p *gemmPlan) rowsOf(buf *gemmBuf, bpk []float64, g *gemmArgs, i0, i1, j0, nb int) {
+	mc := p.mc
+	for b := 0; b < p.kblocks; b++ {
+		l0 := b * p.kc
+		kb := min(p.kc, g.k-l0)
+		beta := g.beta
+		if b > 0 {
+			beta = 1
+		}
+		bp := bpk[b*p.kc*p.ncb:]
+		for ic := i0; ic < i1; ic += mc {
+			mb := min(mc, i1-ic)
+			packA(p.kern, buf.a, g, ic, l0, mb, kb)
+			gemmMacro(p.kern, buf.a, bp, buf.t, kb, mb, nb, g.alpha, beta, g.c[ic*g.ldc+j0:], g.ldc)
+		}
+	}
+}
+
+// gemmRowsJob is one block of columns of a product that several goroutines
+// compute together: first they pack B, claiming one NR-column panel (all
+// k blocks) at a time; then, once every panel is packed, they claim parts
+// of the rows of C.
+type gemmRowsJob struct {
+	plan      *gemmPlan
+	g         *gemmArgs
+	b         []float64 // packed B, shared
+	j0, nb    int
+	panels    int           // NR-column panels of B
+	parts     int           // parts of the rows of C
+	packNext  atomic.Int32  // panels claimed so far
+	packed    atomic.Int32  // panels packed
+	next      atomic.Int32  // parts claimed so far
+	remaining atomic.Int32  // parts not yet finished
+	done      chan struct{} // closed by a helper that finishes the last part
+}
+
+// gemmParallelRows runs a product on the caller and workers-1 helper
+// goroutines, one gemmRowsJob per block of columns. The caller waits only
+// for work that helpers have claimed: a helper that the operating system
+// starts late (waking the other core of a virtual machine took up to a
+// millisecond here) finds nothing left and returns, and nothing waits for
+// it. Which goroutine computes a part does not change its result. g is a
+// copy so that the single-goroutine path's arguments stay on the stack.
+func gemmParallelRows(p *gemmPlan, g gemmArgs, workers int) {
+	buf := getGemmBuf(p.mc*p.kc, p.kblocks*p.kc*p.ncb, p.mr*p.nr)
 	defer gemmPool.Put(buf)
-	for jc := 0; jc < n; jc += nc {
-		nb := min(nc, n-jc)
-		for pc := 0; pc < k; pc += kc {
-			kb := min(kc, k-pc)
-			packB(kern, buf.b, g, pc, j0+jc, kb, nb)
-			beta := g.beta
-			if pc > 0 {
-				beta = 1
+	parts := (g.m + p.rows - 1) / p.rows
+	for j0 := 0; j0 < g.n; j0 += p.nc {
+		nb := min(p.nc, g.n-j0)
+		job := &gemmRowsJob{plan: p, g: &g, b: buf.b, j0: j0, nb: nb, parts: parts, done: make(chan struct{})}
+		job.panels = (nb + p.nr - 1) / p.nr
+		job.remaining.Store(int32(parts))
+		for range min(workers, parts) - 1 {
+			go job.help()
+		}
+		if !job.work(buf, true) {
+			<-job.done
+		}
+	}
+}
+
+// help runs on a helper goroutine. Until it has claimed work, it touches
+// nothing but the job's counters, since the caller may have returned.
+func (job *gemmRowsJob) help() {
+	if job.next.Load() < int32(job.parts) {
+		job.work(nil, false)
+	}
+}
+
+// work packs panels of B and then computes parts of C until none is left
+// to claim, and reports whether every part has been finished. A nil buf is
+// taken from the pool at the first claim (and put back).
+func (job *gemmRowsJob) work(buf *gemmBuf, caller bool) bool {
+	p, g := job.plan, job.g
+	NR := p.nr
+	for {
+		r := int(job.packNext.Add(1)) - 1
+		if r >= job.panels {
+			break
+		}
+		jr := r * NR
+		for b := 0; b < p.kblocks; b++ {
+			l0 := b * p.kc
+			kb := min(p.kc, g.k-l0)
+			packB(p.kern, job.b[b*p.kc*p.ncb+jr*kb:], g, l0, job.j0+jr, kb, min(NR, job.nb-jr))
+		}
+		job.packed.Add(1)
+	}
+	// Panels claimed by others are being packed right now.
+	for job.packed.Load() < int32(job.panels) {
+		runtime.Gosched()
+	}
+	for {
+		w := int(job.next.Add(1)) - 1
+		if w >= job.parts {
+			return job.remaining.Load() == 0
+		}
+		if buf == nil {
+			buf = getGemmBuf(p.mc*p.kc, 0, p.mr*p.nr)
+			defer gemmPool.Put(buf)
+		}
+		p.rowsOf(buf, job.b, g, w*p.rows, min(g.m, (w+1)*p.rows), job.j0, job.nb)
+		if job.remaining.Add(-1) == 0 {
+			if !caller {
+				close(job.done)
 			}
-			for ic := 0; ic < m; ic += mc {
-				mb := min(mc, m-ic)
-				packA(kern, buf.a, g, i0+ic, pc, mb, kb)
-				gemmMacro(kern, buf, kb, mb, nb, g.alpha, beta, g.c[(i0+ic)*g.ldc+j0+jc:], g.ldc)
+			return true
+		}
+	}
+}
+
+// gemmParallelColumns runs a product with too few rows for parts (m <= MR)
+// on up to workers goroutines, each computing a run of whole NR-column
+// panels with its own packed B; like gemmParallelRows, the caller computes
+// the runs no helper has claimed and waits only for the others.
+func gemmParallelColumns(p *gemmPlan, g gemmArgs, workers int) {
+	np := (g.n + p.nr - 1) / p.nr
+	parts := min(workers, np)
+	var next, remaining atomic.Int32
+	remaining.Store(int32(parts))
+	done := make(chan struct{})
+	work := func(caller bool) bool {
+		for {
+			w := int(next.Add(1)) - 1
+			if w >= parts {
+				return remaining.Load() == 0
+			}
+			j0, j1 := min(g.n, w*np/parts*p.nr), min(g.n, (w+1)*np/parts*p.nr)
+			q := newGemmPlan(p.kern, g.m, j1-j0, g.k)
+			buf := getGemmBuf(q.mc*q.kc, q.kblocks*q.kc*q.ncb, q.mr*q.nr)
+			for jc := j0; jc < j1; jc += q.nc {
+				nb := min(q.nc, j1-jc)
+				q.packBlocks(buf.b, &g, jc, nb)
+				q.rowsOf(buf, buf.b, &g, 0, g.m, jc, nb)
+			}
+			gemmPool.Put(buf)
+			if remaining.Add(-1) == 0 {
+				if !caller {
+					close(done)
+				}
+				return true
 			}
 		}
+	}
+	for range parts - 1 {
+		go work(false)
+	}
+	if !work(true) {
+		<-done
 	}
 }
 
 // gemmMacro multiplies the packed mb×kb block of A by the packed kb×nb block
-// of B into C, one micro-kernel call per tile: each micro-panel of B stays in
-// L1 while the micro-panels of A pass by.
-func gemmMacro(kern *gemmKernel, buf *gemmBuf, kb, mb, nb int, alpha, beta float64, c []float64, ldc int) {
+// of B into C, one micro-kernel call per tile: each micro-panel of B is
+// used by every micro-panel of A in turn (which stay in L2), so that it is
+// read from memory once per block.
+func gemmMacro(kern *gemmKernel, a, b, t []float64, kb, mb, nb int, alpha, beta float64, c []float64, ldc int) {
 	MR, NR := kern.mr, kern.nr
 	fn := kern.fn
 	for jr := 0; jr < nb; jr += NR {
 		nr := min(NR, nb-jr)
-		bp := buf.b[jr*kb : (jr+NR)*kb]
+		bp := b[jr*kb : (jr+NR)*kb]
 		for ir := 0; ir < mb; ir += MR {
 			mr := min(MR, mb-ir)
-			ap := buf.a[ir*kb : (ir+MR)*kb]
+			ap := a[ir*kb : (ir+MR)*kb]
 			ct := c[ir*ldc+jr:]
 			if kern.edges || (mr == MR && nr == NR) {
 				fn(kb, ap, bp, ct, ldc, alpha, beta, mr, nr)
@@ -242,7 +391,7 @@ func gemmMacro(kern *gemmKernel, buf *gemmBuf, kb, mb, nb int, alpha, beta float
 			}
 			// A partial tile: the full tile into scratch, then C updated
 			// with the IEEE operations the micro-kernels use.
-			t := buf.t[:MR*NR]
+			t := t[:MR*NR]
 			fn(kb, ap, bp, t, NR, 1, 0, MR, NR)
 			for i := 0; i < mr; i++ {
 				row := ct[i*ldc : i*ldc+nr]

@@ -234,6 +234,14 @@ func TestGemmMatchesTheReferenceLoop(t *testing.T) {
 	})
 }
 
+// withGemmParallel runs f with both parallel thresholds set to par.
+func withGemmParallel(par int, f func()) {
+	oldMin, oldGrain := gemmParallelMin, gemmParallelGrain
+	gemmParallelMin, gemmParallelGrain = par, par
+	defer func() { gemmParallelMin, gemmParallelGrain = oldMin, oldGrain }()
+	f()
+}
+
 // withGemmBlocks runs f with the block sizes of every level's micro-kernel
 // set to kc and mc, nc panels (tiny, so that small products cross every
 // block boundary), and with the parallel thresholds set to par.
@@ -245,15 +253,12 @@ func withGemmBlocks(kc, mcPanels, ncPanels, par int, f func()) {
 		old[g] = saved{g.kc, g.mc, g.nc}
 		g.kc, g.mc, g.nc = kc, mcPanels*g.mr, ncPanels*g.nr
 	}
-	oldMin, oldGrain := gemmParallelMin, gemmParallelGrain
-	gemmParallelMin, gemmParallelGrain = par, par
 	defer func() {
 		for g, s := range old {
 			g.kc, g.mc, g.nc = s.kc, s.mc, s.nc
 		}
-		gemmParallelMin, gemmParallelGrain = oldMin, oldGrain
 	}()
-	f()
+	withGemmParallel(par, f)
 }
 
 // TestGemmAcrossBlocks shrinks the blocks (kc 8 or 16, two or three panels
@@ -350,13 +355,17 @@ func TestGemmPanics(t *testing.T) {
 }
 
 // TestGemmIsDeterministic checks that products large enough to run on
-// several goroutines, split by columns or by rows, give the same bits for
-// GOMAXPROCS 1, 2 and 3 and on every run, at every level; and the same
-// with blocks and thresholds shrunk so that small products split too.
+// several goroutines (split by parts of rows, or by columns when m is at
+// most one tile) give the same bits for GOMAXPROCS 1, 2 and 3 and on every
+// run, at every level; and the same with blocks and thresholds shrunk so
+// that small products split too. Under the race detector the sizes are
+// smaller and the thresholds lowered.
 func TestGemmIsDeterministic(t *testing.T) {
-	sizes := [][5]int{{300, 260, 190, 0, 0}, {2000, 20, 100, 0, 1}, {130, 700, 33, 1, 1}}
+	sizes := [][5]int{{300, 260, 230, 0, 0}, {2000, 20, 500, 0, 1}, {130, 700, 200, 1, 1}, {5, 4000, 900, 0, 0}}
+	par := gemmParallelMin
 	if raceEnabled {
-		sizes = [][5]int{{200, 130, 100, 0, 0}, {1100, 20, 100, 0, 1}}
+		sizes = [][5]int{{200, 130, 100, 0, 0}, {1100, 20, 100, 0, 1}, {5, 900, 200, 1, 0}}
+		par = 1 << 18
 	}
 	forEachLevel(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(5, 6))
@@ -397,7 +406,7 @@ func TestGemmIsDeterministic(t *testing.T) {
 		}
 		for _, s := range sizes {
 			t.Run(fmt.Sprintf("on %dx%dx%d", s[0], s[1], s[2]), func(t *testing.T) {
-				check(t, s[0], s[1], s[2], s[3] == 1, s[4] == 1)
+				withGemmParallel(par, func() { check(t, s[0], s[1], s[2], s[3] == 1, s[4] == 1) })
 			})
 		}
 		t.Run("with small blocks", func(t *testing.T) {

@@ -180,11 +180,11 @@ func newGemmPlan(kern *gemmKernel, m, n, k int) gemmPlan {
 
 // gemmPacked runs a product on the packed path, on one goroutine or several.
 //
-// The loops, outside in: blocks of nc columns of C; all of op(B) for those
-// columns packed at once (one kc×nc block per k block); parts of the rows
-// of C; the k blocks, each packing the part's rows of op(A) (mc at a time)
-// and running the macro-kernel. Several goroutines share the packed B and
-// claim parts; with m too small for parts, they split the columns instead.
+// On one goroutine the loops are BLIS's, outside in: blocks of nc columns of
+// C; the k blocks, packing kc×nc of op(B) each; blocks of mc rows, packing
+// mc×kc of op(A) each; the macro-kernel. Several goroutines share the
+// packed B and claim parts of the rows (gemmParallelRows), or, when m is
+// too small for parts, split the columns (gemmParallelColumns).
 func gemmPacked(kern *gemmKernel, g *gemmArgs) {
 	p := newGemmPlan(kern, g.m, g.n, g.k)
 	workers := 1
@@ -198,61 +198,63 @@ func gemmPacked(kern *gemmKernel, g *gemmArgs) {
 	case workers > 1 && g.n > kern.nr:
 		gemmParallelColumns(&p, *g, workers)
 	default:
-		buf := getGemmBuf(p.mc*p.kc, p.kblocks*p.kc*p.ncb, p.mr*p.nr)
-		defer gemmPool.Put(buf)
-		for j0 := 0; j0 < g.n; j0 += p.nc {
-			nb := min(p.nc, g.n-j0)
-			p.packBlocks(buf.b, g, j0, nb)
-			p.rowsOf(buf, buf.b, g, 0, g.m, j0, nb)
+		p.serial(g, 0, g.n)
+	}
+}
+
+// serial computes columns [j0, j1) of C on this goroutine.
+func (p *gemmPlan) serial(g *gemmArgs, j0, j1 int) {
+	buf := getGemmBuf(p.mc*p.kc, p.kc*p.ncb, p.mr*p.nr)
+	defer gemmPool.Put(buf)
+	for jc := j0; jc < j1; jc += p.nc {
+		nb := min(p.nc, j1-jc)
+		for b := 0; b < p.kblocks; b++ {
+			l0 := b * p.kc
+			packB(p.kern, buf.b, g, l0, jc, min(p.kc, g.k-l0), nb)
+			p.block(buf, buf.b, g, b, 0, g.m, jc, nb)
 		}
 	}
 }
 
-// packBlocks packs columns [j0, j0+nb) of op(B), all k rows, into dst: one
-// kc×ncb block per k block.
-func (p *gemmPlan) packBlocks(dst []float64, g *gemmArgs, j0, nb int) {
-	for b := 0; b < p.kblocks; b++ {
-		l0 := b * p.kc
-		packB(p.kern, dst[b*p.kc*p.ncb:], g, l0, j0, min(p.kc, g.k-l0), nb)
+// block adds k block b of the product to rows [i0, i1) and columns [j0,
+// j0+nb) of C, from that block of B packed in bpk (by packB), packing A into
+// buf.a, mc rows at a time; buf.t is scratch. C is scaled by beta with the
+// first k block.
+func (p *gemmPlan) block(buf *gemmBuf, bpk []float64, g *gemmArgs, b, i0, i1, j0, nb int) {
+	l0 := b * p.kc
+	kb := min(p.kc, g.k-l0)
+	beta := g.beta
+	if b > 0 {
+		beta = 1
 	}
-}
-
-// rowsOf computes rows [i0, i1) and columns [j0, j0+nb) of C from B packed
-// in bpk (by packB), packing A into buf.a; buf.t is scratch.
-func (p *gemmPlan) rowsOf(buf *gemmBuf, bpk []float64, g *gemmArgs, i0, i1, j0, nb int) {
-	mc := p.mc
-	for b := 0; b < p.kblocks; b++ {
-		l0 := b * p.kc
-		kb := min(p.kc, g.k-l0)
-		beta := g.beta
-		if b > 0 {
-			beta = 1
-		}
-		bp := bpk[b*p.kc*p.ncb:]
-		for ic := i0; ic < i1; ic += mc {
-			mb := min(mc, i1-ic)
-			packA(p.kern, buf.a, g, ic, l0, mb, kb)
-			gemmMacro(p.kern, buf.a, bp, buf.t, kb, mb, nb, g.alpha, beta, g.c[ic*g.ldc+j0:], g.ldc)
-		}
+	for ic := i0; ic < i1; ic += p.mc {
+		mb := min(p.mc, i1-ic)
+		packA(p.kern, buf.a, g, ic, l0, mb, kb)
+		gemmMacro(p.kern, buf.a, bpk, buf.t, kb, mb, nb, g.alpha, beta, g.c[ic*g.ldc+j0:], g.ldc)
 	}
 }
 
 // gemmRowsJob is one block of columns of a product that several goroutines
-// compute together: first they pack B, claiming one NR-column panel (all
-// k blocks) at a time; then, once every panel is packed, they claim parts
-// of the rows of C.
+// compute together, k block by k block. For each, they first pack that
+// block of B, claiming one NR-column panel at a time; then, once it is
+// packed and every part of the previous k block is finished (C's rows must
+// take the k blocks in order), they claim parts of the rows of C.
 type gemmRowsJob struct {
-	plan      *gemmPlan
-	g         *gemmArgs
-	b         []float64 // packed B, shared
-	j0, nb    int
-	panels    int           // NR-column panels of B
-	parts     int           // parts of the rows of C
-	packNext  atomic.Int32  // panels claimed so far
-	packed    atomic.Int32  // panels packed
-	next      atomic.Int32  // parts claimed so far
-	remaining atomic.Int32  // parts not yet finished
-	done      chan struct{} // closed by a helper that finishes the last part
+	plan   *gemmPlan
+	g      *gemmArgs
+	b      []float64 // packed B, all k blocks (one kc×ncb region each), shared
+	j0, nb int
+	panels int // NR-column panels of B
+	parts  int // parts of the rows of C
+	blocks []gemmBlockState
+}
+
+// gemmBlockState counts the claims on one k block of a gemmRowsJob.
+type gemmBlockState struct {
+	packNext atomic.Int32 // panels claimed
+	packed   atomic.Int32 // panels packed
+	next     atomic.Int32 // parts claimed
+	finished atomic.Int32 // parts finished
 }
 
 // gemmParallelRows runs a product on the caller and workers-1 helper
@@ -268,107 +270,92 @@ func gemmParallelRows(p *gemmPlan, g gemmArgs, workers int) {
 	parts := (g.m + p.rows - 1) / p.rows
 	for j0 := 0; j0 < g.n; j0 += p.nc {
 		nb := min(p.nc, g.n-j0)
-		job := &gemmRowsJob{plan: p, g: &g, b: buf.b, j0: j0, nb: nb, parts: parts, done: make(chan struct{})}
-		job.panels = (nb + p.nr - 1) / p.nr
-		job.remaining.Store(int32(parts))
+		job := &gemmRowsJob{plan: p, g: &g, b: buf.b, j0: j0, nb: nb, parts: parts,
+			panels: (nb + p.nr - 1) / p.nr, blocks: make([]gemmBlockState, p.kblocks)}
 		for range min(workers, parts) - 1 {
-			go job.help()
+			go job.work(nil)
 		}
-		if !job.work(buf, true) {
-			<-job.done
-		}
+		job.work(buf)
+		last := &job.blocks[p.kblocks-1]
+		waitFor(&last.finished, parts) // parts that helpers are finishing
 	}
 }
 
-// help runs on a helper goroutine. Until it has claimed work, it touches
-// nothing but the job's counters, since the caller may have returned.
-func (job *gemmRowsJob) help() {
-	if job.next.Load() < int32(job.parts) {
-		job.work(nil, false)
-	}
-}
-
-// work packs panels of B and then computes parts of C until none is left
-// to claim, and reports whether every part has been finished. A nil buf is
-// taken from the pool at the first claim (and put back).
-func (job *gemmRowsJob) work(buf *gemmBuf, caller bool) bool {
-	p, g := job.plan, job.g
-	NR := p.nr
-	for {
-		r := int(job.packNext.Add(1)) - 1
-		if r >= job.panels {
-			break
-		}
-		jr := r * NR
-		for b := 0; b < p.kblocks; b++ {
-			l0 := b * p.kc
-			kb := min(p.kc, g.k-l0)
-			packB(p.kern, job.b[b*p.kc*p.ncb+jr*kb:], g, l0, job.j0+jr, kb, min(NR, job.nb-jr))
-		}
-		job.packed.Add(1)
-	}
-	// Panels claimed by others are being packed right now.
-	for job.packed.Load() < int32(job.panels) {
+// waitFor returns when c reaches n, which other goroutines are about to
+// make it do.
+func waitFor(c *atomic.Int32, n int) {
+	for c.Load() < int32(n) {
 		runtime.Gosched()
 	}
-	for {
-		w := int(job.next.Add(1)) - 1
-		if w >= job.parts {
-			return job.remaining.Load() == 0
-		}
-		if buf == nil {
-			buf = getGemmBuf(p.mc*p.kc, 0, p.mr*p.nr)
-			defer gemmPool.Put(buf)
-		}
-		p.rowsOf(buf, job.b, g, w*p.rows, min(g.m, (w+1)*p.rows), job.j0, job.nb)
-		if job.remaining.Add(-1) == 0 {
-			if !caller {
-				close(job.done)
+}
+
+// work packs panels of B and computes parts of C, k block by k block, until
+// nothing is left to claim. A nil buf (on a helper) is taken from the pool
+// at the first claimed part. Until a helper has claimed work it touches
+// nothing but the job's counters, since the caller may have returned.
+func (job *gemmRowsJob) work(buf *gemmBuf) {
+	if buf == nil {
+		defer func() {
+			if buf != nil {
+				gemmPool.Put(buf)
 			}
-			return true
+		}()
+	}
+	for b := range job.blocks {
+		st := &job.blocks[b]
+		for {
+			r := int(st.packNext.Add(1)) - 1
+			if r >= job.panels {
+				break
+			}
+			p, g := job.plan, job.g
+			l0, jr := b*p.kc, r*p.nr
+			kb := min(p.kc, g.k-l0)
+			packB(p.kern, job.b[b*p.kc*p.ncb+jr*kb:], g, l0, job.j0+jr, kb, min(p.nr, job.nb-jr))
+			st.packed.Add(1)
+		}
+		waitFor(&st.packed, job.panels)
+		if b > 0 {
+			waitFor(&job.blocks[b-1].finished, job.parts)
+		}
+		for {
+			w := int(st.next.Add(1)) - 1
+			if w >= job.parts {
+				break
+			}
+			p, g := job.plan, job.g
+			if buf == nil {
+				buf = getGemmBuf(p.mc*p.kc, 0, p.mr*p.nr)
+			}
+			p.block(buf, job.b[b*p.kc*p.ncb:], g, b, w*p.rows, min(g.m, (w+1)*p.rows), job.j0, job.nb)
+			st.finished.Add(1)
 		}
 	}
 }
 
-// gemmParallelColumns runs a product with too few rows for parts (m <= MR)
-// on up to workers goroutines, each computing a run of whole NR-column
-// panels with its own packed B; like gemmParallelRows, the caller computes
-// the runs no helper has claimed and waits only for the others.
+// gemmParallelColumns runs a product with too few rows for parts (m at
+// most MR) on up to workers goroutines, each computing a run of whole
+// NR-column panels with its own packed B. The caller computes the runs no
+// helper has claimed and waits only for the others.
 func gemmParallelColumns(p *gemmPlan, g gemmArgs, workers int) {
 	np := (g.n + p.nr - 1) / p.nr
 	parts := min(workers, np)
-	var next, remaining atomic.Int32
-	remaining.Store(int32(parts))
-	done := make(chan struct{})
-	work := func(caller bool) bool {
+	var next, finished atomic.Int32
+	work := func() {
 		for {
 			w := int(next.Add(1)) - 1
 			if w >= parts {
-				return remaining.Load() == 0
+				return
 			}
-			j0, j1 := min(g.n, w*np/parts*p.nr), min(g.n, (w+1)*np/parts*p.nr)
-			q := newGemmPlan(p.kern, g.m, j1-j0, g.k)
-			buf := getGemmBuf(q.mc*q.kc, q.kblocks*q.kc*q.ncb, q.mr*q.nr)
-			for jc := j0; jc < j1; jc += q.nc {
-				nb := min(q.nc, j1-jc)
-				q.packBlocks(buf.b, &g, jc, nb)
-				q.rowsOf(buf, buf.b, &g, 0, g.m, jc, nb)
-			}
-			gemmPool.Put(buf)
-			if remaining.Add(-1) == 0 {
-				if !caller {
-					close(done)
-				}
-				return true
-			}
+			p.serial(&g, min(g.n, w*np/parts*p.nr), min(g.n, (w+1)*np/parts*p.nr))
+			finished.Add(1)
 		}
 	}
 	for range parts - 1 {
-		go work(false)
+		go work()
 	}
-	if !work(true) {
-		<-done
-	}
+	work()
+	waitFor(&finished, parts)
 }
 
 // gemmMacro multiplies the packed mb×kb block of A by the packed kb×nb block

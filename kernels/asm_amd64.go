@@ -63,6 +63,7 @@ var avx512Table = table{
 var gemmAVX512 = func() *gemmKernel {
 	g := newGemmKernel(8, 24, true, gemmKernelAVX512)
 	g.packCopy, g.gather8 = packCopyAVX512, packGather8AVX512
+	g.strided = gemmKernelStridedAVX512
 	return g
 }()
 

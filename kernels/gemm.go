@@ -58,10 +58,14 @@ package kernels
 // added as C = alpha·acc + beta·C (beta only for the first). Above a size
 // threshold the columns of C (or its rows) are split among goroutines, each
 // packing its own panels; since no element's arithmetic depends on the split,
-// the result is the same for every GOMAXPROCS. Matrix-vector products
-// (m == 1 or n == 1), and products too small or too flat for packing to pay
-// (see gemmLoops), run simple loops on the level's Dot and Axpy instead,
-// chosen by the dimensions alone.
+// the result is the same for every GOMAXPROCS.
+//
+// Products too small for packing to pay run, at the AVX512 level, on a
+// variant of the micro-kernel that reads A and B where they are (packing
+// only a transposed B, and a last partial panel of A), with no k blocks;
+// matrix-vector products (m == 1 or n == 1), and products too flat for the
+// micro-kernels, on simple loops over the level's Dot and Axpy. The path
+// is chosen by the dimensions alone (see choosePath).
 func Gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if m == 0 || n == 0 {
@@ -76,11 +80,15 @@ func Gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int,
 	}
 	t := cur.Load()
 	g := gemmArgs{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
-	switch {
-	case m == 1 || n == 1:
+	if m == 1 || n == 1 {
 		gemmVector(t, &g)
-	case gemmLoops(t.gemm, &g):
+		return
+	}
+	switch choosePath(t.gemm, &g) {
+	case pathLoops:
 		gemmSmallLoops(t, &g)
+	case pathInPlace:
+		gemmInPlace(t.gemm, &g)
 	default:
 		gemmPacked(t.gemm, &g)
 	}

@@ -9,6 +9,11 @@ package kernels
 //go:noescape
 func gemmKernelAVX512(k int, a []float64, b []float64, c []float64, ldc int, alpha float64, beta float64, mr int, nr int)
 
+// gemmKernelStridedAVX512 updates the mr×nr tile of C at c (row stride ldc, nr <= 24) with alpha times the product of A and B read in place, plus beta times C (C unread when beta is 0): element (i, p) of A at a[i*rsa+p*csa] for i < 8 (all 8 rows are read, mr or not), row p of B at b[p*rsb:], of which only nr elements are read.
+//
+//go:noescape
+func gemmKernelStridedAVX512(k int, a []float64, b []float64, c []float64, ldc int, alpha float64, beta float64, mr int, nr int, rsa int, csa int, rsb int)
+
 // gemmKernelAVX2 updates the 6×8 tile of C at c (row stride ldc) with alpha times the product of the packed panels a (k steps of 6 values) and b (k steps of 8 values), plus beta times C (C unread when beta is 0). Only full tiles: mr and nr must be 6 and 8.
 //
 //go:noescape

@@ -44,26 +44,67 @@ type gemmKernel struct {
 	fn func(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr int)
 	// packCopy packs rows (see the Go packCopy, the default); gather8, if
 	// not nil, replaces the Go loop of packGather on blocks of eight rows.
-	packCopy   func(dst, src []float64, ld, kb, cnt, w int)
-	gather8    func(dst, src []float64, ld, kb, w int)
+	packCopy func(dst, src []float64, ld, kb, cnt, w int)
+	gather8  func(dst, src []float64, ld, kb, w int)
+	// strided, if not nil, is fn reading A and B in place: element (i, p)
+	// of A at a[i·rsa+p·csa] (all MR rows are read), row p of B at
+	// b[p·rsb:] (nr elements read); see gemmInPlace.
+	strided    func(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr, rsa, csa, rsb int)
 	kc, mc, nc int // block sizes: see gemmBlocking
 }
 
 // gemmSmall is the m·n·k at and below which a product runs on plain loops
-// rather than packed panels.
+// rather than packed panels, at levels without an in-place micro-kernel.
 const gemmSmall = 256
 
-// gemmLoops reports whether a product with m, n > 1 runs on plain loops
-// (gemmSmallLoops) rather than on packed panels: when m·n·k is at most
-// gemmSmall, or when op(A) has at most half a micro-tile of rows (the
-// micro-kernel would compute mostly padding) and one operand can be read
-// along contiguous rows. Measured at the AVX512 level, packing pays from
-// 8×8×8 on (4 to 8 times faster than the loops from there to 32×32×32, and
-// 3 times on the MLP's 64×128×10), while 2×100×100 ran 1.4 to 1.9 times
-// faster on the loops; at the AVX2 level, 4×64×64 ran 1.4 times faster on
-// them.
-func gemmLoops(kern *gemmKernel, g *gemmArgs) bool {
-	return g.m*g.n*g.k <= gemmSmall || (2*g.m <= kern.mr && !(g.transA && g.transB))
+// gemmInPlaceMax and gemmInPlaceMaxB are the m·n·k up to which a product
+// runs on the in-place micro-kernel (gemmInPlace) where the level has one,
+// in general and when B's rows are contiguous (not transB). Measured at the
+// AVX512 level against the packed path: 5 times faster at 8³, 1.3 times at
+// 64³, 5% at 128³, even at 256³; on the MLP's 64×784·784×128 (6.4·10⁶) 1.2
+// times faster with B as stored, even with B transposed (which it packs).
+// (Variables so that tests can switch the in-place path off.)
+var (
+	gemmInPlaceMax  = 1 << 21
+	gemmInPlaceMaxB = 1 << 23
+)
+
+// gemmPath is how Gemm computes a product with m, n > 1.
+type gemmPath int
+
+const (
+	pathLoops   gemmPath = iota // gemmSmallLoops
+	pathInPlace                 // gemmInPlace
+	pathPacked                  // gemmPacked
+)
+
+// choosePath returns the path for a product, from its dimensions and the
+// level's kernels alone.
+//
+// Plain loops run products with at most half a micro-tile of rows (the
+// micro-kernel would compute mostly padding) when one operand can be read
+// along contiguous rows, and at levels without an in-place kernel, products
+// with m·n·k at most gemmSmall; at the AVX512 level, whose in-place kernel
+// reads A where it is, only those with B transposed (which the in-place
+// path would pack). Measured at the AVX512 level: 2×100×100 1.9 times
+// faster on the loops with B transposed, 1.6 times slower without; at the
+// AVX2 level, 4×64×64 1.4 times faster on the loops.
+func choosePath(kern *gemmKernel, g *gemmArgs) gemmPath {
+	work := g.m * g.n * g.k
+	flat := 2*g.m <= kern.mr && !(g.transA && g.transB)
+	if kern.strided == nil {
+		if work <= gemmSmall || flat {
+			return pathLoops
+		}
+		return pathPacked
+	}
+	switch {
+	case flat && g.transB:
+		return pathLoops
+	case work <= gemmInPlaceMax || (work <= gemmInPlaceMaxB && !g.transB):
+		return pathInPlace
+	}
+	return pathPacked
 }
 
 // gemmParallelMin is the m·n·k from which Gemm splits the product among
@@ -392,6 +433,48 @@ func gemmMacro(kern *gemmKernel, a, b, t []float64, kb, mb, nb int, alpha, beta 
 				for j := range row {
 					row[j] = math.FMA(alpha, tr[j], beta*row[j])
 				}
+			}
+		}
+	}
+}
+
+// gemmInPlace computes a product with the strided micro-kernel, reading A
+// in place (a last partial panel of rows is packed, since the kernel reads
+// MR rows) and B in place when its rows are contiguous (else all of op(B) is
+// packed once), with no k blocks: for products so small that packing both
+// operands costs more than streaming them from where they are.
+func gemmInPlace(kern *gemmKernel, g *gemmArgs) {
+	MR, NR := kern.mr, kern.nr
+	m, n, k := g.m, g.n, g.k
+	full := m / MR * MR
+	nb := 0
+	if g.transB {
+		nb = (n + NR - 1) / NR * NR * k
+	}
+	buf := getGemmBuf(MR*k, nb, 0)
+	defer gemmPool.Put(buf)
+	if full < m {
+		packA(kern, buf.a, g, full, 0, m-full, k)
+	}
+	if g.transB {
+		packB(kern, buf.b, g, 0, 0, k, n)
+	}
+	rsa, csa := g.lda, 1 // op(A)(i, l) = a[i*rsa+l*csa]
+	if g.transA {
+		rsa, csa = 1, g.lda
+	}
+	for jr := 0; jr < n; jr += NR {
+		nr := min(NR, n-jr)
+		b, rsb := g.b[jr:], g.ldb
+		if g.transB {
+			b, rsb = buf.b[jr*k:], NR
+		}
+		for ir := 0; ir < m; ir += MR {
+			c := g.c[ir*g.ldc+jr:]
+			if ir < full {
+				kern.strided(k, g.a[ir*rsa:], b, c, g.ldc, g.alpha, g.beta, MR, nr, rsa, csa, rsb)
+			} else {
+				kern.strided(k, buf.a, b, c, g.ldc, g.alpha, g.beta, m-ir, nr, 1, MR, rsb)
 			}
 		}
 	}

@@ -75,9 +75,62 @@ func (c gemmCase) run(t *testing.T, rng *rand.Rand) {
 	c.runAt(t, rng, nil)
 }
 
-// runAt is run with Gemm called at each of levels in turn (at the current
-// level if levels is empty), on the same inputs and against one reference.
-func (c gemmCase) runAt(t *testing.T, rng *rand.Rand, levels []device.Level) {
+// gemmVariant is a level, and for a level with an in-place micro-kernel,
+// whether Gemm may use it (else its products go to the packed path).
+type gemmVariant struct {
+	level   device.Level
+	inPlace bool
+}
+
+func (v gemmVariant) String() string {
+	if tables[v.level].gemm.strided != nil && !v.inPlace {
+		return v.level.String() + " (packed only)"
+	}
+	return v.level.String()
+}
+
+// gemmVariants returns every level this build and CPU can run, the levels
+// with an in-place micro-kernel twice: with it and without.
+func gemmVariants() []gemmVariant {
+	var vs []gemmVariant
+	for _, l := range device.Available() {
+		vs = append(vs, gemmVariant{l, true})
+		if tables[l].gemm.strided != nil {
+			vs = append(vs, gemmVariant{l, false})
+		}
+	}
+	return vs
+}
+
+// set switches to v and returns a function that switches back.
+func (v gemmVariant) set(t testing.TB) func() {
+	old, err := SetLevel(v.level)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldMax, oldMaxB := gemmInPlaceMax, gemmInPlaceMaxB
+	if !v.inPlace {
+		gemmInPlaceMax, gemmInPlaceMaxB = 0, 0
+	}
+	return func() {
+		SetLevel(old)
+		gemmInPlaceMax, gemmInPlaceMaxB = oldMax, oldMaxB
+	}
+}
+
+// forEachVariant runs f under every gemmVariant.
+func forEachVariant(t *testing.T, f func(t *testing.T)) {
+	for _, v := range gemmVariants() {
+		t.Run("level="+v.String(), func(t *testing.T) {
+			defer v.set(t)()
+			f(t)
+		})
+	}
+}
+
+// runAt is run with Gemm called under each of variants in turn (as things
+// stand if there are none), on the same inputs and against one reference.
+func (c gemmCase) runAt(t *testing.T, rng *rand.Rand, variants []gemmVariant) {
 	t.Helper()
 	ra, ca := c.m, c.k
 	if c.tA {
@@ -120,24 +173,22 @@ func (c gemmCase) runAt(t *testing.T, rng *rand.Rand, levels []device.Level) {
 		gemmNaive(c.tA, c.tB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, want, ldc)
 	}
 	tol := 1e-14 * float64(c.k+2) * (math.Abs(c.alpha) + math.Abs(c.beta) + 1)
-	if len(levels) == 0 {
-		levels = []device.Level{Level()}
-	}
-	for _, l := range levels {
-		if len(levels) > 1 {
-			old, err := SetLevel(l)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer SetLevel(old)
-		}
+	if len(variants) == 0 {
 		copy(got, c0)
 		Gemm(c.tA, c.tB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, got, ldc)
-		c.compare(t, l, got, want, ldc, tol)
+		c.compare(t, Level().String(), got, want, ldc, tol)
+		return
+	}
+	for _, v := range variants {
+		restore := v.set(t)
+		copy(got, c0)
+		Gemm(c.tA, c.tB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, got, ldc)
+		restore()
+		c.compare(t, v.String(), got, want, ldc, tol)
 	}
 }
 
-func (c gemmCase) compare(t *testing.T, l device.Level, got, want []float64, ldc int, tol float64) {
+func (c gemmCase) compare(t *testing.T, variant string, got, want []float64, ldc int, tol float64) {
 	t.Helper()
 	bad := 0
 	for p := range got {
@@ -148,7 +199,7 @@ func (c gemmCase) compare(t *testing.T, l device.Level, got, want []float64, ldc
 		}
 		if !ok {
 			if bad < 3 {
-				t.Errorf("%v at level %s: c[%d] (row %d, col %d, inside %v) = %v, want %v", c, l, p, p/ldc, p%ldc, inside, got[p], want[p])
+				t.Errorf("%v at level %s: c[%d] (row %d, col %d, inside %v) = %v, want %v", c, variant, p, p/ldc, p%ldc, inside, got[p], want[p])
 			}
 			bad++
 		}
@@ -195,7 +246,7 @@ var gemmScalars = [][2]float64{{1, 0}, {1, 1}, {-1, 0.5}, {0.5, -1}, {1, -1}, {-
 // path with full and partial tiles of each level's micro-kernel.
 func TestGemmMatchesTheReferenceLoop(t *testing.T) {
 	dims := gemmDims()
-	levels := device.Available()
+	levels := gemmVariants()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tA := range []bool{false, true} {
 		for _, tB := range []bool{false, true} {
@@ -244,7 +295,8 @@ func withGemmParallel(par int, f func()) {
 
 // withGemmBlocks runs f with the block sizes of every level's micro-kernel
 // set to kc and mc, nc panels (tiny, so that small products cross every
-// block boundary), and with the parallel thresholds set to par.
+// block boundary), the in-place path off and the parallel thresholds set to
+// par.
 func withGemmBlocks(kc, mcPanels, ncPanels, par int, f func()) {
 	type saved struct{ kc, mc, nc int }
 	old := map[*gemmKernel]saved{}
@@ -253,10 +305,13 @@ func withGemmBlocks(kc, mcPanels, ncPanels, par int, f func()) {
 		old[g] = saved{g.kc, g.mc, g.nc}
 		g.kc, g.mc, g.nc = kc, mcPanels*g.mr, ncPanels*g.nr
 	}
+	oldMax, oldMaxB := gemmInPlaceMax, gemmInPlaceMaxB
+	gemmInPlaceMax, gemmInPlaceMaxB = 0, 0
 	defer func() {
 		for g, s := range old {
 			g.kc, g.mc, g.nc = s.kc, s.mc, s.nc
 		}
+		gemmInPlaceMax, gemmInPlaceMaxB = oldMax, oldMaxB
 	}()
 	withGemmParallel(par, f)
 }
@@ -472,6 +527,72 @@ func TestGemmMicroKernels(t *testing.T) {
 								if math.Abs(c[p]-want[p]) > 1e-14*float64(k+4) || math.IsNaN(c[p]) != math.IsNaN(want[p]) {
 									t.Fatalf("k=%d mr=%d nr=%d alpha=%v beta=%v: c[%d] (row %d, col %d) = %v, want %v",
 										k, mr, nr, sc[0], sc[1], p, p/ldc, p%ldc, c[p], want[p])
+								}
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestGemmStridedMicroKernels calls each level's in-place micro-kernel (the
+// AVX512 level has one) on A stored by rows and by columns and B rows with
+// padded strides, for every tile shape and depths 0 to 17, and checks the
+// tile against the sums written out and C's cells outside it untouched.
+func TestGemmStridedMicroKernels(t *testing.T) {
+	for _, l := range device.Available() {
+		kern := tables[l].gemm
+		if kern.strided == nil {
+			continue
+		}
+		t.Run("level="+l.String(), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(13, 14))
+			MR, NR := kern.mr, kern.nr
+			for k := 0; k <= 17; k++ {
+				for _, byCols := range []bool{false, true} {
+					// A: MR×k, by rows (lda = k+3) or by columns (lda = MR+2).
+					rsa, csa := k+3, 1
+					a := matrix(rng, MR, k, rsa)
+					if byCols {
+						rsa, csa = 1, MR+2
+						a = matrix(rng, k, MR, csa)
+					}
+					for nr := 1; nr <= NR; nr++ {
+						rsb := nr + 2
+						b := matrix(rng, k, nr, rsb)
+						for mr := 1; mr <= MR; mr++ {
+							const ldc = 29
+							c := matrix(rng, MR+1, ldc, ldc)
+							alpha, beta := 1.5, -0.5
+							if (mr+nr)%2 == 0 {
+								beta = 0
+								for i := 0; i < mr; i++ {
+									for j := 0; j < nr; j++ {
+										c[i*ldc+j] = math.NaN()
+									}
+								}
+							}
+							want := append([]float64(nil), c...)
+							for i := 0; i < mr; i++ {
+								for j := 0; j < nr; j++ {
+									var s float64
+									for p := 0; p < k; p++ {
+										s += a[i*rsa+p*csa] * b[p*rsb+j]
+									}
+									if beta == 0 {
+										want[i*ldc+j] = alpha * s
+									} else {
+										want[i*ldc+j] = alpha*s + beta*want[i*ldc+j]
+									}
+								}
+							}
+							kern.strided(k, a, b, c, ldc, alpha, beta, mr, nr, rsa, csa, rsb)
+							for p := range c {
+								if math.Abs(c[p]-want[p]) > 1e-14*float64(k+4) || math.IsNaN(c[p]) != math.IsNaN(want[p]) {
+									t.Fatalf("k=%d mr=%d nr=%d byCols=%v: c[%d] (row %d, col %d) = %v, want %v",
+										k, mr, nr, byCols, p, p/ldc, p%ldc, c[p], want[p])
 								}
 							}
 						}

@@ -59,6 +59,9 @@ import (
 // gemmSig is the Go signature of every micro-kernel.
 const gemmSig = "func(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr int)"
 
+// gemmStridedSig is the Go signature of the strided micro-kernel.
+const gemmStridedSig = "func(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr, rsa, csa, rsb int)"
+
 // gemmUnroll is the unrolling of the p loop.
 const gemmUnroll = 4
 
@@ -86,6 +89,35 @@ type gemmShape struct {
 	bReg   func(v int) VecPhysical
 	aReg   func(i int) VecPhysical
 	masked bool // partial tiles handled in the kernel (AVX-512)
+	// strided: A and B are read in place, with strides (see genGemm),
+	// rather than from packed panels.
+	strided bool
+}
+
+// Registers of the strided kernel's loop (besides gK, gIter, gB): A's row i
+// at sA0 + i·rsa (i < 4) or sA4 + (i-4)·rsa.
+var (
+	sA0, sA4       = RSI, R12
+	sRsa, sRsa3    = R13, RAX // rsa and 3·rsa, bytes
+	sCsa, sRsb     = R11, R9  // column step of A, row step of B, bytes
+	sPrefetchRow   = RBX
+	stridedRowRegs = [4]struct {
+		idx   Register
+		scale uint8
+	}{{nil, 0}, {sRsa, 1}, {sRsa, 2}, {sRsa3, 1}}
+)
+
+// aRow returns the address of row i of A in the strided kernel.
+func aRow(i int) Mem {
+	base := sA0
+	if i >= 4 {
+		base = sA4
+	}
+	r := stridedRowRegs[i%4]
+	if r.idx == nil {
+		return Mem{Base: base}
+	}
+	return Mem{Base: base, Index: r.idx, Scale: r.scale}
 }
 
 func (s gemmShape) vecs() int { return s.nr / s.lanes }
@@ -94,6 +126,25 @@ func (s gemmShape) vecs() int { return s.nr / s.lanes }
 // column vectors.
 func (s gemmShape) step(pa, pb, nv int) {
 	g := s.g
+	if s.strided {
+		for v := 0; v < nv; v++ {
+			if v == nv-1 {
+				g.VMOVUPD_Z(Mem{Base: gB, Disp: 8 * s.lanes * v}, K1, s.bReg(v)) // masked: B is not padded
+			} else {
+				g.VMOVUPD(Mem{Base: gB, Disp: 8 * s.lanes * v}, s.bReg(v))
+			}
+		}
+		for i := 0; i < s.mr; i++ {
+			g.VBROADCASTSD(aRow(i), s.aReg(i))
+			for v := 0; v < nv; v++ {
+				g.VFMADD231PD(s.bReg(v), s.aReg(i), s.acc(i, v))
+			}
+		}
+		g.ADDQ(sCsa, sA0)
+		g.ADDQ(sCsa, sA4)
+		g.ADDQ(sRsb, gB)
+		return
+	}
 	for v := 0; v < nv; v++ {
 		g.VMOVUPD(Mem{Base: gB, Disp: pb + 8*s.lanes*v}, s.bReg(v))
 	}
@@ -110,13 +161,18 @@ func (s gemmShape) step(pa, pb, nv int) {
 func (s gemmShape) loop(nv int, sfx string) {
 	g := s.g
 	stepA, stepB := 8*s.mr, 8*s.nr
+	row := gRow
+	if s.strided {
+		row = sPrefetchRow
+		s.mask(nv, gNr, RBX, R10)
+	}
 	g.Comment("Prefetch the rows of C.")
-	g.MOVQ(gC, gRow)
+	g.MOVQ(gC, row)
 	for i := 0; i < s.mr; i++ {
-		g.PREFETCHT0(Mem{Base: gRow})
-		g.PREFETCHT0(Mem{Base: gRow, Disp: 8*s.lanes*nv - 8})
+		g.PREFETCHT0(Mem{Base: row})
+		g.PREFETCHT0(Mem{Base: row, Disp: 8*s.lanes*nv - 8})
 		if i < s.mr-1 {
-			g.ADDQ(gLdc, gRow)
+			g.ADDQ(gLdc, row)
 		}
 	}
 	g.Comment(fmt.Sprintf("%d steps of p per iteration.", gemmUnroll))
@@ -125,11 +181,17 @@ func (s gemmShape) loop(nv int, sfx string) {
 	g.JZ(LabelRef("rem" + sfx))
 	g.Label("loop" + sfx)
 	for u := 0; u < gemmUnroll; u++ {
+		if s.strided {
+			s.step(0, 0, nv)
+			continue
+		}
 		g.PREFETCHT0(Mem{Base: gA, Disp: gemmPrefetchA + u*stepA})
 		s.step(u*stepA, u*stepB, nv)
 	}
-	g.ADDQ(U32(gemmUnroll*stepA), gA)
-	g.ADDQ(U32(gemmUnroll*stepB), gB)
+	if !s.strided {
+		g.ADDQ(U32(gemmUnroll*stepA), gA)
+		g.ADDQ(U32(gemmUnroll*stepB), gB)
+	}
 	g.DECQ(gIter)
 	g.JNZ(LabelRef("loop" + sfx))
 	g.Label("rem" + sfx)
@@ -137,8 +199,10 @@ func (s gemmShape) loop(nv int, sfx string) {
 	g.JZ(LabelRef("update" + sfx))
 	g.Label("remloop" + sfx)
 	s.step(0, 0, nv)
-	g.ADDQ(U32(stepA), gA)
-	g.ADDQ(U32(stepB), gB)
+	if !s.strided {
+		g.ADDQ(U32(stepA), gA)
+		g.ADDQ(U32(stepB), gB)
+	}
 	g.DECQ(gK)
 	g.JNZ(LabelRef("remloop" + sfx))
 
@@ -151,15 +215,10 @@ func (s gemmShape) loop(nv int, sfx string) {
 	g.Comment("alpha and beta in every lane; beta == ±0 does not read C.")
 	g.VBROADCASTSD(s.param("alpha"), alpha)
 	g.VBROADCASTSD(s.param("beta"), beta)
-	if s.masked {
-		g.Comment("K1: the columns of the last vector that lie inside the tile.")
-		g.MOVQ(gNr, RAX)
-		if nv > 1 {
-			g.SUBQ(U8(8*(nv-1)), RAX)
-		}
-		g.MOVL(U32(0xff), RBX.As32())
-		g.BZHIL(EAX, EBX, EBX)
-		g.KMOVW(EBX, K1)
+	if s.strided {
+		g.Load(g.Param("mr"), gMr) // its register held rsb
+	} else if s.masked {
+		s.mask(nv, gNr, RAX, RBX)
 	}
 	g.MOVQ(s.param("beta"), RAX)
 	g.SHLQ(U8(1), RAX) // drop the sign: -0 counts as 0
@@ -212,6 +271,20 @@ func (s gemmShape) loop(nv int, sfx string) {
 	g.RET()
 }
 
+// mask sets K1 to the columns of the last of nv vectors that lie inside a
+// tile of nr columns, using registers t and u.
+func (s gemmShape) mask(nv int, nr, t, u GPPhysical) {
+	g := s.g
+	g.Comment("K1: the columns of the last vector that lie inside the tile.")
+	g.MOVQ(nr, t)
+	if nv > 1 {
+		g.SUBQ(U8(8*(nv-1)), t)
+	}
+	g.MOVL(U32(0xff), u.As32())
+	g.BZHIL(t.As32(), u.As32(), u.As32())
+	g.KMOVW(u.As32(), K1)
+}
+
 // param returns the memory operand of the argument name.
 func (s gemmShape) param(name string) Mem {
 	b, err := s.g.Param(name).Resolve()
@@ -225,22 +298,44 @@ func (s gemmShape) gen() {
 	g := s.g
 	g.Function(s.name)
 	g.Attributes(attr.NOSPLIT)
-	g.SignatureExpr(gemmSig)
+	if s.strided {
+		g.SignatureExpr(gemmStridedSig)
+	} else {
+		g.SignatureExpr(gemmSig)
+	}
 	g.Pragma("noescape")
 	edges := "Only full tiles: mr and nr must be %[2]d and %[3]d."
 	if s.masked {
 		edges = "Partial tiles (mr <= %[2]d rows, nr <= %[3]d columns) are computed in full and stored in part."
 	}
-	g.Doc(fmt.Sprintf("%[1]s updates the %[2]d×%[3]d tile of C at c (row stride ldc) with alpha times the product of the packed panels a (k steps of %[2]d values) and b (k steps of %[3]d values), plus beta times C (C unread when beta is 0). "+edges,
-		s.name, s.mr, s.nr))
+	if s.strided {
+		g.Doc(fmt.Sprintf("%[1]s updates the mr×nr tile of C at c (row stride ldc, nr <= %[3]d) with alpha times the product of A and B read in place, plus beta times C (C unread when beta is 0): element (i, p) of A at a[i*rsa+p*csa] for i < %[2]d (all %[2]d rows are read, mr or not), row p of B at b[p*rsb:], of which only nr elements are read.",
+			s.name, s.mr, s.nr))
+	} else {
+		g.Doc(fmt.Sprintf("%[1]s updates the %[2]d×%[3]d tile of C at c (row stride ldc) with alpha times the product of the packed panels a (k steps of %[2]d values) and b (k steps of %[3]d values), plus beta times C (C unread when beta is 0). "+edges,
+			s.name, s.mr, s.nr))
+	}
 	g.Load(g.Param("k"), gK)
 	g.Load(g.Param("a").Base(), gA)
 	g.Load(g.Param("b").Base(), gB)
 	g.Load(g.Param("c").Base(), gC)
 	g.Load(g.Param("ldc"), gLdc)
 	g.SHLQ(U8(3), gLdc)
-	g.Load(g.Param("mr"), gMr)
 	g.Load(g.Param("nr"), gNr)
+	if s.strided {
+		g.Comment("Strides in bytes; A's rows 0-3 from SI, 4-7 from R12.")
+		for _, r := range []struct {
+			name string
+			reg  GPPhysical
+		}{{"rsa", sRsa}, {"csa", sCsa}, {"rsb", sRsb}} {
+			g.Load(g.Param(r.name), r.reg)
+			g.SHLQ(U8(3), r.reg)
+		}
+		g.LEAQ(Mem{Base: sRsa, Index: sRsa, Scale: 2}, sRsa3)
+		g.LEAQ(Mem{Base: sA0, Index: sRsa, Scale: 4}, sA4)
+	} else {
+		g.Load(g.Param("mr"), gMr)
+	}
 	g.Comment("Zero the accumulators.")
 	for i := 0; i < s.mr; i++ {
 		for v := 0; v < s.vecs(); v++ {
@@ -436,6 +531,12 @@ func genGemm(dir string) {
 	shapes := []gemmShape{
 		{
 			g: g, name: "gemmKernelAVX512", mr: 8, nr: 24, lanes: 8, vec: z, masked: true,
+			acc:  func(i, v int) VecPhysical { return z[3*i+v] },
+			bReg: func(v int) VecPhysical { return z[24+v] },
+			aReg: func(i int) VecPhysical { return z[27+i%4] },
+		},
+		{
+			g: g, name: "gemmKernelStridedAVX512", mr: 8, nr: 24, lanes: 8, vec: z, masked: true, strided: true,
 			acc:  func(i, v int) VecPhysical { return z[3*i+v] },
 			bReg: func(v int) VecPhysical { return z[24+v] },
 			aReg: func(i int) VecPhysical { return z[27+i%4] },

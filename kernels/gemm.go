@@ -56,9 +56,10 @@ package kernels
 // Each element of C is therefore computed by one fixed sequence of
 // operations: the micro-kernel's FMAs over each k block in turn, each block
 // added as C = alpha·acc + beta·C (beta only for the first). Above a size
-// threshold the columns of C (or its rows) are split among goroutines, each
-// packing its own panels; since no element's arithmetic depends on the split,
-// the result is the same for every GOMAXPROCS.
+// threshold (gemmParallelMin) goroutines pack B together and claim parts of
+// C's rows (or, when m is at most MR, split its columns); since no element's
+// arithmetic depends on which goroutine computes it, the result is the same
+// for every GOMAXPROCS.
 //
 // Products too small for packing to pay run, at the AVX512 level, on a
 // variant of the micro-kernel that reads A and B where they are (packing

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/adjoint-go/adjoint/kernels"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 )

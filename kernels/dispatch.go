@@ -30,6 +30,7 @@ type table struct {
 	dot                    func(x, y []float64) float64
 	sum, max, min          func(x []float64) float64
 	exp, log, tanh, sig    func(dst, x []float64)
+	gemm                   *gemmKernel // Gemm's micro-kernel and blocking
 }
 
 var genericTable = table{
@@ -42,6 +43,7 @@ var genericTable = table{
 	dot:  dotGeneric,
 	sum:  sumGeneric, max: maxGeneric, min: minGeneric,
 	exp: expGeneric, log: logGeneric, tanh: tanhGeneric, sig: sigmoidGeneric,
+	gemm: gemmGeneric,
 }
 
 // tables holds the compiled tables by level; asmTables (amd64 only) adds to

@@ -7,14 +7,16 @@
 // touches memory: Add works on unit-stride slices, AddScalar combines a slice
 // with one value, AddStrided walks three slices with their own increments.
 //
-// Beyond the elementwise and reduction kernels, the package holds Gemm,
-// the one matrix-product entry point (row-major, with transpose flags and
-// leading dimensions, backed by gonum's pure-Go BLAS for now), the fused
-// optimizer updates (SGDStep, AdamStep, RMSpropStep), the transcendental
-// kernels (Exp, Log, Tanh, Sigmoid) and the measuring kernels of the
-// bench command (FMAPeak, Triad). Parallel splits elementwise work across
-// goroutines above a grain; Reduce splits reductions at fixed block
-// boundaries so that their results never depend on GOMAXPROCS.
+// Beyond the elementwise and reduction kernels, the package holds Gemm, the
+// one matrix-product entry point (row-major, with transpose flags and
+// leading dimensions: BLIS-style packing and cache blocking around
+// register-tiled micro-kernels, 8×24 in AVX-512 and 6×8 in AVX2 assembly,
+// split among goroutines above a size threshold), the fused optimizer
+// updates (SGDStep, AdamStep, RMSpropStep), the transcendental kernels (Exp,
+// Log, Tanh, Sigmoid) and the measuring kernels of the bench command
+// (FMAPeak, Triad). Parallel splits elementwise work across goroutines above
+// a grain; Reduce splits reductions at fixed block boundaries so that their
+// results never depend on GOMAXPROCS.
 //
 // # Levels
 //
@@ -39,7 +41,9 @@
 // level, and the AVX2 and AVX512 Dot use fused multiply-adds, so their
 // results differ from Generic's by rounding only: within n·2⁻⁵² relative to
 // the sum of absolute values. Max and Min return NaN if any element is NaN,
-// -Inf and +Inf for an empty slice.
+// -Inf and +Inf for an empty slice. Gemm's sums, too, are in an order of its
+// own per level (fused multiply-adds at the assembly levels), fixed by the
+// dimensions alone: the same at any GOMAXPROCS.
 //
 // The transcendental kernels (Exp, Log, Tanh, Sigmoid) are the math package
 // at the Generic level and vector polynomial code at AVX2 and AVX512: within

@@ -1,10 +1,5 @@
 package kernels
 
-import (
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/gonum"
-)
-
 // Gemm sets C = alpha·op(A)·op(B) + beta·C for row-major matrices, like
 // BLAS dgemm: op(A) is m×k, op(B) is k×n and C is m×n. Row i of a matrix
 // stored with leading dimension ld starts at element i·ld.
@@ -43,9 +38,35 @@ import (
 // dimensions if a dimension is negative, a leading dimension is too small,
 // or a slice is too short for its matrix. C must not overlap A or B.
 //
-// Gemm is currently gonum's pure-Go dgemm (blocked, with the vector kernels
-// of gonum's internal/asm/f64); a packed, register-blocked implementation is
-// meant to replace it behind this signature.
+// # Implementation
+//
+// Gemm follows BLIS: op(B) is cut into blocks of kc rows and nc columns and
+// op(A) into blocks of mc rows and kc columns, each packed into a contiguous
+// buffer as micro-panels (NR columns of B, MR rows of A, for every l), with
+// zeros past the matrix's edge; the packing reads A and B in whichever
+// orientation they are stored in, so a transposed operand costs nothing
+// extra. A register-blocked micro-kernel then multiplies one MR×kc panel by
+// one kc×NR panel into an MR×NR tile of C: 8×24 in AVX-512 registers, 6×8 in
+// AVX2 ones, 2×4 in Go at the Generic level. The block sizes come from the
+// cache sizes package device reports (see gemmBlocking). Partial tiles at
+// the edges run the same micro-kernel (stores masked at the AVX512 level,
+// through a scratch tile otherwise), and the k loop is split into blocks of
+// kc at boundaries that depend on k only.
+//
+// Each element of C is therefore computed by one fixed sequence of
+// operations: the micro-kernel's FMAs over each k block in turn, each block
+// added as C = alpha·acc + beta·C (beta only for the first). Above a size
+// threshold (gemmParallelMin) goroutines pack B together and claim parts of
+// C's rows (or, when m is at most MR, split its columns); since no element's
+// arithmetic depends on which goroutine computes it, the result is the same
+// for every GOMAXPROCS.
+//
+// Products too small for packing to pay run, at the AVX512 level, on a
+// variant of the micro-kernel that reads A and B where they are (packing
+// only a transposed B, and a last partial panel of A), with no k blocks;
+// matrix-vector products (m == 1 or n == 1), and products too flat for the
+// micro-kernels, on simple loops over the level's Dot and Axpy. The path
+// is chosen by the dimensions alone (see choosePath).
 func Gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if m == 0 || n == 0 {
@@ -58,82 +79,20 @@ func Gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int,
 		scaleRows(m, n, beta, c, ldc)
 		return
 	}
-	gemmGonum(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-}
-
-// gemmGonum runs a checked product with m, n, k > 0 and alpha != 0 on
-// gonum's dgemm, first steering it away from its slow paths. Gonum's four
-// loops are fast when they stream whole rows (axpy over rows of B, or dot
-// products of rows of A and of stored Bᵀ) and slow on single columns (an
-// axpy of length 1 per element when n == 1) and when both operands are
-// transposed (strided axpys): matrix-vector products and products of two
-// transposed views. A vector operand is therefore read, or copied once
-// (O(k) work), as one contiguous row, and a product of two transposed
-// operands is computed as Cᵀ = op(B)ᵀ·op(A)ᵀ, straight into C when C is a
-// single column, else into a scratch matrix that is then transposed into C.
-// All of this goes away with the packed implementation.
-func gemmGonum(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	// A single column of op(B) (n == 1), or a single row of stored B when
-	// k == 1 and transB: as one contiguous row of stored B.
-	if (n == 1 && !transB) || (k == 1 && transB) {
-		b, ldb = contiguousVector(b, ldb, max(n, k))
-		transB = !transB
-		if n == 1 {
-			ldb = k
-		} else {
-			ldb = n
-		}
-	}
-	// A single row of op(A) (m == 1): as one contiguous row of stored A.
-	if m == 1 && transA {
-		a, lda = contiguousVector(a, lda, k)
-		transA, lda = false, k
-	}
-	impl := gonum.Implementation{}
-	if !(transA && transB) {
-		impl.Dgemm(trans(transA), trans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	t := cur.Load()
+	g := gemmArgs{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	if m == 1 || n == 1 {
+		gemmVector(t, &g)
 		return
 	}
-	// Cᵀ (n×m) = op(B)ᵀ·op(A)ᵀ, and op(B)ᵀ, op(A)ᵀ are B and A as stored.
-	if n == 1 && ldc == 1 { // C is one contiguous column: Cᵀ is one row
-		impl.Dgemm(blas.NoTrans, blas.NoTrans, 1, m, k, alpha, b, ldb, a, lda, beta, c, m)
-		return
+	switch choosePath(t.gemm, &g) {
+	case pathLoops:
+		gemmSmallLoops(t, &g)
+	case pathInPlace:
+		gemmInPlace(t.gemm, &g)
+	default:
+		gemmPacked(t.gemm, &g)
 	}
-	t := make([]float64, n*m)
-	impl.Dgemm(blas.NoTrans, blas.NoTrans, n, m, k, alpha, b, ldb, a, lda, 0, t, m)
-	for i := 0; i < m; i++ {
-		row := c[i*ldc : i*ldc+n]
-		if beta == 0 {
-			for j := range row {
-				row[j] = t[j*m+i]
-			}
-			continue
-		}
-		for j := range row {
-			row[j] = t[j*m+i] + beta*row[j]
-		}
-	}
-}
-
-func trans(t bool) blas.Transpose {
-	if t {
-		return blas.Trans
-	}
-	return blas.NoTrans
-}
-
-// contiguousVector returns the n elements x[0], x[inc], x[2·inc], ... as
-// one contiguous slice: x itself when inc is 1, else a copy. The second
-// result is the new increment, 1.
-func contiguousVector(x []float64, inc, n int) ([]float64, int) {
-	if inc == 1 || n == 1 {
-		return x, 1
-	}
-	v := make([]float64, n)
-	for i := range v {
-		v[i] = x[i*inc]
-	}
-	return v, 1
 }
 
 // scaleRows sets C = beta·C over an m×n window (zeros when beta == 0).
@@ -196,7 +155,7 @@ func checkGemm(transA, transB bool, m, n, k, lenA, lda, lenB, ldb, lenC, ldc int
 }
 
 // raceGemm tells the race detector, row by row, what Gemm reads and
-// writes: the vector kernels under gonum's dgemm are assembly it cannot see.
+// writes: the micro-kernels and vector kernels are assembly it cannot see.
 func raceGemm(transA, transB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, readAB, readC bool) {
 	if readAB {
 		ra, ca := m, k

@@ -4,28 +4,29 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/adjoint-go/adjoint/device"
 )
 
-// gemmNaive is Gemm's reference loop (its doc comment), written out plainly.
+// gemmNaive is Gemm's reference loop (its doc comment), written out plainly
+// with the transposes as strides.
 func gemmNaive(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	ai, al := lda, 1 // op(A)(i, l) = a[i*ai+l*al]
+	if transA {
+		ai, al = 1, lda
+	}
+	bl, bj := ldb, 1 // op(B)(l, j) = b[l*bl+j*bj]
+	if transB {
+		bl, bj = 1, ldb
+	}
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {
 			var s float64
 			for l := 0; l < k; l++ {
-				var x, y float64
-				if transA {
-					x = a[l*lda+i]
-				} else {
-					x = a[i*lda+l]
-				}
-				if transB {
-					y = b[j*ldb+l]
-				} else {
-					y = b[l*ldb+j]
-				}
-				s += x * y
+				s += a[i*ai+l*al] * b[l*bl+j*bj]
 			}
 			if beta == 0 {
 				c[i*ldc+j] = alpha * s
@@ -71,6 +72,66 @@ func matrix(rng *rand.Rand, rows, cols, ld int) []float64 {
 // everywhere, gaps included.
 func (c gemmCase) run(t *testing.T, rng *rand.Rand) {
 	t.Helper()
+	c.runAt(t, rng, nil)
+}
+
+// gemmVariant is a level, and for a level with an in-place micro-kernel,
+// whether Gemm may use it (else its products go to the packed path).
+type gemmVariant struct {
+	level   device.Level
+	inPlace bool
+}
+
+func (v gemmVariant) String() string {
+	if tables[v.level].gemm.strided != nil && !v.inPlace {
+		return v.level.String() + " (packed only)"
+	}
+	return v.level.String()
+}
+
+// gemmVariants returns every level this build and CPU can run, the levels
+// with an in-place micro-kernel twice: with it and without.
+func gemmVariants() []gemmVariant {
+	var vs []gemmVariant
+	for _, l := range device.Available() {
+		vs = append(vs, gemmVariant{l, true})
+		if tables[l].gemm.strided != nil {
+			vs = append(vs, gemmVariant{l, false})
+		}
+	}
+	return vs
+}
+
+// set switches to v and returns a function that switches back.
+func (v gemmVariant) set(t testing.TB) func() {
+	old, err := SetLevel(v.level)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldMax, oldMaxB := gemmInPlaceMax, gemmInPlaceMaxB
+	if !v.inPlace {
+		gemmInPlaceMax, gemmInPlaceMaxB = 0, 0
+	}
+	return func() {
+		SetLevel(old)
+		gemmInPlaceMax, gemmInPlaceMaxB = oldMax, oldMaxB
+	}
+}
+
+// forEachVariant runs f under every gemmVariant.
+func forEachVariant(t *testing.T, f func(t *testing.T)) {
+	for _, v := range gemmVariants() {
+		t.Run("level="+v.String(), func(t *testing.T) {
+			defer v.set(t)()
+			f(t)
+		})
+	}
+}
+
+// runAt is run with Gemm called under each of variants in turn (as things
+// stand if there are none), on the same inputs and against one reference.
+func (c gemmCase) runAt(t *testing.T, rng *rand.Rand, variants []gemmVariant) {
+	t.Helper()
 	ra, ca := c.m, c.k
 	if c.tA {
 		ra, ca = c.k, c.m
@@ -96,7 +157,7 @@ func (c gemmCase) run(t *testing.T, rng *rand.Rand) {
 		}
 	}
 	want := append([]float64(nil), got...)
-	Gemm(c.tA, c.tB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, got, ldc)
+	c0 := append([]float64(nil), got...)
 	if c.alpha == 0 || c.k == 0 {
 		// The reference would read A and B; Gemm must not: scale C only.
 		for i := 0; i < c.m; i++ {
@@ -112,6 +173,23 @@ func (c gemmCase) run(t *testing.T, rng *rand.Rand) {
 		gemmNaive(c.tA, c.tB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, want, ldc)
 	}
 	tol := 1e-14 * float64(c.k+2) * (math.Abs(c.alpha) + math.Abs(c.beta) + 1)
+	if len(variants) == 0 {
+		copy(got, c0)
+		Gemm(c.tA, c.tB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, got, ldc)
+		c.compare(t, Level().String(), got, want, ldc, tol)
+		return
+	}
+	for _, v := range variants {
+		restore := v.set(t)
+		copy(got, c0)
+		Gemm(c.tA, c.tB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, got, ldc)
+		restore()
+		c.compare(t, v.String(), got, want, ldc, tol)
+	}
+}
+
+func (c gemmCase) compare(t *testing.T, variant string, got, want []float64, ldc int, tol float64) {
+	t.Helper()
 	bad := 0
 	for p := range got {
 		inside := p/ldc < c.m && p%ldc < c.n
@@ -121,53 +199,146 @@ func (c gemmCase) run(t *testing.T, rng *rand.Rand) {
 		}
 		if !ok {
 			if bad < 3 {
-				t.Errorf("%v: c[%d] (row %d, col %d, inside %v) = %v, want %v", c, p, p/ldc, p%ldc, inside, got[p], want[p])
+				t.Errorf("%v at level %s: c[%d] (row %d, col %d, inside %v) = %v, want %v", c, variant, p, p/ldc, p%ldc, inside, got[p], want[p])
 			}
 			bad++
 		}
 	}
 }
 
-// TestGemmMatchesTheReferenceLoop sweeps every m, n, k up to 17 (so every
-// vector shape that gemmGonum rewrites: n == 1, m == 1, k == 1, with unit and
-// padded leading dimensions, and both transposed operands with C one
-// contiguous column or not), every transpose pair, padded leading dimensions
-// and NaN guards in every gap.
+// gemmDims returns, for the sweeps, m, n, k in 1..67 with every (m, n)
+// pair once and k running through 1..67 along the way (under the race
+// detector, which is ten times slower, every fifth pair), and then every k
+// against sizes on both sides of each level's tile edges (4, 6, 8, 24) and
+// of the small-product threshold.
+func gemmDims() [][3]int {
+	var ds [][3]int
+	step := 1
+	if raceEnabled {
+		step = 5
+	}
+	for m := 1; m <= 67; m++ {
+		for n := 1; n <= 67; n++ {
+			if (m*67+n)%step == 0 {
+				ds = append(ds, [3]int{m, n, 1 + (m*31+n*17)%67})
+			}
+		}
+	}
+	edges := []int{1, 3, 5, 7, 8, 9, 13, 23, 25, 48, 49}
+	if raceEnabled {
+		edges = []int{1, 7, 9, 25}
+	}
+	for k := 1; k <= 67; k++ {
+		for i, m := range edges {
+			n := edges[(i+k)%len(edges)]
+			ds = append(ds, [3]int{m, n, k})
+		}
+	}
+	return ds
+}
+
+var gemmScalars = [][2]float64{{1, 0}, {1, 1}, {-1, 0.5}, {0.5, -1}, {1, -1}, {-1, 0}, {0.5, 1}, {2.5, 0.5}}
+
+// TestGemmMatchesTheReferenceLoop runs the sweep of gemmDims at every level,
+// with every transpose pair, leading dimensions padded by 0 to 3 with NaN
+// guards in every gap of A, B and C, and alpha, beta cycling through
+// gemmScalars: the vector path (m or n 1), the small path and the packed
+// path with full and partial tiles of each level's micro-kernel.
 func TestGemmMatchesTheReferenceLoop(t *testing.T) {
+	dims := gemmDims()
+	levels := gemmVariants()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tA := range []bool{false, true} {
 		for _, tB := range []bool{false, true} {
-			t.Run(fmt.Sprintf("on every size up to 17 with transA=%v transB=%v", tA, tB), func(t *testing.T) {
-				for m := 1; m <= 17; m++ {
-					for n := 1; n <= 17; n++ {
-						for k := 1; k <= 17; k++ {
-							pad := (m + n + k) % 3
-							gemmCase{tA: tA, tB: tB, m: m, n: n, k: k, padA: pad, padB: 2 - pad, padC: (m * n) % 3,
-								alpha: 1, beta: float64((m+k)%3) - 1, nanGaps: true}.run(t, rng)
-						}
+			t.Run(fmt.Sprintf("on sizes 1..67 with transA=%v transB=%v at levels %v", tA, tB, levels), func(t *testing.T) {
+				for i, d := range dims {
+					m, n, k := d[0], d[1], d[2]
+					sc := gemmScalars[i%len(gemmScalars)]
+					gemmCase{tA: tA, tB: tB, m: m, n: n, k: k, padA: i % 4, padB: (i / 4) % 4, padC: (i / 16) % 4,
+						alpha: sc[0], beta: sc[1], nanGaps: true}.runAt(t, rng, levels)
+					if t.Failed() {
+						return
 					}
 				}
 			})
 		}
 	}
-	t.Run("on sizes that cross the 64-blocks and the parallel threshold", func(t *testing.T) {
-		for _, s := range [][3]int{{63, 65, 64}, {130, 129, 70}, {257, 3, 5}, {2, 300, 129}, {200, 200, 1}, {128, 256, 200}} {
-			for _, tA := range []bool{false, true} {
-				for _, tB := range []bool{false, true} {
-					gemmCase{tA: tA, tB: tB, m: s[0], n: s[1], k: s[2], padA: 1, padB: 3, padC: 2,
-						alpha: -0.5, beta: 2, nanGaps: true}.run(t, rng)
+	t.Run("with every kind of alpha and beta", func(t *testing.T) {
+		for _, alpha := range []float64{0, 1, -1, 0.5} {
+			for _, beta := range []float64{0, 1, -1, 0.5} {
+				for _, tA := range []bool{false, true} {
+					for _, tB := range []bool{false, true} {
+						for _, d := range [][3]int{{5, 7, 3}, {1, 9, 4}, {9, 1, 4}, {30, 50, 20}, {67, 67, 67}} {
+							gemmCase{tA: tA, tB: tB, m: d[0], n: d[1], k: d[2], padA: 2, padC: 1, alpha: alpha, beta: beta, nanGaps: true}.runAt(t, rng, levels)
+						}
+					}
 				}
 			}
 		}
 	})
-	t.Run("with every kind of alpha and beta", func(t *testing.T) {
-		for _, alpha := range []float64{0, 1, -1, 2.5} {
-			for _, beta := range []float64{0, 1, -1, 0.5} {
-				for _, tA := range []bool{false, true} {
-					for _, tB := range []bool{false, true} {
-						gemmCase{tA: tA, tB: tB, m: 5, n: 7, k: 3, padA: 2, padC: 1, alpha: alpha, beta: beta, nanGaps: true}.run(t, rng)
-					}
-				}
+	t.Run("with beta 0 over a C full of NaN", func(t *testing.T) {
+		for _, d := range [][3]int{{1, 5, 3}, {5, 1, 3}, {4, 5, 6}, {33, 50, 40}, {67, 67, 67}} {
+			for _, alpha := range []float64{0, 1, -0.5} {
+				gemmCase{tA: d[0]%2 == 0, m: d[0], n: d[1], k: d[2], padC: 2, alpha: alpha, beta: 0, nanC: true}.runAt(t, rng, levels)
+			}
+		}
+	})
+}
+
+// withGemmParallel runs f with both parallel thresholds set to par.
+func withGemmParallel(par int, f func()) {
+	oldMin, oldGrain := gemmParallelMin, gemmParallelGrain
+	gemmParallelMin, gemmParallelGrain = par, par
+	defer func() { gemmParallelMin, gemmParallelGrain = oldMin, oldGrain }()
+	f()
+}
+
+// withGemmBlocks runs f with the block sizes of every level's micro-kernel
+// set to kc and mc, nc panels (tiny, so that small products cross every
+// block boundary), the in-place path off and the parallel thresholds set to
+// par.
+func withGemmBlocks(kc, mcPanels, ncPanels, par int, f func()) {
+	type saved struct{ kc, mc, nc int }
+	old := map[*gemmKernel]saved{}
+	for _, tb := range tables {
+		g := tb.gemm
+		old[g] = saved{g.kc, g.mc, g.nc}
+		g.kc, g.mc, g.nc = kc, mcPanels*g.mr, ncPanels*g.nr
+	}
+	oldMax, oldMaxB := gemmInPlaceMax, gemmInPlaceMaxB
+	gemmInPlaceMax, gemmInPlaceMaxB = 0, 0
+	defer func() {
+		for g, s := range old {
+			g.kc, g.mc, g.nc = s.kc, s.mc, s.nc
+		}
+		gemmInPlaceMax, gemmInPlaceMaxB = oldMax, oldMaxB
+	}()
+	withGemmParallel(par, f)
+}
+
+// TestGemmAcrossBlocks shrinks the blocks (kc 8 or 16, two or three panels
+// per mc and nc block) so that products of up to 70 cross several k, m and
+// n blocks, on one goroutine and split among three.
+func TestGemmAcrossBlocks(t *testing.T) {
+	sizes := [][3]int{{17, 19, 23}, {49, 70, 33}, {70, 49, 65}, {8, 72, 17}, {64, 24, 40}, {3, 70, 70}, {70, 3, 9}}
+	forEachLevel(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(7, 8))
+		for _, blk := range [][3]int{{8, 2, 2}, {16, 3, 2}} {
+			for _, par := range []int{1 << 40, 1} {
+				t.Run(fmt.Sprintf("with kc=%d, %d by %d panels per block, parallel from %d", blk[0], blk[1], blk[2], par), func(t *testing.T) {
+					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+					withGemmBlocks(blk[0], blk[1], blk[2], par, func() {
+						for i, d := range sizes {
+							for _, tA := range []bool{false, true} {
+								for _, tB := range []bool{false, true} {
+									sc := gemmScalars[i%len(gemmScalars)]
+									gemmCase{tA: tA, tB: tB, m: d[0], n: d[1], k: d[2], padA: 1, padB: 3, padC: 2,
+										alpha: sc[0], beta: sc[1], nanGaps: true}.run(t, rng)
+								}
+							}
+						}
+					})
+				})
 			}
 		}
 	})
@@ -238,20 +409,262 @@ func TestGemmPanics(t *testing.T) {
 	}
 }
 
-// TestGemmIsDeterministic checks that a product large enough to run on
-// several goroutines gives the same bits every time.
+// TestGemmIsDeterministic checks that products large enough to run on
+// several goroutines (split by parts of rows, or by columns when m is at
+// most one tile) give the same bits for GOMAXPROCS 1, 2 and 3 and on every
+// run, at every level; and the same with blocks and thresholds shrunk so
+// that small products split too. Under the race detector the sizes are
+// smaller and the thresholds lowered.
 func TestGemmIsDeterministic(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	const m, n, k = 300, 260, 190
-	a, b := matrix(rng, m, k, k), matrix(rng, k, n, n)
-	first := make([]float64, m*n)
-	Gemm(false, false, m, n, k, 1, a, k, b, n, 0, first, n)
-	for r := 0; r < 3; r++ {
-		c := make([]float64, m*n)
-		Gemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
-		for i := range c {
-			if math.Float64bits(c[i]) != math.Float64bits(first[i]) {
-				t.Fatalf("run %d: c[%d] = %v, first run %v", r, i, c[i], first[i])
+	sizes := [][5]int{{300, 260, 230, 0, 0}, {2000, 20, 500, 0, 1}, {130, 700, 200, 1, 1}, {5, 4000, 900, 0, 0}}
+	par := gemmParallelMin
+	if raceEnabled {
+		sizes = [][5]int{{200, 130, 100, 0, 0}, {1100, 20, 100, 0, 1}, {5, 900, 200, 1, 0}}
+		par = 1 << 18
+	}
+	forEachLevel(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(5, 6))
+		check := func(t *testing.T, m, n, k int, tA, tB bool) {
+			ra, ca, rb, cb := m, k, k, n
+			if tA {
+				ra, ca = k, m
+			}
+			if tB {
+				rb, cb = n, k
+			}
+			a, b := matrix(rng, ra, ca, ca), matrix(rng, rb, cb, cb)
+			c0 := matrix(rng, m, n, n)[:m*n]
+			var first []float64
+			for _, procs := range []int{1, 2, 3, 2} {
+				c := append([]float64(nil), c0...)
+				func() {
+					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+					Gemm(tA, tB, m, n, k, 0.5, a, ca, b, cb, -1, c, n)
+				}()
+				if first == nil {
+					first = c
+					want := append([]float64(nil), c0...)
+					gemmNaive(tA, tB, m, n, k, 0.5, a, ca, b, cb, -1, want, n)
+					for i := range c {
+						if math.Abs(c[i]-want[i]) > 1e-13*float64(k+2) {
+							t.Fatalf("%dx%dx%d: c[%d] = %v, want %v", m, n, k, i, c[i], want[i])
+						}
+					}
+					continue
+				}
+				for i := range c {
+					if math.Float64bits(c[i]) != math.Float64bits(first[i]) {
+						t.Fatalf("%dx%dx%d GOMAXPROCS=%d: c[%d] = %v, with GOMAXPROCS=1 %v", m, n, k, procs, i, c[i], first[i])
+					}
+				}
+			}
+		}
+		for _, s := range sizes {
+			t.Run(fmt.Sprintf("on %dx%dx%d", s[0], s[1], s[2]), func(t *testing.T) {
+				withGemmParallel(par, func() { check(t, s[0], s[1], s[2], s[3] == 1, s[4] == 1) })
+			})
+		}
+		t.Run("with small blocks", func(t *testing.T) {
+			withGemmBlocks(8, 2, 2, 1, func() {
+				for _, s := range [][3]int{{67, 61, 30}, {9, 200, 20}, {200, 9, 20}} {
+					check(t, s[0], s[1], s[2], false, true)
+					check(t, s[0], s[1], s[2], true, false)
+				}
+			})
+		})
+	})
+}
+
+// TestGemmMicroKernels calls each level's micro-kernel on packed panels for
+// every tile shape it accepts (partial ones too if it computes them) and
+// depths 0 to 17, and checks the tile against the sums written out, C's
+// cells outside the tile untouched and beta 0 overwriting NaN.
+func TestGemmMicroKernels(t *testing.T) {
+	for _, l := range device.Available() {
+		kern := tables[l].gemm
+		t.Run("level="+l.String(), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(9, 10))
+			MR, NR := kern.mr, kern.nr
+			for k := 0; k <= 17; k++ {
+				a, b := make([]float64, k*MR), make([]float64, k*NR)
+				for i := range a {
+					a[i] = 2*rng.Float64() - 1
+				}
+				for i := range b {
+					b[i] = 2*rng.Float64() - 1
+				}
+				for mr := 1; mr <= MR; mr++ {
+					for nr := 1; nr <= NR; nr++ {
+						if !kern.edges && (mr < MR || nr < NR) {
+							continue
+						}
+						for _, sc := range [][2]float64{{1, 0}, {-0.5, 1}, {2, -1.5}} {
+							const ldc = 29
+							c := matrix(rng, MR+1, ldc, ldc)
+							if sc[1] == 0 {
+								for i := 0; i < mr; i++ {
+									for j := 0; j < nr; j++ {
+										c[i*ldc+j] = math.NaN()
+									}
+								}
+							}
+							want := append([]float64(nil), c...)
+							for i := 0; i < mr; i++ {
+								for j := 0; j < nr; j++ {
+									var s float64
+									for p := 0; p < k; p++ {
+										s += a[p*MR+i] * b[p*NR+j]
+									}
+									if sc[1] == 0 {
+										want[i*ldc+j] = sc[0] * s
+									} else {
+										want[i*ldc+j] = sc[0]*s + sc[1]*want[i*ldc+j]
+									}
+								}
+							}
+							kern.fn(k, a, b, c, ldc, sc[0], sc[1], mr, nr)
+							for p := range c {
+								if math.Abs(c[p]-want[p]) > 1e-14*float64(k+4) || math.IsNaN(c[p]) != math.IsNaN(want[p]) {
+									t.Fatalf("k=%d mr=%d nr=%d alpha=%v beta=%v: c[%d] (row %d, col %d) = %v, want %v",
+										k, mr, nr, sc[0], sc[1], p, p/ldc, p%ldc, c[p], want[p])
+								}
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestGemmStridedMicroKernels calls each level's in-place micro-kernel (the
+// AVX512 level has one) on A stored by rows and by columns and B rows with
+// padded strides, for every tile shape and depths 0 to 17, and checks the
+// tile against the sums written out and C's cells outside it untouched.
+func TestGemmStridedMicroKernels(t *testing.T) {
+	for _, l := range device.Available() {
+		kern := tables[l].gemm
+		if kern.strided == nil {
+			continue
+		}
+		t.Run("level="+l.String(), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(13, 14))
+			MR, NR := kern.mr, kern.nr
+			for k := 0; k <= 17; k++ {
+				for _, byCols := range []bool{false, true} {
+					// A: MR×k, by rows (lda = k+3) or by columns (lda = MR+2).
+					rsa, csa := k+3, 1
+					a := matrix(rng, MR, k, rsa)
+					if byCols {
+						rsa, csa = 1, MR+2
+						a = matrix(rng, k, MR, csa)
+					}
+					for nr := 1; nr <= NR; nr++ {
+						rsb := nr + 2
+						b := matrix(rng, k, nr, rsb)
+						for mr := 1; mr <= MR; mr++ {
+							const ldc = 29
+							c := matrix(rng, MR+1, ldc, ldc)
+							alpha, beta := 1.5, -0.5
+							if (mr+nr)%2 == 0 {
+								beta = 0
+								for i := 0; i < mr; i++ {
+									for j := 0; j < nr; j++ {
+										c[i*ldc+j] = math.NaN()
+									}
+								}
+							}
+							want := append([]float64(nil), c...)
+							for i := 0; i < mr; i++ {
+								for j := 0; j < nr; j++ {
+									var s float64
+									for p := 0; p < k; p++ {
+										s += a[i*rsa+p*csa] * b[p*rsb+j]
+									}
+									if beta == 0 {
+										want[i*ldc+j] = alpha * s
+									} else {
+										want[i*ldc+j] = alpha*s + beta*want[i*ldc+j]
+									}
+								}
+							}
+							kern.strided(k, a, b, c, ldc, alpha, beta, mr, nr, rsa, csa, rsb)
+							for p := range c {
+								if math.Abs(c[p]-want[p]) > 1e-14*float64(k+4) || math.IsNaN(c[p]) != math.IsNaN(want[p]) {
+									t.Fatalf("k=%d mr=%d nr=%d byCols=%v: c[%d] (row %d, col %d) = %v, want %v",
+										k, mr, nr, byCols, p, p/ldc, p%ldc, c[p], want[p])
+								}
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestGemmPacking checks each level's packing of panels (the copy of
+// rows and the transposing gather, including the assembly ones) element by
+// element, zero padding included, for every count up to the panel width,
+// depths 0 to 20 and padded leading dimensions; the source's gaps and the
+// destination's tail hold NaN, which must neither be read nor written.
+func TestGemmPacking(t *testing.T) {
+	for _, l := range device.Available() {
+		kern := tables[l].gemm
+		t.Run("level="+l.String(), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(11, 12))
+			for _, w := range []int{kern.mr, kern.nr} {
+				for cnt := 1; cnt <= w; cnt++ {
+					for kb := 0; kb <= 20; kb++ {
+						for _, pad := range []int{0, 3} {
+							for _, gather := range []bool{false, true} {
+								rows, cols := kb, cnt // copy: kb rows of cnt
+								if gather {
+									rows, cols = cnt, kb
+								}
+								ld := max(1, cols) + pad
+								src := matrix(rng, rows, cols, ld)
+								dst := make([]float64, kb*w+5)
+								for i := range dst {
+									dst[i] = math.NaN()
+								}
+								if gather {
+									kern.packGather(dst, src, ld, kb, cnt, w)
+								} else {
+									kern.packCopy(dst, src, ld, kb, cnt, w)
+								}
+								for p := range dst {
+									want := math.NaN()
+									if l, j := p/w, p%w; p < kb*w {
+										want = 0
+										if j < cnt && gather {
+											want = src[j*ld+l]
+										} else if j < cnt {
+											want = src[l*ld+j]
+										}
+									}
+									if dst[p] != want && !(math.IsNaN(dst[p]) && math.IsNaN(want)) {
+										t.Fatalf("w=%d cnt=%d kb=%d ld=%d gather=%v: dst[%d] = %v, want %v", w, cnt, kb, ld, gather, p, dst[p], want)
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestGemmBlocking checks the block sizes derived from cache sizes: kc a
+// multiple of 8 in [64, 512], mc and nc whole panels, for known and unknown
+// caches.
+func TestGemmBlocking(t *testing.T) {
+	for _, c := range [][3]int{{0, 0, 0}, {32 << 10, 256 << 10, 8 << 20}, {48 << 10, 2 << 20, 480 << 20}, {1 << 10, 1 << 10, 1 << 10}, {1 << 30, 1 << 30, 1 << 40}} {
+		for _, tile := range [][2]int{{4, 4}, {6, 8}, {8, 24}} {
+			kc, mc, nc := gemmBlocking(tile[0], tile[1], c[0], c[1], c[2])
+			if kc%8 != 0 || kc < 64 || kc > 512 || mc%tile[0] != 0 || mc < tile[0] || nc%tile[1] != 0 || nc < tile[1] || nc > 4096 {
+				t.Errorf("gemmBlocking(%d, %d, caches %v) = %d, %d, %d", tile[0], tile[1], c, kc, mc, nc)
 			}
 		}
 	}

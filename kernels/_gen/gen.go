@@ -751,6 +751,7 @@ func main() {
 	fs := flag.NewFlagSet("gen", flag.ExitOnError)
 	out := fs.String("out", ".", "directory to write vec_amd64.s and vec_amd64.go into")
 	fs.Parse(os.Args[1:])
+	genGemm(*out) // gemm.go: gemm_amd64.s and gemm_amd64.go
 
 	constraint, err := buildtags.ParseConstraint("amd64,!noasm")
 	if err != nil {

@@ -1,0 +1,720 @@
+package kernels
+
+import (
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/adjoint-go/adjoint/device"
+)
+
+// gemmArgs is one checked call of Gemm with m, n, k > 0 and alpha != 0.
+type gemmArgs struct {
+	transA, transB bool
+	m, n, k        int
+	alpha          float64
+	a              []float64
+	lda            int
+	b              []float64
+	ldb            int
+	beta           float64
+	c              []float64
+	ldc            int
+}
+
+// opA returns element (i, l) of op(A).
+func (g *gemmArgs) opA(i, l int) float64 {
+	if g.transA {
+		return g.a[l*g.lda+i]
+	}
+	return g.a[i*g.lda+l]
+}
+
+// gemmKernel is one level's micro-kernel and the blocking it runs with.
+type gemmKernel struct {
+	mr, nr int // register tile: rows and columns of C
+	// edges: fn computes partial tiles (mr < MR or nr < NR) itself; if
+	// false, the driver runs them into a scratch tile.
+	edges bool
+	// fn sets the mr×nr tile of C at c (row stride ldc) to alpha·acc +
+	// beta·C (alpha·acc, C unread, when beta == 0), where acc[i][j] is the
+	// sum over p < k, in order, of a[p·MR+i]·b[p·NR+j].
+	fn func(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr int)
+	// packCopy packs rows (see the Go packCopy, the default); gather8, if
+	// not nil, replaces the Go loop of packGather on blocks of eight rows.
+	packCopy func(dst, src []float64, ld, kb, cnt, w int)
+	gather8  func(dst, src []float64, ld, kb, w int)
+	// strided, if not nil, is fn reading A and B in place: element (i, p)
+	// of A at a[i·rsa+p·csa] (all MR rows are read), row p of B at
+	// b[p·rsb:] (nr elements read); see gemmInPlace.
+	strided    func(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr, rsa, csa, rsb int)
+	kc, mc, nc int // block sizes: see gemmBlocking
+}
+
+// gemmSmall is the m·n·k at and below which a product runs on plain loops
+// rather than packed panels, at levels without an in-place micro-kernel.
+const gemmSmall = 256
+
+// gemmInPlaceMax and gemmInPlaceMaxB are the m·n·k up to which a product
+// runs on the in-place micro-kernel (gemmInPlace) where the level has one,
+// in general and when B's rows are contiguous (not transB). Measured at the
+// AVX512 level against the packed path: 5 times faster at 8³, 1.3 times at
+// 64³, 5% at 128³, even at 256³; on the MLP's 64×784·784×128 (6.4·10⁶) 1.2
+// times faster with B as stored, even with B transposed (which it packs).
+// (Variables so that tests can switch the in-place path off.)
+var (
+	gemmInPlaceMax  = 1 << 21
+	gemmInPlaceMaxB = 1 << 23
+)
+
+// gemmPath is how Gemm computes a product with m, n > 1.
+type gemmPath int
+
+const (
+	pathLoops   gemmPath = iota // gemmSmallLoops
+	pathInPlace                 // gemmInPlace
+	pathPacked                  // gemmPacked
+)
+
+// choosePath returns the path for a product, from its dimensions and the
+// level's kernels alone.
+//
+// Plain loops run products with at most half a micro-tile of rows (the
+// micro-kernel would compute mostly padding) when one operand can be read
+// along contiguous rows, and at levels without an in-place kernel, products
+// with m·n·k at most gemmSmall; at the AVX512 level, whose in-place kernel
+// reads A where it is, only those with B transposed (which the in-place
+// path would pack). Measured at the AVX512 level: 2×100×100 1.9 times
+// faster on the loops with B transposed, 1.6 times slower without; at the
+// AVX2 level, 4×64×64 1.4 times faster on the loops.
+func choosePath(kern *gemmKernel, g *gemmArgs) gemmPath {
+	work := g.m * g.n * g.k
+	flat := 2*g.m <= kern.mr && !(g.transA && g.transB)
+	if kern.strided == nil {
+		if work <= gemmSmall || flat {
+			return pathLoops
+		}
+		return pathPacked
+	}
+	switch {
+	case flat && g.transB:
+		return pathLoops
+	case work <= gemmInPlaceMax || (work <= gemmInPlaceMaxB && !g.transB):
+		return pathInPlace
+	}
+	return pathPacked
+}
+
+// gemmParallelMin is the m·n·k from which Gemm splits the product among
+// goroutines, and gemmParallelGrain the least m·n·k each of them gets.
+// Measured on the 2-core KVM guest, with the other core idle, two
+// goroutines ran 256³ 1.3 times as fast as one, 512³ 1.7 times and 1024³
+// 1.9 times, but the MLP's 64×128×784 (6.4·10⁶) 20% slower: waking the
+// other core's thread took from tens of microseconds to a millisecond
+// there. (Variables only so that tests can lower them.)
+var (
+	gemmParallelMin   = 1 << 24
+	gemmParallelGrain = 1 << 23
+)
+
+// gemmBlocking returns the block sizes for an mr×nr micro-kernel on a CPU
+// with the given cache sizes (bytes; 0 if unknown).
+//
+//   - kc, the depth of a k block, makes one mr×kc micro-panel of A fill half
+//     of the L1 data cache (384 for the 8×24 kernel and 48 KiB). A deep block
+//     means C is loaded and stored less often; measured here, kc from 256 to
+//     512 ran within a few per cent of one another and 128 about 10% slower.
+//   - mc, the rows of a packed A block, makes the block (mc×kc) a quarter of
+//     the L2: it stays there while the kc×nr micro-panels of B pass through.
+//   - nc, the columns of a packed B block, is bounded by a quarter of the L3
+//     (kc×nc) and by 4096, which keeps the buffers modest.
+//
+// Unknown sizes count as 32 KiB, 1 MiB and 8 MiB.
+func gemmBlocking(mr, nr, l1, l2, l3 int) (kc, mc, nc int) {
+	if l1 <= 0 {
+		l1 = 32 << 10
+	}
+	if l2 <= 0 {
+		l2 = 1 << 20
+	}
+	if l3 <= 0 {
+		l3 = 8 << 20
+	}
+	kc = l1 / 2 / (8 * mr)
+	kc = min(max(kc&^7, 64), 512)
+	mc = l2 / 4 / (8 * kc)
+	mc = min(max(mc/mr*mr, mr), 64*mr)
+	nc = l3 / 4 / (8 * kc)
+	nc = min(max(nc/nr*nr, nr), 4096/nr*nr)
+	return kc, mc, nc
+}
+
+func newGemmKernel(mr, nr int, edges bool, fn func(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr int)) *gemmKernel {
+	g := &gemmKernel{mr: mr, nr: nr, edges: edges, fn: fn, packCopy: packCopy}
+	cpu := device.CPU()
+	g.kc, g.mc, g.nc = gemmBlocking(mr, nr, cpu.L1D, cpu.L2, cpu.L3)
+	return g
+}
+
+// gemmBuf holds one goroutine's packing buffers, 64-byte aligned.
+type gemmBuf struct {
+	a, b, t []float64
+	mem     []float64
+}
+
+var gemmPool sync.Pool
+
+// getGemmBuf returns a buffer with room for na, nb and nt elements.
+func getGemmBuf(na, nb, nt int) *gemmBuf {
+	buf, _ := gemmPool.Get().(*gemmBuf)
+	if buf == nil {
+		buf = new(gemmBuf)
+	}
+	if cap(buf.a) < na || cap(buf.b) < nb || cap(buf.t) < nt {
+		na, nb, nt = max(na, cap(buf.a)), max(nb, cap(buf.b)), max(nt, cap(buf.t))
+		ra, rb := (na+7)&^7, (nb+7)&^7
+		buf.mem = make([]float64, ra+rb+nt+8)
+		off := 0
+		if r := uintptr(unsafe.Pointer(&buf.mem[0])) & 63; r != 0 {
+			off = int(64-r) / 8
+		}
+		m := buf.mem[off:]
+		buf.a, buf.b, buf.t = m[:na:na], m[ra:ra+nb:ra+nb], m[ra+rb:ra+rb+nt:ra+rb+nt]
+	}
+	return buf
+}
+
+// gemmPackLimit bounds, in elements, a packed block of B: all of op(B)'s k
+// rows by as many columns as fit (at least one NR panel, at most nc).
+const gemmPackLimit = 4 << 20
+
+// gemmPlan is how a product is cut into blocks; it depends on the
+// dimensions and the kernel only, never on the number of goroutines.
+type gemmPlan struct {
+	kern    *gemmKernel
+	mr, nr  int // the kernel's tile
+	mc      int // the kernel's mc
+	kc      int // depth of a k block
+	kblocks int // number of k blocks
+	nc      int // columns of B packed at once (a multiple of NR)
+	ncb     int // room per k block in the packed B: min(nc, n) rounded up to NR
+	rows    int // rows of A per part (a multiple of MR, at most mc)
+}
+
+func newGemmPlan(kern *gemmKernel, m, n, k int) gemmPlan {
+	MR, NR := kern.mr, kern.nr
+	p := gemmPlan{kern: kern, mr: MR, nr: NR, mc: kern.mc}
+	// k blocks as deep as kc allows, of equal depth (to a multiple of 8) so
+	// that none is a thin remainder.
+	p.kblocks = (k + kern.kc - 1) / kern.kc
+	p.kc = min(kern.kc, ((k+p.kblocks-1)/p.kblocks+7)&^7)
+	p.nc = min(kern.nc, max(NR, gemmPackLimit/(p.kblocks*p.kc)/NR*NR))
+	p.ncb = min(p.nc, (n+NR-1)/NR*NR)
+	// Parts of about an eighth of the rows (whole MR panels, at most mc):
+	// enough for goroutines that start late to find work.
+	mp := (m + MR - 1) / MR
+	p.rows = min(p.mc, max(1, (mp+7)/8)*MR)
+	return p
+}
+
+// gemmPacked runs a product on the packed path, on one goroutine or several.
+//
+// On one goroutine the loops are BLIS's, outside in: blocks of nc columns of
+// C; the k blocks, packing kc×nc of op(B) each; blocks of mc rows, packing
+// mc×kc of op(A) each; the macro-kernel. Several goroutines share the
+// packed B and claim parts of the rows (gemmParallelRows), or, when m is
+// too small for parts, split the columns (gemmParallelColumns).
+func gemmPacked(kern *gemmKernel, g *gemmArgs) {
+	p := newGemmPlan(kern, g.m, g.n, g.k)
+	workers := 1
+	if work := g.m * g.n * g.k; work >= gemmParallelMin {
+		workers = min(runtime.GOMAXPROCS(0), work/gemmParallelGrain)
+	}
+	parts := (g.m + p.rows - 1) / p.rows
+	switch {
+	case workers > 1 && parts > 1:
+		gemmParallelRows(&p, *g, workers)
+	case workers > 1 && g.n > kern.nr:
+		gemmParallelColumns(&p, *g, workers)
+	default:
+		p.serial(g, 0, g.n)
+	}
+}
+
+// serial computes columns [j0, j1) of C on this goroutine.
+func (p *gemmPlan) serial(g *gemmArgs, j0, j1 int) {
+	buf := getGemmBuf(p.mc*p.kc, p.kc*p.ncb, p.mr*p.nr)
+	defer gemmPool.Put(buf)
+	for jc := j0; jc < j1; jc += p.nc {
+		nb := min(p.nc, j1-jc)
+		for b := 0; b < p.kblocks; b++ {
+			l0 := b * p.kc
+			packB(p.kern, buf.b, g, l0, jc, min(p.kc, g.k-l0), nb)
+			p.block(buf, buf.b, g, b, 0, g.m, jc, nb)
+		}
+	}
+}
+
+// block adds k block b of the product to rows [i0, i1) and columns [j0,
+// j0+nb) of C, from that block of B packed in bpk (by packB), packing A into
+// buf.a, mc rows at a time; buf.t is scratch. C is scaled by beta with the
+// first k block.
+func (p *gemmPlan) block(buf *gemmBuf, bpk []float64, g *gemmArgs, b, i0, i1, j0, nb int) {
+	l0 := b * p.kc
+	kb := min(p.kc, g.k-l0)
+	beta := g.beta
+	if b > 0 {
+		beta = 1
+	}
+	for ic := i0; ic < i1; ic += p.mc {
+		mb := min(p.mc, i1-ic)
+		packA(p.kern, buf.a, g, ic, l0, mb, kb)
+		gemmMacro(p.kern, buf.a, bpk, buf.t, kb, mb, nb, g.alpha, beta, g.c[ic*g.ldc+j0:], g.ldc)
+	}
+}
+
+// gemmRowsJob is one block of columns of a product that several goroutines
+// compute together, k block by k block. For each, they first pack that
+// block of B, claiming one NR-column panel at a time; then, once it is
+// packed and every part of the previous k block is finished (C's rows must
+// take the k blocks in order), they claim parts of the rows of C.
+type gemmRowsJob struct {
+	plan   *gemmPlan
+	g      *gemmArgs
+	b      []float64 // packed B, all k blocks (one kc×ncb region each), shared
+	j0, nb int
+	panels int // NR-column panels of B
+	parts  int // parts of the rows of C
+	blocks []gemmBlockState
+}
+
+// gemmBlockState counts the claims on one k block of a gemmRowsJob.
+type gemmBlockState struct {
+	packNext atomic.Int32 // panels claimed
+	packed   atomic.Int32 // panels packed
+	next     atomic.Int32 // parts claimed
+	finished atomic.Int32 // parts finished
+}
+
+// gemmParallelRows runs a product on the caller and workers-1 helper
+// goroutines, one gemmRowsJob per block of columns. The caller waits only
+// for work that helpers have claimed: a helper that the operating system
+// starts late (waking the other core of a virtual machine took up to a
+// millisecond here) finds nothing left and returns, and nothing waits for
+// it. Which goroutine computes a part does not change its result. g is a
+// copy so that the single-goroutine path's arguments stay on the stack.
+func gemmParallelRows(p *gemmPlan, g gemmArgs, workers int) {
+	buf := getGemmBuf(p.mc*p.kc, p.kblocks*p.kc*p.ncb, p.mr*p.nr)
+	defer gemmPool.Put(buf)
+	parts := (g.m + p.rows - 1) / p.rows
+	for j0 := 0; j0 < g.n; j0 += p.nc {
+		nb := min(p.nc, g.n-j0)
+		job := &gemmRowsJob{plan: p, g: &g, b: buf.b, j0: j0, nb: nb, parts: parts,
+			panels: (nb + p.nr - 1) / p.nr, blocks: make([]gemmBlockState, p.kblocks)}
+		for range min(workers, parts) - 1 {
+			go job.work(nil)
+		}
+		job.work(buf)
+		last := &job.blocks[p.kblocks-1]
+		waitFor(&last.finished, parts) // parts that helpers are finishing
+	}
+}
+
+// waitFor returns when c reaches n, which other goroutines are about to
+// make it do.
+func waitFor(c *atomic.Int32, n int) {
+	for c.Load() < int32(n) {
+		runtime.Gosched()
+	}
+}
+
+// work packs panels of B and computes parts of C, k block by k block, until
+// nothing is left to claim. A nil buf (on a helper) is taken from the pool
+// at the first claimed part. Until a helper has claimed work it touches
+// nothing but the job's counters, since the caller may have returned.
+func (job *gemmRowsJob) work(buf *gemmBuf) {
+	if buf == nil {
+		defer func() {
+			if buf != nil {
+				gemmPool.Put(buf)
+			}
+		}()
+	}
+	for b := range job.blocks {
+		st := &job.blocks[b]
+		for {
+			r := int(st.packNext.Add(1)) - 1
+			if r >= job.panels {
+				break
+			}
+			p, g := job.plan, job.g
+			l0, jr := b*p.kc, r*p.nr
+			kb := min(p.kc, g.k-l0)
+			packB(p.kern, job.b[b*p.kc*p.ncb+jr*kb:], g, l0, job.j0+jr, kb, min(p.nr, job.nb-jr))
+			st.packed.Add(1)
+		}
+		waitFor(&st.packed, job.panels)
+		if b > 0 {
+			waitFor(&job.blocks[b-1].finished, job.parts)
+		}
+		for {
+			w := int(st.next.Add(1)) - 1
+			if w >= job.parts {
+				break
+			}
+			p, g := job.plan, job.g
+			if buf == nil {
+				buf = getGemmBuf(p.mc*p.kc, 0, p.mr*p.nr)
+			}
+			p.block(buf, job.b[b*p.kc*p.ncb:], g, b, w*p.rows, min(g.m, (w+1)*p.rows), job.j0, job.nb)
+			st.finished.Add(1)
+		}
+	}
+}
+
+// gemmParallelColumns runs a product with too few rows for parts (m at
+// most MR) on up to workers goroutines, each computing a run of whole
+// NR-column panels with its own packed B. The caller computes the runs no
+// helper has claimed and waits only for the others.
+func gemmParallelColumns(p *gemmPlan, g gemmArgs, workers int) {
+	np := (g.n + p.nr - 1) / p.nr
+	parts := min(workers, np)
+	var next, finished atomic.Int32
+	work := func() {
+		for {
+			w := int(next.Add(1)) - 1
+			if w >= parts {
+				return
+			}
+			p.serial(&g, min(g.n, w*np/parts*p.nr), min(g.n, (w+1)*np/parts*p.nr))
+			finished.Add(1)
+		}
+	}
+	for range parts - 1 {
+		go work()
+	}
+	work()
+	waitFor(&finished, parts)
+}
+
+// gemmMacro multiplies the packed mb×kb block of A by the packed kb×nb block
+// of B into C, one micro-kernel call per tile: each micro-panel of B is
+// used by every micro-panel of A in turn (which stay in L2), so that it is
+// read from memory once per block.
+func gemmMacro(kern *gemmKernel, a, b, t []float64, kb, mb, nb int, alpha, beta float64, c []float64, ldc int) {
+	MR, NR := kern.mr, kern.nr
+	fn := kern.fn
+	for jr := 0; jr < nb; jr += NR {
+		nr := min(NR, nb-jr)
+		bp := b[jr*kb : (jr+NR)*kb]
+		for ir := 0; ir < mb; ir += MR {
+			mr := min(MR, mb-ir)
+			ap := a[ir*kb : (ir+MR)*kb]
+			ct := c[ir*ldc+jr:]
+			if kern.edges || (mr == MR && nr == NR) {
+				fn(kb, ap, bp, ct, ldc, alpha, beta, mr, nr)
+				continue
+			}
+			// A partial tile: the full tile into scratch, then C updated
+			// with the IEEE operations the micro-kernels use.
+			t := t[:MR*NR]
+			fn(kb, ap, bp, t, NR, 1, 0, MR, NR)
+			for i := 0; i < mr; i++ {
+				row := ct[i*ldc : i*ldc+nr]
+				tr := t[i*NR : i*NR+nr]
+				if beta == 0 {
+					for j := range row {
+						row[j] = alpha * tr[j]
+					}
+					continue
+				}
+				for j := range row {
+					row[j] = math.FMA(alpha, tr[j], beta*row[j])
+				}
+			}
+		}
+	}
+}
+
+// gemmInPlace computes a product with the strided micro-kernel, reading A
+// in place (a last partial panel of rows is packed, since the kernel reads
+// MR rows) and B in place when its rows are contiguous (else all of op(B) is
+// packed once), with no k blocks: for products so small that packing both
+// operands costs more than streaming them from where they are.
+func gemmInPlace(kern *gemmKernel, g *gemmArgs) {
+	MR, NR := kern.mr, kern.nr
+	m, n, k := g.m, g.n, g.k
+	full := m / MR * MR
+	nb := 0
+	if g.transB {
+		nb = (n + NR - 1) / NR * NR * k
+	}
+	buf := getGemmBuf(MR*k, nb, 0)
+	defer gemmPool.Put(buf)
+	if full < m {
+		packA(kern, buf.a, g, full, 0, m-full, k)
+	}
+	if g.transB {
+		packB(kern, buf.b, g, 0, 0, k, n)
+	}
+	rsa, csa := g.lda, 1 // op(A)(i, l) = a[i*rsa+l*csa]
+	if g.transA {
+		rsa, csa = 1, g.lda
+	}
+	for jr := 0; jr < n; jr += NR {
+		nr := min(NR, n-jr)
+		b, rsb := g.b[jr:], g.ldb
+		if g.transB {
+			b, rsb = buf.b[jr*k:], NR
+		}
+		for ir := 0; ir < m; ir += MR {
+			c := g.c[ir*g.ldc+jr:]
+			if ir < full {
+				kern.strided(k, g.a[ir*rsa:], b, c, g.ldc, g.alpha, g.beta, MR, nr, rsa, csa, rsb)
+			} else {
+				kern.strided(k, buf.a, b, c, g.ldc, g.alpha, g.beta, m-ir, nr, 1, MR, rsb)
+			}
+		}
+	}
+}
+
+// packA packs rows [i0, i0+mb) and columns [l0, l0+kb) of op(A) into dst as
+// micro-panels of MR rows: panel r holds, for l = 0..kb-1, the MR values of
+// column l, zeros past row mb.
+func packA(kern *gemmKernel, dst []float64, g *gemmArgs, i0, l0, mb, kb int) {
+	MR := kern.mr
+	for ir := 0; ir < mb; ir += MR {
+		mr := min(MR, mb-ir)
+		p := dst[ir*kb : (ir+MR)*kb]
+		if g.transA {
+			// Column i of op(A) is row i of A as stored: copy MR at a time.
+			kern.packCopy(p, g.a[l0*g.lda+i0+ir:], g.lda, kb, mr, MR)
+		} else {
+			kern.packGather(p, g.a[(i0+ir)*g.lda+l0:], g.lda, kb, mr, MR)
+		}
+	}
+}
+
+// packB packs rows [l0, l0+kb) and columns [j0, j0+nb) of op(B) into dst as
+// micro-panels of NR columns: panel r holds, for l = 0..kb-1, the NR values
+// of row l, zeros past column nb.
+func packB(kern *gemmKernel, dst []float64, g *gemmArgs, l0, j0, kb, nb int) {
+	NR := kern.nr
+	for jr := 0; jr < nb; jr += NR {
+		nr := min(NR, nb-jr)
+		p := dst[jr*kb : (jr+NR)*kb]
+		if g.transB {
+			kern.packGather(p, g.b[(j0+jr)*g.ldb+l0:], g.ldb, kb, nr, NR)
+		} else {
+			kern.packCopy(p, g.b[l0*g.ldb+j0+jr:], g.ldb, kb, nr, NR)
+		}
+	}
+}
+
+// packCopy sets dst[l·w+j] = src[l·ld+j] for l < kb, j < cnt, and zero for
+// cnt <= j < w: kb rows of cnt contiguous elements.
+func packCopy(dst, src []float64, ld, kb, cnt, w int) {
+	dst = dst[:kb*w]
+	if cnt == w {
+		for l := 0; l < kb; l++ {
+			copy(dst[l*w:l*w+w], src[l*ld:l*ld+w])
+		}
+		return
+	}
+	for l := 0; l < kb; l++ {
+		d := dst[l*w : l*w+w]
+		copy(d, src[l*ld:l*ld+cnt])
+		clear(d[cnt:])
+	}
+}
+
+// packGather sets dst[l·w+j] = src[j·ld+l] for l < kb, j < cnt, and zero for
+// cnt <= j < w: the transpose of cnt rows of kb contiguous elements.
+func (kern *gemmKernel) packGather(dst, src []float64, ld, kb, cnt, w int) {
+	if kb == 0 {
+		return
+	}
+	dst = dst[:kb*w]
+	if cnt < w {
+		for l := 0; l < kb; l++ {
+			clear(dst[l*w+cnt : l*w+w])
+		}
+	}
+	// Eight rows at a time, so that eight reads stream along the rows.
+	j := 0
+	if kern.gather8 != nil {
+		for ; j+8 <= cnt; j += 8 {
+			kern.gather8(dst[j:], src[j*ld:], ld, kb, w)
+		}
+	}
+	for ; j+8 <= cnt; j += 8 {
+		r0 := src[j*ld : j*ld+kb]
+		r1 := src[(j+1)*ld : (j+1)*ld+kb]
+		r2 := src[(j+2)*ld : (j+2)*ld+kb]
+		r3 := src[(j+3)*ld : (j+3)*ld+kb]
+		r4 := src[(j+4)*ld : (j+4)*ld+kb]
+		r5 := src[(j+5)*ld : (j+5)*ld+kb]
+		r6 := src[(j+6)*ld : (j+6)*ld+kb]
+		r7 := src[(j+7)*ld : (j+7)*ld+kb]
+		for l := range r0 {
+			d := dst[l*w+j : l*w+j+8 : l*w+j+8]
+			d[0], d[1], d[2], d[3] = r0[l], r1[l], r2[l], r3[l]
+			d[4], d[5], d[6], d[7] = r4[l], r5[l], r6[l], r7[l]
+		}
+	}
+	for ; j < cnt; j++ {
+		r := src[j*ld : j*ld+kb]
+		for l, v := range r {
+			dst[l*w+j] = v
+		}
+	}
+}
+
+// gemmKernelGeneric is the Generic level's 2×4 micro-kernel. Eight
+// accumulators, two values of A and four of B fit in the sixteen registers
+// the Go compiler has for floating point on amd64; a 4×4 tile spilled and
+// ran at three quarters of this one's speed. Scalar multiplies and adds,
+// two of each per cycle, are its ceiling.
+func gemmKernelGeneric(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr int) {
+	var c00, c01, c02, c03, c10, c11, c12, c13 float64
+	a, b = a[:2*k], b[:4*k]
+	for p := 0; p < k; p++ {
+		ap := a[2*p : 2*p+2 : 2*p+2]
+		bp := b[4*p : 4*p+4 : 4*p+4]
+		a0, a1 := ap[0], ap[1]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+	}
+	acc := [2][4]float64{{c00, c01, c02, c03}, {c10, c11, c12, c13}}
+	for i := 0; i < mr; i++ {
+		row := c[i*ldc : i*ldc+nr]
+		if beta == 0 {
+			for j := range row {
+				row[j] = alpha * acc[i][j]
+			}
+			continue
+		}
+		for j := range row {
+			row[j] = alpha*acc[i][j] + beta*row[j]
+		}
+	}
+}
+
+var gemmGeneric = newGemmKernel(2, 4, true, gemmKernelGeneric)
+
+// gemmSmallLoops computes a small product directly: C is scaled by beta,
+// then each product term is added, along contiguous rows (Axpy) when B is
+// stored k×n, else as dot products of contiguous rows (Dot) when A is
+// stored m×k, else element by element.
+func gemmSmallLoops(t *table, g *gemmArgs) {
+	m, n, k := g.m, g.n, g.k
+	scaleRows(m, n, g.beta, g.c, g.ldc)
+	switch {
+	case !g.transB:
+		for i := 0; i < m; i++ {
+			row := g.c[i*g.ldc : i*g.ldc+n]
+			for l := 0; l < k; l++ {
+				t.axpy(g.alpha*g.opA(i, l), g.b[l*g.ldb:l*g.ldb+n], row)
+			}
+		}
+	case !g.transA:
+		for i := 0; i < m; i++ {
+			ar := g.a[i*g.lda : i*g.lda+k]
+			row := g.c[i*g.ldc : i*g.ldc+n]
+			for j := range row {
+				row[j] += g.alpha * t.dot(ar, g.b[j*g.ldb:j*g.ldb+k])
+			}
+		}
+	default:
+		for i := 0; i < m; i++ {
+			row := g.c[i*g.ldc : i*g.ldc+n]
+			for j := range row {
+				var s float64
+				for l := 0; l < k; l++ {
+					s += g.a[l*g.lda+i] * g.b[j*g.ldb+l]
+				}
+				row[j] += g.alpha * s
+			}
+		}
+	}
+}
+
+// gemmVector computes a product with m == 1 or n == 1 (a vector times a
+// matrix, or a matrix times a vector) with the level's Dot and Axpy along
+// whichever dimension is contiguous, copying a strided vector operand once.
+func gemmVector(t *table, g *gemmArgs) {
+	m, n, k := g.m, g.n, g.k
+	if n == 1 {
+		// C[i] = alpha·(row i of op(A))·x + beta·C[i], x = column 0 of op(B).
+		buf := getGemmBuf(k, m, 0)
+		defer gemmPool.Put(buf)
+		x := buf.a[:k]
+		if g.transB {
+			x = g.b[:k] // B stored 1×k
+		} else {
+			for l := range x {
+				x[l] = g.b[l*g.ldb]
+			}
+		}
+		y := buf.b[:m]
+		if g.transA {
+			// op(A) rows are strided: y = Σ_l x[l]·(row l of A as stored).
+			clear(y)
+			for l, v := range x {
+				t.axpy(v, g.a[l*g.lda:l*g.lda+m], y)
+			}
+		} else {
+			for i := range y {
+				y[i] = t.dot(g.a[i*g.lda:i*g.lda+k], x)
+			}
+		}
+		for i, v := range y {
+			p := &g.c[i*g.ldc]
+			if g.beta == 0 {
+				*p = g.alpha * v
+			} else {
+				*p = g.alpha*v + g.beta**p
+			}
+		}
+		return
+	}
+	// m == 1: C row = alpha·x·op(B) + beta·C row, x = row 0 of op(A).
+	buf := getGemmBuf(k, n, 0)
+	defer gemmPool.Put(buf)
+	x := buf.a[:k]
+	if g.transA {
+		for l := range x {
+			x[l] = g.a[l*g.lda]
+		}
+	} else {
+		x = g.a[:k]
+	}
+	y := buf.b[:n]
+	if g.transB {
+		for j := range y {
+			y[j] = t.dot(g.b[j*g.ldb:j*g.ldb+k], x)
+		}
+	} else {
+		clear(y)
+		for l, v := range x {
+			t.axpy(v, g.b[l*g.ldb:l*g.ldb+n], y)
+		}
+	}
+	row := g.c[:n]
+	for j, v := range y {
+		if g.beta == 0 {
+			row[j] = g.alpha * v
+		} else {
+			row[j] = g.alpha*v + g.beta*row[j]
+		}
+	}
+}

@@ -246,11 +246,14 @@ func (b *bench) torchTable(rows []Result, python, version string, info map[strin
 		title: fmt.Sprintf("PyTorch %s (%s, kernels %s, %s): same workloads, float64", version, python, orDash(capability), env),
 		notes: []string{
 			"ratio: PyTorch's time / ours (above 1: ours is faster); figures: kernels GB/s, gemm GFLOP/s, mlp steps/s, autograd ns per op",
-			"mlp: torch.nn.Sequential(Linear, ReLU, Linear) in float64, F.cross_entropy, torch.optim.SGD(momentum=0.9),",
-			"zero_grad(set_to_none=True) (PyTorch 2's default), on synthetic batches drawn as ours are",
 		},
 		head: []string{"suite", "name", "size", "threads", "ours", "impl", "PyTorch", "ratio"},
 		left: 2,
+	}
+	if slices.ContainsFunc(rows, func(r Result) bool { return r.Suite == "mlp" }) {
+		t.notes = append(t.notes,
+			"mlp: torch.nn.Sequential(Linear, ReLU, Linear) in float64, F.cross_entropy, torch.optim.SGD(momentum=0.9),",
+			"zero_grad(set_to_none=True) (PyTorch 2's default), on synthetic batches drawn as ours are")
 	}
 	figure := func(r Result) string {
 		switch {

@@ -137,24 +137,9 @@ func matmul(op string, shapes [][]int, a, b *Tensor) *Tensor {
 
 // batchShape broadcasts the batch dimensions of a matrix product.
 func batchShape(op string, shapes [][]int, a, b []int) []int {
-	nd := max(len(a), len(b))
-	out := make([]int, nd, nd+2)
-	for i := 1; i <= nd; i++ {
-		da, db := 1, 1
-		if i <= len(a) {
-			da = a[len(a)-i]
-		}
-		if i <= len(b) {
-			db = b[len(b)-i]
-		}
-		switch {
-		case da == db || db == 1:
-			out[nd-i] = da
-		case da == 1:
-			out[nd-i] = db
-		default:
-			fail(op, shapes, "cannot multiply shapes %v and %v: batch dimensions %v and %v do not broadcast", shapes[0], shapes[1], a, b)
-		}
+	out, ok := broadcast(a, b, 2)
+	if !ok {
+		fail(op, shapes, "cannot multiply shapes %v and %v: batch dimensions %v and %v do not broadcast", shapes[0], shapes[1], a, b)
 	}
 	return out
 }

@@ -10,8 +10,18 @@ import (
 // rules (align trailing dimensions; a dimension of 1 stretches), panicking
 // with an *Error naming op if they do not broadcast.
 func BroadcastShapes(op string, a, b []int) []int {
+	out, ok := broadcast(a, b, 0)
+	if !ok {
+		fail(op, [][]int{a, b}, "cannot broadcast %v with %v", a, b)
+	}
+	return out
+}
+
+// broadcast returns the broadcast of shapes a and b, with spare extra
+// capacity, and false if they do not broadcast.
+func broadcast(a, b []int, spare int) ([]int, bool) {
 	n := max(len(a), len(b))
-	out := make([]int, n)
+	out := make([]int, n, n+spare)
 	for i := 1; i <= n; i++ {
 		da, db := 1, 1
 		if i <= len(a) {
@@ -26,10 +36,10 @@ func BroadcastShapes(op string, a, b []int) []int {
 		case da == 1:
 			out[n-i] = db
 		default:
-			fail(op, [][]int{a, b}, "cannot broadcast %v with %v", a, b)
+			return nil, false
 		}
 	}
-	return out
+	return out, true
 }
 
 // broadcastStrides returns t's strides seen in shape (which t broadcasts

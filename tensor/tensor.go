@@ -116,25 +116,22 @@ func isContiguous(shape, strides []int) bool {
 // row-major order. With no shape, the tensor is 1-D of len(data) elements.
 // It panics if len(data) is not the product of shape.
 func New(data []float64, shape ...int) *Tensor {
-	if len(shape) == 0 {
-		shape = []int{len(data)}
-	}
-	if n := numelOf("New", shape); n != len(data) {
-		fail("New", [][]int{shape}, "%d values cannot fill shape %v (%d elements)", len(data), shape, n)
-	}
-	t := empty("New", shape)
-	copy(t.st.data, data)
-	return t
+	return fromData("New", append([]float64(nil), data...), shape)
 }
 
 // FromData is like New but uses data as the tensor's storage without
 // copying it: writes to data are seen by the tensor and the other way round.
-func FromData(data []float64, shape ...int) *Tensor {
+func FromData(data []float64, shape ...int) *Tensor { return fromData("FromData", data, shape) }
+
+func fromData(op string, data []float64, shape []int) *Tensor {
 	if len(shape) == 0 {
 		shape = []int{len(data)}
 	}
-	if n := numelOf("FromData", shape); n != len(data) {
-		fail("FromData", [][]int{shape}, "%d values cannot fill shape %v (%d elements)", len(data), shape, n)
+	if n := numelOf(op, shape); n != len(data) {
+		fail(op, [][]int{shape}, "%d values cannot fill shape %v (%d elements)", len(data), shape, n)
+	}
+	if data == nil {
+		data = []float64{}
 	}
 	t := &Tensor{st: &storage{data: data}, contig: true}
 	t.shape, t.strides = shapeAndStrides(len(shape))

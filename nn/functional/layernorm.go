@@ -1,6 +1,8 @@
 package functional
 
 import (
+	"slices"
+
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -12,11 +14,11 @@ import (
 func LayerNorm(x *autograd.Tensor, shape []int, weight, bias *autograd.Tensor, eps float64) *autograd.Tensor {
 	xs := x.Shape()
 	k := len(shape)
-	if k == 0 || k > len(xs) || !sameShape(xs[len(xs)-k:], shape) {
+	if k == 0 || k > len(xs) || !slices.Equal(xs[len(xs)-k:], shape) {
 		tensor.Panicf("functional", "LayerNorm", [][]int{xs, shape}, "normalized shape %v does not end the input shape %v", shape, xs)
 	}
 	for _, p := range []*autograd.Tensor{weight, bias} {
-		if p != nil && !sameShape(p.Shape(), shape) {
+		if p != nil && !slices.Equal(p.Shape(), shape) {
 			tensor.Panicf("functional", "LayerNorm", [][]int{shape, p.Shape()}, "affine parameter of shape %v, want %v", p.Shape(), shape)
 		}
 	}

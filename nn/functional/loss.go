@@ -2,6 +2,7 @@ package functional
 
 import (
 	"math"
+	"slices"
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/tensor"
@@ -76,7 +77,7 @@ func CrossEntropy(logits, target *autograd.Tensor, opts ...LossOption) *autograd
 	logits, target, squeeze := batchOf("CrossEntropy", logits, target)
 	logp := LogSoftmax(logits, 1)
 	var loss *autograd.Tensor
-	if sameShape(logits.Shape(), target.Shape()) {
+	if slices.Equal(logits.Shape(), target.Shape()) {
 		if c.labelSmoothing > 0 {
 			k := float64(logits.Shape()[1])
 			target = target.MulScalar(1 - c.labelSmoothing).AddScalar(c.labelSmoothing / k)
@@ -98,7 +99,7 @@ func NLLLoss(logp, target *autograd.Tensor, opts ...LossOption) *autograd.Tensor
 	c := configOf("NLLLoss", opts)
 	c.labelSmoothing = 0
 	logp, target, squeeze := batchOf("NLLLoss", logp, target)
-	if sameShape(logp.Shape(), target.Shape()) {
+	if slices.Equal(logp.Shape(), target.Shape()) {
 		tensor.Panicf("functional", "NLLLoss", [][]int{logp.Shape(), target.Shape()}, "target of shape %v must hold class indices, not probabilities", target.Shape())
 	}
 	loss := nll("NLLLoss", logp, target, c)
@@ -116,7 +117,7 @@ func batchOf(op string, x, target *autograd.Tensor) (*autograd.Tensor, *autograd
 		x, target, squeeze = x.Unsqueeze(0), target.Unsqueeze(0), true
 	}
 	xs, ts := x.Shape(), target.Shape()
-	if x.Dim() != 2 || !(sameShape(xs, ts) || (len(ts) == 1 && ts[0] == xs[0])) {
+	if x.Dim() != 2 || !(slices.Equal(xs, ts) || (len(ts) == 1 && ts[0] == xs[0])) {
 		tensor.Panicf("functional", op, [][]int{xs, ts}, "input of shape %v and target of shape %v do not match (want [N C] with [N] indices or [N C] probabilities)", xs, ts)
 	}
 	return x, target, squeeze
@@ -168,19 +169,7 @@ func MSELoss(x, y *autograd.Tensor, opts ...LossOption) *autograd.Tensor {
 }
 
 func checkSame(op string, x, y *autograd.Tensor) {
-	if !sameShape(x.Shape(), y.Shape()) {
+	if !slices.Equal(x.Shape(), y.Shape()) {
 		tensor.Panicf("functional", op, [][]int{x.Shape(), y.Shape()}, "input of shape %v and target of shape %v differ", x.Shape(), y.Shape())
 	}
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

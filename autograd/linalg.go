@@ -143,7 +143,8 @@ func (t *Tensor) T() *Tensor {
 // [out in], the bias b is [out] or nil for none, and the result is
 // [.. out]. Leading dimensions of x are flattened into one matrix, so the
 // forward pass and each gradient are one matrix product whatever the batch
-// shape, and w is read transposed in place, never copied. It panics with a
+// shape, w is read transposed in place, never copied, and the bias is added
+// in the product's output pass (see tensor.Linear). It panics with a
 // *tensor.Error naming Linear and the shapes if they do not fit.
 func Linear(x, w, b *Tensor) *Tensor {
 	xs, ws := x.v.Shape(), w.v.Shape()
@@ -162,21 +163,15 @@ func Linear(x, w, b *Tensor) *Tensor {
 			"input %v, weight %v and %s do not fit: want input [... in], weight [out in], bias [out] or nil", xs, ws, bias)
 	}
 	in, outF := ws[1], ws[0]
-	var y *Tensor
 	switch len(xs) {
 	case 1:
-		y = x.Unsqueeze(0).matmulT(w, false, true, nil).Squeeze(0)
+		return linear(x.Unsqueeze(0), w, b).Squeeze(0)
 	case 2:
-		y = x.matmulT(w, false, true, nil)
-	default:
-		rows := 1
-		for _, d := range xs[:len(xs)-1] {
-			rows *= d
-		}
-		y = x.Reshape(rows, in).matmulT(w, false, true, nil).Reshape(append(xs[:len(xs)-1:len(xs)-1], outF)...)
+		return linear(x, w, b)
 	}
-	if b != nil {
-		y = y.Add(b)
+	rows := 1
+	for _, d := range xs[:len(xs)-1] {
+		rows *= d
 	}
-	return y
+	return linear(x.Reshape(rows, in), w, b).Reshape(append(xs[:len(xs)-1:len(xs)-1], outF)...)
 }

@@ -70,11 +70,20 @@ func reduce(l *autograd.Tensor, r Reduction) *autograd.Tensor {
 // [N, C] (or [C] for one sample). target is either class indices of shape
 // [N] (integral values in [0, C), or the ignore index) or class
 // probabilities of logits' shape. Options: Reduce, IgnoreIndex (indices
-// only), LabelSmoothing. It is computed from LogSoftmax, so it stays finite
-// for logits of ±1000.
+// only), LabelSmoothing. It is computed from the logits minus each row's
+// maximum, so it stays finite for logits of ±1000: with class indices and
+// no label smoothing by the fused autograd.CrossEntropyRows (one pass over
+// the logits, gradient softmax − onehot), otherwise from LogSoftmax.
 func CrossEntropy(logits, target *autograd.Tensor, opts ...LossOption) *autograd.Tensor {
 	c := configOf("CrossEntropy", opts)
 	logits, target, squeeze := batchOf("CrossEntropy", logits, target)
+	if c.labelSmoothing == 0 && !sameShape(logits.Shape(), target.Shape()) {
+		loss := crossEntropyIndices(logits, target, c)
+		if squeeze && c.reduction == ReduceNone {
+			loss = loss.Squeeze(0)
+		}
+		return loss
+	}
 	logp := LogSoftmax(logits, 1)
 	var loss *autograd.Tensor
 	if slices.Equal(logits.Shape(), target.Shape()) {
@@ -121,6 +130,26 @@ func batchOf(op string, x, target *autograd.Tensor) (*autograd.Tensor, *autograd
 		tensor.Panicf("functional", op, [][]int{xs, ts}, "input of shape %v and target of shape %v do not match (want [N C] with [N] indices or [N C] probabilities)", xs, ts)
 	}
 	return x, target, squeeze
+}
+
+// crossEntropyIndices is CrossEntropy for class indices without label
+// smoothing: the fused per-row loss, reduced; a mean over no valid target
+// is NaN, as in PyTorch.
+func crossEntropyIndices(logits, target *autograd.Tensor, c lossConfig) *autograd.Tensor {
+	loss := autograd.CrossEntropyRows(logits, target, c.ignoreIndex)
+	switch c.reduction {
+	case ReduceSum:
+		return loss.Sum()
+	case ReduceNone:
+		return loss
+	}
+	nvalid := 0
+	for _, v := range target.Value().Data() {
+		if v != float64(c.ignoreIndex) {
+			nvalid++
+		}
+	}
+	return loss.Sum().MulScalar(1 / float64(nvalid))
 }
 
 // nll picks -logp[i, target[i]] for every non-ignored i and reduces.

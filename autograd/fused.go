@@ -1,0 +1,73 @@
+package autograd
+
+import "github.com/adjoint-go/adjoint/tensor"
+
+// CrossEntropyRows returns the cross-entropy of every row of logits [N C]
+// against class indices target [N] (a constant; it gets no gradient):
+// loss[i] = logsumexp(logits[i]) - logits[i, target[i]], and 0 for rows
+// whose target is ignoreIndex, computed in one pass per row by
+// tensor.CrossEntropyRows. The gradient is g[i]·(softmax(logits[i]) -
+// onehot(target[i])), zero on ignored rows, recorded as one product with g
+// so that second derivatives work: outside create-graph mode the softmax
+// comes from the forward pass's saved log-sum-exp, and in create-graph mode
+// from a differentiable softmax of the logits. It panics with a
+// *tensor.Error naming CrossEntropyRows and the shapes if they do not fit
+// or a target is not a class index.
+func CrossEntropyRows(logits, target *Tensor, ignoreIndex int) *Tensor {
+	loss, lse := tensor.CrossEntropyRows(logits.v, target.v, ignoreIndex)
+	tv := target.v
+	return wrap1(loss, "CrossEntropyRows", func(out, g *Tensor, grads []*Tensor) {
+		x := out.saved(0)
+		gu := g.Unsqueeze(1)
+		if g.noGrad {
+			grads[0] = gu.Mul(From(tensor.CrossEntropyRowsGrad(x.v, tv, lse, ignoreIndex)))
+			return
+		}
+		// create-graph mode: softmax(x) - onehot(t), masked, differentiable in x.
+		n, c := x.v.Size(0), x.v.Size(1)
+		onehot, mask := tensor.Zeros(n, c), tensor.Zeros(n, 1)
+		for i := 0; i < n; i++ {
+			v := tv.At(i)
+			if v == float64(ignoreIndex) {
+				continue
+			}
+			onehot.Set(1, i, int(v))
+			mask.Set(1, i, 0)
+		}
+		z := x
+		if x.Numel() > 0 {
+			z = x.Sub(x.MaxDims(true, 1).Detach())
+		}
+		e := z.Exp()
+		soft := e.Div(e.SumDims(true, 1))
+		grads[0] = gu.Mul(soft.Sub(From(onehot)).Mul(From(mask)))
+	}, logits)
+}
+
+// linear records x·wᵀ + b for a matrix x, computed by tensor.Linear with
+// the bias added in the product's output pass. Its backward is
+//
+//	dx = g·w    dw = gᵀ·x    db = g summed over rows
+//
+// with matmulT reading the transposes in place, each a product taking g as
+// an operand, so that second derivatives work.
+func linear(x, w, b *Tensor) *Tensor {
+	var bv *tensor.Tensor
+	inputs := []*Tensor{x, w}
+	if b != nil {
+		bv = b.v
+		inputs = append(inputs, b)
+	}
+	v := tensor.Linear(x.v, w.v, bv)
+	return wrapN(v, "Linear", func(out, g *Tensor, grads []*Tensor) {
+		if out.inputs[0].t.requiresGrad {
+			grads[0] = g.matmulT(out.saved(1), false, false, nil)
+		}
+		if out.inputs[1].t.requiresGrad {
+			grads[1] = g.matmulT(out.saved(0), true, false, nil)
+		}
+		if len(out.inputs) > 2 && out.inputs[2].t.requiresGrad {
+			grads[2] = g.sumTo(out.inputs[2].t)
+		}
+	}, inputs)
+}

@@ -1,0 +1,125 @@
+package tensor_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// refLSE is log Σ exp(row) with math's functions, shifted by the maximum.
+func refLSE(row []float64) float64 {
+	m := math.Inf(-1)
+	for _, v := range row {
+		m = math.Max(m, v)
+	}
+	s := 0.0
+	for _, v := range row {
+		s += math.Exp(v - m)
+	}
+	return m + math.Log(s)
+}
+
+func TestCrossEntropyRows(t *testing.T) {
+	rng := newRNG(11)
+	cases := []struct {
+		name   string
+		logits *tensor.Tensor
+		target []float64
+	}{
+		{"small logits", randT(rng, 4, 5), []float64{0, 4, 2, 1}},
+		{"logits of ±1000", randT(rng, 4, 5).MulScalar(1000), []float64{3, 3, 0, 4}},
+		{"ignored rows are zero", randT(rng, 3, 2), []float64{-100, 1, -100}},
+		{"a transposed view", randT(rng, 6, 3).Transpose(0, 1), []float64{5, 0, 2}},
+		{"rows spread over goroutines", randT(rng, 300, 100), func() []float64 {
+			y := make([]float64, 300)
+			for i := range y {
+				y[i] = float64(i % 100)
+			}
+			return y
+		}()},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			n, k := c.logits.Size(0), c.logits.Size(1)
+			loss, lse := tensor.CrossEntropyRows(c.logits, tensor.New(c.target, n), -100)
+			grad := tensor.CrossEntropyRowsGrad(c.logits, tensor.New(c.target, n), lse, -100)
+			x := c.logits.Data()
+			wantLoss, wantLSE := make([]float64, n), make([]float64, n)
+			wantGrad := make([]float64, n*k)
+			for i := 0; i < n; i++ {
+				row := x[i*k : (i+1)*k]
+				wantLSE[i] = refLSE(row)
+				if c.target[i] == -100 {
+					continue
+				}
+				ti := int(c.target[i])
+				wantLoss[i] = wantLSE[i] - row[ti]
+				for j, v := range row {
+					wantGrad[i*k+j] = math.Exp(v - wantLSE[i])
+				}
+				wantGrad[i*k+ti]--
+			}
+			checkShape(t, "loss", loss.Shape(), []int{n})
+			checkClose(t, "loss", loss.Data(), wantLoss, 1e-13)
+			checkClose(t, "lse", lse.Data(), wantLSE, 1e-13)
+			checkShape(t, "grad", grad.Shape(), []int{n, k})
+			checkClose(t, "grad", grad.Data(), wantGrad, 1e-13)
+		})
+	}
+}
+
+func TestCrossEntropyRowsOfNonFiniteAndEmptyRows(t *testing.T) {
+	inf := math.Inf(1)
+	x := tensor.New([]float64{inf, 0, math.NaN(), 1, -inf, -inf}, 3, 2)
+	loss, _ := tensor.CrossEntropyRows(x, tensor.New([]float64{1, 1, 0}, 3), -100)
+	for i, v := range loss.Data() {
+		if !math.IsNaN(v) {
+			t.Errorf("loss of row %d = %v, want NaN", i, v)
+		}
+	}
+	loss, lse := tensor.CrossEntropyRows(tensor.Zeros(0, 4), tensor.Zeros(0), -100)
+	checkShape(t, "loss of no rows", loss.Shape(), []int{0})
+	checkShape(t, "lse of no rows", lse.Shape(), []int{0})
+}
+
+func TestCrossEntropyRowsPanics(t *testing.T) {
+	x := tensor.Zeros(2, 3)
+	wantPanic(t, "CrossEntropyRows", []string{"[2 3]", "[3]"}, func() { tensor.CrossEntropyRows(x, tensor.Zeros(3), -100) })
+	wantPanic(t, "CrossEntropyRows", []string{"[3]"}, func() { tensor.CrossEntropyRows(tensor.Zeros(3), tensor.Zeros(3), -100) })
+	wantPanic(t, "CrossEntropyRows", []string{"target 3 at 1", "[0, 3)"}, func() { tensor.CrossEntropyRows(x, tensor.New([]float64{0, 3}, 2), -100) })
+	wantPanic(t, "CrossEntropyRows", []string{"target 0.5 at 0"}, func() { tensor.CrossEntropyRows(x, tensor.New([]float64{0.5, 1}, 2), -100) })
+	wantPanic(t, "CrossEntropyRowsGrad", []string{"[2 3]", "[3]"}, func() {
+		tensor.CrossEntropyRowsGrad(x, tensor.Zeros(2), tensor.Zeros(3), -100)
+	})
+}
+
+func TestLinear(t *testing.T) {
+	rng := newRNG(12)
+	w, b := randT(rng, 4, 3), randT(rng, 4)
+	cases := []struct {
+		name string
+		x, w *tensor.Tensor
+		b    *tensor.Tensor
+	}{
+		{"with a bias", randT(rng, 5, 3), w, b},
+		{"without a bias", randT(rng, 5, 3), w, nil},
+		{"a transposed input and weight", randT(rng, 3, 5).Transpose(0, 1), randT(rng, 3, 4).Transpose(0, 1), b},
+		{"sizes across Gemm's blocks", randT(rng, 70, 65), randT(rng, 130, 65), randT(rng, 130)},
+		{"no inputs features", tensor.Zeros(2, 0), tensor.Zeros(4, 0), b},
+		{"no rows", tensor.Zeros(0, 3), w, b},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := tensor.Linear(c.x, c.w, c.b)
+			want := c.x.MatMul(c.w.T())
+			if c.b != nil {
+				want = want.Add(c.b)
+			}
+			checkShape(t, "Linear", got.Shape(), want.Shape())
+			checkClose(t, "Linear", got.Data(), want.Data(), 1e-12)
+		})
+	}
+	wantPanic(t, "Linear", []string{"[5 3]", "[4 2]"}, func() { tensor.Linear(tensor.Zeros(5, 3), tensor.Zeros(4, 2), nil) })
+	wantPanic(t, "Linear", []string{"[5 3]", "[4 3]", "[3]"}, func() { tensor.Linear(tensor.Zeros(5, 3), w, tensor.Zeros(3)) })
+}

@@ -77,7 +77,7 @@ func reduce(l *autograd.Tensor, r Reduction) *autograd.Tensor {
 func CrossEntropy(logits, target *autograd.Tensor, opts ...LossOption) *autograd.Tensor {
 	c := configOf("CrossEntropy", opts)
 	logits, target, squeeze := batchOf("CrossEntropy", logits, target)
-	if c.labelSmoothing == 0 && !sameShape(logits.Shape(), target.Shape()) {
+	if c.labelSmoothing == 0 && !slices.Equal(logits.Shape(), target.Shape()) {
 		loss := crossEntropyIndices(logits, target, c)
 		if squeeze && c.reduction == ReduceNone {
 			loss = loss.Squeeze(0)

@@ -118,16 +118,6 @@ func (v gemmVariant) set(t testing.TB) func() {
 	}
 }
 
-// forEachVariant runs f under every gemmVariant.
-func forEachVariant(t *testing.T, f func(t *testing.T)) {
-	for _, v := range gemmVariants() {
-		t.Run("level="+v.String(), func(t *testing.T) {
-			defer v.set(t)()
-			f(t)
-		})
-	}
-}
-
 // runAt is run with Gemm called under each of variants in turn (as things
 // stand if there are none), on the same inputs and against one reference.
 func (c gemmCase) runAt(t *testing.T, rng *rand.Rand, variants []gemmVariant) {

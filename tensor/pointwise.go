@@ -69,16 +69,6 @@ func (t *Tensor) unary(op string, grain int, f func(dst, x []float64)) *Tensor {
 	return out
 }
 
-// mapFunc turns a function of one value into a flat kernel.
-func mapFunc(f func(float64) float64) func(dst, x []float64) {
-	return func(dst, x []float64) {
-		x = x[:len(dst)]
-		for i := range dst {
-			dst[i] = f(x[i])
-		}
-	}
-}
-
 // elementwise builds the kernels of a broadcasting binary operation from a
 // function of two values.
 func elementwise(name string, f func(x, y float64) float64) *binaryKernels {

@@ -77,7 +77,7 @@ func TestCat(t *testing.T) {
 	t.Run("matches a reference on strided 3-D inputs along every dimension", func(t *testing.T) {
 		rng := newRNG(7)
 		for dim := -3; dim < 3; dim++ {
-			a := randT(rng, 4, 3, 2).Permute(2, 1, 0)            // [2 3 4], strided
+			a := randT(rng, 4, 3, 2).Permute(2, 1, 0) // [2 3 4], strided
 			shapeB := slices.Clone(a.Shape())
 			d := (dim + 3) % 3
 			shapeB[d] = 1

@@ -18,9 +18,8 @@ func CrossEntropyRows(logits, target *Tensor, ignoreIndex int) *Tensor {
 	tv := target.v
 	return wrap1(loss, "CrossEntropyRows", func(out, g *Tensor, grads []*Tensor) {
 		x := out.saved(0)
-		gu := g.Unsqueeze(1)
 		if g.noGrad {
-			grads[0] = gu.Mul(From(tensor.CrossEntropyRowsGrad(x.v, tv, lse, ignoreIndex)))
+			grads[0] = &Tensor{v: tensor.CrossEntropyRowsGrad(x.v, tv, lse, g.v, ignoreIndex), noGrad: true}
 			return
 		}
 		// create-graph mode: softmax(x) - onehot(t), masked, differentiable in x.
@@ -40,7 +39,7 @@ func CrossEntropyRows(logits, target *Tensor, ignoreIndex int) *Tensor {
 		}
 		e := z.Exp()
 		soft := e.Div(e.SumDims(true, 1))
-		grads[0] = gu.Mul(soft.Sub(From(onehot)).Mul(From(mask)))
+		grads[0] = g.Unsqueeze(1).Mul(soft.Sub(From(onehot)).Mul(From(mask)))
 	}, logits)
 }
 
@@ -53,21 +52,40 @@ func CrossEntropyRows(logits, target *Tensor, ignoreIndex int) *Tensor {
 // an operand, so that second derivatives work.
 func linear(x, w, b *Tensor) *Tensor {
 	var bv *tensor.Tensor
-	inputs := []*Tensor{x, w}
+	all := [3]*Tensor{x, w, b}
+	inputs := all[:2]
 	if b != nil {
 		bv = b.v
-		inputs = append(inputs, b)
+		inputs = all[:3]
 	}
 	v := tensor.Linear(x.v, w.v, bv)
-	return wrapN(v, "Linear", func(out, g *Tensor, grads []*Tensor) {
-		if out.inputs[0].t.requiresGrad {
-			grads[0] = g.matmulT(out.saved(1), false, false, nil)
-		}
-		if out.inputs[1].t.requiresGrad {
+	return wrapN(v, "Linear", linearBackward, inputs)
+}
+
+// linearBackward is linear's backward. The weight's and bias's gradients
+// go straight into their buffers when offered (see into): dw by the
+// product's output pass, db by one sum added in place.
+func linearBackward(out, g *Tensor, grads []*Tensor) {
+	if out.inputs[0].t.requiresGrad {
+		grads[0] = g.matmulT(out.saved(1), false, false, nil)
+	}
+	if out.inputs[1].t.requiresGrad {
+		if dst := out.into(1); dst != nil {
+			dst.AddMatMulInPlace(g.v, out.saved(0).v, true, false)
+		} else {
 			grads[1] = g.matmulT(out.saved(0), true, false, nil)
 		}
-		if len(out.inputs) > 2 && out.inputs[2].t.requiresGrad {
-			grads[2] = g.sumTo(out.inputs[2].t)
+	}
+	if len(out.inputs) > 2 && out.inputs[2].t.requiresGrad {
+		b := out.inputs[2].t
+		if dst := out.into(2); dst != nil {
+			s := g.v.SumTo(b.v.Shape()...)
+			dst.AddInPlace(s)
+			if s != g.v {
+				s.Recycle()
+			}
+		} else {
+			grads[2] = g.sumTo(b)
 		}
-	}, inputs)
+	}
 }

@@ -29,13 +29,13 @@ func wrap2(v *tensor.Tensor, op string, bw backwardFunc, a, b *Tensor) *Tensor {
 	}
 	out.requiresGrad = true
 	out.op, out.backward = op, bw
-	out.inl = [2]edge{{a, a.v.Version()}, {b, b.v.Version()}}
+	out.inl[0], out.inl[1] = edge{a, a.v.Version()}, edge{b, b.v.Version()}
 	out.inputs = out.inl[:2]
 	return out
 }
 
-// wrapN is wrap1 for any number of inputs (Cat, Stack). Up to two edges
-// live in the node itself, as with wrap2; more get a slice of their own.
+// wrapN is wrap1 for any number of inputs (Linear, Where, Cat, Stack). Up
+// to three edges live in the node itself; more get a slice of their own.
 func wrapN(v *tensor.Tensor, op string, bw backwardFunc, inputs []*Tensor) *Tensor {
 	out := &Tensor{v: v}
 	need := false
@@ -90,7 +90,7 @@ func (out *Tensor) saved(i int) *Tensor {
 
 // free drops the graph behind t once its backward has run.
 func (t *Tensor) free() {
-	t.inputs, t.inl, t.backward = nil, [2]edge{}, nil
+	t.inputs, t.inl, t.backward = nil, [3]edge{}, nil
 	t.freed = true
 }
 
@@ -293,6 +293,11 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 	}
 	scratch := p.scratch
 	direct := accumulate && !create && captured == nil
+	// Outside create-graph mode the gradients are the pass's own
+	// temporaries: each goes back to the storage pool once consumed (see
+	// claim and recycle), as does the value of a Transient tensor whose
+	// graph is freed.
+	recycle := !create
 	for i := len(order) - 1; i >= 0; i-- {
 		t := order[i]
 		g := t.pending
@@ -302,6 +307,7 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 		}
 		if _, ok := captured[t]; ok {
 			captured[t] = g
+			g.tmp = false // the caller's now
 		}
 		if t.backward == nil {
 			if t.freed {
@@ -311,6 +317,7 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 			if accumulate {
 				t.accumulate(g, create)
 			}
+			g.recycle()
 			continue
 		}
 		if accumulate && t.retainGrad {
@@ -322,28 +329,53 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 		}
 		grads := scratch[:len(t.inputs)]
 		clear(grads)
+		t.direct = direct
 		t.backward(t, g, grads)
+		t.direct = false
+		gLives := false
+		if recycle {
+			gLives = claim(g, grads)
+		}
 		for j, e := range t.inputs {
 			in, gj := e.t, grads[j]
-			if gj == nil || !in.requiresGrad {
+			if gj == nil {
+				continue
+			}
+			if !in.requiresGrad {
+				gj.recycle()
 				continue
 			}
 			if !gj.v.SameShape(in.v) {
 				tensor.Panicf("autograd", "Backward", [][]int{in.v.Shape(), gj.v.Shape()},
 					"internal error: %s produced a gradient of shape %v for input %d of shape %v", t.op, gj.v.Shape(), j, in.v.Shape())
 			}
-			if direct && in.backward == nil && !in.freed {
+			switch {
+			case direct && in.backward == nil && !in.freed:
 				// A leaf's gradient goes straight into its own buffer.
 				in.accumulate(gj, false)
-				continue
-			}
-			if in.pending == nil {
+				gj.recycle()
+			case in.pending == nil:
 				in.pending = gj
-			} else {
+			case recycle && in.pending.tmp && in.pending.v.IsRecyclable():
+				in.pending.v.AddInPlace(gj.v) // the sum of two uses, into the first's buffer
+				gj.recycle()
+			default:
+				old := in.pending
 				in.pending = in.pending.Add(gj)
+				if recycle {
+					in.pending.tmp = true
+					old.recycle()
+					gj.recycle()
+				}
 			}
 		}
+		if !gLives {
+			g.recycle()
+		}
 		if !retain {
+			if t.transient {
+				t.v.Recycle()
+			}
 			t.free()
 		}
 	}
@@ -357,6 +389,67 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 		out[i] = captured[t]
 	}
 	return out
+}
+
+// claim takes charge of the gradients a backward formula produced from g:
+// each new one becomes the pass's own temporary (tmp), recycled once
+// consumed. A gradient that is g itself (an identity's) carries g's
+// ownership on, and claim reports that g lives on; two gradients sharing
+// storage (g passed to two inputs, or one tensor returned twice) are never
+// recycled, since each of their consumers would recycle the same memory.
+// Gradients are no-grad, so that a formula using one records nothing.
+func claim(g *Tensor, grads []*Tensor) (gLives bool) {
+	aliases := 0
+	for j, gj := range grads {
+		if gj == nil {
+			continue
+		}
+		gj.noGrad = true
+		if gj == g || gj.v.SameStorage(g.v) {
+			aliases++
+			if gj != g {
+				gj.tmp = false
+			}
+			continue
+		}
+		gj.tmp = true
+		for _, gk := range grads[:j] {
+			if gk != nil && gk.v.SameStorage(gj.v) {
+				gk.tmp, gj.tmp = false, false
+			}
+		}
+	}
+	if aliases > 1 {
+		g.tmp = false
+	}
+	return aliases > 0
+}
+
+// recycle hands the storage of a gradient that the pass alone held back to
+// the pool.
+func (t *Tensor) recycle() {
+	if t.tmp {
+		t.tmp = false
+		t.v.Recycle()
+	}
+}
+
+// into returns the gradient buffer of out's input i, for a backward formula
+// that can add the input's gradient into it in place (a matrix product's
+// output pass with beta = 1) instead of returning it in grads[i], or nil
+// when it must return it. A buffer is offered only to a leaf in a pass that
+// accumulates straight into leaves (Backward outside create-graph mode),
+// once the leaf has a plain gradient buffer of its own.
+func (out *Tensor) into(i int) *tensor.Tensor {
+	if !out.direct {
+		return nil
+	}
+	in := out.inputs[i].t
+	if in.op != "" || in.freed || !in.requiresGrad || in.grad == nil || in.grad.op != "" || in.grad.requiresGrad ||
+		!in.grad.v.IsContiguous() || !in.grad.v.SameShape(in.v) {
+		return nil
+	}
+	return in.grad.v
 }
 
 // accumulate adds g to t's Grad(). Outside create-graph mode the gradient

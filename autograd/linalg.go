@@ -69,34 +69,63 @@ func (a *Tensor) mm(b *Tensor, tb bool, v *tensor.Tensor) *Tensor {
 // dimensions.
 func (a *Tensor) matmulT(b *Tensor, ta, tb bool, v *tensor.Tensor) *Tensor {
 	if v == nil {
-		v = mT(a.v, ta).MatMul(mT(b.v, tb))
+		v = tensor.MatMulT(a.v, b.v, ta, tb)
 	}
-	return wrap2(v, "MatMul", func(out, g *Tensor, grads []*Tensor) {
-		if out.inputs[0].t.requiresGrad {
-			a, b := out.inputs[0].t, out.saved(1)
-			if !ta {
-				grads[0] = g.matmulT(b, false, !tb, nil).sumTo(a)
-			} else {
-				grads[0] = b.matmulT(g, tb, true, nil).sumTo(a)
-			}
-		}
-		if out.inputs[1].t.requiresGrad {
-			a, b := out.saved(0), out.inputs[1].t
-			if !tb {
-				grads[1] = a.matmulT(g, !ta, false, nil).sumTo(b)
-			} else {
-				grads[1] = g.matmulT(a, true, ta, nil).sumTo(b)
-			}
-		}
-	}, a, b)
+	var bw backwardFunc
+	switch {
+	case !ta && !tb:
+		bw = matmulNNBackward
+	case !ta:
+		bw = matmulNTBackward
+	case !tb:
+		bw = matmulTNBackward
+	default:
+		bw = matmulTTBackward
+	}
+	return wrap2(v, "MatMul", bw, a, b)
 }
 
-// mT returns x with its last two dimensions swapped if trans, as a view.
-func mT(x *tensor.Tensor, trans bool) *tensor.Tensor {
-	if trans {
-		return x.Transpose(-2, -1)
+// matmulT's backward for each pair of transpose flags, as functions so
+// that recording a product makes no closure.
+func matmulNNBackward(out, g *Tensor, grads []*Tensor) { matmulTGrads(out, g, grads, false, false) }
+func matmulNTBackward(out, g *Tensor, grads []*Tensor) { matmulTGrads(out, g, grads, false, true) }
+func matmulTNBackward(out, g *Tensor, grads []*Tensor) { matmulTGrads(out, g, grads, true, false) }
+func matmulTTBackward(out, g *Tensor, grads []*Tensor) { matmulTGrads(out, g, grads, true, true) }
+
+// matmulTGrads is the backward of op(a)·op(b). A matrix leaf whose
+// gradient buffer is offered (see into) gets its gradient added into that
+// buffer by the product itself.
+func matmulTGrads(out, g *Tensor, grads []*Tensor, ta, tb bool) {
+	if out.inputs[0].t.requiresGrad {
+		a, b := out.inputs[0].t, out.saved(1)
+		dst := out.into(0)
+		if dst != nil && a.v.Dim() == 2 && b.v.Dim() == 2 {
+			if !ta {
+				dst.AddMatMulInPlace(g.v, b.v, false, !tb)
+			} else {
+				dst.AddMatMulInPlace(b.v, g.v, tb, true)
+			}
+		} else if !ta {
+			grads[0] = g.matmulT(b, false, !tb, nil).sumTo(a)
+		} else {
+			grads[0] = b.matmulT(g, tb, true, nil).sumTo(a)
+		}
 	}
-	return x
+	if out.inputs[1].t.requiresGrad {
+		a, b := out.saved(0), out.inputs[1].t
+		dst := out.into(1)
+		if dst != nil && a.v.Dim() == 2 && b.v.Dim() == 2 {
+			if !tb {
+				dst.AddMatMulInPlace(a.v, g.v, !ta, false)
+			} else {
+				dst.AddMatMulInPlace(g.v, a.v, true, ta)
+			}
+		} else if !tb {
+			grads[1] = a.matmulT(g, !ta, false, nil).sumTo(b)
+		} else {
+			grads[1] = g.matmulT(a, true, ta, nil).sumTo(b)
+		}
+	}
 }
 
 // Dot returns the dot product of two 1-D tensors of the same length as a 0-d
@@ -147,14 +176,15 @@ func (t *Tensor) T() *Tensor {
 // in the product's output pass (see tensor.Linear). It panics with a
 // *tensor.Error naming Linear and the shapes if they do not fit.
 func Linear(x, w, b *Tensor) *Tensor {
-	xs, ws := x.v.Shape(), w.v.Shape()
-	shapes := [][]int{xs, ws}
-	var bs []int
-	if b != nil {
-		bs = b.v.Shape()
-		shapes = append(shapes, bs)
-	}
-	if len(ws) != 2 || len(xs) == 0 || xs[len(xs)-1] != ws[1] || (b != nil && (len(bs) != 1 || bs[0] != ws[0])) {
+	xd := x.v.Dim()
+	if w.v.Dim() != 2 || xd == 0 || x.v.Size(-1) != w.v.Size(1) || (b != nil && (b.v.Dim() != 1 || b.v.Size(0) != w.v.Size(0))) {
+		xs, ws := x.v.Shape(), w.v.Shape()
+		shapes := [][]int{xs, ws}
+		var bs []int
+		if b != nil {
+			bs = b.v.Shape()
+			shapes = append(shapes, bs)
+		}
 		bias := "no bias"
 		if b != nil {
 			bias = fmt.Sprintf("bias %v", bs)
@@ -162,13 +192,13 @@ func Linear(x, w, b *Tensor) *Tensor {
 		tensor.Panicf("autograd", "Linear", shapes,
 			"input %v, weight %v and %s do not fit: want input [... in], weight [out in], bias [out] or nil", xs, ws, bias)
 	}
-	in, outF := ws[1], ws[0]
-	switch len(xs) {
+	switch xd {
 	case 1:
 		return linear(x.Unsqueeze(0), w, b).Squeeze(0)
 	case 2:
 		return linear(x, w, b)
 	}
+	xs, in, outF := x.v.Shape(), w.v.Size(1), w.v.Size(0)
 	rows := 1
 	for _, d := range xs[:len(xs)-1] {
 		rows *= d

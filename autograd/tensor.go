@@ -19,6 +19,9 @@ type Tensor struct {
 	noGrad       bool // see NoGrad: set on every result of a no-grad input
 	retainGrad   bool
 	freed        bool // backward ran and dropped the graph behind this tensor
+	transient    bool // see Transient: backward may recycle the value
+	tmp          bool // a gradient the backward engine made and alone holds
+	direct       bool // while its backward runs: leaves' buffers take gradients in place (see into)
 
 	// The operation that produced this tensor; empty for leaves. Inputs are
 	// held in a slice in argument order, never a map, so that gradient sums
@@ -26,7 +29,8 @@ type Tensor struct {
 	op       string
 	backward backwardFunc
 	inputs   []edge
-	inl      [2]edge
+	inl      [3]edge
+	scalar   float64 // the constant of an operation with one (MulScalar), so that its backward needs no closure
 
 	// State of the backward pass in progress.
 	mark    uint64
@@ -141,6 +145,26 @@ func (t *Tensor) ZeroGrad() {
 // as leaves do. It returns t.
 func (t *Tensor) RetainGrad() *Tensor {
 	t.retainGrad = true
+	return t
+}
+
+// Transient marks t, the result of an operation, as an intermediate value
+// that nothing reads once backward has passed through it, and returns t.
+// When a backward pass without RetainGraph frees the graph behind t, it
+// hands t's storage back to the tensor package's pool
+// (tensor.Tensor.Recycle), so that the next forward pass reuses the memory
+// instead of allocating. nn.Sequential marks the outputs of all but its
+// last module this way; a model's own Forward can do the same for its
+// internal values.
+//
+// Using t (or its Value) after that panics with a *tensor.Error. A value
+// that is a view (Reshape, Transpose, ...) or whose storage was exposed by
+// Raw is never recycled; nor is a leaf, or anything when no backward runs
+// (no-grad evaluation). Mark only values that the caller alone holds.
+func (t *Tensor) Transient() *Tensor {
+	if t.op != "" {
+		t.transient = true
+	}
 	return t
 }
 

@@ -125,10 +125,16 @@ func (t *Tensor) Sign() *Tensor { return From(t.v.Sign()) }
 // positive and 0 elsewhere (ReLU'(0) = 0), exactly 0 even where g is
 // infinite, as PyTorch's threshold_backward.
 func (t *Tensor) ReLU() *Tensor {
-	return wrap1(t.v.ReLU(), "ReLU", func(out, g *Tensor, grads []*Tensor) {
-		zero := zeroConst()
-		grads[0] = Where(out.Le(zero), zero, g)
-	}, t)
+	return wrap1(t.v.ReLU(), "ReLU", reluBackward, t)
+}
+
+func reluBackward(out, g *Tensor, grads []*Tensor) {
+	if g.noGrad { // one pass: 0 where the output is 0, else g
+		grads[0] = &Tensor{v: tensor.ThresholdGrad(g.v, out.v, 0), noGrad: true}
+		return
+	}
+	zero := zeroConst()
+	grads[0] = Where(out.Le(zero), zero, g)
 }
 
 // LeakyReLU returns t where t > 0 and slope·t elsewhere. Its gradient is g

@@ -107,9 +107,20 @@ func NewSequential(modules ...Module) *Sequential {
 }
 
 // Forward applies the modules in order.
+//
+// The outputs of all but the last module are intermediate values that only
+// the next module sees, so Forward marks them Transient: the backward pass
+// that frees the graph hands their storage back to the tensor pool, and the
+// next step reuses it instead of allocating. A module used in a Sequential
+// must therefore not keep its output to read after backward (Clone it if it
+// must); an output that is the module's own input is never marked.
 func (s *Sequential) Forward(x *autograd.Tensor) *autograd.Tensor {
-	for _, m := range s.Modules {
-		x = m.Forward(x)
+	for i, m := range s.Modules {
+		y := m.Forward(x)
+		if i < len(s.Modules)-1 && y != x {
+			y.Transient()
+		}
+		x = y
 	}
 	return x
 }

@@ -26,12 +26,12 @@ func binaryGrain(k *binaryKernels, grain int, a, b *Tensor) *Tensor {
 	}
 	switch {
 	case b.contig && sameShape(a.shape, b.shape):
-		out := empty(k.name, a.shape)
+		out := uninit(k.name, a.shape)
 		od, ad, bd := out.st.data, a.flat(), b.flat()
 		kernels.Parallel(n, grain, func(lo, hi int) { k.vv(od[lo:hi], ad[lo:hi], bd[lo:hi]) })
 		return out
 	case b.Numel() == 1 && len(b.shape) <= len(a.shape):
-		out := empty(k.name, BroadcastShapes(k.name, a.shape, b.shape))
+		out := uninit(k.name, BroadcastShapes(k.name, a.shape, b.shape))
 		od, ad, s := out.st.data, a.flat(), b.st.data[b.off]
 		kernels.Parallel(n, grain, func(lo, hi int) { k.vs(od[lo:hi], ad[lo:hi], s) })
 		return out
@@ -147,7 +147,7 @@ func Where(cond, a, b *Tensor) *Tensor {
 		}
 		return newScalar(b.st.data[b.off])
 	}
-	out := empty("Where", shape)
+	out := uninit("Where", shape)
 	od := out.st.data
 	if cond.contig && a.contig && b.contig && sameShape(cond.shape, shape) && sameShape(a.shape, shape) && sameShape(b.shape, shape) {
 		cd, ad, bd := cond.flat(), a.flat(), b.flat()

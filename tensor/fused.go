@@ -12,27 +12,30 @@ import (
 const crossEntropyGrain = 1 << 14
 
 // crossEntropyTargets checks that target holds one class index in [0, c)
-// or ignoreIndex per row of logits and returns the indices, -1 for ignored
-// rows.
-func crossEntropyTargets(op string, logits, target *Tensor, ignoreIndex int) []int {
+// or ignoreIndex per row of logits and returns target's values; see
+// classAt.
+func crossEntropyTargets(op string, logits, target *Tensor, ignoreIndex int) []float64 {
 	shapes := [][]int{logits.shape, target.shape}
 	if len(logits.shape) != 2 || len(target.shape) != 1 || target.shape[0] != logits.shape[0] {
 		fail(op, shapes, "logits of shape %v and target of shape %v do not fit: want [N C] and [N]", logits.shape, target.shape)
 	}
-	n, c := logits.shape[0], logits.shape[1]
-	idx := make([]int, n)
+	c := logits.shape[1]
 	td := target.contiguousData()
 	for i, v := range td {
-		if v == float64(ignoreIndex) {
-			idx[i] = -1
-			continue
-		}
-		if v != math.Trunc(v) || v < 0 || v >= float64(c) {
+		if v != float64(ignoreIndex) && (v != math.Trunc(v) || v < 0 || v >= float64(c)) {
 			fail(op, shapes, "target %v at %d is not a class index in [0, %d)", v, i, c)
 		}
-		idx[i] = int(v)
 	}
-	return idx
+	return td
+}
+
+// classAt returns the class index of a checked target value, -1 for an
+// ignored row.
+func classAt(v float64, ignoreIndex int) int {
+	if v == float64(ignoreIndex) {
+		return -1
+	}
+	return int(v)
 }
 
 // CrossEntropyRows returns, for logits of shape [N C] and class indices
@@ -46,72 +49,149 @@ func crossEntropyTargets(op string, logits, target *Tensor, ignoreIndex int) []i
 // integral values in [0, C) or ignoreIndex; otherwise, or if the shapes do
 // not fit, it panics with an *Error naming CrossEntropyRows and the shapes.
 func CrossEntropyRows(logits, target *Tensor, ignoreIndex int) (loss, lse *Tensor) {
-	idx := crossEntropyTargets("CrossEntropyRows", logits, target, ignoreIndex)
+	td := crossEntropyTargets("CrossEntropyRows", logits, target, ignoreIndex)
 	n, c := logits.shape[0], logits.shape[1]
-	loss, lse = empty("CrossEntropyRows", []int{n}), empty("CrossEntropyRows", []int{n})
+	loss, lse = uninit("CrossEntropyRows", []int{n}), uninit("CrossEntropyRows", []int{n})
 	if n == 0 {
 		return loss, lse
 	}
 	x := logits.contiguousData()
 	ld, ls := loss.st.data, lse.st.data
-	kernels.Parallel(n, max(1, crossEntropyGrain/max(1, c)), func(lo, hi int) {
-		buf := make([]float64, c)
-		for i := lo; i < hi; i++ {
-			row := x[i*c : (i+1)*c]
-			if c == 0 {
-				ls[i] = math.Inf(-1)
-				if idx[i] >= 0 {
-					ld[i] = math.NaN()
-				}
-				continue
-			}
-			m := kernels.Max(row)
-			for j, v := range row {
-				buf[j] = v - m
-			}
-			kernels.Exp(buf, buf)
-			l := math.Log(kernels.Sum(buf))
-			ls[i] = m + l
-			if t := idx[i]; t >= 0 {
-				ld[i] = l - (row[t] - m)
-			}
-		}
-	})
+	if grain := max(1, crossEntropyGrain/max(1, c)); n <= grain {
+		crossEntropyRows(x, td, ld, ls, c, ignoreIndex, 0, n) // no closure to allocate
+	} else {
+		kernels.Parallel(n, grain, func(lo, hi int) { crossEntropyRows(x, td, ld, ls, c, ignoreIndex, lo, hi) })
+	}
 	return loss, lse
 }
 
+// crossEntropyRows computes rows lo..hi of CrossEntropyRows.
+func crossEntropyRows(x, td, ld, ls []float64, c, ignoreIndex, lo, hi int) {
+	var buf *storage
+	if c > 0 {
+		buf = newStorage(c, false)
+	}
+	for i := lo; i < hi; i++ {
+		t := classAt(td[i], ignoreIndex)
+		ld[i] = 0
+		if c == 0 {
+			ls[i] = math.Inf(-1)
+			if t >= 0 {
+				ld[i] = math.NaN()
+			}
+			continue
+		}
+		row, b := x[i*c:(i+1)*c], buf.data
+		m := kernels.Max(row)
+		for j, v := range row {
+			b[j] = v - m
+		}
+		kernels.Exp(b, b)
+		l := math.Log(kernels.Sum(b))
+		ls[i] = m + l
+		if t >= 0 {
+			ld[i] = l - (row[t] - m)
+		}
+	}
+	if buf != nil {
+		pools[buf.class-1].Put(buf)
+	}
+}
+
 // CrossEntropyRowsGrad returns the gradient of CrossEntropyRows' loss with
-// respect to logits for a unit incoming gradient on every row:
-// softmax(logits[i]) - onehot(target[i]), the softmax computed as
-// exp(logits[i] - lse[i]) from CrossEntropyRows' lse, and a row of zeros
-// where target is ignoreIndex. It panics with an *Error naming
-// CrossEntropyRowsGrad and the shapes if they do not fit.
-func CrossEntropyRowsGrad(logits, target, lse *Tensor, ignoreIndex int) *Tensor {
-	idx := crossEntropyTargets("CrossEntropyRowsGrad", logits, target, ignoreIndex)
+// respect to logits: scale[i]·(softmax(logits[i]) - onehot(target[i])), the
+// softmax computed as exp(logits[i] - lse[i]) from CrossEntropyRows' lse,
+// and a row of zeros where target is ignoreIndex. scale, the incoming
+// gradient of each row's loss, has shape [N] (or broadcasts to it, as an
+// expanded 0-d gradient does); nil means 1 for every row. It panics with an
+// *Error naming CrossEntropyRowsGrad and the shapes if they do not fit.
+func CrossEntropyRowsGrad(logits, target, lse, scale *Tensor, ignoreIndex int) *Tensor {
+	td := crossEntropyTargets("CrossEntropyRowsGrad", logits, target, ignoreIndex)
 	n, c := logits.shape[0], logits.shape[1]
 	if len(lse.shape) != 1 || lse.shape[0] != n {
 		fail("CrossEntropyRowsGrad", [][]int{logits.shape, target.shape, lse.shape}, "lse of shape %v does not fit logits of shape %v", lse.shape, logits.shape)
 	}
-	out := empty("CrossEntropyRowsGrad", []int{n, c})
+	var sd []float64
+	sst := 0
+	if scale != nil {
+		if len(scale.shape) > 1 || (len(scale.shape) == 1 && scale.shape[0] != n && scale.shape[0] != 1) {
+			fail("CrossEntropyRowsGrad", [][]int{logits.shape, scale.shape}, "scale of shape %v does not fit logits of shape %v", scale.shape, logits.shape)
+		}
+		scale.live("CrossEntropyRowsGrad")
+		sd = scale.st.data[scale.off:]
+		if len(scale.shape) == 1 && scale.shape[0] > 1 {
+			sst = scale.strides[0]
+		}
+	}
+	out := uninit("CrossEntropyRowsGrad", []int{n, c})
 	if n == 0 || c == 0 {
 		return out
 	}
 	x, ls, d := logits.contiguousData(), lse.contiguousData(), out.st.data
-	kernels.Parallel(n, max(1, crossEntropyGrain/c), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			t := idx[i]
-			if t < 0 {
-				continue
-			}
-			row, dr, l := x[i*c:(i+1)*c], d[i*c:(i+1)*c], ls[i]
-			for j, v := range row {
-				dr[j] = v - l
-			}
-			kernels.Exp(dr, dr)
-			dr[t]--
-		}
-	})
+	if grain := max(1, crossEntropyGrain/c); n <= grain {
+		crossEntropyGradRows(x, td, ls, sd, d, sst, c, ignoreIndex, 0, n) // no closure to allocate
+	} else {
+		kernels.Parallel(n, grain, func(lo, hi int) { crossEntropyGradRows(x, td, ls, sd, d, sst, c, ignoreIndex, lo, hi) })
+	}
 	return out
+}
+
+// crossEntropyGradRows computes rows lo..hi of CrossEntropyRowsGrad.
+func crossEntropyGradRows(x, td, ls, sd, d []float64, sst, c, ignoreIndex, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		t := classAt(td[i], ignoreIndex)
+		row, dr, l := x[i*c:(i+1)*c], d[i*c:(i+1)*c], ls[i]
+		if t < 0 {
+			clear(dr)
+			continue
+		}
+		for j, v := range row {
+			dr[j] = v - l
+		}
+		kernels.Exp(dr, dr)
+		dr[t]--
+		if sd != nil {
+			if s := sd[i*sst]; s != 1 {
+				kernels.Scal(s, dr)
+			}
+		}
+	}
+}
+
+// ThresholdGrad returns the gradient of ReLU-like operations: 0 where x <=
+// threshold and g elsewhere (NaNs in x pass g), in one pass, like PyTorch's
+// threshold_backward. g and x must have the same shape; otherwise
+// it panics with an *Error naming ThresholdGrad and the shapes.
+func ThresholdGrad(g, x *Tensor, threshold float64) *Tensor {
+	if !sameShape(g.shape, x.shape) {
+		fail("ThresholdGrad", [][]int{g.shape, x.shape}, "gradient of shape %v for a tensor of shape %v", g.shape, x.shape)
+	}
+	if len(g.shape) == 0 {
+		if x.Item() <= threshold {
+			return newScalar(0)
+		}
+		return newScalar(g.Item())
+	}
+	out := uninit("ThresholdGrad", g.shape)
+	od := out.st.data
+	gd, xd := g.contiguousData(), x.contiguousData()
+	if len(od) <= grainCheap {
+		thresholdGrad(od, gd, xd, threshold) // no closure to allocate
+	} else {
+		kernels.Parallel(len(od), grainCheap, func(lo, hi int) { thresholdGrad(od[lo:hi], gd[lo:hi], xd[lo:hi], threshold) })
+	}
+	return out
+}
+
+func thresholdGrad(o, g, x []float64, threshold float64) {
+	g, x = g[:len(o)], x[:len(o)]
+	for i, v := range x {
+		if v <= threshold {
+			o[i] = 0
+		} else {
+			o[i] = g[i]
+		}
+	}
 }
 
 // Linear returns x·wᵀ + b for a matrix x [N in], a weight w [out in] and a
@@ -121,11 +201,11 @@ func CrossEntropyRowsGrad(logits, target, lse *Tensor, ignoreIndex int) *Tensor 
 // copy of w and no separate [N out] temporary for the sum is made. It
 // panics with an *Error naming Linear and the shapes if they do not fit.
 func Linear(x, w, b *Tensor) *Tensor {
-	shapes := [][]int{x.shape, w.shape}
-	if b != nil {
-		shapes = append(shapes, b.shape)
-	}
 	if len(x.shape) != 2 || len(w.shape) != 2 || x.shape[1] != w.shape[1] || (b != nil && (len(b.shape) != 1 || b.shape[0] != w.shape[0])) {
+		shapes := [][]int{x.shape, w.shape}
+		if b != nil {
+			shapes = append(shapes, b.shape)
+		}
 		bias := "no bias"
 		if b != nil {
 			bias = fmt.Sprintf("bias %v", b.shape)
@@ -133,7 +213,7 @@ func Linear(x, w, b *Tensor) *Tensor {
 		fail("Linear", shapes, "input %v, weight %v and %s do not fit: want input [N in], weight [out in], bias [out] or nil", x.shape, w.shape, bias)
 	}
 	n, k, m := x.shape[0], x.shape[1], w.shape[0]
-	out := empty("Linear", []int{n, m})
+	out := alloc("Linear", []int{n, m}, k == 0 && b == nil) // else every element is written
 	if n == 0 || m == 0 {
 		return out
 	}
@@ -149,7 +229,7 @@ func Linear(x, w, b *Tensor) *Tensor {
 	if k == 0 {
 		return out
 	}
-	oa, ob := gemmOperandOf(x, nil), gemmOperandOf(w.Transpose(0, 1), nil)
+	oa, ob := gemmOperandOf(x, nil, false), gemmOperandOf(w, nil, true)
 	kernels.Gemm(oa.trans, ob.trans, n, m, k, 1, oa.data[oa.off:], oa.ld, ob.data[ob.off:], ob.ld, beta, c, m)
 	return out
 }

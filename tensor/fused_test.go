@@ -43,7 +43,7 @@ func TestCrossEntropyRows(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			n, k := c.logits.Size(0), c.logits.Size(1)
 			loss, lse := tensor.CrossEntropyRows(c.logits, tensor.New(c.target, n), -100)
-			grad := tensor.CrossEntropyRowsGrad(c.logits, tensor.New(c.target, n), lse, -100)
+			grad := tensor.CrossEntropyRowsGrad(c.logits, tensor.New(c.target, n), lse, nil, -100)
 			x := c.logits.Data()
 			wantLoss, wantLSE := make([]float64, n), make([]float64, n)
 			wantGrad := make([]float64, n*k)
@@ -90,7 +90,7 @@ func TestCrossEntropyRowsPanics(t *testing.T) {
 	wantPanic(t, "CrossEntropyRows", []string{"target 3 at 1", "[0, 3)"}, func() { tensor.CrossEntropyRows(x, tensor.New([]float64{0, 3}, 2), -100) })
 	wantPanic(t, "CrossEntropyRows", []string{"target 0.5 at 0"}, func() { tensor.CrossEntropyRows(x, tensor.New([]float64{0.5, 1}, 2), -100) })
 	wantPanic(t, "CrossEntropyRowsGrad", []string{"[2 3]", "[3]"}, func() {
-		tensor.CrossEntropyRowsGrad(x, tensor.Zeros(2), tensor.Zeros(3), -100)
+		tensor.CrossEntropyRowsGrad(x, tensor.Zeros(2), tensor.Zeros(3), nil, -100)
 	})
 }
 

@@ -42,9 +42,9 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 		}
 		return newScalar(dot(t, u))
 	case na == 1:
-		return matmul("MatMul", shapes, t.Unsqueeze(0), u).Squeeze(-2)
+		return matmul("MatMul", shapes, t.Unsqueeze(0), u).Squeeze(-2).owned()
 	case nb == 1:
-		return matmul("MatMul", shapes, t, u.Unsqueeze(1)).Squeeze(-1)
+		return matmul("MatMul", shapes, t, u.Unsqueeze(1)).Squeeze(-1).owned()
 	}
 	return matmul("MatMul", shapes, t, u)
 }
@@ -91,23 +91,78 @@ func (t *Tensor) T() *Tensor {
 // of a batch run on one goroutine.
 const gemmBatchGrain = 1 << 16
 
+// MatMulT returns op(a)·op(b) for a and b of at least two dimensions, where
+// op swaps the last two dimensions of its operand when the flag is set: the
+// product of the transposes without making transposed views, with
+// MatMul's rules for batch dimensions and its numerics. It panics with an
+// *Error naming MatMulT and both shapes if they do not fit.
+func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
+	shapes := [][]int{a.shape, b.shape}
+	if len(a.shape) < 2 || len(b.shape) < 2 {
+		fail("MatMulT", shapes, "both arguments need at least two dimensions, got shapes %v and %v", a.shape, b.shape)
+	}
+	return matmulT("MatMulT", shapes, a, transA, b, transB)
+}
+
+// AddMatMulInPlace adds op(a)·op(b) to the matrix t in place (t +=
+// op(a)·op(b), like torch.addmm_), where op transposes its operand when the
+// flag is set; the sum is the matrix product's output pass, so no
+// temporary is made. a, b and t must be 2-D with fitting shapes, and t
+// contiguous and not sharing storage with a or b; otherwise it panics with
+// an *Error naming AddMatMulInPlace and the shapes.
+func (t *Tensor) AddMatMulInPlace(a, b *Tensor, transA, transB bool) {
+	shapes := [][]int{t.shape, a.shape, b.shape}
+	if len(a.shape) != 2 || len(b.shape) != 2 || len(t.shape) != 2 {
+		fail("AddMatMulInPlace", shapes, "needs 2-D tensors, got shapes %v += %v·%v", t.shape, a.shape, b.shape)
+	}
+	n, k := dims2(a.shape, transA)
+	k2, m := dims2(b.shape, transB)
+	if k != k2 || t.shape[0] != n || t.shape[1] != m {
+		fail("AddMatMulInPlace", shapes, "shapes %v += op(%v)·op(%v) do not fit (transposes %v, %v)", t.shape, a.shape, b.shape, transA, transB)
+	}
+	if !t.contig || t.st == a.st || t.st == b.st {
+		fail("AddMatMulInPlace", shapes, "destination of shape %v must be contiguous and not share storage with an operand", t.shape)
+	}
+	t.live("AddMatMulInPlace")
+	if n > 0 && m > 0 && k > 0 {
+		oa, ob := gemmOperandOf(a, nil, transA), gemmOperandOf(b, nil, transB)
+		kernels.Gemm(oa.trans, ob.trans, n, m, k, 1, oa.data[oa.off:], oa.ld, ob.data[ob.off:], ob.ld, 1, t.flat(), m)
+	}
+	t.st.version++
+}
+
+// dims2 returns the rows and columns of a matrix's shape, swapped if trans.
+func dims2(shape []int, trans bool) (r, c int) {
+	nd := len(shape)
+	if trans {
+		return shape[nd-1], shape[nd-2]
+	}
+	return shape[nd-2], shape[nd-1]
+}
+
 // matmul multiplies the matrices in the last two dimensions of a and b (each
 // at least 2-D) with broadcast batch dimensions. op and shapes name the
 // operation and the caller's shapes in errors.
 func matmul(op string, shapes [][]int, a, b *Tensor) *Tensor {
+	return matmulT(op, shapes, a, false, b, false)
+}
+
+// matmulT is matmul of op(a) and op(b), op swapping the last two dimensions
+// where its flag is set.
+func matmulT(op string, shapes [][]int, a *Tensor, ta bool, b *Tensor, tb bool) *Tensor {
 	na, nb := len(a.shape), len(b.shape)
-	n, k := a.shape[na-2], a.shape[na-1]
-	k2, m := b.shape[nb-2], b.shape[nb-1]
+	n, k := dims2(a.shape, ta)
+	k2, m := dims2(b.shape, tb)
 	if k != k2 {
 		fail(op, shapes, "cannot multiply shapes %v and %v: inner dimensions %d and %d differ", shapes[0], shapes[1], k, k2)
 	}
 	batch := batchShape(op, shapes, a.shape[:na-2], b.shape[:nb-2])
-	out := empty(op, append(batch, n, m))
+	out := alloc(op, append(batch, n, m), k == 0) // Gemm overwrites C when k > 0
 	count := numelOf(op, batch)
 	if count == 0 || n == 0 || m == 0 || k == 0 {
 		return out
 	}
-	oa, ob := gemmOperandOf(a, batch), gemmOperandOf(b, batch)
+	oa, ob := gemmOperandOf(a, batch, ta), gemmOperandOf(b, batch, tb)
 	c := out.st.data
 	if rows, ok := oa.foldRows(batch, n); ok && ob.shared() {
 		kernels.Gemm(false, ob.trans, rows, m, k, 1, oa.data[oa.off:], oa.ld, ob.data[ob.off:], ob.ld, 0, c, m)
@@ -156,18 +211,30 @@ type gemmOperand struct {
 	bst   []int
 }
 
-// gemmOperandOf describes x's matrices for Gemm, copying x (in its own
-// shape, before broadcasting) only if its matrices lie in neither row- nor
-// column-major order.
-func gemmOperandOf(x *Tensor, batch []int) gemmOperand {
+// gemmOperandOf describes x's matrices (transposed if swap) for Gemm,
+// copying x (in its own shape, before broadcasting) only if its matrices
+// lie in neither row- nor column-major order.
+func gemmOperandOf(x *Tensor, batch []int, swap bool) gemmOperand {
+	x.live("MatMul")
 	nd := len(x.shape)
-	r, c := x.shape[nd-2], x.shape[nd-1]
-	ld, trans, ok := gemmLayout(r, c, x.strides[nd-2], x.strides[nd-1])
+	r, c := dims2(x.shape, swap)
+	sr, sc := x.strides[nd-2], x.strides[nd-1]
+	if swap {
+		sr, sc = sc, sr
+	}
+	ld, trans, ok := gemmLayout(r, c, sr, sc)
 	if !ok {
 		x = x.Clone()
-		ld, trans, _ = gemmLayout(r, c, x.strides[nd-2], x.strides[nd-1])
+		sr, sc = x.strides[nd-2], x.strides[nd-1]
+		if swap {
+			sr, sc = sc, sr
+		}
+		ld, trans, _ = gemmLayout(r, c, sr, sc)
 	}
-	bst := make([]int, len(batch))
+	var bst []int
+	if len(batch) > 0 {
+		bst = make([]int, len(batch))
+	}
 	lead := len(batch) - (nd - 2)
 	for i := 0; i < nd-2; i++ {
 		if x.shape[i] != 1 {

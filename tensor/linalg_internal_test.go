@@ -26,7 +26,7 @@ func TestGemmOperandCopiesOnlyWhenItMust(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			o := gemmOperandOf(c.x, []int{2}[:max(0, c.x.Dim()-2)])
+			o := gemmOperandOf(c.x, []int{2}[:max(0, c.x.Dim()-2)], false)
 			inPlace := &o.data[0] == &c.x.st.data[0]
 			if inPlace != c.inPlace || o.ld != c.ld || o.trans != c.trans {
 				t.Errorf("in place %v, ld %d, trans %v; want %v, %d, %v", inPlace, o.ld, o.trans, c.inPlace, c.ld, c.trans)
@@ -36,7 +36,7 @@ func TestGemmOperandCopiesOnlyWhenItMust(t *testing.T) {
 	t.Run("a matrix with strides in neither order is copied", func(t *testing.T) {
 		// Every other row and every other column: no unit stride.
 		x := seq(6, 8).View(3, 2, 4, 2).Select(1, 0).Select(2, 0)
-		o := gemmOperandOf(x, nil)
+		o := gemmOperandOf(x, nil, false)
 		if &o.data[0] == &x.st.data[0] || o.ld != 4 || o.trans {
 			t.Errorf("ld %d, trans %v, copied %v; want a row-major copy with ld 4", o.ld, o.trans, &o.data[0] != &x.st.data[0])
 		}
@@ -65,7 +65,7 @@ func TestFoldRows(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			o := gemmOperandOf(c.x, c.batch)
+			o := gemmOperandOf(c.x, c.batch, false)
 			n := c.x.Size(-2)
 			rows, ok := o.foldRows(c.batch, n)
 			if rows != c.rows || ok != c.ok {

@@ -89,7 +89,7 @@ func binary(k *binaryKernels, a, b *Tensor) *Tensor {
 		return newScalar(k.f(a.st.data[a.off], b.st.data[b.off]))
 	}
 	if sameShape(a.shape, b.shape) {
-		out := empty(k.name, a.shape)
+		out := uninit(k.name, a.shape)
 		if a.contig && b.contig {
 			od, ad, bd := out.st.data, a.flat(), b.flat()
 			if len(od) <= grainCheap {
@@ -103,7 +103,7 @@ func binary(k *binaryKernels, a, b *Tensor) *Tensor {
 		return out
 	}
 	shape := BroadcastShapes(k.name, a.shape, b.shape)
-	out := empty(k.name, shape)
+	out := uninit(k.name, shape)
 	if a.contig && b.Numel() == 1 && sameShape(shape, a.shape) {
 		k.vs(out.st.data, a.flat(), b.st.data[b.off])
 		return out
@@ -135,7 +135,7 @@ func (t *Tensor) Div(u *Tensor) *Tensor { return binary(&divKernels, t, u) }
 
 // scalarOp applies f(dst, x, a) to a contiguous copy of t's layout.
 func (t *Tensor) scalarOp(op string, f func(dst, x []float64, a float64), a float64) *Tensor {
-	out := empty(op, t.shape)
+	out := uninit(op, t.shape)
 	if t.contig {
 		f(out.st.data, t.flat(), a)
 		return out
@@ -166,7 +166,7 @@ func (t *Tensor) Neg() *Tensor {
 	if len(t.shape) == 0 {
 		return newScalar(-t.st.data[t.off])
 	}
-	out := empty("Neg", t.shape)
+	out := uninit("Neg", t.shape)
 	if t.contig {
 		kernels.Neg(out.st.data, t.flat())
 		return out
@@ -191,6 +191,9 @@ func contiguousStridesOf(shape []int) []int {
 	return st
 }
 
+// sumRowsMax is the size up to which SumTo adds rows in one loop.
+const sumRowsMax = 1 << 20
+
 // SumTo sums t down to shape, which must broadcast to t's shape: the
 // reverse of broadcasting, used to give each input of a broadcast operation
 // a gradient of its own shape. It returns t itself when the shapes are equal.
@@ -201,6 +204,16 @@ func (t *Tensor) SumTo(shape ...int) *Tensor {
 	lead := len(t.shape) - len(shape)
 	if lead < 0 {
 		fail("SumTo", [][]int{t.shape, shape}, "cannot sum shape %v to %v", t.shape, shape)
+	}
+	if t.contig && len(shape) > 0 && sameShape(t.shape[lead:], shape) && t.Numel() <= sumRowsMax {
+		// Summing away leading dimensions (a bias's gradient): add the
+		// rows up in order, with no reduction plan.
+		out := empty("SumTo", shape)
+		od, src := out.st.data, t.flat()
+		for m := len(od); len(src) >= m && m > 0; src = src[m:] {
+			kernels.Add(od, od, src[:m])
+		}
+		return out
 	}
 	var dims []int
 	for i := range t.shape {
@@ -231,7 +244,7 @@ func (t *Tensor) PadDim(dim, before, after int, value float64) *Tensor {
 	shape[a] += before + after
 	out := Full(value, shape...)
 	assign(out.Slice(a, before, before+t.shape[a]), t)
-	return out
+	return out.owned()
 }
 
 // Fill sets every element to v, in place.
@@ -271,7 +284,7 @@ func (t *Tensor) checkInPlace(op string, u *Tensor) *Tensor {
 // t's shape.
 func (t *Tensor) CopyFrom(src *Tensor) {
 	src = t.checkInPlace("CopyFrom", src)
-	assign(t, src.Expand(t.shape...))
+	assign(t, src.expand(t.shape))
 	t.st.version++
 }
 

@@ -54,7 +54,7 @@ func (t *Tensor) unary(op string, grain int, f func(dst, x []float64)) *Tensor {
 	var out *Tensor
 	var src []float64
 	if t.contig {
-		out = empty(op, t.shape)
+		out = uninit(op, t.shape)
 		src = t.flat()
 	} else {
 		out = t.Clone()

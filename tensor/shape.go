@@ -159,7 +159,7 @@ func Cat(ts []*Tensor, dim int) *Tensor {
 		}
 		start += n
 	}
-	return out
+	return out.owned()
 }
 
 // Stack returns ts joined along a new dimension dim, like torch.stack: the
@@ -199,7 +199,7 @@ func Stack(ts []*Tensor, dim int) *Tensor {
 			assign(out.Select(a, i), t)
 		}
 	}
-	return out
+	return out.owned()
 }
 
 // Split returns views of t in pieces of size elements along dim, the last
@@ -268,7 +268,7 @@ func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
 		for j, k := range idx {
 			assign(out.Select(a, j), t.Select(a, k))
 		}
-		return out
+		return out.owned()
 	}
 	od, src := out.st.data, t.flat()
 	p := 0
@@ -602,5 +602,5 @@ func (t *Tensor) Pad(pads []int, value float64) *Tensor {
 		}
 	}
 	assign(dst, src)
-	return out
+	return out.owned()
 }

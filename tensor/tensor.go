@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"math/rand/v2"
+	"sync/atomic"
 )
 
 // Tensor is an n-dimensional array of float64 values: a window, described
@@ -26,6 +27,8 @@ type Tensor struct {
 type storage struct {
 	data    []float64
 	version uint64
+	class   int8        // pool class + 1 (see pool.go); 0 when not pooled
+	shared  atomic.Bool // a view was taken or Raw exposed data: never recycle
 }
 
 // scalarBox lets a one-element tensor come from a single allocation.
@@ -49,7 +52,8 @@ func numelOf(op string, shape []int) int {
 	n := 1
 	for _, d := range shape {
 		if d < 0 {
-			fail(op, [][]int{shape}, "negative dimension in shape %v", shape)
+			s := append([]int(nil), shape...) // a copy, so that shape does not escape
+			fail(op, [][]int{s}, "negative dimension in shape %v", s)
 		}
 		n *= d
 	}
@@ -75,25 +79,75 @@ func shapeAndStrides(ndim int) (shape, strides []int) {
 	return buf[:ndim:ndim], buf[ndim:]
 }
 
+// tensorBox holds a tensor header with room for the shape and strides of up
+// to four dimensions, so that most tensors cost one allocation besides
+// their (pooled) storage.
+type tensorBox struct {
+	t    Tensor
+	dims [8]int
+}
+
 // empty returns a contiguous tensor of the given shape whose values are
-// zero. shape is copied.
-func empty(op string, shape []int) *Tensor {
+// zero, with storage from the pool. shape is copied.
+func empty(op string, shape []int) *Tensor { return alloc(op, shape, true) }
+
+// uninit is empty for callers that write every element before reading
+// any: a recycled storage keeps its old values.
+func uninit(op string, shape []int) *Tensor { return alloc(op, shape, false) }
+
+func alloc(op string, shape []int, zero bool) *Tensor {
 	n := numelOf(op, shape)
 	if len(shape) == 0 {
 		return newScalar(0)
 	}
-	t := &Tensor{st: &storage{data: make([]float64, n)}, contig: true}
-	t.shape, t.strides = shapeAndStrides(len(shape))
+	var t *Tensor
+	if len(shape) <= 4 {
+		b := &tensorBox{}
+		t = &b.t
+		t.shape, t.strides = b.dims[:len(shape):len(shape)], b.dims[4:4+len(shape)]
+	} else {
+		t = &Tensor{}
+		t.shape, t.strides = shapeAndStrides(len(shape))
+	}
+	if n == 0 {
+		t.st = &storage{data: []float64{}}
+	} else {
+		t.st = newStorage(n, zero)
+	}
+	t.contig = true
 	copy(t.shape, shape)
 	contiguousStrides(t.shape, t.strides)
 	return t
 }
 
-// view returns a tensor over t's storage with the given layout.
+// view returns a tensor over t's storage with the given layout, for use
+// inside this package where the caller knows which header survives (see
+// sharedView).
 func (t *Tensor) view(off int, shape, strides []int) *Tensor {
 	v := &Tensor{st: t.st, off: off, shape: shape, strides: strides}
 	v.contig = isContiguous(shape, strides)
 	return v
+}
+
+// sharedView is view for the exported view methods: the storage is marked
+// shared, so that Recycle never takes it from under the view or t.
+func (t *Tensor) sharedView(off int, shape, strides []int) *Tensor {
+	t.share()
+	return t.view(off, shape, strides)
+}
+
+// share marks t's storage as seen by more than one header.
+func (t *Tensor) share() {
+	if !t.st.shared.Load() {
+		t.st.shared.Store(true)
+	}
+}
+
+// owned declares that t, made by this package, is again the only header on
+// its storage (internal views of it are gone), and returns t.
+func (t *Tensor) owned() *Tensor {
+	t.st.shared.Store(false)
+	return t
 }
 
 func isContiguous(shape, strides []int) bool {
@@ -152,7 +206,7 @@ func Ones(shape ...int) *Tensor { return Full(1, shape...) }
 
 // Full returns a tensor of the given shape filled with v.
 func Full(v float64, shape ...int) *Tensor {
-	t := empty("Full", shape)
+	t := uninit("Full", shape)
 	for i := range t.st.data {
 		t.st.data[i] = v
 	}
@@ -171,7 +225,7 @@ func Arange(start, end, step float64) *Tensor {
 		fail("Arange", nil, "range start=%v end=%v step=%v has too many elements", start, end, step)
 	}
 	n := max(int(count), 0)
-	t := empty("Arange", []int{n})
+	t := uninit("Arange", []int{n})
 	for i := range t.st.data {
 		t.st.data[i] = start + float64(i)*step
 	}
@@ -190,7 +244,7 @@ func Eye(n int) *Tensor {
 // Rand returns a tensor of the given shape with values uniform in [0, 1)
 // drawn from rng.
 func Rand(rng *rand.Rand, shape ...int) *Tensor {
-	t := empty("Rand", shape)
+	t := uninit("Rand", shape)
 	for i := range t.st.data {
 		t.st.data[i] = rng.Float64()
 	}
@@ -200,7 +254,7 @@ func Rand(rng *rand.Rand, shape ...int) *Tensor {
 // Randn returns a tensor of the given shape with standard normal values
 // drawn from rng.
 func Randn(rng *rand.Rand, shape ...int) *Tensor {
-	t := empty("Randn", shape)
+	t := uninit("Randn", shape)
 	for i := range t.st.data {
 		t.st.data[i] = rng.NormFloat64()
 	}
@@ -251,6 +305,9 @@ func (t *Tensor) SameStorage(u *Tensor) bool { return t.st == u.st }
 // flat returns the elements of a contiguous tensor as a slice of its
 // storage.
 func (t *Tensor) flat() []float64 {
+	if t.st == recycled {
+		t.live("read")
+	}
 	return t.st.data[t.off : t.off+t.Numel()]
 }
 
@@ -263,6 +320,7 @@ func (t *Tensor) Raw() []float64 {
 	if !t.contig {
 		fail("Raw", [][]int{t.shape, t.strides}, "tensor of shape %v with strides %v is not contiguous", t.shape, t.strides)
 	}
+	t.share() // the slice escapes: never recycle this storage
 	return t.flat()
 }
 
@@ -292,6 +350,7 @@ func axisOf(op string, shape []int, d, ndim int) int {
 
 // index returns the storage position of the element at idx.
 func (t *Tensor) index(op string, idx []int) int {
+	t.live(op)
 	if len(idx) != len(t.shape) {
 		fail(op, [][]int{t.shape}, "%d indices for a tensor of shape %v", len(idx), t.shape)
 	}
@@ -321,6 +380,7 @@ func (t *Tensor) Set(v float64, idx ...int) {
 
 // Item returns the value of a one-element tensor.
 func (t *Tensor) Item() float64 {
+	t.live("Item")
 	if t.Numel() != 1 {
 		fail("Item", [][]int{t.shape}, "tensor of shape %v has %d elements, not 1", t.shape, t.Numel())
 	}
@@ -329,6 +389,7 @@ func (t *Tensor) Item() float64 {
 
 // Data returns a contiguous copy of the elements in row-major order.
 func (t *Tensor) Data() []float64 {
+	t.live("Data")
 	out := make([]float64, t.Numel())
 	if t.contig {
 		copy(out, t.flat())

@@ -77,7 +77,7 @@ func (t *Tensor) View(shape ...int) *Tensor {
 	if !ok {
 		fail("View", [][]int{t.shape, ns}, "cannot view a tensor of shape %v with strides %v as %v without copying; use Reshape", t.shape, t.strides, ns)
 	}
-	return t.view(t.off, ns, st)
+	return t.sharedView(t.off, ns, st)
 }
 
 // Reshape returns a tensor with the given shape and t's elements in
@@ -86,7 +86,7 @@ func (t *Tensor) View(shape ...int) *Tensor {
 func (t *Tensor) Reshape(shape ...int) *Tensor {
 	ns := inferShape("Reshape", t.shape, shape, t.Numel())
 	if st, ok := viewStrides(t.shape, t.strides, ns); ok {
-		return t.view(t.off, ns, st)
+		return t.sharedView(t.off, ns, st)
 	}
 	c := t.Clone()
 	st, _ := viewStrides(c.shape, c.strides, ns)
@@ -104,7 +104,7 @@ func (t *Tensor) Transpose(d0, d1 int) *Tensor {
 	copy(st, t.strides)
 	shape[a], shape[b] = shape[b], shape[a]
 	st[a], st[b] = st[b], st[a]
-	return t.view(t.off, shape, st)
+	return t.sharedView(t.off, shape, st)
 }
 
 // Permute returns a view whose dimension i is t's dimension dims[i]. dims
@@ -123,7 +123,7 @@ func (t *Tensor) Permute(dims ...int) *Tensor {
 		seen[a] = true
 		shape[i], st[i] = t.shape[a], t.strides[a]
 	}
-	return t.view(t.off, shape, st)
+	return t.sharedView(t.off, shape, st)
 }
 
 // Slice returns a view of the elements start <= i < end along dimension
@@ -149,7 +149,7 @@ func (t *Tensor) Slice(dim, start, end int) *Tensor {
 	if e > s {
 		off += s * t.strides[a]
 	}
-	return t.view(off, shape, st)
+	return t.sharedView(off, shape, st)
 }
 
 // Select returns a view of index i along dimension dim, with that dimension
@@ -169,13 +169,21 @@ func (t *Tensor) Select(dim, i int) *Tensor {
 	copy(shape[a:], t.shape[a+1:])
 	copy(st, t.strides[:a])
 	copy(st[a:], t.strides[a+1:])
-	return t.view(t.off+j*t.strides[a], shape, st)
+	return t.sharedView(t.off+j*t.strides[a], shape, st)
 }
 
 // Expand returns a view of t broadcast to shape without copying: dimensions
 // of size 1 are repeated (stride 0) and new leading dimensions are added.
 // An entry of -1 keeps t's size.
 func (t *Tensor) Expand(shape ...int) *Tensor {
+	v := t.expand(shape)
+	t.share()
+	return v
+}
+
+// expand is Expand without marking the storage shared, for views that do
+// not outlive the caller.
+func (t *Tensor) expand(shape []int) *Tensor {
 	nd, od := len(shape), len(t.shape)
 	if nd < od {
 		fail("Expand", [][]int{t.shape, shape}, "cannot expand shape %v to %v: fewer dimensions", t.shape, shape)
@@ -232,7 +240,7 @@ func (t *Tensor) Squeeze(dims ...int) *Tensor {
 			j++
 		}
 	}
-	return t.view(t.off, shape, st)
+	return t.sharedView(t.off, shape, st)
 }
 
 // Unsqueeze returns a view with a dimension of size 1 inserted at position
@@ -251,7 +259,7 @@ func (t *Tensor) Unsqueeze(dim int) *Tensor {
 	}
 	copy(shape[a+1:], t.shape[a:])
 	copy(st[a+1:], t.strides[a:])
-	return t.view(t.off, shape, st)
+	return t.sharedView(t.off, shape, st)
 }
 
 // Contiguous returns t if it is contiguous, else a contiguous copy.
@@ -264,7 +272,7 @@ func (t *Tensor) Contiguous() *Tensor {
 
 // Clone returns a contiguous copy of t with its own storage.
 func (t *Tensor) Clone() *Tensor {
-	c := empty("Clone", t.shape)
+	c := uninit("Clone", t.shape)
 	if t.contig {
 		copy(c.st.data, t.flat())
 	} else {

@@ -30,6 +30,9 @@ type lossConfig struct {
 }
 
 func configOf(op string, opts []LossOption) lossConfig {
+	if len(opts) == 0 {
+		return lossConfig{reduction: ReduceMean, ignoreIndex: -100}
+	}
 	c := lossConfig{reduction: ReduceMean, ignoreIndex: -100}
 	for _, o := range opts {
 		o(&c)
@@ -139,7 +142,7 @@ func crossEntropyIndices(logits, target *autograd.Tensor, c lossConfig) *autogra
 	loss := autograd.CrossEntropyRows(logits, target, c.ignoreIndex)
 	switch c.reduction {
 	case ReduceSum:
-		return loss.Sum()
+		return loss.Transient().Sum()
 	case ReduceNone:
 		return loss
 	}
@@ -149,7 +152,7 @@ func crossEntropyIndices(logits, target *autograd.Tensor, c lossConfig) *autogra
 			nvalid++
 		}
 	}
-	return loss.Sum().MulScalar(1 / float64(nvalid))
+	return loss.Transient().Sum().MulScalar(1 / float64(nvalid))
 }
 
 // nll picks -logp[i, target[i]] for every non-ignored i and reduces.

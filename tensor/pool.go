@@ -1,0 +1,103 @@
+package tensor
+
+import (
+	"math/bits"
+	"sync"
+)
+
+// Storage pool. Every tensor an operation or constructor of this package
+// makes takes its storage from size-classed pools, and Recycle hands a
+// storage back, so that a loop which recycles its intermediate tensors (as
+// package autograd's backward pass does when it frees a graph) reuses the
+// same memory every iteration instead of feeding the garbage collector.
+//
+// Classes are four per power of two (sizes 2^k·{5,6,7,8}/4 from 10
+// elements up, one class of 8 below), so rounding wastes at most a quarter
+// of a buffer. The pools are sync.Pools: what nobody takes back for two
+// garbage collections is freed, so recycling never pins memory for good.
+// Tensors above poolMaxLen elements are allocated to size and never pooled.
+
+const (
+	poolMinLen = 8       // the smallest class
+	poolMaxLen = 1 << 24 // 128 MiB of float64s; larger storage is not pooled
+	nClasses   = 4*(24-3) + 1
+)
+
+var pools [nClasses]sync.Pool
+
+// classOf returns the pool class of a storage of n elements (n ≥ 1) and the
+// capacity of that class's buffers; ok is false above poolMaxLen.
+func classOf(n int) (class, size int, ok bool) {
+	if n <= poolMinLen {
+		return 0, poolMinLen, true
+	}
+	if n > poolMaxLen {
+		return 0, n, false
+	}
+	k := bits.Len(uint(n - 1)) // 2^(k-1) < n ≤ 2^k, k ≥ 4
+	base := 1 << (k - 1)
+	step := base / 4
+	q := (n - base + step - 1) / step // 1..4
+	return (k-4)*4 + q, base + q*step, true
+}
+
+// newStorage returns a storage of n elements from the pool. With zero the
+// elements are zero; without, the caller must write every element before
+// anything reads it.
+func newStorage(n int, zero bool) *storage {
+	c, size, ok := classOf(n)
+	if !ok {
+		return &storage{data: make([]float64, n)}
+	}
+	if st, _ := pools[c].Get().(*storage); st != nil {
+		st.data = st.data[:n]
+		st.shared.Store(false)
+		if zero {
+			clear(st.data)
+		}
+		return st
+	}
+	return &storage{data: make([]float64, n, size), class: int8(c + 1)}
+}
+
+// recycled is the storage of every tensor that Recycle took the storage
+// from: it holds nothing, so that a later use fails loudly (see live).
+var recycled = &storage{}
+
+// Recycle hands t's storage back to the pool for later tensors to reuse,
+// and reports whether it did. After a true result t must not be used again:
+// its storage is gone, and any operation on it panics with a *Error saying
+// so.
+//
+// Recycle does nothing (and returns false) unless t is the only tensor
+// with that storage: made by an operation or constructor of this package
+// (not FromData, whose storage belongs to the caller), with no view of it
+// ever taken and its storage never exposed by Raw. The caller promises the
+// rest: that nothing will read t again. Package autograd calls it for the
+// intermediate values and gradients of a graph that backward frees.
+func (t *Tensor) Recycle() bool {
+	st := t.st
+	if st.class == 0 || st.shared.Load() {
+		return false
+	}
+	st.version++ // a use through a stale saved reference sees a change
+	t.st = recycled
+	pools[st.class-1].Put(st)
+	return true
+}
+
+// IsRecyclable reports whether Recycle would take t's storage: t is the
+// only tensor on a storage from the pool.
+func (t *Tensor) IsRecyclable() bool { return t.st.class != 0 && !t.st.shared.Load() }
+
+// IsRecycled reports whether t's storage was handed back by Recycle.
+func (t *Tensor) IsRecycled() bool { return t.st == recycled }
+
+// live panics if t's storage was recycled. Entry points that read elements
+// call it so that a use after Recycle names the operation instead of
+// failing on an index.
+func (t *Tensor) live(op string) {
+	if t.st == recycled && t.Numel() > 0 {
+		fail(op, [][]int{t.shape}, "tensor of shape %v was used after its storage was recycled (by Recycle, or by autograd's backward freeing the graph of an intermediate value)", t.shape)
+	}
+}

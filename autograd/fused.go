@@ -20,6 +20,9 @@ func CrossEntropyRows(logits, target *Tensor, ignoreIndex int) *Tensor {
 		x := out.saved(0)
 		if g.noGrad {
 			grads[0] = &Tensor{v: tensor.CrossEntropyRowsGrad(x.v, tv, lse, g.v, ignoreIndex), noGrad: true}
+			if out.final {
+				lse.Recycle() // no other backward will run through this node
+			}
 			return
 		}
 		// create-graph mode: softmax(x) - onehot(t), masked, differentiable in x.

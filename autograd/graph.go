@@ -329,9 +329,9 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 		}
 		grads := scratch[:len(t.inputs)]
 		clear(grads)
-		t.direct = direct
+		t.direct, t.final = direct, !retain
 		t.backward(t, g, grads)
-		t.direct = false
+		t.direct, t.final = false, false
 		gLives := false
 		if recycle {
 			gLives = claim(g, grads)

@@ -22,6 +22,7 @@ type Tensor struct {
 	transient    bool // see Transient: backward may recycle the value
 	tmp          bool // a gradient the backward engine made and alone holds
 	direct       bool // while its backward runs: leaves' buffers take gradients in place (see into)
+	final        bool // while its backward runs: the graph is freed after it, so private saved buffers may be recycled
 
 	// The operation that produced this tensor; empty for leaves. Inputs are
 	// held in a slice in argument order, never a map, so that gradient sums

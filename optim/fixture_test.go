@@ -137,7 +137,7 @@ func num(o map[string]any, key string, def float64) float64 {
 	return def
 }
 
-func flag(o map[string]any, key string) bool {
+func boolOpt(o map[string]any, key string) bool {
 	v, ok := o[key]
 	return ok && v.(bool)
 }
@@ -154,14 +154,14 @@ func optimizerFor(kind string, o map[string]any, ps []*autograd.Tensor) Optimize
 	}
 	switch kind {
 	case "SGD":
-		opts = append(opts, Momentum(num(o, "momentum", 0)), Dampening(num(o, "dampening", 0)), Nesterov(flag(o, "nesterov")))
+		opts = append(opts, Momentum(num(o, "momentum", 0)), Dampening(num(o, "dampening", 0)), Nesterov(boolOpt(o, "nesterov")))
 		return NewSGD(ps, lr, opts...)
 	case "Adam", "AdamW":
 		if b, ok := o["betas"]; ok {
 			bs := b.([]any)
 			opts = append(opts, Betas(bs[0].(float64), bs[1].(float64)))
 		}
-		opts = append(opts, Amsgrad(flag(o, "amsgrad")))
+		opts = append(opts, Amsgrad(boolOpt(o, "amsgrad")))
 		if kind == "Adam" {
 			return NewAdam(ps, lr, opts...)
 		}
@@ -170,7 +170,7 @@ func optimizerFor(kind string, o map[string]any, ps []*autograd.Tensor) Optimize
 		if _, ok := o["alpha"]; ok {
 			opts = append(opts, Alpha(num(o, "alpha", 0)))
 		}
-		opts = append(opts, Momentum(num(o, "momentum", 0)), Centered(flag(o, "centered")))
+		opts = append(opts, Momentum(num(o, "momentum", 0)), Centered(boolOpt(o, "centered")))
 		return NewRMSprop(ps, lr, opts...)
 	}
 	panic("unknown optimizer " + kind)

@@ -140,6 +140,9 @@ func broadcast3(op string, a, b, c []int) []int {
 // and from b where it is zero, broadcasting all three, as torch.where
 // (cond holds 0 for false; any other value, NaN included, is true).
 func Where(cond, a, b *Tensor) *Tensor {
+	cond.live("Where")
+	a.live("Where")
+	b.live("Where")
 	shape := broadcast3("Where", cond.shape, a.shape, b.shape)
 	if len(shape) == 0 {
 		if cond.st.data[cond.off] != 0 {

@@ -85,6 +85,9 @@ func (f formatter) pad(v float64) string {
 
 // String prints the tensor the way PyTorch does.
 func (t *Tensor) String() string {
+	if t.IsRecycled() {
+		return "tensor(<recycled>)"
+	}
 	summarize := t.Numel() > printThreshold
 	var vals []float64
 	t.walk(summarize, func(v float64) { vals = append(vals, v) })

@@ -104,6 +104,7 @@ func (l *layout) rows(off [3]int, fn func(off [3]int)) {
 // copyStrided writes t's elements in row-major order into dst, which must
 // hold t.Numel() elements.
 func copyStrided(dst []float64, t *Tensor) {
+	t.live("copy")
 	cs := make([]int, len(t.shape))
 	contiguousStrides(t.shape, cs)
 	l := newLayout(t.shape, cs, t.strides)
@@ -124,6 +125,8 @@ func copyStrided(dst []float64, t *Tensor) {
 // assign copies src's elements into dst element by element (same shape;
 // dst may be any view). It does not bump the version.
 func assign(dst, src *Tensor) {
+	dst.live("copy")
+	src.live("copy")
 	l := newLayout(dst.shape, dst.strides, src.strides)
 	n, inc := l.inner()
 	dd, sd := dst.st.data, src.st.data

@@ -85,6 +85,8 @@ var (
 // binary computes k(a, b) elementwise with broadcasting into a new
 // contiguous tensor.
 func binary(k *binaryKernels, a, b *Tensor) *Tensor {
+	a.live(k.name)
+	b.live(k.name)
 	if len(a.shape) == 0 && len(b.shape) == 0 {
 		return newScalar(k.f(a.st.data[a.off], b.st.data[b.off]))
 	}
@@ -113,6 +115,8 @@ func binary(k *binaryKernels, a, b *Tensor) *Tensor {
 }
 
 func binaryStrided(k *binaryKernels, out, a *Tensor, as []int, b *Tensor, bs []int) {
+	a.live(k.name)
+	b.live(k.name)
 	l := newLayout(out.shape, out.strides, as, bs)
 	n, inc := l.inner()
 	od, ad, bd := out.st.data, a.st.data, b.st.data

@@ -1,8 +1,11 @@
 package tensor
 
 import (
+	"math"
 	"math/bits"
 	"sync"
+
+	"github.com/adjoint-go/adjoint/internal/pooldebug"
 )
 
 // Storage pool. Every tensor an operation or constructor of this package
@@ -81,6 +84,11 @@ func (t *Tensor) Recycle() bool {
 		return false
 	}
 	st.version++ // a use through a stale saved reference sees a change
+	if pooldebug.Poison.Load() {
+		for i := range st.data {
+			st.data[i] = math.NaN()
+		}
+	}
 	t.st = recycled
 	pools[st.class-1].Put(st)
 	return true

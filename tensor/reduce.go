@@ -49,6 +49,7 @@ type reduction struct {
 // 0-d tensor reduces as if it had one dimension of size 1 (dims 0 and -1),
 // as in PyTorch. It panics on a dimension out of range or named twice.
 func (t *Tensor) plan(op string, keepdim bool, dims []int) reduction {
+	t.live(op)
 	nd := len(t.shape)
 	r := reduction{reduce: make([]bool, nd), n: 1}
 	seen := false // the one dimension of a 0-d tensor

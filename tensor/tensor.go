@@ -170,7 +170,15 @@ func isContiguous(shape, strides []int) bool {
 // row-major order. With no shape, the tensor is 1-D of len(data) elements.
 // It panics if len(data) is not the product of shape.
 func New(data []float64, shape ...int) *Tensor {
-	return fromData("New", append([]float64(nil), data...), shape)
+	if len(shape) == 0 {
+		shape = []int{len(data)}
+	}
+	if n := numelOf("New", shape); n != len(data) || len(shape) == 0 || n == 0 {
+		return fromData("New", append([]float64(nil), data...), shape) // checks, and the odd cases
+	}
+	t := uninit("New", shape)
+	copy(t.st.data, data)
+	return t
 }
 
 // FromData is like New but uses data as the tensor's storage without

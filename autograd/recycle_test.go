@@ -1,0 +1,191 @@
+package autograd
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// recyclingGraphs build graphs that stress the engine's ownership of
+// gradients: one value used many times, identities passing g on to one or
+// two inputs, views of gradients, broadcasting, leaves used twice by
+// products whose weight gradients go into the leaves' buffers in place,
+// and Transient intermediates.
+var recyclingGraphs = map[string]struct {
+	shapes [][]int
+	f      func(in []*Tensor) *Tensor
+}{
+	"value used three times": {[][]int{{3, 4}}, func(in []*Tensor) *Tensor {
+		x := in[0]
+		h := x.Exp().Transient()
+		return h.Mul(h).Add(h).Add(h.Sin()).Sum()
+	}},
+	"identity to both inputs of Add": {[][]int{{2, 3}, {2, 3}}, func(in []*Tensor) *Tensor {
+		a := in[0].Add(in[1]).Transient()
+		b := a.Add(a).Transient() // g goes to a twice
+		return b.AddScalar(1).Mul(in[0]).Sum()
+	}},
+	"views of gradients": {[][]int{{2, 3, 4}}, func(in []*Tensor) *Tensor {
+		x := in[0]
+		v := x.Reshape(6, 4).Transpose(0, 1).Transient()
+		return v.Tanh().Slice(0, 1, 3).Square().Sum().Add(x.Select(1, 2).Sum())
+	}},
+	"broadcasting": {[][]int{{3, 1}, {1, 4}, {4}}, func(in []*Tensor) *Tensor {
+		s := in[0].Mul(in[1]).Transient()
+		return s.Add(in[2]).Div(in[2].Square().AddScalar(1)).Add(s).Sum()
+	}},
+	"linear layers sharing a weight": {[][]int{{5, 4}, {4, 4}, {4}}, func(in []*Tensor) *Tensor {
+		x, w, b := in[0], in[1], in[2]
+		h := Linear(x, w, b).ReLU().Transient()
+		h2 := Linear(h, w, b).Transient()
+		return h2.Tanh().Mul(h2).Sum().Add(w.Sum())
+	}},
+	"matrix products with transposes": {[][]int{{3, 5}, {4, 5}, {4, 3}}, func(in []*Tensor) *Tensor {
+		a, b, c := in[0], in[1], in[2]
+		p := a.MatMul(b.T()).Transient() // [3 4]
+		q := c.MatMul(p).Transient()     // [4 4]
+		return q.MatMul(b).Mul(q.MatMul(b)).Sum().Add(a.T().MatMul(c.T()).Sum())
+	}},
+	"cross-entropy of an MLP": {[][]int{{6, 5}, {4, 5}, {4}, {3, 4}}, func(in []*Tensor) *Tensor {
+		x, w1, b1, w2 := in[0], in[1], in[2], in[3]
+		h := Linear(x, w1, b1).Transient()
+		r := h.ReLU().Transient()
+		logits := Linear(r, w2, nil)
+		return CrossEntropyRows(logits, New([]float64{0, 2, 1, 1, -100, 0}, 6), -100).Transient().Sum().MulScalar(0.25)
+	}},
+}
+
+// TestRecyclingKeepsGradientsExact runs each graph's backward, which
+// recycles gradients and Transient values (filled with NaN by this
+// package's TestMain once recycled), several times with accumulation, and
+// compares the leaves' gradients with those of Grad in create-graph mode,
+// which recycles nothing.
+func TestRecyclingKeepsGradientsExact(t *testing.T) {
+	for name, c := range recyclingGraphs {
+		t.Run(name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(7, uint64(len(name))))
+			in := make([]*Tensor, len(c.shapes))
+			for i, s := range c.shapes {
+				in[i] = randLeaf(rng, s...)
+			}
+			want := Grad([]*Tensor{c.f(in)}, in, true)
+			for round := 1; round <= 3; round++ {
+				c.f(in).Backward()
+				for i, x := range in {
+					got, w := x.Grad().Data(), want[i].Data()
+					for j := range w {
+						if d := math.Abs(got[j] - float64(round)*w[j]); !(d <= 1e-12*math.Max(1, math.Abs(w[j]))) {
+							t.Fatalf("round %d: gradient of input %d = %v, want %d × %v", round, i, got, round, w)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestTransientValueIsRecycledByBackward(t *testing.T) {
+	x := randLeaf(rand.New(rand.NewPCG(1, 1)), 3, 4)
+	h := x.Exp().Transient()
+	h.Sum().Backward()
+	if !h.Value().IsRecycled() {
+		t.Fatalf("the value of a Transient intermediate was not recycled by backward")
+	}
+	e := mustPanic(t, func() { h.Add(x) })
+	if !strings.Contains(e.Error(), "recycled") {
+		t.Fatalf("using a recycled value panics with %q; want it to say recycled", e)
+	}
+}
+
+func TestWhatBackwardDoesNotRecycle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	x := randLeaf(rng, 3, 4)
+	cases := map[string]func() (kept, loss *Tensor, opts []BackwardOption){
+		"a value not marked Transient": func() (*Tensor, *Tensor, []BackwardOption) {
+			h := x.Exp()
+			return h, h.Sum(), nil
+		},
+		"a Transient value under RetainGraph": func() (*Tensor, *Tensor, []BackwardOption) {
+			h := x.Exp().Transient()
+			return h, h.Sum(), []BackwardOption{RetainGraph}
+		},
+		"a Transient view": func() (*Tensor, *Tensor, []BackwardOption) {
+			h := x.Exp()
+			v := h.Reshape(12).Transient()
+			return h, v.Sum(), nil
+		},
+		"a Transient leaf": func() (*Tensor, *Tensor, []BackwardOption) {
+			return x.Transient(), x.Sum(), nil
+		},
+		"a value whose storage Raw exposed": func() (*Tensor, *Tensor, []BackwardOption) {
+			h := x.Exp().Transient()
+			h.Value().Raw()
+			return h, h.Sum(), nil
+		},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			kept, loss, opts := c()
+			before := kept.Data()
+			loss.Backward(opts...)
+			if kept.Value().IsRecycled() {
+				t.Fatalf("recycled")
+			}
+			for i, v := range kept.Data() {
+				if v != before[i] {
+					t.Fatalf("value changed by backward: %v, was %v", kept.Data(), before)
+				}
+			}
+		})
+	}
+}
+
+func TestGradOutputsAndSeedsAreNeverRecycled(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	x := randLeaf(rng, 2, 3)
+	h := x.Mul(x)
+	// Grad hands h's gradient to the caller: it must survive the pass.
+	g := Grad([]*Tensor{h.Exp().Sum()}, []*Tensor{h, x}, false)
+	want := h.Exp().Data()
+	for i, v := range g[0].Data() {
+		if v != want[i] {
+			t.Fatalf("dL/dh = %v, want %v", g[0].Data(), want)
+		}
+	}
+	// A caller's seed stays the caller's.
+	seed := Ones(2, 3)
+	x.Exp().Transient().BackwardWith(seed)
+	for _, v := range seed.Data() {
+		if v != 1 {
+			t.Fatalf("the seed passed to BackwardWith was changed: %v", seed.Data())
+		}
+	}
+	// A retained gradient is the caller's too.
+	r := x.Square().RetainGrad()
+	r.Sum().Backward()
+	for _, v := range r.Grad().Data() {
+		if v != 1 {
+			t.Fatalf("retained gradient = %v, want ones", r.Grad().Data())
+		}
+	}
+}
+
+func TestLeafBufferTakesProductGradientInPlace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	x, w := randLeaf(rng, 5, 3), randLeaf(rng, 2, 3)
+	Linear(x, w, nil).Sum().Backward()
+	buf := w.Grad().Value()
+	Linear(x, w, nil).Sum().Backward()
+	if w.Grad().Value() != buf {
+		t.Fatalf("the second backward replaced w's gradient buffer instead of adding into it")
+	}
+	want := x.Value().SumDims(false, 0).MulScalar(2) // d/dw of Σ x·wᵀ, twice, for each row of w
+	for i := 0; i < 2; i++ {
+		for j := 0; j < 3; j++ {
+			if got := w.Grad().At(i, j); math.Abs(got-want.At(j)) > 1e-12 {
+				t.Fatalf("dw[%d,%d] = %v, want %v", i, j, got, want.At(j))
+			}
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package nn_test
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"testing"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/nn"
+	"github.com/adjoint-go/adjoint/nn/functional"
+	"github.com/adjoint-go/adjoint/optim"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// mlpStep returns one training step of the MNIST example's model on fixed
+// data (784-128-10, ReLU, cross-entropy, SGD with momentum, batch 64), as
+// BenchmarkMLPTrainStep runs it, and its loss after each call.
+func mlpStep() (step func(), loss func() float64) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	model := nn.NewSequential(nn.NewLinear(784, 128, rng), &nn.ReLU{}, nn.NewLinear(128, 10, rng))
+	opt := optim.NewSGD(model.Parameters(), 0.1, optim.Momentum(0.9))
+	x := autograd.From(tensor.Rand(rng, 64, 784))
+	y := tensor.Zeros(64)
+	for i := 0; i < 64; i++ {
+		y.Set(float64(i%10), i)
+	}
+	target := autograd.From(y)
+	var last float64
+	return func() {
+		l := functional.CrossEntropy(model.Forward(x), target)
+		opt.ZeroGrad()
+		l.Backward()
+		opt.Step()
+		last = l.Item()
+	}, func() float64 { return last }
+}
+
+// TestTrainStepAllocations checks the speed issue's memory target: after
+// warm-up, a training step allocates at most 64 objects and 16 KiB, the
+// storage of its intermediate values and gradients coming back from the
+// pool that backward returned it to. (Counts, not times: the figures do not
+// depend on the machine's load.)
+func TestTrainStepAllocations(t *testing.T) {
+	step, loss := mlpStep()
+	for i := 0; i < 20; i++ { // the pools fill, GEMM's packing buffers reach their sizes
+		step()
+	}
+	first := loss()
+	// A garbage collection empties sync.Pools, and the refill would be
+	// charged to whichever step follows it; keep the collector out of the
+	// measurement so that it sees the steady state.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	// (testing.AllocsPerRun is not used: it changes GOMAXPROCS, which
+	// drops sync.Pools' per-P caches and would charge their refill here.)
+	// The figure is the median of several windows of steps, so that the
+	// rare step on which a GEMM packing buffer still grows does not count
+	// as the steady state.
+	const windows, runs = 7, 40
+	var allocList, byteList []float64
+	for w := 0; w < windows; w++ {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for i := 0; i < runs; i++ {
+			step()
+		}
+		runtime.ReadMemStats(&after)
+		allocList = append(allocList, float64(after.Mallocs-before.Mallocs)/runs)
+		byteList = append(byteList, float64(after.TotalAlloc-before.TotalAlloc)/runs)
+	}
+	slices.Sort(allocList)
+	slices.Sort(byteList)
+	allocs, bytes := allocList[windows/2], byteList[windows/2]
+	t.Logf("per step: %.1f allocations, %.0f bytes", allocs, bytes)
+	if allocs > 64 {
+		t.Errorf("a training step allocates %.1f objects; want at most 64", allocs)
+	}
+	if bytes > 16<<10 {
+		t.Errorf("a training step allocates %.0f bytes; want at most 16 KiB", bytes)
+	}
+	if !(loss() < first) {
+		t.Errorf("loss went from %v to %v over %d steps on one batch; recycling broke training", first, loss(), windows*runs)
+	}
+}

@@ -35,7 +35,8 @@ func wrap2(v *tensor.Tensor, op string, bw backwardFunc, a, b *Tensor) *Tensor {
 }
 
 // wrapN is wrap1 for any number of inputs (Linear, Where, Cat, Stack). Up
-// to three edges live in the node itself; more get a slice of their own.
+// to two edges live in the node itself, as with wrap2 (which keeps a node
+// at 128 bytes); more get a slice of their own.
 func wrapN(v *tensor.Tensor, op string, bw backwardFunc, inputs []*Tensor) *Tensor {
 	out := &Tensor{v: v}
 	need := false
@@ -90,7 +91,7 @@ func (out *Tensor) saved(i int) *Tensor {
 
 // free drops the graph behind t once its backward has run.
 func (t *Tensor) free() {
-	t.inputs, t.inl, t.backward = nil, [3]edge{}, nil
+	t.inputs, t.inl, t.backward = nil, [2]edge{}, nil
 	t.freed = true
 }
 

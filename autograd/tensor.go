@@ -30,7 +30,7 @@ type Tensor struct {
 	op       string
 	backward backwardFunc
 	inputs   []edge
-	inl      [3]edge
+	inl      [2]edge
 	scalar   float64 // the constant of an operation with one (MulScalar), so that its backward needs no closure
 
 	// State of the backward pass in progress.

@@ -269,9 +269,12 @@ func (t *Tensor) Zero() { t.Fill(0) }
 // expanded view). It returns u, cloned if it shares t's storage with another
 // layout, so that reading u never sees a value already overwritten.
 func (t *Tensor) checkInPlace(op string, u *Tensor) *Tensor {
-	sh := BroadcastShapes(op, t.shape, u.shape)
-	if !sameShape(sh, t.shape) {
-		fail(op, [][]int{t.shape, u.shape}, "cannot write shape %v into %v in place", u.shape, t.shape)
+	t.live(op)
+	u.live(op)
+	if !sameShape(t.shape, u.shape) {
+		if sh := BroadcastShapes(op, t.shape, u.shape); !sameShape(sh, t.shape) {
+			fail(op, [][]int{t.shape, u.shape}, "cannot write shape %v into %v in place", u.shape, t.shape)
+		}
 	}
 	for i, d := range t.shape {
 		if d > 1 && t.strides[i] == 0 {
@@ -295,6 +298,11 @@ func (t *Tensor) CopyFrom(src *Tensor) {
 // AddInPlace adds u to t elementwise, in place; u must broadcast to t's
 // shape.
 func (t *Tensor) AddInPlace(u *Tensor) {
+	if len(t.shape) == 0 && len(u.shape) == 0 && t.st != recycled && u.st != recycled {
+		t.st.data[t.off] += u.st.data[u.off] // a scalar's gradient
+		t.st.version++
+		return
+	}
 	u = t.checkInPlace("AddInPlace", u)
 	if t.contig && u.contig && sameShape(t.shape, u.shape) {
 		d := t.flat()

@@ -54,13 +54,15 @@ func newStorage(n int, zero bool) *storage {
 	}
 	if st, _ := pools[c].Get().(*storage); st != nil {
 		st.data = st.data[:n]
-		st.shared.Store(false)
+		st.flags.And(classMask)
 		if zero {
 			clear(st.data)
 		}
 		return st
 	}
-	return &storage{data: make([]float64, n, size), class: int8(c + 1)}
+	st := &storage{data: make([]float64, n, size)}
+	st.flags.Store(uint32(c + 1))
+	return st
 }
 
 // recycled is the storage of every tensor that Recycle took the storage
@@ -80,7 +82,8 @@ var recycled = &storage{}
 // intermediate values and gradients of a graph that backward frees.
 func (t *Tensor) Recycle() bool {
 	st := t.st
-	if st.class == 0 || st.shared.Load() {
+	f := st.flags.Load()
+	if f&classMask == 0 || f&sharedFlag != 0 {
 		return false
 	}
 	st.version++ // a use through a stale saved reference sees a change
@@ -90,13 +93,16 @@ func (t *Tensor) Recycle() bool {
 		}
 	}
 	t.st = recycled
-	pools[st.class-1].Put(st)
+	pools[f&classMask-1].Put(st)
 	return true
 }
 
 // IsRecyclable reports whether Recycle would take t's storage: t is the
 // only tensor on a storage from the pool.
-func (t *Tensor) IsRecyclable() bool { return t.st.class != 0 && !t.st.shared.Load() }
+func (t *Tensor) IsRecyclable() bool {
+	f := t.st.flags.Load()
+	return f&classMask != 0 && f&sharedFlag == 0
+}
 
 // IsRecycled reports whether t's storage was handed back by Recycle.
 func (t *Tensor) IsRecycled() bool { return t.st == recycled }
@@ -105,7 +111,13 @@ func (t *Tensor) IsRecycled() bool { return t.st == recycled }
 // call it so that a use after Recycle names the operation instead of
 // failing on an index.
 func (t *Tensor) live(op string) {
-	if t.st == recycled && t.Numel() > 0 {
+	if t.st == recycled {
+		t.usedAfterRecycle(op)
+	}
+}
+
+func (t *Tensor) usedAfterRecycle(op string) {
+	if t.Numel() > 0 {
 		fail(op, [][]int{t.shape}, "tensor of shape %v was used after its storage was recycled (by Recycle, or by autograd's backward freeing the graph of an intermediate value)", t.shape)
 	}
 }

@@ -26,10 +26,23 @@ type Tensor struct {
 // for backward has changed.
 type storage struct {
 	data    []float64
-	version uint64
-	class   int8        // pool class + 1 (see pool.go); 0 when not pooled
-	shared  atomic.Bool // a view was taken or Raw exposed data: never recycle
+	version uint32 // wraps after 2^32 writes; only equality is ever tested
+	flags   atomic.Uint32
 }
+
+// storage.flags: the pool class + 1 in the low byte (0 when not pooled; set
+// once, when the storage is made) and the shared bit, set when a view is
+// taken or Raw exposes the data, after which the storage is never recycled.
+const (
+	classMask  = 0xff
+	sharedFlag = 1 << 8
+)
+
+// class returns the storage's pool class + 1, 0 if it is not pooled.
+func (st *storage) class() int { return int(st.flags.Load() & classMask) }
+
+// shared reports whether the storage may be seen by more than one header.
+func (st *storage) shared() bool { return st.flags.Load()&sharedFlag != 0 }
 
 // scalarBox lets a one-element tensor come from a single allocation.
 type scalarBox struct {
@@ -138,15 +151,15 @@ func (t *Tensor) sharedView(off int, shape, strides []int) *Tensor {
 
 // share marks t's storage as seen by more than one header.
 func (t *Tensor) share() {
-	if !t.st.shared.Load() {
-		t.st.shared.Store(true)
+	if !t.st.shared() {
+		t.st.flags.Or(sharedFlag)
 	}
 }
 
 // owned declares that t, made by this package, is again the only header on
 // its storage (internal views of it are gone), and returns t.
 func (t *Tensor) owned() *Tensor {
-	t.st.shared.Store(false)
+	t.st.flags.And(classMask)
 	return t
 }
 
@@ -305,7 +318,7 @@ func (t *Tensor) IsContiguous() bool { return t.contig }
 
 // Version returns the storage's version counter, which every in-place write
 // to the storage (through this tensor or any view sharing it) increments.
-func (t *Tensor) Version() uint64 { return t.st.version }
+func (t *Tensor) Version() uint64 { return uint64(t.st.version) }
 
 // SameStorage reports whether t and u are views of the same storage.
 func (t *Tensor) SameStorage(u *Tensor) bool { return t.st == u.st }

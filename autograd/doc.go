@@ -53,6 +53,29 @@
 // record a graph of their own, so gradients can be differentiated again:
 // second derivatives and Hessian-vector products work for every operation.
 //
+// # Memory
+//
+// A training step should not feed the garbage collector. Package tensor
+// takes every tensor's storage from size-classed pools, and the backward
+// pass hands storage back as it frees the graph (see tensor.Tensor.Recycle):
+//
+//   - the gradients flowing through the graph, which belong to the pass
+//     alone: each goes back once its node's backward has used it, and the
+//     second use of a value has its gradient added into the first's buffer;
+//   - leaves' gradients are added into their Grad() buffers in place, and a
+//     Linear or matrix-product weight's gradient is added by the product
+//     itself, so no weight-sized temporary is made;
+//   - the values of tensors marked Transient, intermediates that nothing
+//     reads after backward (nn.Sequential marks its modules' inner
+//     outputs).
+//
+// The next step takes the same memory back from the pools: the MNIST
+// example's training step makes about 43 small allocations (10 KiB) in
+// all. Storage that a view shares, that Raw exposed, or that a caller
+// passed in (FromData, BackwardWith's gradient, Grad's results) is never
+// recycled; using a recycled value panics with a *tensor.Error instead of
+// reading stale numbers. RetainGraph and CreateGraph keep everything.
+//
 // # No-grad evaluation and concurrency
 //
 // Go has no goroutine-local state, so adjoint's no-grad mode is carried by

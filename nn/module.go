@@ -111,14 +111,25 @@ func NewSequential(modules ...Module) *Sequential {
 // The outputs of all but the last module are intermediate values that only
 // the next module sees, so Forward marks them Transient: the backward pass
 // that frees the graph hands their storage back to the tensor pool, and the
-// next step reuses it instead of allocating. A module used in a Sequential
-// must therefore not keep its output to read after backward (Clone it if it
-// must); an output that is the module's own input is never marked.
+// next step reuses it instead of allocating. In no-grad evaluation, where
+// no graph will read them, Forward recycles each as soon as the next module
+// has returned. A module used in a Sequential must therefore not keep its
+// output to read later (Clone it if it must); an output that is the
+// module's own input is never marked, and storage a view shares is never
+// recycled.
 func (s *Sequential) Forward(x *autograd.Tensor) *autograd.Tensor {
+	var done *autograd.Tensor // a no-grad intermediate the next module has read
 	for i, m := range s.Modules {
 		y := m.Forward(x)
+		if done != nil && y != done && !y.Value().SameStorage(done.Value()) {
+			done.Value().Recycle()
+		}
+		done = nil
 		if i < len(s.Modules)-1 && y != x {
 			y.Transient()
+			if y.IsNoGrad() {
+				done = y
+			}
 		}
 		x = y
 	}

@@ -19,7 +19,7 @@ func CrossEntropyRows(logits, target *Tensor, ignoreIndex int) *Tensor {
 	return wrap1(loss, "CrossEntropyRows", func(out, g *Tensor, grads []*Tensor) {
 		x := out.saved(0)
 		if g.noGrad {
-			grads[0] = &Tensor{v: tensor.CrossEntropyRowsGrad(x.v, tv, lse, g.v, ignoreIndex), noGrad: true}
+			grads[0] = gradOf(tensor.CrossEntropyRowsGrad(x.v, tv, lse, g.v, ignoreIndex))
 			if out.final {
 				lse.Recycle() // no other backward will run through this node
 			}

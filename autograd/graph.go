@@ -65,6 +65,11 @@ func wrap3(v *tensor.Tensor, op string, bw backwardFunc, a, b, c *Tensor) *Tenso
 	return wrapN(v, op, bw, []*Tensor{a, b, c})
 }
 
+// gradOf wraps a gradient computed by a fused tensor kernel (outside
+// create-graph mode) as a no-grad tensor, as the result of a differentiable
+// operation on the no-grad g would be.
+func gradOf(v *tensor.Tensor) *Tensor { return &Tensor{v: v, noGrad: true} }
+
 // along returns x for use next to the gradient g in a backward formula
 // that needs a factor computed from an input or output (cos x in the
 // gradient of Sin, x - mean in that of Var): x itself when g records a graph

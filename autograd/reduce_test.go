@@ -150,8 +150,8 @@ func TestGradCheckReductionSecondDerivatives(t *testing.T) {
 	}
 }
 
-// gradOf returns d f(x).Sum() / dx at x (with the given shape).
-func gradOf(f func(*Tensor) *Tensor, data []float64, shape ...int) *Tensor {
+// gradWRT returns d f(x).Sum() / dx at x (with the given shape).
+func gradWRT(f func(*Tensor) *Tensor, data []float64, shape ...int) *Tensor {
 	x := leaf(data, shape...)
 	f(x).Sum().Backward()
 	return x.Grad()
@@ -209,7 +209,7 @@ func TestReductionGradientValues(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			assertClose(t, "grad", gradOf(tc.f, tc.x, tc.shape...), tc.want, tc.shape...)
+			assertClose(t, "grad", gradWRT(tc.f, tc.x, tc.shape...), tc.want, tc.shape...)
 		})
 	}
 	t.Run("LogSumExpDims of an all -Inf row is -Inf with a NaN gradient, as in PyTorch", func(t *testing.T) {

@@ -93,6 +93,10 @@ func (t *Tensor) Cos() *Tensor {
 // g·(1 - out²).
 func (t *Tensor) Tanh() *Tensor {
 	return wrap1(t.v.Tanh(), "Tanh", func(out, g *Tensor, grads []*Tensor) {
+		if g.noGrad {
+			grads[0] = gradOf(tensor.TanhGrad(g.v, out.v))
+			return
+		}
 		y := g.along(out)
 		grads[0] = g.Mul(y.Mul(y).Neg().AddScalar(1))
 	}, t)
@@ -102,6 +106,10 @@ func (t *Tensor) Tanh() *Tensor {
 // not NaN). Its gradient is g·(1 - out)·out.
 func (t *Tensor) Sigmoid() *Tensor {
 	return wrap1(t.v.Sigmoid(), "Sigmoid", func(out, g *Tensor, grads []*Tensor) {
+		if g.noGrad {
+			grads[0] = gradOf(tensor.SigmoidGrad(g.v, out.v))
+			return
+		}
 		y := g.along(out)
 		grads[0] = g.Mul(y.Neg().AddScalar(1)).Mul(y)
 	}, t)
@@ -130,7 +138,7 @@ func (t *Tensor) ReLU() *Tensor {
 
 func reluBackward(out, g *Tensor, grads []*Tensor) {
 	if g.noGrad { // one pass: 0 where the output is 0, else g
-		grads[0] = &Tensor{v: tensor.ThresholdGrad(g.v, out.v, 0), noGrad: true}
+		grads[0] = gradOf(tensor.ThresholdGrad(g.v, out.v, 0))
 		return
 	}
 	zero := zeroConst()
@@ -161,6 +169,10 @@ const geluKappa = 0.044715
 // standard normal density.
 func (t *Tensor) GELU() *Tensor {
 	return wrap1(t.v.GELU(), "GELU", func(out, g *Tensor, grads []*Tensor) {
+		if g.noGrad {
+			grads[0] = gradOf(tensor.GELUGrad(g.v, out.saved(0).v))
+			return
+		}
 		x := g.along(out.saved(0))
 		cdf := x.MulScalar(sqrt1_2).Erf().AddScalar(1).MulScalar(0.5)
 		pdf := x.Square().MulScalar(-0.5).Exp().MulScalar(geluPDF)
@@ -190,6 +202,10 @@ func (t *Tensor) GELUTanh() *Tensor {
 // PyTorch). Its gradient is g·s·(1 + x·(1 - s)) with s = sigmoid(x).
 func (t *Tensor) SiLU() *Tensor {
 	return wrap1(t.v.SiLU(), "SiLU", func(out, g *Tensor, grads []*Tensor) {
+		if g.noGrad {
+			grads[0] = gradOf(tensor.SiLUGrad(g.v, out.saved(0).v))
+			return
+		}
 		x := g.along(out.saved(0))
 		s := x.Sigmoid()
 		grads[0] = g.Mul(s).Mul(x.Mul(s.Neg().AddScalar(1)).AddScalar(1))
@@ -202,6 +218,10 @@ func (t *Tensor) SiLU() *Tensor {
 func (t *Tensor) Softplus() *Tensor {
 	return wrap1(t.v.Softplus(), "Softplus", func(out, g *Tensor, grads []*Tensor) {
 		x := out.saved(0)
+		if g.noGrad {
+			grads[0] = gradOf(tensor.SoftplusGrad(g.v, x.v))
+			return
+		}
 		grads[0] = Where(x.Gt(Scalar(20)), g, g.Mul(g.along(x).Sigmoid()))
 	}, t)
 }

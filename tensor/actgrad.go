@@ -1,0 +1,105 @@
+package tensor
+
+import (
+	"math"
+
+	"github.com/adjoint-go/adjoint/kernels"
+)
+
+// Fused activation gradients: the backward of an elementwise activation in
+// one pass over the incoming gradient and the saved input or output, with
+// no temporaries, like PyTorch's tanh_backward, sigmoid_backward,
+// gelu_backward and silu_backward. Package autograd uses them when the
+// backward pass records no graph; each gives the same values as the
+// composite formula (the same operations in the same order).
+
+// TanhGrad returns g·(1 - y²) for y = tanh(x), the gradient of Tanh. g and
+// y must have the same shape; otherwise it panics with an *Error naming
+// TanhGrad and the shapes.
+func TanhGrad(g, y *Tensor) *Tensor {
+	return actGrad("TanhGrad", g, y, grainCheap, func(dst, g, y []float64) {
+		y = y[:len(dst)]
+		for i, v := range y {
+			dst[i] = g[i] * (-(v * v) + 1)
+		}
+	})
+}
+
+// SigmoidGrad returns g·(1 - y)·y for y = sigmoid(x), the gradient of
+// Sigmoid. g and y must have the same shape; otherwise it panics with an
+// *Error naming SigmoidGrad and the shapes.
+func SigmoidGrad(g, y *Tensor) *Tensor {
+	return actGrad("SigmoidGrad", g, y, grainCheap, func(dst, g, y []float64) {
+		y = y[:len(dst)]
+		for i, v := range y {
+			dst[i] = g[i] * (-v + 1) * v
+		}
+	})
+}
+
+// GELUGrad returns g·(Φ(x) + x·φ(x)), the gradient of GELU (the erf form)
+// at x, where Φ and φ are the standard normal CDF and density. g and x must
+// have the same shape; otherwise it panics with an *Error naming GELUGrad
+// and the shapes.
+func GELUGrad(g, x *Tensor) *Tensor {
+	return actGrad("GELUGrad", g, x, grainMath, func(dst, g, x []float64) {
+		x = x[:len(dst)]
+		for i, v := range x {
+			cdf := (math.Erf(v*sqrt1_2) + 1) * 0.5
+			pdf := math.Exp(v*v*-0.5) * geluPDF
+			dst[i] = g[i] * (cdf + v*pdf)
+		}
+	})
+}
+
+// SiLUGrad returns g·s·(1 + x·(1 - s)) with s = sigmoid(x), the gradient of
+// SiLU at x. g and x must have the same shape; otherwise it panics with an
+// *Error naming SiLUGrad and the shapes.
+func SiLUGrad(g, x *Tensor) *Tensor {
+	return actGrad("SiLUGrad", g, x, vmathGrain(), func(dst, g, x []float64) {
+		kernels.Sigmoid(dst, x[:len(dst)])
+		x = x[:len(dst)]
+		for i, v := range x {
+			s := dst[i]
+			dst[i] = g[i] * s * (v*(-s+1) + 1)
+		}
+	})
+}
+
+// SoftplusGrad returns the gradient of Softplus (beta 1, threshold 20) at
+// x: g where x > 20 (where Softplus is x itself) and g·sigmoid(x)
+// elsewhere. g and x must have the same shape; otherwise it panics with an
+// *Error naming SoftplusGrad and the shapes.
+func SoftplusGrad(g, x *Tensor) *Tensor {
+	return actGrad("SoftplusGrad", g, x, vmathGrain(), func(dst, g, x []float64) {
+		kernels.Sigmoid(dst, x[:len(dst)])
+		x = x[:len(dst)]
+		for i, v := range x {
+			if v > 20 {
+				dst[i] = g[i]
+			} else {
+				dst[i] = g[i] * dst[i]
+			}
+		}
+	})
+}
+
+// actGrad runs f(dst, g, x) over the elements of g and x (same shape) into
+// a new tensor, across goroutines above grain elements.
+func actGrad(op string, g, x *Tensor, grain int, f func(dst, g, x []float64)) *Tensor {
+	if !sameShape(g.shape, x.shape) {
+		fail(op, [][]int{g.shape, x.shape}, "gradient of shape %v for a tensor of shape %v", g.shape, x.shape)
+	}
+	out := uninit(op, g.shape)
+	od := out.st.data
+	if len(g.shape) == 0 {
+		od = out.st.data[:1]
+	}
+	gd, xd := g.contiguousData(), x.contiguousData()
+	if len(od) <= grain {
+		f(od, gd, xd)
+	} else {
+		kernels.Parallel(len(od), grain, func(lo, hi int) { f(od[lo:hi], gd[lo:hi], xd[lo:hi]) })
+	}
+	return out
+}

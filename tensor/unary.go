@@ -203,7 +203,7 @@ func (t *Tensor) LeakyReLU(slope float64) *Tensor {
 var (
 	sqrt1_2  = float64(1 / math.Sqrt2)                            // M_SQRT1_2
 	geluBeta = float64(math.Sqrt2) * float64(2/math.SqrtPi) * 0.5 // √(2/π)
-	geluPDF  = float64(2/math.SqrtPi) * sqrt1_2 * 0.5              // 1/√(2π), for GELU's gradient
+	geluPDF  = float64(2/math.SqrtPi) * sqrt1_2 * 0.5             // 1/√(2π), for GELU's gradient
 )
 
 const geluKappa = 0.044715

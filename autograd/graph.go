@@ -12,6 +12,9 @@ import (
 func wrap1(v *tensor.Tensor, op string, bw backwardFunc, a *Tensor) *Tensor {
 	out := &Tensor{v: v, noGrad: a.noGrad}
 	if a.noGrad || !a.requiresGrad {
+		if a.scope != nil {
+			a.scope.made(out, a, nil)
+		}
 		return out
 	}
 	out.requiresGrad = true
@@ -25,6 +28,11 @@ func wrap1(v *tensor.Tensor, op string, bw backwardFunc, a *Tensor) *Tensor {
 func wrap2(v *tensor.Tensor, op string, bw backwardFunc, a, b *Tensor) *Tensor {
 	out := &Tensor{v: v, noGrad: a.noGrad || b.noGrad}
 	if out.noGrad || !(a.requiresGrad || b.requiresGrad) {
+		if s := a.scope; s != nil {
+			s.made(out, a, b)
+		} else if s := b.scope; s != nil {
+			s.made(out, a, b)
+		}
 		return out
 	}
 	out.requiresGrad = true
@@ -40,11 +48,24 @@ func wrap2(v *tensor.Tensor, op string, bw backwardFunc, a, b *Tensor) *Tensor {
 func wrapN(v *tensor.Tensor, op string, bw backwardFunc, inputs []*Tensor) *Tensor {
 	out := &Tensor{v: v}
 	need := false
+	var s *scope
 	for _, in := range inputs {
 		out.noGrad = out.noGrad || in.noGrad
 		need = need || in.requiresGrad
+		if in.scope != nil {
+			s = in.scope
+		}
 	}
 	if out.noGrad || !need {
+		if s != nil {
+			for _, in := range inputs {
+				if in.v == v {
+					s.made(out, in, nil)
+					return out
+				}
+			}
+			s.made(out, nil, nil)
+		}
 		return out
 	}
 	out.requiresGrad = true
@@ -77,9 +98,55 @@ func gradOf(v *tensor.Tensor) *Tensor { return &Tensor{v: v, noGrad: true} }
 // no-grad alias of x otherwise, so that computing it records nothing.
 func (g *Tensor) along(x *Tensor) *Tensor {
 	if g.noGrad {
-		return NoGrad(x)
+		return &Tensor{v: x.v, noGrad: true, scope: g.scope}
 	}
 	return x
+}
+
+// scope records the tensors that operations make while one backward
+// formula runs outside create-graph mode: every result computed from the
+// formula's gradient g (or from along) carries the scope on and is listed,
+// so that once the formula has returned, the engine can recycle the
+// storage of each one that is not a gradient it returned. Those
+// temporaries (the terms of a composite formula) live only inside the
+// formula. A result that is one of its inputs' own value is not listed.
+type scope struct {
+	list []*Tensor
+}
+
+// made records out, the result of an operation on a and b (either may be
+// nil), unless its value is theirs.
+func (s *scope) made(out, a, b *Tensor) {
+	out.scope = s
+	if (a != nil && out.v == a.v) || (b != nil && out.v == b.v) {
+		return
+	}
+	s.list = append(s.list, out)
+}
+
+// release recycles the temporaries of the formula that just returned
+// grads, and forgets them.
+func (s *scope) release(grads []*Tensor) {
+	for _, c := range s.list {
+		c.scope = nil
+		keep := false
+		for _, gj := range grads {
+			if gj != nil && (gj == c || gj.v.SameStorage(c.v)) {
+				keep = true
+				break
+			}
+		}
+		if !keep {
+			c.v.Recycle()
+		}
+	}
+	clear(s.list)
+	s.list = s.list[:0]
+	for _, gj := range grads {
+		if gj != nil {
+			gj.scope = nil
+		}
+	}
 }
 
 // saved returns input i of out for a backward formula that uses its value,
@@ -201,6 +268,7 @@ type pass struct {
 	order   []*Tensor
 	stack   []frame
 	scratch []*Tensor
+	temps   scope
 }
 
 type frame struct {
@@ -218,6 +286,8 @@ func (p *pass) release() {
 	}
 	clear(p.order)
 	clear(p.scratch)
+	clear(p.temps.list)
+	p.temps.list = p.temps.list[:0]
 	p.order, p.stack = p.order[:0], p.stack[:0]
 	passes.Put(p)
 }
@@ -336,9 +406,17 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 		grads := scratch[:len(t.inputs)]
 		clear(grads)
 		t.direct, t.final = direct, !retain
+		scoped := recycle && g != one
+		if scoped {
+			g.scope = &p.temps
+		}
 		t.backward(t, g, grads)
 		t.direct, t.final = false, false
 		gLives := false
+		if scoped {
+			g.scope = nil
+			p.temps.release(grads)
+		}
 		if recycle {
 			gLives = claim(g, grads)
 		}

@@ -86,12 +86,10 @@ func identityBackward(_, g *Tensor, grads []*Tensor) { grads[0] = g }
 
 // MulScalar returns t * s.
 func (t *Tensor) MulScalar(s float64) *Tensor {
-	out := wrap1(t.v.MulScalar(s), "MulScalar", mulScalarBackward, t)
-	out.scalar = s
-	return out
+	return wrap1(t.v.MulScalar(s), "MulScalar", func(_, g *Tensor, grads []*Tensor) {
+		grads[0] = g.MulScalar(s)
+	}, t)
 }
-
-func mulScalarBackward(out, g *Tensor, grads []*Tensor) { grads[0] = g.MulScalar(out.scalar) }
 
 // Reshape returns t with the given shape (one entry may be -1): a view when
 // the layout allows, a copy otherwise. See tensor.Reshape.

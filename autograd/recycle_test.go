@@ -47,6 +47,14 @@ var recyclingGraphs = map[string]struct {
 		q := c.MatMul(p).Transient()     // [4 4]
 		return q.MatMul(b).Mul(q.MatMul(b)).Sum().Add(a.T().MatMul(c.T()).Sum())
 	}},
+	"composite formulas (layer norm, softmax, squared error)": {[][]int{{4, 6}, {6}, {6}, {4, 6}}, func(in []*Tensor) *Tensor {
+		x, w, b, y := in[0], in[1], in[2], in[3]
+		c := x.Sub(x.MeanDims(true, 1))
+		n := c.Div(c.Square().MeanDims(true, 1).AddScalar(1e-5).Sqrt()).Mul(w).Add(b).Transient()
+		e := n.Sub(n.MaxDims(true, 1).Detach()).Exp().Transient()
+		p := e.Div(e.SumDims(true, 1)).Transient()
+		return p.Sub(y.Sigmoid()).Square().Mean().Add(n.GELU().Mul(n.SiLU()).Var(1).Sum())
+	}},
 	"cross-entropy of an MLP": {[][]int{{6, 5}, {4, 5}, {4}, {3, 4}}, func(in []*Tensor) *Tensor {
 		x, w1, b1, w2 := in[0], in[1], in[2], in[3]
 		h := Linear(x, w1, b1).Transient()

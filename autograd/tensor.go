@@ -31,7 +31,7 @@ type Tensor struct {
 	backward backwardFunc
 	inputs   []edge
 	inl      [2]edge
-	scalar   float64 // the constant of an operation with one (MulScalar), so that its backward needs no closure
+	scope    *scope // on a no-grad tensor computed inside a backward formula: the pass's record of its temporaries
 
 	// State of the backward pass in progress.
 	mark    uint64

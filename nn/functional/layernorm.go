@@ -26,14 +26,14 @@ func LayerNorm(x *autograd.Tensor, shape []int, weight, bias *autograd.Tensor, e
 	for i := range dims {
 		dims[i] = -1 - i
 	}
-	mean := x.MeanDims(true, dims...)
-	varc := x.VarDims(0, true, dims...)
-	y := x.Sub(mean).Mul(varc.AddScalar(eps).Rsqrt())
+	mean := internal(x.MeanDims(true, dims...))
+	varc := internal(x.VarDims(0, true, dims...))
+	y := internal(x.Sub(mean)).Mul(internal(internal(varc.AddScalar(eps)).Rsqrt()))
 	if weight != nil {
-		y = y.Mul(weight)
+		y = internal(y).Mul(weight)
 	}
 	if bias != nil {
-		y = y.Add(bias)
+		y = internal(y).Add(bias)
 	}
 	return y
 }
@@ -43,7 +43,7 @@ func LayerNorm(x *autograd.Tensor, shape []int, weight, bias *autograd.Tensor, e
 func L1Loss(x, y *autograd.Tensor, opts ...LossOption) *autograd.Tensor {
 	c := configOf("L1Loss", opts)
 	checkSame("L1Loss", x, y)
-	return reduce(x.Sub(y).Abs(), c.reduction)
+	return reduce(internal(x.Sub(y)).Abs(), c.reduction)
 }
 
 // BCEWithLogits is binary cross-entropy on logits x against targets y in
@@ -58,6 +58,7 @@ func BCEWithLogits(x, y *autograd.Tensor, opts ...LossOption) *autograd.Tensor {
 	// Softplus only sees arguments <= 0, where it is log1p(exp(·)) with no
 	// threshold, and neither branch subtracts nearly equal numbers.
 	pos := x.Gt(autograd.Scalar(0))
-	l := autograd.Where(pos, y.Neg().AddScalar(1).Mul(x).Add(x.Neg().Softplus()), x.Softplus().Sub(x.Mul(y)))
-	return reduce(l, c.reduction)
+	big := internal(internal(internal(internal(y.Neg()).AddScalar(1)).Mul(x)).Add(internal(internal(x.Neg()).Softplus())))
+	small := internal(internal(x.Softplus()).Sub(internal(x.Mul(y))))
+	return reduce(autograd.Where(pos, big, small), c.reduction)
 }

@@ -62,11 +62,11 @@ func LabelSmoothing(eps float64) LossOption {
 func reduce(l *autograd.Tensor, r Reduction) *autograd.Tensor {
 	switch r {
 	case ReduceSum:
-		return l.Sum()
+		return internal(l).Sum()
 	case ReduceNone:
 		return l
 	}
-	return l.Mean()
+	return internal(l).Mean()
 }
 
 // CrossEntropy is torch.nn.functional.cross_entropy for logits of shape
@@ -87,14 +87,14 @@ func CrossEntropy(logits, target *autograd.Tensor, opts ...LossOption) *autograd
 		}
 		return loss
 	}
-	logp := LogSoftmax(logits, 1)
+	logp := internal(LogSoftmax(logits, 1))
 	var loss *autograd.Tensor
 	if slices.Equal(logits.Shape(), target.Shape()) {
 		if c.labelSmoothing > 0 {
 			k := float64(logits.Shape()[1])
-			target = target.MulScalar(1 - c.labelSmoothing).AddScalar(c.labelSmoothing / k)
+			target = internal(internal(target.MulScalar(1 - c.labelSmoothing)).AddScalar(c.labelSmoothing / k))
 		}
-		loss = reduce(logp.Mul(target).SumDims(false, 1).Neg(), c.reduction)
+		loss = reduce(internal(internal(logp.Mul(target)).SumDims(false, 1)).Neg(), c.reduction)
 	} else {
 		loss = nll("CrossEntropy", logp, target, c)
 	}
@@ -178,17 +178,17 @@ func nll(op string, logp, target *autograd.Tensor, c lossConfig) *autograd.Tenso
 	picked := logp.Gather(1, autograd.From(safe)).Squeeze(1) // [N]
 	loss := picked.Neg()
 	if c.labelSmoothing > 0 {
-		smooth := logp.SumDims(false, 1).Neg() // [N]
-		loss = loss.MulScalar(1 - c.labelSmoothing).Add(smooth.MulScalar(c.labelSmoothing / float64(k)))
+		smooth := internal(internal(logp.SumDims(false, 1)).Neg()) // [N]
+		loss = internal(loss).MulScalar(1 - c.labelSmoothing).Add(internal(smooth.MulScalar(c.labelSmoothing / float64(k))))
 	}
-	loss = loss.Mul(mask)
+	loss = internal(loss).Mul(mask)
 	switch c.reduction {
 	case ReduceSum:
-		return loss.Sum()
+		return internal(loss).Sum()
 	case ReduceNone:
 		return loss
 	}
-	return loss.Sum().MulScalar(1 / float64(nvalid)) // NaN when every target is ignored, as PyTorch
+	return internal(loss).Sum().MulScalar(1 / float64(nvalid)) // NaN when every target is ignored, as PyTorch
 }
 
 // MSELoss is the mean (or sum, or elementwise) squared difference of x and
@@ -196,7 +196,7 @@ func nll(op string, logp, target *autograd.Tensor, c lossConfig) *autograd.Tenso
 func MSELoss(x, y *autograd.Tensor, opts ...LossOption) *autograd.Tensor {
 	c := configOf("MSELoss", opts)
 	checkSame("MSELoss", x, y)
-	d := x.Sub(y)
+	d := internal(x.Sub(y))
 	return reduce(d.Mul(d), c.reduction)
 }
 

@@ -62,12 +62,16 @@
 //   - the gradients flowing through the graph, which belong to the pass
 //     alone: each goes back once its node's backward has used it, and the
 //     second use of a value has its gradient added into the first's buffer;
+//   - the temporaries of composite backward formulas (the terms of a
+//     quotient's or a variance's gradient), as soon as the formula returns;
+//     common activations (ReLU, Tanh, Sigmoid, GELU, SiLU, Softplus) and
+//     cross-entropy need none, their gradients being one fused pass;
 //   - leaves' gradients are added into their Grad() buffers in place, and a
 //     Linear or matrix-product weight's gradient is added by the product
 //     itself, so no weight-sized temporary is made;
 //   - the values of tensors marked Transient, intermediates that nothing
 //     reads after backward (nn.Sequential marks its modules' inner
-//     outputs).
+//     outputs, and nn/functional the values inside its composites).
 //
 // The next step takes the same memory back from the pools: the MNIST
 // example's training step makes about 43 small allocations (10 KiB) in

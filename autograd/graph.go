@@ -333,6 +333,10 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 		if !done { // a panic: leave no half-finished state behind
 			for _, t := range order {
 				t.pending = nil
+				t.direct, t.final = false, false
+			}
+			for _, c := range p.temps.list {
+				c.scope = nil // the formula's temporaries are left to the collector
 			}
 		}
 	}()

@@ -63,6 +63,7 @@ func Where(cond, a, b *Tensor) *Tensor {
 	// cond enters the graph as a constant alias: its version is checked
 	// and a no-grad cond makes a no-grad result, but it never requires a
 	// gradient.
+	cond.pin()
 	c := &Tensor{v: cond.v, noGrad: cond.noGrad}
 	return wrap3(tensor.Where(cond.v, a.v, b.v), "Where", whereBackward, c, a, b)
 }

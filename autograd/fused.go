@@ -15,6 +15,7 @@ import "github.com/adjoint-go/adjoint/tensor"
 // or a target is not a class index.
 func CrossEntropyRows(logits, target *Tensor, ignoreIndex int) *Tensor {
 	loss, lse := tensor.CrossEntropyRows(logits.v, target.v, ignoreIndex)
+	target.pin()
 	tv := target.v
 	return wrap1(loss, "CrossEntropyRows", func(out, g *Tensor, grads []*Tensor) {
 		x := out.saved(0)
@@ -73,8 +74,8 @@ func linearBackward(out, g *Tensor, grads []*Tensor) {
 		grads[0] = g.matmulT(out.saved(1), false, false, nil)
 	}
 	if out.inputs[1].t.requiresGrad {
-		if dst := out.into(1); dst != nil {
-			dst.AddMatMulInPlace(g.v, out.saved(0).v, true, false)
+		if dst, x := out.into(1), out.saved(0); intoFree(dst, g, x) {
+			dst.AddMatMulInPlace(g.v, x.v, true, false)
 		} else {
 			grads[1] = g.matmulT(out.saved(0), true, false, nil)
 		}

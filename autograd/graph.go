@@ -387,7 +387,7 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 		}
 		if _, ok := captured[t]; ok {
 			captured[t] = g
-			g.tmp = false // the caller's now
+			g.disown() // the caller's now
 		}
 		if t.backward == nil {
 			if t.freed {
@@ -461,7 +461,7 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 			g.recycle()
 		}
 		if !retain {
-			if t.transient {
+			if t.life == lifeTransient {
 				t.v.Recycle()
 			}
 			t.free()
@@ -492,25 +492,40 @@ func claim(g *Tensor, grads []*Tensor) (gLives bool) {
 		if gj == nil {
 			continue
 		}
-		gj.noGrad = true
+		if !gj.noGrad {
+			gj.noGrad = true
+		}
 		if gj == g || gj.v.SameStorage(g.v) {
 			aliases++
 			if gj != g {
-				gj.tmp = false
+				gj.disown()
 			}
 			continue
+		}
+		if gj == one {
+			continue // the shared seed is never written
 		}
 		gj.tmp = true
 		for _, gk := range grads[:j] {
 			if gk != nil && gk.v.SameStorage(gj.v) {
-				gk.tmp, gj.tmp = false, false
+				gk.disown()
+				gj.disown()
 			}
 		}
 	}
 	if aliases > 1 {
-		g.tmp = false
+		g.disown()
 	}
 	return aliases > 0
+}
+
+// disown marks a gradient as no longer the pass's alone (never recycled).
+// It writes only when the flag is set, so that the shared seed one, read
+// by concurrent passes, is never written.
+func (t *Tensor) disown() {
+	if t.tmp {
+		t.tmp = false
+	}
 }
 
 // recycle hands the storage of a gradient that the pass alone held back to
@@ -538,6 +553,13 @@ func (out *Tensor) into(i int) *tensor.Tensor {
 		return nil
 	}
 	return in.grad.v
+}
+
+// intoFree reports whether dst, a buffer offered by into, can take a
+// product of g and x in place: it exists and is neither operand's storage
+// (a leaf's gradient may itself be used as an operand).
+func intoFree(dst *tensor.Tensor, g, x *Tensor) bool {
+	return dst != nil && !dst.SameStorage(g.v) && !dst.SameStorage(x.v)
 }
 
 // accumulate adds g to t's Grad(). Outside create-graph mode the gradient

@@ -99,7 +99,7 @@ func matmulTGrads(out, g *Tensor, grads []*Tensor, ta, tb bool) {
 	if out.inputs[0].t.requiresGrad {
 		a, b := out.inputs[0].t, out.saved(1)
 		dst := out.into(0)
-		if dst != nil && a.v.Dim() == 2 && b.v.Dim() == 2 {
+		if intoFree(dst, g, b) && a.v.Dim() == 2 && b.v.Dim() == 2 {
 			if !ta {
 				dst.AddMatMulInPlace(g.v, b.v, false, !tb)
 			} else {
@@ -114,7 +114,7 @@ func matmulTGrads(out, g *Tensor, grads []*Tensor, ta, tb bool) {
 	if out.inputs[1].t.requiresGrad {
 		a, b := out.saved(0), out.inputs[1].t
 		dst := out.into(1)
-		if dst != nil && a.v.Dim() == 2 && b.v.Dim() == 2 {
+		if intoFree(dst, g, a) && a.v.Dim() == 2 && b.v.Dim() == 2 {
 			if !tb {
 				dst.AddMatMulInPlace(a.v, g.v, !ta, false)
 			} else {

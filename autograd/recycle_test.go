@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -193,6 +194,73 @@ func TestLeafBufferTakesProductGradientInPlace(t *testing.T) {
 		for j := 0; j < 3; j++ {
 			if got := w.Grad().At(i, j); math.Abs(got-want.At(j)) > 1e-12 {
 				t.Fatalf("dw[%d,%d] = %v, want %v", i, j, got, want.At(j))
+			}
+		}
+	}
+}
+
+// TestConcurrentBackwardsShareNothing trains separate tensors in separate
+// goroutines with graphs whose root passes the shared 0-d seed straight on
+// (Add's gradient is its incoming one): under -race (.ci/run) this catches
+// any write to state the passes share.
+func TestConcurrentBackwardsShareNothing(t *testing.T) {
+	var wg sync.WaitGroup
+	for k := 0; k < 4; k++ {
+		wg.Add(1)
+		go func(seed uint64) {
+			defer wg.Done()
+			w := randLeaf(rand.New(rand.NewPCG(seed, 1)), 3, 3)
+			for i := 0; i < 100; i++ {
+				w.Square().Sum().Add(w.Sum()).AddScalar(1).Backward()
+			}
+		}(uint64(k))
+	}
+	wg.Wait()
+}
+
+// TestValuesReadWithoutAGraphEdgeAreKept checks tensors that a backward
+// formula reads as constants (Where's condition, MaskedFill's mask): their
+// own nodes may run backward first, so marking them Transient must not get
+// them recycled before the formula reads them.
+func TestValuesReadWithoutAGraphEdgeAreKept(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	x, w := randLeaf(rng, 3, 4), randLeaf(rng, 3, 4)
+	f := func() *Tensor {
+		h := x.Exp().Transient()
+		m := x.Sin().Transient()
+		return Where(h, w, Scalar(0)).Add(h).MaskedFill(m, 2).Mul(m).Sum()
+	}
+	want := Grad([]*Tensor{f()}, []*Tensor{x, w}, true)
+	f().Backward()
+	for i, p := range []*Tensor{x, w} {
+		got, wnt := p.Grad().Data(), want[i].Data()
+		for j := range wnt {
+			if math.Abs(got[j]-wnt[j]) > 1e-12*math.Max(1, math.Abs(wnt[j])) {
+				t.Fatalf("gradient of input %d = %v, want %v", i, got, wnt)
+			}
+		}
+	}
+}
+
+// TestLeafGradientAsAnOperand uses a leaf's own gradient buffer as the
+// other operand of products whose weight gradient would go into that very
+// buffer: the product must not be written into its own operand.
+func TestLeafGradientAsAnOperand(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	w := randLeaf(rng, 3, 3)
+	w.Square().Sum().Backward()
+	gw := w.Grad()
+	for name, f := range map[string]func() *Tensor{
+		"Linear":                        func() *Tensor { return Linear(gw, w, nil).Sum() },
+		"MatMul, gradient on the left":  func() *Tensor { return gw.MatMul(w).Sum() },
+		"MatMul, gradient on the right": func() *Tensor { return w.MatMul(gw).Sum() },
+	} {
+		before := w.Grad().Data()
+		want := Grad([]*Tensor{f()}, []*Tensor{w}, true)[0].Data()
+		f().Backward()
+		for j, v := range w.Grad().Data() {
+			if math.Abs(v-(before[j]+want[j])) > 1e-12*math.Max(1, math.Abs(want[j])) {
+				t.Fatalf("%s: gradient %v, want %v + %v", name, w.Grad().Data(), before, want)
 			}
 		}
 	}

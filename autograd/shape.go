@@ -23,7 +23,10 @@ type constant struct {
 	version uint64
 }
 
-func keep(t *Tensor) constant { return constant{t, t.v.Version()} }
+func keep(t *Tensor) constant {
+	t.pin()
+	return constant{t, t.v.Version()}
+}
 
 // get returns the tensor for out's backward, panicking (as saved does) if
 // its value was changed in place since the operation ran.

@@ -18,11 +18,11 @@ type Tensor struct {
 	requiresGrad bool
 	noGrad       bool // see NoGrad: set on every result of a no-grad input
 	retainGrad   bool
-	freed        bool // backward ran and dropped the graph behind this tensor
-	transient    bool // see Transient: backward may recycle the value
-	tmp          bool // a gradient the backward engine made and alone holds
-	direct       bool // while its backward runs: leaves' buffers take gradients in place (see into)
-	final        bool // while its backward runs: the graph is freed after it, so private saved buffers may be recycled
+	freed        bool     // backward ran and dropped the graph behind this tensor
+	life         lifetime // see Transient: whether backward may recycle the value
+	tmp          bool     // a gradient the backward engine made and alone holds
+	direct       bool     // while its backward runs: leaves' buffers take gradients in place (see into)
+	final        bool     // while its backward runs: the graph is freed after it, so private saved buffers may be recycled
 
 	// The operation that produced this tensor; empty for leaves. Inputs are
 	// held in a slice in argument order, never a map, so that gradient sums
@@ -163,10 +163,29 @@ func (t *Tensor) RetainGrad() *Tensor {
 // Raw is never recycled; nor is a leaf, or anything when no backward runs
 // (no-grad evaluation). Mark only values that the caller alone holds.
 func (t *Tensor) Transient() *Tensor {
-	if t.op != "" {
-		t.transient = true
+	if t.op != "" && t.life == lifeDefault {
+		t.life = lifeTransient
 	}
 	return t
+}
+
+// lifetime says whether backward may recycle a tensor's value.
+type lifetime uint8
+
+const (
+	lifeDefault   lifetime = iota // kept: the caller may hold it
+	lifeTransient                 // marked by Transient: recycled when backward frees the graph
+	lifePinned                    // read by a backward formula without a graph edge: never recycled
+)
+
+// pin keeps t's value from being recycled whatever marks it Transient:
+// an operation that reads t in its backward formula without taking it as
+// an input of the graph (Where's condition, an index, a mask, a target)
+// may run its backward after t's own node is freed.
+func (t *Tensor) pin() {
+	if t.op != "" && t.life != lifePinned {
+		t.life = lifePinned
+	}
 }
 
 // Detach returns a leaf that shares t's value but has no history and does

@@ -108,28 +108,31 @@ func NewSequential(modules ...Module) *Sequential {
 
 // Forward applies the modules in order.
 //
-// The outputs of all but the last module are intermediate values that only
-// the next module sees, so Forward marks them Transient: the backward pass
-// that frees the graph hands their storage back to the tensor pool, and the
-// next step reuses it instead of allocating. In no-grad evaluation, where
-// no graph will read them, Forward recycles each as soon as the next module
-// has returned. A module used in a Sequential must therefore not keep its
-// output to read later (Clone it if it must); an output that is the
-// module's own input is never marked, and storage a view shares is never
-// recycled.
+// A value that one module makes and the next one reads and does not pass
+// on is an intermediate only those two modules see, so Forward marks it
+// Transient: the backward pass that frees the graph hands its storage back
+// to the tensor pool, and the next step reuses it instead of allocating.
+// In no-grad evaluation, where no graph will read it, Forward recycles it
+// as soon as the next module has returned. A module used in a Sequential
+// must therefore not keep its input or its output to read later (Clone
+// what it must keep). What Forward returns is never marked, nor is the
+// caller's input, a value a module passes on (its own input, or a view or
+// alias of it), or storage a view shares.
 func (s *Sequential) Forward(x *autograd.Tensor) *autograd.Tensor {
-	var done *autograd.Tensor // a no-grad intermediate the next module has read
-	for i, m := range s.Modules {
+	var inner *autograd.Tensor // a value made by a module and seen by no one but the next
+	for _, m := range s.Modules {
 		y := m.Forward(x)
-		if done != nil && y != done && !y.Value().SameStorage(done.Value()) {
-			done.Value().Recycle()
-		}
-		done = nil
-		if i < len(s.Modules)-1 && y != x {
-			y.Transient()
-			if y.IsNoGrad() {
-				done = y
+		if inner != nil && y != inner && !y.Value().SameStorage(inner.Value()) {
+			// The module that made y has read inner and did not pass it on.
+			if inner.IsNoGrad() {
+				inner.Value().Recycle()
+			} else {
+				inner.Transient()
 			}
+			inner = nil
+		}
+		if y != x && !y.Value().SameStorage(x.Value()) {
+			inner = y // a new value, not the module's input or a view of it
 		}
 		x = y
 	}

@@ -66,3 +66,49 @@ func TestSequentialRecyclingKeepsResults(t *testing.T) {
 		t.Fatalf("the Sequential's input was recycled: %v", got)
 	}
 }
+
+// frozenModule stops gradients: it returns a no-grad alias of its input,
+// sharing the input's storage.
+type frozenModule struct{ nn.ReLU }
+
+func (*frozenModule) Forward(x *autograd.Tensor) *autograd.Tensor { return autograd.NoGrad(x) }
+
+// TestSequentialNeverRecyclesWhatItReturnsOrWasGiven covers values that
+// look like intermediates but are not: the output when the last module
+// passes its input on (Dropout in evaluation or with p = 0, an identity),
+// and the caller's input when a module returns an alias of it.
+func TestSequentialNeverRecyclesWhatItReturnsOrWasGiven(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	x := autograd.From(tensor.Randn(rng, 4, 3))
+	drop := nn.NewDropout(0.5, rng)
+	drop.SetTraining(false)
+	cases := map[string]*nn.Sequential{
+		"Dropout in evaluation last":  nn.NewSequential(nn.NewLinear(3, 2, rng), drop),
+		"Dropout with p = 0 last":     nn.NewSequential(nn.NewLinear(3, 2, rng), &nn.ReLU{}, nn.NewDropout(0, rng)),
+		"identities last":             nn.NewSequential(nn.NewLinear(3, 2, rng), &identityModule{}, &identityModule{}),
+		"a nested Sequential passing": nn.NewSequential(nn.NewLinear(3, 2, rng), nn.NewSequential(&identityModule{})),
+	}
+	for name, seq := range cases {
+		t.Run(name, func(t *testing.T) {
+			out := seq.Forward(x)
+			before := out.Data()
+			out.Square().Sum().Backward()
+			if !slices.Equal(out.Data(), before) {
+				t.Fatalf("the output changed after backward")
+			}
+			out = seq.Forward(autograd.NoGrad(x))
+			if !slices.Equal(out.Data(), before) {
+				t.Fatalf("no-grad output %v, want %v", out.Data(), before)
+			}
+		})
+	}
+	t.Run("a module returning an alias of the caller's input", func(t *testing.T) {
+		in := x.Data()
+		seq := nn.NewSequential(&frozenModule{}, nn.NewLinear(3, 2, rng))
+		seq.Forward(x)
+		seq.Forward(autograd.NoGrad(x))
+		if !slices.Equal(x.Data(), in) {
+			t.Fatalf("the caller's input changed")
+		}
+	})
+}

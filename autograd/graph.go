@@ -568,6 +568,11 @@ func intoFree(dst *tensor.Tensor, g, x *Tensor) bool {
 // gradients are added into it in place.
 func (t *Tensor) accumulate(g *Tensor, create bool) {
 	switch {
+	case create && t.grad == nil && g.op == "" && !g.requiresGrad:
+		// A plain gradient (the seed, passed on by identities) may reach
+		// several leaves: each gets a copy, so that a later in-place
+		// accumulation into one never changes another.
+		t.grad = &Tensor{v: g.v.Clone()}
 	case create && t.grad == nil:
 		t.grad = g
 	case create:

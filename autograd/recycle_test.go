@@ -265,3 +265,16 @@ func TestLeafGradientAsAnOperand(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateGraphGradientsNeverAlias: in create-graph mode the seed passed
+// on by Add's identities reaches two leaves; a later backward must
+// accumulate into each leaf's gradient separately.
+func TestCreateGraphGradientsNeverAlias(t *testing.T) {
+	a, b := leaf([]float64{1, 2}, 2), leaf([]float64{3, 4}, 2)
+	a.Add(b).BackwardWith(Ones(2), CreateGraph)
+	a.ZeroGrad()
+	b.ZeroGrad()
+	a.Mul(b).Sum().Backward()
+	assertClose(t, "a.Grad", a.Grad(), []float64{3, 4}, 2)
+	assertClose(t, "b.Grad", b.Grad(), []float64{1, 2}, 2)
+}

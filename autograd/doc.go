@@ -74,7 +74,7 @@
 //     outputs, and nn/functional the values inside its composites).
 //
 // The next step takes the same memory back from the pools: the MNIST
-// example's training step makes about 43 small allocations (10 KiB) in
+// example's training step makes about 45 small allocations (10 KiB) in
 // all. Storage that a view shares, that Raw exposed, or that a caller
 // passed in (FromData, BackwardWith's gradient, Grad's results) is never
 // recycled; using a recycled value panics with a *tensor.Error instead of

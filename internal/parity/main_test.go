@@ -1,7 +1,6 @@
 package parity
 
 import (
-	"flag"
 	"os"
 	"testing"
 
@@ -10,9 +9,4 @@ import (
 
 // TestMain runs the tests with recycled storage filled with NaNs, so that
 // a value read after backward recycled it shows up in the results.
-// Benchmarks (-bench) run without, as users' programs do.
-func TestMain(m *testing.M) {
-	flag.Parse()
-	pooldebug.Poison.Store(flag.Lookup("test.bench").Value.String() == "")
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { os.Exit(pooldebug.Run(m)) }

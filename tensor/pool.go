@@ -93,9 +93,13 @@ func (t *Tensor) Recycle() bool {
 		}
 	}
 	t.st = recycled
-	pools[f&classMask-1].Put(st)
+	putStorage(st)
 	return true
 }
+
+// putStorage returns a pooled storage that nothing references any more
+// (Recycle's, or a kernel's scratch buffer from newStorage) to its class.
+func putStorage(st *storage) { pools[st.class()-1].Put(st) }
 
 // IsRecyclable reports whether Recycle would take t's storage: t is the
 // only tensor on a storage from the pool.

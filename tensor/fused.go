@@ -94,7 +94,7 @@ func crossEntropyRows(x, td, ld, ls []float64, c, ignoreIndex, lo, hi int) {
 		}
 	}
 	if buf != nil {
-		pools[buf.class()-1].Put(buf)
+		putStorage(buf)
 	}
 }
 

@@ -11,15 +11,21 @@ import (
 
 // Info describes the processor adjoint runs on.
 type Info struct {
-	Vendor        string // vendor string, e.g. "GenuineIntel"
-	Brand         string // brand name as the CPU reports it
-	Arch          string // runtime.GOARCH
-	PhysicalCores int    // physical cores, 0 if unknown
-	LogicalCores  int    // hardware threads, 0 if unknown
-	CacheLine     int    // bytes, 0 if unknown
-	L1D           int    // L1 data cache per core in bytes, 0 if unknown
-	L2            int    // L2 cache in bytes, 0 if unknown
-	L3            int    // L3 cache in bytes, 0 if unknown
+	Vendor string // vendor string, e.g. "GenuineIntel"
+	Brand  string // brand name as the CPU reports it
+	Arch   string // runtime.GOARCH
+	// UsableCPUs is the number of CPUs this process may run on:
+	// runtime.NumCPU, which honours the affinity mask (taskset, cpusets).
+	// It is the count to size thread pools by; PhysicalCores and
+	// LogicalCores are what cpuid says about the package, which in a
+	// virtual machine or a container can be far more than the process gets.
+	UsableCPUs    int
+	PhysicalCores int // physical cores as cpuid reports them, 0 if unknown
+	LogicalCores  int // hardware threads as cpuid reports them, 0 if unknown
+	CacheLine     int // bytes, 0 if unknown
+	L1D           int // L1 data cache per core in bytes, 0 if unknown
+	L2            int // L2 cache in bytes, 0 if unknown
+	L3            int // L3 cache in bytes, 0 if unknown
 
 	AVX2     bool // AVX2 (amd64)
 	FMA      bool // FMA3 (amd64)
@@ -44,6 +50,7 @@ func detect() Info {
 		Vendor:        c.VendorString,
 		Brand:         strings.TrimSpace(c.BrandName),
 		Arch:          runtime.GOARCH,
+		UsableCPUs:    runtime.NumCPU(),
 		PhysicalCores: pos(c.PhysicalCores),
 		LogicalCores:  pos(c.LogicalCores),
 		CacheLine:     pos(c.CacheLine),
@@ -96,7 +103,9 @@ func (c Info) Features() []string {
 }
 
 // String describes the CPU and the kernel level in use on a few lines a
-// person can read.
+// person can read. The CPU count it leads with is the usable one
+// (UsableCPUs); cpuid's core counts follow in brackets, and a count or a
+// cache size that could not be read is written "unknown".
 func (c Info) String() string {
 	var b strings.Builder
 	brand := c.Brand
@@ -104,7 +113,8 @@ func (c Info) String() string {
 		brand = "unknown CPU"
 	}
 	fmt.Fprintf(&b, "cpu:      %s (%s, %s)\n", brand, orUnknown(c.Vendor), c.Arch)
-	fmt.Fprintf(&b, "cores:    %d physical, %d logical\n", c.PhysicalCores, c.LogicalCores)
+	fmt.Fprintf(&b, "cpus:     %s usable (cpuid reports %s physical, %s logical)\n",
+		count(c.UsableCPUs), count(c.PhysicalCores), count(c.LogicalCores))
 	fmt.Fprintf(&b, "caches:   L1d %s, L2 %s, L3 %s\n", size(c.L1D), size(c.L2), size(c.L3))
 	feats := strings.Join(c.Features(), " ")
 	if feats == "" {
@@ -125,10 +135,19 @@ func orUnknown(s string) string {
 	return s
 }
 
+// count writes a CPU or core count, or "unknown" for 0.
+func count(n int) string {
+	if n <= 0 {
+		return "unknown"
+	}
+	return fmt.Sprint(n)
+}
+
+// size writes a cache size, or "unknown" for 0.
 func size(n int) string {
 	switch {
 	case n <= 0:
-		return "?"
+		return "unknown"
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MiB", n>>20)
 	case n >= 1<<10:

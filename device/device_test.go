@@ -1,6 +1,8 @@
 package device
 
 import (
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -11,8 +13,11 @@ func TestCPUDescribesThisMachine(t *testing.T) {
 	if c.LogicalCores < 0 || c.PhysicalCores < 0 || c.L1D < 0 {
 		t.Fatalf("negative figures in %+v", c)
 	}
+	if c.UsableCPUs != runtime.NumCPU() {
+		t.Fatalf("UsableCPUs = %d, want runtime.NumCPU() = %d", c.UsableCPUs, runtime.NumCPU())
+	}
 	s := c.String()
-	for _, want := range []string{"cpu:", "cores:", "caches:", "features:", "kernels:  " + KernelLevel().String()} {
+	for _, want := range []string{"cpu:", fmt.Sprintf("cpus:     %d usable", runtime.NumCPU()), "caches:", "features:", "kernels:  " + KernelLevel().String()} {
 		if !strings.Contains(s, want) {
 			t.Errorf("String() lacks %q:\n%s", want, s)
 		}
@@ -20,6 +25,38 @@ func TestCPUDescribesThisMachine(t *testing.T) {
 	if c.AVX512F && !strings.Contains(s, "AVX512F") {
 		t.Errorf("String() does not list AVX512F:\n%s", s)
 	}
+}
+
+// TestStringLeadsWithUsableCPUs describes a KVM guest whose cpuid claims
+// the host's 254 cores while the process may run on 2, and which reports
+// no L2 or L3: the header must say 2 first and plainly, and "unknown" for
+// the caches it could not read.
+func TestStringLeadsWithUsableCPUs(t *testing.T) {
+	guest := Info{Vendor: "AuthenticAMD", Brand: "AMD EPYC Turin", Arch: "amd64",
+		UsableCPUs: 2, PhysicalCores: 254, LogicalCores: 254, L1D: 48 << 10}
+	lines := strings.Split(guest.String(), "\n")
+	want := []string{
+		"cpu:      AMD EPYC Turin (AuthenticAMD, amd64)",
+		"cpus:     2 usable (cpuid reports 254 physical, 254 logical)",
+		"caches:   L1d 48 KiB, L2 unknown, L3 unknown",
+	}
+	if len(lines) < len(want) {
+		t.Fatalf("String() has %d lines:\n%s", len(lines), guest)
+	}
+	for i, w := range want {
+		if lines[i] != w {
+			t.Errorf("line %d = %q, want %q", i+1, lines[i], w)
+		}
+	}
+	if s := guest.String(); strings.Contains(s, "?") || strings.Contains(s, "cores:") {
+		t.Errorf("String() still has a question mark or a cores line:\n%s", s)
+	}
+	t.Run("a count cpuid did not give is unknown too", func(t *testing.T) {
+		got := strings.Split(Info{UsableCPUs: 1}.String(), "\n")[1]
+		if w := "cpus:     1 usable (cpuid reports unknown physical, unknown logical)"; got != w {
+			t.Errorf("got %q, want %q", got, w)
+		}
+	})
 }
 
 func TestSupportsFollowsFeatures(t *testing.T) {

@@ -3,14 +3,22 @@
 //
 // # CPU
 //
-// [CPU] reports what this processor is: vendor, brand, physical and logical
-// cores, cache sizes and the vector features adjoint's kernels care about
+// [CPU] reports what this processor is: vendor, brand, the CPUs this
+// process may use, cpuid's physical and logical core counts, cache sizes
+// and the vector features adjoint's kernels care about
 // (AVX2, FMA, AVX-512F/DQ/VL, BMI2 on amd64; NEON/ASIMD on arm64). The
 // figures come from github.com/klauspost/cpuid/v2, which also checks that the
 // operating system saves the wide registers, so a feature reported here is a
 // feature that can be used. Built with the noasm tag, cpuid cannot query
 // the processor either (its queries are assembly), so CPU reports an
 // unknown CPU with no features; only the Generic level runs then anyway.
+//
+// Size thread pools by [Info].UsableCPUs (runtime.NumCPU, which honours the
+// affinity mask), never by the core counts: cpuid describes the processor
+// package, and a virtual machine or a container often gets a small part of
+// it (a 2-vCPU guest on a host whose cpuid says 254 cores). [Info.String]
+// leads with the usable count and writes "unknown" for any figure cpuid
+// could not give.
 //
 // # Kernel levels
 //

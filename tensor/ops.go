@@ -276,15 +276,30 @@ func (t *Tensor) checkInPlace(op string, u *Tensor) *Tensor {
 			fail(op, [][]int{t.shape, u.shape}, "cannot write shape %v into %v in place", u.shape, t.shape)
 		}
 	}
-	for i, d := range t.shape {
-		if d > 1 && t.strides[i] == 0 {
-			fail(op, [][]int{t.shape, t.strides}, "destination of shape %v with strides %v has overlapping elements", t.shape, t.strides)
-		}
-	}
+	t.writable(op)
 	if u.st == t.st && !(u.off == t.off && sameShape(u.shape, t.shape) && sameShape(u.strides, t.strides)) {
 		return u.Clone()
 	}
 	return u
+}
+
+// writable panics if t is a view whose elements overlap in memory (a
+// dimension of more than one element with stride 0, as Expand makes), so
+// that an in-place write would give several elements one value. A tensor
+// with no elements has nothing to overlap.
+func (t *Tensor) writable(op string) {
+	for i, d := range t.shape {
+		if d > 1 && t.strides[i] == 0 {
+			t.overlapping(op)
+		}
+	}
+}
+
+func (t *Tensor) overlapping(op string) {
+	if t.Numel() == 0 {
+		return
+	}
+	fail(op, [][]int{t.shape, t.strides}, "destination of shape %v with strides %v has overlapping elements (an expanded view); write into a Clone", t.shape, t.strides)
 }
 
 // CopyFrom copies src's elements into t, in place; src must broadcast to

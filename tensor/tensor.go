@@ -136,10 +136,21 @@ func alloc(op string, shape []int, zero bool) *Tensor {
 // view returns a tensor over t's storage with the given layout, for use
 // inside this package where the caller knows which header survives (see
 // sharedView).
+//
+// Every header keeps the invariant that the kernels rely on: each element
+// it addresses lies inside the storage, so that st.data[off:off+span] is
+// always a valid slice. A view with no elements addresses nothing, and its
+// offset is set to 0: a Select or Slice along a non-empty dimension of a
+// tensor with an empty one (Zeros(0, 3).Select(1, 2)) would otherwise
+// carry an offset past the end of an empty storage.
 func (t *Tensor) view(off int, shape, strides []int) *Tensor {
-	v := &Tensor{st: t.st, off: off, shape: shape, strides: strides}
-	v.contig = isContiguous(shape, strides)
-	return v
+	for _, d := range shape {
+		if d == 0 {
+			off = 0
+			break
+		}
+	}
+	return &Tensor{st: t.st, off: off, shape: shape, strides: strides, contig: isContiguous(shape, strides)}
 }
 
 // sharedView is view for the exported view methods: the storage is marked
@@ -294,7 +305,8 @@ func (t *Tensor) Shape() []int { return append([]int{}, t.shape...) }
 // Strides returns a copy of the tensor's strides, in elements.
 func (t *Tensor) Strides() []int { return append([]int{}, t.strides...) }
 
-// Offset returns the position of the tensor's first element in its storage.
+// Offset returns the position of the tensor's first element in its
+// storage; 0 for a tensor with no elements.
 func (t *Tensor) Offset() int { return t.off }
 
 // Dim returns the number of dimensions.

@@ -145,11 +145,7 @@ func (t *Tensor) Slice(dim, start, end int) *Tensor {
 	copy(shape, t.shape)
 	copy(st, t.strides)
 	shape[a] = e - s
-	off := t.off
-	if e > s {
-		off += s * t.strides[a]
-	}
-	return t.sharedView(off, shape, st)
+	return t.sharedView(t.off+s*t.strides[a], shape, st)
 }
 
 // Select returns a view of index i along dimension dim, with that dimension

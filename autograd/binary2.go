@@ -8,16 +8,16 @@ import "github.com/adjoint-go/adjoint/tensor"
 // u >= 0 (where ln t would give 0·-Inf).
 func (t *Tensor) Pow(u *Tensor) *Tensor { return wrap2(t.v.Pow(u.v), "Pow", powBackward, t, u) }
 
-func powBackward(out, g *Tensor, grads []*Tensor) {
-	a, b := out.saved(0), out.saved(1)
+func powBackward(c *call, g *Tensor, grads []*Tensor) {
+	a, b := c.input(0), c.input(1)
 	zero := zeroConst()
 	aa, ba := g.along(a), g.along(b)
 	if a.requiresGrad {
-		grads[0] = Where(b.Eq(zero), zero, g.Mul(ba.Mul(aa.Pow(ba.AddScalar(-1))))).sumTo(a)
+		grads[0] = Where(b.Eq(zero), zero, g.Mul(ba.Mul(aa.Pow(ba.AddScalar(-1))))).sumTo(metaOf(a))
 	}
 	if b.requiresGrad {
 		atZero := From(a.v.Eq(tensor.Scalar(0)).Mul(b.v.Ge(tensor.Scalar(0))))
-		grads[1] = Where(atZero, zero, g.Mul(g.along(out).Mul(aa.Log()))).sumTo(b)
+		grads[1] = Where(atZero, zero, g.Mul(g.along(c.output()).Mul(aa.Log()))).sumTo(metaOf(b))
 	}
 }
 
@@ -25,8 +25,8 @@ func powBackward(out, g *Tensor, grads []*Tensor) {
 // either is NaN). The gradient goes to the larger input; where they tie,
 // each gets half of it, as in PyTorch.
 func (t *Tensor) Maximum(u *Tensor) *Tensor {
-	return wrap2(t.v.Maximum(u.v), "Maximum", func(out, g *Tensor, grads []*Tensor) {
-		minmaxBackward(out, g, grads, (*Tensor).Lt, (*Tensor).Gt)
+	return wrap2(t.v.Maximum(u.v), "Maximum", func(c *call, g *Tensor, grads []*Tensor) {
+		minmaxBackward(c, g, grads, (*Tensor).Lt, (*Tensor).Gt)
 	}, t, u)
 }
 
@@ -34,8 +34,8 @@ func (t *Tensor) Maximum(u *Tensor) *Tensor {
 // either is NaN). The gradient goes to the smaller input; where they tie,
 // each gets half of it, as in PyTorch.
 func (t *Tensor) Minimum(u *Tensor) *Tensor {
-	return wrap2(t.v.Minimum(u.v), "Minimum", func(out, g *Tensor, grads []*Tensor) {
-		minmaxBackward(out, g, grads, (*Tensor).Gt, (*Tensor).Lt)
+	return wrap2(t.v.Minimum(u.v), "Minimum", func(c *call, g *Tensor, grads []*Tensor) {
+		minmaxBackward(c, g, grads, (*Tensor).Gt, (*Tensor).Lt)
 	}, t, u)
 }
 
@@ -43,15 +43,15 @@ func (t *Tensor) Minimum(u *Tensor) *Tensor {
 // zeroed where loseA(a, b) (for a) or loseB(a, b) (for b) holds; where an
 // input is NaN neither condition holds and both inputs get g, as PyTorch's
 // where(a == b, g/2, g).masked_fill_(a < b, 0).
-func minmaxBackward(out, g *Tensor, grads []*Tensor, loseA, loseB func(a, b *Tensor) *Tensor) {
-	a, b := out.saved(0), out.saved(1)
+func minmaxBackward(c *call, g *Tensor, grads []*Tensor, loseA, loseB func(a, b *Tensor) *Tensor) {
+	a, b := c.input(0), c.input(1)
 	zero := zeroConst()
 	shared := Where(a.Eq(b), g.MulScalar(0.5), g)
 	if a.requiresGrad {
-		grads[0] = Where(loseA(a, b), zero, shared).sumTo(a)
+		grads[0] = Where(loseA(a, b), zero, shared).sumTo(metaOf(a))
 	}
 	if b.requiresGrad {
-		grads[1] = Where(loseB(a, b), zero, shared).sumTo(b)
+		grads[1] = Where(loseB(a, b), zero, shared).sumTo(metaOf(b))
 	}
 }
 
@@ -68,14 +68,13 @@ func Where(cond, a, b *Tensor) *Tensor {
 	return wrap3(tensor.Where(cond.v, a.v, b.v), "Where", whereBackward, c, a, b)
 }
 
-func whereBackward(out, g *Tensor, grads []*Tensor) {
-	c := out.saved(0)
-	a, b := out.inputs[1].t, out.inputs[2].t
+func whereBackward(c *call, g *Tensor, grads []*Tensor) {
+	cond := c.input(0)
 	zero := zeroConst()
-	if a.requiresGrad {
-		grads[1] = Where(c, g, zero).sumTo(a)
+	if c.needs(1) {
+		grads[1] = Where(cond, g, zero).sumTo(c.meta(1))
 	}
-	if b.requiresGrad {
-		grads[2] = Where(c, zero, g).sumTo(b)
+	if c.needs(2) {
+		grads[2] = Where(cond, zero, g).sumTo(c.meta(2))
 	}
 }

@@ -41,9 +41,14 @@
 //
 // Reshape, View, Transpose, Permute, Slice, Select, Expand, Squeeze and
 // Unsqueeze return views that share storage with their input, as in package
-// tensor, and are differentiable. A tensor saved for backward (such as an
-// input of Mul) remembers its storage's version; changing it in place before
-// backward makes backward panic rather than return a wrong gradient.
+// tensor, and are differentiable. Every value a backward formula reads
+// again (an input of Mul, the output of Exp or Tanh, an index of Gather, the
+// target of CrossEntropyRows) remembers its storage's version when the
+// operation ran; changing it in place before backward (through Value, or
+// any view of the same storage) makes backward panic, naming the operation
+// and the value, rather than return a wrong gradient. Formulas reach those
+// values only through checked accessors, and a test of the package's source
+// rejects a formula that reads one any other way.
 //
 // # Higher derivatives
 //

@@ -15,20 +15,20 @@ import "github.com/adjoint-go/adjoint/tensor"
 // or a target is not a class index.
 func CrossEntropyRows(logits, target *Tensor, ignoreIndex int) *Tensor {
 	loss, lse := tensor.CrossEntropyRows(logits.v, target.v, ignoreIndex)
-	target.pin()
-	tv := target.v
-	return wrap1(loss, "CrossEntropyRows", func(out, g *Tensor, grads []*Tensor) {
-		x := out.saved(0)
+	tgt, lseSaved := save(target), save(From(lse))
+	return wrap1(loss, "CrossEntropyRows", func(c *call, g *Tensor, grads []*Tensor) {
+		x, tv := c.input(0), c.saved(tgt).v
 		if g.noGrad {
+			lse := c.saved(lseSaved).v
 			grads[0] = gradOf(tensor.CrossEntropyRowsGrad(x.v, tv, lse, g.v, ignoreIndex))
-			if out.final {
+			if c.final {
 				lse.Recycle() // no other backward will run through this node
 			}
 			return
 		}
 		// create-graph mode: softmax(x) - onehot(t), masked, differentiable in x.
-		n, c := x.v.Size(0), x.v.Size(1)
-		onehot, mask := tensor.Zeros(n, c), tensor.Zeros(n, 1)
+		n, k := x.v.Size(0), x.v.Size(1)
+		onehot, mask := tensor.Zeros(n, k), tensor.Zeros(n, 1)
 		for i := 0; i < n; i++ {
 			v := tv.At(i)
 			if v == float64(ignoreIndex) {
@@ -69,27 +69,26 @@ func linear(x, w, b *Tensor) *Tensor {
 // linearBackward is linear's backward. The weight's and bias's gradients
 // go straight into their buffers when offered (see into): dw by the
 // product's output pass, db by one sum added in place.
-func linearBackward(out, g *Tensor, grads []*Tensor) {
-	if out.inputs[0].t.requiresGrad {
-		grads[0] = g.matmulT(out.saved(1), false, false, nil)
+func linearBackward(c *call, g *Tensor, grads []*Tensor) {
+	if c.needs(0) {
+		grads[0] = g.matmulT(c.input(1), false, false, nil)
 	}
-	if out.inputs[1].t.requiresGrad {
-		if dst, x := out.into(1), out.saved(0); intoFree(dst, g, x) {
+	if c.needs(1) {
+		if dst, x := c.into(1), c.input(0); intoFree(dst, g, x) {
 			dst.AddMatMulInPlace(g.v, x.v, true, false)
 		} else {
-			grads[1] = g.matmulT(out.saved(0), true, false, nil)
+			grads[1] = g.matmulT(c.input(0), true, false, nil)
 		}
 	}
-	if len(out.inputs) > 2 && out.inputs[2].t.requiresGrad {
-		b := out.inputs[2].t
-		if dst := out.into(2); dst != nil {
-			s := g.v.SumTo(b.v.Shape()...)
+	if c.arity() > 2 && c.needs(2) {
+		if dst := c.into(2); dst != nil {
+			s := g.v.SumTo(c.meta(2).shape()...)
 			dst.AddInPlace(s)
 			if s != g.v {
 				s.Recycle()
 			}
 		} else {
-			grads[2] = g.sumTo(b)
+			grads[2] = g.sumTo(c.meta(2))
 		}
 	}
 }

@@ -18,7 +18,7 @@ func wrap1(v *tensor.Tensor, op string, bw backwardFunc, a *Tensor) *Tensor {
 		return out
 	}
 	out.requiresGrad = true
-	out.op, out.backward = op, bw
+	out.op, out.backward, out.outVersion = op, bw, uint32(v.Version())
 	out.inl[0] = edge{a, a.v.Version()}
 	out.inputs = out.inl[:1]
 	return out
@@ -36,7 +36,7 @@ func wrap2(v *tensor.Tensor, op string, bw backwardFunc, a, b *Tensor) *Tensor {
 		return out
 	}
 	out.requiresGrad = true
-	out.op, out.backward = op, bw
+	out.op, out.backward, out.outVersion = op, bw, uint32(v.Version())
 	out.inl[0], out.inl[1] = edge{a, a.v.Version()}, edge{b, b.v.Version()}
 	out.inputs = out.inl[:2]
 	return out
@@ -69,7 +69,7 @@ func wrapN(v *tensor.Tensor, op string, bw backwardFunc, inputs []*Tensor) *Tens
 		return out
 	}
 	out.requiresGrad = true
-	out.op, out.backward = op, bw
+	out.op, out.backward, out.outVersion = op, bw, uint32(v.Version())
 	if len(inputs) <= len(out.inl) {
 		out.inputs = out.inl[:len(inputs)]
 	} else {
@@ -149,23 +149,14 @@ func (s *scope) release(grads []*Tensor) {
 	}
 }
 
-// saved returns input i of out for a backward formula that uses its value,
-// panicking if the value was changed in place since the operation ran.
-func (out *Tensor) saved(i int) *Tensor {
-	in := out.inputs[i].t
-	if v := in.v.Version(); v != out.inputs[i].version {
-		tensor.Panicf("autograd", "Backward", [][]int{in.v.Shape()},
-			"input %d (shape %v) of %s was modified in place after the operation used it (version %d, saved at %d)",
-			i, in.v.Shape(), out.op, v, out.inputs[i].version)
-	}
-	return in
-}
-
 // free drops the graph behind t once its backward has run.
 func (t *Tensor) free() {
 	t.inputs, t.inl, t.backward = nil, [2]edge{}, nil
-	t.freed = true
 }
+
+// freed reports whether backward ran through t and dropped the graph
+// behind it (an operation's result whose formula is gone).
+func (t *Tensor) freed() bool { return t.op != "" && t.backward == nil }
 
 // BackwardOption changes what a backward pass does.
 type BackwardOption uint8
@@ -269,6 +260,7 @@ type pass struct {
 	stack   []frame
 	scratch []*Tensor
 	temps   scope
+	call    call // the node whose formula runs, handed to it
 }
 
 type frame struct {
@@ -333,7 +325,6 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 		if !done { // a panic: leave no half-finished state behind
 			for _, t := range order {
 				t.pending = nil
-				t.direct, t.final = false, false
 			}
 			for _, c := range p.temps.list {
 				c.scope = nil // the formula's temporaries are left to the collector
@@ -390,7 +381,7 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 			g.disown() // the caller's now
 		}
 		if t.backward == nil {
-			if t.freed {
+			if t.freed() {
 				tensor.Panicf("autograd", "Backward", [][]int{t.v.Shape()},
 					"the graph behind a tensor of shape %v was freed by an earlier backward; pass autograd.RetainGraph to the first backward to run another", t.v.Shape())
 			}
@@ -409,13 +400,13 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 		}
 		grads := scratch[:len(t.inputs)]
 		clear(grads)
-		t.direct, t.final = direct, !retain
+		p.call = call{node: t, direct: direct, final: !retain}
 		scoped := recycle && g != one
 		if scoped {
 			g.scope = &p.temps
 		}
-		t.backward(t, g, grads)
-		t.direct, t.final = false, false
+		t.backward(&p.call, g, grads)
+		p.call = call{}
 		gLives := false
 		if scoped {
 			g.scope = nil
@@ -438,20 +429,20 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 					"internal error: %s produced a gradient of shape %v for input %d of shape %v", t.op, gj.v.Shape(), j, in.v.Shape())
 			}
 			switch {
-			case direct && in.backward == nil && !in.freed:
+			case direct && in.op == "":
 				// A leaf's gradient goes straight into its own buffer.
 				in.accumulate(gj, false)
 				gj.recycle()
 			case in.pending == nil:
 				in.pending = gj
-			case recycle && in.pending.tmp && in.pending.v.IsRecyclable():
+			case recycle && in.pending.life == lifeEngine && in.pending.v.IsRecyclable():
 				in.pending.v.AddInPlace(gj.v) // the sum of two uses, into the first's buffer
 				gj.recycle()
 			default:
 				old := in.pending
 				in.pending = in.pending.Add(gj)
 				if recycle {
-					in.pending.tmp = true
+					in.pending.life = lifeEngine
 					old.recycle()
 					gj.recycle()
 				}
@@ -505,7 +496,7 @@ func claim(g *Tensor, grads []*Tensor) (gLives bool) {
 		if gj == one {
 			continue // the shared seed is never written
 		}
-		gj.tmp = true
+		gj.life = lifeEngine
 		for _, gk := range grads[:j] {
 			if gk != nil && gk.v.SameStorage(gj.v) {
 				gk.disown()
@@ -523,36 +514,18 @@ func claim(g *Tensor, grads []*Tensor) (gLives bool) {
 // It writes only when the flag is set, so that the shared seed one, read
 // by concurrent passes, is never written.
 func (t *Tensor) disown() {
-	if t.tmp {
-		t.tmp = false
+	if t.life == lifeEngine {
+		t.life = lifeDefault
 	}
 }
 
 // recycle hands the storage of a gradient that the pass alone held back to
 // the pool.
 func (t *Tensor) recycle() {
-	if t.tmp {
-		t.tmp = false
+	if t.life == lifeEngine {
+		t.life = lifeDefault
 		t.v.Recycle()
 	}
-}
-
-// into returns the gradient buffer of out's input i, for a backward formula
-// that can add the input's gradient into it in place (a matrix product's
-// output pass with beta = 1) instead of returning it in grads[i], or nil
-// when it must return it. A buffer is offered only to a leaf in a pass that
-// accumulates straight into leaves (Backward outside create-graph mode),
-// once the leaf has a plain gradient buffer of its own.
-func (out *Tensor) into(i int) *tensor.Tensor {
-	if !out.direct {
-		return nil
-	}
-	in := out.inputs[i].t
-	if in.op != "" || in.freed || !in.requiresGrad || in.grad == nil || in.grad.op != "" || in.grad.requiresGrad ||
-		!in.grad.v.IsContiguous() || !in.grad.v.SameShape(in.v) {
-		return nil
-	}
-	return in.grad.v
 }
 
 // intoFree reports whether dst, a buffer offered by into, can take a

@@ -87,19 +87,19 @@ func (a *Tensor) matmulT(b *Tensor, ta, tb bool, v *tensor.Tensor) *Tensor {
 
 // matmulT's backward for each pair of transpose flags, as functions so
 // that recording a product makes no closure.
-func matmulNNBackward(out, g *Tensor, grads []*Tensor) { matmulTGrads(out, g, grads, false, false) }
-func matmulNTBackward(out, g *Tensor, grads []*Tensor) { matmulTGrads(out, g, grads, false, true) }
-func matmulTNBackward(out, g *Tensor, grads []*Tensor) { matmulTGrads(out, g, grads, true, false) }
-func matmulTTBackward(out, g *Tensor, grads []*Tensor) { matmulTGrads(out, g, grads, true, true) }
+func matmulNNBackward(c *call, g *Tensor, grads []*Tensor) { matmulTGrads(c, g, grads, false, false) }
+func matmulNTBackward(c *call, g *Tensor, grads []*Tensor) { matmulTGrads(c, g, grads, false, true) }
+func matmulTNBackward(c *call, g *Tensor, grads []*Tensor) { matmulTGrads(c, g, grads, true, false) }
+func matmulTTBackward(c *call, g *Tensor, grads []*Tensor) { matmulTGrads(c, g, grads, true, true) }
 
 // matmulTGrads is the backward of op(a)·op(b). A matrix leaf whose
 // gradient buffer is offered (see into) gets its gradient added into that
 // buffer by the product itself.
-func matmulTGrads(out, g *Tensor, grads []*Tensor, ta, tb bool) {
-	if out.inputs[0].t.requiresGrad {
-		a, b := out.inputs[0].t, out.saved(1)
-		dst := out.into(0)
-		if intoFree(dst, g, b) && a.v.Dim() == 2 && b.v.Dim() == 2 {
+func matmulTGrads(c *call, g *Tensor, grads []*Tensor, ta, tb bool) {
+	if c.needs(0) {
+		a, b := c.meta(0), c.input(1)
+		dst := c.into(0)
+		if intoFree(dst, g, b) && a.dim() == 2 && b.v.Dim() == 2 {
 			if !ta {
 				dst.AddMatMulInPlace(g.v, b.v, false, !tb)
 			} else {
@@ -111,10 +111,10 @@ func matmulTGrads(out, g *Tensor, grads []*Tensor, ta, tb bool) {
 			grads[0] = b.matmulT(g, tb, true, nil).sumTo(a)
 		}
 	}
-	if out.inputs[1].t.requiresGrad {
-		a, b := out.saved(0), out.inputs[1].t
-		dst := out.into(1)
-		if intoFree(dst, g, a) && a.v.Dim() == 2 && b.v.Dim() == 2 {
+	if c.needs(1) {
+		a, b := c.input(0), c.meta(1)
+		dst := c.into(1)
+		if intoFree(dst, g, a) && a.v.Dim() == 2 && b.dim() == 2 {
 			if !tb {
 				dst.AddMatMulInPlace(a.v, g.v, !ta, false)
 			} else {
@@ -133,12 +133,12 @@ func matmulTGrads(out, g *Tensor, grads []*Tensor, ta, tb bool) {
 // *tensor.Error naming Dot and the shapes otherwise.
 func (t *Tensor) Dot(u *Tensor) *Tensor { return wrap2(t.v.Dot(u.v), "Dot", dotBackward, t, u) }
 
-func dotBackward(out, g *Tensor, grads []*Tensor) {
-	if out.inputs[0].t.requiresGrad {
-		grads[0] = g.Mul(out.saved(1))
+func dotBackward(c *call, g *Tensor, grads []*Tensor) {
+	if c.needs(0) {
+		grads[0] = g.Mul(c.input(1))
 	}
-	if out.inputs[1].t.requiresGrad {
-		grads[1] = g.Mul(out.saved(0))
+	if c.needs(1) {
+		grads[1] = g.Mul(c.input(0))
 	}
 }
 
@@ -146,12 +146,12 @@ func dotBackward(out, g *Tensor, grads []*Tensor) {
 // torch.outer; the gradients are g·u and gᵀ·t. It panics with a
 // *tensor.Error naming Outer and the shapes unless both are 1-D.
 func (t *Tensor) Outer(u *Tensor) *Tensor {
-	return wrap2(t.v.Outer(u.v), "Outer", func(out, g *Tensor, grads []*Tensor) {
-		if out.inputs[0].t.requiresGrad {
-			grads[0] = g.MatMul(out.saved(1))
+	return wrap2(t.v.Outer(u.v), "Outer", func(c *call, g *Tensor, grads []*Tensor) {
+		if c.needs(0) {
+			grads[0] = g.MatMul(c.input(1))
 		}
-		if out.inputs[1].t.requiresGrad {
-			grads[1] = g.Transpose(0, 1).MatMul(out.saved(0))
+		if c.needs(1) {
+			grads[1] = g.Transpose(0, 1).MatMul(c.input(0))
 		}
 	}, t, u)
 }

@@ -5,88 +5,86 @@ package autograd
 // (create-graph mode) and is plain arithmetic otherwise. Broadcasting is
 // undone in one place, sumTo; no operation repeats it.
 
-// sumTo sums g down to the shape of like (see tensor.SumTo). Its gradient
+// sumTo sums g down to like's shape (see tensor.SumTo). Its gradient
 // is the expansion back, and Expand's gradient is sumTo, so each is the
 // other's backward.
-func (g *Tensor) sumTo(like *Tensor) *Tensor {
+func (g *Tensor) sumTo(like meta) *Tensor {
 	if g.v.SameShape(like.v) {
 		return g
 	}
-	return wrap1(g.v.SumTo(like.v.Shape()...), "SumTo", sumToBackward, g)
+	return wrap1(g.v.SumTo(like.shape()...), "SumTo", sumToBackward, g)
 }
 
-func sumToBackward(out, g *Tensor, grads []*Tensor) {
-	grads[0] = g.Expand(out.inputs[0].t.v.Shape()...)
+func sumToBackward(c *call, g *Tensor, grads []*Tensor) {
+	grads[0] = g.Expand(c.meta(0).shape()...)
 }
 
 // Add returns t + u elementwise, with NumPy broadcasting.
 func (t *Tensor) Add(u *Tensor) *Tensor { return wrap2(t.v.Add(u.v), "Add", addBackward, t, u) }
 
-func addBackward(out, g *Tensor, grads []*Tensor) {
-	a, b := out.inputs[0].t, out.inputs[1].t
-	if a.requiresGrad {
-		grads[0] = g.sumTo(a)
+func addBackward(c *call, g *Tensor, grads []*Tensor) {
+	if c.needs(0) {
+		grads[0] = g.sumTo(c.meta(0))
 	}
-	if b.requiresGrad {
-		grads[1] = g.sumTo(b)
+	if c.needs(1) {
+		grads[1] = g.sumTo(c.meta(1))
 	}
 }
 
 // Sub returns t - u elementwise, with broadcasting.
 func (t *Tensor) Sub(u *Tensor) *Tensor { return wrap2(t.v.Sub(u.v), "Sub", subBackward, t, u) }
 
-func subBackward(out, g *Tensor, grads []*Tensor) {
-	a, b := out.inputs[0].t, out.inputs[1].t
-	if a.requiresGrad {
-		grads[0] = g.sumTo(a)
+func subBackward(c *call, g *Tensor, grads []*Tensor) {
+	if c.needs(0) {
+		grads[0] = g.sumTo(c.meta(0))
 	}
-	if b.requiresGrad {
-		grads[1] = g.Neg().sumTo(b)
+	if c.needs(1) {
+		grads[1] = g.Neg().sumTo(c.meta(1))
 	}
 }
 
 // Mul returns t * u elementwise, with broadcasting.
 func (t *Tensor) Mul(u *Tensor) *Tensor { return wrap2(t.v.Mul(u.v), "Mul", mulBackward, t, u) }
 
-func mulBackward(out, g *Tensor, grads []*Tensor) {
-	a, b := out.saved(0), out.saved(1)
+func mulBackward(c *call, g *Tensor, grads []*Tensor) {
+	a, b := c.input(0), c.input(1)
 	if a.requiresGrad {
-		grads[0] = g.Mul(b).sumTo(a)
+		grads[0] = g.Mul(b).sumTo(metaOf(a))
 	}
 	if b.requiresGrad {
-		grads[1] = g.Mul(a).sumTo(b)
+		grads[1] = g.Mul(a).sumTo(metaOf(b))
 	}
 }
 
 // Div returns t / u elementwise, with broadcasting and IEEE semantics.
 func (t *Tensor) Div(u *Tensor) *Tensor { return wrap2(t.v.Div(u.v), "Div", divBackward, t, u) }
 
-func divBackward(out, g *Tensor, grads []*Tensor) {
-	a, b := out.saved(0), out.saved(1)
+func divBackward(c *call, g *Tensor, grads []*Tensor) {
+	a, b := c.input(0), c.input(1)
 	if a.requiresGrad {
-		grads[0] = g.Div(b).sumTo(a)
+		grads[0] = g.Div(b).sumTo(metaOf(a))
 	}
 	if b.requiresGrad {
 		// d(a/b)/db = -a/b² = -(a/b)/b
-		grads[1] = g.Mul(a).Div(b).Div(b).Neg().sumTo(b)
+		grads[1] = g.Mul(a).Div(b).Div(b).Neg().sumTo(metaOf(b))
 	}
 }
 
 // Neg returns -t.
 func (t *Tensor) Neg() *Tensor { return wrap1(t.v.Neg(), "Neg", negBackward, t) }
 
-func negBackward(_, g *Tensor, grads []*Tensor) { grads[0] = g.Neg() }
+func negBackward(_ *call, g *Tensor, grads []*Tensor) { grads[0] = g.Neg() }
 
 // AddScalar returns t + s.
 func (t *Tensor) AddScalar(s float64) *Tensor {
 	return wrap1(t.v.AddScalar(s), "AddScalar", identityBackward, t)
 }
 
-func identityBackward(_, g *Tensor, grads []*Tensor) { grads[0] = g }
+func identityBackward(_ *call, g *Tensor, grads []*Tensor) { grads[0] = g }
 
 // MulScalar returns t * s.
 func (t *Tensor) MulScalar(s float64) *Tensor {
-	return wrap1(t.v.MulScalar(s), "MulScalar", func(_, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.MulScalar(s), "MulScalar", func(_ *call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.MulScalar(s)
 	}, t)
 }
@@ -97,8 +95,8 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 	return wrap1(t.v.Reshape(shape...), "Reshape", reshapeBackward, t)
 }
 
-func reshapeBackward(out, g *Tensor, grads []*Tensor) {
-	grads[0] = g.Reshape(out.inputs[0].t.v.Shape()...)
+func reshapeBackward(c *call, g *Tensor, grads []*Tensor) {
+	grads[0] = g.Reshape(c.meta(0).shape()...)
 }
 
 // View returns t with the given shape as a view, panicking if the layout
@@ -123,7 +121,7 @@ func (t *Tensor) Unsqueeze(dim int) *Tensor {
 
 // Transpose swaps dimensions d0 and d1, as a view.
 func (t *Tensor) Transpose(d0, d1 int) *Tensor {
-	return wrap1(t.v.Transpose(d0, d1), "Transpose", func(_, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Transpose(d0, d1), "Transpose", func(_ *call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Transpose(d0, d1)
 	}, t)
 }
@@ -139,7 +137,7 @@ func (t *Tensor) Permute(dims ...int) *Tensor {
 		}
 		inv[d] = i
 	}
-	return wrap1(v, "Permute", func(_, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "Permute", func(_ *call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Permute(inv...)
 	}, t)
 }
@@ -147,8 +145,8 @@ func (t *Tensor) Permute(dims ...int) *Tensor {
 // Expand broadcasts t to shape without copying (-1 keeps a size). See
 // tensor.Expand.
 func (t *Tensor) Expand(shape ...int) *Tensor {
-	return wrap1(t.v.Expand(shape...), "Expand", func(out, g *Tensor, grads []*Tensor) {
-		grads[0] = g.sumTo(out.inputs[0].t)
+	return wrap1(t.v.Expand(shape...), "Expand", func(c *call, g *Tensor, grads []*Tensor) {
+		grads[0] = g.sumTo(c.meta(0))
 	}, t)
 }
 
@@ -165,7 +163,7 @@ func (t *Tensor) Slice(dim, start, end int) *Tensor {
 		start += size
 	}
 	before, after := start, size-start-v.Size(dim)
-	return wrap1(v, "Slice", func(_, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "Slice", func(_ *call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.padDim(dim, before, after)
 	}, t)
 }
@@ -181,7 +179,7 @@ func (t *Tensor) Select(dim, i int) *Tensor {
 	if i < 0 {
 		i += size
 	}
-	return wrap1(v, "Select", func(_, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "Select", func(_ *call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Unsqueeze(dim).padDim(dim, i, size-i-1)
 	}, t)
 }
@@ -189,7 +187,7 @@ func (t *Tensor) Select(dim, i int) *Tensor {
 // padDim pads with zeros along dim; its gradient is the matching Slice.
 func (t *Tensor) padDim(dim, before, after int) *Tensor {
 	size := t.v.Size(dim)
-	return wrap1(t.v.PadDim(dim, before, after, 0), "PadDim", func(_, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.PadDim(dim, before, after, 0), "PadDim", func(_ *call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Slice(dim, before, before+size)
 	}, t)
 }

@@ -2,15 +2,15 @@ package autograd
 
 // Exp returns e^t elementwise.
 func (t *Tensor) Exp() *Tensor {
-	return wrap1(t.v.Exp(), "Exp", func(out, g *Tensor, grads []*Tensor) {
-		grads[0] = g.Mul(out) // d e^x = e^x, the output itself
+	return wrap1(t.v.Exp(), "Exp", func(c *call, g *Tensor, grads []*Tensor) {
+		grads[0] = g.Mul(c.output()) // d e^x = e^x, the output itself
 	}, t)
 }
 
 // Log returns the natural logarithm of t elementwise (-Inf at 0).
 func (t *Tensor) Log() *Tensor {
-	return wrap1(t.v.Log(), "Log", func(out, g *Tensor, grads []*Tensor) {
-		grads[0] = g.Div(out.saved(0))
+	return wrap1(t.v.Log(), "Log", func(c *call, g *Tensor, grads []*Tensor) {
+		grads[0] = g.Div(c.input(0))
 	}, t)
 }
 

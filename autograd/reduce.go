@@ -58,17 +58,17 @@ func (r *reduced) kept(g *Tensor) *Tensor {
 func (t *Tensor) Sum() *Tensor { return wrap1(t.v.Sum(), "Sum", expandBackward, t) }
 
 // expandBackward sends a gradient back to an input it was broadcast from.
-func expandBackward(out, g *Tensor, grads []*Tensor) {
-	grads[0] = g.Expand(out.inputs[0].t.v.Shape()...)
+func expandBackward(c *call, g *Tensor, grads []*Tensor) {
+	grads[0] = g.Expand(c.meta(0).shape()...)
 }
 
 // Mean returns the mean of all elements as a 0-d tensor (NaN for an empty
 // tensor); each element's gradient is g/N.
 func (t *Tensor) Mean() *Tensor { return wrap1(t.v.Mean(), "Mean", meanBackward, t) }
 
-func meanBackward(out, g *Tensor, grads []*Tensor) {
-	in := out.inputs[0].t.v
-	grads[0] = g.MulScalar(1 / float64(in.Numel())).Expand(in.Shape()...)
+func meanBackward(c *call, g *Tensor, grads []*Tensor) {
+	in := c.meta(0)
+	grads[0] = g.MulScalar(1 / float64(in.numel())).Expand(in.shape()...)
 }
 
 // SumDims returns the sums over the given dimensions, with keepdim and dims
@@ -78,7 +78,7 @@ func meanBackward(out, g *Tensor, grads []*Tensor) {
 func (t *Tensor) SumDims(keepdim bool, dims ...int) *Tensor {
 	v := t.v.SumDims(keepdim, dims...)
 	r := reducedOf(t, keepdim, dims)
-	return wrap1(v, "SumDims", func(_, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "SumDims", func(_ *call, g *Tensor, grads []*Tensor) {
 		grads[0] = r.kept(g).Expand(r.in...)
 	}, t)
 }
@@ -89,7 +89,7 @@ func (t *Tensor) SumDims(keepdim bool, dims ...int) *Tensor {
 func (t *Tensor) MeanDims(keepdim bool, dims ...int) *Tensor {
 	v := t.v.MeanDims(keepdim, dims...)
 	r := reducedOf(t, keepdim, dims)
-	return wrap1(v, "MeanDims", func(_, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "MeanDims", func(_ *call, g *Tensor, grads []*Tensor) {
 		grads[0] = r.kept(g).MulScalar(1 / float64(r.n)).Expand(r.in...)
 	}, t)
 }
@@ -121,8 +121,8 @@ func (t *Tensor) MinDims(keepdim bool, dims ...int) *Tensor {
 
 func (t *Tensor) extremeDims(op string, v *tensor.Tensor, keepdim bool, dims []int) *Tensor {
 	r := reducedOf(t, keepdim, dims)
-	return wrap1(v, op, func(out, g *Tensor, grads []*Tensor) {
-		x, m := out.saved(0).v, out.v.Reshape(r.keep...)
+	return wrap1(v, op, func(c *call, g *Tensor, grads []*Tensor) {
+		x, m := c.input(0).v, c.output().v.Reshape(r.keep...)
 		mask := x.Eq(m)
 		// Max and Min send a NaN result's gradient to the NaNs, as PyTorch's
 		// evenly_distribute_backward. MaxDims and MinDims use torch.amax's
@@ -155,10 +155,11 @@ func (t *Tensor) MinDim(dim int, keepdim bool) (values, indices *Tensor) {
 
 func (t *Tensor) indexedDim(op string, v, idx *tensor.Tensor, dim int, keepdim bool) *Tensor {
 	r := reducedOf(t, keepdim, []int{dim})
+	var saved edge
 	if t.requiresGrad && !t.noGrad {
-		idx = idx.Clone() // the caller may change the returned indices in place
+		saved = save(From(idx.Clone())) // the caller may change the returned indices in place
 	}
-	return wrap1(v, op, func(_, g *Tensor, grads []*Tensor) {
+	return wrap1(v, op, func(c *call, g *Tensor, grads []*Tensor) {
 		if len(r.in) == 0 {
 			grads[0] = g
 			return
@@ -173,7 +174,7 @@ func (t *Tensor) indexedDim(op string, v, idx *tensor.Tensor, dim int, keepdim b
 			pos[i] = 1
 		}
 		pos[d] = r.in[d]
-		onehot := tensor.Arange(0, float64(r.in[d]), 1).Reshape(pos...).Eq(idx.Reshape(r.keep...))
+		onehot := tensor.Arange(0, float64(r.in[d]), 1).Reshape(pos...).Eq(c.saved(saved).v.Reshape(r.keep...))
 		grads[0] = r.kept(g).Mul(From(onehot))
 	}, t)
 }
@@ -216,10 +217,10 @@ func (t *Tensor) ProdDims(keepdim bool, dims ...int) *Tensor {
 
 func (t *Tensor) prodDims(op string, v *tensor.Tensor, keepdim bool, dims []int) *Tensor {
 	r := reducedOf(t, keepdim, dims)
-	return wrap1(v, op, func(out, g *Tensor, grads []*Tensor) {
-		x := out.saved(0)
+	return wrap1(v, op, func(c *call, g *Tensor, grads []*Tensor) {
+		x := c.input(0)
 		if x.v.Eq(tensor.Scalar(0)).Sum().Item() == 0 {
-			grads[0] = r.kept(g.Mul(out)).Div(x)
+			grads[0] = r.kept(g.Mul(c.output())).Div(x)
 			return
 		}
 		grads[0] = r.kept(g).Mul(From(r.prodOthers(x.v)))
@@ -296,8 +297,8 @@ func (t *Tensor) LogSumExpDims(keepdim bool, dims ...int) *Tensor {
 
 func (t *Tensor) logSumExpDims(op string, v *tensor.Tensor, keepdim bool, dims []int) *Tensor {
 	r := reducedOf(t, keepdim, dims)
-	return wrap1(v, op, func(out, g *Tensor, grads []*Tensor) {
-		x, o := g.along(out.saved(0)), g.along(out)
+	return wrap1(v, op, func(c *call, g *Tensor, grads []*Tensor) {
+		x, o := g.along(c.input(0)), g.along(c.output())
 		grads[0] = r.kept(g).Mul(x.Sub(r.kept(o)).Exp())
 	}, t)
 }
@@ -318,11 +319,11 @@ func (t *Tensor) VarDims(correction int, keepdim bool, dims ...int) *Tensor {
 
 func (t *Tensor) varDims(op string, v *tensor.Tensor, correction int, keepdim bool, dims []int) *Tensor {
 	r := reducedOf(t, keepdim, dims)
-	div := float64(max(r.n-correction, 0))
-	return wrap1(v, op, func(out, g *Tensor, grads []*Tensor) {
-		x := g.along(out.saved(0))
-		c := x.Sub(x.MeanDims(true, r.dims...))
-		grads[0] = r.kept(g).MulScalar(2 / div).Mul(c)
+	div := float64(r.n - correction) // negative above N, as PyTorch's var_backward
+	return wrap1(v, op, func(c *call, g *Tensor, grads []*Tensor) {
+		x := g.along(c.input(0))
+		dev := x.Sub(x.MeanDims(true, r.dims...))
+		grads[0] = r.kept(g).MulScalar(2 / div).Mul(dev)
 	}, t)
 }
 
@@ -342,14 +343,14 @@ func (t *Tensor) StdDims(correction int, keepdim bool, dims ...int) *Tensor {
 
 func (t *Tensor) stdDims(op string, v *tensor.Tensor, correction int, keepdim bool, dims []int) *Tensor {
 	r := reducedOf(t, keepdim, dims)
-	div := float64(max(r.n-correction, 0))
-	return wrap1(v, op, func(out, g *Tensor, grads []*Tensor) {
-		x, o := g.along(out.saved(0)), g.along(out)
-		c := x.Sub(x.MeanDims(true, r.dims...))
-		s := out.v.Reshape(r.keep...)
+	div := float64(r.n - correction) // negative above N, as PyTorch's
+	return wrap1(v, op, func(c *call, g *Tensor, grads []*Tensor) {
+		x, o := g.along(c.input(0)), g.along(c.output())
+		dev := x.Sub(x.MeanDims(true, r.dims...))
+		s := o.v.Reshape(r.keep...)
 		zero := tensor.Scalar(0)
 		// Where std is 0 the denominator is 1 and the numerator 0.
 		den := r.kept(o).MulScalar(div).Add(From(s.Eq(zero)))
-		grads[0] = r.kept(g).Mul(From(s.Ne(zero))).Div(den).Mul(c)
+		grads[0] = r.kept(g).Mul(From(s.Ne(zero))).Div(den).Mul(dev)
 	}, t)
 }

@@ -15,36 +15,12 @@ import "github.com/adjoint-go/adjoint/tensor"
 // and an index or mask in no-grad evaluation (see NoGrad) makes the result
 // no-grad, as any other input would.
 
-// constant is an index or mask that a backward formula reads without
-// differentiating it, with its storage version at the time of the forward
-// pass.
-type constant struct {
-	t       *Tensor
-	version uint64
-}
-
-func keep(t *Tensor) constant {
-	t.pin()
-	return constant{t, t.v.Version()}
-}
-
-// get returns the tensor for out's backward, panicking (as saved does) if
-// its value was changed in place since the operation ran.
-func (c constant) get(out *Tensor) *Tensor {
-	if v := c.t.v.Version(); v != c.version {
-		tensor.Panicf("autograd", "Backward", [][]int{c.t.v.Shape()},
-			"index or mask of shape %v used by %s was modified in place after the operation used it (version %d, saved at %d)",
-			c.t.v.Shape(), out.op, v, c.version)
-	}
-	return c.t
-}
-
 // zerosLike returns a constant of zeros with like's shape, as the base of
 // an IndexAdd or ScatterAdd in backward. It is a broadcast 0-d zero, which
 // allocates nothing of like's size: the tensor operations fill their result
 // from it instead of copying.
-func zerosLike(like *Tensor) *Tensor {
-	return From(tensor.Scalar(0).Expand(like.v.Shape()...))
+func zerosLike(like meta) *Tensor {
+	return From(tensor.Scalar(0).Expand(like.shape()...))
 }
 
 // axisOf resolves a negative dimension of t after the tensor operation has
@@ -67,11 +43,11 @@ func Cat(ts []*Tensor, dim int) *Tensor {
 	}
 	v := tensor.Cat(vs, dim)
 	a := axisOf(dim, v.Dim())
-	return wrapN(v, "Cat", func(out, g *Tensor, grads []*Tensor) {
+	return wrapN(v, "Cat", func(c *call, g *Tensor, grads []*Tensor) {
 		start := 0
-		for i, e := range out.inputs {
-			n := e.t.v.Size(a)
-			if e.t.requiresGrad {
+		for i := range c.arity() {
+			n := c.meta(i).size(a)
+			if c.needs(i) {
 				grads[i] = g.Slice(a, start, start+n)
 			}
 			start += n
@@ -89,9 +65,9 @@ func Stack(ts []*Tensor, dim int) *Tensor {
 	}
 	v := tensor.Stack(vs, dim)
 	a := axisOf(dim, v.Dim())
-	return wrapN(v, "Stack", func(out, g *Tensor, grads []*Tensor) {
-		for i, e := range out.inputs {
-			if e.t.requiresGrad {
+	return wrapN(v, "Stack", func(c *call, g *Tensor, grads []*Tensor) {
+		for i := range c.arity() {
+			if c.needs(i) {
 				grads[i] = g.Select(a, i)
 			}
 		}
@@ -134,9 +110,9 @@ func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
 	if index.noGrad {
 		return &Tensor{v: v, noGrad: true}
 	}
-	a, idx := axisOf(dim, t.v.Dim()), keep(index)
-	return wrap1(v, "IndexSelect", func(out, g *Tensor, grads []*Tensor) {
-		grads[0] = zerosLike(out.inputs[0].t).IndexAdd(a, idx.get(out), g)
+	a, idx := axisOf(dim, t.v.Dim()), save(index)
+	return wrap1(v, "IndexSelect", func(c *call, g *Tensor, grads []*Tensor) {
+		grads[0] = zerosLike(c.meta(0)).IndexAdd(a, c.saved(idx), g)
 	}, t)
 }
 
@@ -149,13 +125,13 @@ func (t *Tensor) IndexAdd(dim int, index, src *Tensor) *Tensor {
 	if index.noGrad {
 		return &Tensor{v: v, noGrad: true}
 	}
-	a, idx := axisOf(dim, t.v.Dim()), keep(index)
-	return wrap2(v, "IndexAdd", func(out, g *Tensor, grads []*Tensor) {
-		if out.inputs[0].t.requiresGrad {
+	a, idx := axisOf(dim, t.v.Dim()), save(index)
+	return wrap2(v, "IndexAdd", func(c *call, g *Tensor, grads []*Tensor) {
+		if c.needs(0) {
 			grads[0] = g
 		}
-		if out.inputs[1].t.requiresGrad {
-			grads[1] = g.IndexSelect(a, idx.get(out))
+		if c.needs(1) {
+			grads[1] = g.IndexSelect(a, c.saved(idx))
 		}
 	}, t, src)
 }
@@ -170,9 +146,9 @@ func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 	if index.noGrad {
 		return &Tensor{v: v, noGrad: true}
 	}
-	a, idx := axisOf(dim, t.v.Dim()), keep(index)
-	return wrap1(v, "Gather", func(out, g *Tensor, grads []*Tensor) {
-		grads[0] = zerosLike(out.inputs[0].t).ScatterAdd(a, idx.get(out), g)
+	a, idx := axisOf(dim, t.v.Dim()), save(index)
+	return wrap1(v, "Gather", func(c *call, g *Tensor, grads []*Tensor) {
+		grads[0] = zerosLike(c.meta(0)).ScatterAdd(a, c.saved(idx), g)
 	}, t)
 }
 
@@ -186,7 +162,7 @@ func (t *Tensor) ScatterAdd(dim int, index, src *Tensor) *Tensor {
 	if index.noGrad {
 		return &Tensor{v: v, noGrad: true}
 	}
-	a, idx := axisOf(dim, t.v.Dim()), keep(index)
+	a, idx := axisOf(dim, t.v.Dim()), save(index)
 	// Zero padding from index's shape up to src's, last dimension first.
 	is, ss := index.v.Shape(), src.v.Shape()
 	var pads []int
@@ -196,12 +172,12 @@ func (t *Tensor) ScatterAdd(dim int, index, src *Tensor) *Tensor {
 	for len(pads) > 0 && pads[len(pads)-1] == 0 {
 		pads = pads[:len(pads)-2]
 	}
-	return wrap2(v, "ScatterAdd", func(out, g *Tensor, grads []*Tensor) {
-		if out.inputs[0].t.requiresGrad {
+	return wrap2(v, "ScatterAdd", func(c *call, g *Tensor, grads []*Tensor) {
+		if c.needs(0) {
 			grads[0] = g
 		}
-		if out.inputs[1].t.requiresGrad {
-			gs := g.Gather(a, idx.get(out))
+		if c.needs(1) {
+			gs := g.Gather(a, c.saved(idx))
 			if len(pads) > 0 {
 				gs = gs.Pad(pads, 0)
 			}
@@ -219,9 +195,9 @@ func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
 	if mask.noGrad {
 		return &Tensor{v: v, noGrad: true}
 	}
-	m := keep(mask)
-	return wrap1(v, "MaskedFill", func(out, g *Tensor, grads []*Tensor) {
-		grads[0] = g.MaskedFill(m.get(out), 0).sumTo(out.inputs[0].t)
+	m := save(mask)
+	return wrap1(v, "MaskedFill", func(c *call, g *Tensor, grads []*Tensor) {
+		grads[0] = g.MaskedFill(c.saved(m), 0).sumTo(c.meta(0))
 	}, t)
 }
 
@@ -235,7 +211,7 @@ func (t *Tensor) Pad(pads []int, value float64) *Tensor {
 	for i, p := range pads {
 		neg[i] = -p
 	}
-	return wrap1(v, "Pad", func(_, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "Pad", func(_ *call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Pad(neg, 0)
 	}, t)
 }

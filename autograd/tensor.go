@@ -18,11 +18,8 @@ type Tensor struct {
 	requiresGrad bool
 	noGrad       bool // see NoGrad: set on every result of a no-grad input
 	retainGrad   bool
-	freed        bool     // backward ran and dropped the graph behind this tensor
-	life         lifetime // see Transient: whether backward may recycle the value
-	tmp          bool     // a gradient the backward engine made and alone holds
-	direct       bool     // while its backward runs: leaves' buffers take gradients in place (see into)
-	final        bool     // while its backward runs: the graph is freed after it, so private saved buffers may be recycled
+	life         lifetime // who owns the value: see Transient and the lifetime constants
+	outVersion   uint32   // the value's storage version when the operation made it (see call.output)
 
 	// The operation that produced this tensor; empty for leaves. Inputs are
 	// held in a slice in argument order, never a map, so that gradient sums
@@ -44,12 +41,6 @@ type edge struct {
 	t       *Tensor
 	version uint64
 }
-
-// backwardFunc computes the gradients of out's inputs from the gradient g
-// of out, writing grads[i] for input i (nil where input i needs none). It is
-// written with differentiable operations on g, so that it records a graph
-// when g does (create-graph mode) and nothing otherwise.
-type backwardFunc func(out, g *Tensor, grads []*Tensor)
 
 // From returns a leaf tensor holding v (not a copy: v's storage is shared).
 func From(v *tensor.Tensor) *Tensor { return &Tensor{v: v} }
@@ -176,6 +167,7 @@ const (
 	lifeDefault   lifetime = iota // kept: the caller may hold it
 	lifeTransient                 // marked by Transient: recycled when backward frees the graph
 	lifePinned                    // read by a backward formula without a graph edge: never recycled
+	lifeEngine                    // a gradient the backward engine made and alone holds: recycled once consumed
 )
 
 // pin keeps t's value from being recycled whatever marks it Transient:

@@ -1,0 +1,134 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// backwardFunc is an operation's backward formula. It computes the
+// gradients of the node's inputs from the gradient g of its output,
+// writing grads[i] for input i (nil where input i needs none). It is
+// written with differentiable operations on g, so that it records a graph
+// when g does (create-graph mode) and nothing otherwise.
+//
+// A formula reads the node only through c, never through tensors captured
+// from the forward pass: every value it reads besides g (an input, the
+// output, an index or a private buffer saved by the forward pass) comes
+// from c.input, c.output or c.saved, which check the value's storage
+// version, so that a value changed in place since the operation ran makes
+// backward panic instead of returning a wrong gradient. TestFormulasReadThroughCall
+// enforces this on the source of every formula in the package.
+type backwardFunc func(c *call, g *Tensor, grads []*Tensor)
+
+// call is one application of a node's backward formula in one backward
+// pass: all that the formula sees of its node and of the pass.
+type call struct {
+	node   *Tensor
+	direct bool // leaves' gradient buffers take gradients in place (see into)
+	final  bool // the graph is freed after this formula: private saved buffers may be recycled
+}
+
+// op returns the name of the operation whose formula runs.
+func (c *call) op() string { return c.node.op }
+
+// input returns input i of the operation, for a formula that reads its
+// value, panicking if that value was changed in place since the operation
+// ran.
+func (c *call) input(i int) *Tensor {
+	return c.check(c.node.inputs[i], "input", i)
+}
+
+// output returns the operation's own result, for a formula that reads it
+// (the gradient of Exp is g·e^x, the output), panicking if it was changed
+// in place since the operation made it.
+func (c *call) output() *Tensor {
+	n := c.node
+	if v := uint32(n.v.Version()); v != n.outVersion {
+		c.modified("output", 0, n.v, uint64(v), uint64(n.outVersion))
+	}
+	return n
+}
+
+// saved returns a tensor that the forward pass saved for the formula
+// besides its inputs (an index, a mask, a target, a private buffer; see
+// save), panicking if it was changed in place since.
+func (c *call) saved(e edge) *Tensor { return c.check(e, "saved tensor", -1) }
+
+// arity returns the number of inputs.
+func (c *call) arity() int { return len(c.node.inputs) }
+
+// needs reports whether input i requires a gradient.
+func (c *call) needs(i int) bool { return c.node.inputs[i].t.requiresGrad }
+
+// meta returns what a formula may read of input i without a version check:
+// its shape, which no in-place operation changes.
+func (c *call) meta(i int) meta { return meta{c.node.inputs[i].t.v} }
+
+// into returns the gradient buffer of input i, for a formula that can add
+// the input's gradient into it in place (a matrix product's output pass
+// with beta = 1) instead of returning it in grads[i], or nil when it must
+// return it. A buffer is offered only to a leaf in a pass that accumulates
+// straight into leaves (Backward outside create-graph mode), once the leaf
+// has a plain gradient buffer of its own.
+func (c *call) into(i int) *tensor.Tensor {
+	if !c.direct {
+		return nil
+	}
+	in := c.node.inputs[i].t
+	if in.op != "" || !in.requiresGrad || in.grad == nil || in.grad.op != "" || in.grad.requiresGrad ||
+		!in.grad.v.IsContiguous() || !in.grad.v.SameShape(in.v) {
+		return nil
+	}
+	return in.grad.v
+}
+
+// check returns e's tensor if its storage version is still the one saved.
+func (c *call) check(e edge, role string, i int) *Tensor {
+	if v := e.t.v.Version(); v != e.version {
+		c.modified(role, i, e.t.v, v, e.version)
+	}
+	return e.t
+}
+
+// modified panics for a value that a formula reads but that was changed in
+// place (or recycled) since the forward pass saved it.
+func (c *call) modified(role string, i int, v *tensor.Tensor, now, then uint64) {
+	what := role
+	if i >= 0 {
+		what = fmt.Sprintf("%s %d", role, i)
+	}
+	tensor.Panicf("autograd", "Backward", [][]int{v.Shape()},
+		"%s (shape %v) of %s was modified in place after the operation saved it (version %d, saved at %d), and %s's gradient reads it; change a Clone() of it instead, or call Backward before changing it",
+		what, v.Shape(), c.node.op, now, then, c.node.op)
+}
+
+// save records t for a backward formula that reads it without taking it as
+// an input of the graph (an index, a mask, a target, a private buffer of
+// the forward pass): the formula gets it back through call.saved, which
+// checks that it was not changed in place meanwhile. t is pinned: backward
+// never recycles its value, since the formula may run after t's own node
+// is freed.
+func save(t *Tensor) edge {
+	t.pin()
+	return edge{t, t.v.Version()}
+}
+
+// meta is what a backward formula may read of an input without a version
+// check: its shape (see call.meta).
+type meta struct{ v *tensor.Tensor }
+
+// metaOf returns t's meta.
+func metaOf(t *Tensor) meta { return meta{t.v} }
+
+// shape returns a copy of the shape.
+func (m meta) shape() []int { return m.v.Shape() }
+
+// dim returns the number of dimensions.
+func (m meta) dim() int { return m.v.Dim() }
+
+// size returns the size of dimension d.
+func (m meta) size(d int) int { return m.v.Size(d) }
+
+// numel returns the number of elements.
+func (m meta) numel() int { return m.v.Numel() }

@@ -24,8 +24,12 @@
 //
 // Reading never panics on a bad file: ReadIDX and LoadMNIST return errors
 // wrapping ErrFormat for a wrong magic number or element type, truncated
-// or trailing data, or dimensions that do not match. Memory grows with the
-// bytes actually read, so a header declaring a huge size costs nothing.
+// or trailing data, dimensions whose product (of the non-zero ones, even
+// beside a zero) exceeds 2^27, images of no pixels or more than 4096 rows
+// or columns, or counts that do not match. The errors of LoadMNIST name
+// the file. A header declaring more data than the file can hold is
+// rejected before anything is allocated for it, and memory otherwise grows
+// with the bytes actually read, so a lying header costs little.
 //
 // # Batches and ownership
 //

@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math"
 	"os"
+	"slices"
 )
 
 // ErrFormat is wrapped by every error about a malformed IDX file.
@@ -16,6 +19,10 @@ var ErrFormat = errors.New("data: invalid IDX file")
 // maxIDXElements bounds the element count an IDX header may declare: the
 // MNIST training images hold 47 million.
 const maxIDXElements = 1 << 27
+
+// maxDeflateRatio bounds how many bytes one compressed byte of a gzip
+// stream can inflate to: DEFLATE codes a 258-byte match in 2 bits at best.
+const maxDeflateRatio = 1032
 
 // IDX is the content of an IDX file of unsigned bytes (element type 0x08),
 // the format of MNIST and Fashion-MNIST: the dimensions and the elements
@@ -29,12 +36,20 @@ type IDX struct {
 // (recognized by its magic bytes 0x1f 0x8b) or raw, to the end of r.
 //
 // The magic number must be 0x00 0x00 0x08 (unsigned bytes) followed by the
-// number of dimensions (at least 1), and the element count at most 2^27.
-// A file that ends before its declared elements, or holds bytes after
-// them, is an error wrapping ErrFormat, as is a gzip stream that fails its
-// checksum. Memory grows with the bytes actually read, never with the
-// declared size alone, so a header that lies about its size costs nothing.
+// number of dimensions (at least 1). The element count, and the product of
+// the non-zero dimensions even when one is zero, must be at most 2^27, so
+// that any product of dimensions fits an int on every platform. A file
+// that ends before its declared elements, or holds bytes after them, is an
+// error wrapping ErrFormat, as is a gzip stream that fails its checksum.
+//
+// Memory grows with the bytes actually read, never with the declared size
+// alone, so a header that lies about its size costs little. When r tells
+// its size (a Len() int method, as bytes.Reader has, or an *os.File of a
+// regular file), a header declaring more data than r holds is rejected
+// before anything is allocated for it; for a gzip stream the bound is the
+// most its compressed bytes can inflate to.
 func ReadIDX(r io.Reader) (*IDX, error) {
+	size := remaining(r)
 	br := bufio.NewReader(r)
 	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -42,12 +57,38 @@ func ReadIDX(r io.Reader) (*IDX, error) {
 			return nil, fmt.Errorf("%w: gzip: %v", ErrFormat, err)
 		}
 		defer zr.Close()
-		return readIDX(zr)
+		return readIDX(zr, size, maxDeflateRatio)
 	}
-	return readIDX(br)
+	return readIDX(br, size, 1)
 }
 
-func readIDX(r io.Reader) (*IDX, error) {
+// remaining returns the number of bytes left to read from r, or -1 if r
+// does not tell.
+func remaining(r io.Reader) int64 {
+	switch r := r.(type) {
+	case interface{ Len() int }:
+		return int64(r.Len())
+	case interface {
+		Stat() (fs.FileInfo, error)
+		io.Seeker
+	}:
+		fi, err := r.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			return -1
+		}
+		pos, err := r.Seek(0, io.SeekCurrent)
+		if err != nil || pos > fi.Size() {
+			return -1
+		}
+		return fi.Size() - pos
+	}
+	return -1
+}
+
+// readIDX reads the IDX content of r. size is the number of bytes of the
+// input (-1 if unknown) and ratio how many bytes of r each input byte can
+// give at most (1 for raw input, maxDeflateRatio for gzip).
+func readIDX(r io.Reader, size, ratio int64) (*IDX, error) {
 	var magic [4]byte
 	if err := readFull(r, magic[:], "magic number"); err != nil {
 		return nil, err
@@ -66,20 +107,40 @@ func readIDX(r io.Reader) (*IDX, error) {
 	if err := readFull(r, raw, "dimensions"); err != nil {
 		return nil, err
 	}
-	dims := make([]int, ndim)
-	n := 1
-	for i := range dims {
-		dims[i] = int(binary.BigEndian.Uint32(raw[4*i:]))
+	// Multiply in uint64, where the product of a partial product of at
+	// most 2^27 and a dimension below 2^32 cannot overflow; the
+	// dimensions become ints only once their product is known to fit.
+	u := make([]uint64, ndim)
+	prod, zero := uint64(1), false
+	for i := range u {
+		u[i] = uint64(binary.BigEndian.Uint32(raw[4*i:]))
+		if u[i] == 0 {
+			zero = true
+			continue
+		}
+		if prod *= u[i]; prod > maxIDXElements {
+			if zero || slices.Contains(u[i:], 0) {
+				return nil, fmt.Errorf("%w: dimensions %v: the non-zero ones declare more than %d elements", ErrFormat, u, maxIDXElements)
+			}
+			return nil, fmt.Errorf("%w: dimensions %v declare more than %d elements", ErrFormat, u, maxIDXElements)
+		}
 	}
-	for _, d := range dims {
-		if d == 0 {
-			n = 0
-			break
+	dims := make([]int, ndim)
+	for i, d := range u {
+		dims[i] = int(d)
+	}
+	n := int(prod)
+	if zero {
+		n = 0
+	}
+	if hdr := int64(4 + len(raw)); size >= 0 && size <= (math.MaxInt64-hdr)/ratio {
+		switch room := size*ratio - hdr; {
+		case int64(n) <= room:
+		case ratio == 1:
+			return nil, fmt.Errorf("%w: truncated: %d of %d data bytes", ErrFormat, max(room, 0), n)
+		default:
+			return nil, fmt.Errorf("%w: dimensions %v declare %d data bytes, more than a %d-byte gzip stream can hold", ErrFormat, dims, n, size)
 		}
-		if n > maxIDXElements/d {
-			return nil, fmt.Errorf("%w: dimensions %v declare more than %d elements", ErrFormat, dims, maxIDXElements)
-		}
-		n *= d
 	}
 	data, err := readGrowing(r, n)
 	if err != nil {

@@ -19,6 +19,10 @@ const (
 	MNISTStd  = 0.3081
 )
 
+// maxMNISTSide is the largest number of rows or columns LoadMNIST accepts
+// for an image (MNIST's are 28×28).
+const maxMNISTSide = 4096
+
 // LoadMNIST reads MNIST from dir, which holds the four IDX files
 // train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte
 // and t10k-labels-idx1-ubyte, each gzipped (with a .gz suffix) or raw. For
@@ -30,8 +34,10 @@ const (
 // class indices 0 to 9 as float64. Train has 60,000 examples and test
 // 10,000 for the real files.
 //
-// A missing file, a malformed one (see ReadIDX), image and label files
-// whose counts differ, or a label above 9 is an error naming the file.
+// A missing file, a malformed one (see ReadIDX), an image file with no
+// images or images of 0 or more than 4096 rows or columns, image and label
+// files whose counts differ, or a label above 9 is an error naming the
+// file; a bad file never makes LoadMNIST panic.
 //
 // The two splits are read concurrently.
 func LoadMNIST(dir string) (train, test *Dataset, err error) {
@@ -73,19 +79,31 @@ func loadMNISTSplit(dir, split string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(img.Dims) != 3 {
+		return nil, fmt.Errorf("%w: images have dimensions %v, want [N rows cols] (in %s)", ErrFormat, img.Dims, imgPath)
+	}
+	n, rows, cols := img.Dims[0], img.Dims[1], img.Dims[2]
+	if rows < 1 || rows > maxMNISTSide || cols < 1 || cols > maxMNISTSide {
+		return nil, fmt.Errorf("%w: images of %d×%d pixels, want 1 to %d on each side (in %s)", ErrFormat, rows, cols, maxMNISTSide, imgPath)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("%w: no images (in %s)", ErrFormat, imgPath)
+	}
+	// ReadIDX bounds the element count, so n·rows·cols fits an int.
+	pix := rows * cols
 	lbl, err := readIDXFile(lblPath)
 	if err != nil {
 		return nil, err
 	}
-	if len(img.Dims) != 3 {
-		return nil, fmt.Errorf("%w: images have dimensions %v, want [N rows cols] (in %s)", ErrFormat, img.Dims, imgPath)
-	}
 	if len(lbl.Dims) != 1 {
 		return nil, fmt.Errorf("%w: labels have dimensions %v, want [N] (in %s)", ErrFormat, lbl.Dims, lblPath)
 	}
-	n, pix := img.Dims[0], img.Dims[1]*img.Dims[2]
 	if lbl.Dims[0] != n {
 		return nil, fmt.Errorf("%w: %d labels for the %d images of %s (in %s)", ErrFormat, lbl.Dims[0], n, imgPath, lblPath)
+	}
+	if len(img.Data) != n*pix || len(lbl.Data) != n {
+		// ReadIDX returns exactly the declared elements.
+		return nil, fmt.Errorf("%w: %d pixels and %d labels for %d images of %d×%d (in %s and %s)", ErrFormat, len(img.Data), len(lbl.Data), n, rows, cols, imgPath, lblPath)
 	}
 	y := make([]float64, n)
 	for i, c := range lbl.Data {

@@ -14,7 +14,7 @@ import (
 
 // writeMNIST writes a tiny MNIST into dir: 3 training images of 2×2 (raw
 // files) and 2 test images (gzipped), returning the training pixels.
-func writeMNIST(t *testing.T, dir string) []byte {
+func writeMNIST(t testing.TB, dir string) []byte {
 	t.Helper()
 	pix := []byte{0, 255, 51, 102, 1, 2, 3, 4, 10, 20, 30, 40}
 	files := map[string][]byte{
@@ -65,23 +65,46 @@ func TestLoadMNIST(t *testing.T) {
 }
 
 func TestLoadMNISTRejectsBadFiles(t *testing.T) {
+	noTrainLabels := map[string][]byte{"train-labels-idx1-ubyte": idx(0x08, []uint32{0}, nil)}
+	noTestLabels := map[string][]byte{"t10k-labels-idx1-ubyte.gz": idx(0x08, []uint32{0}, nil)}
 	tests := []struct {
 		name    string
 		file    string
 		content []byte
 		want    string
+		others  map[string][]byte // more files to overwrite
 	}{
-		{"a missing file", "train-labels-idx1-ubyte", nil, "train-labels-idx1-ubyte(.gz) not found"},
-		{"a label above 9", "train-labels-idx1-ubyte", idx(0x08, []uint32{3}, []byte{5, 10, 9}), "label 10 of example 1 is not a digit"},
-		{"fewer labels than images", "train-labels-idx1-ubyte", idx(0x08, []uint32{2}, []byte{5, 1}), "2 labels for the 3 images"},
-		{"images with two dimensions", "train-images-idx3-ubyte", idx(0x08, []uint32{3, 4}, make([]byte, 12)), "want [N rows cols]"},
-		{"labels with two dimensions", "t10k-labels-idx1-ubyte.gz", idx(0x08, []uint32{2, 1}, []byte{7, 2}), "want [N]"},
-		{"a truncated image file", "t10k-images-idx3-ubyte.gz", idx(0x08, []uint32{2, 2, 2}, make([]byte, 5)), "t10k-images-idx3-ubyte.gz)"},
+		{"a missing file", "train-labels-idx1-ubyte", nil, "train-labels-idx1-ubyte(.gz) not found", nil},
+		{"a label above 9", "train-labels-idx1-ubyte", idx(0x08, []uint32{3}, []byte{5, 10, 9}), "label 10 of example 1 is not a digit", nil},
+		{"fewer labels than images", "train-labels-idx1-ubyte", idx(0x08, []uint32{2}, []byte{5, 1}), "2 labels for the 3 images", nil},
+		{"images with two dimensions", "train-images-idx3-ubyte", idx(0x08, []uint32{3, 4}, make([]byte, 12)), "want [N rows cols]", nil},
+		{"labels with two dimensions", "t10k-labels-idx1-ubyte.gz", idx(0x08, []uint32{2, 1}, []byte{7, 2}), "want [N]", nil},
+		{"a truncated image file", "t10k-images-idx3-ubyte.gz", idx(0x08, []uint32{2, 2, 2}, make([]byte, 5)), "t10k-images-idx3-ubyte.gz)", nil},
+		{"a truncated label file", "train-labels-idx1-ubyte", idx(0x08, []uint32{3}, []byte{5, 0}), "truncated", nil},
+		{"more labels than images", "train-labels-idx1-ubyte", idx(0x08, []uint32{4}, []byte{5, 0, 9, 1}), "4 labels for the 3 images", nil},
+		{"no images, of rows·cols that overflow", "train-images-idx3-ubyte", idx(0x08, []uint32{0, 0xffffffff, 0xffffffff}, nil), "declare more than", noTrainLabels},
+		{"no images, of rows·cols that overflow, gzipped", "t10k-images-idx3-ubyte.gz", gz(idx(0x08, []uint32{0, 0xffffffff, 0xffffffff}, nil)), "declare more than", noTestLabels},
+		{"no images, of 65536×65536 pixels", "train-images-idx3-ubyte", idx(0x08, []uint32{0, 1 << 16, 1 << 16}, nil), "declare more than", noTrainLabels},
+		{"no images of 28×28", "train-images-idx3-ubyte", idx(0x08, []uint32{0, 28, 28}, nil), "no images", noTrainLabels},
+		{"no images and three labels", "t10k-images-idx3-ubyte.gz", idx(0x08, []uint32{0, 28, 28}, nil), "no images", nil},
+		{"images of zero rows", "train-images-idx3-ubyte", idx(0x08, []uint32{3, 0, 28}, nil), "images of 0×28 pixels", nil},
+		{"images of zero columns", "train-images-idx3-ubyte", idx(0x08, []uint32{3, 2, 0}, nil), "images of 2×0 pixels", nil},
+		{"images taller than the limit", "train-images-idx3-ubyte", idx(0x08, []uint32{3, 4097, 1}, make([]byte, 3*4097)), "images of 4097×1 pixels", nil},
+		{"images wider than the limit", "train-images-idx3-ubyte", idx(0x08, []uint32{3, 1, 1 << 16}, make([]byte, 3<<16)), "images of 1×65536 pixels", nil},
+		{"a huge image count in a tiny file", "train-images-idx3-ubyte", idx(0x08, []uint32{60000, 28, 28}, make([]byte, 10)), "truncated: 10 of 47040000 data bytes", nil},
+		{"a huge image count in a tiny gzipped file", "t10k-images-idx3-ubyte.gz", gz(idx(0x08, []uint32{100000, 28, 28}, make([]byte, 10))), "can hold", nil},
+		{"a huge label count in a tiny file", "train-labels-idx1-ubyte", idx(0x08, []uint32{1 << 27}, []byte{1, 2, 3}), "truncated: 3 of 134217728 data bytes", nil},
+		{"an element count above the limit", "train-images-idx3-ubyte", idx(0x08, []uint32{1 << 20, 28, 28}, nil), "declare more than", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is an error naming the file", func(t *testing.T) {
 			dir := t.TempDir()
 			writeMNIST(t, dir)
+			for name, b := range tt.others {
+				if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			p := filepath.Join(dir, tt.file)
 			if tt.content == nil {
 				os.Remove(p)
@@ -98,11 +121,48 @@ func TestLoadMNISTRejectsBadFiles(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not mention %q", err, tt.want)
 			}
+			if !strings.Contains(err.Error(), tt.file) {
+				t.Errorf("error %q does not name the file %s", err, tt.file)
+			}
 			if tt.content != nil && !errors.Is(err, data.ErrFormat) {
 				t.Errorf("error %q does not wrap ErrFormat", err)
 			}
 		})
 	}
+}
+
+// FuzzLoadMNIST loads a training split made of arbitrary image and label
+// files: LoadMNIST must not panic, must name the file it rejects, and what
+// it accepts must have consistent shapes.
+func FuzzLoadMNIST(f *testing.F) {
+	f.Add(idx(0x08, []uint32{3, 2, 2}, seq(12)), idx(0x08, []uint32{3}, []byte{5, 0, 9}))
+	f.Add(idx(0x08, []uint32{0, 0xffffffff, 0xffffffff}, nil), idx(0x08, []uint32{0}, nil))
+	f.Add(idx(0x08, []uint32{0, 1 << 16, 1 << 16}, nil), idx(0x08, []uint32{0}, nil))
+	f.Add(idx(0x08, []uint32{1, 1 << 16, 1}, seq(1<<16)), idx(0x08, []uint32{1}, []byte{1}))
+	f.Add(gz(idx(0x08, []uint32{60000, 28, 28}, seq(10))), idx(0x08, []uint32{60000}, nil))
+	dir := f.TempDir()
+	writeMNIST(f, dir)
+	imgPath := filepath.Join(dir, "train-images-idx3-ubyte")
+	lblPath := filepath.Join(dir, "train-labels-idx1-ubyte")
+	f.Fuzz(func(t *testing.T, images, labels []byte) {
+		if err := os.WriteFile(imgPath, images, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(lblPath, labels, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		train, _, err := data.LoadMNIST(dir)
+		if err != nil {
+			if !strings.Contains(err.Error(), imgPath) && !strings.Contains(err.Error(), lblPath) {
+				t.Errorf("error %q names neither training file", err)
+			}
+			return
+		}
+		n, d := train.X.Size(0), train.X.Size(1)
+		if n < 1 || d < 1 || len(train.X.Raw()) != n*d || train.Y.Size(0) != n || n*d > len(images)*1032 {
+			t.Errorf("X %v, Y %v from %d bytes of images", train.X.Shape(), train.Y.Shape(), len(images))
+		}
+	})
 }
 
 // fakeCache makes a module cache under root holding GoMNIST's data

@@ -69,8 +69,15 @@ func (t *Tensor) Outer(u *Tensor) *Tensor {
 	if len(t.shape) != 1 || len(u.shape) != 1 {
 		fail("Outer", [][]int{t.shape, u.shape}, "needs two 1-D tensors, got shapes %v and %v", t.shape, u.shape)
 	}
-	return binary(&mulKernels, t.Unsqueeze(1), u.Unsqueeze(0))
+	return binary(&outerKernels, t.Unsqueeze(1), u.Unsqueeze(0))
 }
+
+// outerKernels are Mul's, under Outer's name for its errors.
+var outerKernels = func() binaryKernels {
+	k := mulKernels
+	k.name = "Outer"
+	return k
+}()
 
 // T returns the transpose of a matrix as a view, like PyTorch's .T:
 // Transpose(0, 1) of a 2-D tensor, and t itself for a 0-d or 1-D one. It

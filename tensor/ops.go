@@ -14,6 +14,7 @@ func BroadcastShapes(op string, a, b []int) []int {
 	if !ok {
 		fail(op, [][]int{a, b}, "cannot broadcast %v with %v", a, b)
 	}
+	numelOf(op, out)
 	return out
 }
 
@@ -245,7 +246,11 @@ func (t *Tensor) PadDim(dim, before, after int, value float64) *Tensor {
 		fail("PadDim", [][]int{t.shape}, "negative padding (%d, %d) for shape %v", before, after, t.shape)
 	}
 	shape := append([]int(nil), t.shape...)
-	shape[a] += before + after
+	n, ok := padded(shape[a], before, after)
+	if !ok {
+		fail("PadDim", [][]int{t.shape}, "padding (%d, %d) of dimension %d of shape %v overflows int", before, after, dim, t.shape)
+	}
+	shape[a] = n
 	out := Full(value, shape...)
 	assign(out.Slice(a, before, before+t.shape[a]), t)
 	return out.owned()

@@ -51,16 +51,15 @@ func vmathGrain() int {
 // contiguous tensor; work above grain elements is split across goroutines.
 // f must allow dst to be x itself.
 func (t *Tensor) unary(op string, grain int, f func(dst, x []float64)) *Tensor {
-	var out *Tensor
+	out := uninit(op, t.shape)
+	dst := out.st.data
 	var src []float64
 	if t.contig {
-		out = uninit(op, t.shape)
 		src = t.flat()
 	} else {
-		out = t.Clone()
-		src = out.st.data
+		copyStrided(dst, t)
+		src = dst
 	}
-	dst := out.st.data
 	if len(dst) <= grain {
 		f(dst, src) // no closure: small tensors allocate nothing extra
 		return out

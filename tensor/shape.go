@@ -143,7 +143,11 @@ func Cat(ts []*Tensor, dim int) *Tensor {
 					a, shape[d], n, i, d, shapeList(shapes))
 			}
 		}
-		shape[a] += t.shape[a]
+		n, ok := addInts(shape[a], t.shape[a])
+		if !ok {
+			fail(op, shapes, "the total size in dimension %d overflows int (shapes %s)", a, shapeList(shapes))
+		}
+		shape[a] = n
 	}
 	out := empty(op, shape)
 	outer, inner := prod(shape[:a]), prod(shape[a+1:])
@@ -578,13 +582,30 @@ func (t *Tensor) Pad(pads []int, value float64) *Tensor {
 		d := nd - 1 - i
 		lo, hi := pads[2*i], pads[2*i+1]
 		size := t.shape[d]
-		n := size + lo + hi
+		n, ok := padded(size, lo, hi)
+		if !ok {
+			fail(op, [][]int{t.shape}, "padding (%d, %d) of dimension %d of shape %v overflows int", lo, hi, d, t.shape)
+		}
 		if n < 0 {
 			fail(op, [][]int{t.shape}, "padding (%d, %d) leaves dimension %d of shape %v with negative size %d", lo, hi, d, t.shape, n)
 		}
 		shape[d] = n
-		s := min(max(-lo, 0), size)
-		e := max(size-max(-hi, 0), s)
+		// Crop [s, e) of t's elements: -lo from the front and -hi from the
+		// back where negative (without negating math.MinInt).
+		s, e := 0, size
+		if lo < 0 {
+			s = size
+			if lo > -size {
+				s = -lo
+			}
+		}
+		if hi < 0 {
+			e = 0
+			if hi > -size {
+				e = size + hi
+			}
+		}
+		e = max(e, s)
 		src = src.Slice(d, s, e)
 		start[d] = min(max(lo, 0), n)
 	}

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"sync/atomic"
 )
@@ -61,16 +62,89 @@ func newScalar(v float64) *Tensor {
 	return &b.t
 }
 
+// maxNumel is the most elements a tensor's storage may hold: 2^45
+// float64s (256 TiB, the most a Go slice can span on 64-bit platforms)
+// or, on 32-bit ones, what fits in half the address space. Larger counts
+// would make the runtime's makeslice fail; they panic with an *Error
+// instead. Views that allocate nothing (an Expand) may be larger.
+const maxNumel = min(1<<45, math.MaxInt/16)
+
+// numelOf returns the number of elements of shape, panicking with an
+// *Error naming op and the shape if a size is negative or the product of
+// the sizes does not fit in an int. It is the one place shapes are
+// counted: constructors, view methods and operations check every shape
+// they make through it, so that Numel can multiply without checks. The
+// product of the non-zero sizes must fit even when a size is 0, so that
+// the strides of an empty shape do not overflow either (PyTorch refuses
+// such shapes too).
 func numelOf(op string, shape []int) int {
-	n := 1
+	n, empty := 1, false
 	for _, d := range shape {
-		if d < 0 {
-			s := append([]int(nil), shape...) // a copy, so that shape does not escape
-			fail(op, [][]int{s}, "negative dimension in shape %v", s)
+		if d <= 0 {
+			if d < 0 {
+				badShape(op, shape, "negative dimension in shape %v")
+			}
+			empty = true
+			continue
 		}
-		n *= d
+		var ok bool
+		if n, ok = mulSize(n, d); !ok {
+			badShape(op, shape, overflowMsg)
+		}
+	}
+	if empty {
+		return 0
 	}
 	return n
+}
+
+const overflowMsg = "shape %v has too many elements: the product of its sizes overflows int"
+
+// mulSize returns n·d for non-negative sizes, and whether the product fits
+// in an int.
+func mulSize(n, d int) (int, bool) {
+	hi, lo := bits.Mul(uint(n), uint(d))
+	return int(lo), hi == 0 && lo <= math.MaxInt
+}
+
+// addInts returns a + b, and whether the sum fits in an int.
+func addInts(a, b int) (int, bool) {
+	if (b > 0 && a > math.MaxInt-b) || (b < 0 && a < math.MinInt-b) {
+		return 0, false
+	}
+	return a + b, true
+}
+
+// padded returns size + before + after (either may be negative) and
+// whether the sum fits in an int; the smaller term is added first, so that
+// only a sum that does not fit overflows.
+func padded(size, before, after int) (int, bool) {
+	n, ok := addInts(size, min(before, after))
+	if !ok {
+		return 0, false
+	}
+	return addInts(n, max(before, after))
+}
+
+// allocNumel is numelOf for a shape whose elements are about to be
+// allocated: it also panics if there are more than maxNumel.
+func allocNumel(op string, shape []int) int {
+	n := numelOf(op, shape)
+	if n > maxNumel {
+		tooLarge(op, shape, n)
+	}
+	return n
+}
+
+// badShape panics with format, which holds one %v for the shape.
+func badShape(op string, shape []int, format string) {
+	s := append([]int(nil), shape...) // a copy, so that shape does not escape
+	fail(op, [][]int{s}, format, s)
+}
+
+func tooLarge(op string, shape []int, n int) {
+	s := append([]int(nil), shape...)
+	fail(op, [][]int{s}, "shape %v has %d elements; a tensor's storage holds at most %d (%d bytes)", s, n, maxNumel, maxNumel*8)
 }
 
 // contiguousStrides writes the row-major strides of shape into st.
@@ -109,7 +183,7 @@ func empty(op string, shape []int) *Tensor { return alloc(op, shape, true) }
 func uninit(op string, shape []int) *Tensor { return alloc(op, shape, false) }
 
 func alloc(op string, shape []int, zero bool) *Tensor {
-	n := numelOf(op, shape)
+	n := allocNumel(op, shape)
 	if len(shape) == 0 {
 		return newScalar(0)
 	}
@@ -423,7 +497,7 @@ func (t *Tensor) Item() float64 {
 // Data returns a contiguous copy of the elements in row-major order.
 func (t *Tensor) Data() []float64 {
 	t.live("Data")
-	out := make([]float64, t.Numel())
+	out := make([]float64, allocNumel("Data", t.shape))
 	if t.contig {
 		copy(out, t.flat())
 		return out

@@ -4,16 +4,24 @@ package tensor
 func inferShape(op string, oldShape []int, shape []int, n int) []int {
 	out := append([]int(nil), shape...)
 	infer := -1
-	prod := 1
+	prod, zero := 1, false
 	for i, d := range out {
+		var ok bool
 		switch {
 		case d == -1 && infer < 0:
 			infer = i
 		case d < 0:
 			fail(op, [][]int{oldShape, shape}, "invalid shape %v for a tensor of shape %v", shape, oldShape)
+		case d == 0:
+			zero = true
 		default:
-			prod *= d
+			if prod, ok = mulSize(prod, d); !ok {
+				fail(op, [][]int{oldShape, shape}, overflowMsg, shape)
+			}
 		}
+	}
+	if zero {
+		prod = 0
 	}
 	if infer >= 0 {
 		if prod == 0 || n%prod != 0 {
@@ -190,7 +198,7 @@ func (t *Tensor) expand(shape []int) *Tensor {
 		d := shape[i]
 		if i < lead {
 			if d < 0 {
-				fail("Expand", [][]int{t.shape, shape}, "cannot expand shape %v to %v: -1 in a new leading dimension", t.shape, shape)
+				fail("Expand", [][]int{t.shape, shape}, "cannot expand shape %v to %v: size %d in a new leading dimension", t.shape, shape, d)
 			}
 			ns[i], st[i] = d, 0
 			continue
@@ -205,6 +213,7 @@ func (t *Tensor) expand(shape []int) *Tensor {
 			fail("Expand", [][]int{t.shape, shape}, "cannot expand shape %v to %v", t.shape, shape)
 		}
 	}
+	numelOf("Expand", ns)
 	return t.view(t.off, ns, st)
 }
 

@@ -6,7 +6,7 @@ import "github.com/adjoint-go/adjoint/tensor"
 // tensor.Pow for the special cases). The gradients are PyTorch's: to t,
 // g·u·t^(u-1), and 0 where u = 0; to u, g·t^u·ln t, and 0 where t = 0 and
 // u >= 0 (where ln t would give 0·-Inf).
-func (t *Tensor) Pow(u *Tensor) *Tensor { return wrap2(t.v.Pow(u.v), "Pow", powBackward, t, u) }
+func (t *Tensor) Pow(u *Tensor) *Tensor { return wrap2(t.v.Pow(arg("Pow", "the exponent", u)), "Pow", powBackward, t, u) }
 
 func powBackward(c *call, g *Tensor, grads []*Tensor) {
 	a, b := c.input(0), c.input(1)
@@ -25,7 +25,7 @@ func powBackward(c *call, g *Tensor, grads []*Tensor) {
 // either is NaN). The gradient goes to the larger input; where they tie,
 // each gets half of it, as in PyTorch.
 func (t *Tensor) Maximum(u *Tensor) *Tensor {
-	return wrap2(t.v.Maximum(u.v), "Maximum", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap2(t.v.Maximum(arg("Maximum", "the other operand", u)), "Maximum", func(c *call, g *Tensor, grads []*Tensor) {
 		minmaxBackward(c, g, grads, (*Tensor).Lt, (*Tensor).Gt)
 	}, t, u)
 }
@@ -34,7 +34,7 @@ func (t *Tensor) Maximum(u *Tensor) *Tensor {
 // either is NaN). The gradient goes to the smaller input; where they tie,
 // each gets half of it, as in PyTorch.
 func (t *Tensor) Minimum(u *Tensor) *Tensor {
-	return wrap2(t.v.Minimum(u.v), "Minimum", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap2(t.v.Minimum(arg("Minimum", "the other operand", u)), "Minimum", func(c *call, g *Tensor, grads []*Tensor) {
 		minmaxBackward(c, g, grads, (*Tensor).Gt, (*Tensor).Lt)
 	}, t, u)
 }
@@ -63,6 +63,9 @@ func Where(cond, a, b *Tensor) *Tensor {
 	// cond enters the graph as a constant alias: its version is checked
 	// and a no-grad cond makes a no-grad result, but it never requires a
 	// gradient.
+	arg("Where", "the condition", cond)
+	arg("Where", "a", a)
+	arg("Where", "b", b)
 	cond.pin()
 	c := &Tensor{v: cond.v, noGrad: cond.noGrad}
 	return wrap3(tensor.Where(cond.v, a.v, b.v), "Where", whereBackward, c, a, b)

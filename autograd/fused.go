@@ -14,7 +14,7 @@ import "github.com/adjoint-go/adjoint/tensor"
 // *tensor.Error naming CrossEntropyRows and the shapes if they do not fit
 // or a target is not a class index.
 func CrossEntropyRows(logits, target *Tensor, ignoreIndex int) *Tensor {
-	loss, lse := tensor.CrossEntropyRows(logits.v, target.v, ignoreIndex)
+	loss, lse := tensor.CrossEntropyRows(arg("CrossEntropyRows", "the logits", logits), arg("CrossEntropyRows", "the target", target), ignoreIndex)
 	tgt, lseSaved := save(target), save(From(lse))
 	return wrap1(loss, "CrossEntropyRows", func(c *call, g *Tensor, grads []*Tensor) {
 		x, tv := c.input(0), c.saved(tgt).v

@@ -15,7 +15,7 @@ import (
 // second derivatives work. It panics with a *tensor.Error naming MatMul and
 // both shapes if the shapes do not fit.
 func (t *Tensor) MatMul(u *Tensor) *Tensor {
-	v := t.v.MatMul(u.v) // checks the shapes, naming MatMul and both
+	v := t.v.MatMul(arg("MatMul", "the other operand", u)) // checks the shapes, naming MatMul and both
 	na, nb := t.v.Dim(), u.v.Dim()
 	if na == 1 && nb == 1 {
 		return wrap2(v, "Dot", dotBackward, t, u)
@@ -131,7 +131,7 @@ func matmulTGrads(c *call, g *Tensor, grads []*Tensor, ta, tb bool) {
 // Dot returns the dot product of two 1-D tensors of the same length as a 0-d
 // tensor, like torch.dot; the gradients are g·u and g·t. It panics with a
 // *tensor.Error naming Dot and the shapes otherwise.
-func (t *Tensor) Dot(u *Tensor) *Tensor { return wrap2(t.v.Dot(u.v), "Dot", dotBackward, t, u) }
+func (t *Tensor) Dot(u *Tensor) *Tensor { return wrap2(t.v.Dot(arg("Dot", "the other operand", u)), "Dot", dotBackward, t, u) }
 
 func dotBackward(c *call, g *Tensor, grads []*Tensor) {
 	if c.needs(0) {
@@ -146,7 +146,7 @@ func dotBackward(c *call, g *Tensor, grads []*Tensor) {
 // torch.outer; the gradients are g·u and gᵀ·t. It panics with a
 // *tensor.Error naming Outer and the shapes unless both are 1-D.
 func (t *Tensor) Outer(u *Tensor) *Tensor {
-	return wrap2(t.v.Outer(u.v), "Outer", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap2(t.v.Outer(arg("Outer", "the other operand", u)), "Outer", func(c *call, g *Tensor, grads []*Tensor) {
 		if c.needs(0) {
 			grads[0] = g.MatMul(c.input(1))
 		}
@@ -176,6 +176,8 @@ func (t *Tensor) T() *Tensor {
 // in the product's output pass (see tensor.Linear). It panics with a
 // *tensor.Error naming Linear and the shapes if they do not fit.
 func Linear(x, w, b *Tensor) *Tensor {
+	arg("Linear", "the input", x)
+	arg("Linear", "the weight", w)
 	xd := x.v.Dim()
 	if w.v.Dim() != 2 || xd == 0 || x.v.Size(-1) != w.v.Size(1) || (b != nil && (b.v.Dim() != 1 || b.v.Size(0) != w.v.Size(0))) {
 		xs, ws := x.v.Shape(), w.v.Shape()

@@ -3,6 +3,7 @@ package autograd
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -204,18 +205,41 @@ func TestLeafBufferTakesProductGradientInPlace(t *testing.T) {
 // (Add's gradient is its incoming one): under -race (.ci/run) this catches
 // any write to state the passes share.
 func TestConcurrentBackwardsShareNothing(t *testing.T) {
-	var wg sync.WaitGroup
-	for k := 0; k < 4; k++ {
-		wg.Add(1)
-		go func(seed uint64) {
-			defer wg.Done()
-			w := randLeaf(rand.New(rand.NewPCG(seed, 1)), 3, 3)
-			for i := 0; i < 100; i++ {
-				w.Square().Sum().Add(w.Sum()).AddScalar(1).Backward()
+	// Each goroutine trains its own leaf; the gradients must be exactly
+	// those of the same loop run alone, and 100·(2w + 1) to rounding.
+	train := func(seed uint64) (w *Tensor, grad []float64) {
+		w = randLeaf(rand.New(rand.NewPCG(seed, 1)), 3, 3)
+		for i := 0; i < 100; i++ {
+			w.Square().Sum().Add(w.Sum()).AddScalar(1).Backward()
+		}
+		return w, w.Grad().Data()
+	}
+	const n = 4
+	alone := make([][]float64, n)
+	for k := range n {
+		w, g := train(uint64(k))
+		alone[k] = g
+		for j, x := range w.Data() {
+			if want := 100 * (2*x + 1); math.Abs(g[j]-want) > 1e-12*math.Max(1, math.Abs(want)) {
+				t.Fatalf("seed %d: gradient %v, want 100·(2w+1) = %v at %d", k, g[j], want, j)
 			}
-		}(uint64(k))
+		}
+	}
+	together := make([][]float64, n)
+	var wg sync.WaitGroup
+	for k := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, together[k] = train(uint64(k))
+		}()
 	}
 	wg.Wait()
+	for k := range n {
+		if !slices.Equal(alone[k], together[k]) {
+			t.Fatalf("seed %d: gradient %v concurrently, %v alone", k, together[k], alone[k])
+		}
+	}
 }
 
 // TestValuesReadWithoutAGraphEdgeAreKept checks tensors that a backward

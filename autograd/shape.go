@@ -39,6 +39,9 @@ func axisOf(dim, ndim int) int {
 func Cat(ts []*Tensor, dim int) *Tensor {
 	vs := make([]*tensor.Tensor, len(ts))
 	for i, t := range ts {
+		if t == nil {
+			tensor.Panicf("autograd", "Cat", nil, "tensor %d of %d is nil", i, len(ts))
+		}
 		vs[i] = t.v
 	}
 	v := tensor.Cat(vs, dim)
@@ -61,6 +64,9 @@ func Cat(ts []*Tensor, dim int) *Tensor {
 func Stack(ts []*Tensor, dim int) *Tensor {
 	vs := make([]*tensor.Tensor, len(ts))
 	for i, t := range ts {
+		if t == nil {
+			tensor.Panicf("autograd", "Stack", nil, "tensor %d of %d is nil", i, len(ts))
+		}
 		vs[i] = t.v
 	}
 	v := tensor.Stack(vs, dim)
@@ -106,7 +112,7 @@ func (t *Tensor) pieces(vs []*tensor.Tensor, dim int) []*Tensor {
 // tensor.IndexSelect. The gradient adds each slice of the output's gradient
 // back at its position (IndexAdd), so repeated positions accumulate.
 func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
-	v := t.v.IndexSelect(dim, index.v)
+	v := t.v.IndexSelect(dim, arg("IndexSelect", "the index", index))
 	if index.noGrad {
 		return &Tensor{v: v, noGrad: true}
 	}
@@ -121,7 +127,7 @@ func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
 // tensor.IndexAdd. t's gradient is the output's; src's is the output's
 // gradient at the indexed positions (IndexSelect).
 func (t *Tensor) IndexAdd(dim int, index, src *Tensor) *Tensor {
-	v := t.v.IndexAdd(dim, index.v, src.v)
+	v := t.v.IndexAdd(dim, arg("IndexAdd", "the index", index), arg("IndexAdd", "the source", src))
 	if index.noGrad {
 		return &Tensor{v: v, noGrad: true}
 	}
@@ -142,7 +148,7 @@ func (t *Tensor) IndexAdd(dim int, index, src *Tensor) *Tensor {
 // gradient back to the picked positions (ScatterAdd into zeros), adding
 // where a position was picked more than once.
 func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
-	v := t.v.Gather(dim, index.v)
+	v := t.v.Gather(dim, arg("Gather", "the index", index))
 	if index.noGrad {
 		return &Tensor{v: v, noGrad: true}
 	}
@@ -158,7 +164,7 @@ func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 // gradient is the output's; src's is the output's gradient picked by index
 // (Gather), zero where src lies outside index's shape.
 func (t *Tensor) ScatterAdd(dim int, index, src *Tensor) *Tensor {
-	v := t.v.ScatterAdd(dim, index.v, src.v)
+	v := t.v.ScatterAdd(dim, arg("ScatterAdd", "the index", index), arg("ScatterAdd", "the source", src))
 	if index.noGrad {
 		return &Tensor{v: v, noGrad: true}
 	}
@@ -191,7 +197,7 @@ func (t *Tensor) ScatterAdd(dim int, index, src *Tensor) *Tensor {
 // is the output's with zeros where the mask filled, summed back to t's
 // shape if t was broadcast.
 func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
-	v := t.v.MaskedFill(mask.v, value)
+	v := t.v.MaskedFill(arg("MaskedFill", "the mask", mask), value)
 	if mask.noGrad {
 		return &Tensor{v: v, noGrad: true}
 	}

@@ -68,11 +68,32 @@ func Arange(start, end, step float64) *Tensor { return From(tensor.Arange(start,
 // Eye returns the n×n identity matrix as a leaf.
 func Eye(n int) *Tensor { return From(tensor.Eye(n)) }
 
-// Rand returns a leaf of values uniform in [0, 1) drawn from rng.
-func Rand(rng *rand.Rand, shape ...int) *Tensor { return From(tensor.Rand(rng, shape...)) }
+// Rand returns a leaf of values uniform in [0, 1) drawn from rng. It
+// panics with a *tensor.Error if rng is nil.
+func Rand(rng *rand.Rand, shape ...int) *Tensor {
+	if rng == nil {
+		tensor.Panicf("autograd", "Rand", [][]int{shape}, "rng is nil; pass a *rand.Rand, e.g. rand.New(rand.NewPCG(seed, 0))")
+	}
+	return From(tensor.Rand(rng, shape...))
+}
 
-// Randn returns a leaf of standard normal values drawn from rng.
-func Randn(rng *rand.Rand, shape ...int) *Tensor { return From(tensor.Randn(rng, shape...)) }
+// Randn returns a leaf of standard normal values drawn from rng. It panics
+// with a *tensor.Error if rng is nil.
+func Randn(rng *rand.Rand, shape ...int) *Tensor {
+	if rng == nil {
+		tensor.Panicf("autograd", "Randn", [][]int{shape}, "rng is nil; pass a *rand.Rand, e.g. rand.New(rand.NewPCG(seed, 0))")
+	}
+	return From(tensor.Randn(rng, shape...))
+}
+
+// arg returns the value of u, argument what of operation op, panicking with
+// a *tensor.Error that names both if u is nil.
+func arg(op, what string, u *Tensor) *tensor.Tensor {
+	if u == nil {
+		tensor.Panicf("autograd", op, nil, "%s is nil", what)
+	}
+	return u.v
+}
 
 // Value returns the tensor's value. It shares storage with t: writing to
 // it changes t (and makes a backward that saved t fail, see Backward).

@@ -48,6 +48,11 @@ func ClipGradNorm(params []*autograd.Tensor, maxNorm float64) float64 {
 	total := math.Sqrt(sq)
 	coef := maxNorm / (total + 1e-6)
 	if coef < 1 || math.IsNaN(coef) {
+		for i, p := range params {
+			if g := p.Grad(); g != nil {
+				mustWrite(op, i, g.Value())
+			}
+		}
 		for _, p := range params {
 			if g := p.Grad(); g != nil {
 				scaleGrad(g.Value(), coef)
@@ -55,6 +60,20 @@ func ClipGradNorm(params []*autograd.Tensor, maxNorm float64) float64 {
 		}
 	}
 	return total
+}
+
+// mustWrite panics, naming op and the parameter, if the gradient gv of
+// parameter i cannot be written in place: an expanded view (stride 0 along
+// a dimension of more than one element, as create-graph mode can leave),
+// whose elements share memory.
+func mustWrite(op string, i int, gv *tensor.Tensor) {
+	shape, strides := gv.Shape(), gv.Strides()
+	for d, st := range strides {
+		if st == 0 && shape[d] > 1 {
+			tensor.Panicf("optim", op, [][]int{shape},
+				"the gradient of parameter %d (shape %v, strides %v) is an expanded view whose elements share memory, so it cannot be changed in place; replace it with a copy first (a gradient from create-graph mode)", i, shape, strides)
+		}
+	}
 }
 
 func scaleGrad(gv *tensor.Tensor, c float64) {
@@ -84,6 +103,7 @@ func ClipGradValue(params []*autograd.Tensor, clipValue float64) {
 			continue
 		}
 		gv := g.Value()
+		mustWrite(op, i, gv)
 		if gv.IsContiguous() {
 			clamp(gv.Raw(), clipValue)
 			gv.MarkModified()

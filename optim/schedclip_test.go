@@ -2,9 +2,11 @@ package optim
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/tensor"
 )
 
 func sgd() *SGD { return NewSGD([]*autograd.Tensor{autograd.Zeros(1)}, 0.1) }
@@ -246,12 +248,15 @@ func TestClipGradValue(t *testing.T) {
 }
 
 func TestClipNonContiguousGradients(t *testing.T) {
-	// In create-graph mode p.Sum()'s gradient is an expanded view of one
-	// value; it cannot be written in place, and the error says so.
+	// In create-graph mode, from a seed that itself requires a gradient,
+	// p.Sum()'s gradient is the seed expanded: a stride-0 view of one value
+	// that carries a graph. It cannot be written in place, and the error
+	// says so.
 	p := autograd.New([]float64{1, 2, 3, 4}, 2, 2).SetRequiresGrad(true)
-	p.Sum().Backward(autograd.CreateGraph)
+	seed := autograd.Scalar(1).SetRequiresGrad(true)
+	p.Sum().BackwardWith(seed, autograd.CreateGraph)
 	if p.Grad().Value().IsContiguous() {
-		t.Skip("create-graph gradient is contiguous")
+		t.Fatal("the gradient is contiguous: this test no longer builds the expanded gradient it is about")
 	}
 	if got := ClipGradNorm([]*autograd.Tensor{p}, 10); got != 2 {
 		t.Errorf("norm %v, want 2", got)
@@ -261,8 +266,17 @@ func TestClipNonContiguousGradients(t *testing.T) {
 		defer func() { r = recover() }()
 		ClipGradNorm([]*autograd.Tensor{p}, 1)
 	}()
-	if r == nil {
-		t.Error("scaling an expanded gradient in place did not panic")
+	e, ok := r.(*tensor.Error)
+	if !ok || !strings.Contains(e.Error(), "ClipGradNorm") || !strings.Contains(e.Error(), "parameter 0") {
+		t.Errorf("scaling an expanded gradient in place: panic %v, want a *tensor.Error naming ClipGradNorm and the parameter", r)
+	}
+	func() {
+		defer func() { r = recover() }()
+		ClipGradValue([]*autograd.Tensor{p}, 0.5)
+	}()
+	e, ok = r.(*tensor.Error)
+	if !ok || !strings.Contains(e.Error(), "ClipGradValue") || !strings.Contains(e.Error(), "parameter 0") {
+		t.Errorf("clamping an expanded gradient in place: panic %v, want a *tensor.Error naming ClipGradValue and the parameter", r)
 	}
 }
 

@@ -11,11 +11,17 @@ import (
 // and scales the others by 1/(1-p), when training; otherwise it returns x
 // unchanged. p must be in [0, 1].
 func Dropout(x *autograd.Tensor, p float64, training bool, rng *rand.Rand) *autograd.Tensor {
+	if x == nil {
+		tensor.Panicf("functional", "Dropout", nil, "input is nil")
+	}
 	if !(p >= 0 && p <= 1) {
 		tensor.Panicf("functional", "Dropout", [][]int{x.Shape()}, "probability %v is not in [0, 1]", p)
 	}
 	if !training || p == 0 {
 		return x
+	}
+	if rng == nil {
+		tensor.Panicf("functional", "Dropout", [][]int{x.Shape()}, "rng is nil in training mode; pass a *rand.Rand, e.g. rand.New(rand.NewPCG(seed, 0))")
 	}
 	mask := tensor.Zeros(x.Shape()...)
 	if p < 1 {

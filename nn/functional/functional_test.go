@@ -150,6 +150,8 @@ func TestLossBadInput(t *testing.T) {
 		"MSELoss of different shapes": {func() { MSELoss(x, autograd.Zeros(3)) }, "[2 3]"},
 		"NLLLoss with probabilities":  {func() { NLLLoss(x, x) }, "class indices"},
 		"Dropout with p = -0.1":       {func() { Dropout(x, -0.1, true, rand.New(rand.NewPCG(1, 1))) }, "probability"},
+		"Dropout with a nil rng":      {func() { Dropout(x, 0.5, true, nil) }, "rng is nil"},
+		"Dropout of a nil input":      {func() { Dropout(nil, 0.5, true, rand.New(rand.NewPCG(1, 1))) }, "input is nil"},
 	}
 	for name, c := range cases {
 		t.Run(name+" panics", func(t *testing.T) {

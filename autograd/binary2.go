@@ -6,7 +6,9 @@ import "github.com/adjoint-go/adjoint/tensor"
 // tensor.Pow for the special cases). The gradients are PyTorch's: to t,
 // g·u·t^(u-1), and 0 where u = 0; to u, g·t^u·ln t, and 0 where t = 0 and
 // u >= 0 (where ln t would give 0·-Inf).
-func (t *Tensor) Pow(u *Tensor) *Tensor { return wrap2(t.v.Pow(arg("Pow", "the exponent", u)), "Pow", powBackward, t, u) }
+func (t *Tensor) Pow(u *Tensor) *Tensor {
+	return wrap2(t.v.Pow(arg("Pow", "the exponent", u)), "Pow", powBackward, t, u)
+}
 
 func powBackward(c *call, g *Tensor, grads []*Tensor) {
 	a, b := c.input(0), c.input(1)

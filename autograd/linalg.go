@@ -131,7 +131,9 @@ func matmulTGrads(c *call, g *Tensor, grads []*Tensor, ta, tb bool) {
 // Dot returns the dot product of two 1-D tensors of the same length as a 0-d
 // tensor, like torch.dot; the gradients are g·u and g·t. It panics with a
 // *tensor.Error naming Dot and the shapes otherwise.
-func (t *Tensor) Dot(u *Tensor) *Tensor { return wrap2(t.v.Dot(arg("Dot", "the other operand", u)), "Dot", dotBackward, t, u) }
+func (t *Tensor) Dot(u *Tensor) *Tensor {
+	return wrap2(t.v.Dot(arg("Dot", "the other operand", u)), "Dot", dotBackward, t, u)
+}
 
 func dotBackward(c *call, g *Tensor, grads []*Tensor) {
 	if c.needs(0) {

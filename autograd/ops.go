@@ -20,7 +20,9 @@ func sumToBackward(c *call, g *Tensor, grads []*Tensor) {
 }
 
 // Add returns t + u elementwise, with NumPy broadcasting.
-func (t *Tensor) Add(u *Tensor) *Tensor { return wrap2(t.v.Add(arg("Add", "the other operand", u)), "Add", addBackward, t, u) }
+func (t *Tensor) Add(u *Tensor) *Tensor {
+	return wrap2(t.v.Add(arg("Add", "the other operand", u)), "Add", addBackward, t, u)
+}
 
 func addBackward(c *call, g *Tensor, grads []*Tensor) {
 	if c.needs(0) {
@@ -32,7 +34,9 @@ func addBackward(c *call, g *Tensor, grads []*Tensor) {
 }
 
 // Sub returns t - u elementwise, with broadcasting.
-func (t *Tensor) Sub(u *Tensor) *Tensor { return wrap2(t.v.Sub(arg("Sub", "the other operand", u)), "Sub", subBackward, t, u) }
+func (t *Tensor) Sub(u *Tensor) *Tensor {
+	return wrap2(t.v.Sub(arg("Sub", "the other operand", u)), "Sub", subBackward, t, u)
+}
 
 func subBackward(c *call, g *Tensor, grads []*Tensor) {
 	if c.needs(0) {
@@ -44,7 +48,9 @@ func subBackward(c *call, g *Tensor, grads []*Tensor) {
 }
 
 // Mul returns t * u elementwise, with broadcasting.
-func (t *Tensor) Mul(u *Tensor) *Tensor { return wrap2(t.v.Mul(arg("Mul", "the other operand", u)), "Mul", mulBackward, t, u) }
+func (t *Tensor) Mul(u *Tensor) *Tensor {
+	return wrap2(t.v.Mul(arg("Mul", "the other operand", u)), "Mul", mulBackward, t, u)
+}
 
 func mulBackward(c *call, g *Tensor, grads []*Tensor) {
 	a, b := c.input(0), c.input(1)
@@ -57,7 +63,9 @@ func mulBackward(c *call, g *Tensor, grads []*Tensor) {
 }
 
 // Div returns t / u elementwise, with broadcasting and IEEE semantics.
-func (t *Tensor) Div(u *Tensor) *Tensor { return wrap2(t.v.Div(arg("Div", "the other operand", u)), "Div", divBackward, t, u) }
+func (t *Tensor) Div(u *Tensor) *Tensor {
+	return wrap2(t.v.Div(arg("Div", "the other operand", u)), "Div", divBackward, t, u)
+}
 
 func divBackward(c *call, g *Tensor, grads []*Tensor) {
 	a, b := c.input(0), c.input(1)

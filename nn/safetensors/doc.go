@@ -40,9 +40,12 @@
 //
 // Every malformed input returns an error wrapping ErrFormat: a header
 // length past the end of the input or above MaxHeaderSize, invalid JSON, a
-// duplicate name, a missing or negative field, a shape whose element count
-// overflows or does not match its byte range, byte ranges that leave the
-// buffer, overlap or leave holes, trailing bytes. The checks run on the
+// duplicate name, a missing or negative field, a dimension that is not an
+// integer or does not fit an int, a shape whose element count overflows
+// (counting the non-zero dimensions even beside a zero one) or does not
+// match its byte range, data offsets that do not fit an int (above
+// 2^31-1 on 32-bit platforms), byte ranges that leave the buffer, overlap
+// or leave holes, trailing bytes. The checks run on the
 // header before any tensor is allocated, so a lying header costs no memory:
 // the largest allocation is bounded by the input's size (times 2 for F32,
 // times 4 for F16 and BF16, whose values grow to 8 bytes).

@@ -222,11 +222,12 @@ func Read(r io.Reader) ([]Named, map[string]string, error) {
 }
 
 // entry is a tensor's description in the header. Pointers tell a missing
-// field from a zero one.
+// field from a zero one. The dimensions are parsed by validate, so that a
+// dimension beyond int gets the same error on 32- and 64-bit platforms.
 type entry struct {
-	DType   *string   `json:"dtype"`
-	Shape   *[]int    `json:"shape"`
-	Offsets *[]uint64 `json:"data_offsets"`
+	DType   *string        `json:"dtype"`
+	Shape   *[]json.Number `json:"shape"`
+	Offsets *[]uint64      `json:"data_offsets"`
 }
 
 // info is a validated entry.
@@ -322,7 +323,8 @@ func parseHeader(h []byte) ([]info, map[string]string, error) {
 }
 
 // validate checks one entry on its own: fields present, dtype supported,
-// dimensions non-negative, element count matching the byte range.
+// dimensions non-negative integers, offsets and byte size within int (on
+// 32-bit platforms too), element count matching the byte range.
 func validate(name string, e entry) (info, error) {
 	if e.DType == nil || e.Shape == nil || e.Offsets == nil {
 		return info{}, formatErr("header: tensor %q lacks dtype, shape or data_offsets", name)
@@ -334,27 +336,44 @@ func validate(name string, e entry) (info, error) {
 	if len(*e.Offsets) != 2 {
 		return info{}, formatErr("header: tensor %q: data_offsets has %d values, not 2", name, len(*e.Offsets))
 	}
-	in := info{name: name, dtype: *e.DType, shape: *e.Shape, begin: (*e.Offsets)[0], end: (*e.Offsets)[1]}
+	in := info{name: name, dtype: *e.DType, shape: make([]int, len(*e.Shape)), begin: (*e.Offsets)[0], end: (*e.Offsets)[1]}
+	for i, d := range *e.Shape {
+		v, err := strconv.ParseInt(string(d), 10, strconv.IntSize)
+		switch {
+		case errors.Is(err, strconv.ErrRange):
+			return info{}, formatErr("tensor %q: dimension %s of shape %v overflows an int (%d bits)", name, d, *e.Shape, strconv.IntSize)
+		case err != nil:
+			return info{}, formatErr("tensor %q: dimension %s of shape %v is not an integer", name, d, *e.Shape)
+		case v < 0:
+			return info{}, formatErr("tensor %q: negative dimension in shape %v", name, *e.Shape)
+		}
+		in.shape[i] = int(v)
+	}
 	if in.begin > in.end {
 		return info{}, formatErr("tensor %q: data_offsets [%d, %d] run backwards", name, in.begin, in.end)
 	}
-	// The element count, computed without overflow; checkLayout then
-	// bounds the span, and so the count, by the input's size.
-	limit := uint64(math.MaxInt64 / size)
-	count := uint64(1)
-	for _, d := range in.shape {
-		if d < 0 {
-			return info{}, formatErr("tensor %q: negative dimension in shape %v", name, in.shape)
-		}
+	// Offsets index a []byte: past math.MaxInt (2^31-1 on 32-bit
+	// platforms) they cannot, whatever the input's size.
+	if in.end > math.MaxInt {
+		return info{}, formatErr("tensor %q: data_offsets [%d, %d] do not fit an int (%d bits)", name, in.begin, in.end, strconv.IntSize)
 	}
-	if !slices.Contains(in.shape, 0) {
-		for _, d := range in.shape {
-			if count > limit/uint64(d) {
-				return info{}, formatErr("tensor %q: the element count of shape %v overflows", name, in.shape)
-			}
-			count *= uint64(d)
+	// The element count, computed without overflow; checkLayout then
+	// bounds the span, and so the count, by the input's size. The
+	// non-zero dimensions must multiply within the limit even beside a
+	// zero one, or the tensor's strides would overflow.
+	limit := uint64(math.MaxInt) / uint64(size)
+	count, zero := uint64(1), false
+	for _, d := range in.shape {
+		if d == 0 {
+			zero = true
+			continue
 		}
-	} else {
+		if count > limit/uint64(d) {
+			return info{}, formatErr("tensor %q: the element count of shape %v overflows", name, in.shape)
+		}
+		count *= uint64(d)
+	}
+	if zero {
 		count = 0
 	}
 	if count*uint64(size) != in.end-in.begin {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -165,6 +166,12 @@ func TestDecodeRejectsBadInput(t *testing.T) {
 		return fmt.Sprintf(`%q:{"dtype":%q,"shape":%s,"data_offsets":[%d,%d]}`, name, dtype, shape, b, e)
 	}
 	hugeHeader := binary.LittleEndian.AppendUint64(nil, safetensors.MaxHeaderSize+1)
+	// Offsets past 2^32 leave the data of a small file on 64-bit
+	// platforms, and do not fit an int on 32-bit ones.
+	past4G := "past the end of the 8-byte data buffer"
+	if strconv.IntSize == 32 {
+		past4G = "do not fit an int (32 bits)"
+	}
 	tests := []struct {
 		name  string
 		input []byte
@@ -202,7 +209,14 @@ func TestDecodeRejectsBadInput(t *testing.T) {
 		{"a span not a multiple of the dtype", file("{"+entry("a", "F64", "[1]", 0, 9)+"}", f64s(1, 2)), "needs 8 bytes", false},
 		{"dimensions whose product overflows", file("{"+entry("a", "F64", "[4294967296,4294967296,4294967296]", 0, 8)+"}", one), "overflows", false},
 		{"dimensions whose product wraps to the span", file("{"+entry("a", "F64", "[2305843009213693953,8]", 0, 64)+"}", make([]byte, 64)), "overflows", false},
-		{"a huge shape with offsets past the data", file("{"+entry("a", "F64", "[1000000000]", 0, 8000000000)+"}", one), "past the end of the 8-byte data buffer", false},
+		{"a huge shape with offsets past the data", file("{"+entry("a", "F64", "[100000000]", 0, 800000000)+"}", one), "past the end of the 8-byte data buffer", false},
+		{"offsets 2^32 apart", file(`{"a":{"dtype":"F64","shape":[536870912],"data_offsets":[0,4294967296]}}`, one), past4G, false},
+		{"data offsets beyond int64", file(`{"a":{"dtype":"F64","shape":[1],"data_offsets":[9223372036854775808,9223372036854775816]}}`, one), "do not fit an int", false},
+		{"data offsets of 2^64-1", file(`{"a":{"dtype":"F64","shape":[0],"data_offsets":[18446744073709551615,18446744073709551615]}}`, nil), "do not fit an int", false},
+		{"a dimension of 2^63", file(`{"a":{"dtype":"F64","shape":[9223372036854775808],"data_offsets":[0,8]}}`, one), "dimension 9223372036854775808 of shape [9223372036854775808] overflows an int", false},
+		{"a dimension in exponent notation", file(`{"a":{"dtype":"F64","shape":[1e0],"data_offsets":[0,8]}}`, one), "dimension 1e0 of shape [1e0] is not an integer", false},
+		{"a zero dimension beside dimensions whose product overflows", file("{"+entry("a", "F64", "[0,4611686018427387904,4]", 0, 0)+"}", nil), "overflows", false},
+		{"a zero dimension beside dimensions above the byte limit", file("{"+entry("a", "F16", "[2147483648,0,2147483648]", 0, 0)+"}", nil), "overflows", false},
 		{"a tensor past the end of the data", file("{"+entry("a", "F64", "[2]", 0, 16)+"}", one), "past the end", false},
 		{"a hole at the start", file("{"+entry("a", "F64", "[1]", 8, 16)+"}", f64s(1, 2)), "bytes [0, 8) of the data buffer belong to no tensor", false},
 		{"a hole between tensors", file("{"+entry("a", "F64", "[1]", 0, 8)+","+entry("b", "F64", "[1]", 16, 24)+"}", f64s(1, 2, 3)), "bytes [8, 16)", false},
@@ -407,6 +421,9 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add(file(`{"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}`, []byte{0, 0x3c, 0, 0x7c}))
 	f.Add(file(`{"a":{"dtype":"F64","shape":[],"data_offsets":[0,8]},"__metadata__":{"k":"v"}}`, f64s(1)))
+	f.Add(file(`{"a":{"dtype":"F64","shape":[0,4611686018427387904,4],"data_offsets":[0,0]}}`, nil))
+	f.Add(file(`{"a":{"dtype":"F64","shape":[1],"data_offsets":[9223372036854775808,9223372036854775816]}}`, f64s(1)))
+	f.Add(file(`{"a":{"dtype":"F64","shape":[536870912],"data_offsets":[0,4294967296]}}`, f64s(1)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got, meta, err := safetensors.Decode(b)
 		if err != nil {
@@ -418,6 +435,15 @@ func FuzzDecode(f *testing.F) {
 		total := 0
 		for _, nt := range got {
 			total += nt.T.Numel()
+			nonzero := 1
+			for _, d := range nt.T.Shape() {
+				if d != 0 {
+					if nonzero > math.MaxInt/d {
+						t.Fatalf("tensor %q: shape %v overflows", nt.Name, nt.T.Shape())
+					}
+					nonzero *= d
+				}
+			}
 		}
 		if total > len(b) {
 			t.Fatalf("%d values from %d bytes", total, len(b))

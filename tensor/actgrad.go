@@ -87,6 +87,8 @@ func SoftplusGrad(g, x *Tensor) *Tensor {
 // actGrad runs f(dst, g, x) over the elements of g and x (same shape) into
 // a new tensor, across goroutines above grain elements.
 func actGrad(op string, g, x *Tensor, grain int, f func(dst, g, x []float64)) *Tensor {
+	mustTensor(op, "gradient g", g)
+	mustTensor(op, "second argument", x)
 	if !sameShape(g.shape, x.shape) {
 		fail(op, [][]int{g.shape, x.shape}, "gradient of shape %v for a tensor of shape %v", g.shape, x.shape)
 	}

@@ -20,6 +20,7 @@ var (
 // paths split across goroutines above grain elements; binary itself splits
 // only the same-shape path, at grainCheap.
 func binaryGrain(k *binaryKernels, grain int, a, b *Tensor) *Tensor {
+	mustTensors(k.name, a, b)
 	n := a.Numel()
 	if n <= grain || !a.contig {
 		return binary(k, a, b)
@@ -140,6 +141,9 @@ func broadcast3(op string, a, b, c []int) []int {
 // and from b where it is zero, broadcasting all three, as torch.where
 // (cond holds 0 for false; any other value, NaN included, is true).
 func Where(cond, a, b *Tensor) *Tensor {
+	mustTensor("Where", "condition cond", cond)
+	mustTensor("Where", "argument a", a)
+	mustTensor("Where", "argument b", b)
 	cond.live("Where")
 	a.live("Where")
 	b.live("Where")

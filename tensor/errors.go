@@ -39,3 +39,36 @@ func Panicf(pkg, op string, shapes [][]int, format string, args ...any) {
 func fail(op string, shapes [][]int, format string, args ...any) {
 	Panicf("tensor", op, shapes, format, args...)
 }
+
+// mustTensor panics with an *Error naming op if t, the argument that name
+// describes ("receiver t", "weight w", ...), is nil: a nil *Tensor fails
+// by name instead of with a nil pointer dereference inside the operation.
+func mustTensor(op, name string, t *Tensor) {
+	if t == nil {
+		nilTensor(op, name)
+	}
+}
+
+func nilTensor(op, name string) {
+	fail(op, nil, "%s is a nil *Tensor", name)
+}
+
+// mustTensors is mustTensor for the receiver t and the argument u of a
+// method taking one other tensor.
+func mustTensors(op string, t, u *Tensor) {
+	if t == nil || u == nil {
+		if t == nil {
+			nilTensor(op, "receiver t")
+		}
+		nilTensor(op, "argument u")
+	}
+}
+
+// mustTensorList is mustTensor for each tensor of a list argument.
+func mustTensorList(op string, ts []*Tensor) {
+	for i, t := range ts {
+		if t == nil {
+			fail(op, nil, "tensor at position %d of the list is a nil *Tensor", i)
+		}
+	}
+}

@@ -15,6 +15,8 @@ const crossEntropyGrain = 1 << 14
 // or ignoreIndex per row of logits and returns target's values; see
 // classAt.
 func crossEntropyTargets(op string, logits, target *Tensor, ignoreIndex int) []float64 {
+	mustTensor(op, "logits", logits)
+	mustTensor(op, "target", target)
 	shapes := [][]int{logits.shape, target.shape}
 	if len(logits.shape) != 2 || len(target.shape) != 1 || target.shape[0] != logits.shape[0] {
 		fail(op, shapes, "logits of shape %v and target of shape %v do not fit: want [N C] and [N]", logits.shape, target.shape)
@@ -107,6 +109,7 @@ func crossEntropyRows(x, td, ld, ls []float64, c, ignoreIndex, lo, hi int) {
 // *Error naming CrossEntropyRowsGrad and the shapes if they do not fit.
 func CrossEntropyRowsGrad(logits, target, lse, scale *Tensor, ignoreIndex int) *Tensor {
 	td := crossEntropyTargets("CrossEntropyRowsGrad", logits, target, ignoreIndex)
+	mustTensor("CrossEntropyRowsGrad", "lse", lse)
 	n, c := logits.shape[0], logits.shape[1]
 	if len(lse.shape) != 1 || lse.shape[0] != n {
 		fail("CrossEntropyRowsGrad", [][]int{logits.shape, target.shape, lse.shape}, "lse of shape %v does not fit logits of shape %v", lse.shape, logits.shape)
@@ -163,6 +166,8 @@ func crossEntropyGradRows(x, td, ls, sd, d []float64, sst, c, ignoreIndex, lo, h
 // threshold_backward. g and x must have the same shape; otherwise
 // it panics with an *Error naming ThresholdGrad and the shapes.
 func ThresholdGrad(g, x *Tensor, threshold float64) *Tensor {
+	mustTensor("ThresholdGrad", "gradient g", g)
+	mustTensor("ThresholdGrad", "input x", x)
 	if !sameShape(g.shape, x.shape) {
 		fail("ThresholdGrad", [][]int{g.shape, x.shape}, "gradient of shape %v for a tensor of shape %v", g.shape, x.shape)
 	}
@@ -201,6 +206,8 @@ func thresholdGrad(o, g, x []float64, threshold float64) {
 // copy of w and no separate [N out] temporary for the sum is made. It
 // panics with an *Error naming Linear and the shapes if they do not fit.
 func Linear(x, w, b *Tensor) *Tensor {
+	mustTensor("Linear", "input x", x)
+	mustTensor("Linear", "weight w", w)
 	if len(x.shape) != 2 || len(w.shape) != 2 || x.shape[1] != w.shape[1] || (b != nil && (len(b.shape) != 1 || b.shape[0] != w.shape[0])) {
 		shapes := [][]int{x.shape, w.shape}
 		if b != nil {

@@ -31,6 +31,7 @@ import "github.com/adjoint-go/adjoint/kernels"
 // if the inner dimensions differ, or if the batch dimensions do not
 // broadcast.
 func (t *Tensor) MatMul(u *Tensor) *Tensor {
+	mustTensors("MatMul", t, u)
 	shapes := [][]int{t.shape, u.shape}
 	na, nb := len(t.shape), len(u.shape)
 	switch {
@@ -53,6 +54,7 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 // tensor (0 for empty vectors), like torch.dot. It panics with an *Error
 // naming Dot and the shapes otherwise.
 func (t *Tensor) Dot(u *Tensor) *Tensor {
+	mustTensors("Dot", t, u)
 	if len(t.shape) != 1 || len(u.shape) != 1 || t.shape[0] != u.shape[0] {
 		fail("Dot", [][]int{t.shape, u.shape}, "needs two 1-D tensors of the same length, got shapes %v and %v", t.shape, u.shape)
 	}
@@ -66,6 +68,7 @@ func dot(t, u *Tensor) float64 { return kernels.Dot(t.contiguousData(), u.contig
 // product, so 0·Inf is NaN). It panics with an *Error naming Outer and the
 // shapes unless both are 1-D.
 func (t *Tensor) Outer(u *Tensor) *Tensor {
+	mustTensors("Outer", t, u)
 	if len(t.shape) != 1 || len(u.shape) != 1 {
 		fail("Outer", [][]int{t.shape, u.shape}, "needs two 1-D tensors, got shapes %v and %v", t.shape, u.shape)
 	}
@@ -84,6 +87,7 @@ var outerKernels = func() binaryKernels {
 // panics with an *Error naming T for more dimensions; use Transpose(-2, -1)
 // to transpose a batch of matrices (PyTorch's .mT).
 func (t *Tensor) T() *Tensor {
+	mustTensor("T", "receiver t", t)
 	switch len(t.shape) {
 	case 0, 1:
 		return t
@@ -104,6 +108,8 @@ const gemmBatchGrain = 1 << 16
 // MatMul's rules for batch dimensions and its numerics. It panics with an
 // *Error naming MatMulT and both shapes if they do not fit.
 func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
+	mustTensor("MatMulT", "argument a", a)
+	mustTensor("MatMulT", "argument b", b)
 	shapes := [][]int{a.shape, b.shape}
 	if len(a.shape) < 2 || len(b.shape) < 2 {
 		fail("MatMulT", shapes, "both arguments need at least two dimensions, got shapes %v and %v", a.shape, b.shape)
@@ -118,6 +124,9 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 // contiguous and not sharing storage with a or b; otherwise it panics with
 // an *Error naming AddMatMulInPlace and the shapes.
 func (t *Tensor) AddMatMulInPlace(a, b *Tensor, transA, transB bool) {
+	mustTensor("AddMatMulInPlace", "receiver t", t)
+	mustTensor("AddMatMulInPlace", "argument a", a)
+	mustTensor("AddMatMulInPlace", "argument b", b)
 	shapes := [][]int{t.shape, a.shape, b.shape}
 	if len(a.shape) != 2 || len(b.shape) != 2 || len(t.shape) != 2 {
 		fail("AddMatMulInPlace", shapes, "needs 2-D tensors, got shapes %v += %v·%v", t.shape, a.shape, b.shape)

@@ -86,6 +86,7 @@ var (
 // binary computes k(a, b) elementwise with broadcasting into a new
 // contiguous tensor.
 func binary(k *binaryKernels, a, b *Tensor) *Tensor {
+	mustTensors(k.name, a, b)
 	a.live(k.name)
 	b.live(k.name)
 	if len(a.shape) == 0 && len(b.shape) == 0 {
@@ -140,6 +141,7 @@ func (t *Tensor) Div(u *Tensor) *Tensor { return binary(&divKernels, t, u) }
 
 // scalarOp applies f(dst, x, a) to a contiguous copy of t's layout.
 func (t *Tensor) scalarOp(op string, f func(dst, x []float64, a float64), a float64) *Tensor {
+	t.live(op)
 	out := uninit(op, t.shape)
 	if t.contig {
 		f(out.st.data, t.flat(), a)
@@ -152,7 +154,7 @@ func (t *Tensor) scalarOp(op string, f func(dst, x []float64, a float64), a floa
 
 // AddScalar returns t + a elementwise.
 func (t *Tensor) AddScalar(a float64) *Tensor {
-	if len(t.shape) == 0 {
+	if t.live("AddScalar"); len(t.shape) == 0 {
 		return newScalar(t.st.data[t.off] + a)
 	}
 	return t.scalarOp("AddScalar", kernels.AddScalar, a)
@@ -160,7 +162,7 @@ func (t *Tensor) AddScalar(a float64) *Tensor {
 
 // MulScalar returns t * a elementwise.
 func (t *Tensor) MulScalar(a float64) *Tensor {
-	if len(t.shape) == 0 {
+	if t.live("MulScalar"); len(t.shape) == 0 {
 		return newScalar(t.st.data[t.off] * a)
 	}
 	return t.scalarOp("MulScalar", kernels.MulScalar, a)
@@ -168,7 +170,7 @@ func (t *Tensor) MulScalar(a float64) *Tensor {
 
 // Neg returns -t elementwise.
 func (t *Tensor) Neg() *Tensor {
-	if len(t.shape) == 0 {
+	if t.live("Neg"); len(t.shape) == 0 {
 		return newScalar(-t.st.data[t.off])
 	}
 	out := uninit("Neg", t.shape)
@@ -203,6 +205,7 @@ const sumRowsMax = 1 << 20
 // reverse of broadcasting, used to give each input of a broadcast operation
 // a gradient of its own shape. It returns t itself when the shapes are equal.
 func (t *Tensor) SumTo(shape ...int) *Tensor {
+	mustTensor("SumTo", "receiver t", t)
 	if sameShape(t.shape, shape) {
 		return t
 	}
@@ -258,6 +261,7 @@ func (t *Tensor) PadDim(dim, before, after int, value float64) *Tensor {
 
 // Fill sets every element to v, in place.
 func (t *Tensor) Fill(v float64) {
+	t.live("Fill")
 	if t.contig {
 		kernels.Fill(t.flat(), v)
 	} else {
@@ -275,7 +279,7 @@ func (t *Tensor) Zero() { t.Fill(0) }
 // layout, so that reading u never sees a value already overwritten.
 func (t *Tensor) checkInPlace(op string, u *Tensor) *Tensor {
 	t.live(op)
-	u.live(op)
+	u.live(op) // and neither is nil
 	if !sameShape(t.shape, u.shape) {
 		if sh := BroadcastShapes(op, t.shape, u.shape); !sameShape(sh, t.shape) {
 			fail(op, [][]int{t.shape, u.shape}, "cannot write shape %v into %v in place", u.shape, t.shape)
@@ -310,6 +314,8 @@ func (t *Tensor) overlapping(op string) {
 // CopyFrom copies src's elements into t, in place; src must broadcast to
 // t's shape.
 func (t *Tensor) CopyFrom(src *Tensor) {
+	mustTensor("CopyFrom", "receiver t", t)
+	mustTensor("CopyFrom", "argument src", src)
 	src = t.checkInPlace("CopyFrom", src)
 	assign(t, src.expand(t.shape))
 	t.st.version++
@@ -318,6 +324,7 @@ func (t *Tensor) CopyFrom(src *Tensor) {
 // AddInPlace adds u to t elementwise, in place; u must broadcast to t's
 // shape.
 func (t *Tensor) AddInPlace(u *Tensor) {
+	mustTensors("AddInPlace", t, u)
 	if len(t.shape) == 0 && len(u.shape) == 0 && t.st != recycled && u.st != recycled {
 		t.st.data[t.off] += u.st.data[u.off] // a scalar's gradient
 		t.st.version++
@@ -337,6 +344,7 @@ func (t *Tensor) AddInPlace(u *Tensor) {
 // elements satisfies |t-u| <= atol + rtol*|u| (NaNs equal when both are
 // NaN).
 func AllClose(t, u *Tensor, rtol, atol float64) bool {
+	mustTensors("AllClose", t, u)
 	if !sameShape(t.shape, u.shape) {
 		return false
 	}

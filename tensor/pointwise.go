@@ -51,6 +51,7 @@ func vmathGrain() int {
 // contiguous tensor; work above grain elements is split across goroutines.
 // f must allow dst to be x itself.
 func (t *Tensor) unary(op string, grain int, f func(dst, x []float64)) *Tensor {
+	t.live(op) // and not nil
 	out := uninit(op, t.shape)
 	dst := out.st.data
 	var src []float64

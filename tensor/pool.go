@@ -115,12 +115,13 @@ func (t *Tensor) IsRecycled() bool { return t.st == recycled }
 // call it so that a use after Recycle names the operation instead of
 // failing on an index.
 func (t *Tensor) live(op string) {
-	if t.st == recycled {
+	if t == nil || t.st == recycled {
 		t.usedAfterRecycle(op)
 	}
 }
 
 func (t *Tensor) usedAfterRecycle(op string) {
+	mustTensor(op, "receiver t", t)
 	if t.Numel() > 0 {
 		fail(op, [][]int{t.shape}, "tensor of shape %v was used after its storage was recycled (by Recycle, or by autograd's backward freeing the graph of an intermediate value)", t.shape)
 	}

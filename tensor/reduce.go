@@ -49,7 +49,7 @@ type reduction struct {
 // 0-d tensor reduces as if it had one dimension of size 1 (dims 0 and -1),
 // as in PyTorch. It panics on a dimension out of range or named twice.
 func (t *Tensor) plan(op string, keepdim bool, dims []int) reduction {
-	t.live(op)
+	t.live(op) // and not nil
 	nd := len(t.shape)
 	r := reduction{reduce: make([]bool, nd), n: 1}
 	seen := false // the one dimension of a 0-d tensor
@@ -517,7 +517,7 @@ func runBlock(f func(x, buf []float64) float64, od, x []float64, n, lo, hi int) 
 // Sum returns the sum of all elements as a 0-d tensor (0 for an empty
 // tensor). See SumDims for the reduction family.
 func (t *Tensor) Sum() *Tensor {
-	if t.contig {
+	if t.live("Sum"); t.contig {
 		return newScalar(sumRun(t.flat()))
 	}
 	r := t.plan("Sum", false, t.allDims())
@@ -527,6 +527,7 @@ func (t *Tensor) Sum() *Tensor {
 // Mean returns the mean of all elements as a 0-d tensor (NaN for an empty
 // tensor, as in PyTorch).
 func (t *Tensor) Mean() *Tensor {
+	t.live("Mean")
 	s := t.Sum()
 	s.st.data[0] /= float64(t.Numel())
 	return s
@@ -535,7 +536,7 @@ func (t *Tensor) Mean() *Tensor {
 // Max returns the largest element (NaN if any is NaN) as a 0-d tensor. It
 // panics on an empty tensor, as PyTorch does.
 func (t *Tensor) Max() *Tensor {
-	if t.Numel() == 0 {
+	if t.live("Max"); t.Numel() == 0 {
 		fail("Max", [][]int{t.shape}, "empty tensor of shape %v has no maximum", t.shape)
 	}
 	if t.contig {
@@ -548,7 +549,7 @@ func (t *Tensor) Max() *Tensor {
 // Min returns the smallest element (NaN if any is NaN) as a 0-d tensor. It
 // panics on an empty tensor, as PyTorch does.
 func (t *Tensor) Min() *Tensor {
-	if t.Numel() == 0 {
+	if t.live("Min"); t.Numel() == 0 {
 		fail("Min", [][]int{t.shape}, "empty tensor of shape %v has no minimum", t.shape)
 	}
 	if t.contig {
@@ -561,7 +562,7 @@ func (t *Tensor) Min() *Tensor {
 // Prod returns the product of all elements as a 0-d tensor (1 for an empty
 // tensor).
 func (t *Tensor) Prod() *Tensor {
-	if t.contig {
+	if t.live("Prod"); t.contig {
 		return newScalar(prodRun(t.flat()))
 	}
 	r := t.plan("Prod", false, t.allDims())
@@ -571,18 +572,21 @@ func (t *Tensor) Prod() *Tensor {
 // LogSumExp returns log(Σ e^x) over all elements as a 0-d tensor, computed
 // stably (see LogSumExpDims): -Inf for an empty tensor.
 func (t *Tensor) LogSumExp() *Tensor {
+	mustTensor("LogSumExp", "receiver t", t)
 	return t.logSumExpDims("LogSumExp", false, t.allDims())
 }
 
 // Var returns the variance of all elements as a 0-d tensor: Σ(x - mean)²
 // divided by N - correction (see VarDims).
 func (t *Tensor) Var(correction int) *Tensor {
+	mustTensor("Var", "receiver t", t)
 	return t.varDims("Var", correction, false, t.allDims(), false)
 }
 
 // Std returns the standard deviation of all elements, the square root of
 // Var(correction), as a 0-d tensor.
 func (t *Tensor) Std(correction int) *Tensor {
+	mustTensor("Std", "receiver t", t)
 	return t.varDims("Std", correction, false, t.allDims(), true)
 }
 
@@ -882,6 +886,7 @@ func argRun(x []float64, isMax bool) int {
 }
 
 func (t *Tensor) argAll(op string, isMax bool) *Tensor {
+	t.live(op)
 	if t.Numel() == 0 {
 		what := "minimum"
 		if isMax {

@@ -120,6 +120,7 @@ func Cat(ts []*Tensor, dim int) *Tensor {
 	if len(ts) == 0 {
 		fail(op, nil, "expected a non-empty list of tensors")
 	}
+	mustTensorList(op, ts)
 	shapes := make([][]int, len(ts))
 	for i, t := range ts {
 		shapes[i] = t.shape
@@ -177,6 +178,7 @@ func Stack(ts []*Tensor, dim int) *Tensor {
 	if len(ts) == 0 {
 		fail(op, nil, "expected a non-empty list of tensors")
 	}
+	mustTensorList(op, ts)
 	shapes := make([][]int, len(ts))
 	for i, t := range ts {
 		shapes[i] = t.shape
@@ -257,6 +259,8 @@ func (t *Tensor) Chunk(n, dim int) []*Tensor {
 // it is an embedding lookup.
 func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
 	const op = "IndexSelect"
+	mustTensor(op, "receiver t", t)
+	mustTensor(op, "index", index)
 	shapes := [][]int{t.shape, index.shape}
 	a := axisIn(op, shapes, dim, len(t.shape))
 	size := t.shape[a]
@@ -303,6 +307,9 @@ func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
 // IndexSelect, whose gradient it computes.
 func (t *Tensor) IndexAdd(dim int, index, src *Tensor) *Tensor {
 	const op = "IndexAdd"
+	mustTensor(op, "receiver t", t)
+	mustTensor(op, "index", index)
+	mustTensor(op, "argument src", src)
 	shapes := [][]int{t.shape, index.shape, src.shape}
 	a := axisIn(op, shapes, dim, len(t.shape))
 	if len(index.shape) > 1 {
@@ -397,6 +404,8 @@ func denseIndex(t, index, src *Tensor, a int) (outer, inner int, ok bool) {
 // logp.Gather(1, targets.Unsqueeze(1)).
 func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 	const op = "Gather"
+	mustTensor(op, "receiver t", t)
+	mustTensor(op, "index", index)
 	shapes := [][]int{t.shape, index.shape}
 	a := checkIndexShape(op, shapes, t, index, nil, dim)
 	out := empty(op, index.shape)
@@ -472,6 +481,9 @@ func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 // adjoint of Gather, whose gradient it computes.
 func (t *Tensor) ScatterAdd(dim int, index, src *Tensor) *Tensor {
 	const op = "ScatterAdd"
+	mustTensor(op, "receiver t", t)
+	mustTensor(op, "index", index)
+	mustTensor(op, "argument src", src)
 	shapes := [][]int{t.shape, index.shape, src.shape}
 	a := checkIndexShape(op, shapes, t, index, src, dim)
 	out := copyOf(op, t)
@@ -521,6 +533,8 @@ func (t *Tensor) ScatterAdd(dim int, index, src *Tensor) *Tensor {
 // broadcasts with t; the result has the broadcast shape (t's own shape when
 // mask broadcasts to it, the usual case).
 func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
+	mustTensor("MaskedFill", "receiver t", t)
+	mustTensor("MaskedFill", "mask", mask)
 	k := &binaryKernels{
 		name: "MaskedFill",
 		f: func(x, m float64) float64 {
@@ -568,6 +582,7 @@ func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
 // tensor (a copy of t when pads is empty).
 func (t *Tensor) Pad(pads []int, value float64) *Tensor {
 	const op = "Pad"
+	mustTensor(op, "receiver t", t)
 	nd := len(t.shape)
 	if len(pads)%2 != 0 {
 		fail(op, [][]int{t.shape}, "padding %v must have an even length, (before, after) pairs from the last dimension, for shape %v", pads, t.shape)

@@ -350,6 +350,7 @@ func Eye(n int) *Tensor {
 // Rand returns a tensor of the given shape with values uniform in [0, 1)
 // drawn from rng.
 func Rand(rng *rand.Rand, shape ...int) *Tensor {
+	mustRNG("Rand", rng)
 	t := uninit("Rand", shape)
 	for i := range t.st.data {
 		t.st.data[i] = rng.Float64()
@@ -360,6 +361,7 @@ func Rand(rng *rand.Rand, shape ...int) *Tensor {
 // Randn returns a tensor of the given shape with standard normal values
 // drawn from rng.
 func Randn(rng *rand.Rand, shape ...int) *Tensor {
+	mustRNG("Randn", rng)
 	t := uninit("Randn", shape)
 	for i := range t.st.data {
 		t.st.data[i] = rng.NormFloat64()
@@ -367,11 +369,24 @@ func Randn(rng *rand.Rand, shape ...int) *Tensor {
 	return t
 }
 
+// mustRNG panics with an *Error naming op if rng is nil.
+func mustRNG(op string, rng *rand.Rand) {
+	if rng == nil {
+		fail(op, nil, "rng is a nil *rand.Rand")
+	}
+}
+
 // ZerosLike returns a contiguous tensor of zeros with t's shape.
-func ZerosLike(t *Tensor) *Tensor { return empty("ZerosLike", t.shape) }
+func ZerosLike(t *Tensor) *Tensor {
+	mustTensor("ZerosLike", "t", t)
+	return empty("ZerosLike", t.shape)
+}
 
 // OnesLike returns a contiguous tensor of ones with t's shape.
-func OnesLike(t *Tensor) *Tensor { return Full(1, t.shape...) }
+func OnesLike(t *Tensor) *Tensor {
+	mustTensor("OnesLike", "t", t)
+	return Full(1, t.shape...)
+}
 
 // Shape returns a copy of the tensor's shape (empty for a 0-d tensor).
 func (t *Tensor) Shape() []int { return append([]int{}, t.shape...) }
@@ -407,7 +422,10 @@ func (t *Tensor) IsContiguous() bool { return t.contig }
 func (t *Tensor) Version() uint64 { return uint64(t.st.version) }
 
 // SameStorage reports whether t and u are views of the same storage.
-func (t *Tensor) SameStorage(u *Tensor) bool { return t.st == u.st }
+func (t *Tensor) SameStorage(u *Tensor) bool {
+	mustTensors("SameStorage", t, u)
+	return t.st == u.st
+}
 
 // flat returns the elements of a contiguous tensor as a slice of its
 // storage.
@@ -424,6 +442,7 @@ func (t *Tensor) flat() []float64 {
 // contiguous. It is for code that runs kernels on tensors directly, such as
 // optimizers; call MarkModified after writing.
 func (t *Tensor) Raw() []float64 {
+	mustTensor("Raw", "receiver t", t)
 	if !t.contig {
 		fail("Raw", [][]int{t.shape, t.strides}, "tensor of shape %v with strides %v is not contiguous", t.shape, t.strides)
 	}
@@ -438,6 +457,7 @@ func (t *Tensor) MarkModified() { t.st.version++ }
 // axis resolves a possibly negative dimension index, panicking if it is out
 // of range.
 func (t *Tensor) axis(op string, d int) int {
+	mustTensor(op, "receiver t", t)
 	return axisOf(op, t.shape, d, len(t.shape))
 }
 
@@ -457,7 +477,7 @@ func axisOf(op string, shape []int, d, ndim int) int {
 
 // index returns the storage position of the element at idx.
 func (t *Tensor) index(op string, idx []int) int {
-	t.live(op)
+	t.live(op) // and not nil
 	if len(idx) != len(t.shape) {
 		fail(op, [][]int{t.shape}, "%d indices for a tensor of shape %v", len(idx), t.shape)
 	}
@@ -487,7 +507,7 @@ func (t *Tensor) Set(v float64, idx ...int) {
 
 // Item returns the value of a one-element tensor.
 func (t *Tensor) Item() float64 {
-	t.live("Item")
+	t.live("Item") // and not nil
 	if t.Numel() != 1 {
 		fail("Item", [][]int{t.shape}, "tensor of shape %v has %d elements, not 1", t.shape, t.Numel())
 	}
@@ -496,7 +516,7 @@ func (t *Tensor) Item() float64 {
 
 // Data returns a contiguous copy of the elements in row-major order.
 func (t *Tensor) Data() []float64 {
-	t.live("Data")
+	t.live("Data") // and not nil
 	out := make([]float64, allocNumel("Data", t.shape))
 	if t.contig {
 		copy(out, t.flat())
@@ -507,4 +527,7 @@ func (t *Tensor) Data() []float64 {
 }
 
 // SameShape reports whether t and u have the same shape.
-func (t *Tensor) SameShape(u *Tensor) bool { return sameShape(t.shape, u.shape) }
+func (t *Tensor) SameShape(u *Tensor) bool {
+	mustTensors("SameShape", t, u)
+	return sameShape(t.shape, u.shape)
+}

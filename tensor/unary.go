@@ -75,6 +75,7 @@ func reciprocalKernel(dst, x []float64) {
 // NaN, as Sqrt); other exponents use math.Pow, with its special cases
 // (negative bases with non-integer exponents give NaN).
 func (t *Tensor) PowScalar(p float64) *Tensor {
+	t.live("PowScalar") // and not nil
 	switch p {
 	case 0:
 		return OnesLike(t)
@@ -294,6 +295,7 @@ func inBlocks(dst, x []float64, f func(d, x, b []float64)) {
 // a one-sided bound. NaN elements stay NaN; if min > max every element
 // becomes max; a NaN bound makes every element NaN (all as PyTorch).
 func (t *Tensor) Clamp(min, max float64) *Tensor {
+	t.live("Clamp") // and not nil
 	if math.IsNaN(min) || math.IsNaN(max) {
 		return Full(math.NaN(), t.shape...)
 	}

@@ -80,6 +80,7 @@ func viewStrides(oldShape, oldStrides, newShape []int) (st []int, ok bool) {
 // dimension may be -1 and is inferred. It panics if the elements cannot be
 // seen in that shape without copying (use Reshape, which copies then).
 func (t *Tensor) View(shape ...int) *Tensor {
+	mustTensor("View", "receiver t", t)
 	ns := inferShape("View", t.shape, shape, t.Numel())
 	st, ok := viewStrides(t.shape, t.strides, ns)
 	if !ok {
@@ -92,6 +93,7 @@ func (t *Tensor) View(shape ...int) *Tensor {
 // row-major order: a view when the strides allow one, else a copy. One
 // dimension may be -1 and is inferred.
 func (t *Tensor) Reshape(shape ...int) *Tensor {
+	mustTensor("Reshape", "receiver t", t)
 	ns := inferShape("Reshape", t.shape, shape, t.Numel())
 	if st, ok := viewStrides(t.shape, t.strides, ns); ok {
 		return t.sharedView(t.off, ns, st)
@@ -118,6 +120,7 @@ func (t *Tensor) Transpose(d0, d1 int) *Tensor {
 // Permute returns a view whose dimension i is t's dimension dims[i]. dims
 // must name every dimension once; negative entries count from the end.
 func (t *Tensor) Permute(dims ...int) *Tensor {
+	mustTensor("Permute", "receiver t", t)
 	if len(dims) != len(t.shape) {
 		fail("Permute", [][]int{t.shape}, "permutation %v does not match %d dimensions of shape %v", dims, len(t.shape), t.shape)
 	}
@@ -180,6 +183,7 @@ func (t *Tensor) Select(dim, i int) *Tensor {
 // of size 1 are repeated (stride 0) and new leading dimensions are added.
 // An entry of -1 keeps t's size.
 func (t *Tensor) Expand(shape ...int) *Tensor {
+	mustTensor("Expand", "receiver t", t)
 	v := t.expand(shape)
 	t.share()
 	return v
@@ -221,6 +225,7 @@ func (t *Tensor) expand(shape []int) *Tensor {
 // dims, without every dimension of size 1. Named dimensions whose size is not
 // 1 are left in place, as PyTorch does.
 func (t *Tensor) Squeeze(dims ...int) *Tensor {
+	mustTensor("Squeeze", "receiver t", t)
 	drop := make([]bool, len(t.shape))
 	if len(dims) == 0 {
 		for i, d := range t.shape {
@@ -251,6 +256,7 @@ func (t *Tensor) Squeeze(dims ...int) *Tensor {
 // Unsqueeze returns a view with a dimension of size 1 inserted at position
 // dim (0 <= dim <= Dim(); negative counts from the end, -1 appends).
 func (t *Tensor) Unsqueeze(dim int) *Tensor {
+	mustTensor("Unsqueeze", "receiver t", t)
 	nd := len(t.shape) + 1
 	a := axisOf("Unsqueeze", t.shape, dim, nd)
 	shape, st := shapeAndStrides(nd)
@@ -269,6 +275,7 @@ func (t *Tensor) Unsqueeze(dim int) *Tensor {
 
 // Contiguous returns t if it is contiguous, else a contiguous copy.
 func (t *Tensor) Contiguous() *Tensor {
+	t.live("Contiguous")
 	if t.contig {
 		return t
 	}
@@ -277,6 +284,7 @@ func (t *Tensor) Contiguous() *Tensor {
 
 // Clone returns a contiguous copy of t with its own storage.
 func (t *Tensor) Clone() *Tensor {
+	t.live("Clone")
 	c := uninit("Clone", t.shape)
 	if t.contig {
 		copy(c.st.data, t.flat())

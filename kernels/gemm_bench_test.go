@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -25,7 +26,7 @@ type gemmImpl struct {
 func gemmImpls() []gemmImpl {
 	var ims []gemmImpl
 	for _, l := range device.Available() {
-		ims = append(ims, gemmImpl{"adjoint-" + l.String(), l, 1 << 62, Gemm})
+		ims = append(ims, gemmImpl{"adjoint-" + l.String(), l, math.MaxInt, Gemm})
 	}
 	gonumGemm := func(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 		ta, tb := blas.NoTrans, blas.NoTrans
@@ -38,7 +39,7 @@ func gemmImpls() []gemmImpl {
 		gonum.Implementation{}.Dgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	}
 	return append(ims,
-		gemmImpl{"gonum", -1, 1 << 62, gonumGemm},
+		gemmImpl{"gonum", -1, math.MaxInt, gonumGemm},
 		gemmImpl{"naive", -1, 256 * 256 * 256, gemmNaive})
 }
 

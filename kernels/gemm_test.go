@@ -314,7 +314,7 @@ func TestGemmAcrossBlocks(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(7, 8))
 		for _, blk := range [][3]int{{8, 2, 2}, {16, 3, 2}} {
-			for _, par := range []int{1 << 40, 1} {
+			for _, par := range []int{min(1<<40, math.MaxInt), 1} {
 				t.Run(fmt.Sprintf("with kc=%d, %d by %d panels per block, parallel from %d", blk[0], blk[1], blk[2], par), func(t *testing.T) {
 					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
 					withGemmBlocks(blk[0], blk[1], blk[2], par, func() {
@@ -650,7 +650,7 @@ func TestGemmPacking(t *testing.T) {
 // multiple of 8 in [64, 512], mc and nc whole panels, for known and unknown
 // caches.
 func TestGemmBlocking(t *testing.T) {
-	for _, c := range [][3]int{{0, 0, 0}, {32 << 10, 256 << 10, 8 << 20}, {48 << 10, 2 << 20, 480 << 20}, {1 << 10, 1 << 10, 1 << 10}, {1 << 30, 1 << 30, 1 << 40}} {
+	for _, c := range [][3]int{{0, 0, 0}, {32 << 10, 256 << 10, 8 << 20}, {48 << 10, 2 << 20, 480 << 20}, {1 << 10, 1 << 10, 1 << 10}, {1 << 30, 1 << 30, min(1<<40, math.MaxInt)}} {
 		for _, tile := range [][2]int{{4, 4}, {6, 8}, {8, 24}} {
 			kc, mc, nc := gemmBlocking(tile[0], tile[1], c[0], c[1], c[2])
 			if kc%8 != 0 || kc < 64 || kc > 512 || mc%tile[0] != 0 || mc < tile[0] || nc%tile[1] != 0 || nc < tile[1] || nc > 4096 {

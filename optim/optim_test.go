@@ -355,7 +355,7 @@ func TestPowiAgreesWithPow(t *testing.T) {
 	cases := []struct {
 		x float64
 		n int
-	}{{0.9, 0}, {0.9, 1}, {0.999, 7}, {0, 3}, {2, 1100}, {0.5, 1100}, {1, 1 << 40}}
+	}{{0.9, 0}, {0.9, 1}, {0.999, 7}, {0, 3}, {2, 1100}, {0.5, 1100}, {1, min(1<<40, math.MaxInt)}}
 	for _, c := range cases {
 		got, want := powi(c.x, c.n), math.Pow(c.x, float64(c.n))
 		if got != want && math.Abs(got-want) > 2e-16*math.Abs(want) {

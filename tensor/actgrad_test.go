@@ -37,20 +37,26 @@ func TestActivationGradsMatchTheirFormulas(t *testing.T) {
 		}, 0},
 	}
 	rng := newRNG(31)
-	inf := math.Inf(1)
+	inf, negZero := math.Inf(1), math.Copysign(0, -1)
 	inputs := map[string][2]*tensor.Tensor{
 		"plain":      {randT(rng, 3, 5), randT(rng, 3, 5).MulScalar(4)},
 		"strided":    {randT(rng, 5, 3).Transpose(0, 1), randT(rng, 5, 3).MulScalar(30).Transpose(0, 1)},
 		"0-d":        {tensor.Scalar(0.7), tensor.Scalar(-1.3)},
-		"edges":      {tensor.Ones(6), tensor.New([]float64{0, -0.0, inf, -inf, math.NaN(), 25}, 6)},
+		"edges":      {tensor.Ones(6), tensor.New([]float64{0, negZero, inf, -inf, math.NaN(), 25}, 6)},
 		"goroutines": {randT(rng, 1<<17), randT(rng, 1<<17).MulScalar(3)},
+		// Signed zeros in the gradient and the input: the fused result
+		// must carry the sign the formula gives.
+		"signed zeros": {tensor.New([]float64{negZero, 0, negZero, negZero, negZero, 0, negZero}),
+			tensor.New([]float64{0, negZero, negZero, 1, -1, 25, -30})},
 	}
 	for _, c := range cases {
 		for name, in := range inputs {
 			got, want := c.fused(in[0], in[1]).Data(), c.ref(in[0], in[1]).Data()
 			for i := range want {
-				same := got[i] == want[i] || (math.IsNaN(got[i]) && math.IsNaN(want[i]))
-				if !same && !(math.Abs(got[i]-want[i]) <= c.tol*math.Max(1, math.Abs(want[i]))) {
+				// Bit for bit (so -0 and +0 differ), or within the
+				// tolerance for two different values.
+				g, w := got[i], want[i]
+				if !sameBits(g, w) && !(g != w && math.Abs(g-w) <= c.tol*math.Max(1, math.Abs(w))) {
 					t.Fatalf("%s on %s inputs: element %d = %v, formula gives %v", c.name, name, i, got[i], want[i])
 				}
 			}

@@ -1,6 +1,7 @@
 package tensor_test
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -135,8 +136,7 @@ func TestArange(t *testing.T) {
 		{"counts down to just above end", 3, -1, -1, []float64{3, 2, 1, 0}},
 		{"runs over negative numbers", -3, 0, 1, []float64{-3, -2, -1}},
 		{"is empty when start equals end", 3, 3, 1, []float64{}},
-		{"is empty when end is behind start for a positive step", 5, 0, 1, []float64{}},
-		{"is empty when end is ahead of start for a negative step", 0, 5, -1, []float64{}},
+		{"is empty when start equals end for a negative step", 3, 3, -1, []float64{}},
 		{"has one element when the step overshoots", 0, 1, 10, []float64{0}},
 	}
 	for _, tc := range tests {
@@ -181,6 +181,25 @@ func TestArangePanics(t *testing.T) {
 	for _, tc := range tests {
 		t.Run("rejects "+tc.name, func(t *testing.T) {
 			wantPanic(t, "Arange", nil, func() { tensor.Arange(tc.start, tc.end, tc.step) })
+		})
+	}
+	// torch.arange(0, 5, -1) raises "upper bound and larger bound
+	// inconsistent with step sign", and so does a positive step with end
+	// behind start; torch.arange(0, 5, 0) raises "step must be nonzero".
+	signs := []struct {
+		name             string
+		start, end, step float64
+		want             string
+	}{
+		{"a negative step with end ahead of start", 0, 5, -1, "inconsistent with step sign"},
+		{"a positive step with end behind start", 5, 0, 1, "inconsistent with step sign"},
+		{"a tiny positive step with end behind start", 0, -1e-300, 1e-300, "inconsistent with step sign"},
+		{"a zero step", 0, 5, 0, "step must be nonzero"},
+		{"a negative zero step", 0, 0, math.Copysign(0, -1), "step must be nonzero"},
+	}
+	for _, tc := range signs {
+		t.Run("rejects "+tc.name+" like torch.arange", func(t *testing.T) {
+			wantPanic(t, "Arange", []string{tc.want, fmt.Sprint(tc.start), fmt.Sprint(tc.end)}, func() { tensor.Arange(tc.start, tc.end, tc.step) })
 		})
 	}
 }

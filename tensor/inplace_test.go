@@ -45,7 +45,7 @@ func TestFill(t *testing.T) {
 		{"Fill of a contiguous row Select", func() *tensor.Tensor { return seq(3, 2) }, func(b *tensor.Tensor) *tensor.Tensor { return b.Select(0, 1) }, []float64{0, 1, 7, 7, 4, 5}},
 		{"Fill of a 0-d view changes one element", func() *tensor.Tensor { return seq(2, 3) }, func(b *tensor.Tensor) *tensor.Tensor { return b.Select(0, 1).Select(0, 2) }, []float64{0, 1, 2, 3, 4, 7}},
 		{"Fill of a 0-d tensor", func() *tensor.Tensor { return tensor.Scalar(1) }, itself, []float64{7}},
-		{"Fill of an expanded view writes the shared element", func() *tensor.Tensor { return seq(2, 1) }, func(b *tensor.Tensor) *tensor.Tensor { return b.Expand(2, 5) }, []float64{7, 7}},
+		{"Fill of a view expanded along a dimension of size 1", func() *tensor.Tensor { return seq(2, 1) }, func(b *tensor.Tensor) *tensor.Tensor { return b.Expand(1, 2, 1) }, []float64{7, 7}},
 		{"Fill of a strided 3-d slice", func() *tensor.Tensor { return seq(2, 2, 2) }, func(b *tensor.Tensor) *tensor.Tensor { return b.Slice(2, 1, 2).Slice(0, 1, 2) }, []float64{0, 1, 2, 3, 4, 7, 6, 7}},
 		{"Fill of an empty view bumps the version and writes nothing", func() *tensor.Tensor { return seq(2, 3) }, func(b *tensor.Tensor) *tensor.Tensor { return b.Slice(1, 1, 1) }, []float64{0, 1, 2, 3, 4, 5}},
 	}, func(dst *tensor.Tensor) { dst.Fill(7) })
@@ -193,6 +193,45 @@ func TestInPlaceIntoOverlappingMemory(t *testing.T) {
 			return
 		}
 		checkValues(t, "view afterwards", dst.Data(), want)
+	})
+}
+
+// TestWritesIntoExpandedViewsAreRefused checks that every in-place write
+// refuses a destination whose elements share memory, with the same message,
+// and leaves the storage and its version alone.
+func TestWritesIntoExpandedViewsAreRefused(t *testing.T) {
+	writes := []struct {
+		op string
+		f  func(dst *tensor.Tensor)
+	}{
+		{"Set", func(dst *tensor.Tensor) { dst.Set(7, 1, 0) }},
+		{"Fill", func(dst *tensor.Tensor) { dst.Fill(7) }},
+		{"Fill", func(dst *tensor.Tensor) { dst.Zero() }},
+		{"CopyFrom", func(dst *tensor.Tensor) { dst.CopyFrom(tensor.Scalar(7)) }},
+		{"AddInPlace", func(dst *tensor.Tensor) { dst.AddInPlace(tensor.Scalar(7)) }},
+	}
+	for _, w := range writes {
+		t.Run(w.op+" into an expanded view", func(t *testing.T) {
+			base := tensor.New([]float64{1, 2})
+			dst := base.Unsqueeze(0).Expand(3, 2) // strides [0 1]
+			wantPanic(t, w.op, []string{"destination of shape [3 2] with strides [0 1] has overlapping elements"}, func() { w.f(dst) })
+			checkValues(t, "base afterwards", base.Data(), []float64{1, 2})
+			if base.Version() != 0 {
+				t.Errorf("Version() = %d after a refused write, want 0", base.Version())
+			}
+		})
+	}
+	t.Run("Set and Fill into a new leading dimension of size 1", func(t *testing.T) {
+		dst := tensor.Zeros(2, 1).Expand(1, 2, 1) // strides [0 1 1]
+		dst.Set(3, 0, 1, 0)
+		checkValues(t, "view after Set", dst.Data(), []float64{0, 3})
+		dst.Fill(4)
+		checkValues(t, "view after Fill", dst.Data(), []float64{4, 4})
+	})
+	t.Run("Fill into an empty expanded view", func(t *testing.T) {
+		dst := tensor.Zeros(1, 0).Expand(3, 0)
+		dst.Fill(1)
+		checkShape(t, "Shape()", dst.Shape(), []int{3, 0})
 	})
 }
 

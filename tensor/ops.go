@@ -259,12 +259,14 @@ func (t *Tensor) PadDim(dim, before, after int, value float64) *Tensor {
 	return out.owned()
 }
 
-// Fill sets every element to v, in place.
+// Fill sets every element to v, in place. It panics if t's elements
+// overlap in memory (an expanded view), as CopyFrom and AddInPlace do.
 func (t *Tensor) Fill(v float64) {
 	t.live("Fill")
 	if t.contig {
 		kernels.Fill(t.flat(), v)
 	} else {
+		t.writable("Fill")
 		assign(t, Scalar(v).Expand(t.shape...))
 	}
 	t.st.version++

@@ -320,9 +320,17 @@ func Full(v float64, shape ...int) *Tensor {
 }
 
 // Arange returns the 1-D tensor start, start+step, ... of the values below
-// end (above end for a negative step), like torch.arange. It panics if step
-// is zero or not finite.
+// end (above end for a negative step), like torch.arange: empty when start
+// equals end. Like torch.arange it panics if step is zero or not finite,
+// or if it leads away from end (a negative step with end above start, a
+// positive one with end below start).
 func Arange(start, end, step float64) *Tensor {
+	if step == 0 {
+		fail("Arange", nil, "step must be nonzero: start=%v end=%v step=%v", start, end, step)
+	}
+	if (step > 0 && end < start) || (step < 0 && end > start) {
+		fail("Arange", nil, "upper bound and larger bound inconsistent with step sign: start=%v end=%v step=%v", start, end, step)
+	}
 	count := math.Ceil((end - start) / step)
 	if step == 0 || math.IsInf(step, 0) || math.IsNaN(count) || math.IsInf(count, 0) {
 		fail("Arange", nil, "invalid range start=%v end=%v step=%v", start, end, step)
@@ -499,9 +507,12 @@ func (t *Tensor) index(op string, idx []int) int {
 // count from the end).
 func (t *Tensor) At(idx ...int) float64 { return t.st.data[t.index("At", idx)] }
 
-// Set sets the element at idx to v, in place.
+// Set sets the element at idx to v, in place. It panics if t's elements
+// overlap in memory (an expanded view), as the other in-place methods do.
 func (t *Tensor) Set(v float64, idx ...int) {
-	t.st.data[t.index("Set", idx)] = v
+	p := t.index("Set", idx)
+	t.writable("Set")
+	t.st.data[p] = v
 	t.st.version++
 }
 

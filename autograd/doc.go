@@ -60,6 +60,19 @@
 //
 // # Memory
 //
+// Ownership in one sentence: the backward engine owns the gradients it
+// passes along and the temporaries of its formulas, and recycles them
+// itself; every other value is the caller's and is never recycled, unless
+// the code that made it marked it Transient because nobody else can see it
+// (nn.Sequential's inner outputs, nn/functional's inner values), and
+// anything handed out (Value of a tensor you hold, Detach, NoGrad, a
+// module's Forward result, Grad) stays valid for as long as you hold it.
+// The engine decides this in one place (engine.go): no operation marks or
+// pins anything for its own sake, and a value a formula reads again goes
+// through the same checked edge as an input (see call.go), which also keeps
+// it from being recycled. Using a recycled value panics with a
+// *tensor.Error that says so and how to keep a copy (Clone before Backward).
+//
 // A training step should not feed the garbage collector. Package tensor
 // takes every tensor's storage from size-classed pools, and the backward
 // pass hands storage back as it frees the graph (see tensor.Tensor.Recycle):

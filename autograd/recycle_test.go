@@ -302,3 +302,38 @@ func TestCreateGraphGradientsNeverAlias(t *testing.T) {
 	assertClose(t, "a.Grad", a.Grad(), []float64{3, 4}, 2)
 	assertClose(t, "b.Grad", b.Grad(), []float64{1, 2}, 2)
 }
+
+// A value handed out by Detach or NoGrad is the caller's: marking its
+// source Transient (before or after) does not let backward recycle it.
+func TestDetachAndNoGradOfATransientValueSurviveBackward(t *testing.T) {
+	for _, how := range []string{"Detach", "NoGrad", "Detach before Transient"} {
+		t.Run(how, func(t *testing.T) {
+			x := New([]float64{0, 1, 2}, 3).SetRequiresGrad(true)
+			var h, d *Tensor
+			switch how {
+			case "Detach":
+				h = x.Exp().Transient()
+				d = h.Detach()
+			case "NoGrad":
+				h = x.Exp().Transient()
+				d = NoGrad(h)
+			default:
+				h = x.Exp()
+				d = h.Detach()
+				h.Transient()
+			}
+			h.Mul(x).Sum().Backward()
+			want := []float64{1, math.E, math.Exp(2)}
+			if got := d.Data(); !slices.Equal(got, want) {
+				t.Fatalf("%s value after Backward = %v, want %v", how, got, want)
+			}
+			// The pool does not hand the storage to the next allocation.
+			for range 4 {
+				Zeros(3).Exp().Sum()
+			}
+			if got := d.Data(); !slices.Equal(got, want) {
+				t.Fatalf("%s value after more allocations = %v, want %v", how, got, want)
+			}
+		})
+	}
+}

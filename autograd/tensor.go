@@ -191,10 +191,11 @@ const (
 	lifeEngine                    // a gradient the backward engine made and alone holds: recycled once consumed
 )
 
-// pin keeps t's value from being recycled whatever marks it Transient:
-// an operation that reads t in its backward formula without taking it as
-// an input of the graph (Where's condition, an index, a mask, a target)
-// may run its backward after t's own node is freed.
+// pin keeps t's value from being recycled whatever marks it Transient: an
+// operation that reads t in its backward formula without taking it as an
+// input of the graph (Where's condition, an index, a mask, a target; see
+// save) may run its backward after t's own node is freed, and Detach and
+// NoGrad hand the value to the caller.
 func (t *Tensor) pin() {
 	if t.op != "" && t.life != lifePinned {
 		t.life = lifePinned
@@ -202,8 +203,12 @@ func (t *Tensor) pin() {
 }
 
 // Detach returns a leaf that shares t's value but has no history and does
-// not require gradients.
-func (t *Tensor) Detach() *Tensor { return &Tensor{v: t.v} }
+// not require gradients. The value is then the caller's: backward never
+// recycles it, even if t was marked Transient.
+func (t *Tensor) Detach() *Tensor {
+	t.pin()
+	return &Tensor{v: t.v}
+}
 
 // NoGrad returns t for no-grad evaluation: a leaf sharing t's value whose
 // every use records nothing. Any operation with a no-grad input builds no
@@ -218,7 +223,13 @@ func (t *Tensor) Detach() *Tensor { return &Tensor{v: t.v} }
 // from recording the graph of a model it trains. Backward itself uses the
 // same mechanism, running every backward formula on a no-grad gradient
 // unless asked to create a graph.
-func NoGrad(t *Tensor) *Tensor { return &Tensor{v: t.v, noGrad: true} }
+//
+// As with Detach, the value is then the caller's: backward never recycles
+// it, even if t was marked Transient.
+func NoGrad(t *Tensor) *Tensor {
+	t.pin()
+	return &Tensor{v: t.v, noGrad: true}
+}
 
 // IsNoGrad reports whether t is in no-grad evaluation (see NoGrad).
 func (t *Tensor) IsNoGrad() bool { return t.noGrad }

@@ -52,38 +52,35 @@ var keep *autograd.Tensor
 func runAutograd(b *bench) error {
 	for _, g := range scalarGraphs {
 		b.progress.set("autograd: %s of %d ops", g.name, g.ops)
-		var fwd, bwd Result
+		x := autograd.Scalar(0.5).SetRequiresGrad(true)
+		y := autograd.Scalar(1.0).SetRequiresGrad(true)
+		// Phase one builds n graphs and drops them; phase two builds n
+		// graphs and runs backward on each at once, as training does.
+		// Backward's time is the difference, run by run.
+		ours := &goSide{name: "adjoint", timing: b.cfg.timing, around: threadsAround(1), op: func(n int) []time.Duration {
+			t0 := time.Now()
+			for range n {
+				keep = g.build(x, y)
+			}
+			t1 := time.Now()
+			for range n {
+				g.build(x, y).Backward()
+			}
+			return []time.Duration{t1.Sub(t0), time.Since(t1)}
+		}}
+		var torch *torchSide
+		if b.torchS != nil {
+			torch = b.torchFor(torchRequest{Suite: "autograd", Name: g.name})
+		}
+		s, theirs, err := b.measureRow([]contender{ours}, torch, 0)
+		if err != nil {
+			return err
+		}
 		var fwdAllocs, bwdAllocs float64
-		withThreads(1, func() {
-			x := autograd.Scalar(0.5).SetRequiresGrad(true)
-			y := autograd.Scalar(1.0).SetRequiresGrad(true)
-			// Phase one builds n graphs and drops them; phase two builds n
-			// graphs and runs backward on each at once, as training does.
-			// Backward's time is the difference, run by run.
-			phases := func(n int) []time.Duration {
-				t0 := time.Now()
-				for range n {
-					keep = g.build(x, y)
-				}
-				t1 := time.Now()
-				for range n {
-					g.build(x, y).Backward()
-				}
-				return []time.Duration{t1.Sub(t0), time.Since(t1)}
-			}
-			per := b.cfg.timing.samples(2, phases)
-			both := per[1]
-			for i := range both {
-				per[1][i] = both[i] - per[0][i]
-			}
-			fwd = Result{Suite: "autograd", Name: g.name + "/forward", Impl: "adjoint", Size: g.ops, Threads: 1}
-			bwd = Result{Suite: "autograd", Name: g.name + "/backward", Impl: "adjoint", Size: g.ops, Threads: 1}
-			fwd.setStats(perOp(summarize(per[0]), g.ops))
-			bwd.setStats(perOp(summarize(per[1]), g.ops))
-			fwdAllocs, bwdAllocs = graphAllocs(g, x, y)
-		})
+		withThreads(1, func() { fwdAllocs, bwdAllocs = graphAllocs(g, x, y) })
 		fwdAllocs /= float64(g.ops)
 		bwdAllocs /= float64(g.ops)
+		fwd, bwd := graphResults(g, "adjoint", s[0])
 		fwd.AllocsPerOp, bwd.AllocsPerOp = &fwdAllocs, &bwdAllocs
 		if err := b.emit(fwd); err != nil {
 			return err
@@ -91,8 +88,28 @@ func runAutograd(b *bench) error {
 		if err := b.emit(bwd); err != nil {
 			return err
 		}
+		if theirs != nil {
+			fwd, bwd := graphResults(g, "torch", theirs)
+			b.addTorch(fwd)
+			b.addTorch(bwd)
+		}
 	}
 	return nil
+}
+
+// graphResults turns the samples of graph g by impl, per run the time per
+// graph of building it and of building it and running backward, into its
+// forward and backward rows, per operation.
+func graphResults(g scalarGraph, impl string, per [][]float64) (fwd, bwd Result) {
+	back := make([]float64, len(per[1]))
+	for i := range back {
+		back[i] = per[1][i] - per[0][i]
+	}
+	fwd = Result{Suite: "autograd", Name: g.name + "/forward", Impl: impl, Size: g.ops, Threads: 1}
+	bwd = Result{Suite: "autograd", Name: g.name + "/backward", Impl: impl, Size: g.ops, Threads: 1}
+	fwd.setStats(perOp(summarize(per[0]), g.ops))
+	bwd.setStats(perOp(summarize(back), g.ops))
+	return fwd, bwd
 }
 
 // perOp divides the times of s by ops.

@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"github.com/adjoint-go/adjoint/kernels"
 
@@ -96,11 +98,9 @@ func gemmShapes(quick bool) []gemmShape {
 }
 
 func runGemm(b *bench) error {
-	roof := b.roofline()
-	threads := []int{1}
-	if b.threads > 1 {
-		threads = append(threads, b.threads)
-	}
+	threads := b.threadCounts()
+	torchP := b.torchThreadsRow(threads)
+	fma, hasFMA := b.fmaLevel()
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, s := range gemmShapes(b.cfg.quick) {
 		// Row-major storage of A (m×k, or k×m when transposed), B and C,
@@ -118,24 +118,49 @@ func runGemm(b *bench) error {
 		if s.transB {
 			ldb = s.k
 		}
+		flops := float64(2 * s.m * s.n * s.k)
 		for _, p := range threads {
+			b.progress.set("gemm: %s %s threads=%d", s.name, s, p)
+			// The row: every implementation, then the FMA loop on the
+			// same threads (the percentage's denominator), and PyTorch
+			// after adjoint on its own thread count, in alternation.
+			var cs []contender
 			for _, im := range gemmImpls {
-				b.progress.set("gemm: %s %s threads=%d %s", s.name, s, p, im.impl)
+				cs = append(cs, newGoSide(im.impl, b.cfg.timing, threadsAround(p), func(k int) {
+					for range k {
+						im.fn(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
+					}
+				}))
+			}
+			var peakFlops float64
+			if hasFMA {
+				op, f, _ := fmaOp(fma, p)
+				cs = append(cs, newGoSide("fma "+fma.String(), b.cfg.timing, threadsAround(p), op))
+				peakFlops = f
+			}
+			var torch *torchSide
+			if p == torchP {
+				torch = b.torchFor(torchRequest{Suite: "gemm", Name: s.name, M: s.m, N: s.n, K: s.k, TransA: s.transA, TransB: s.transB})
+			}
+			samples, theirs, err := b.measureRow(cs, torch, 0)
+			if err != nil {
+				return err
+			}
+			for i, im := range gemmImpls {
 				res := Result{Suite: "gemm", Name: s.name, Impl: im.impl, Size: s.size, Threads: p, Shape: s.String()}
-				withThreads(p, func() {
-					res.setStats(b.cfg.timing.measure(func(k int) {
-						for range k {
-							im.fn(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
-						}
-					}))
-				})
-				res = res.withFlops(float64(2 * s.m * s.n * s.k))
-				if pk := roof.peak[p]; pk > 0 {
-					res.Roof = 100 * res.GFlops / pk
+				res.setStats(summarize(samples[i][0]))
+				res = res.withFlops(flops)
+				if hasFMA {
+					res.Roof, res.ceiling = ofCeiling(flops, samples[i][0], ceiling{work: peakFlops, ns: samples[len(gemmImpls)][0]})
 				}
 				if err := b.emit(res); err != nil {
 					return err
 				}
+			}
+			if theirs != nil {
+				res := Result{Suite: "gemm", Name: s.name, Impl: "torch", Size: s.size, Threads: b.cfg.torchThreads, Shape: s.String()}
+				res.setStats(summarize(theirs[0]))
+				b.addTorch(res.withFlops(flops))
 			}
 		}
 	}
@@ -146,19 +171,20 @@ func runGemm(b *bench) error {
 // implementation: GFLOP/s, spread, and in brackets the percentage of the
 // FMA peak for that many threads.
 func gemmTable(b *bench, rs []Result) *table {
-	roof := b.roofline()
-	peak := "peak: not measured (no assembly FMA loop in this build or on this CPU)"
-	if roof.peak[1] > 0 {
-		peak = fmt.Sprintf("peak (%s FMA loop): %s GFLOP/s on one thread, %s on %d",
-			roof.peakLevel, fmtNum(roof.peak[1]), fmtNum(roof.peak[b.threads]), b.threads)
+	peak := []string{"peak: not measured (no assembly FMA loop in this build or on this CPU)"}
+	if l, ok := b.fmaLevel(); ok {
+		peak = []string{
+			fmt.Sprintf("peak: the best run of the %s FMA loop on the row's threads, timed in turn with the row's products (one run each per round);", l),
+			"the rows' peaks: " + peakRange(rs, b.threadCounts()),
+		}
 	}
 	t := &table{
-		title: "gemm: C = op(A)·op(B), GFLOP/s (± spread) and, in brackets, % of the FMA peak for the same threads",
-		notes: []string{peak,
+		title: "gemm: C = op(A)·op(B), GFLOP/s (± spread) and, in brackets, % of the FMA peak for the same threads, measured with the row",
+		notes: append(peak,
 			"m×n×k: op(A) is m×k, op(B) k×n; Aᵀ, Bᵀ: that operand is stored transposed and read in place",
 			"mlp/*: the products of one training step of the mlp suite (784-128-10, batch 64) as nn.Linear calls kernels.Gemm;",
 			"fc1.grad_input is not part of a step (the input needs no gradient)",
-		},
+		),
 		left: 3,
 	}
 	var impls []string
@@ -202,4 +228,30 @@ func gemmTable(b *bench, rs []Result) *table {
 		t.add(row...)
 	}
 	return t
+}
+
+// peakRange describes the peaks the gemm rows were divided by: their range
+// on each thread count.
+func peakRange(rs []Result, threads []int) string {
+	var parts []string
+	for _, p := range threads {
+		lo, hi := math.Inf(1), 0.0
+		for _, r := range rs {
+			if pk := r.ceiling; pk > 0 && r.Threads == p {
+				lo, hi = min(lo, pk), max(hi, pk)
+			}
+		}
+		if hi == 0 {
+			continue
+		}
+		what := fmt.Sprintf("%s–%s GFLOP/s on %d threads", fmtNum(lo), fmtNum(hi), p)
+		if p == 1 {
+			what = fmt.Sprintf("%s–%s GFLOP/s on one thread", fmtNum(lo), fmtNum(hi))
+		}
+		parts = append(parts, what)
+	}
+	if len(parts) == 0 {
+		return "no row measured it"
+	}
+	return strings.Join(parts, ", ")
 }

@@ -109,29 +109,72 @@ func kernelImpls(op kernelOp) []kernelImpl {
 }
 
 func runKernels(b *bench) error {
-	roof := b.roofline()
+	// Every size, here and in the roofline suite, takes a prefix of the
+	// same page-aligned arrays, so they all see the same alignment.
+	b.bufs.grow(slices.Max(roofSizes(b.cfg.quick)))
 	for _, op := range kernelOps {
 		for _, n := range kernelSizes(b.cfg.quick) {
-			for _, im := range kernelImpls(op) {
-				b.progress.set("kernels: %s n=%s %s", op.name, fmtSize(n), im.impl)
-				res, err := b.kernel(op, im, n)
-				if err != nil {
-					return err
-				}
-				if bw := roof.bandwidth(n); bw > 0 {
-					res.Roof = 100 * res.GBps / bw
-				}
-				if err := b.emit(res); err != nil {
-					return err
-				}
+			b.progress.set("kernels: %s n=%s", op.name, fmtSize(n))
+			if err := b.kernelRow(op, n); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
 }
 
-// kernel measures one implementation of op at size n on one thread.
-func (b *bench) kernel(op kernelOp, im kernelImpl, n int) (Result, error) {
+// kernelRow measures one row of the kernels table, op at size n on one
+// thread: every implementation, the roofline's copy and triad at the same
+// size (the percentage's denominator) and, with -torch, PyTorch right
+// after the level in use, all in alternation.
+func (b *bench) kernelRow(op kernelOp, n int) error {
+	ims := kernelImpls(op)
+	var cs []contender
+	pair := 0
+	for i, im := range ims {
+		cs = append(cs, b.kernelSide(op, im, n))
+		if im.impl == kernels.Level().String() {
+			pair = i
+		}
+	}
+	x, y, z := b.bufs.three(n)
+	ls := device.Available()
+	best := ls[len(ls)-1]
+	one := threadsAround(1)
+	cs = append(cs,
+		newGoSide("copy", b.cfg.timing, one, copyOp(x, y, 1)),
+		newGoSide("triad "+best.String(), b.cfg.timing, one, triadOp(best, x, y, z, 1)))
+	var torch *torchSide
+	if b.torchS != nil {
+		torch = b.torchFor(torchRequest{Suite: "kernels", Name: op.name, Size: n})
+	}
+	s, theirs, err := b.measureRow(cs, torch, pair)
+	if err != nil {
+		return err
+	}
+	copies := ceiling{work: copyBytes(n), ns: s[len(ims)][0]}
+	triads := ceiling{work: triadBytes(n), ns: s[len(ims)+1][0]}
+	bytes := float64(op.arrays * 8 * n)
+	for i, im := range ims {
+		res := Result{Suite: "kernels", Name: op.name, Impl: im.impl, Size: n, Threads: 1}
+		res.setStats(summarize(s[i][0]))
+		res = res.withBytes(bytes)
+		res.Roof, res.ceiling = ofCeiling(bytes, s[i][0], copies, triads)
+		if err := b.emit(res); err != nil {
+			return err
+		}
+	}
+	if theirs != nil {
+		res := Result{Suite: "kernels", Name: op.name, Impl: "torch", Size: n, Threads: b.cfg.torchThreads}
+		res.setStats(summarize(theirs[0]))
+		b.addTorch(res.withBytes(bytes))
+	}
+	return nil
+}
+
+// kernelSide is one implementation of op at size n on one thread, as a
+// contender of its row.
+func (b *bench) kernelSide(op kernelOp, im kernelImpl, n int) contender {
 	dst, x, y := b.bufs.three(n)
 	if op.ones {
 		y = b.bufs.onesOf(n)
@@ -139,24 +182,17 @@ func (b *bench) kernel(op kernelOp, im kernelImpl, n int) (Result, error) {
 	if im.inPlace {
 		copy(dst, x)
 	}
-	res := Result{Suite: "kernels", Name: op.name, Impl: im.impl, Size: n, Threads: 1}
-	measure := func() {
-		withThreads(1, func() {
-			res.setStats(b.cfg.timing.measure(func(k int) {
-				for range k {
-					im.fn(dst, x, y)
-				}
-			}))
-		})
-	}
+	around := threadsAround(1)
 	if l, err := device.ParseLevel(im.impl); err == nil {
-		if err := withLevel(l, measure); err != nil {
-			return res, err
+		around = func(f func()) error {
+			return withLevel(l, func() { withThreads(1, f) })
 		}
-	} else {
-		measure()
 	}
-	return res.withBytes(float64(op.arrays * 8 * n)), nil
+	return newGoSide(im.impl, b.cfg.timing, around, func(k int) {
+		for range k {
+			im.fn(dst, x, y)
+		}
+	})
 }
 
 // The naive loops: what a Go programmer writes first.
@@ -212,11 +248,12 @@ func naiveExp(dst, x, _ []float64) {
 // roofline bandwidth at that size.
 func kernelsTable(b *bench, rs []Result) *table {
 	t := &table{
-		title: "kernels: GB/s on one thread (± spread) and, in brackets, % of the roofline at that size",
+		title: "kernels: GB/s on one thread (± spread) and, in brackets, % of the roofline at that size, measured with the row",
 		notes: []string{
 			"bytes counted: add, mul, axpy 3 arrays; dot, exp 2; sum 1 (8 bytes per element each)",
-			"roofline: the better of copy and triad at the same size. It is measured, not a hard ceiling: sum and dot only read, and axpy",
-			"and vecf64 update in place (no separate dst line to fetch before writing), so they can pass 100%",
+			"roofline: the best run of copy or triad at the same size, timed in turn with the row's implementations (one run each per round).",
+			"It is measured, not a hard ceiling: sum and dot only read, and axpy and vecf64 update in place (no separate dst line to fetch",
+			"before writing), so they can pass 100%",
 			fmt.Sprintf("levels run through the exported kernels after kernels.SetLevel (in use: %s)", kernels.Level()),
 		},
 		left: 2,

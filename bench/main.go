@@ -6,11 +6,18 @@
 //	go run ./bench -suite kernels,gemm -json > out.jsonl
 //	go run ./bench -plot bench.png -torch
 //
-// It prints a header describing the machine, then one table per suite:
+// It prints a header describing the machine, then one table per suite.
+// The header leads with the CPUs this process may use (runtime.NumCPU,
+// which honours the affinity mask) and gives cpuid's core counts only in
+// brackets: in a virtual machine cpuid can describe the whole host (254
+// cores for a 2-vCPU guest). Every suite's "all threads" rows run on the
+// usable count (or on GOMAXPROCS, if that is lower); a cache size cpuid
+// cannot give is written "unknown". The suites:
 //
 //   - roofline: memory bandwidth (copy and triad, GB/s) at each size and
 //     the peak FMA throughput of one core and of all of them (GFLOP/s), the
-//     ceilings every other figure is compared with;
+//     machine's ceilings (which the kernels and gemm rows re-measure for
+//     themselves, see Timing);
 //   - kernels: Add, Mul, Axpy, Dot, Sum and Exp at every kernel level this
 //     build and CPU run, a naive Go loop, gonum and vecf64, in GB/s and as a
 //     percentage of the roofline bandwidth at the same size;
@@ -23,13 +30,34 @@
 //     synthetic data) and its forward pass alone, on one thread and all:
 //     time and steps per second, allocations and bytes per step.
 //
+// # Timing
+//
 // Every figure is the median of repeated timed runs after a warm-up, shown
-// with its spread. With -json it writes one JSON object per line instead
-// (the first describes the machine); with -plot it also draws the kernels'
+// with its spread. The figures of one row of a table are measured
+// together, interleaved: each side (every implementation in the row,
+// PyTorch's with -torch, and the ceiling the row's percentages are taken
+// of) is calibrated and warmed up, then the sides take turns, one timed
+// run each per round (adjoint, torch, adjoint, torch, ...), for as many
+// rounds as there are runs, and each side's figure is the median of its
+// own runs. A burst of load from another process thus falls on every side
+// of the row alike, instead of on whichever ran at that moment. The
+// kernels' roofline (copy and triad at the row's size) and the gemm's FMA
+// peak (on the row's threads) are re-measured in every row this way, and a
+// percentage is a figure's median over the best run of its ceiling in the
+// same window, never over a ceiling measured while the machine was quieter
+// or busier. The roofline suite's own table is measured once, on its own.
+//
+// # Output
+//
+// With -json it writes one JSON object per line instead of tables (the
+// first describes the machine); with -plot it also draws the kernels'
 // bandwidth and the GEMM's throughput against size; with -torch it runs the
 // same kernels, GEMMs, MLP steps and scalar graphs through PyTorch
-// (bench/torch_bench.py, float64, one thread) and shows both figures side
-// by side.
+// (bench/torch_bench.py, float64, one thread by default) and shows both
+// figures side by side after the suites. One python process serves the
+// whole command: it prepares one row's workload at a time and times one run
+// per request (JSON lines on its stdin and stdout), so that its runs can
+// alternate with ours without paying python's start-up for every row.
 package main
 
 import (
@@ -111,9 +139,18 @@ type bench struct {
 	cfg      config
 	out      io.Writer
 	progress *progress
-	threads  int // GOMAXPROCS at start: "all threads"
+	cpu      device.Info // the machine (device.CPU(); tests pass others)
+	threads  int         // "all threads": see allThreads
 
 	pythons func() []string // interpreters -torch tries
+
+	// The PyTorch side of -torch: the python process while the suites run
+	// (nil without one, or once it failed), what it is, the rows it timed
+	// and a line saying why there are none or where they stop.
+	torchS                                     *torchSession
+	torchPython, torchVersion, torchCapability string
+	torchRows                                  []Result
+	torchNote                                  string
 
 	results []Result // every result so far, in order
 	roof    *roofline
@@ -138,6 +175,29 @@ func (b *bench) suiteResults(name string) []Result {
 		}
 	}
 	return rs
+}
+
+// allThreads is the thread count of the suites' "all threads" rows: the
+// CPUs this process may use (c.UsableCPUs, which is runtime.NumCPU and
+// honours the affinity mask), never cpuid's core counts, which in a
+// virtual machine can describe the whole host; and no more than
+// GOMAXPROCS, which the user or Go (from a cgroup CPU quota) may have set
+// lower.
+func allThreads(c device.Info, gomaxprocs int) int {
+	n := c.UsableCPUs
+	if n < 1 {
+		n = gomaxprocs
+	}
+	return max(1, min(n, gomaxprocs))
+}
+
+// threadCounts returns the thread counts of a suite's rows: one, and all
+// when that is more.
+func (b *bench) threadCounts() []int {
+	if b.threads > 1 {
+		return []int{1, b.threads}
+	}
+	return []int{1}
 }
 
 // withThreads runs f with GOMAXPROCS set to n, then restores it.
@@ -171,7 +231,7 @@ func parseFlags(args []string, stderr io.Writer) (config, bool, error) {
 	fs.BoolVar(&cfg.quick, "quick", false, "a pass of a few seconds: fewer sizes, shorter and fewer runs")
 	fs.BoolVar(&cfg.json, "json", false, "write one JSON object per line instead of tables")
 	fs.StringVar(&cfg.plot, "plot", "", "also draw the kernels' GB/s and the GEMM's GFLOP/s against size into this PNG file")
-	fs.BoolVar(&cfg.torch, "torch", false, "also run the kernels, gemm, autograd and mlp workloads through PyTorch, if python3 with torch is found")
+	fs.BoolVar(&cfg.torch, "torch", false, "also run the kernels, gemm, autograd and mlp workloads through PyTorch, if python3 with torch is found, alternating with ours run by run")
 	fs.IntVar(&cfg.torchThreads, "torch-threads", 1, "threads PyTorch may use (torch.set_num_threads, OMP_NUM_THREADS)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: bench [flags]\n\nMeasures adjoint on this machine; see go doc ./bench.\n\n")
@@ -230,17 +290,23 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil || done {
 		return err
 	}
+	cpu := device.CPU()
 	b := &bench{
 		cfg:      cfg,
 		out:      stdout,
 		progress: newProgress(stderr),
-		threads:  runtime.GOMAXPROCS(0),
+		cpu:      cpu,
+		threads:  allThreads(cpu, runtime.GOMAXPROCS(0)),
 		pythons:  pythonCandidates,
 	}
 	defer b.progress.clear()
 	start := time.Now()
 	if err := b.header(); err != nil {
 		return err
+	}
+	if cfg.torch {
+		b.startTorch()
+		defer b.stopTorch()
 	}
 	for i, name := range cfg.suites {
 		s := lookup(name)
@@ -259,7 +325,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	b.progress.prefix = ""
 	if cfg.torch {
-		if err := b.torch(stderr); err != nil {
+		b.stopTorch()
+		if err := b.torchReport(stderr); err != nil {
 			return err
 		}
 	}
@@ -281,7 +348,8 @@ type machine struct {
 	Result
 	CPU        string   `json:"cpu"`
 	Vendor     string   `json:"vendor"`
-	Physical   int      `json:"physical_cores"`
+	Usable     int      `json:"usable_cpus"`    // runtime.NumCPU: what the suites' thread counts come from
+	Physical   int      `json:"physical_cores"` // as cpuid reports them
 	Logical    int      `json:"logical_cores"`
 	L1D        int      `json:"l1d_bytes"`
 	L2         int      `json:"l2_bytes"`
@@ -296,8 +364,11 @@ type machine struct {
 	Quick      bool     `json:"quick"`
 }
 
+// header describes the machine: b.cpu as device.Info.String writes it
+// (the usable CPUs first), the kernel levels, Go, the thread counts the
+// suites use and the timing.
 func (b *bench) header() error {
-	c := device.CPU()
+	c := b.cpu
 	var levels []string
 	for _, l := range device.Available() {
 		levels = append(levels, l.String())
@@ -307,6 +378,7 @@ func (b *bench) header() error {
 			Result:     Result{Suite: "machine", Name: "header", Impl: "adjoint", Threads: b.threads},
 			CPU:        c.Brand,
 			Vendor:     c.Vendor,
+			Usable:     c.UsableCPUs,
 			Physical:   c.PhysicalCores,
 			Logical:    c.LogicalCores,
 			L1D:        c.L1D,
@@ -318,13 +390,14 @@ func (b *bench) header() error {
 			Go:         runtime.Version(),
 			OS:         runtime.GOOS,
 			Arch:       runtime.GOARCH,
-			GOMAXPROCS: b.threads,
+			GOMAXPROCS: runtime.GOMAXPROCS(0),
 			Quick:      b.cfg.quick,
 		})
 	}
 	fmt.Fprintln(b.out, c.String())
 	fmt.Fprintf(b.out, "levels:   %s (in use: %s)\n", strings.Join(levels, " "), kernels.Level())
-	fmt.Fprintf(b.out, "go:       %s %s/%s, GOMAXPROCS %d\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, b.threads)
+	fmt.Fprintf(b.out, "go:       %s %s/%s, GOMAXPROCS %d\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(b.out, "threads:  %s\n", b.threadsLine())
 	mode := "full"
 	if b.cfg.quick {
 		mode = "quick"
@@ -332,6 +405,24 @@ func (b *bench) header() error {
 	fmt.Fprintf(b.out, "timing:   %s: median of %d runs of about %v each, after a warm-up; ± is half the interquartile range\n",
 		mode, b.cfg.timing.runs, b.cfg.timing.target)
 	return nil
+}
+
+// threadsLine says which thread counts the suites run on and where "all"
+// comes from.
+func (b *bench) threadsLine() string {
+	counts, why := "1", fmt.Sprintf("the %d usable CPU", b.cpu.UsableCPUs)
+	if b.threads > 1 {
+		counts = fmt.Sprintf("1 and %d", b.threads)
+	}
+	if b.cpu.UsableCPUs != 1 {
+		why += "s"
+	}
+	if b.cpu.UsableCPUs < 1 {
+		why = fmt.Sprintf("GOMAXPROCS %d (usable CPUs unknown)", b.threads)
+	} else if b.threads < b.cpu.UsableCPUs {
+		why = fmt.Sprintf("GOMAXPROCS %d, below %s", b.threads, why)
+	}
+	return fmt.Sprintf("%s (all: %s)", counts, why)
 }
 
 // genericTable lays out any suite's results one per row.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"math"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -254,7 +253,8 @@ func TestTorchMissing(t *testing.T) {
 		progress: newProgress(io.Discard),
 		pythons:  func() []string { return []string{"/nonexistent/python3"} },
 	}
-	if err := b.torch(io.Discard); err != nil {
+	b.startTorch()
+	if err := b.torchReport(io.Discard); err != nil {
 		t.Fatalf("torch without python: %v, want nil (carry on)", err)
 	}
 	got := strings.TrimSpace(out.String())
@@ -263,45 +263,57 @@ func TestTorchMissing(t *testing.T) {
 	}
 }
 
-// TestTorchScript runs bench/torch_bench.py with a tiny configuration where
-// PyTorch is installed, and checks that it speaks the same schema.
+// TestTorchScript starts bench/torch_bench.py where PyTorch is installed,
+// prepares and runs one row of every suite it knows, and checks the
+// replies: operations per run, and one time per phase.
 func TestTorchScript(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts python and imports torch")
 	}
-	python, _, _ := findTorch(pythonCandidates())
+	python, version, _ := findTorch(pythonCandidates())
 	if python == "" {
 		t.Skip("no python3 with PyTorch here")
 	}
-	b := &bench{cfg: config{suites: []string{"kernels", "gemm", "autograd", "mlp"}, quick: true,
-		timing: timing{runs: 3, target: 100 * time.Microsecond}, torchThreads: 1}}
-	arg, _ := json.Marshal(b.torchConfig())
-	cmd := exec.Command(python, "-", string(arg))
-	cmd.Stdin = bytes.NewReader(torchScript)
-	cmd.Env = torchEnv(1)
-	out, err := cmd.Output()
+	s, err := launchTorch(python, 1)
 	if err != nil {
-		t.Fatalf("%s torch_bench.py: %v", python, err)
+		t.Fatalf("launch %s: %v", python, err)
 	}
-	var rows []Result
-	for i, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		var r Result
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("line %d: %v: %s", i+1, err, line)
-		}
-		if r.Impl != "torch" || (r.Suite != "machine" && !(r.NsPerOp > 0)) {
-			t.Fatalf("line %d: %s", i+1, line)
-		}
-		rows = append(rows, r)
+	defer s.close()
+	if s.version != version {
+		t.Errorf("greeting says torch %q, %s says %q", s.version, python, version)
 	}
-	wantRows := 1 + len(kernelOps)*len(kernelSizes(true)) + len(gemmShapes(true)) + 2*len(scalarGraphs) + len(mlpWorkloads)
-	if len(rows) != wantRows {
-		t.Fatalf("%d rows, want %d", len(rows), wantRows)
+	rows := []struct {
+		req    torchRequest
+		phases int
+	}{
+		{torchRequest{Suite: "kernels", Name: "axpy", Size: 1024}, 1},
+		{torchRequest{Suite: "gemm", Name: "mlp/fc2.grad_weight", M: 10, N: 128, K: 64, TransA: true}, 1},
+		{torchRequest{Suite: "autograd", Name: "chain"}, 2},
+		{torchRequest{Suite: "mlp", Name: "train/step", Train: true, MLP: theMLPConfig()}, 1},
+		{torchRequest{Suite: "mlp", Name: "eval/forward", MLP: theMLPConfig()}, 1},
 	}
-	for _, r := range rows {
-		if r.Suite == "mlp" && !(r.GFlops > 0 && r.Size == mlpBatch) {
-			t.Errorf("mlp row without gflops or the batch size: %+v", r)
+	for _, row := range rows {
+		side := &torchSide{s: s, req: row.req}
+		side.req.TargetS = 1e-4
+		if err := side.calibrate(); err != nil {
+			t.Fatalf("%s: prepare: %v", side.label(), err)
 		}
+		for range 2 {
+			ns, err := side.run()
+			if err != nil {
+				t.Fatalf("%s: run: %v", side.label(), err)
+			}
+			if len(ns) != row.phases || slices.ContainsFunc(ns, func(x float64) bool { return !(x > 0) }) {
+				t.Fatalf("%s: run gave %v, want %d positive times", side.label(), ns, row.phases)
+			}
+		}
+	}
+	_, err = s.call(torchRequest{Cmd: "prepare", Suite: "fft", TargetS: 1e-4})
+	if err == nil || !strings.Contains(err.Error(), "fft") {
+		t.Fatalf("an unknown suite: error %v, want one that names it", err)
+	}
+	if _, err := s.call(torchRequest{Cmd: "run"}); err == nil {
+		t.Fatal("run after a failed prepare: no error")
 	}
 }
 

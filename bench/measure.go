@@ -83,6 +83,22 @@ func (t timing) measurePhases(phases int, op func(n int) []time.Duration) []Stat
 // each phase in each timed run.
 func (t timing) samples(phases int, op func(n int) []time.Duration) [][]float64 {
 	runtime.GC() // start from a clean heap, as testing.B does
+	n := t.calibrate(op)
+	runs := max(1, t.runs)
+	per := make([][]float64, phases)
+	for r := 0; r < runs; r++ {
+		for p, x := range perOpNs(op(n), n) {
+			per[p] = append(per[p], x)
+		}
+	}
+	return per
+}
+
+// calibrate returns how many operations one timed run of op performs: it
+// runs op with growing n until one call lasts at least half the target
+// (which also warms caches, branch predictors and the allocator), then
+// scales n to the target from that last call (one operation at least).
+func (t timing) calibrate(op func(n int) []time.Duration) int {
 	total := func(ds []time.Duration) time.Duration {
 		var s time.Duration
 		for _, d := range ds {
@@ -99,7 +115,7 @@ func (t timing) samples(phases int, op func(n int) []time.Duration) [][]float64 
 			if d > 0 {
 				n = max(1, int(float64(n)*float64(target)/float64(d)))
 			}
-			break
+			return n
 		}
 		grow := 100
 		if d > 0 {
@@ -107,13 +123,14 @@ func (t timing) samples(phases int, op func(n int) []time.Duration) [][]float64 
 		}
 		n *= grow
 	}
-	runs := max(1, t.runs)
-	per := make([][]float64, phases)
-	for r := 0; r < runs; r++ {
-		ds := op(n)
-		for p := range phases {
-			per[p] = append(per[p], float64(ds[p].Nanoseconds())/float64(n))
-		}
+}
+
+// perOpNs converts the phase times of one run of n operations into
+// nanoseconds per operation.
+func perOpNs(ds []time.Duration, n int) []float64 {
+	xs := make([]float64, len(ds))
+	for p, d := range ds {
+		xs[p] = float64(d.Nanoseconds()) / float64(n)
 	}
-	return per
+	return xs
 }

@@ -134,28 +134,38 @@ func (m *mlpTrainer) run(w mlpWorkload) {
 }
 
 func runMLP(b *bench) error {
-	threads := []int{1}
-	if b.threads > 1 {
-		threads = append(threads, b.threads)
-	}
+	threads := b.threadCounts()
+	torchP := b.torchThreadsRow(threads)
 	for _, w := range mlpWorkloads {
 		for _, p := range threads {
 			b.progress.set("mlp: %s threads=%d", w.name, p)
-			res := Result{Suite: "mlp", Name: w.name, Impl: "adjoint", Size: mlpBatch, Threads: p}
-			var allocs, bytes float64
-			withThreads(p, func() {
-				m := newMLPTrainer() // a fresh model for every row: the same steps each time
-				res.setStats(b.cfg.timing.measure(func(k int) {
-					for range k {
-						m.run(w)
-					}
-				}))
-				allocs, bytes = mlpAllocs(func() { m.run(w) })
+			m := newMLPTrainer() // a fresh model for every row: the same steps each time
+			ours := newGoSide("adjoint", b.cfg.timing, threadsAround(p), func(k int) {
+				for range k {
+					m.run(w)
+				}
 			})
+			var torch *torchSide
+			if p == torchP {
+				torch = b.torchFor(torchRequest{Suite: "mlp", Name: w.name, Train: w.train, MLP: theMLPConfig()})
+			}
+			s, theirs, err := b.measureRow([]contender{ours}, torch, 0)
+			if err != nil {
+				return err
+			}
+			res := Result{Suite: "mlp", Name: w.name, Impl: "adjoint", Size: mlpBatch, Threads: p}
+			res.setStats(summarize(s[0][0]))
+			var allocs, bytes float64
+			withThreads(p, func() { allocs, bytes = mlpAllocs(func() { m.run(w) }) })
 			res = res.withFlops(w.flops())
 			res.AllocsPerOp, res.BytesPerOp = &allocs, &bytes
 			if err := b.emit(res); err != nil {
 				return err
+			}
+			if theirs != nil {
+				tr := Result{Suite: "mlp", Name: w.name, Impl: "torch", Size: mlpBatch, Threads: b.cfg.torchThreads}
+				tr.setStats(summarize(theirs[0]))
+				b.addTorch(tr.withFlops(w.flops()))
 			}
 		}
 	}

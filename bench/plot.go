@@ -16,8 +16,9 @@ import (
 
 // plot draws the results into a PNG: the roofline bandwidth and each
 // kernel's GB/s against size, one line per implementation, with the
-// roofline dashed (log-log); and the GEMM's GFLOP/s against matrix order
-// on one thread and on all, with the FMA peak as a dashed line.
+// roofline its rows were divided by dashed (log-log); and the GEMM's
+// GFLOP/s against matrix order on one thread and on all, with the FMA peak
+// its rows were divided by as a dashed line.
 func (b *bench) plot(file string) error {
 	colors := map[string]color.Color{}
 	colorOf := func(impl string) color.Color {
@@ -55,16 +56,18 @@ func (b *bench) plot(file string) error {
 			continue
 		}
 		p := newLogPlot(fmt.Sprintf("%s: GB/s (%d arrays counted)", op.name, op.arrays), "elements", "GB/s, one thread")
-		if b.roof != nil {
-			var xys plotter.XYs
-			for _, n := range kernelSizes(b.cfg.quick) {
-				if bw := b.roof.bandwidth(n); bw > 0 {
+		// The roofline each row was divided by, measured with the row.
+		var xys plotter.XYs
+		for _, n := range kernelSizes(b.cfg.quick) {
+			for _, r := range rs {
+				if bw := r.ceiling; r.Size == n && r.Impl != "torch" && bw > 0 {
 					xys = append(xys, plotter.XY{X: float64(n), Y: bw})
+					break
 				}
 			}
-			if err := addLine(p, "roofline", xys, color.Black, []vg.Length{vg.Points(4), vg.Points(3)}); err != nil {
-				return err
-			}
+		}
+		if err := addLine(p, "roofline", xys, color.Black, []vg.Length{vg.Points(4), vg.Points(3)}); err != nil {
+			return err
 		}
 		for _, impl := range impls(rs) {
 			xys := series(rs, func(r Result) bool { return r.Impl == impl }, gbps)
@@ -76,23 +79,22 @@ func (b *bench) plot(file string) error {
 		panels = append(panels, p)
 	}
 	gres := filter(b.suiteResults("gemm"), func(r Result) bool { return r.Size > 0 })
-	threads := []int{1}
-	if b.threads > 1 {
-		threads = append(threads, b.threads)
-	}
-	for _, p := range threads {
+	for _, p := range b.threadCounts() {
 		rs := filter(gres, func(r Result) bool { return r.Threads == p })
 		if len(rs) == 0 {
 			continue
 		}
 		pl := newLogPlot(fmt.Sprintf("gemm, square: GFLOP/s on %d thread(s)", p), "matrix order", "GFLOP/s")
-		if b.roof != nil && b.roof.peak[p] > 0 {
-			lo, hi := float64(rs[0].Size), float64(rs[0].Size)
-			for _, r := range rs {
-				lo, hi = min(lo, float64(r.Size)), max(hi, float64(r.Size))
+		// The FMA peak the rows were divided by, measured with each row:
+		// a dashed line through those figures.
+		var peaks plotter.XYs
+		for _, r := range rs {
+			if pk := r.ceiling; pk > 0 && r.Impl == gemmImpls[0].impl {
+				peaks = append(peaks, plotter.XY{X: float64(r.Size), Y: pk})
 			}
-			pk := b.roof.peak[p]
-			if err := addLine(pl, fmt.Sprintf("peak (%s FMA)", b.roof.peakLevel), plotter.XYs{{X: lo, Y: pk}, {X: hi, Y: pk}},
+		}
+		if l, ok := b.fmaLevel(); ok {
+			if err := addLine(pl, fmt.Sprintf("peak (%s FMA)", l), peaks,
 				color.Black, []vg.Length{vg.Points(4), vg.Points(3)}); err != nil {
 				return err
 			}

@@ -25,13 +25,19 @@ type Result struct {
 	GFlops float64 `json:"gflops,omitempty"` // floating-point operations / time
 	// Roof is the figure as a percentage of the machine's: of the roofline
 	// bandwidth at the same size (kernels) or of the FMA peak for the same
-	// number of threads (gemm).
+	// number of threads (gemm), each measured in turn with the row's runs
+	// (see ofCeiling).
 	Roof float64 `json:"pct_roofline,omitempty"`
 
 	AllocsPerOp *float64 `json:"allocs_per_op,omitempty"` // heap allocations per operation
 	BytesPerOp  *float64 `json:"bytes_per_op,omitempty"`  // heap bytes allocated per operation
 	Shape       string   `json:"shape,omitempty"`         // m×n×k and transposes of a GEMM
 	Note        string   `json:"note,omitempty"`
+
+	// ceiling is what Roof is a percentage of, in the unit of GBps or
+	// GFlops: the best run of the ceiling in the row's window (0 if none).
+	// The tables' notes and the plots show it.
+	ceiling float64
 }
 
 // setStats copies the time figures of s into r.

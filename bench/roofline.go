@@ -27,18 +27,17 @@ func init() {
 	})
 }
 
-// roofline is what the machine can do, measured: the ceilings the other
-// suites' figures are shown against.
+// roofline is what the machine can do, measured once: the roofline
+// suite's table, and the reference lines of the plots. The percentages of
+// the kernels and gemm tables do not divide by these figures: each row
+// measures its own ceiling (copy and triad at its size, or the FMA loop on
+// its threads) in alternation with its runs, so that a ceiling measured
+// while the machine was quieter or busier cannot push them past 100%.
 type roofline struct {
-	copyBW, triadBW map[int]float64 // GB/s on one thread, by elements per array
-	peak            map[int]float64 // GFLOP/s of the best FMA loop, by threads
-	peakLevel       device.Level
-	rows            []Result
+	peak      map[int]float64 // GFLOP/s of the best FMA loop, by threads
+	peakLevel device.Level
+	rows      []Result
 }
-
-// bandwidth returns the better of copy and triad at n elements per array,
-// or 0 if n was not measured.
-func (r *roofline) bandwidth(n int) float64 { return max(r.copyBW[n], r.triadBW[n]) }
 
 // roofSizes are the sizes the bandwidth is measured at: the kernels'
 // sizes, and always one that does not fit in the caches.
@@ -55,7 +54,7 @@ func (b *bench) roofline() *roofline {
 	if b.roof != nil {
 		return b.roof
 	}
-	r := &roofline{copyBW: map[int]float64{}, triadBW: map[int]float64{}, peak: map[int]float64{}}
+	r := &roofline{peak: map[int]float64{}}
 	b.roof = r
 	t := b.cfg.timing
 	sizes := roofSizes(b.cfg.quick)
@@ -74,55 +73,32 @@ func (b *bench) roofline() *roofline {
 			x, y, z := b.bufs.three(n)
 			b.progress.set("roofline: copy n=%s threads=%d", fmtSize(n), p)
 			res := Result{Suite: "roofline", Name: "copy", Impl: "memmove", Size: n, Threads: p}
-			// The closures are made once: made in the loop, they would be
-			// allocated on every call (split lets them escape).
-			copyPart := func(lo, hi int) { copy(x[lo:hi], y[lo:hi]) }
-			res.setStats(t.measure(func(k int) {
-				for range k {
-					split(n, p, copyPart)
-				}
-			}))
-			res = res.withBytes(float64(2 * 8 * n))
+			cp := copyOp(x, y, p)
+			withThreads(p, func() { res.setStats(t.measure(cp)) })
+			res = res.withBytes(copyBytes(n))
 			r.rows = append(r.rows, res)
-			if p == 1 {
-				r.copyBW[n] = res.GBps
-			}
 
 			b.progress.set("roofline: triad n=%s threads=%d", fmtSize(n), p)
 			res = Result{Suite: "roofline", Name: "triad", Impl: best.String(), Size: n, Threads: p}
-			triadPart := func(lo, hi int) { kernels.Triad(best, x[lo:hi], y[lo:hi], z[lo:hi], 0.5) }
-			res.setStats(t.measure(func(k int) {
-				for range k {
-					split(n, p, triadPart)
-				}
-			}))
-			res = res.withBytes(float64(3 * 8 * n))
+			tr := triadOp(best, x, y, z, p)
+			withThreads(p, func() { res.setStats(t.measure(tr)) })
+			res = res.withBytes(triadBytes(n))
 			r.rows = append(r.rows, res)
-			if p == 1 {
-				r.triadBW[n] = res.GBps
-			}
 		}
 	}
 
-	threads := []int{1}
-	if b.threads > 1 {
-		threads = append(threads, b.threads)
-	}
 	found := false
 	for _, l := range device.Available() {
-		perIter, err := kernels.FMAPeak(l, 1)
-		if err != nil {
-			continue // no FMA loop at this level (generic)
-		}
-		for _, p := range threads {
+		for _, p := range b.threadCounts() {
+			op, flops, ok := fmaOp(l, p)
+			if !ok {
+				break // no FMA loop at this level (generic)
+			}
 			b.progress.set("roofline: fma %s threads=%d", l, p)
-			const chunk = 1024 // loop iterations per thread per operation
 			res := Result{Suite: "roofline", Name: "fma", Impl: l.String(), Threads: p,
-				Note: fmt.Sprintf("one op: %d iterations of 12 independent VFMADD231PD on each thread", chunk)}
-			res.setStats(t.measure(func(k int) {
-				split(p, p, func(int, int) { kernels.FMAPeak(l, k*chunk) })
-			}))
-			res = res.withFlops(float64(p * chunk * perIter))
+				Note: fmt.Sprintf("one op: %d iterations of 12 independent VFMADD231PD on each thread", fmaChunk)}
+			withThreads(p, func() { res.setStats(t.measure(op)) })
+			res = res.withFlops(flops)
 			r.rows = append(r.rows, res)
 			if res.GFlops > r.peak[p] {
 				r.peak[p], r.peakLevel = res.GFlops, l
@@ -135,6 +111,71 @@ func (b *bench) roofline() *roofline {
 			Note: "no assembly FMA loop in this build or on this CPU: no peak to compare with"})
 	}
 	return r
+}
+
+// copyOp returns the roofline's copy, x = y, on p goroutines: op(k)
+// performs it k times.
+func copyOp(x, y []float64, p int) func(k int) {
+	// The closures are made once: made in the loop, they would be
+	// allocated on every call (split lets them escape).
+	part := func(lo, hi int) { copy(x[lo:hi], y[lo:hi]) }
+	n := len(x)
+	return func(k int) {
+		for range k {
+			split(n, p, part)
+		}
+	}
+}
+
+// copyBytes is what one copy of n elements moves: 2 arrays.
+func copyBytes(n int) float64 { return float64(2 * 8 * n) }
+
+// triadOp returns STREAM's triad, x = y + 0.5·z, with the kernels of level
+// l on p goroutines: op(k) performs it k times.
+func triadOp(l device.Level, x, y, z []float64, p int) func(k int) {
+	part := func(lo, hi int) { kernels.Triad(l, x[lo:hi], y[lo:hi], z[lo:hi], 0.5) }
+	n := len(x)
+	return func(k int) {
+		for range k {
+			split(n, p, part)
+		}
+	}
+}
+
+// triadBytes is what one triad of n elements moves: 3 arrays.
+func triadBytes(n int) float64 { return float64(3 * 8 * n) }
+
+// fmaChunk is the FMA loop's iterations per thread in one operation.
+const fmaChunk = 1024
+
+// fmaOp returns the FMA peak loop of level l on p goroutines, op(k)
+// performing k operations of fmaChunk iterations on each, and the
+// floating-point operations of one operation; ok is false where level l
+// has no such loop (generic).
+func fmaOp(l device.Level, p int) (op func(k int), flops float64, ok bool) {
+	perIter, err := kernels.FMAPeak(l, 1)
+	if err != nil {
+		return nil, 0, false
+	}
+	return func(k int) {
+		split(p, p, func(int, int) { kernels.FMAPeak(l, k*fmaChunk) })
+	}, float64(p * fmaChunk * perIter), true
+}
+
+// fmaLevel returns the level whose FMA loop a row's peak is measured with:
+// the roofline's best if the roofline suite ran, else the widest level
+// that has one; ok is false where none has.
+func (b *bench) fmaLevel() (l device.Level, ok bool) {
+	if b.roof != nil && b.roof.peak[1] > 0 {
+		return b.roof.peakLevel, true
+	}
+	ls := device.Available()
+	for i := len(ls) - 1; i >= 0; i-- {
+		if _, _, ok := fmaOp(ls[i], 1); ok {
+			return ls[i], true
+		}
+	}
+	return device.Generic, false
 }
 
 // split runs f on p contiguous parts of [0, n), each on its own goroutine

@@ -2,10 +2,10 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/adjoint-go/adjoint/device"
@@ -81,127 +82,342 @@ func torchEnv(threads int) []string {
 	return env
 }
 
-// torchConfig is the script's argument: the same workloads as the Go
-// suites that ran.
-func (b *bench) torchConfig() map[string]any {
-	cfg := map[string]any{
-		"runs":     b.cfg.timing.runs,
-		"target_s": b.cfg.timing.target.Seconds(),
-		"threads":  b.cfg.torchThreads,
-	}
-	if slices.Contains(b.cfg.suites, "kernels") {
-		var ops []map[string]any
-		for _, op := range kernelOps {
-			ops = append(ops, map[string]any{"name": op.name, "arrays": op.arrays})
-		}
-		cfg["kernels"] = map[string]any{"sizes": kernelSizes(b.cfg.quick), "ops": ops}
-	}
-	if slices.Contains(b.cfg.suites, "gemm") {
-		var shapes []map[string]any
-		for _, s := range gemmShapes(b.cfg.quick) {
-			shapes = append(shapes, map[string]any{"name": s.name, "m": s.m, "n": s.n, "k": s.k,
-				"transA": s.transA, "transB": s.transB, "size": s.size, "shape": s.String()})
-		}
-		cfg["gemm"] = shapes
-	}
-	if slices.Contains(b.cfg.suites, "autograd") {
-		var gs []map[string]any
-		for _, g := range scalarGraphs {
-			gs = append(gs, map[string]any{"name": g.name, "ops": g.ops})
-		}
-		cfg["autograd"] = gs
-	}
-	if slices.Contains(b.cfg.suites, "mlp") {
-		var ws []map[string]any
-		for _, w := range mlpWorkloads {
-			ws = append(ws, map[string]any{"name": w.name, "train": w.train, "flops": w.flops()})
-		}
-		cfg["mlp"] = map[string]any{"batch": mlpBatch, "in": mlpIn, "hidden": mlpHidden, "out": mlpOut,
-			"batches": mlpBatches, "density": mlpDensity, "lr": mlpLR, "momentum": mlpMomentum, "seed": mlpSeed,
-			"workloads": ws}
-	}
-	return cfg
+// torchRequest is a request to the script: prepare one row's workload
+// (the fields after Cmd describe it; see torch_bench.py), or run it once.
+type torchRequest struct {
+	Cmd     string  `json:"cmd"` // "prepare" or "run"
+	Suite   string  `json:"suite,omitempty"`
+	Name    string  `json:"name,omitempty"`
+	TargetS float64 `json:"target_s,omitempty"` // length of one timed run, seconds
+
+	Size   int        `json:"size,omitempty"` // kernels: elements per slice
+	M      int        `json:"m,omitempty"`    // gemm: op(A) is m×k, op(B) k×n
+	N      int        `json:"n,omitempty"`
+	K      int        `json:"k,omitempty"`
+	TransA bool       `json:"transA,omitempty"`
+	TransB bool       `json:"transB,omitempty"`
+	Train  bool       `json:"train,omitempty"` // mlp: a training step, or the forward pass alone
+	MLP    *mlpConfig `json:"mlp,omitempty"`
 }
 
-// torch runs the selected suites' workloads through PyTorch and shows its
-// figures next to ours. Without python3 and torch it says so in one line
-// and returns nil, as it does when the script fails.
-func (b *bench) torch(stderr io.Writer) error {
+// mlpConfig is the mlp suite's model and data, for the script.
+type mlpConfig struct {
+	Batch    int     `json:"batch"`
+	In       int     `json:"in"`
+	Hidden   int     `json:"hidden"`
+	Out      int     `json:"out"`
+	Batches  int     `json:"batches"`
+	Density  float64 `json:"density"`
+	LR       float64 `json:"lr"`
+	Momentum float64 `json:"momentum"`
+	Seed     int     `json:"seed"`
+}
+
+func theMLPConfig() *mlpConfig {
+	return &mlpConfig{Batch: mlpBatch, In: mlpIn, Hidden: mlpHidden, Out: mlpOut, Batches: mlpBatches,
+		Density: mlpDensity, LR: mlpLR, Momentum: mlpMomentum, Seed: mlpSeed}
+}
+
+// torchReply is one line the script writes: its greeting, or the answer to
+// a request.
+type torchReply struct {
+	Hello      string    `json:"hello"` // "torch" on the first line
+	Version    string    `json:"version"`
+	Python     string    `json:"python"`
+	Capability string    `json:"capability"` // PyTorch's own vector level
+	OK         bool      `json:"ok"`
+	Error      string    `json:"error"`
+	N          int       `json:"n"`  // prepare: operations per timed run
+	NS         []float64 `json:"ns"` // run: nanoseconds per operation of each phase
+}
+
+// torchSession is the PyTorch side of -torch: one python process running
+// torch_bench.py for the whole command, which prepares and times one row
+// at a time on request so that its runs can alternate with ours.
+type torchSession struct {
+	python     string // the interpreter, for the report
+	version    string // torch.__version__
+	capability string
+
+	w      io.WriteCloser // requests
+	r      *bufio.Reader  // replies
+	stderr *tail          // the script's stderr, for error messages
+	done   func() error   // ends the process (nil: nothing to end)
+}
+
+// launchTorch starts the script under python with threads threads and
+// reads its greeting.
+func launchTorch(python string, threads int) (*torchSession, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Hour)
+	arg, _ := json.Marshal(map[string]int{"threads": threads})
+	cmd := exec.CommandContext(ctx, python, "-c", string(torchScript), string(arg))
+	cmd.Env = torchEnv(threads)
+	cmd.WaitDelay = 10 * time.Second
+	stderr := &tail{}
+	cmd.Stderr = stderr
+	w, err := cmd.StdinPipe()
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	r, err := cmd.StdoutPipe()
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		return nil, err
+	}
+	s, err := newTorchSession(python, w, r, stderr, func() error {
+		defer cancel()
+		return cmd.Wait()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// newTorchSession reads the greeting from r. done, if not nil, is called
+// by close after w is closed.
+func newTorchSession(python string, w io.WriteCloser, r io.Reader, stderr *tail, done func() error) (*torchSession, error) {
+	if stderr == nil {
+		stderr = &tail{}
+	}
+	s := &torchSession{python: python, w: w, r: bufio.NewReader(r), stderr: stderr, done: done}
+	hello, err := s.read()
+	if err == nil && hello.Hello != "torch" {
+		err = fmt.Errorf("no greeting from the script")
+	}
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.version, s.capability = hello.Version, hello.Capability
+	return s, nil
+}
+
+// call sends req and returns the reply; a reply with an error is an error.
+func (s *torchSession) call(req torchRequest) (torchReply, error) {
+	line, err := json.Marshal(req)
+	if err != nil {
+		return torchReply{}, err
+	}
+	if _, err := s.w.Write(append(line, '\n')); err != nil {
+		return torchReply{}, s.died(err)
+	}
+	return s.read()
+}
+
+// read returns the next reply, skipping lines that are not one.
+func (s *torchSession) read() (torchReply, error) {
+	for {
+		line, err := s.r.ReadBytes('\n')
+		var rep torchReply
+		if json.Unmarshal(line, &rep) == nil && (rep.OK || rep.Error != "" || rep.Hello != "") {
+			if rep.Error != "" {
+				return rep, errors.New(rep.Error)
+			}
+			return rep, nil
+		}
+		if err != nil {
+			return torchReply{}, s.died(err)
+		}
+	}
+}
+
+// died describes the end of the process: err, and the last line the
+// script wrote to stderr (a Python traceback ends with the exception).
+func (s *torchSession) died(err error) error {
+	if last := s.stderr.lastLine(); last != "" {
+		return fmt.Errorf("%v: %s", err, last)
+	}
+	return err
+}
+
+// close ends the session: the script exits when its stdin closes.
+func (s *torchSession) close() error {
+	err := s.w.Close()
+	if s.done != nil {
+		if e := s.done(); e != nil {
+			err = e
+		}
+		s.done = nil
+	}
+	return err
+}
+
+// tail keeps the last few KiB written to it.
+type tail struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	const keep = 8 << 10
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > keep {
+		t.buf = t.buf[len(t.buf)-keep:]
+	}
+	return len(p), nil
+}
+
+// lastLine returns the last non-empty line written.
+func (t *tail) lastLine() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := strings.TrimSpace(string(t.buf))
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return strings.TrimSpace(s)
+}
+
+// torchSide is the PyTorch side of one row, a contender that the script
+// prepares and runs.
+type torchSide struct {
+	s   *torchSession
+	req torchRequest
+}
+
+func (t *torchSide) label() string {
+	what := t.req.Name
+	if t.req.Size > 0 {
+		what += " " + fmtSize(t.req.Size)
+	}
+	if t.req.M > 0 {
+		what += fmt.Sprintf(" %d×%d×%d", t.req.M, t.req.N, t.req.K)
+	}
+	return fmt.Sprintf("torch %s %s", t.req.Suite, what)
+}
+
+func (t *torchSide) calibrate() error {
+	req := t.req
+	req.Cmd = "prepare"
+	rep, err := t.s.call(req)
+	if err == nil && rep.N < 1 {
+		err = fmt.Errorf("prepare: %d operations per run", rep.N)
+	}
+	return err
+}
+
+func (t *torchSide) run() ([]float64, error) {
+	rep, err := t.s.call(torchRequest{Cmd: "run"})
+	if err == nil && len(rep.NS) == 0 {
+		err = fmt.Errorf("run: no times in the reply")
+	}
+	return rep.NS, err
+}
+
+// startTorch starts the PyTorch side of -torch, before the suites run, or
+// records in b.torchNote why there is none.
+func (b *bench) startTorch() {
+	if !slices.ContainsFunc(torchSuites, func(s string) bool { return slices.Contains(b.cfg.suites, s) }) {
+		b.torchNote = fmt.Sprintf("torch: none of the suites PyTorch runs (%s) was selected", strings.Join(torchSuites, ", "))
+		return
+	}
+	b.progress.set("torch: looking for python3 with PyTorch")
+	python, _, tried := findTorch(b.pythons())
+	b.progress.clear()
+	if python == "" {
+		b.torchNote = fmt.Sprintf("torch: no python3 with PyTorch found (tried %s); skipping the comparison", strings.Join(tried, ", "))
+		return
+	}
+	s, err := launchTorch(python, b.cfg.torchThreads)
+	if err != nil {
+		b.torchNote = fmt.Sprintf("torch: cannot run %s: %v; skipping the comparison", python, err)
+		return
+	}
+	b.torchS, b.torchPython, b.torchVersion, b.torchCapability = s, python, s.version, s.capability
+}
+
+// stopTorch ends the PyTorch process, if one runs.
+func (b *bench) stopTorch() {
+	if b.torchS != nil {
+		b.torchS.close()
+		b.torchS = nil
+	}
+}
+
+// torchFor returns the PyTorch side of a row with the workload req, or
+// nil when no PyTorch session runs.
+func (b *bench) torchFor(req torchRequest) *torchSide {
+	if b.torchS == nil {
+		return nil
+	}
+	req.TargetS = b.cfg.timing.target.Seconds()
+	return &torchSide{s: b.torchS, req: req}
+}
+
+// torchThreadsRow returns which of a suite's thread counts the PyTorch
+// side joins: the largest that PyTorch's own count reaches (1 by default).
+func (b *bench) torchThreadsRow(threads []int) int {
+	p := threads[0]
+	for _, t := range threads {
+		if t <= b.cfg.torchThreads {
+			p = max(p, t)
+		}
+	}
+	return p
+}
+
+// measureRow measures the contenders of one row in alternation, with the
+// PyTorch side t (nil: none) taking its turn right after cs[pair], the
+// figure it is compared with. It returns the samples of cs and, when
+// PyTorch took part, PyTorch's. If the PyTorch side fails, the session
+// ends (the report says where and why) and the row is measured again
+// without it.
+func (b *bench) measureRow(cs []contender, t *torchSide, pair int) (ours [][][]float64, theirs [][]float64, err error) {
+	rounds := b.cfg.timing.runs
+	if t != nil {
+		all := slices.Insert(slices.Clone(cs), pair+1, contender(t))
+		s, err := interleave(rounds, all)
+		if err == nil {
+			theirs := s[pair+1]
+			return slices.Delete(s, pair+1, pair+2), theirs, nil
+		}
+		var se *sideError
+		if !errors.As(err, &se) || se.index != pair+1 {
+			return nil, nil, err
+		}
+		b.torchNote = fmt.Sprintf("torch: %s failed on %s (%v); the rows after it have no PyTorch figure",
+			b.torchPython, t.label(), se.err)
+		b.stopTorch()
+	}
+	s, err := interleave(rounds, cs)
+	return s, nil, err
+}
+
+// addTorch records a PyTorch row, shown by torchReport.
+func (b *bench) addTorch(r Result) { b.torchRows = append(b.torchRows, r) }
+
+// torchReport shows PyTorch's figures next to ours, after the suites: a
+// table (or JSON lines), and a line saying why there are none or where
+// they stop.
+func (b *bench) torchReport(stderr io.Writer) error {
 	msg := b.out
 	if b.cfg.json {
 		msg = stderr // keep stdout JSON only
 	}
-	selected := false
-	for _, s := range torchSuites {
-		selected = selected || slices.Contains(b.cfg.suites, s)
+	if b.torchNote != "" {
+		fmt.Fprintf(msg, "\n%s\n", b.torchNote)
 	}
-	if !selected {
-		fmt.Fprintf(msg, "\ntorch: none of the suites PyTorch runs (%s) was selected\n", strings.Join(torchSuites, ", "))
+	if len(b.torchRows) == 0 {
 		return nil
 	}
-	b.progress.set("torch: looking for python3 with PyTorch")
-	python, version, tried := findTorch(b.pythons())
-	b.progress.clear()
-	if python == "" {
-		fmt.Fprintf(msg, "\ntorch: no python3 with PyTorch found (tried %s); skipping the comparison\n", strings.Join(tried, ", "))
-		return nil
-	}
-	arg, err := json.Marshal(b.torchConfig())
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "-", string(arg))
-	cmd.Stdin = bytes.NewReader(torchScript)
-	cmd.Env = torchEnv(b.cfg.torchThreads)
-	var errBuf bytes.Buffer
-	cmd.Stderr = &errBuf
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		fmt.Fprintf(msg, "\ntorch: cannot run %s: %v; skipping the comparison\n", python, err)
-		return nil
-	}
-	var rows []Result
-	var info map[string]any
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		line := sc.Bytes()
-		var r Result
-		if err := json.Unmarshal(line, &r); err != nil {
-			continue // not ours: a warning printed to stdout
-		}
-		if r.Suite == "machine" {
-			json.Unmarshal(line, &info)
-			continue
-		}
-		b.progress.set("torch: %s %s %s", r.Suite, r.Name, sizeOrShape(r))
-		rows = append(rows, r)
-		if b.cfg.json {
+	b.results = append(b.results, b.torchRows...)
+	if b.cfg.json {
+		for _, r := range b.torchRows {
 			if err := writeJSON(b.out, r); err != nil {
 				return err
 			}
 		}
+		return nil
 	}
-	if err := cmd.Wait(); err != nil {
-		b.progress.clear()
-		last := strings.TrimSpace(errBuf.String())
-		if i := strings.LastIndexByte(last, '\n'); i >= 0 {
-			last = last[i+1:]
-		}
-		fmt.Fprintf(msg, "\ntorch: %s failed (%v): %s\n", python, err, last)
-		if len(rows) == 0 {
-			return nil
-		}
-	}
-	b.results = append(b.results, rows...)
-	if !b.cfg.json {
-		b.progress.clear()
-		b.torchTable(rows, python, version, info).print(b.out)
-	}
+	b.torchTable(b.torchRows).print(b.out)
 	return nil
 }
 
@@ -234,8 +450,7 @@ func (b *bench) ours(r Result) (Result, bool) {
 	return Result{}, false
 }
 
-func (b *bench) torchTable(rows []Result, python, version string, info map[string]any) *table {
-	capability, _ := info["capability"].(string)
+func (b *bench) torchTable(rows []Result) *table {
 	env := fmt.Sprintf("OMP_NUM_THREADS=%d", b.cfg.torchThreads)
 	for _, kv := range torchEnv(b.cfg.torchThreads) {
 		if strings.HasPrefix(kv, "OPENBLAS_CORETYPE=") {
@@ -243,9 +458,11 @@ func (b *bench) torchTable(rows []Result, python, version string, info map[strin
 		}
 	}
 	t := &table{
-		title: fmt.Sprintf("PyTorch %s (%s, kernels %s, %s): same workloads, float64", version, python, orDash(capability), env),
+		title: fmt.Sprintf("PyTorch %s (%s, kernels %s, %s): same workloads, float64", b.torchVersion, b.torchPython, orDash(b.torchCapability), env),
 		notes: []string{
 			"ratio: PyTorch's time / ours (above 1: ours is faster); figures: kernels GB/s, gemm GFLOP/s, mlp steps/s, autograd ns per op",
+			fmt.Sprintf("each row alternates the two sides, one timed run each in turn (%d rounds, one python process throughout); each figure is its side's median",
+				b.cfg.timing.runs),
 		},
 		head: []string{"suite", "name", "size", "threads", "ours", "impl", "PyTorch", "ratio"},
 		left: 2,

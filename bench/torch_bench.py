@@ -1,27 +1,43 @@
-"""Run the bench command's workloads through PyTorch, float64.
+"""Time the bench command's workloads through PyTorch, float64, on request.
 
-The Go command (bench -torch) runs this script with the configuration as a
-JSON argument, so that both sides time the same sizes the same way:
+The Go command (bench -torch) starts this script once and keeps it running,
+so that every row of its tables can alternate between the two sides: one
+timed run of ours, one of PyTorch's, one of ours, and so on, each side's
+figure the median of its runs. It is started as
 
-    python3 torch_bench.py '{"runs": 5, "target_s": 0.003, "threads": 1,
-        "kernels": {"sizes": [1024], "ops": [{"name": "add", "arrays": 3}]},
-        "gemm": [{"name": "square", "m": 64, "n": 64, "k": 64,
-                  "transA": false, "transB": false, "size": 64,
-                  "shape": "64x64x64"}],
-        "autograd": [{"name": "graph", "ops": 3}],
-        "mlp": {"batch": 64, "in": 784, "hidden": 128, "out": 10,
-                "batches": 4, "density": 0.19, "lr": 0.1, "momentum": 0.9,
-                "seed": 3, "workloads": [{"name": "train/step",
-                                          "train": true, "flops": 26e6}]}}'
+    python3 -c "$(cat torch_bench.py)" '{"threads": 1}'
 
-It prints one JSON object per line in the Go command's schema (suite, name,
-impl, size, threads, ns_per_op, ns_min, ns_max, ns_q1, ns_q3, runs, and gbps
-or gflops), impl "torch". The first line describes PyTorch itself.
+with OMP_NUM_THREADS set to the same thread count, and speaks JSON lines:
+one request on stdin, one reply on stdout.
 
-Timing follows the Go side: calibrate until one run lasts half the target
-(this also warms up), then time `runs` runs of about the target each and
-report the median, extremes and quartiles per operation. Run it with
-OMP_NUM_THREADS set to the same thread count (the Go command does).
+On start it writes
+
+    {"hello": "torch", "version": "2.1.0", "python": "3.11.2",
+     "capability": "AVX512", "threads": 1}
+
+then answers, until stdin closes:
+
+    {"cmd": "prepare", "suite": "kernels", "name": "add", "size": 1024,
+     "target_s": 0.002}
+        builds the workload of one row (below), warms it up and calibrates
+        how many operations one timed run performs, as the Go side does:
+        doubling up to a run of half the target, then scaled to the target.
+        Reply: {"ok": true, "n": 1500}
+    {"cmd": "run"}
+        one timed run of the prepared workload. Reply: {"ok": true,
+        "ns": [t]}, the nanoseconds per operation of each phase (one phase;
+        autograd has two: forward alone, then forward with backward).
+
+A request that fails is answered {"ok": false, "error": "..."}. The rows:
+
+    kernels   name (add, mul, axpy, dot, sum, exp), size
+    gemm      m, n, k, transA, transB: C = op(A)·op(B)
+    autograd  name (graph, chain): a graph of 0-d tensors
+    mlp       train (a step, or the forward pass alone) and mlp: batch, in,
+              hidden, out, batches, density, lr, momentum, seed
+
+Anything else printed (warnings) goes to stderr, so that stdout carries
+only replies.
 """
 
 import gc
@@ -33,62 +49,36 @@ import torch
 import torch.nn.functional as F
 
 DT = torch.float64
+REPLIES = sys.stdout
 
 
-def summarize(xs):
-    s = sorted(xs)
-    n = len(s)
-
-    def q(p):  # linear interpolation between order statistics
-        h = (n - 1) * p
-        lo = int(h)
-        hi = min(lo + 1, n - 1)
-        return s[lo] + (h - lo) * (s[hi] - s[lo])
-
-    return {"ns_per_op": q(0.5), "ns_min": s[0], "ns_max": s[-1],
-            "ns_q1": q(0.25), "ns_q3": q(0.75), "runs": n}
+def reply(obj):
+    REPLIES.write(json.dumps(obj) + "\n")
+    REPLIES.flush()
 
 
-def samples(cfg, phases, op):
-    """op(n) performs n operations in `phases` parts and returns the
-    nanoseconds of each; returns the per-operation times of each part in
-    each timed run."""
+def calibrate(target_s, op):
+    """op(n) performs n operations and returns the nanoseconds of each of
+    its phases; returns how many operations one timed run performs."""
     gc.collect()
-    target = max(cfg["target_s"] * 1e9, 1e3)
+    target = max(target_s * 1e9, 1e3)
     n = 1
     while True:
         d = sum(op(n))
         if d >= target / 2 or n >= 1 << 40:
             if d > 0:
                 n = max(1, int(n * target / d))
-            break
+            return n
         n *= min(100, max(2, int(target / d))) if d > 0 else 100
-    per = [[] for _ in range(phases)]
-    for _ in range(max(1, cfg["runs"])):
-        ds = op(n)
-        for p in range(phases):
-            per[p].append(ds[p] / n)
-    return per
 
 
-def measure(cfg, op):
-    def timed(n):
+def timed(loop):
+    """The one-phase op of loop(n)."""
+    def op(n):
         t0 = time.perf_counter_ns()
-        op(n)
+        loop(n)
         return [time.perf_counter_ns() - t0]
-    return summarize(samples(cfg, 1, timed)[0])
-
-
-def emit(row):
-    print(json.dumps(row), flush=True)
-
-
-def row(suite, name, size, threads, st, **extra):
-    r = {"suite": suite, "name": name, "impl": "torch", "size": size,
-         "threads": threads}
-    r.update(st)
-    r.update(extra)
-    return r
+    return op
 
 
 # The kernels, each a function of (dst, x, y) called n times. Mul multiplies
@@ -110,42 +100,38 @@ def kernel_op(name, dst, x, y, ones):
     raise ValueError("unknown kernel " + name)
 
 
-def run_kernels(cfg, kc, threads):
+def prepare_kernels(req):
+    n = req["size"]
     g = torch.Generator().manual_seed(11)
-    for op in kc["ops"]:
-        for n in kc["sizes"]:
-            x = torch.rand(n, dtype=DT, generator=g) + 0.5
-            y = torch.rand(n, dtype=DT, generator=g) + 0.5
-            dst = torch.rand(n, dtype=DT, generator=g) + 0.5
-            ones = torch.ones(n, dtype=DT)
-            f = kernel_op(op["name"], dst, x, y, ones)
+    x = torch.rand(n, dtype=DT, generator=g) + 0.5
+    y = torch.rand(n, dtype=DT, generator=g) + 0.5
+    dst = torch.rand(n, dtype=DT, generator=g) + 0.5
+    ones = torch.ones(n, dtype=DT)
+    f = kernel_op(req["name"], dst, x, y, ones)
 
-            def loop(k, f=f):
-                for _ in range(k):
-                    f()
-            st = measure(cfg, loop)
-            emit(row("kernels", op["name"], n, threads, st,
-                     gbps=op["arrays"] * 8 * n / st["ns_per_op"]))
+    def loop(k):
+        with torch.no_grad():
+            for _ in range(k):
+                f()
+    return timed(loop)
 
 
-def run_gemm(cfg, shapes, threads):
+def prepare_gemm(req):
+    m, n, k = req["m"], req["n"], req["k"]
     g = torch.Generator().manual_seed(1)
-    for s in shapes:
-        m, n, k = s["m"], s["n"], s["k"]
-        a = torch.rand((k, m) if s["transA"] else (m, k), dtype=DT, generator=g) - 0.5
-        b = torch.rand((n, k) if s["transB"] else (k, n), dtype=DT, generator=g) - 0.5
-        if s["transA"]:
-            a = a.t()
-        if s["transB"]:
-            b = b.t()
-        c = torch.empty((m, n), dtype=DT)
+    a = torch.rand((k, m) if req.get("transA") else (m, k), dtype=DT, generator=g) - 0.5
+    b = torch.rand((n, k) if req.get("transB") else (k, n), dtype=DT, generator=g) - 0.5
+    if req.get("transA"):
+        a = a.t()
+    if req.get("transB"):
+        b = b.t()
+    c = torch.empty((m, n), dtype=DT)
 
-        def loop(reps, a=a, b=b, c=c):
+    def loop(reps):
+        with torch.no_grad():
             for _ in range(reps):
                 torch.mm(a, b, out=c)
-        st = measure(cfg, loop)
-        emit(row("gemm", s["name"], s["size"], threads, st,
-                 gflops=2 * m * n * k / st["ns_per_op"], shape=s["shape"]))
+    return timed(loop)
 
 
 def build_graph(name, x, y):
@@ -159,35 +145,33 @@ def build_graph(name, x, y):
     raise ValueError("unknown graph " + name)
 
 
-def run_autograd(cfg, graphs):
-    # Scalar graphs on one thread, as on the Go side: forward records the
-    # graph, backward = (forward + backward) - forward, run by run.
+def prepare_autograd(req):
+    # A graph of 0-d tensors, as on the Go side: the first phase builds n
+    # graphs (forward), the second builds n more and runs backward on each;
+    # the Go side takes backward as the difference, run by run.
+    name = req["name"]
+    build_graph(name, torch.tensor(0.0), torch.tensor(0.0))  # a bad name fails here
     x = torch.tensor(0.5, dtype=DT, requires_grad=True)
     y = torch.tensor(1.0, dtype=DT, requires_grad=True)
-    for gr in graphs:
-        name, ops = gr["name"], gr["ops"]
 
-        def phases(n, name=name):
-            t0 = time.perf_counter_ns()
-            for _ in range(n):
-                build_graph(name, x, y)
-            t1 = time.perf_counter_ns()
-            for _ in range(n):
-                build_graph(name, x, y).backward()
-            return [t1 - t0, time.perf_counter_ns() - t1]
-        fwd, both = samples(cfg, 2, phases)
-        bwd = [b - f for b, f in zip(both, fwd)]
-        for part, xs in (("forward", fwd), ("backward", bwd)):
-            st = summarize([v / ops for v in xs])
-            emit(row("autograd", name + "/" + part, ops, 1, st))
+    def phases(n):
+        t0 = time.perf_counter_ns()
+        for _ in range(n):
+            build_graph(name, x, y)
+        t1 = time.perf_counter_ns()
+        for _ in range(n):
+            build_graph(name, x, y).backward()
+        return [t1 - t0, time.perf_counter_ns() - t1]
+    return phases
 
 
-def run_mlp(cfg, mc, threads):
-    """The mlp suite: a Linear-ReLU-Linear model in float64 trained with
-    cross-entropy and SGD with momentum on a few fixed synthetic batches,
-    cycled (pixels 0 with probability 1 - density, else uniform in [0, 1);
-    labels uniform over the classes), as on the Go side; and its forward
-    pass alone under no_grad."""
+def prepare_mlp(req):
+    """A Linear-ReLU-Linear model in float64, fresh for every row, trained
+    with cross-entropy and SGD with momentum on a few fixed synthetic
+    batches, cycled (pixels 0 with probability 1 - density, else uniform in
+    [0, 1); labels uniform over the classes), as on the Go side; or its
+    forward pass alone under no_grad."""
+    mc = req["mlp"]
     b, n_in, n_hid, n_out = mc["batch"], mc["in"], mc["hidden"], mc["out"]
     g = torch.Generator().manual_seed(mc["seed"])
     xs, ys = [], []
@@ -195,38 +179,42 @@ def run_mlp(cfg, mc, threads):
         lit = torch.rand((b, n_in), dtype=DT, generator=g) < mc["density"]
         xs.append(torch.rand((b, n_in), dtype=DT, generator=g) * lit)
         ys.append(torch.randint(0, n_out, (b,), generator=g))
-    for w in mc["workloads"]:
-        # A fresh model for every row, as on the Go side.
-        torch.manual_seed(mc["seed"])
-        model = torch.nn.Sequential(
-            torch.nn.Linear(n_in, n_hid), torch.nn.ReLU(),
-            torch.nn.Linear(n_hid, n_out)).to(DT)
-        opt = torch.optim.SGD(model.parameters(), lr=mc["lr"],
-                              momentum=mc["momentum"])
-        state = {"next": 0}
+    torch.manual_seed(mc["seed"])
+    model = torch.nn.Sequential(
+        torch.nn.Linear(n_in, n_hid), torch.nn.ReLU(),
+        torch.nn.Linear(n_hid, n_out)).to(DT)
+    opt = torch.optim.SGD(model.parameters(), lr=mc["lr"],
+                          momentum=mc["momentum"])
+    state = {"next": 0}
 
-        def batch():
-            i = state["next"] % len(xs)
-            state["next"] += 1
-            return xs[i], ys[i]
+    def batch():
+        i = state["next"] % len(xs)
+        state["next"] += 1
+        return xs[i], ys[i]
 
-        if w["train"]:
-            def loop(n):
+    if req.get("train"):
+        def loop(n):
+            for _ in range(n):
+                x, y = batch()
+                loss = F.cross_entropy(model(x), y)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+    else:
+        def loop(n):
+            with torch.no_grad():
                 for _ in range(n):
-                    x, y = batch()
-                    loss = F.cross_entropy(model(x), y)
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    opt.step()
-        else:
-            def loop(n):
-                with torch.no_grad():
-                    for _ in range(n):
-                        x, _ = batch()
-                        model(x)
-        st = measure(cfg, loop)
-        emit(row("mlp", w["name"], b, threads, st,
-                 gflops=w["flops"] / st["ns_per_op"]))
+                    x, _ = batch()
+                    model(x)
+    return timed(loop)
+
+
+PREPARE = {
+    "kernels": prepare_kernels,
+    "gemm": prepare_gemm,
+    "autograd": prepare_autograd,
+    "mlp": prepare_mlp,
+}
 
 
 def cpu_capability():
@@ -238,22 +226,41 @@ def cpu_capability():
 
 
 def main():
-    cfg = json.loads(sys.argv[1])
+    cfg = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     threads = int(cfg.get("threads", 1))
     torch.set_num_threads(threads)
-    emit({"suite": "machine", "name": "torch", "impl": "torch", "size": 0,
-          "threads": threads, "ns_per_op": 0, "version": torch.__version__,
-          "python": sys.version.split()[0],
-          "capability": cpu_capability()})
-    with torch.no_grad():
-        if "kernels" in cfg:
-            run_kernels(cfg, cfg["kernels"], threads)
-        if "gemm" in cfg:
-            run_gemm(cfg, cfg["gemm"], threads)
-    if "autograd" in cfg:
-        run_autograd(cfg, cfg["autograd"])
-    if "mlp" in cfg:
-        run_mlp(cfg, cfg["mlp"], threads)
+    sys.stdout = sys.stderr  # stray prints must not look like replies
+    reply({"hello": "torch", "version": torch.__version__,
+           "python": sys.version.split()[0],
+           "capability": cpu_capability(), "threads": threads})
+    op, n = None, 0
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            return
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            req = json.loads(line)
+            cmd = req.get("cmd")
+            if cmd == "prepare":
+                op, n = None, 0  # free the last row's tensors first
+                gc.collect()
+                suite = req.get("suite")
+                if suite not in PREPARE:
+                    raise ValueError("unknown suite %r" % suite)
+                op = PREPARE[suite](req)
+                n = calibrate(req["target_s"], op)
+                reply({"ok": True, "n": n})
+            elif cmd == "run":
+                if op is None:
+                    raise ValueError("run before prepare")
+                reply({"ok": True, "ns": [d / n for d in op(n)]})
+            else:
+                raise ValueError("unknown command %r" % cmd)
+        except Exception as e:  # the Go side reports it and stops asking
+            reply({"ok": False, "error": "%s: %s" % (type(e).__name__, e)})
 
 
 if __name__ == "__main__":

@@ -31,6 +31,43 @@
 // forward code and is checked by GradCheck on plain, broadcast and strided
 // inputs, to second order, and against PyTorch (internal/parity).
 //
+// # Adding an operation
+//
+// An operation is declared once, in one function of this package: its
+// value from package tensor, and wrap1/wrap2/wrapN recording it with its
+// backward formula next to it. The formula gets a *call and the incoming
+// gradient g and writes the inputs' gradients:
+//
+//	func (t *Tensor) Exp() *Tensor {
+//		return wrap1(t.v.Exp(), "Exp", func(c *call, g *Tensor, grads []*Tensor) {
+//			grads[0] = g.Mul(c.output()) // d e^x = e^x
+//		}, t)
+//	}
+//
+// The formula is the specification. It reads every tensor besides g through
+// c.input(i), c.output() or c.saved(e) (for an index or target kept with
+// save), which check that the value was not changed in place since the
+// forward pass; TestFormulasReadThroughCall rejects a formula that captures
+// a tensor instead. Written with this package's differentiable operations,
+// it also gives second derivatives. A fused gradient kernel, where one pays,
+// is a branch of the same formula taken when g records nothing (g.noGrad),
+// never a second specification.
+//
+// A unary operation with a fused gradient therefore touches four places:
+//
+//  1. its forward kernel, a method of tensor.Tensor (tensor/unary.go);
+//  2. its fused gradient kernel (tensor/actgrad.go);
+//  3. its method here, with the formula and the fused branch (unary.go);
+//  4. its row in internal/optable, which puts it under GradCheck on plain
+//     and strided inputs to second order (TestOpTable), checks the fused
+//     branch against the formula to second order (TestFusedEqualsComposite),
+//     benchmarks it (BenchmarkOps), and names the PyTorch parity programs
+//     that cover it (internal/parity, whose TestOpTableHasParityCases
+//     insists on them).
+//
+// An exported operation without a row fails optable's
+// TestEveryOperationHasARow.
+//
 // # Broadcasting
 //
 // Binary operations broadcast like NumPy and PyTorch. The gradient of a

@@ -209,3 +209,49 @@ func Linear(x, w, b *Tensor) *Tensor {
 	}
 	return linear(x.Reshape(rows, in), w, b).Reshape(append(xs[:len(xs)-1:len(xs)-1], outF)...)
 }
+
+// linear records x·wᵀ + b for a matrix x, computed by tensor.Linear with
+// the bias added in the product's output pass. Its backward is
+//
+//	dx = g·w    dw = gᵀ·x    db = g summed over rows
+//
+// with matmulT reading the transposes in place, each a product taking g as
+// an operand, so that second derivatives work.
+func linear(x, w, b *Tensor) *Tensor {
+	var bv *tensor.Tensor
+	all := [3]*Tensor{x, w, b}
+	inputs := all[:2]
+	if b != nil {
+		bv = b.v
+		inputs = all[:3]
+	}
+	v := tensor.Linear(x.v, w.v, bv)
+	return wrapN(v, "Linear", linearBackward, inputs)
+}
+
+// linearBackward is linear's backward. The weight's and bias's gradients
+// go straight into their buffers when offered (see into): dw by the
+// product's output pass, db by one sum added in place.
+func linearBackward(c *call, g *Tensor, grads []*Tensor) {
+	if c.needs(0) {
+		grads[0] = g.matmulT(c.input(1), false, false, nil)
+	}
+	if c.needs(1) {
+		if dst, x := c.into(1), c.input(0); intoFree(dst, g, x) {
+			dst.AddMatMulInPlace(g.v, x.v, true, false)
+		} else {
+			grads[1] = g.matmulT(c.input(0), true, false, nil)
+		}
+	}
+	if c.arity() > 2 && c.needs(2) {
+		if dst := c.into(2); dst != nil {
+			s := g.v.SumTo(c.meta(2).shape()...)
+			dst.AddInPlace(s)
+			if s != g.v {
+				s.Recycle()
+			}
+		} else {
+			grads[2] = g.sumTo(c.meta(2))
+		}
+	}
+}

@@ -22,6 +22,20 @@ import (
 // zeroConst returns a constant 0-d zero for Where in backward formulas.
 func zeroConst() *Tensor { return Scalar(0) }
 
+// Exp returns e^t elementwise.
+func (t *Tensor) Exp() *Tensor {
+	return wrap1(t.v.Exp(), "Exp", func(c *call, g *Tensor, grads []*Tensor) {
+		grads[0] = g.Mul(c.output()) // d e^x = e^x, the output itself
+	}, t)
+}
+
+// Log returns the natural logarithm of t elementwise (-Inf at 0).
+func (t *Tensor) Log() *Tensor {
+	return wrap1(t.v.Log(), "Log", func(c *call, g *Tensor, grads []*Tensor) {
+		grads[0] = g.Div(c.input(0))
+	}, t)
+}
+
 // Abs returns |t| elementwise. Its gradient is g·sign(t), so 0 at t = 0.
 func (t *Tensor) Abs() *Tensor {
 	return wrap1(t.v.Abs(), "Abs", func(c *call, g *Tensor, grads []*Tensor) {

@@ -1,18 +1,8 @@
 package autograd
 
-// Exp returns e^t elementwise.
-func (t *Tensor) Exp() *Tensor {
-	return wrap1(t.v.Exp(), "Exp", func(c *call, g *Tensor, grads []*Tensor) {
-		grads[0] = g.Mul(c.output()) // d e^x = e^x, the output itself
-	}, t)
-}
-
-// Log returns the natural logarithm of t elementwise (-Inf at 0).
-func (t *Tensor) Log() *Tensor {
-	return wrap1(t.v.Log(), "Log", func(c *call, g *Tensor, grads []*Tensor) {
-		grads[0] = g.Div(c.input(0))
-	}, t)
-}
+// Comparisons return 0/1 tensors and record nothing: their gradient is
+// zero almost everywhere, so their results are constants (as PyTorch's
+// boolean results are).
 
 // Eq returns 1 where t == u and 0 elsewhere, broadcasting; the result has
 // no gradient.

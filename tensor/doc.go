@@ -26,7 +26,10 @@
 // Reshape (when the strides allow), View, Transpose, Permute, Slice,
 // Select, Expand, Squeeze, Unsqueeze, T, Split and Chunk return views: new shape and strides
 // over the same storage, made without copying. Writing through one view
-// (Set, Fill, CopyFrom, AddInPlace, ...) is seen by all of them. Contiguous
+// (Set, Fill, CopyFrom, AddInPlace, ...) is seen by all of them; a view
+// whose elements overlap in memory (an Expand that repeats a dimension of
+// size 1) can be read but not written in place. A view with no elements addresses
+// no storage and has offset 0. Contiguous
 // and Clone copy; Data returns a copy; Raw exposes a contiguous tensor's
 // storage for kernels. Every in-place write increments the storage's
 // Version, which package autograd uses to detect values changed after they
@@ -45,9 +48,13 @@
 // # Panics
 //
 // Programmer errors — shapes that do not broadcast, dimensions out of
-// range, data of the wrong length — panic with an *Error whose message names
-// the operation and the shapes, e.g. "tensor: Add: cannot broadcast [2 3]
-// with [4]".
+// range, data of the wrong length, a nil *Tensor argument — panic with an
+// *Error whose message names the operation and the shapes, e.g. "tensor:
+// Add: cannot broadcast [2 3] with [4]". Every shape's element count is
+// computed with overflow checks: a size below 0, a product of sizes that
+// does not fit in an int, or an allocation of more elements than a slice
+// can hold (2^45 on 64-bit platforms) panics with an *Error too, never
+// with a runtime error from inside.
 //
 // # Concurrency
 //

@@ -110,7 +110,7 @@ func (t timing) calibrate(op func(n int) []time.Duration) int {
 	n := 1
 	for {
 		d := total(op(n))
-		if d >= target/2 || n >= 1<<40 {
+		if d >= target/2 || int64(n) >= 1<<40 {
 			// Scale n to the target from the last call.
 			if d > 0 {
 				n = max(1, int(float64(n)*float64(target)/float64(d)))

@@ -98,9 +98,13 @@ func (c *call) modified(role string, i int, v *tensor.Tensor, now, then uint64) 
 	if i >= 0 {
 		what = fmt.Sprintf("%s %d", role, i)
 	}
+	fix := "change a Clone() of it instead, or call Backward before changing it"
+	if owner := v.Owner(); owner != "" {
+		fix = fmt.Sprintf("its storage belongs to %s, which has written new values into it: Clone() it to keep it past that", owner)
+	}
 	tensor.Panicf("autograd", "Backward", [][]int{v.Shape()},
-		"%s (shape %v) of %s was modified in place after the operation saved it (version %d, saved at %d), and %s's gradient reads it; change a Clone() of it instead, or call Backward before changing it",
-		what, v.Shape(), c.node.op, now, then, c.node.op)
+		"%s (shape %v) of %s was modified in place after the operation saved it (version %d, saved at %d), and %s's gradient reads it; %s",
+		what, v.Shape(), c.node.op, now, then, c.node.op, fix)
 }
 
 // save records t for a backward formula that reads it without taking it as

@@ -42,6 +42,10 @@ type Loader struct {
 	running    atomic.Bool
 }
 
+// loaderOwner names a Loader's batch buffers in messages about them having
+// changed under a reader (see tensor.Tensor.SetOwner).
+const loaderOwner = "a data.Loader (a batch's tensors are reused for a later batch)"
+
 // batchBuf is the memory of one batch and its tensors: full-size, and for
 // the last, shorter batch of an epoch, views of their first rows.
 type batchBuf struct {
@@ -162,6 +166,8 @@ func (l *Loader) newBuf() *batchBuf {
 	xs, ys := l.ds.X.Shape(), l.ds.Y.Shape()
 	xs[0], ys[0] = l.batch, l.batch
 	b.full.X, b.full.Y = tensor.FromData(b.x, xs...), tensor.FromData(b.y, ys...)
+	b.full.X.SetOwner(loaderOwner)
+	b.full.Y.SetOwner(loaderOwner)
 	if r := l.ds.Len() % l.batch; r != 0 && !l.dropLast {
 		b.part.X, b.part.Y = b.full.X.Slice(0, 0, r), b.full.Y.Slice(0, 0, r)
 	}

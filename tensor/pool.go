@@ -123,6 +123,6 @@ func (t *Tensor) live(op string) {
 func (t *Tensor) usedAfterRecycle(op string) {
 	mustTensor(op, "receiver t", t)
 	if t.Numel() > 0 {
-		fail(op, [][]int{t.shape}, "tensor of shape %v was used after its storage was recycled (by Recycle, or by autograd's backward freeing the graph of an intermediate value)", t.shape)
+		fail(op, [][]int{t.shape}, "tensor of shape %v was used after its storage was recycled: it was an intermediate value marked Transient (by nn.Sequential, nn/functional or your own code), whose storage autograd's backward hands back to the pool when it frees the graph, or it was passed to Recycle; Clone or Detach it before Backward to keep its values", t.shape)
 	}
 }

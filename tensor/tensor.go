@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"sync/atomic"
 )
 
@@ -37,6 +39,8 @@ type storage struct {
 const (
 	classMask  = 0xff
 	sharedFlag = 1 << 8
+	ownerShift = 16
+	ownerMask  = 0xff << ownerShift // see SetOwner: an index into owners, 0 for none
 )
 
 // class returns the storage's pool class + 1, 0 if it is not pooled.
@@ -244,8 +248,53 @@ func (t *Tensor) share() {
 // owned declares that t, made by this package, is again the only header on
 // its storage (internal views of it are gone), and returns t.
 func (t *Tensor) owned() *Tensor {
-	t.st.flags.And(classMask)
+	t.st.flags.And(classMask | ownerMask)
 	return t
+}
+
+// owners are the names given to SetOwner, by index - 1; a storage's flags
+// hold the index (an 8-bit field: the first 255 names get one, later ones
+// share the last).
+var owners struct {
+	sync.Mutex
+	names []string
+}
+
+// SetOwner records that t's storage belongs to owner, code that will write
+// new values into it while others may still hold t (a data loader's batch
+// buffer, reused for a later batch), and returns t. It changes nothing
+// about t's values; messages about the storage having changed under a
+// reader (such as autograd's check of values saved for backward) name the
+// owner, so that the reader knows whom the storage belongs to and to keep
+// a Clone. A view of t shares the record.
+func (t *Tensor) SetOwner(owner string) *Tensor {
+	t.live("SetOwner")
+	owners.Lock()
+	id := slices.Index(owners.names, owner) + 1
+	if id == 0 {
+		if len(owners.names) < 255 {
+			owners.names = append(owners.names, owner)
+		}
+		id = len(owners.names)
+	}
+	owners.Unlock()
+	for {
+		old := t.st.flags.Load()
+		if t.st.flags.CompareAndSwap(old, old&^ownerMask|uint32(id)<<ownerShift) {
+			return t
+		}
+	}
+}
+
+// Owner returns the owner recorded by SetOwner for t's storage, or "".
+func (t *Tensor) Owner() string {
+	id := int(t.st.flags.Load()&ownerMask) >> ownerShift
+	if id == 0 {
+		return ""
+	}
+	owners.Lock()
+	defer owners.Unlock()
+	return owners.names[id-1]
 }
 
 func isContiguous(shape, strides []int) bool {

@@ -3,6 +3,7 @@ package autograd
 import (
 	"fmt"
 
+	"github.com/adjoint-go/adjoint/internal/bridge"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -136,3 +137,8 @@ func (m meta) size(d int) int { return m.v.Size(d) }
 
 // numel returns the number of elements.
 func (m meta) numel() int { return m.v.Numel() }
+
+// tops holds the operations package tensor implements for this package
+// without exporting them (storage recycling, fused gradient kernels, the
+// product that adds into a gradient buffer); see internal/bridge.
+var tops = bridge.Get[*tensor.Tensor]()

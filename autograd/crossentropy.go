@@ -14,29 +14,23 @@ import "github.com/adjoint-go/adjoint/tensor"
 // *tensor.Error naming CrossEntropyRows and the shapes if they do not fit
 // or a target is not a class index.
 func CrossEntropyRows(logits, target *Tensor, ignoreIndex int) *Tensor {
-	loss, lse := tensor.CrossEntropyRows(arg("CrossEntropyRows", "the logits", logits), arg("CrossEntropyRows", "the target", target), ignoreIndex)
+	loss, lse := tops.CrossEntropyRows(arg("CrossEntropyRows", "the logits", logits), arg("CrossEntropyRows", "the target", target), ignoreIndex)
 	tgt, lseSaved := save(target), save(From(lse))
 	return wrap1(loss, "CrossEntropyRows", func(c *call, g *Tensor, grads []*Tensor) {
 		x, tv := c.input(0), c.saved(tgt).v
 		if g.noGrad {
 			lse := c.saved(lseSaved).v
-			grads[0] = gradOf(tensor.CrossEntropyRowsGrad(x.v, tv, lse, g.v, ignoreIndex))
+			grads[0] = gradOf(tops.CrossEntropyRowsGrad(x.v, tv, lse, g.v, ignoreIndex))
 			if c.final {
-				lse.Recycle() // no other backward will run through this node
+				tops.Recycle(lse) // no other backward will run through this node
 			}
 			return
 		}
 		// create-graph mode: softmax(x) - onehot(t), masked, differentiable in x.
 		n, k := x.v.Size(0), x.v.Size(1)
-		onehot, mask := tensor.Zeros(n, k), tensor.Zeros(n, 1)
-		for i := 0; i < n; i++ {
-			v := tv.At(i)
-			if v == float64(ignoreIndex) {
-				continue
-			}
-			onehot.Set(1, i, int(v))
-			mask.Set(1, i, 0)
-		}
+		col := tv.Reshape(n, 1)
+		onehot := tensor.Arange(0, float64(k), 1).Reshape(1, k).Eq(col) // [n k]
+		mask := col.Ne(tensor.Scalar(float64(ignoreIndex)))            // [n 1]: 0 on ignored rows
 		z := x
 		if x.Numel() > 0 {
 			z = x.Sub(x.MaxDims(true, 1).Detach())

@@ -112,7 +112,8 @@
 //
 // A training step should not feed the garbage collector. Package tensor
 // takes every tensor's storage from size-classed pools, and the backward
-// pass hands storage back as it frees the graph (see tensor.Tensor.Recycle):
+// pass hands storage back as it frees the graph (through internal/bridge,
+// so that recycling is no part of package tensor's public API):
 //
 //   - the gradients flowing through the graph, which belong to the pass
 //     alone: each goes back once its node's backward has used it, and the

@@ -218,7 +218,7 @@ func (p *pass) apply(t *Tensor) {
 	}
 	if !p.retain {
 		if t.life == lifeTransient {
-			t.v.Recycle()
+			tops.Recycle(t.v)
 		}
 		t.free()
 	}
@@ -271,7 +271,7 @@ func (p *pass) route(t *Tensor, j int, in, gj *Tensor) {
 		gj.recycle()
 	case in.pending == nil:
 		in.pending = gj
-	case recycle && in.pending.life == lifeEngine && in.pending.v.IsRecyclable():
+	case recycle && in.pending.life == lifeEngine && tops.IsRecyclable(in.pending.v):
 		in.pending.v.AddInPlace(gj.v) // the sum of two uses, into the first's buffer
 		gj.recycle()
 	default:

@@ -132,7 +132,7 @@ func (s *scope) release(grads []*Tensor) {
 			}
 		}
 		if !keep {
-			c.v.Recycle()
+			tops.Recycle(c.v)
 		}
 	}
 	clear(s.list)
@@ -295,7 +295,7 @@ func (t *Tensor) disown() {
 func (t *Tensor) recycle() {
 	if t.life == lifeEngine {
 		t.life = lifeDefault
-		t.v.Recycle()
+		tops.Recycle(t.v)
 	}
 }
 

@@ -101,9 +101,9 @@ func matmulTGrads(c *call, g *Tensor, grads []*Tensor, ta, tb bool) {
 		dst := c.into(0)
 		if intoFree(dst, g, b) && a.dim() == 2 && b.v.Dim() == 2 {
 			if !ta {
-				dst.AddMatMulInPlace(g.v, b.v, false, !tb)
+				tops.AddMatMulInPlace(dst, g.v, b.v, false, !tb)
 			} else {
-				dst.AddMatMulInPlace(b.v, g.v, tb, true)
+				tops.AddMatMulInPlace(dst, b.v, g.v, tb, true)
 			}
 		} else if !ta {
 			grads[0] = g.matmulT(b, false, !tb, nil).sumTo(a)
@@ -116,9 +116,9 @@ func matmulTGrads(c *call, g *Tensor, grads []*Tensor, ta, tb bool) {
 		dst := c.into(1)
 		if intoFree(dst, g, a) && a.v.Dim() == 2 && b.dim() == 2 {
 			if !tb {
-				dst.AddMatMulInPlace(a.v, g.v, !ta, false)
+				tops.AddMatMulInPlace(dst, a.v, g.v, !ta, false)
 			} else {
-				dst.AddMatMulInPlace(g.v, a.v, true, ta)
+				tops.AddMatMulInPlace(dst, g.v, a.v, true, ta)
 			}
 		} else if !tb {
 			grads[1] = a.matmulT(g, !ta, false, nil).sumTo(b)
@@ -238,7 +238,7 @@ func linearBackward(c *call, g *Tensor, grads []*Tensor) {
 	}
 	if c.needs(1) {
 		if dst, x := c.into(1), c.input(0); intoFree(dst, g, x) {
-			dst.AddMatMulInPlace(g.v, x.v, true, false)
+			tops.AddMatMulInPlace(dst, g.v, x.v, true, false)
 		} else {
 			grads[1] = g.matmulT(c.input(0), true, false, nil)
 		}
@@ -248,7 +248,7 @@ func linearBackward(c *call, g *Tensor, grads []*Tensor) {
 			s := g.v.SumTo(c.meta(2).shape()...)
 			dst.AddInPlace(s)
 			if s != g.v {
-				s.Recycle()
+				tops.Recycle(s)
 			}
 		} else {
 			grads[2] = g.sumTo(c.meta(2))

@@ -99,7 +99,7 @@ func TestTransientValueIsRecycledByBackward(t *testing.T) {
 	x := randLeaf(rand.New(rand.NewPCG(1, 1)), 3, 4)
 	h := x.Exp().Transient()
 	h.Sum().Backward()
-	if !h.Value().IsRecycled() {
+	if !tops.IsRecycled(h.Value()) {
 		t.Fatalf("the value of a Transient intermediate was not recycled by backward")
 	}
 	e := mustPanic(t, func() { h.Add(x) })
@@ -139,7 +139,7 @@ func TestWhatBackwardDoesNotRecycle(t *testing.T) {
 			kept, loss, opts := c()
 			before := kept.Data()
 			loss.Backward(opts...)
-			if kept.Value().IsRecycled() {
+			if tops.IsRecycled(kept.Value()) {
 				t.Fatalf("recycled")
 			}
 			for i, v := range kept.Data() {

@@ -223,61 +223,8 @@ func (t *Tensor) prodDims(op string, v *tensor.Tensor, keepdim bool, dims []int)
 			grads[0] = r.kept(g.Mul(c.output())).Div(x)
 			return
 		}
-		grads[0] = r.kept(g).Mul(From(r.prodOthers(x.v)))
+		grads[0] = r.kept(g).Mul(From(tops.ProdOthers(x.v, r.dims)))
 	}, t)
-}
-
-// prodOthers returns, for each element of x, the product of the other
-// elements of its group (exclusive prefix times suffix products, with no
-// division, so zeros need no special case), in x's shape.
-func (r *reduced) prodOthers(x *tensor.Tensor) *tensor.Tensor {
-	nd := len(r.in)
-	if nd == 0 {
-		return tensor.Scalar(1) // the empty product: nothing else in the group
-	}
-	red := make([]bool, nd)
-	for _, d := range r.dims {
-		if nd > 0 {
-			if d < 0 {
-				d += nd
-			}
-			red[d] = true
-		}
-	}
-	// Bring the reduced dimensions last: groups are then runs of r.n.
-	perm := make([]int, 0, nd)
-	for i := 0; i < nd; i++ {
-		if !red[i] {
-			perm = append(perm, i)
-		}
-	}
-	for i := 0; i < nd; i++ {
-		if red[i] {
-			perm = append(perm, i)
-		}
-	}
-	xp := x.Permute(perm...)
-	d := xp.Data()
-	n := r.n
-	for lo := 0; lo < len(d); lo += n {
-		grp := d[lo : lo+n]
-		vals := append([]float64(nil), grp...)
-		left := 1.0
-		for j, v := range vals {
-			grp[j] = left
-			left *= v
-		}
-		right := 1.0
-		for j := n - 1; j >= 0; j-- {
-			grp[j] *= right
-			right *= vals[j]
-		}
-	}
-	inv := make([]int, nd)
-	for i, p := range perm {
-		inv[p] = i
-	}
-	return tensor.FromData(d, xp.Shape()...).Permute(inv...)
 }
 
 // LogSumExp returns log(Σ e^x) over all elements as a 0-d tensor, computed

@@ -165,7 +165,7 @@ func (t *Tensor) RetainGrad() *Tensor {
 // that nothing reads once backward has passed through it, and returns t.
 // When a backward pass without RetainGraph frees the graph behind t, it
 // hands t's storage back to the tensor package's pool
-// (tensor.Tensor.Recycle), so that the next forward pass reuses the memory
+// (see internal/bridge), so that the next forward pass reuses the memory
 // instead of allocating. nn.Sequential marks the outputs of all but its
 // last module this way; a model's own Forward can do the same for its
 // internal values.

@@ -108,7 +108,7 @@ func (t *Tensor) Cos() *Tensor {
 func (t *Tensor) Tanh() *Tensor {
 	return wrap1(t.v.Tanh(), "Tanh", func(c *call, g *Tensor, grads []*Tensor) {
 		if g.noGrad {
-			grads[0] = gradOf(tensor.TanhGrad(g.v, c.output().v))
+			grads[0] = gradOf(tops.TanhGrad(g.v, c.output().v))
 			return
 		}
 		y := g.along(c.output())
@@ -121,7 +121,7 @@ func (t *Tensor) Tanh() *Tensor {
 func (t *Tensor) Sigmoid() *Tensor {
 	return wrap1(t.v.Sigmoid(), "Sigmoid", func(c *call, g *Tensor, grads []*Tensor) {
 		if g.noGrad {
-			grads[0] = gradOf(tensor.SigmoidGrad(g.v, c.output().v))
+			grads[0] = gradOf(tops.SigmoidGrad(g.v, c.output().v))
 			return
 		}
 		y := g.along(c.output())
@@ -152,7 +152,7 @@ func (t *Tensor) ReLU() *Tensor {
 
 func reluBackward(c *call, g *Tensor, grads []*Tensor) {
 	if g.noGrad { // one pass: 0 where the output is 0, else g
-		grads[0] = gradOf(tensor.ThresholdGrad(g.v, c.output().v, 0))
+		grads[0] = gradOf(tops.ThresholdGrad(g.v, c.output().v, 0))
 		return
 	}
 	zero := zeroConst()
@@ -184,7 +184,7 @@ const geluKappa = 0.044715
 func (t *Tensor) GELU() *Tensor {
 	return wrap1(t.v.GELU(), "GELU", func(c *call, g *Tensor, grads []*Tensor) {
 		if g.noGrad {
-			grads[0] = gradOf(tensor.GELUGrad(g.v, c.input(0).v))
+			grads[0] = gradOf(tops.GELUGrad(g.v, c.input(0).v))
 			return
 		}
 		x := g.along(c.input(0))
@@ -217,7 +217,7 @@ func (t *Tensor) GELUTanh() *Tensor {
 func (t *Tensor) SiLU() *Tensor {
 	return wrap1(t.v.SiLU(), "SiLU", func(c *call, g *Tensor, grads []*Tensor) {
 		if g.noGrad {
-			grads[0] = gradOf(tensor.SiLUGrad(g.v, c.input(0).v))
+			grads[0] = gradOf(tops.SiLUGrad(g.v, c.input(0).v))
 			return
 		}
 		x := g.along(c.input(0))
@@ -233,7 +233,7 @@ func (t *Tensor) Softplus() *Tensor {
 	return wrap1(t.v.Softplus(), "Softplus", func(c *call, g *Tensor, grads []*Tensor) {
 		x := c.input(0)
 		if g.noGrad {
-			grads[0] = gradOf(tensor.SoftplusGrad(g.v, x.v))
+			grads[0] = gradOf(tops.SoftplusGrad(g.v, x.v))
 			return
 		}
 		grads[0] = Where(x.Gt(Scalar(20)), g, g.Mul(g.along(x).Sigmoid()))

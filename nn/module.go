@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/internal/bridge"
+	"github.com/adjoint-go/adjoint/tensor"
 )
 
 // Module is a layer or a model: a function of one tensor with parameters.
@@ -93,6 +95,10 @@ func (stateless) Parameters() []*autograd.Tensor { return nil }
 // NamedParameters returns no parameters.
 func (stateless) NamedParameters() []NamedParameter { return nil }
 
+// tops gives Sequential the tensor package's storage recycling (see
+// internal/bridge), for the intermediates of no-grad evaluation.
+var tops = bridge.Get[*tensor.Tensor]()
+
 // Sequential applies its modules in order.
 type Sequential struct {
 	mode
@@ -125,7 +131,7 @@ func (s *Sequential) Forward(x *autograd.Tensor) *autograd.Tensor {
 		if inner != nil && y != inner && !y.Value().SameStorage(inner.Value()) {
 			// The module that made y has read inner and did not pass it on.
 			if inner.IsNoGrad() {
-				inner.Value().Recycle()
+				tops.Recycle(inner.Value())
 			} else {
 				inner.Transient()
 			}

@@ -13,10 +13,10 @@ import (
 // backward pass records no graph; each gives the same values as the
 // composite formula (the same operations in the same order).
 
-// TanhGrad returns g·(1 - y²) for y = tanh(x), the gradient of Tanh. g and
+// tanhGrad returns g·(1 - y²) for y = tanh(x), the gradient of Tanh. g and
 // y must have the same shape; otherwise it panics with an *Error naming
 // TanhGrad and the shapes.
-func TanhGrad(g, y *Tensor) *Tensor {
+func tanhGrad(g, y *Tensor) *Tensor {
 	return actGrad("TanhGrad", g, y, grainCheap, func(dst, g, y []float64) {
 		y = y[:len(dst)]
 		for i, v := range y {
@@ -25,10 +25,10 @@ func TanhGrad(g, y *Tensor) *Tensor {
 	})
 }
 
-// SigmoidGrad returns g·(1 - y)·y for y = sigmoid(x), the gradient of
+// sigmoidGrad returns g·(1 - y)·y for y = sigmoid(x), the gradient of
 // Sigmoid. g and y must have the same shape; otherwise it panics with an
 // *Error naming SigmoidGrad and the shapes.
-func SigmoidGrad(g, y *Tensor) *Tensor {
+func sigmoidGrad(g, y *Tensor) *Tensor {
 	return actGrad("SigmoidGrad", g, y, grainCheap, func(dst, g, y []float64) {
 		y = y[:len(dst)]
 		for i, v := range y {
@@ -41,7 +41,7 @@ func SigmoidGrad(g, y *Tensor) *Tensor {
 // at x, where Φ and φ are the standard normal CDF and density. g and x must
 // have the same shape; otherwise it panics with an *Error naming GELUGrad
 // and the shapes.
-func GELUGrad(g, x *Tensor) *Tensor {
+func geluGrad(g, x *Tensor) *Tensor {
 	return actGrad("GELUGrad", g, x, grainMath, func(dst, g, x []float64) {
 		x = x[:len(dst)]
 		for i, v := range x {
@@ -55,7 +55,7 @@ func GELUGrad(g, x *Tensor) *Tensor {
 // SiLUGrad returns g·s·(1 + x·(1 - s)) with s = sigmoid(x), the gradient of
 // SiLU at x. g and x must have the same shape; otherwise it panics with an
 // *Error naming SiLUGrad and the shapes.
-func SiLUGrad(g, x *Tensor) *Tensor {
+func siluGrad(g, x *Tensor) *Tensor {
 	return actGrad("SiLUGrad", g, x, vmathGrain(), func(dst, g, x []float64) {
 		kernels.Sigmoid(dst, x[:len(dst)])
 		x = x[:len(dst)]
@@ -66,11 +66,11 @@ func SiLUGrad(g, x *Tensor) *Tensor {
 	})
 }
 
-// SoftplusGrad returns the gradient of Softplus (beta 1, threshold 20) at
+// softplusGrad returns the gradient of Softplus (beta 1, threshold 20) at
 // x: g where x > 20 (where Softplus is x itself) and g·sigmoid(x)
 // elsewhere. g and x must have the same shape; otherwise it panics with an
 // *Error naming SoftplusGrad and the shapes.
-func SoftplusGrad(g, x *Tensor) *Tensor {
+func softplusGrad(g, x *Tensor) *Tensor {
 	return actGrad("SoftplusGrad", g, x, vmathGrain(), func(dst, g, x []float64) {
 		kernels.Sigmoid(dst, x[:len(dst)])
 		x = x[:len(dst)]

@@ -19,20 +19,20 @@ func TestActivationGradsMatchTheirFormulas(t *testing.T) {
 		ref   func(g, x *tensor.Tensor) *tensor.Tensor
 		tol   float64
 	}{
-		{"TanhGrad", func(g, x *tensor.Tensor) *tensor.Tensor { return tensor.TanhGrad(g, x.Tanh()) },
+		{"TanhGrad", func(g, x *tensor.Tensor) *tensor.Tensor { return tops.TanhGrad(g, x.Tanh()) },
 			func(g, x *tensor.Tensor) *tensor.Tensor { y := x.Tanh(); return g.Mul(y.Mul(y).Neg().AddScalar(1)) }, 0},
-		{"SigmoidGrad", func(g, x *tensor.Tensor) *tensor.Tensor { return tensor.SigmoidGrad(g, x.Sigmoid()) },
+		{"SigmoidGrad", func(g, x *tensor.Tensor) *tensor.Tensor { return tops.SigmoidGrad(g, x.Sigmoid()) },
 			func(g, x *tensor.Tensor) *tensor.Tensor { y := sig(x); return g.Mul(y.Neg().AddScalar(1)).Mul(y) }, 0},
-		{"GELUGrad", tensor.GELUGrad, func(g, x *tensor.Tensor) *tensor.Tensor {
+		{"GELUGrad", tops.GELUGrad, func(g, x *tensor.Tensor) *tensor.Tensor {
 			cdf := x.MulScalar(1 / math.Sqrt2).Erf().AddScalar(1).MulScalar(0.5)
 			pdf := x.Square().MulScalar(-0.5).Exp().MulScalar(1 / math.Sqrt(2*math.Pi))
 			return g.Mul(cdf.Add(x.Mul(pdf)))
 		}, 1e-15},
-		{"SiLUGrad", tensor.SiLUGrad, func(g, x *tensor.Tensor) *tensor.Tensor {
+		{"SiLUGrad", tops.SiLUGrad, func(g, x *tensor.Tensor) *tensor.Tensor {
 			s := x.Sigmoid()
 			return g.Mul(s).Mul(x.Mul(s.Neg().AddScalar(1)).AddScalar(1))
 		}, 0},
-		{"SoftplusGrad", tensor.SoftplusGrad, func(g, x *tensor.Tensor) *tensor.Tensor {
+		{"SoftplusGrad", tops.SoftplusGrad, func(g, x *tensor.Tensor) *tensor.Tensor {
 			return tensor.Where(x.Gt(tensor.Scalar(20)), g, g.Mul(x.Sigmoid()))
 		}, 0},
 	}

@@ -26,8 +26,9 @@ func (e *Error) Error() string {
 	return pkg + ": " + e.Op + ": " + e.Msg
 }
 
-// Panicf panics with an *Error of package pkg for operation op. It is
-// exported for package autograd, which reports its errors the same way.
+// Panicf panics with an *Error of package pkg for operation op, so that
+// packages built on tensor (adjoint's autograd, nn and optim, or a user's
+// own) report programmer errors the same way, recoverable as *Error.
 func Panicf(pkg, op string, shapes [][]int, format string, args ...any) {
 	cp := make([][]int, len(shapes))
 	for i, s := range shapes {

@@ -85,7 +85,7 @@ func (f formatter) pad(v float64) string {
 
 // String prints the tensor the way PyTorch does.
 func (t *Tensor) String() string {
-	if t.IsRecycled() {
+	if t.isRecycled() {
 		return "tensor(<recycled>)"
 	}
 	summarize := t.Numel() > printThreshold

@@ -40,7 +40,7 @@ func classAt(v float64, ignoreIndex int) int {
 	return int(v)
 }
 
-// CrossEntropyRows returns, for logits of shape [N C] and class indices
+// crossEntropyRows returns, for logits of shape [N C] and class indices
 // target of shape [N], the cross-entropy of every row, loss[i] =
 // logsumexp(logits[i]) - logits[i, target[i]], computed in one pass per row
 // on the logits minus the row's maximum (so finite for logits of ±1000),
@@ -50,7 +50,7 @@ func classAt(v float64, ignoreIndex int) int {
 // holding +Inf or NaN, or only -Inf, has a NaN loss. target must hold
 // integral values in [0, C) or ignoreIndex; otherwise, or if the shapes do
 // not fit, it panics with an *Error naming CrossEntropyRows and the shapes.
-func CrossEntropyRows(logits, target *Tensor, ignoreIndex int) (loss, lse *Tensor) {
+func crossEntropyRows(logits, target *Tensor, ignoreIndex int) (loss, lse *Tensor) {
 	td := crossEntropyTargets("CrossEntropyRows", logits, target, ignoreIndex)
 	n, c := logits.shape[0], logits.shape[1]
 	loss, lse = uninit("CrossEntropyRows", []int{n}), uninit("CrossEntropyRows", []int{n})
@@ -60,15 +60,15 @@ func CrossEntropyRows(logits, target *Tensor, ignoreIndex int) (loss, lse *Tenso
 	x := logits.contiguousData()
 	ld, ls := loss.st.data, lse.st.data
 	if grain := max(1, crossEntropyGrain/max(1, c)); n <= grain {
-		crossEntropyRows(x, td, ld, ls, c, ignoreIndex, 0, n) // no closure to allocate
+		crossEntropyRowsRange(x, td, ld, ls, c, ignoreIndex, 0, n) // no closure to allocate
 	} else {
-		kernels.Parallel(n, grain, func(lo, hi int) { crossEntropyRows(x, td, ld, ls, c, ignoreIndex, lo, hi) })
+		kernels.Parallel(n, grain, func(lo, hi int) { crossEntropyRowsRange(x, td, ld, ls, c, ignoreIndex, lo, hi) })
 	}
 	return loss, lse
 }
 
 // crossEntropyRows computes rows lo..hi of CrossEntropyRows.
-func crossEntropyRows(x, td, ld, ls []float64, c, ignoreIndex, lo, hi int) {
+func crossEntropyRowsRange(x, td, ld, ls []float64, c, ignoreIndex, lo, hi int) {
 	var buf *storage
 	if c > 0 {
 		buf = newStorage(c, false)
@@ -100,14 +100,14 @@ func crossEntropyRows(x, td, ld, ls []float64, c, ignoreIndex, lo, hi int) {
 	}
 }
 
-// CrossEntropyRowsGrad returns the gradient of CrossEntropyRows' loss with
+// crossEntropyRowsGrad returns the gradient of CrossEntropyRows' loss with
 // respect to logits: scale[i]·(softmax(logits[i]) - onehot(target[i])), the
 // softmax computed as exp(logits[i] - lse[i]) from CrossEntropyRows' lse,
 // and a row of zeros where target is ignoreIndex. scale, the incoming
 // gradient of each row's loss, has shape [N] (or broadcasts to it, as an
 // expanded 0-d gradient does); nil means 1 for every row. It panics with an
 // *Error naming CrossEntropyRowsGrad and the shapes if they do not fit.
-func CrossEntropyRowsGrad(logits, target, lse, scale *Tensor, ignoreIndex int) *Tensor {
+func crossEntropyRowsGrad(logits, target, lse, scale *Tensor, ignoreIndex int) *Tensor {
 	td := crossEntropyTargets("CrossEntropyRowsGrad", logits, target, ignoreIndex)
 	mustTensor("CrossEntropyRowsGrad", "lse", lse)
 	n, c := logits.shape[0], logits.shape[1]
@@ -161,11 +161,11 @@ func crossEntropyGradRows(x, td, ls, sd, d []float64, sst, c, ignoreIndex, lo, h
 	}
 }
 
-// ThresholdGrad returns the gradient of ReLU-like operations: 0 where x <=
+// thresholdGrad returns the gradient of ReLU-like operations: 0 where x <=
 // threshold and g elsewhere (NaNs in x pass g), in one pass, like PyTorch's
 // threshold_backward. g and x must have the same shape; otherwise
 // it panics with an *Error naming ThresholdGrad and the shapes.
-func ThresholdGrad(g, x *Tensor, threshold float64) *Tensor {
+func thresholdGrad(g, x *Tensor, threshold float64) *Tensor {
 	mustTensor("ThresholdGrad", "gradient g", g)
 	mustTensor("ThresholdGrad", "input x", x)
 	if !sameShape(g.shape, x.shape) {
@@ -181,14 +181,14 @@ func ThresholdGrad(g, x *Tensor, threshold float64) *Tensor {
 	od := out.st.data
 	gd, xd := g.contiguousData(), x.contiguousData()
 	if len(od) <= grainCheap {
-		thresholdGrad(od, gd, xd, threshold) // no closure to allocate
+		thresholdGradRange(od, gd, xd, threshold) // no closure to allocate
 	} else {
-		kernels.Parallel(len(od), grainCheap, func(lo, hi int) { thresholdGrad(od[lo:hi], gd[lo:hi], xd[lo:hi], threshold) })
+		kernels.Parallel(len(od), grainCheap, func(lo, hi int) { thresholdGradRange(od[lo:hi], gd[lo:hi], xd[lo:hi], threshold) })
 	}
 	return out
 }
 
-func thresholdGrad(o, g, x []float64, threshold float64) {
+func thresholdGradRange(o, g, x []float64, threshold float64) {
 	g, x = g[:len(o)], x[:len(o)]
 	for i, v := range x {
 		if v <= threshold {

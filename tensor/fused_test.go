@@ -42,8 +42,8 @@ func TestCrossEntropyRows(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			n, k := c.logits.Size(0), c.logits.Size(1)
-			loss, lse := tensor.CrossEntropyRows(c.logits, tensor.New(c.target, n), -100)
-			grad := tensor.CrossEntropyRowsGrad(c.logits, tensor.New(c.target, n), lse, nil, -100)
+			loss, lse := tops.CrossEntropyRows(c.logits, tensor.New(c.target, n), -100)
+			grad := tops.CrossEntropyRowsGrad(c.logits, tensor.New(c.target, n), lse, nil, -100)
 			x := c.logits.Data()
 			wantLoss, wantLSE := make([]float64, n), make([]float64, n)
 			wantGrad := make([]float64, n*k)
@@ -72,25 +72,25 @@ func TestCrossEntropyRows(t *testing.T) {
 func TestCrossEntropyRowsOfNonFiniteAndEmptyRows(t *testing.T) {
 	inf := math.Inf(1)
 	x := tensor.New([]float64{inf, 0, math.NaN(), 1, -inf, -inf}, 3, 2)
-	loss, _ := tensor.CrossEntropyRows(x, tensor.New([]float64{1, 1, 0}, 3), -100)
+	loss, _ := tops.CrossEntropyRows(x, tensor.New([]float64{1, 1, 0}, 3), -100)
 	for i, v := range loss.Data() {
 		if !math.IsNaN(v) {
 			t.Errorf("loss of row %d = %v, want NaN", i, v)
 		}
 	}
-	loss, lse := tensor.CrossEntropyRows(tensor.Zeros(0, 4), tensor.Zeros(0), -100)
+	loss, lse := tops.CrossEntropyRows(tensor.Zeros(0, 4), tensor.Zeros(0), -100)
 	checkShape(t, "loss of no rows", loss.Shape(), []int{0})
 	checkShape(t, "lse of no rows", lse.Shape(), []int{0})
 }
 
 func TestCrossEntropyRowsPanics(t *testing.T) {
 	x := tensor.Zeros(2, 3)
-	wantPanic(t, "CrossEntropyRows", []string{"[2 3]", "[3]"}, func() { tensor.CrossEntropyRows(x, tensor.Zeros(3), -100) })
-	wantPanic(t, "CrossEntropyRows", []string{"[3]"}, func() { tensor.CrossEntropyRows(tensor.Zeros(3), tensor.Zeros(3), -100) })
-	wantPanic(t, "CrossEntropyRows", []string{"target 3 at 1", "[0, 3)"}, func() { tensor.CrossEntropyRows(x, tensor.New([]float64{0, 3}, 2), -100) })
-	wantPanic(t, "CrossEntropyRows", []string{"target 0.5 at 0"}, func() { tensor.CrossEntropyRows(x, tensor.New([]float64{0.5, 1}, 2), -100) })
+	wantPanic(t, "CrossEntropyRows", []string{"[2 3]", "[3]"}, func() { tops.CrossEntropyRows(x, tensor.Zeros(3), -100) })
+	wantPanic(t, "CrossEntropyRows", []string{"[3]"}, func() { tops.CrossEntropyRows(tensor.Zeros(3), tensor.Zeros(3), -100) })
+	wantPanic(t, "CrossEntropyRows", []string{"target 3 at 1", "[0, 3)"}, func() { tops.CrossEntropyRows(x, tensor.New([]float64{0, 3}, 2), -100) })
+	wantPanic(t, "CrossEntropyRows", []string{"target 0.5 at 0"}, func() { tops.CrossEntropyRows(x, tensor.New([]float64{0.5, 1}, 2), -100) })
 	wantPanic(t, "CrossEntropyRowsGrad", []string{"[2 3]", "[3]"}, func() {
-		tensor.CrossEntropyRowsGrad(x, tensor.Zeros(2), tensor.Zeros(3), nil, -100)
+		tops.CrossEntropyRowsGrad(x, tensor.Zeros(2), tensor.Zeros(3), nil, -100)
 	})
 }
 

@@ -117,13 +117,13 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 	return matmulT("MatMulT", shapes, a, transA, b, transB)
 }
 
-// AddMatMulInPlace adds op(a)·op(b) to the matrix t in place (t +=
+// addMatMulInPlace adds op(a)·op(b) to the matrix t in place (t +=
 // op(a)·op(b), like torch.addmm_), where op transposes its operand when the
 // flag is set; the sum is the matrix product's output pass, so no
 // temporary is made. a, b and t must be 2-D with fitting shapes, and t
 // contiguous and not sharing storage with a or b; otherwise it panics with
 // an *Error naming AddMatMulInPlace and the shapes.
-func (t *Tensor) AddMatMulInPlace(a, b *Tensor, transA, transB bool) {
+func (t *Tensor) addMatMulInPlace(a, b *Tensor, transA, transB bool) {
 	mustTensor("AddMatMulInPlace", "receiver t", t)
 	mustTensor("AddMatMulInPlace", "argument a", a)
 	mustTensor("AddMatMulInPlace", "argument b", b)

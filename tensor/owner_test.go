@@ -25,7 +25,7 @@ func TestOwnerIsRecordedOnTheStorage(t *testing.T) {
 	}
 	// A pooled storage taken again carries no owner.
 	z := Zeros(100).SetOwner("loader C")
-	if !z.Recycle() {
+	if !z.recycle() {
 		t.Fatal("z was not recycled")
 	}
 	for range 8 {

@@ -69,7 +69,7 @@ func newStorage(n int, zero bool) *storage {
 // from: it holds nothing, so that a later use fails loudly (see live).
 var recycled = &storage{}
 
-// Recycle hands t's storage back to the pool for later tensors to reuse,
+// recycle hands t's storage back to the pool for later tensors to reuse,
 // and reports whether it did. After a true result t must not be used again:
 // its storage is gone, and any operation on it panics with a *Error saying
 // so.
@@ -80,7 +80,7 @@ var recycled = &storage{}
 // ever taken and its storage never exposed by Raw. The caller promises the
 // rest: that nothing will read t again. Package autograd calls it for the
 // intermediate values and gradients of a graph that backward frees.
-func (t *Tensor) Recycle() bool {
+func (t *Tensor) recycle() bool {
 	st := t.st
 	f := st.flags.Load()
 	if f&classMask == 0 || f&sharedFlag != 0 {
@@ -101,15 +101,15 @@ func (t *Tensor) Recycle() bool {
 // (Recycle's, or a kernel's scratch buffer from newStorage) to its class.
 func putStorage(st *storage) { pools[st.class()-1].Put(st) }
 
-// IsRecyclable reports whether Recycle would take t's storage: t is the
+// isRecyclable reports whether Recycle would take t's storage: t is the
 // only tensor on a storage from the pool.
-func (t *Tensor) IsRecyclable() bool {
+func (t *Tensor) isRecyclable() bool {
 	f := t.st.flags.Load()
 	return f&classMask != 0 && f&sharedFlag == 0
 }
 
-// IsRecycled reports whether t's storage was handed back by Recycle.
-func (t *Tensor) IsRecycled() bool { return t.st == recycled }
+// isRecycled reports whether t's storage was handed back by Recycle.
+func (t *Tensor) isRecycled() bool { return t.st == recycled }
 
 // live panics if t's storage was recycled. Entry points that read elements
 // call it so that a use after Recycle names the operation instead of

@@ -33,14 +33,14 @@ func TestRecycleHandsStorageBackOnlyWhenAlone(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			x := c.make()
-			if got := x.IsRecyclable(); got != c.want {
+			if got := tops.IsRecyclable(x); got != c.want {
 				t.Fatalf("IsRecyclable = %v, want %v", got, c.want)
 			}
-			if got := x.Recycle(); got != c.want {
+			if got := tops.Recycle(x); got != c.want {
 				t.Fatalf("Recycle = %v, want %v", got, c.want)
 			}
-			if x.IsRecycled() != c.want {
-				t.Fatalf("IsRecycled = %v after Recycle returned %v", x.IsRecycled(), c.want)
+			if tops.IsRecycled(x) != c.want {
+				t.Fatalf("IsRecycled = %v after Recycle returned %v", tops.IsRecycled(x), c.want)
 			}
 		})
 	}
@@ -61,7 +61,7 @@ func TestRecycledTensorPanicsOnUse(t *testing.T) {
 	for name, use := range uses {
 		t.Run(name, func(t *testing.T) {
 			x := seq(3, 4).Exp()
-			if !x.Recycle() {
+			if !tops.Recycle(x) {
 				t.Fatalf("not recycled")
 			}
 			e := panicOf(t, func() { use(x) })
@@ -75,7 +75,7 @@ func TestRecycledTensorPanicsOnUse(t *testing.T) {
 func TestPooledStorageIsReusedAndZeroedWhereZerosArePromised(t *testing.T) {
 	for _, n := range []int{1, 7, 8, 9, 100, 1000, 4097} {
 		x := tensor.Full(math.NaN(), n)
-		x.Recycle()
+		tops.Recycle(x)
 		z := tensor.Zeros(n)
 		for i, v := range z.Data() {
 			if v != 0 {
@@ -84,16 +84,16 @@ func TestPooledStorageIsReusedAndZeroedWhereZerosArePromised(t *testing.T) {
 		}
 		// Operations that write every element may get the NaNs back, and
 		// must overwrite them all.
-		tensor.Full(math.NaN(), n).Recycle()
+		tops.Recycle(tensor.Full(math.NaN(), n))
 		y := tensor.Ones(n).MulScalar(3)
 		for i, v := range y.Data() {
 			if v != 3 {
 				t.Fatalf("Ones(%d)·3 after a recycle holds %v at %d", n, v, i)
 			}
 		}
-		tensor.Full(math.NaN(), 2*n).Recycle()
+		tops.Recycle(tensor.Full(math.NaN(), 2*n))
 		p := tensor.Ones(n, 2).MatMul(tensor.Ones(2, 2))
-		tensor.Full(math.NaN(), 2*n).Recycle()
+		tops.Recycle(tensor.Full(math.NaN(), 2*n))
 		q := tensor.Zeros(n, 0).MatMul(tensor.Zeros(0, 2)) // an inner dimension of 0 gives zeros
 		for i := range p.Data() {
 			if p.Data()[i] != 2 || q.Data()[i] != 0 {
@@ -123,9 +123,9 @@ func TestMatMulT(t *testing.T) {
 				if tb {
 					b = b.Transpose(-2, -1).Contiguous()
 				}
-				ra, rb := a.IsRecyclable(), b.IsRecyclable()
+				ra, rb := tops.IsRecyclable(a), tops.IsRecyclable(b)
 				got := tensor.MatMulT(a, b, ta, tb)
-				if ra != a.IsRecyclable() || rb != b.IsRecyclable() {
+				if ra != tops.IsRecyclable(a) || rb != tops.IsRecyclable(b) {
 					t.Errorf("MatMulT marked an operand shared: it must take no views")
 				}
 				oa, ob := a, b
@@ -138,7 +138,7 @@ func TestMatMulT(t *testing.T) {
 				shape, want := refMatMul(oa, ob)
 				checkShape(t, "MatMulT", got.Shape(), shape)
 				checkClose(t, "MatMulT", got.Data(), want, 1e-13)
-				if !got.IsRecyclable() && got.Numel() > 0 {
+				if !tops.IsRecyclable(got) && got.Numel() > 0 {
 					t.Errorf("MatMulT's result is not recyclable")
 				}
 			}
@@ -169,7 +169,7 @@ func TestAddMatMulInPlace(t *testing.T) {
 					want[i] += prod[i]
 				}
 				v := dst.Version()
-				dst.AddMatMulInPlace(sa, sb, ta, tb)
+				tops.AddMatMulInPlace(dst, sa, sb, ta, tb)
 				checkClose(t, "t + op(a)·op(b)", dst.Data(), want, 1e-13)
 				if dst.Version() == v {
 					t.Errorf("AddMatMulInPlace did not bump the version")
@@ -178,38 +178,38 @@ func TestAddMatMulInPlace(t *testing.T) {
 		}
 	}
 	x := seq(3, 4)
-	wantPanic(t, "AddMatMulInPlace", []string{"[3 3]", "[3 4]"}, func() { seq(3, 3).AddMatMulInPlace(x, x, false, false) })
-	wantPanic(t, "AddMatMulInPlace", []string{"[4 3]"}, func() { seq(3, 4).Transpose(0, 1).AddMatMulInPlace(x, x, true, false) })
-	wantPanic(t, "AddMatMulInPlace", []string{"[2 3 4]"}, func() { seq(3, 4).AddMatMulInPlace(seq(2, 3, 4), x, false, false) })
+	wantPanic(t, "AddMatMulInPlace", []string{"[3 3]", "[3 4]"}, func() { tops.AddMatMulInPlace(seq(3, 3), x, x, false, false) })
+	wantPanic(t, "AddMatMulInPlace", []string{"[4 3]"}, func() { tops.AddMatMulInPlace(seq(3, 4).Transpose(0, 1), x, x, true, false) })
+	wantPanic(t, "AddMatMulInPlace", []string{"[2 3 4]"}, func() { tops.AddMatMulInPlace(seq(3, 4), seq(2, 3, 4), x, false, false) })
 	sq := seq(3, 3)
-	wantPanic(t, "AddMatMulInPlace", []string{"share storage"}, func() { sq.AddMatMulInPlace(sq, seq(3, 3), false, false) })
+	wantPanic(t, "AddMatMulInPlace", []string{"share storage"}, func() { tops.AddMatMulInPlace(sq, sq, seq(3, 3), false, false) })
 }
 
 func TestThresholdGrad(t *testing.T) {
 	nan := math.NaN()
 	g := tensor.New([]float64{1, 2, 3, 4, 5, 6}, 2, 3)
 	x := tensor.New([]float64{-1, 0, 0.5, nan, 2, 1e-300}, 2, 3)
-	got := tensor.ThresholdGrad(g, x, 0)
+	got := tops.ThresholdGrad(g, x, 0)
 	checkValues(t, "ThresholdGrad", got.Data(), []float64{0, 0, 3, 4, 5, 6})
-	got = tensor.ThresholdGrad(g, x.Transpose(0, 1).Contiguous().Transpose(0, 1), 0.5)
+	got = tops.ThresholdGrad(g, x.Transpose(0, 1).Contiguous().Transpose(0, 1), 0.5)
 	checkValues(t, "ThresholdGrad of a strided x", got.Data(), []float64{0, 0, 0, 4, 5, 0})
-	checkValues(t, "0-d", tensor.ThresholdGrad(tensor.Scalar(7), tensor.Scalar(1), 0).Data(), []float64{7})
-	checkValues(t, "0-d below", tensor.ThresholdGrad(tensor.Scalar(7), tensor.Scalar(-1), 0).Data(), []float64{0})
+	checkValues(t, "0-d", tops.ThresholdGrad(tensor.Scalar(7), tensor.Scalar(1), 0).Data(), []float64{7})
+	checkValues(t, "0-d below", tops.ThresholdGrad(tensor.Scalar(7), tensor.Scalar(-1), 0).Data(), []float64{0})
 	big := tensor.Ones(1 << 19)
-	if s := tensor.ThresholdGrad(big, big, 0).Sum().Item(); s != 1<<19 {
+	if s := tops.ThresholdGrad(big, big, 0).Sum().Item(); s != 1<<19 {
 		t.Fatalf("ThresholdGrad over goroutines sums to %v", s)
 	}
-	wantPanic(t, "ThresholdGrad", []string{"[2 3]", "[3 2]"}, func() { tensor.ThresholdGrad(g, seq(3, 2), 0) })
+	wantPanic(t, "ThresholdGrad", []string{"[2 3]", "[3 2]"}, func() { tops.ThresholdGrad(g, seq(3, 2), 0) })
 }
 
 func TestCrossEntropyRowsGradScale(t *testing.T) {
 	rng := newRNG(23)
 	x := randT(rng, 4, 3)
 	target := tensor.New([]float64{0, 2, -100, 1}, 4)
-	_, lse := tensor.CrossEntropyRows(x, target, -100)
-	unit := tensor.CrossEntropyRowsGrad(x, target, lse, nil, -100).Data()
+	_, lse := tops.CrossEntropyRows(x, target, -100)
+	unit := tops.CrossEntropyRowsGrad(x, target, lse, nil, -100).Data()
 	scale := tensor.New([]float64{2, -1, 5, 0.5}, 4)
-	got := tensor.CrossEntropyRowsGrad(x, target, lse, scale, -100).Data()
+	got := tops.CrossEntropyRowsGrad(x, target, lse, scale, -100).Data()
 	for i := range got {
 		if want := unit[i] * scale.At(i/3); math.Abs(got[i]-want) > 1e-15 {
 			t.Fatalf("scaled gradient %v, want each row of %v times %v", got, unit, scale.Data())
@@ -217,14 +217,14 @@ func TestCrossEntropyRowsGradScale(t *testing.T) {
 	}
 	// An expanded 0-d gradient, as Sum's backward gives.
 	half := tensor.Scalar(0.5).Expand(4)
-	got = tensor.CrossEntropyRowsGrad(x, target, lse, half, -100).Data()
+	got = tops.CrossEntropyRowsGrad(x, target, lse, half, -100).Data()
 	for i := range got {
 		if got[i] != unit[i]*0.5 {
 			t.Fatalf("gradient scaled by an expanded 0.5: %v, want %v / 2", got, unit)
 		}
 	}
 	wantPanic(t, "CrossEntropyRowsGrad", []string{"[3]", "[4 3]"}, func() {
-		tensor.CrossEntropyRowsGrad(x, target, lse, seq(3), -100)
+		tops.CrossEntropyRowsGrad(x, target, lse, seq(3), -100)
 	})
 	if !slices.Equal(target.Data(), []float64{0, 2, -100, 1}) {
 		t.Fatalf("target changed")

@@ -969,3 +969,58 @@ func (t *Tensor) argReduce(op string, dim int, keepdim, isMax bool) (values, ind
 	})
 	return vals, idx
 }
+
+// prodOthers returns, for each element of x, the product of the other
+// elements of its group over dims (as ProdDims groups them; negative dims
+// count from the end), in x's shape: exclusive prefix times suffix
+// products, with no division, so zeros need no special case. It is the
+// gradient factor of ProdDims for package autograd (see internal/bridge).
+func prodOthers(x *Tensor, dims []int) *Tensor {
+	nd := x.Dim()
+	if nd == 0 {
+		return Scalar(1) // the empty product: nothing else in the group
+	}
+	red := make([]bool, nd)
+	n := 1
+	for _, d := range dims {
+		d = x.axis("ProdDims", d)
+		if !red[d] {
+			red[d] = true
+			n *= x.shape[d]
+		}
+	}
+	// Bring the reduced dimensions last: groups are then runs of n.
+	perm := make([]int, 0, nd)
+	for i := range nd {
+		if !red[i] {
+			perm = append(perm, i)
+		}
+	}
+	for i := range nd {
+		if red[i] {
+			perm = append(perm, i)
+		}
+	}
+	xp := x.Permute(perm...)
+	d := xp.Data()
+	vals := make([]float64, n)
+	for lo := 0; n > 0 && lo < len(d); lo += n {
+		grp := d[lo : lo+n]
+		copy(vals, grp)
+		left := 1.0
+		for j, v := range vals {
+			grp[j] = left
+			left *= v
+		}
+		right := 1.0
+		for j := n - 1; j >= 0; j-- {
+			grp[j] *= right
+			right *= vals[j]
+		}
+	}
+	inv := make([]int, nd)
+	for i, p := range perm {
+		inv[p] = i
+	}
+	return FromData(d, xp.Shape()...).Permute(inv...)
+}

@@ -1,0 +1,60 @@
+// Package bridge carries the operations that package tensor implements for
+// the packages above it in this module, without making them part of
+// tensor's public API (which reads as an n-d array library): handing
+// storage back to the pool, the fused gradient kernels of autograd's
+// backward formulas, and the matrix product that adds into a gradient
+// buffer. Package tensor registers them when it is initialised; autograd
+// and nn take them with Get.
+//
+// The table is generic in the tensor type so that this package need not
+// import tensor (which imports it): Get[*tensor.Tensor]() returns the one
+// tensor registered.
+package bridge
+
+// Ops are the operations. Each is documented where package tensor
+// implements it, under the same name in lower case.
+type Ops[T any] struct {
+	// Recycle hands t's storage back to the pool if t alone holds it, and
+	// reports whether it did; t must not be used again then.
+	Recycle func(t T) bool
+	// IsRecyclable reports whether Recycle would take t's storage.
+	IsRecyclable func(t T) bool
+	// IsRecycled reports whether t's storage was recycled.
+	IsRecycled func(t T) bool
+	// AddMatMulInPlace adds op(a)·op(b) into dst (contiguous, of the
+	// product's shape) in the product's output pass.
+	AddMatMulInPlace func(dst, a, b T, transA, transB bool)
+
+	// The fused activation gradients: g·f'(x) in one pass, from the input x
+	// (GELU, SiLU, Softplus) or the output y (Tanh, Sigmoid, ReLU's
+	// threshold).
+	TanhGrad, SigmoidGrad, GELUGrad, SiLUGrad, SoftplusGrad func(g, x T) T
+	ThresholdGrad                                           func(g, y T, threshold float64) T
+
+	// CrossEntropyRows returns the per-row cross-entropy of logits [N C]
+	// against class indices [N] and the rows' log-sum-exp for the gradient;
+	// CrossEntropyRowsGrad is that gradient, each row scaled by scale.
+	CrossEntropyRows     func(logits, target T, ignoreIndex int) (loss, lse T)
+	CrossEntropyRowsGrad func(logits, target, lse, scale T, ignoreIndex int) T
+
+	// ProdOthers returns, for each element of x, the product of the other
+	// elements of its group over dims: the gradient factor of ProdDims.
+	ProdOthers func(x T, dims []int) T
+}
+
+var registered any
+
+// Register installs the operations; package tensor calls it once, at
+// initialisation.
+func Register[T any](ops *Ops[T]) { registered = ops }
+
+// Get returns the registered operations for tensor type T. It panics if
+// none were registered for T, which cannot happen once package tensor is
+// linked in (it is, by any package that names *tensor.Tensor).
+func Get[T any]() *Ops[T] {
+	ops, ok := registered.(*Ops[T])
+	if !ok {
+		panic("bridge: package tensor registered no operations for this type")
+	}
+	return ops
+}

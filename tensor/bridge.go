@@ -1,0 +1,25 @@
+package tensor
+
+import "github.com/adjoint-go/adjoint/internal/bridge"
+
+// The operations that only the packages above tensor need (storage
+// recycling for autograd's backward pass, its fused gradient kernels and
+// the product that adds into a gradient buffer) are unexported here and
+// reach those packages through internal/bridge.
+func init() {
+	bridge.Register(&bridge.Ops[*Tensor]{
+		Recycle:              (*Tensor).recycle,
+		IsRecyclable:         (*Tensor).isRecyclable,
+		IsRecycled:           (*Tensor).isRecycled,
+		AddMatMulInPlace:     (*Tensor).addMatMulInPlace,
+		TanhGrad:             tanhGrad,
+		SigmoidGrad:          sigmoidGrad,
+		GELUGrad:             geluGrad,
+		SiLUGrad:             siluGrad,
+		SoftplusGrad:         softplusGrad,
+		ThresholdGrad:        thresholdGrad,
+		CrossEntropyRows:     crossEntropyRows,
+		CrossEntropyRowsGrad: crossEntropyRowsGrad,
+		ProdOthers:           prodOthers,
+	})
+}

@@ -30,7 +30,7 @@ func CrossEntropyRows(logits, target *Tensor, ignoreIndex int) *Tensor {
 		n, k := x.v.Size(0), x.v.Size(1)
 		col := tv.Reshape(n, 1)
 		onehot := tensor.Arange(0, float64(k), 1).Reshape(1, k).Eq(col) // [n k]
-		mask := col.Ne(tensor.Scalar(float64(ignoreIndex)))            // [n 1]: 0 on ignored rows
+		mask := col.Ne(tensor.Scalar(float64(ignoreIndex)))             // [n 1]: 0 on ignored rows
 		z := x
 		if x.Numel() > 0 {
 			z = x.Sub(x.MaxDims(true, 1).Detach())

@@ -20,7 +20,7 @@ import (
 // version, so that a value changed in place since the operation ran makes
 // backward panic instead of returning a wrong gradient. TestFormulasReadThroughCall
 // enforces this on the source of every formula in the package.
-type backwardFunc func(c *call, g *Tensor, grads []*Tensor)
+type backwardFunc func(c call, g *Tensor, grads []*Tensor)
 
 // call is one application of a node's backward formula in one backward
 // pass: all that the formula sees of its node and of the pass.
@@ -31,22 +31,26 @@ type call struct {
 }
 
 // op returns the name of the operation whose formula runs.
-func (c *call) op() string { return c.node.op }
+func (c call) op() string { return c.node.op }
 
 // input returns input i of the operation, for a formula that reads its
 // value, panicking if that value was changed in place since the operation
 // ran.
-func (c *call) input(i int) *Tensor {
-	return c.check(c.node.inputs[i], "input", i)
+func (c call) input(i int) *Tensor {
+	e := &c.node.inputs[i]
+	if e.t.v.Version() != e.version {
+		c.staleInput(i)
+	}
+	return e.t
 }
 
 // output returns the operation's own result, for a formula that reads it
 // (the gradient of Exp is g·e^x, the output), panicking if it was changed
 // in place since the operation made it.
-func (c *call) output() *Tensor {
+func (c call) output() *Tensor {
 	n := c.node
-	if v := uint32(n.v.Version()); v != n.outVersion {
-		c.modified("output", 0, n.v, uint64(v), uint64(n.outVersion))
+	if uint32(n.v.Version()) != n.outVersion {
+		c.staleOutput()
 	}
 	return n
 }
@@ -54,17 +58,34 @@ func (c *call) output() *Tensor {
 // saved returns a tensor that the forward pass saved for the formula
 // besides its inputs (an index, a mask, a target, a private buffer; see
 // save), panicking if it was changed in place since.
-func (c *call) saved(e edge) *Tensor { return c.check(e, "saved tensor", -1) }
+func (c call) saved(e edge) *Tensor {
+	if e.t.v.Version() != e.version {
+		c.stale(e, "saved tensor", -1)
+	}
+	return e.t
+}
+
+// staleInput panics for input i, whose value changed since it was saved.
+//
+//go:noinline
+func (c call) staleInput(i int) { c.stale(c.node.inputs[i], "input", i) }
+
+// stale panics for e, whose value changed since it was saved.
+//
+//go:noinline
+func (c call) stale(e edge, role string, i int) {
+	c.modified(role, i, e.t.v, e.t.v.Version(), e.version)
+}
 
 // arity returns the number of inputs.
-func (c *call) arity() int { return len(c.node.inputs) }
+func (c call) arity() int { return len(c.node.inputs) }
 
 // needs reports whether input i requires a gradient.
-func (c *call) needs(i int) bool { return c.node.inputs[i].t.requiresGrad }
+func (c call) needs(i int) bool { return c.node.inputs[i].t.requiresGrad }
 
 // meta returns what a formula may read of input i without a version check:
 // its shape, which no in-place operation changes.
-func (c *call) meta(i int) meta { return meta{c.node.inputs[i].t.v} }
+func (c call) meta(i int) meta { return meta{c.node.inputs[i].t.v} }
 
 // into returns the gradient buffer of input i, for a formula that can add
 // the input's gradient into it in place (a matrix product's output pass
@@ -72,7 +93,7 @@ func (c *call) meta(i int) meta { return meta{c.node.inputs[i].t.v} }
 // return it. A buffer is offered only to a leaf in a pass that accumulates
 // straight into leaves (Backward outside create-graph mode), once the leaf
 // has a plain gradient buffer of its own.
-func (c *call) into(i int) *tensor.Tensor {
+func (c call) into(i int) *tensor.Tensor {
 	if !c.direct {
 		return nil
 	}
@@ -84,17 +105,17 @@ func (c *call) into(i int) *tensor.Tensor {
 	return in.grad.v
 }
 
-// check returns e's tensor if its storage version is still the one saved.
-func (c *call) check(e edge, role string, i int) *Tensor {
-	if v := e.t.v.Version(); v != e.version {
-		c.modified(role, i, e.t.v, v, e.version)
-	}
-	return e.t
+// staleOutput panics for the node's output, changed since it was made.
+//
+//go:noinline
+func (c call) staleOutput() {
+	n := c.node
+	c.modified("output", 0, n.v, n.v.Version(), uint64(n.outVersion))
 }
 
 // modified panics for a value that a formula reads but that was changed in
 // place (or recycled) since the forward pass saved it.
-func (c *call) modified(role string, i int, v *tensor.Tensor, now, then uint64) {
+func (c call) modified(role string, i int, v *tensor.Tensor, now, then uint64) {
 	what := role
 	if i >= 0 {
 		what = fmt.Sprintf("%s %d", role, i)

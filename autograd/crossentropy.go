@@ -16,7 +16,7 @@ import "github.com/adjoint-go/adjoint/tensor"
 func CrossEntropyRows(logits, target *Tensor, ignoreIndex int) *Tensor {
 	loss, lse := tops.CrossEntropyRows(arg("CrossEntropyRows", "the logits", logits), arg("CrossEntropyRows", "the target", target), ignoreIndex)
 	tgt, lseSaved := save(target), save(From(lse))
-	return wrap1(loss, "CrossEntropyRows", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(loss, "CrossEntropyRows", func(c call, g *Tensor, grads []*Tensor) {
 		x, tv := c.input(0), c.saved(tgt).v
 		if g.noGrad {
 			lse := c.saved(lseSaved).v

@@ -35,11 +35,11 @@
 //
 // An operation is declared once, in one function of this package: its
 // value from package tensor, and wrap1/wrap2/wrapN recording it with its
-// backward formula next to it. The formula gets a *call and the incoming
+// backward formula next to it. The formula gets a call and the incoming
 // gradient g and writes the inputs' gradients:
 //
 //	func (t *Tensor) Exp() *Tensor {
-//		return wrap1(t.v.Exp(), "Exp", func(c *call, g *Tensor, grads []*Tensor) {
+//		return wrap1(t.v.Exp(), "Exp", func(c call, g *Tensor, grads []*Tensor) {
 //			grads[0] = g.Mul(c.output()) // d e^x = e^x
 //		}, t)
 //	}

@@ -48,7 +48,6 @@ type pass struct {
 	stack   []frame
 	scratch []*Tensor
 	temps   scope
-	call    call // the node whose formula runs, handed to it
 }
 
 type frame struct {
@@ -189,9 +188,11 @@ func (p *pass) apply(t *Tensor) {
 	if g == nil {
 		return
 	}
-	if _, ok := p.captured[t]; ok {
-		p.captured[t] = g
-		g.disown() // the caller's now
+	if p.captured != nil {
+		if _, ok := p.captured[t]; ok {
+			p.captured[t] = g
+			g.disown() // the caller's now
+		}
 	}
 	if t.backward == nil {
 		if t.freed() {
@@ -208,11 +209,7 @@ func (p *pass) apply(t *Tensor) {
 		t.accumulate(g, p.create)
 	}
 	grads, gLives := p.formula(t, g)
-	for j, e := range t.inputs {
-		if grads[j] != nil {
-			p.route(t, j, e.t, grads[j])
-		}
-	}
+	p.route(t, grads)
 	if !gLives {
 		g.recycle()
 	}
@@ -234,13 +231,11 @@ func (p *pass) formula(t *Tensor, g *Tensor) (grads []*Tensor, gLives bool) {
 	}
 	grads = p.scratch[:len(t.inputs)]
 	clear(grads)
-	p.call = call{node: t, direct: p.direct, final: !p.retain}
 	scoped := !p.create && g != one
 	if scoped {
 		g.scope = &p.temps
 	}
-	t.backward(&p.call, g, grads)
-	p.call = call{}
+	t.backward(call{node: t, direct: p.direct, final: !p.retain}, g, grads)
 	if scoped {
 		g.scope = nil
 		p.temps.release(grads)
@@ -251,36 +246,37 @@ func (p *pass) formula(t *Tensor, g *Tensor) (grads []*Tensor, gLives bool) {
 	return grads, gLives
 }
 
-// route adds gj, the gradient that t's formula produced for its input j,
-// to what in has received: straight into a leaf's Grad buffer in a direct
-// pass, as in's first pending gradient, or summed with the earlier ones
-// (into the first's buffer when the pass owns it).
-func (p *pass) route(t *Tensor, j int, in, gj *Tensor) {
-	if !in.requiresGrad {
-		gj.recycle()
-		return
-	}
-	if !gj.v.SameShape(in.v) {
-		tensor.Panicf("autograd", "Backward", [][]int{in.v.Shape(), gj.v.Shape()},
-			"internal error: %s produced a gradient of shape %v for input %d of shape %v", t.op, gj.v.Shape(), j, in.v.Shape())
-	}
+// route adds the gradients that t's formula produced to what each of t's
+// inputs has received: straight into a leaf's Grad buffer in a direct
+// pass, as the input's first pending gradient, or summed with the earlier
+// ones (into the first's buffer when the pass owns it).
+func (p *pass) route(t *Tensor, grads []*Tensor) {
 	recycle := !p.create
-	switch {
-	case p.direct && in.op == "":
-		in.accumulate(gj, false)
-		gj.recycle()
-	case in.pending == nil:
-		in.pending = gj
-	case recycle && in.pending.life == lifeEngine && tops.IsRecyclable(in.pending.v):
-		in.pending.v.AddInPlace(gj.v) // the sum of two uses, into the first's buffer
-		gj.recycle()
-	default:
-		old := in.pending
-		in.pending = in.pending.Add(gj)
-		if recycle {
-			in.pending.life = lifeEngine
-			old.recycle()
+	for j, e := range t.inputs {
+		in, gj := e.t, grads[j]
+		switch {
+		case gj == nil:
+		case !in.requiresGrad:
 			gj.recycle()
+		case !gj.v.SameShape(in.v):
+			tensor.Panicf("autograd", "Backward", [][]int{in.v.Shape(), gj.v.Shape()},
+				"internal error: %s produced a gradient of shape %v for input %d of shape %v", t.op, gj.v.Shape(), j, in.v.Shape())
+		case p.direct && in.op == "":
+			in.accumulate(gj, false)
+			gj.recycle()
+		case in.pending == nil:
+			in.pending = gj
+		case recycle && in.pending.life == lifeEngine && tops.IsRecyclable(in.pending.v):
+			in.pending.v.AddInPlace(gj.v) // the sum of two uses, into the first's buffer
+			gj.recycle()
+		default:
+			old := in.pending
+			in.pending = in.pending.Add(gj)
+			if recycle {
+				in.pending.life = lifeEngine
+				old.recycle()
+				gj.recycle()
+			}
 		}
 	}
 }

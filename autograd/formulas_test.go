@@ -15,7 +15,7 @@ import (
 // formulaViolations type-checks the package's non-test sources (plus
 // extra, a file of the same package given as source text, if not empty) and
 // returns one line for every place where a backward formula — a function
-// with a *call parameter, other than call's own methods — could read a
+// with a call parameter, other than call's own methods — could read a
 // saved value without its version check:
 //
 //   - a *Tensor or *tensor.Tensor (or a slice of them) captured from the
@@ -59,7 +59,7 @@ func formulaViolations(t *testing.T, extra string) []string {
 		t.Fatal(err)
 	}
 	tensorPtr := types.NewPointer(pkg.Scope().Lookup("Tensor").Type())
-	callPtr := types.NewPointer(pkg.Scope().Lookup("call").Type())
+	callT := pkg.Scope().Lookup("call").Type()
 	metaT := pkg.Scope().Lookup("meta").Type()
 	valueType := func(typ types.Type) bool {
 		if s, ok := typ.(*types.Slice); ok {
@@ -76,19 +76,20 @@ func formulaViolations(t *testing.T, extra string) []string {
 		return ok && n.Obj().Name() == "Tensor" && n.Obj().Pkg() != nil &&
 			n.Obj().Pkg().Path() == "github.com/adjoint-go/adjoint/tensor"
 	}
+	isCall := func(e ast.Expr) bool {
+		if star, ok := e.(*ast.StarExpr); ok {
+			e = star.X
+		}
+		id, ok := e.(*ast.Ident)
+		return ok && id.Name == "call"
+	}
 	isFormula := func(ft *ast.FuncType, recv *ast.FieldList) bool {
-		if recv != nil && len(recv.List) == 1 {
-			if id, ok := recv.List[0].Type.(*ast.StarExpr); ok {
-				if x, ok := id.X.(*ast.Ident); ok && x.Name == "call" {
-					return false
-				}
-			}
+		if recv != nil && len(recv.List) == 1 && isCall(recv.List[0].Type) {
+			return false // call's own methods are the checked accessors
 		}
 		for _, p := range ft.Params.List {
-			if star, ok := p.Type.(*ast.StarExpr); ok {
-				if x, ok := star.X.(*ast.Ident); ok && x.Name == "call" {
-					return true
-				}
+			if isCall(p.Type) {
+				return true
 			}
 		}
 		return false
@@ -104,7 +105,7 @@ func formulaViolations(t *testing.T, extra string) []string {
 				}
 				recv, name := sel.Recv(), n.Sel.Name
 				switch {
-				case types.Identical(recv, callPtr) && name == "node",
+				case types.Identical(recv, callT) && name == "node",
 					types.Identical(recv, tensorPtr) && (name == "inputs" || name == "inl"),
 					types.Identical(recv, metaT) && name == "v":
 					bad = append(bad, fset.Position(n.Pos()).String()+": reads ."+name+" directly")
@@ -155,23 +156,23 @@ func TestFormulaCheckCatchesUncheckedReads(t *testing.T) {
 	const src = `package autograd
 
 func (t *Tensor) badCapture() *Tensor {
-	return wrap1(t.v.Exp(), "BadCapture", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Exp(), "BadCapture", func(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Mul(t)
 	}, t)
 }
 
 func (t *Tensor) badValue() *Tensor {
 	v := t.v.Exp()
-	return wrap1(v, "BadValue", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "BadValue", func(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Mul(From(v))
 	}, t)
 }
 
-func badNode(c *call, g *Tensor, grads []*Tensor) { grads[0] = g.Mul(c.node) }
+func badNode(c call, g *Tensor, grads []*Tensor) { grads[0] = g.Mul(c.node) }
 
-func badInputs(c *call, g *Tensor, grads []*Tensor) { grads[0] = g.Mul(c.output().inputs[0].t) }
+func badInputs(c call, g *Tensor, grads []*Tensor) { grads[0] = g.Mul(c.output().inputs[0].t) }
 
-func badMeta(c *call, g *Tensor, grads []*Tensor) { grads[0] = g.Mul(From(c.meta(0).v)) }
+func badMeta(c call, g *Tensor, grads []*Tensor) { grads[0] = g.Mul(From(c.meta(0).v)) }
 `
 	bad := formulaViolations(t, src)
 	want := []string{"captures t", "captures v", "reads .node", "reads .inputs", "reads .v"}

@@ -149,7 +149,7 @@ func TestGradCheckSecondDerivatives(t *testing.T) {
 func TestGradCheckCatchesAWrongGradient(t *testing.T) {
 	// An operation whose backward forgets the factor 2 of d(x²)/dx.
 	square := func(x *Tensor) *Tensor {
-		return wrap1(x.v.Mul(x.v), "BadSquare", func(c *call, g *Tensor, grads []*Tensor) {
+		return wrap1(x.v.Mul(x.v), "BadSquare", func(c call, g *Tensor, grads []*Tensor) {
 			grads[0] = g.Mul(c.input(0))
 		}, x)
 	}

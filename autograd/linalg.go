@@ -87,15 +87,15 @@ func (a *Tensor) matmulT(b *Tensor, ta, tb bool, v *tensor.Tensor) *Tensor {
 
 // matmulT's backward for each pair of transpose flags, as functions so
 // that recording a product makes no closure.
-func matmulNNBackward(c *call, g *Tensor, grads []*Tensor) { matmulTGrads(c, g, grads, false, false) }
-func matmulNTBackward(c *call, g *Tensor, grads []*Tensor) { matmulTGrads(c, g, grads, false, true) }
-func matmulTNBackward(c *call, g *Tensor, grads []*Tensor) { matmulTGrads(c, g, grads, true, false) }
-func matmulTTBackward(c *call, g *Tensor, grads []*Tensor) { matmulTGrads(c, g, grads, true, true) }
+func matmulNNBackward(c call, g *Tensor, grads []*Tensor) { matmulTGrads(c, g, grads, false, false) }
+func matmulNTBackward(c call, g *Tensor, grads []*Tensor) { matmulTGrads(c, g, grads, false, true) }
+func matmulTNBackward(c call, g *Tensor, grads []*Tensor) { matmulTGrads(c, g, grads, true, false) }
+func matmulTTBackward(c call, g *Tensor, grads []*Tensor) { matmulTGrads(c, g, grads, true, true) }
 
 // matmulTGrads is the backward of op(a)·op(b). A matrix leaf whose
 // gradient buffer is offered (see into) gets its gradient added into that
 // buffer by the product itself.
-func matmulTGrads(c *call, g *Tensor, grads []*Tensor, ta, tb bool) {
+func matmulTGrads(c call, g *Tensor, grads []*Tensor, ta, tb bool) {
 	if c.needs(0) {
 		a, b := c.meta(0), c.input(1)
 		dst := c.into(0)
@@ -135,7 +135,7 @@ func (t *Tensor) Dot(u *Tensor) *Tensor {
 	return wrap2(t.v.Dot(arg("Dot", "the other operand", u)), "Dot", dotBackward, t, u)
 }
 
-func dotBackward(c *call, g *Tensor, grads []*Tensor) {
+func dotBackward(c call, g *Tensor, grads []*Tensor) {
 	if c.needs(0) {
 		grads[0] = g.Mul(c.input(1))
 	}
@@ -148,7 +148,7 @@ func dotBackward(c *call, g *Tensor, grads []*Tensor) {
 // torch.outer; the gradients are g·u and gᵀ·t. It panics with a
 // *tensor.Error naming Outer and the shapes unless both are 1-D.
 func (t *Tensor) Outer(u *Tensor) *Tensor {
-	return wrap2(t.v.Outer(arg("Outer", "the other operand", u)), "Outer", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap2(t.v.Outer(arg("Outer", "the other operand", u)), "Outer", func(c call, g *Tensor, grads []*Tensor) {
 		if c.needs(0) {
 			grads[0] = g.MatMul(c.input(1))
 		}
@@ -232,7 +232,7 @@ func linear(x, w, b *Tensor) *Tensor {
 // linearBackward is linear's backward. The weight's and bias's gradients
 // go straight into their buffers when offered (see into): dw by the
 // product's output pass, db by one sum added in place.
-func linearBackward(c *call, g *Tensor, grads []*Tensor) {
+func linearBackward(c call, g *Tensor, grads []*Tensor) {
 	if c.needs(0) {
 		grads[0] = g.matmulT(c.input(1), false, false, nil)
 	}

@@ -15,7 +15,7 @@ func (g *Tensor) sumTo(like meta) *Tensor {
 	return wrap1(g.v.SumTo(like.shape()...), "SumTo", sumToBackward, g)
 }
 
-func sumToBackward(c *call, g *Tensor, grads []*Tensor) {
+func sumToBackward(c call, g *Tensor, grads []*Tensor) {
 	grads[0] = g.Expand(c.meta(0).shape()...)
 }
 
@@ -24,7 +24,7 @@ func (t *Tensor) Add(u *Tensor) *Tensor {
 	return wrap2(t.v.Add(arg("Add", "the other operand", u)), "Add", addBackward, t, u)
 }
 
-func addBackward(c *call, g *Tensor, grads []*Tensor) {
+func addBackward(c call, g *Tensor, grads []*Tensor) {
 	if c.needs(0) {
 		grads[0] = g.sumTo(c.meta(0))
 	}
@@ -38,7 +38,7 @@ func (t *Tensor) Sub(u *Tensor) *Tensor {
 	return wrap2(t.v.Sub(arg("Sub", "the other operand", u)), "Sub", subBackward, t, u)
 }
 
-func subBackward(c *call, g *Tensor, grads []*Tensor) {
+func subBackward(c call, g *Tensor, grads []*Tensor) {
 	if c.needs(0) {
 		grads[0] = g.sumTo(c.meta(0))
 	}
@@ -52,7 +52,7 @@ func (t *Tensor) Mul(u *Tensor) *Tensor {
 	return wrap2(t.v.Mul(arg("Mul", "the other operand", u)), "Mul", mulBackward, t, u)
 }
 
-func mulBackward(c *call, g *Tensor, grads []*Tensor) {
+func mulBackward(c call, g *Tensor, grads []*Tensor) {
 	a, b := c.input(0), c.input(1)
 	if a.requiresGrad {
 		grads[0] = g.Mul(b).sumTo(metaOf(a))
@@ -67,7 +67,7 @@ func (t *Tensor) Div(u *Tensor) *Tensor {
 	return wrap2(t.v.Div(arg("Div", "the other operand", u)), "Div", divBackward, t, u)
 }
 
-func divBackward(c *call, g *Tensor, grads []*Tensor) {
+func divBackward(c call, g *Tensor, grads []*Tensor) {
 	a, b := c.input(0), c.input(1)
 	if a.requiresGrad {
 		grads[0] = g.Div(b).sumTo(metaOf(a))
@@ -81,18 +81,18 @@ func divBackward(c *call, g *Tensor, grads []*Tensor) {
 // Neg returns -t.
 func (t *Tensor) Neg() *Tensor { return wrap1(t.v.Neg(), "Neg", negBackward, t) }
 
-func negBackward(_ *call, g *Tensor, grads []*Tensor) { grads[0] = g.Neg() }
+func negBackward(_ call, g *Tensor, grads []*Tensor) { grads[0] = g.Neg() }
 
 // AddScalar returns t + s.
 func (t *Tensor) AddScalar(s float64) *Tensor {
 	return wrap1(t.v.AddScalar(s), "AddScalar", identityBackward, t)
 }
 
-func identityBackward(_ *call, g *Tensor, grads []*Tensor) { grads[0] = g }
+func identityBackward(_ call, g *Tensor, grads []*Tensor) { grads[0] = g }
 
 // MulScalar returns t * s.
 func (t *Tensor) MulScalar(s float64) *Tensor {
-	return wrap1(t.v.MulScalar(s), "MulScalar", func(_ *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.MulScalar(s), "MulScalar", func(_ call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.MulScalar(s)
 	}, t)
 }
@@ -103,7 +103,7 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 	return wrap1(t.v.Reshape(shape...), "Reshape", reshapeBackward, t)
 }
 
-func reshapeBackward(c *call, g *Tensor, grads []*Tensor) {
+func reshapeBackward(c call, g *Tensor, grads []*Tensor) {
 	grads[0] = g.Reshape(c.meta(0).shape()...)
 }
 
@@ -129,7 +129,7 @@ func (t *Tensor) Unsqueeze(dim int) *Tensor {
 
 // Transpose swaps dimensions d0 and d1, as a view.
 func (t *Tensor) Transpose(d0, d1 int) *Tensor {
-	return wrap1(t.v.Transpose(d0, d1), "Transpose", func(_ *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Transpose(d0, d1), "Transpose", func(_ call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Transpose(d0, d1)
 	}, t)
 }
@@ -145,7 +145,7 @@ func (t *Tensor) Permute(dims ...int) *Tensor {
 		}
 		inv[d] = i
 	}
-	return wrap1(v, "Permute", func(_ *call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "Permute", func(_ call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Permute(inv...)
 	}, t)
 }
@@ -153,7 +153,7 @@ func (t *Tensor) Permute(dims ...int) *Tensor {
 // Expand broadcasts t to shape without copying (-1 keeps a size). See
 // tensor.Expand.
 func (t *Tensor) Expand(shape ...int) *Tensor {
-	return wrap1(t.v.Expand(shape...), "Expand", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Expand(shape...), "Expand", func(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.sumTo(c.meta(0))
 	}, t)
 }
@@ -171,7 +171,7 @@ func (t *Tensor) Slice(dim, start, end int) *Tensor {
 		start += size
 	}
 	before, after := start, size-start-v.Size(dim)
-	return wrap1(v, "Slice", func(_ *call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "Slice", func(_ call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.padDim(dim, before, after)
 	}, t)
 }
@@ -187,7 +187,7 @@ func (t *Tensor) Select(dim, i int) *Tensor {
 	if i < 0 {
 		i += size
 	}
-	return wrap1(v, "Select", func(_ *call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "Select", func(_ call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Unsqueeze(dim).padDim(dim, i, size-i-1)
 	}, t)
 }
@@ -195,7 +195,7 @@ func (t *Tensor) Select(dim, i int) *Tensor {
 // padDim pads with zeros along dim; its gradient is the matching Slice.
 func (t *Tensor) padDim(dim, before, after int) *Tensor {
 	size := t.v.Size(dim)
-	return wrap1(t.v.PadDim(dim, before, after, 0), "PadDim", func(_ *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.PadDim(dim, before, after, 0), "PadDim", func(_ call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Slice(dim, before, before+size)
 	}, t)
 }

@@ -10,7 +10,7 @@ func (t *Tensor) Pow(u *Tensor) *Tensor {
 	return wrap2(t.v.Pow(arg("Pow", "the exponent", u)), "Pow", powBackward, t, u)
 }
 
-func powBackward(c *call, g *Tensor, grads []*Tensor) {
+func powBackward(c call, g *Tensor, grads []*Tensor) {
 	a, b := c.input(0), c.input(1)
 	zero := zeroConst()
 	aa, ba := g.along(a), g.along(b)
@@ -27,7 +27,7 @@ func powBackward(c *call, g *Tensor, grads []*Tensor) {
 // either is NaN). The gradient goes to the larger input; where they tie,
 // each gets half of it, as in PyTorch.
 func (t *Tensor) Maximum(u *Tensor) *Tensor {
-	return wrap2(t.v.Maximum(arg("Maximum", "the other operand", u)), "Maximum", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap2(t.v.Maximum(arg("Maximum", "the other operand", u)), "Maximum", func(c call, g *Tensor, grads []*Tensor) {
 		minmaxBackward(c, g, grads, (*Tensor).Lt, (*Tensor).Gt)
 	}, t, u)
 }
@@ -36,7 +36,7 @@ func (t *Tensor) Maximum(u *Tensor) *Tensor {
 // either is NaN). The gradient goes to the smaller input; where they tie,
 // each gets half of it, as in PyTorch.
 func (t *Tensor) Minimum(u *Tensor) *Tensor {
-	return wrap2(t.v.Minimum(arg("Minimum", "the other operand", u)), "Minimum", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap2(t.v.Minimum(arg("Minimum", "the other operand", u)), "Minimum", func(c call, g *Tensor, grads []*Tensor) {
 		minmaxBackward(c, g, grads, (*Tensor).Gt, (*Tensor).Lt)
 	}, t, u)
 }
@@ -45,7 +45,7 @@ func (t *Tensor) Minimum(u *Tensor) *Tensor {
 // zeroed where loseA(a, b) (for a) or loseB(a, b) (for b) holds; where an
 // input is NaN neither condition holds and both inputs get g, as PyTorch's
 // where(a == b, g/2, g).masked_fill_(a < b, 0).
-func minmaxBackward(c *call, g *Tensor, grads []*Tensor, loseA, loseB func(a, b *Tensor) *Tensor) {
+func minmaxBackward(c call, g *Tensor, grads []*Tensor, loseA, loseB func(a, b *Tensor) *Tensor) {
 	a, b := c.input(0), c.input(1)
 	zero := zeroConst()
 	shared := Where(a.Eq(b), g.MulScalar(0.5), g)

@@ -58,7 +58,7 @@ func (r *reduced) kept(g *Tensor) *Tensor {
 func (t *Tensor) Sum() *Tensor { return wrap1(t.v.Sum(), "Sum", expandBackward, t) }
 
 // expandBackward sends a gradient back to an input it was broadcast from.
-func expandBackward(c *call, g *Tensor, grads []*Tensor) {
+func expandBackward(c call, g *Tensor, grads []*Tensor) {
 	grads[0] = g.Expand(c.meta(0).shape()...)
 }
 
@@ -66,7 +66,7 @@ func expandBackward(c *call, g *Tensor, grads []*Tensor) {
 // tensor); each element's gradient is g/N.
 func (t *Tensor) Mean() *Tensor { return wrap1(t.v.Mean(), "Mean", meanBackward, t) }
 
-func meanBackward(c *call, g *Tensor, grads []*Tensor) {
+func meanBackward(c call, g *Tensor, grads []*Tensor) {
 	in := c.meta(0)
 	grads[0] = g.MulScalar(1 / float64(in.numel())).Expand(in.shape()...)
 }
@@ -78,7 +78,7 @@ func meanBackward(c *call, g *Tensor, grads []*Tensor) {
 func (t *Tensor) SumDims(keepdim bool, dims ...int) *Tensor {
 	v := t.v.SumDims(keepdim, dims...)
 	r := reducedOf(t, keepdim, dims)
-	return wrap1(v, "SumDims", func(_ *call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "SumDims", func(_ call, g *Tensor, grads []*Tensor) {
 		grads[0] = r.kept(g).Expand(r.in...)
 	}, t)
 }
@@ -89,7 +89,7 @@ func (t *Tensor) SumDims(keepdim bool, dims ...int) *Tensor {
 func (t *Tensor) MeanDims(keepdim bool, dims ...int) *Tensor {
 	v := t.v.MeanDims(keepdim, dims...)
 	r := reducedOf(t, keepdim, dims)
-	return wrap1(v, "MeanDims", func(_ *call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "MeanDims", func(_ call, g *Tensor, grads []*Tensor) {
 		grads[0] = r.kept(g).MulScalar(1 / float64(r.n)).Expand(r.in...)
 	}, t)
 }
@@ -121,7 +121,7 @@ func (t *Tensor) MinDims(keepdim bool, dims ...int) *Tensor {
 
 func (t *Tensor) extremeDims(op string, v *tensor.Tensor, keepdim bool, dims []int) *Tensor {
 	r := reducedOf(t, keepdim, dims)
-	return wrap1(v, op, func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, op, func(c call, g *Tensor, grads []*Tensor) {
 		x, m := c.input(0).v, c.output().v.Reshape(r.keep...)
 		mask := x.Eq(m)
 		// Max and Min send a NaN result's gradient to the NaNs, as PyTorch's
@@ -159,7 +159,7 @@ func (t *Tensor) indexedDim(op string, v, idx *tensor.Tensor, dim int, keepdim b
 	if t.requiresGrad && !t.noGrad {
 		saved = save(From(idx.Clone())) // the caller may change the returned indices in place
 	}
-	return wrap1(v, op, func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, op, func(c call, g *Tensor, grads []*Tensor) {
 		if len(r.in) == 0 {
 			grads[0] = g
 			return
@@ -217,7 +217,7 @@ func (t *Tensor) ProdDims(keepdim bool, dims ...int) *Tensor {
 
 func (t *Tensor) prodDims(op string, v *tensor.Tensor, keepdim bool, dims []int) *Tensor {
 	r := reducedOf(t, keepdim, dims)
-	return wrap1(v, op, func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, op, func(c call, g *Tensor, grads []*Tensor) {
 		x := c.input(0)
 		if x.v.Eq(tensor.Scalar(0)).Sum().Item() == 0 {
 			grads[0] = r.kept(g.Mul(c.output())).Div(x)
@@ -244,7 +244,7 @@ func (t *Tensor) LogSumExpDims(keepdim bool, dims ...int) *Tensor {
 
 func (t *Tensor) logSumExpDims(op string, v *tensor.Tensor, keepdim bool, dims []int) *Tensor {
 	r := reducedOf(t, keepdim, dims)
-	return wrap1(v, op, func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, op, func(c call, g *Tensor, grads []*Tensor) {
 		x, o := g.along(c.input(0)), g.along(c.output())
 		grads[0] = r.kept(g).Mul(x.Sub(r.kept(o)).Exp())
 	}, t)
@@ -267,7 +267,7 @@ func (t *Tensor) VarDims(correction int, keepdim bool, dims ...int) *Tensor {
 func (t *Tensor) varDims(op string, v *tensor.Tensor, correction int, keepdim bool, dims []int) *Tensor {
 	r := reducedOf(t, keepdim, dims)
 	div := float64(r.n - correction) // negative above N, as PyTorch's var_backward
-	return wrap1(v, op, func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, op, func(c call, g *Tensor, grads []*Tensor) {
 		x := g.along(c.input(0))
 		dev := x.Sub(x.MeanDims(true, r.dims...))
 		grads[0] = r.kept(g).MulScalar(2 / div).Mul(dev)
@@ -291,7 +291,7 @@ func (t *Tensor) StdDims(correction int, keepdim bool, dims ...int) *Tensor {
 func (t *Tensor) stdDims(op string, v *tensor.Tensor, correction int, keepdim bool, dims []int) *Tensor {
 	r := reducedOf(t, keepdim, dims)
 	div := float64(r.n - correction) // negative above N, as PyTorch's
-	return wrap1(v, op, func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, op, func(c call, g *Tensor, grads []*Tensor) {
 		x, o := g.along(c.input(0)), g.along(c.output())
 		dev := x.Sub(x.MeanDims(true, r.dims...))
 		s := o.v.Reshape(r.keep...)

@@ -46,7 +46,7 @@ func Cat(ts []*Tensor, dim int) *Tensor {
 	}
 	v := tensor.Cat(vs, dim)
 	a := axisOf(dim, v.Dim())
-	return wrapN(v, "Cat", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrapN(v, "Cat", func(c call, g *Tensor, grads []*Tensor) {
 		start := 0
 		for i := range c.arity() {
 			n := c.meta(i).size(a)
@@ -71,7 +71,7 @@ func Stack(ts []*Tensor, dim int) *Tensor {
 	}
 	v := tensor.Stack(vs, dim)
 	a := axisOf(dim, v.Dim())
-	return wrapN(v, "Stack", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrapN(v, "Stack", func(c call, g *Tensor, grads []*Tensor) {
 		for i := range c.arity() {
 			if c.needs(i) {
 				grads[i] = g.Select(a, i)
@@ -117,7 +117,7 @@ func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
 		return &Tensor{v: v, noGrad: true}
 	}
 	a, idx := axisOf(dim, t.v.Dim()), save(index)
-	return wrap1(v, "IndexSelect", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "IndexSelect", func(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = zerosLike(c.meta(0)).IndexAdd(a, c.saved(idx), g)
 	}, t)
 }
@@ -132,7 +132,7 @@ func (t *Tensor) IndexAdd(dim int, index, src *Tensor) *Tensor {
 		return &Tensor{v: v, noGrad: true}
 	}
 	a, idx := axisOf(dim, t.v.Dim()), save(index)
-	return wrap2(v, "IndexAdd", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap2(v, "IndexAdd", func(c call, g *Tensor, grads []*Tensor) {
 		if c.needs(0) {
 			grads[0] = g
 		}
@@ -153,7 +153,7 @@ func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 		return &Tensor{v: v, noGrad: true}
 	}
 	a, idx := axisOf(dim, t.v.Dim()), save(index)
-	return wrap1(v, "Gather", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "Gather", func(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = zerosLike(c.meta(0)).ScatterAdd(a, c.saved(idx), g)
 	}, t)
 }
@@ -178,7 +178,7 @@ func (t *Tensor) ScatterAdd(dim int, index, src *Tensor) *Tensor {
 	for len(pads) > 0 && pads[len(pads)-1] == 0 {
 		pads = pads[:len(pads)-2]
 	}
-	return wrap2(v, "ScatterAdd", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap2(v, "ScatterAdd", func(c call, g *Tensor, grads []*Tensor) {
 		if c.needs(0) {
 			grads[0] = g
 		}
@@ -202,7 +202,7 @@ func (t *Tensor) MaskedFill(mask *Tensor, value float64) *Tensor {
 		return &Tensor{v: v, noGrad: true}
 	}
 	m := save(mask)
-	return wrap1(v, "MaskedFill", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "MaskedFill", func(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.MaskedFill(c.saved(m), 0).sumTo(c.meta(0))
 	}, t)
 }
@@ -217,7 +217,7 @@ func (t *Tensor) Pad(pads []int, value float64) *Tensor {
 	for i, p := range pads {
 		neg[i] = -p
 	}
-	return wrap1(v, "Pad", func(_ *call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "Pad", func(_ call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Pad(neg, 0)
 	}, t)
 }

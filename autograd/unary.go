@@ -24,21 +24,21 @@ func zeroConst() *Tensor { return Scalar(0) }
 
 // Exp returns e^t elementwise.
 func (t *Tensor) Exp() *Tensor {
-	return wrap1(t.v.Exp(), "Exp", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Exp(), "Exp", func(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Mul(c.output()) // d e^x = e^x, the output itself
 	}, t)
 }
 
 // Log returns the natural logarithm of t elementwise (-Inf at 0).
 func (t *Tensor) Log() *Tensor {
-	return wrap1(t.v.Log(), "Log", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Log(), "Log", func(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Div(c.input(0))
 	}, t)
 }
 
 // Abs returns |t| elementwise. Its gradient is g·sign(t), so 0 at t = 0.
 func (t *Tensor) Abs() *Tensor {
-	return wrap1(t.v.Abs(), "Abs", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Abs(), "Abs", func(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Mul(c.input(0).Sign())
 	}, t)
 }
@@ -46,7 +46,7 @@ func (t *Tensor) Abs() *Tensor {
 // Sqrt returns √t elementwise (NaN for negative values). Its gradient is
 // g/(2√t): +Inf at t = 0.
 func (t *Tensor) Sqrt() *Tensor {
-	return wrap1(t.v.Sqrt(), "Sqrt", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Sqrt(), "Sqrt", func(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Div(g.along(c.output()).MulScalar(2))
 	}, t)
 }
@@ -54,14 +54,14 @@ func (t *Tensor) Sqrt() *Tensor {
 // Rsqrt returns 1/√t elementwise (+Inf at 0). Its gradient is
 // -g/2·Rsqrt(t)³.
 func (t *Tensor) Rsqrt() *Tensor {
-	return wrap1(t.v.Rsqrt(), "Rsqrt", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Rsqrt(), "Rsqrt", func(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.MulScalar(-0.5).Mul(g.along(c.output()).PowScalar(3))
 	}, t)
 }
 
 // Square returns t·t elementwise.
 func (t *Tensor) Square() *Tensor {
-	return wrap1(t.v.Square(), "Square", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Square(), "Square", func(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Mul(g.along(c.input(0)).MulScalar(2))
 	}, t)
 }
@@ -69,7 +69,7 @@ func (t *Tensor) Square() *Tensor {
 // Reciprocal returns 1/t elementwise (±Inf at ±0). Its gradient is
 // -g/t², computed as -g·out².
 func (t *Tensor) Reciprocal() *Tensor {
-	return wrap1(t.v.Reciprocal(), "Reciprocal", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Reciprocal(), "Reciprocal", func(c call, g *Tensor, grads []*Tensor) {
 		y := g.along(c.output())
 		grads[0] = g.Neg().Mul(y.Mul(y))
 	}, t)
@@ -79,7 +79,7 @@ func (t *Tensor) Reciprocal() *Tensor {
 // exponents). Its gradient is g·p·t^(p-1), and zero for p = 0, as
 // PyTorch's.
 func (t *Tensor) PowScalar(p float64) *Tensor {
-	return wrap1(t.v.PowScalar(p), "PowScalar", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.PowScalar(p), "PowScalar", func(c call, g *Tensor, grads []*Tensor) {
 		x := c.input(0)
 		if p == 0 {
 			grads[0] = From(tensor.ZerosLike(x.v))
@@ -91,14 +91,14 @@ func (t *Tensor) PowScalar(p float64) *Tensor {
 
 // Sin returns the sine of t elementwise.
 func (t *Tensor) Sin() *Tensor {
-	return wrap1(t.v.Sin(), "Sin", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Sin(), "Sin", func(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Mul(g.along(c.input(0)).Cos())
 	}, t)
 }
 
 // Cos returns the cosine of t elementwise.
 func (t *Tensor) Cos() *Tensor {
-	return wrap1(t.v.Cos(), "Cos", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Cos(), "Cos", func(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Mul(g.along(c.input(0)).Sin().Neg())
 	}, t)
 }
@@ -106,7 +106,7 @@ func (t *Tensor) Cos() *Tensor {
 // Tanh returns the hyperbolic tangent of t elementwise. Its gradient is
 // g·(1 - out²).
 func (t *Tensor) Tanh() *Tensor {
-	return wrap1(t.v.Tanh(), "Tanh", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Tanh(), "Tanh", func(c call, g *Tensor, grads []*Tensor) {
 		if g.noGrad {
 			grads[0] = gradOf(tops.TanhGrad(g.v, c.output().v))
 			return
@@ -119,7 +119,7 @@ func (t *Tensor) Tanh() *Tensor {
 // Sigmoid returns 1/(1+e^-t) elementwise, without overflow (0 at -1000,
 // not NaN). Its gradient is g·(1 - out)·out.
 func (t *Tensor) Sigmoid() *Tensor {
-	return wrap1(t.v.Sigmoid(), "Sigmoid", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Sigmoid(), "Sigmoid", func(c call, g *Tensor, grads []*Tensor) {
 		if g.noGrad {
 			grads[0] = gradOf(tops.SigmoidGrad(g.v, c.output().v))
 			return
@@ -132,7 +132,7 @@ func (t *Tensor) Sigmoid() *Tensor {
 // Erf returns the error function of t elementwise. Its gradient is
 // g·2/√π·e^(-t²).
 func (t *Tensor) Erf() *Tensor {
-	return wrap1(t.v.Erf(), "Erf", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Erf(), "Erf", func(c call, g *Tensor, grads []*Tensor) {
 		x := g.along(c.input(0))
 		grads[0] = g.Mul(x.Square().Neg().Exp().MulScalar(2 / math.Sqrt(math.Pi)))
 	}, t)
@@ -150,7 +150,7 @@ func (t *Tensor) ReLU() *Tensor {
 	return wrap1(t.v.ReLU(), "ReLU", reluBackward, t)
 }
 
-func reluBackward(c *call, g *Tensor, grads []*Tensor) {
+func reluBackward(c call, g *Tensor, grads []*Tensor) {
 	if g.noGrad { // one pass: 0 where the output is 0, else g
 		grads[0] = gradOf(tops.ThresholdGrad(g.v, c.output().v, 0))
 		return
@@ -162,7 +162,7 @@ func reluBackward(c *call, g *Tensor, grads []*Tensor) {
 // LeakyReLU returns t where t > 0 and slope·t elsewhere. Its gradient is g
 // where t > 0 and slope·g elsewhere (slope at 0, as PyTorch).
 func (t *Tensor) LeakyReLU(slope float64) *Tensor {
-	return wrap1(t.v.LeakyReLU(slope), "LeakyReLU", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.LeakyReLU(slope), "LeakyReLU", func(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = Where(c.input(0).Gt(zeroConst()), g, g.MulScalar(slope))
 	}, t)
 }
@@ -182,7 +182,7 @@ const geluKappa = 0.044715
 // with approximate='none'. Its gradient is g·(Φ(x) + x·φ(x)), φ the
 // standard normal density.
 func (t *Tensor) GELU() *Tensor {
-	return wrap1(t.v.GELU(), "GELU", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.GELU(), "GELU", func(c call, g *Tensor, grads []*Tensor) {
 		if g.noGrad {
 			grads[0] = gradOf(tops.GELUGrad(g.v, c.input(0).v))
 			return
@@ -199,7 +199,7 @@ func (t *Tensor) GELU() *Tensor {
 // approximate='tanh', with the exact derivative of that expression as its
 // gradient.
 func (t *Tensor) GELUTanh() *Tensor {
-	return wrap1(t.v.GELUTanh(), "GELUTanh", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.GELUTanh(), "GELUTanh", func(c call, g *Tensor, grads []*Tensor) {
 		x := g.along(c.input(0))
 		xsq := x.Square()
 		inner := x.Add(xsq.Mul(x).MulScalar(geluKappa)).MulScalar(geluBeta)
@@ -215,7 +215,7 @@ func (t *Tensor) GELUTanh() *Tensor {
 // SiLU returns x·sigmoid(x) elementwise (computed as x/(1+e^-x), as
 // PyTorch). Its gradient is g·s·(1 + x·(1 - s)) with s = sigmoid(x).
 func (t *Tensor) SiLU() *Tensor {
-	return wrap1(t.v.SiLU(), "SiLU", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.SiLU(), "SiLU", func(c call, g *Tensor, grads []*Tensor) {
 		if g.noGrad {
 			grads[0] = gradOf(tops.SiLUGrad(g.v, c.input(0).v))
 			return
@@ -230,7 +230,7 @@ func (t *Tensor) SiLU() *Tensor {
 // and threshold = 20 (x itself above 20, so Softplus(1000) = 1000). Its
 // gradient is g·sigmoid(x) below the threshold and g above it.
 func (t *Tensor) Softplus() *Tensor {
-	return wrap1(t.v.Softplus(), "Softplus", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Softplus(), "Softplus", func(c call, g *Tensor, grads []*Tensor) {
 		x := c.input(0)
 		if g.noGrad {
 			grads[0] = gradOf(tops.SoftplusGrad(g.v, x.v))
@@ -244,7 +244,7 @@ func (t *Tensor) Softplus() *Tensor {
 // bounds make it one-sided). Its gradient is g where min <= t <= max, the
 // bounds included, and 0 elsewhere, as PyTorch's.
 func (t *Tensor) Clamp(min, max float64) *Tensor {
-	return wrap1(t.v.Clamp(min, max), "Clamp", func(c *call, g *Tensor, grads []*Tensor) {
+	return wrap1(t.v.Clamp(min, max), "Clamp", func(c call, g *Tensor, grads []*Tensor) {
 		x := c.input(0).v
 		inside := x.Ge(tensor.Scalar(min)).Mul(x.Le(tensor.Scalar(max)))
 		grads[0] = Where(From(inside), g, zeroConst())

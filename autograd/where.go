@@ -18,7 +18,7 @@ func Where(cond, a, b *Tensor) *Tensor {
 	return wrap3(tensor.Where(cond.v, a.v, b.v), "Where", whereBackward, c, a, b)
 }
 
-func whereBackward(c *call, g *Tensor, grads []*Tensor) {
+func whereBackward(c call, g *Tensor, grads []*Tensor) {
 	cond := c.input(0)
 	zero := zeroConst()
 	if c.needs(1) {

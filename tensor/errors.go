@@ -50,6 +50,10 @@ func mustTensor(op, name string, t *Tensor) {
 	}
 }
 
+// nilTensor is the cold path of mustTensor, kept out of line so that the
+// checks inline into every operation at the cost of a compare.
+//
+//go:noinline
 func nilTensor(op, name string) {
 	fail(op, nil, "%s is a nil *Tensor", name)
 }
@@ -58,11 +62,18 @@ func nilTensor(op, name string) {
 // method taking one other tensor.
 func mustTensors(op string, t, u *Tensor) {
 	if t == nil || u == nil {
-		if t == nil {
-			nilTensor(op, "receiver t")
-		}
-		nilTensor(op, "argument u")
+		nilTensors(op, t == nil)
 	}
+}
+
+// nilTensors is the cold path of mustTensors.
+//
+//go:noinline
+func nilTensors(op string, receiver bool) {
+	if receiver {
+		nilTensor(op, "receiver t")
+	}
+	nilTensor(op, "argument u")
 }
 
 // mustTensorList is mustTensor for each tensor of a list argument.

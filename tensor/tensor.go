@@ -480,9 +480,13 @@ func (t *Tensor) Version() uint64 { return uint64(t.st.version) }
 
 // SameStorage reports whether t and u are views of the same storage.
 func (t *Tensor) SameStorage(u *Tensor) bool {
-	mustTensors("SameStorage", t, u)
+	if t == nil || u == nil {
+		panic(errSameStorageNil) // a prebuilt value, so that SameStorage inlines
+	}
 	return t.st == u.st
 }
+
+var errSameStorageNil = &Error{Pkg: "tensor", Op: "SameStorage", Msg: "receiver t or argument u is a nil *Tensor"}
 
 // flat returns the elements of a contiguous tensor as a slice of its
 // storage.
@@ -588,6 +592,10 @@ func (t *Tensor) Data() []float64 {
 
 // SameShape reports whether t and u have the same shape.
 func (t *Tensor) SameShape(u *Tensor) bool {
-	mustTensors("SameShape", t, u)
+	if t == nil || u == nil {
+		panic(errSameShapeNil) // a prebuilt value, so that SameShape inlines
+	}
 	return sameShape(t.shape, u.shape)
 }
+
+var errSameShapeNil = &Error{Pkg: "tensor", Op: "SameShape", Msg: "receiver t or argument u is a nil *Tensor"}

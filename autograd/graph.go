@@ -37,7 +37,7 @@ func wrap2(v *tensor.Tensor, op string, bw backwardFunc, a, b *Tensor) *Tensor {
 	return out
 }
 
-// wrapN is wrap1 for any number of inputs (Linear, Where, Cat, Stack). Up
+// wrapN is wrap1 for any number of inputs (Linear, Cat, Stack). Up
 // to two edges live in the node itself, as with wrap2 (which keeps a node
 // at 128 bytes); more get a slice of their own.
 func wrapN(v *tensor.Tensor, op string, bw backwardFunc, inputs []*Tensor) *Tensor {
@@ -74,11 +74,6 @@ func wrapN(v *tensor.Tensor, op string, bw backwardFunc, inputs []*Tensor) *Tens
 		out.inputs[i] = edge{in, in.v.Version()}
 	}
 	return out
-}
-
-// wrap3 is wrap1 for three inputs (Where).
-func wrap3(v *tensor.Tensor, op string, bw backwardFunc, a, b, c *Tensor) *Tensor {
-	return wrapN(v, op, bw, []*Tensor{a, b, c})
 }
 
 // gradOf wraps a gradient computed by a fused tensor kernel (outside

@@ -5,26 +5,23 @@ import "github.com/adjoint-go/adjoint/tensor"
 // Where returns a tensor with the elements of a where cond is nonzero and
 // those of b where it is zero, broadcasting all three (see tensor.Where).
 // The gradient of a is g where cond is true and 0 elsewhere, that of b the
-// reverse, each summed to its input's shape; cond gets no gradient.
+// reverse, each summed to its input's shape; cond gets no gradient. Like an
+// index, cond is saved for backward (changing it in place before backward
+// panics), and a no-grad cond makes a no-grad result.
 func Where(cond, a, b *Tensor) *Tensor {
-	// cond enters the graph as a constant alias: its version is checked
-	// and a no-grad cond makes a no-grad result, but it never requires a
-	// gradient.
-	arg("Where", "the condition", cond)
-	arg("Where", "a", a)
-	arg("Where", "b", b)
-	cond.pin()
-	c := &Tensor{v: cond.v, noGrad: cond.noGrad}
-	return wrap3(tensor.Where(cond.v, a.v, b.v), "Where", whereBackward, c, a, b)
-}
-
-func whereBackward(c call, g *Tensor, grads []*Tensor) {
-	cond := c.input(0)
-	zero := zeroConst()
-	if c.needs(1) {
-		grads[1] = Where(cond, g, zero).sumTo(c.meta(1))
+	v := tensor.Where(arg("Where", "the condition", cond), arg("Where", "a", a), arg("Where", "b", b))
+	if cond.noGrad {
+		return &Tensor{v: v, noGrad: true}
 	}
-	if c.needs(2) {
-		grads[2] = Where(cond, zero, g).sumTo(c.meta(2))
-	}
+	cs := save(cond)
+	return wrap2(v, "Where", func(c call, g *Tensor, grads []*Tensor) {
+		cond := c.saved(cs)
+		zero := zeroConst()
+		if c.needs(0) {
+			grads[0] = Where(cond, g, zero).sumTo(c.meta(0))
+		}
+		if c.needs(1) {
+			grads[1] = Where(cond, zero, g).sumTo(c.meta(1))
+		}
+	}, a, b)
 }

@@ -9,9 +9,9 @@
 //
 // It imports none of the module's array packages (kernels, tensor,
 // autograd), so that their internal tests can use it without an import
-// cycle. Only _test.go files may import it, since it imports package testing, which no production
-// binary should link (package tensor's TestTensorDoesNotLinkTesting checks
-// that for tensor's dependencies).
+// cycle. Only _test.go files may import it, since it imports package
+// testing, which no production binary should link (package tensor's
+// TestTensorDoesNotLinkTesting checks that for tensor's dependencies).
 package testutil
 
 import (

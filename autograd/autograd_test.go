@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -20,6 +21,8 @@ func randLeaf(rng *rand.Rand, shape ...int) *Tensor {
 	return From(tensor.Randn(rng, shape...)).SetRequiresGrad(true)
 }
 
+// assertClose checks got's shape and that its values are testutil.Close to
+// want within 1e-12, and stops the test if not.
 func assertClose(t *testing.T, what string, got *Tensor, want []float64, shape ...int) {
 	t.Helper()
 	if got == nil {
@@ -28,29 +31,9 @@ func assertClose(t *testing.T, what string, got *Tensor, want []float64, shape .
 	if !got.v.SameShape(tensor.Zeros(shape...)) {
 		t.Fatalf("%s: shape %v, want %v", what, got.Shape(), shape)
 	}
-	for i, v := range got.Data() {
-		if math.Abs(v-want[i]) > 1e-12*math.Max(1, math.Abs(want[i])) {
-			t.Fatalf("%s = %v, want %v", what, got.Data(), want)
-		}
+	if !testutil.AllClose(t, what, got.Data(), want, 1e-12) {
+		t.FailNow()
 	}
-}
-
-// mustPanic runs f and returns the *tensor.Error it panics with.
-func mustPanic(t *testing.T, f func()) *tensor.Error {
-	t.Helper()
-	var got any
-	func() {
-		defer func() { got = recover() }()
-		f()
-	}()
-	if got == nil {
-		t.Fatalf("no panic")
-	}
-	e, ok := got.(*tensor.Error)
-	if !ok {
-		t.Fatalf("panic value %T (%v), want *tensor.Error", got, got)
-	}
-	return e
 }
 
 func TestSeedProgram(t *testing.T) {
@@ -140,7 +123,7 @@ func TestSecondBackwardThroughFreedGraphPanics(t *testing.T) {
 	x := Scalar(2).SetRequiresGrad(true)
 	y := x.Mul(x)
 	y.Backward()
-	e := mustPanic(t, func() { y.Backward() })
+	e := testutil.Panics[*tensor.Error](t, func() { y.Backward() })
 	if !strings.Contains(e.Error(), "freed") || !strings.Contains(e.Error(), "RetainGraph") {
 		t.Fatalf("message %q does not say the graph was freed and how to keep it", e)
 	}
@@ -161,7 +144,7 @@ func TestInPlaceChangeOfSavedInputPanics(t *testing.T) {
 	y := leaf([]float64{3, 4}, 2)
 	z := x.Mul(y).Sum()
 	y.Value().Set(5, 0)
-	e := mustPanic(t, func() { z.Backward() })
+	e := testutil.Panics[*tensor.Error](t, func() { z.Backward() })
 	if !strings.Contains(e.Error(), "modified in place") || !strings.Contains(e.Error(), "Mul") {
 		t.Fatalf("message %q does not name Mul and the in-place change", e)
 	}
@@ -173,7 +156,7 @@ func TestInPlaceChangeOfSavedInputPanics(t *testing.T) {
 func TestBackwardWithAndNonScalar(t *testing.T) {
 	x := leaf([]float64{1, 2, 3}, 3)
 	y := x.Mul(x)
-	e := mustPanic(t, func() { y.Backward() })
+	e := testutil.Panics[*tensor.Error](t, func() { y.Backward() })
 	if !strings.Contains(e.Error(), "Backward") || !strings.Contains(e.Error(), "[3]") {
 		t.Fatalf("message %q does not name Backward and the shape", e)
 	}
@@ -181,11 +164,11 @@ func TestBackwardWithAndNonScalar(t *testing.T) {
 	assertClose(t, "x.grad", x.Grad(), []float64{2, 40, 600}, 3)
 
 	x2 := leaf([]float64{1, 2, 3}, 3)
-	e = mustPanic(t, func() { x2.Mul(x2).BackwardWith(New([]float64{1, 2}, 2)) })
+	e = testutil.Panics[*tensor.Error](t, func() { x2.Mul(x2).BackwardWith(New([]float64{1, 2}, 2)) })
 	if !strings.Contains(e.Error(), "[2]") || !strings.Contains(e.Error(), "[3]") {
 		t.Fatalf("message %q does not name both shapes", e)
 	}
-	e = mustPanic(t, func() { Scalar(1).Backward() })
+	e = testutil.Panics[*tensor.Error](t, func() { Scalar(1).Backward() })
 	if !strings.Contains(e.Error(), "does not require grad") {
 		t.Fatalf("message %q", e)
 	}
@@ -193,7 +176,7 @@ func TestBackwardWithAndNonScalar(t *testing.T) {
 
 func TestSetRequiresGradOnNonLeafPanics(t *testing.T) {
 	x := leaf([]float64{1}, 1)
-	e := mustPanic(t, func() { x.MulScalar(2).SetRequiresGrad(false) })
+	e := testutil.Panics[*tensor.Error](t, func() { x.MulScalar(2).SetRequiresGrad(false) })
 	if !strings.Contains(e.Error(), "SetRequiresGrad") || !strings.Contains(e.Error(), "MulScalar") {
 		t.Fatalf("message %q", e)
 	}
@@ -202,11 +185,11 @@ func TestSetRequiresGradOnNonLeafPanics(t *testing.T) {
 func TestBroadcastShapeMismatchPanics(t *testing.T) {
 	a := leaf(make([]float64, 6), 2, 3)
 	b := leaf(make([]float64, 4), 4)
-	e := mustPanic(t, func() { a.Add(b) })
+	e := testutil.Panics[*tensor.Error](t, func() { a.Add(b) })
 	if e.Error() != "tensor: Add: cannot broadcast [2 3] with [4]" {
 		t.Fatalf("message %q", e)
 	}
-	e = mustPanic(t, func() { a.Transpose(0, 2) })
+	e = testutil.Panics[*tensor.Error](t, func() { a.Transpose(0, 2) })
 	if !strings.Contains(e.Error(), "Transpose") || !strings.Contains(e.Error(), "[2 3]") {
 		t.Fatalf("message %q", e)
 	}

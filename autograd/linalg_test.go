@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -178,7 +179,7 @@ func TestMatMulPanics(t *testing.T) {
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%v times %v panics naming MatMul and both shapes", c.a, c.b), func(t *testing.T) {
 			a, b := Zeros(c.a...).SetRequiresGrad(true), Zeros(c.b...)
-			e := mustPanic(t, func() { a.MatMul(b) })
+			e := testutil.Panics[*tensor.Error](t, func() { a.MatMul(b) })
 			if e.Op != "MatMul" || !strings.Contains(e.Msg, fmt.Sprint(c.a)) || !strings.Contains(e.Msg, fmt.Sprint(c.b)) {
 				t.Errorf("panic %q (Op %q), want Op MatMul and both shapes", e, e.Op)
 			}
@@ -190,7 +191,7 @@ func TestMatMulSavedInputChangedInPlacePanics(t *testing.T) {
 	a, b := leaf([]float64{1, 2}, 1, 2), leaf([]float64{3, 4}, 2, 1)
 	y := a.MatMul(b).Sum()
 	b.Value().Set(5, 0, 0)
-	e := mustPanic(t, func() { y.Backward() })
+	e := testutil.Panics[*tensor.Error](t, func() { y.Backward() })
 	if !strings.Contains(e.Error(), "modified in place") || !strings.Contains(e.Error(), "MatMul") {
 		t.Fatalf("message %q does not name MatMul and the in-place change", e)
 	}
@@ -247,13 +248,13 @@ func TestDotAndOuter(t *testing.T) {
 		}
 	}
 	t.Run("Dot of a matrix panics naming Dot", func(t *testing.T) {
-		e := mustPanic(t, func() { Zeros(2, 2).Dot(Zeros(2)) })
+		e := testutil.Panics[*tensor.Error](t, func() { Zeros(2, 2).Dot(Zeros(2)) })
 		if e.Op != "Dot" || !strings.Contains(e.Msg, "[2 2]") {
 			t.Errorf("panic %q, want Op Dot naming [2 2]", e)
 		}
 	})
 	t.Run("Outer of a matrix panics naming Outer", func(t *testing.T) {
-		e := mustPanic(t, func() { Zeros(2).Outer(Zeros(2, 1)) })
+		e := testutil.Panics[*tensor.Error](t, func() { Zeros(2).Outer(Zeros(2, 1)) })
 		if e.Op != "Outer" || !strings.Contains(e.Msg, "[2 1]") {
 			t.Errorf("panic %q, want Op Outer naming [2 1]", e)
 		}
@@ -270,7 +271,7 @@ func TestT(t *testing.T) {
 	if v.T() != v {
 		t.Errorf("T of a vector is not the vector itself")
 	}
-	e := mustPanic(t, func() { Zeros(2, 2, 2).T() })
+	e := testutil.Panics[*tensor.Error](t, func() { Zeros(2, 2, 2).T() })
 	if e.Op != "T" {
 		t.Errorf("T of a 3-D tensor: panic %q, want Op T", e)
 	}
@@ -360,7 +361,7 @@ func TestLinear(t *testing.T) {
 			if c.b != nil {
 				b = Zeros(c.b...)
 			}
-			e := mustPanic(t, func() { Linear(Zeros(c.x...), Zeros(c.w...), b) })
+			e := testutil.Panics[*tensor.Error](t, func() { Linear(Zeros(c.x...), Zeros(c.w...), b) })
 			if e.Op != "Linear" || !strings.Contains(e.Msg, fmt.Sprint(c.x)) || !strings.Contains(e.Msg, fmt.Sprint(c.w)) {
 				t.Errorf("panic %q (Op %q), want Op Linear and the shapes", e, e.Op)
 			}

@@ -1,6 +1,11 @@
 package autograd
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/adjoint-go/adjoint/internal/testutil"
+	"github.com/adjoint-go/adjoint/tensor"
+)
 
 // A nil argument is a programmer error that panics with a *tensor.Error
 // naming the operation and what is nil, never a nil-pointer runtime panic.
@@ -38,7 +43,7 @@ func TestNilArgumentsPanicWithTheirNames(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.op+" with "+c.what, func(t *testing.T) {
-			e := mustPanic(t, c.f)
+			e := testutil.Panics[*tensor.Error](t, c.f)
 			if e.Op != c.op || !contains(e.Error(), c.what) {
 				t.Fatalf("panic %q, want op %s saying %q", e, c.op, c.what)
 			}

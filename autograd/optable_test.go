@@ -1,12 +1,12 @@
 package autograd_test
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/internal/optable"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 )
 
 // inputs makes a row's inputs.
@@ -111,7 +111,7 @@ func TestFusedEqualsComposite(t *testing.T) {
 				op.F(in).Mul(w).Sum().Backward()
 				want := autograd.Grad([]*autograd.Tensor{op.F(in).Mul(w).Sum()}, vars, true)
 				for i, x := range vars {
-					compare(t, op.String()+" first order", x.Grad().Data(), want[i].Data())
+					testutil.AllClose(t, op.String()+" first-order gradient by the fused path (want: by the formula)", x.Grad().Data(), want[i].Data(), 1e-12)
 					x.ZeroGrad()
 				}
 
@@ -134,7 +134,7 @@ func TestFusedEqualsComposite(t *testing.T) {
 				sumOf().Backward()
 				want2 := autograd.Grad([]*autograd.Tensor{sumOf()}, vars, true)
 				for i, x := range vars {
-					compare(t, op.String()+" second order", x.Grad().Data(), want2[i].Data())
+					testutil.AllClose(t, op.String()+" second-order gradient by the fused path (want: by the formula)", x.Grad().Data(), want2[i].Data(), 1e-12)
 					x.ZeroGrad()
 				}
 			}
@@ -147,18 +147,6 @@ func TestFusedEqualsComposite(t *testing.T) {
 func seedWeights(y *autograd.Tensor) *autograd.Tensor {
 	rng := rand.New(rand.NewPCG(5, 6))
 	return autograd.Randn(rng, y.Shape()...)
-}
-
-func compare(t *testing.T, what string, got, want []float64) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
-	}
-	for i := range got {
-		if !(math.Abs(got[i]-want[i]) <= 1e-12*math.Max(1, math.Abs(want[i]))) {
-			t.Fatalf("%s: element %d is %v by the fused path, %v by the formula", what, i, got[i], want[i])
-		}
-	}
 }
 
 // BenchmarkOps measures forward and backward of every differentiable row

@@ -1,12 +1,16 @@
 package autograd
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/adjoint-go/adjoint/internal/testutil"
+	"github.com/adjoint-go/adjoint/tensor"
 )
 
 // recyclingGraphs build graphs that stress the engine's ownership of
@@ -102,7 +106,7 @@ func TestTransientValueIsRecycledByBackward(t *testing.T) {
 	if !tops.IsRecycled(h.Value()) {
 		t.Fatalf("the value of a Transient intermediate was not recycled by backward")
 	}
-	e := mustPanic(t, func() { h.Add(x) })
+	e := testutil.Panics[*tensor.Error](t, func() { h.Add(x) })
 	if !strings.Contains(e.Error(), "recycled") {
 		t.Fatalf("using a recycled value panics with %q; want it to say recycled", e)
 	}
@@ -220,7 +224,7 @@ func TestConcurrentBackwardsShareNothing(t *testing.T) {
 		w, g := train(uint64(k))
 		alone[k] = g
 		for j, x := range w.Data() {
-			if want := 100 * (2*x + 1); math.Abs(g[j]-want) > 1e-12*math.Max(1, math.Abs(want)) {
+			if want := 100 * (2*x + 1); !testutil.Close(g[j], want, 1e-12) {
 				t.Fatalf("seed %d: gradient %v, want 100·(2w+1) = %v at %d", k, g[j], want, j)
 			}
 		}
@@ -257,12 +261,7 @@ func TestValuesReadWithoutAGraphEdgeAreKept(t *testing.T) {
 	want := Grad([]*Tensor{f()}, []*Tensor{x, w}, true)
 	f().Backward()
 	for i, p := range []*Tensor{x, w} {
-		got, wnt := p.Grad().Data(), want[i].Data()
-		for j := range wnt {
-			if math.Abs(got[j]-wnt[j]) > 1e-12*math.Max(1, math.Abs(wnt[j])) {
-				t.Fatalf("gradient of input %d = %v, want %v", i, got, wnt)
-			}
-		}
+		testutil.AllClose(t, fmt.Sprintf("gradient of input %d", i), p.Grad().Data(), want[i].Data(), 1e-12)
 	}
 }
 

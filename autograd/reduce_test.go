@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -345,7 +346,7 @@ func TestReductionEdgeCaseGradients(t *testing.T) {
 		x := leaf([]float64{1, 3, 2}, 3)
 		y := x.MaxDims(false, 0)
 		x.Value().Set(5, 0)
-		e := mustPanic(t, func() { y.Backward() })
+		e := testutil.Panics[*tensor.Error](t, func() { y.Backward() })
 		if !strings.Contains(e.Error(), "MaxDims") || !strings.Contains(e.Error(), "modified in place") {
 			t.Fatalf("message %q", e)
 		}
@@ -392,7 +393,7 @@ func TestReductionPanicsNameOpAndShape(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+" panics naming the op and the shape", func(t *testing.T) {
-			e := mustPanic(t, tc.f)
+			e := testutil.Panics[*tensor.Error](t, tc.f)
 			if e.Op != tc.op {
 				t.Errorf("Op = %q, want %q", e.Op, tc.op)
 			}

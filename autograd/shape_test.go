@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -315,7 +316,7 @@ func TestIndexAndMaskInputs(t *testing.T) {
 		ix := New([]float64{0, 2}, 2)
 		y := x.Gather(0, ix).Sum()
 		ix.Value().Set(1, 0)
-		e := mustPanic(t, func() { y.Backward() })
+		e := testutil.Panics[*tensor.Error](t, func() { y.Backward() })
 		if !strings.Contains(e.Error(), "Gather") || !strings.Contains(e.Error(), "modified in place") || !strings.Contains(e.Error(), "[2]") {
 			t.Fatalf("message %q does not name Gather, the index shape and the in-place change", e)
 		}
@@ -325,7 +326,7 @@ func TestIndexAndMaskInputs(t *testing.T) {
 		m := New([]float64{0, 1}, 2)
 		y := x.MaskedFill(m, 0).Sum()
 		m.Value().Fill(1)
-		e := mustPanic(t, func() { y.Backward() })
+		e := testutil.Panics[*tensor.Error](t, func() { y.Backward() })
 		if !strings.Contains(e.Error(), "MaskedFill") {
 			t.Fatalf("message %q does not name MaskedFill", e)
 		}
@@ -372,7 +373,7 @@ func TestShapeOpsPanicWithShapes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e := mustPanic(t, c.f)
+			e := testutil.Panics[*tensor.Error](t, c.f)
 			for _, w := range c.want {
 				if !strings.Contains(e.Error(), w) {
 					t.Fatalf("message %q does not contain %q", e, w)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -53,10 +54,10 @@ func TestActivationGradsMatchTheirFormulas(t *testing.T) {
 		for name, in := range inputs {
 			got, want := c.fused(in[0], in[1]).Data(), c.ref(in[0], in[1]).Data()
 			for i := range want {
-				// Bit for bit (so -0 and +0 differ), or within the
-				// tolerance for two different values.
+				// Bit for bit (so -0 and +0 differ), or Close within
+				// the tolerance for two different values.
 				g, w := got[i], want[i]
-				if !sameBits(g, w) && !(g != w && math.Abs(g-w) <= c.tol*math.Max(1, math.Abs(w))) {
+				if !testutil.Same(g, w) && !(g != w && testutil.Close(g, w, c.tol)) {
 					t.Fatalf("%s on %s inputs: element %d = %v, formula gives %v", c.name, name, i, got[i], want[i])
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -36,9 +37,9 @@ func TestPowMaximumMinimumMatchReference(t *testing.T) {
 				got := op.op(a, b)
 				wantShape, want := refBinary(a, b, op.ref)
 				checkFresh(t, got, wantShape)
-				checkValues(t, "result", got.Data(), want)
-				checkValues(t, "first input afterwards", a.Data(), aData)
-				checkValues(t, "second input afterwards", b.Data(), bData)
+				testutil.AllSame(t, "result", got.Data(), want)
+				testutil.AllSame(t, "first input afterwards", a.Data(), aData)
+				testutil.AllSame(t, "second input afterwards", b.Data(), bData)
 			})
 		}
 	}
@@ -66,7 +67,7 @@ func TestPowMaximumMinimumEdgeCases(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if !sameBits(c.got, c.want) {
+			if !testutil.Same(c.got, c.want) {
 				t.Errorf("got %v, want %v", c.got, c.want)
 			}
 		})
@@ -163,10 +164,10 @@ func TestWhere(t *testing.T) {
 			got := tensor.Where(c, a, b)
 			wantShape, want := refWhere(c, a, b)
 			checkFresh(t, got, wantShape)
-			checkValues(t, "result", got.Data(), want)
-			checkValues(t, "condition afterwards", c.Data(), cd)
-			checkValues(t, "a afterwards", a.Data(), ad)
-			checkValues(t, "b afterwards", b.Data(), bd)
+			testutil.AllSame(t, "result", got.Data(), want)
+			testutil.AllSame(t, "condition afterwards", c.Data(), cd)
+			testutil.AllSame(t, "a afterwards", a.Data(), ad)
+			testutil.AllSame(t, "b afterwards", b.Data(), bd)
 		})
 	}
 }
@@ -196,9 +197,6 @@ func TestPointwiseShapePanics(t *testing.T) {
 	for _, c := range whereCases {
 		t.Run("Where with "+c.name+" panics naming all three shapes", func(t *testing.T) {
 			e := wantPanic(t, "Where", nil, func() { tensor.Where(z(c.c...), z(c.a...), z(c.b...)) })
-			if e == nil {
-				return
-			}
 			if e.Error() != c.want {
 				t.Errorf("Error() = %q, want %q", e.Error(), c.want)
 			}

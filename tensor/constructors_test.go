@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -49,8 +50,8 @@ func TestConstructors(t *testing.T) {
 			if x.Numel() != len(tc.data) {
 				t.Errorf("Numel() = %d, want %d", x.Numel(), len(tc.data))
 			}
-			checkValues(t, "Data()", x.Data(), tc.data)
-			checkValues(t, "values via At", valuesAt(x), tc.data)
+			testutil.AllSame(t, "Data()", x.Data(), tc.data)
+			testutil.AllSame(t, "values via At", valuesAt(x), tc.data)
 			if x.Version() != 0 {
 				t.Errorf("Version() = %d, want 0 for a new tensor", x.Version())
 			}
@@ -143,7 +144,7 @@ func TestArange(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			x := tensor.Arange(tc.start, tc.end, tc.step)
 			checkFresh(t, x, []int{len(tc.want)})
-			checkValues(t, "Data()", x.Data(), tc.want)
+			testutil.AllSame(t, "Data()", x.Data(), tc.want)
 		})
 	}
 }
@@ -209,13 +210,13 @@ func TestRand(t *testing.T) {
 		a := tensor.Rand(newRNG(7), 3, 4)
 		b := tensor.Rand(newRNG(7), 3, 4)
 		checkFresh(t, a, []int{3, 4})
-		checkValues(t, "second Rand with the same seed", b.Data(), a.Data())
+		testutil.AllSame(t, "second Rand with the same seed", b.Data(), a.Data())
 		rng := newRNG(7)
 		want := make([]float64, 12)
 		for i := range want {
 			want[i] = rng.Float64()
 		}
-		checkValues(t, "Rand", a.Data(), want)
+		testutil.AllSame(t, "Rand", a.Data(), want)
 		for i, v := range a.Data() {
 			if v < 0 || v >= 1 {
 				t.Errorf("Rand value %d = %v, outside [0, 1)", i, v)
@@ -226,13 +227,13 @@ func TestRand(t *testing.T) {
 		a := tensor.Randn(newRNG(11), 2, 5)
 		b := tensor.Randn(newRNG(11), 2, 5)
 		checkFresh(t, a, []int{2, 5})
-		checkValues(t, "second Randn with the same seed", b.Data(), a.Data())
+		testutil.AllSame(t, "second Randn with the same seed", b.Data(), a.Data())
 		rng := newRNG(11)
 		want := make([]float64, 10)
 		for i := range want {
 			want[i] = rng.NormFloat64()
 		}
-		checkValues(t, "Randn", a.Data(), want)
+		testutil.AllSame(t, "Randn", a.Data(), want)
 	})
 	t.Run("different seeds give different values", func(t *testing.T) {
 		a := tensor.Rand(newRNG(1), 8).Data()

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -61,10 +62,10 @@ func TestCrossEntropyRows(t *testing.T) {
 				wantGrad[i*k+ti]--
 			}
 			checkShape(t, "loss", loss.Shape(), []int{n})
-			checkClose(t, "loss", loss.Data(), wantLoss, 1e-13)
-			checkClose(t, "lse", lse.Data(), wantLSE, 1e-13)
+			testutil.AllClose(t, "loss", loss.Data(), wantLoss, 1e-13)
+			testutil.AllClose(t, "lse", lse.Data(), wantLSE, 1e-13)
 			checkShape(t, "grad", grad.Shape(), []int{n, k})
-			checkClose(t, "grad", grad.Data(), wantGrad, 1e-13)
+			testutil.AllClose(t, "grad", grad.Data(), wantGrad, 1e-13)
 		})
 	}
 }
@@ -117,7 +118,7 @@ func TestLinear(t *testing.T) {
 				want = want.Add(c.b)
 			}
 			checkShape(t, "Linear", got.Shape(), want.Shape())
-			checkClose(t, "Linear", got.Data(), want.Data(), 1e-12)
+			testutil.AllClose(t, "Linear", got.Data(), want.Data(), 1e-12)
 		})
 	}
 	wantPanic(t, "Linear", []string{"[5 3]", "[4 2]"}, func() { tensor.Linear(tensor.Zeros(5, 3), tensor.Zeros(4, 2), nil) })

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -39,7 +40,7 @@ func FuzzBinary(f *testing.F) {
 			}
 			g := got.Data()
 			for i := range want {
-				if !sameBits(g[i], want[i]) {
+				if !testutil.Same(g[i], want[i]) {
 					t.Fatalf("%s of %v (strides %v, offset %d) and %v (strides %v, offset %d): element %d = %v, want %v",
 						op.name, a.Shape(), a.Strides(), a.Offset(), b.Shape(), b.Strides(), b.Offset(), i, g[i], want[i])
 				}

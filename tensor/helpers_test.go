@@ -1,15 +1,14 @@
 package tensor_test
 
 import (
-	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/kernels"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -21,32 +20,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// panicOf runs f and returns the *tensor.Error it panics with. It fails the
-// test if f returns normally or panics with anything else.
-func panicOf(t *testing.T, f func()) (e *tensor.Error) {
-	t.Helper()
-	defer func() {
-		r := recover()
-		if r == nil {
-			t.Fatalf("no panic; want a *tensor.Error")
-		}
-		err, ok := r.(error)
-		if !ok || !errors.As(err, &e) {
-			t.Fatalf("panic value %T %v; want a *tensor.Error", r, r)
-		}
-	}()
-	f()
-	return nil
-}
-
 // wantPanic checks that f panics with a *tensor.Error for op whose message
 // starts with "tensor: op: " and contains every string in want.
 func wantPanic(t *testing.T, op string, want []string, f func()) *tensor.Error {
 	t.Helper()
-	e := panicOf(t, f)
-	if e == nil {
-		return nil
-	}
+	e := testutil.Panics[*tensor.Error](t, f)
 	msg := e.Error()
 	if e.Op != op {
 		t.Errorf("Error.Op = %q, want %q (message %q)", e.Op, op, msg)
@@ -62,59 +40,10 @@ func wantPanic(t *testing.T, op string, want []string, f func()) *tensor.Error {
 	return e
 }
 
-// sameBits reports whether x and y are the same value: both NaN, or equal
-// with the same sign (so 0 and -0 differ).
-func sameBits(x, y float64) bool {
-	if math.IsNaN(x) || math.IsNaN(y) {
-		return math.IsNaN(x) && math.IsNaN(y)
-	}
-	return x == y && math.Signbit(x) == math.Signbit(y)
-}
-
 func checkShape(t *testing.T, what string, got, want []int) {
 	t.Helper()
 	if !slices.Equal(got, want) {
 		t.Errorf("%s = %v, want %v", what, got, want)
-	}
-}
-
-// checkValues compares got with want element by element, exactly (NaN
-// equals NaN).
-func checkValues(t *testing.T, what string, got, want []float64) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%s has %d values, want %d: got %v, want %v", what, len(got), len(want), got, want)
-		return
-	}
-	bad := 0
-	for i := range got {
-		if !sameBits(got[i], want[i]) {
-			if bad < 5 {
-				t.Errorf("%s[%d] = %v, want %v", what, i, got[i], want[i])
-			}
-			bad++
-		}
-	}
-	if bad > 5 {
-		t.Errorf("%s: %d more values differ", what, bad-5)
-	}
-}
-
-// checkClose compares got with want within a relative tolerance (for
-// reductions, whose summation order is the kernel's choice).
-func checkClose(t *testing.T, what string, got, want []float64, tol float64) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%s has %d values, want %d", what, len(got), len(want))
-		return
-	}
-	for i := range got {
-		if sameBits(got[i], want[i]) {
-			continue
-		}
-		if math.Abs(got[i]-want[i]) > tol*math.Max(1, math.Abs(want[i])) {
-			t.Errorf("%s[%d] = %v, want %v (tolerance %g)", what, i, got[i], want[i], tol)
-		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -24,7 +25,7 @@ func runInplace(t *testing.T, cases []inplaceCase, write func(dst *tensor.Tensor
 			dst := tc.dst(base)
 			v := base.Version()
 			write(dst)
-			checkValues(t, "base afterwards", base.Data(), tc.want)
+			testutil.AllSame(t, "base afterwards", base.Data(), tc.want)
 			if base.Version() != v+1 || dst.Version() != v+1 {
 				t.Errorf("versions afterwards: base %d, view %d; want %d for both", base.Version(), dst.Version(), v+1)
 			}
@@ -86,7 +87,7 @@ func TestCopyFrom(t *testing.T) {
 		src := tc.src()
 		srcData, srcVer := src.Data(), src.Version()
 		runInplace(t, []inplaceCase{tc.inplaceCase}, func(dst *tensor.Tensor) { dst.CopyFrom(src) })
-		checkValues(t, tc.name+": source afterwards", src.Data(), srcData)
+		testutil.AllSame(t, tc.name+": source afterwards", src.Data(), srcData)
 		if src.Version() != srcVer {
 			t.Errorf("%s: source version changed from %d to %d", tc.name, srcVer, src.Version())
 		}
@@ -131,8 +132,8 @@ func TestAddInPlace(t *testing.T) {
 			wantBase := expectBaseAfter(base, dst, wantView)
 			v := base.Version()
 			dst.AddInPlace(u)
-			checkValues(t, "view afterwards", dst.Data(), wantView)
-			checkValues(t, "base afterwards", base.Data(), wantBase)
+			testutil.AllSame(t, "view afterwards", dst.Data(), wantView)
+			testutil.AllSame(t, "base afterwards", base.Data(), wantBase)
 			if base.Version() != v+1 || dst.Version() != v+1 {
 				t.Errorf("versions afterwards: base %d, view %d; want %d", base.Version(), dst.Version(), v+1)
 			}
@@ -176,14 +177,14 @@ func TestInPlaceIntoOverlappingMemory(t *testing.T) {
 		if refused(func() { dst.AddInPlace(tensor.Ones(3)) }) {
 			return
 		}
-		checkValues(t, "view afterwards", dst.Data(), []float64{1, 1, 1})
+		testutil.AllSame(t, "view afterwards", dst.Data(), []float64{1, 1, 1})
 	})
 	t.Run("CopyFrom into an expanded view refuses or holds the source", func(t *testing.T) {
 		dst := tensor.Zeros(1).Expand(3)
 		if refused(func() { dst.CopyFrom(tensor.New([]float64{1, 2, 3})) }) {
 			return
 		}
-		checkValues(t, "view afterwards", dst.Data(), []float64{1, 2, 3})
+		testutil.AllSame(t, "view afterwards", dst.Data(), []float64{1, 2, 3})
 	})
 	t.Run("AddInPlace from a partly overlapping slice refuses or gives the out-of-place sum", func(t *testing.T) {
 		base := seq(41).AddScalar(1)
@@ -192,7 +193,7 @@ func TestInPlaceIntoOverlappingMemory(t *testing.T) {
 		if refused(func() { dst.AddInPlace(src) }) {
 			return
 		}
-		checkValues(t, "view afterwards", dst.Data(), want)
+		testutil.AllSame(t, "view afterwards", dst.Data(), want)
 	})
 }
 
@@ -215,7 +216,7 @@ func TestWritesIntoExpandedViewsAreRefused(t *testing.T) {
 			base := tensor.New([]float64{1, 2})
 			dst := base.Unsqueeze(0).Expand(3, 2) // strides [0 1]
 			wantPanic(t, w.op, []string{"destination of shape [3 2] with strides [0 1] has overlapping elements"}, func() { w.f(dst) })
-			checkValues(t, "base afterwards", base.Data(), []float64{1, 2})
+			testutil.AllSame(t, "base afterwards", base.Data(), []float64{1, 2})
 			if base.Version() != 0 {
 				t.Errorf("Version() = %d after a refused write, want 0", base.Version())
 			}
@@ -224,9 +225,9 @@ func TestWritesIntoExpandedViewsAreRefused(t *testing.T) {
 	t.Run("Set and Fill into a new leading dimension of size 1", func(t *testing.T) {
 		dst := tensor.Zeros(2, 1).Expand(1, 2, 1) // strides [0 1 1]
 		dst.Set(3, 0, 1, 0)
-		checkValues(t, "view after Set", dst.Data(), []float64{0, 3})
+		testutil.AllSame(t, "view after Set", dst.Data(), []float64{0, 3})
 		dst.Fill(4)
-		checkValues(t, "view after Fill", dst.Data(), []float64{4, 4})
+		testutil.AllSame(t, "view after Fill", dst.Data(), []float64{4, 4})
 	})
 	t.Run("Fill into an empty expanded view", func(t *testing.T) {
 		dst := tensor.Zeros(1, 0).Expand(3, 0)
@@ -267,7 +268,7 @@ func TestInPlacePanics(t *testing.T) {
 		t.Run(tc.name+" panics and leaves the tensor and its version alone", func(t *testing.T) {
 			x := seq(2, 3)
 			wantPanic(t, tc.op, tc.want, func() { tc.f(x) })
-			checkValues(t, "tensor afterwards", x.Data(), []float64{0, 1, 2, 3, 4, 5})
+			testutil.AllSame(t, "tensor afterwards", x.Data(), []float64{0, 1, 2, 3, 4, 5})
 			if x.Version() != 0 {
 				t.Errorf("Version() = %d after a failed write, want 0", x.Version())
 			}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -156,7 +157,7 @@ func TestMatMulMatchesTheNaiveLoop(t *testing.T) {
 					wantShape, want := refMatMul(a, b)
 					got := a.MatMul(b)
 					checkFresh(t, got, wantShape)
-					checkClose(t, "MatMul", got.Data(), want, 1e-12)
+					testutil.AllClose(t, "MatMul", got.Data(), want, 1e-12)
 				})
 			}
 		}
@@ -182,7 +183,7 @@ func TestMatMulExactValues(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			checkShape(t, "Shape()", c.got.Shape(), c.shape)
-			checkValues(t, "values", c.got.Data(), c.want)
+			testutil.AllSame(t, "values", c.got.Data(), c.want)
 		})
 	}
 }
@@ -206,7 +207,7 @@ func TestMatMulEmptyDimensions(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			got := tensor.Full(2, c.a...).MatMul(tensor.Full(3, c.b...))
 			checkFresh(t, got, c.shape)
-			checkValues(t, "values", got.Data(), make([]float64, numel(c.shape)))
+			testutil.AllSame(t, "values", got.Data(), make([]float64, numel(c.shape)))
 		})
 	}
 }
@@ -248,21 +249,21 @@ func TestMatMulDoesNotDependOnGOMAXPROCS(t *testing.T) {
 	runtime.GOMAXPROCS(max(2, old))
 	many := a.MatMul(b).Data()
 	runtime.GOMAXPROCS(old)
-	checkValues(t, "MatMul with GOMAXPROCS > 1", many, one)
+	testutil.AllSame(t, "MatMul with GOMAXPROCS > 1", many, one)
 }
 
 func TestDot(t *testing.T) {
 	rng := newRNG(12)
 	x := tensor.New([]float64{1, 2, 3})
 	y := tensor.New([]float64{4, -5, 6})
-	checkValues(t, "Dot", x.Dot(y).Data(), []float64{12})
+	testutil.AllSame(t, "Dot", x.Dot(y).Data(), []float64{12})
 	checkShape(t, "Dot shape", x.Dot(y).Shape(), []int{})
-	checkValues(t, "Dot of empty vectors", tensor.Zeros(0).Dot(tensor.Zeros(0)).Data(), []float64{0})
+	testutil.AllSame(t, "Dot of empty vectors", tensor.Zeros(0).Dot(tensor.Zeros(0)).Data(), []float64{0})
 	t.Run("a strided vector reads its own elements", func(t *testing.T) {
 		col := randT(rng, 9, 4).Select(1, 2)
 		v := randT(rng, 9)
 		_, want := refMatMul(col, v)
-		checkClose(t, "Dot", col.Dot(v).Data(), want, 1e-13)
+		testutil.AllClose(t, "Dot", col.Dot(v).Data(), want, 1e-13)
 	})
 	t.Run("NaN and Inf propagate", func(t *testing.T) {
 		got := tensor.New([]float64{1, math.Inf(1)}).Dot(tensor.New([]float64{1, 0})).Item()
@@ -287,11 +288,11 @@ func TestDot(t *testing.T) {
 func TestOuter(t *testing.T) {
 	got := tensor.New([]float64{1, 2, 3}).Outer(tensor.New([]float64{4, 5}))
 	checkFresh(t, got, []int{3, 2})
-	checkValues(t, "Outer", got.Data(), []float64{4, 5, 8, 10, 12, 15})
+	testutil.AllSame(t, "Outer", got.Data(), []float64{4, 5, 8, 10, 12, 15})
 	t.Run("strided vectors", func(t *testing.T) {
 		x := seq(4, 3).Select(1, 1) // 1 4 7 10
 		y := seq(2, 2).Select(0, 1) // 2 3
-		checkValues(t, "Outer", x.Outer(y).Data(), []float64{2, 3, 8, 12, 14, 21, 20, 30})
+		testutil.AllSame(t, "Outer", x.Outer(y).Data(), []float64{2, 3, 8, 12, 14, 21, 20, 30})
 	})
 	t.Run("each element is one product, so 0 times Inf is NaN", func(t *testing.T) {
 		got := tensor.New([]float64{0}).Outer(tensor.New([]float64{math.Inf(1)})).Item()
@@ -311,7 +312,7 @@ func TestT(t *testing.T) {
 	m := seq(2, 3)
 	mt := m.T()
 	checkShape(t, "T().Shape()", mt.Shape(), []int{3, 2})
-	checkValues(t, "T()", mt.Data(), []float64{0, 3, 1, 4, 2, 5})
+	testutil.AllSame(t, "T()", mt.Data(), []float64{0, 3, 1, 4, 2, 5})
 	if !mt.SameStorage(m) {
 		t.Errorf("T() copied; want a view")
 	}

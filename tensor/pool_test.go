@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -64,7 +65,7 @@ func TestRecycledTensorPanicsOnUse(t *testing.T) {
 			if !tops.Recycle(x) {
 				t.Fatalf("not recycled")
 			}
-			e := panicOf(t, func() { use(x) })
+			e := testutil.Panics[*tensor.Error](t, func() { use(x) })
 			if msg := e.Error(); !strings.Contains(msg, "recycled") || !strings.Contains(msg, "[3 4]") {
 				t.Fatalf("panic %q does not say that the [3 4] tensor was recycled", msg)
 			}
@@ -137,7 +138,7 @@ func TestMatMulT(t *testing.T) {
 				}
 				shape, want := refMatMul(oa, ob)
 				checkShape(t, "MatMulT", got.Shape(), shape)
-				checkClose(t, "MatMulT", got.Data(), want, 1e-13)
+				testutil.AllClose(t, "MatMulT", got.Data(), want, 1e-13)
 				if !tops.IsRecyclable(got) && got.Numel() > 0 {
 					t.Errorf("MatMulT's result is not recyclable")
 				}
@@ -170,7 +171,7 @@ func TestAddMatMulInPlace(t *testing.T) {
 				}
 				v := dst.Version()
 				tops.AddMatMulInPlace(dst, sa, sb, ta, tb)
-				checkClose(t, "t + op(a)·op(b)", dst.Data(), want, 1e-13)
+				testutil.AllClose(t, "t + op(a)·op(b)", dst.Data(), want, 1e-13)
 				if dst.Version() == v {
 					t.Errorf("AddMatMulInPlace did not bump the version")
 				}
@@ -190,11 +191,11 @@ func TestThresholdGrad(t *testing.T) {
 	g := tensor.New([]float64{1, 2, 3, 4, 5, 6}, 2, 3)
 	x := tensor.New([]float64{-1, 0, 0.5, nan, 2, 1e-300}, 2, 3)
 	got := tops.ThresholdGrad(g, x, 0)
-	checkValues(t, "ThresholdGrad", got.Data(), []float64{0, 0, 3, 4, 5, 6})
+	testutil.AllSame(t, "ThresholdGrad", got.Data(), []float64{0, 0, 3, 4, 5, 6})
 	got = tops.ThresholdGrad(g, x.Transpose(0, 1).Contiguous().Transpose(0, 1), 0.5)
-	checkValues(t, "ThresholdGrad of a strided x", got.Data(), []float64{0, 0, 0, 4, 5, 0})
-	checkValues(t, "0-d", tops.ThresholdGrad(tensor.Scalar(7), tensor.Scalar(1), 0).Data(), []float64{7})
-	checkValues(t, "0-d below", tops.ThresholdGrad(tensor.Scalar(7), tensor.Scalar(-1), 0).Data(), []float64{0})
+	testutil.AllSame(t, "ThresholdGrad of a strided x", got.Data(), []float64{0, 0, 0, 4, 5, 0})
+	testutil.AllSame(t, "0-d", tops.ThresholdGrad(tensor.Scalar(7), tensor.Scalar(1), 0).Data(), []float64{7})
+	testutil.AllSame(t, "0-d below", tops.ThresholdGrad(tensor.Scalar(7), tensor.Scalar(-1), 0).Data(), []float64{0})
 	big := tensor.Ones(1 << 19)
 	if s := tops.ThresholdGrad(big, big, 0).Sum().Item(); s != 1<<19 {
 		t.Fatalf("ThresholdGrad over goroutines sums to %v", s)

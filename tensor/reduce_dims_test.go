@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -198,8 +199,8 @@ func TestReduceDimsAgainstReference(t *testing.T) {
 						if got.SameStorage(x) {
 							t.Errorf("the result shares storage with the input")
 						}
-						checkClose(t, "result", got.Data(), want, 1e-12)
-						checkValues(t, "input afterwards", x.Data(), before)
+						testutil.AllClose(t, "result", got.Data(), want, 1e-12)
+						testutil.AllSame(t, "input afterwards", x.Data(), before)
 					})
 				}
 			}
@@ -243,13 +244,13 @@ func TestWholeReductionsAgainstReference(t *testing.T) {
 				got := op.f(in.x)
 				checkFresh(t, got, []int{})
 				want := op.ref(valuesAt(in.x))
-				checkClose(t, op.name, []float64{got.Item()}, []float64{want}, op.tol)
+				testutil.AllClose(t, op.name, []float64{got.Item()}, []float64{want}, op.tol)
 			})
 		}
 	}
 	t.Run("Prod of small values agrees with a plain loop", func(t *testing.T) {
 		for _, x := range []*tensor.Tensor{randT(rng, 4, 5), randT(rng, 4, 5).Transpose(0, 1), randT(rng, 4, 6).Slice(1, 1, 4)} {
-			checkClose(t, "Prod", []float64{x.Prod().Item()}, []float64{refProd(valuesAt(x))}, 1e-13)
+			testutil.AllClose(t, "Prod", []float64{x.Prod().Item()}, []float64{refProd(valuesAt(x))}, 1e-13)
 		}
 	})
 	t.Run("Prod of 100000 values near 1 agrees with a plain loop", func(t *testing.T) {
@@ -257,7 +258,7 @@ func TestWholeReductionsAgainstReference(t *testing.T) {
 		for i := range d {
 			d[i] = 1 + (rng.Float64()-0.5)*1e-3
 		}
-		checkClose(t, "Prod", []float64{tensor.New(d).Prod().Item()}, []float64{refProd(d)}, 1e-10)
+		testutil.AllClose(t, "Prod", []float64{tensor.New(d).Prod().Item()}, []float64{refProd(d)}, 1e-10)
 	})
 }
 
@@ -323,7 +324,7 @@ func TestReductionValues(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tc.got()
 			checkFresh(t, got, tc.shape)
-			checkClose(t, "result", got.Data(), tc.want, 1e-15)
+			testutil.AllClose(t, "result", got.Data(), tc.want, 1e-15)
 		})
 	}
 }
@@ -365,7 +366,7 @@ func TestReductionEdgeCases(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tc.got()
 			checkFresh(t, got, tc.shape)
-			checkValues(t, "result", got.Data(), tc.want)
+			testutil.AllSame(t, "result", got.Data(), tc.want)
 		})
 	}
 	t.Run("MaxDim of a 0-d tensor gives the value and index 0", func(t *testing.T) {
@@ -496,9 +497,9 @@ func TestMaxDimAndArgmax(t *testing.T) {
 						checkFresh(t, vals, wantShape)
 						checkFresh(t, idx, wantShape)
 						checkFresh(t, arg, wantShape)
-						checkValues(t, "values", vals.Data(), wantVal)
-						checkValues(t, "indices", idx.Data(), wantIdx)
-						checkValues(t, "Argmax/Argmin", arg.Data(), wantIdx)
+						testutil.AllSame(t, "values", vals.Data(), wantVal)
+						testutil.AllSame(t, "indices", idx.Data(), wantIdx)
+						testutil.AllSame(t, "Argmax/Argmin", arg.Data(), wantIdx)
 					})
 				}
 			}
@@ -506,8 +507,8 @@ func TestMaxDimAndArgmax(t *testing.T) {
 	}
 	t.Run("MaxDim of [[1 3 3] [2 2 1]] along 1 takes the first tie", func(t *testing.T) {
 		v, i := tensor.New([]float64{1, 3, 3, 2, 2, 1}, 2, 3).MaxDim(1, false)
-		checkValues(t, "values", v.Data(), []float64{3, 2})
-		checkValues(t, "indices", i.Data(), []float64{1, 0})
+		testutil.AllSame(t, "values", v.Data(), []float64{3, 2})
+		testutil.AllSame(t, "indices", i.Data(), []float64{1, 0})
 	})
 	t.Run("large MaxDim over columns and rows agrees with the reference", func(t *testing.T) {
 		x := ties(300, 200)
@@ -518,7 +519,7 @@ func TestMaxDimAndArgmax(t *testing.T) {
 			for i, g := range groups {
 				want[i] = float64(refArg(g, true))
 			}
-			checkValues(t, fmt.Sprintf("indices along %d", d), idx.Data(), want)
+			testutil.AllSame(t, fmt.Sprintf("indices along %d", d), idx.Data(), want)
 		}
 	})
 }
@@ -567,13 +568,13 @@ func TestReductionsAccuracy(t *testing.T) {
 			d[i] = 1e6 + float64(i%3) // variance of 0, 1, 2 repeated
 		}
 		x := tensor.New(d)
-		checkClose(t, "Var(0)", []float64{x.Var(0).Item()}, []float64{refVar(0)(d)}, 1e-12)
+		testutil.AllClose(t, "Var(0)", []float64{x.Var(0).Item()}, []float64{refVar(0)(d)}, 1e-12)
 		rows := tensor.New(d[:100000], 1000, 100)
 		want := make([]float64, 1000)
 		for i := range want {
 			want[i] = refVar(1)(d[i*100 : (i+1)*100])
 		}
-		checkClose(t, "VarDims rows", rows.VarDims(1, false, 1).Data(), want, 1e-12)
+		testutil.AllClose(t, "VarDims rows", rows.VarDims(1, false, 1).Data(), want, 1e-12)
 	})
 	t.Run("LogSumExp of a million values of ±1000 is finite", func(t *testing.T) {
 		d := make([]float64, 1<<20)
@@ -585,7 +586,7 @@ func TestReductionsAccuracy(t *testing.T) {
 		}
 		got := tensor.New(d).LogSumExp().Item()
 		want := 1000 + math.Log(float64(len(d)/2))
-		checkClose(t, "LogSumExp", []float64{got}, []float64{want}, 1e-12)
+		testutil.AllClose(t, "LogSumExp", []float64{got}, []float64{want}, 1e-12)
 	})
 }
 
@@ -644,7 +645,7 @@ func TestReductionsDoNotDependOnGOMAXPROCS(t *testing.T) {
 	seven := compute()
 	runtime.GOMAXPROCS(old)
 	for i := range one {
-		checkValues(t, one[i].name+" with GOMAXPROCS 1 vs several", many[i].data, one[i].data)
-		checkValues(t, one[i].name+" with GOMAXPROCS 1 vs 7", seven[i].data, one[i].data)
+		testutil.AllSame(t, one[i].name+" with GOMAXPROCS 1 vs several", many[i].data, one[i].data)
+		testutil.AllSame(t, one[i].name+" with GOMAXPROCS 1 vs 7", seven[i].data, one[i].data)
 	}
 }

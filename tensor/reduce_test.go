@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -47,11 +48,11 @@ func TestWholeReductions(t *testing.T) {
 				want float64
 			}{{"Sum", x.Sum(), tc.sum}, {"Mean", x.Mean(), tc.mean}, {"Max", x.Max(), tc.max}, {"Min", x.Min(), tc.min}} {
 				checkFresh(t, r.got, []int{})
-				if !sameBits(r.got.Item(), r.want) {
+				if !testutil.Same(r.got.Item(), r.want) {
 					t.Errorf("%s() = %v, want %v", r.name, r.got.Item(), r.want)
 				}
 			}
-			checkValues(t, "input afterwards", x.Data(), before)
+			testutil.AllSame(t, "input afterwards", x.Data(), before)
 		})
 	}
 	t.Run("Sum and Mean of random values agree with a plain loop", func(t *testing.T) {
@@ -60,8 +61,8 @@ func TestWholeReductions(t *testing.T) {
 		for _, v := range valuesAt(x) {
 			s += v
 		}
-		checkClose(t, "Sum", []float64{x.Sum().Item()}, []float64{s}, 1e-12)
-		checkClose(t, "Mean", []float64{x.Mean().Item()}, []float64{s / 1023}, 1e-12)
+		testutil.AllClose(t, "Sum", []float64{x.Sum().Item()}, []float64{s}, 1e-12)
+		testutil.AllClose(t, "Mean", []float64{x.Mean().Item()}, []float64{s / 1023}, 1e-12)
 	})
 	t.Run("Sum of an empty tensor is 0 and its Mean is NaN", func(t *testing.T) {
 		x := tensor.Zeros(0, 3)
@@ -110,8 +111,8 @@ func TestSumDims(t *testing.T) {
 					if got.SameStorage(x) {
 						t.Errorf("the result shares storage with the input")
 					}
-					checkValues(t, "result", got.Data(), want)
-					checkValues(t, "input afterwards", x.Data(), before)
+					testutil.AllSame(t, "result", got.Data(), want)
+					testutil.AllSame(t, "input afterwards", x.Data(), before)
 				})
 			}
 		}
@@ -121,12 +122,12 @@ func TestSumDims(t *testing.T) {
 		got := x.SumDims(false, 0, 2)
 		wantShape, want := refSumDims(x, false, 0, 2)
 		checkFresh(t, got, wantShape)
-		checkClose(t, "result", got.Data(), want, 1e-12)
+		testutil.AllClose(t, "result", got.Data(), want, 1e-12)
 	})
 	t.Run("SumDims over a zero dimension gives zeros", func(t *testing.T) {
 		got := tensor.Zeros(0, 3).SumDims(false, 0)
 		checkFresh(t, got, []int{3})
-		checkValues(t, "result", got.Data(), []float64{0, 0, 0})
+		testutil.AllSame(t, "result", got.Data(), []float64{0, 0, 0})
 	})
 	t.Run("SumDims over a non-zero dimension of an empty tensor stays empty", func(t *testing.T) {
 		got := tensor.Zeros(0, 3).SumDims(true, 1)
@@ -225,8 +226,8 @@ func TestSumTo(t *testing.T) {
 			if got.SameStorage(x) {
 				t.Errorf("the result shares storage with the input")
 			}
-			checkValues(t, "result", got.Data(), refSumTo(x, tc.to))
-			checkValues(t, "input afterwards", x.Data(), before)
+			testutil.AllSame(t, "result", got.Data(), refSumTo(x, tc.to))
+			testutil.AllSame(t, "input afterwards", x.Data(), before)
 		})
 	}
 	t.Run("SumTo of every broadcast result recovers the operand's shape", func(t *testing.T) {
@@ -236,7 +237,7 @@ func TestSumTo(t *testing.T) {
 			for _, op := range []*tensor.Tensor{a, b} {
 				got := g.SumTo(op.Shape()...)
 				checkShape(t, fmt.Sprintf("SumTo(%v) of %v", op.Shape(), g.Shape()), got.Shape(), op.Shape())
-				checkValues(t, fmt.Sprintf("SumTo(%v) of %v", op.Shape(), g.Shape()), got.Data(), refSumTo(g, op.Shape()))
+				testutil.AllSame(t, fmt.Sprintf("SumTo(%v) of %v", op.Shape(), g.Shape()), got.Data(), refSumTo(g, op.Shape()))
 			}
 		}
 	})
@@ -295,8 +296,8 @@ func TestPadDim(t *testing.T) {
 			if got.SameStorage(x) {
 				t.Errorf("the result shares storage with the input")
 			}
-			checkValues(t, "result", got.Data(), tc.want)
-			checkValues(t, "input afterwards", x.Data(), before)
+			testutil.AllSame(t, "result", got.Data(), tc.want)
+			testutil.AllSame(t, "input afterwards", x.Data(), before)
 		})
 	}
 	t.Run("PadDim with negative padding panics naming the shape", func(t *testing.T) {

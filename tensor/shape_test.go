@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -23,7 +24,7 @@ func runShapeCases(t *testing.T, cases []shapeCase) {
 		t.Run(c.name, func(t *testing.T) {
 			got := c.f()
 			checkFresh(t, got, c.shape)
-			checkValues(t, "values", got.Data(), c.want)
+			testutil.AllSame(t, "values", got.Data(), c.want)
 		})
 	}
 }
@@ -100,7 +101,7 @@ func TestCat(t *testing.T) {
 				}
 			}
 			checkFresh(t, got, shape)
-			checkValues(t, fmt.Sprintf("Cat along %d", dim), got.Data(), want)
+			testutil.AllSame(t, fmt.Sprintf("Cat along %d", dim), got.Data(), want)
 		}
 	})
 
@@ -188,10 +189,10 @@ func TestSplitAndChunk(t *testing.T) {
 		if !p[1].SameStorage(x) {
 			t.Fatal("piece is not a view")
 		}
-		checkValues(t, "piece 1", p[1].Data(), []float64{4, 5, 6, 7})
-		checkValues(t, "piece 2", p[2].Data(), []float64{8, 9})
+		testutil.AllSame(t, "piece 1", p[1].Data(), []float64{4, 5, 6, 7})
+		testutil.AllSame(t, "piece 2", p[2].Data(), []float64{8, 9})
 		q := x.Chunk(2, 1)
-		checkValues(t, "column 1", q[1].Data(), []float64{1, 3, 5, 7, 9})
+		testutil.AllSame(t, "column 1", q[1].Data(), []float64{1, 3, 5, 7, 9})
 	})
 	runPanicCases(t, []panicCase{
 		{"Split by zero", "Split", []string{"split size 0", "[5 2]"}, func() { x.Split(0, 0) }},
@@ -235,7 +236,7 @@ func TestIndexSelect(t *testing.T) {
 				want = append(want, in.At(j...))
 			}
 			checkFresh(t, got, shape)
-			checkValues(t, fmt.Sprintf("dim %d", dim), got.Data(), want)
+			testutil.AllSame(t, fmt.Sprintf("dim %d", dim), got.Data(), want)
 		}
 	})
 	runPanicCases(t, []panicCase{
@@ -334,7 +335,7 @@ func TestGather(t *testing.T) {
 			index := ix.Permute(2, 1, 0) // strided
 			got := in.Gather(dim, index)
 			checkFresh(t, got, ishape)
-			checkValues(t, fmt.Sprintf("dim %d", dim), got.Data(), refGather(in, d, index))
+			testutil.AllSame(t, fmt.Sprintf("dim %d", dim), got.Data(), refGather(in, d, index))
 		}
 	})
 	t.Run("matches a reference on contiguous inputs along every dimension", func(t *testing.T) {
@@ -350,7 +351,7 @@ func TestGather(t *testing.T) {
 			}
 			got := in.Gather(dim, index)
 			checkFresh(t, got, ishape)
-			checkValues(t, fmt.Sprintf("dim %d", dim), got.Data(), refGather(in, d, index))
+			testutil.AllSame(t, fmt.Sprintf("dim %d", dim), got.Data(), refGather(in, d, index))
 		}
 	})
 	runPanicCases(t, []panicCase{
@@ -408,7 +409,7 @@ func TestScatterAdd(t *testing.T) {
 			index := ix.Permute(2, 1, 0)
 			got := in.ScatterAdd(dim, index, s)
 			checkFresh(t, got, in.Shape())
-			checkValues(t, fmt.Sprintf("dim %d", dim), got.Data(), refScatterAdd(in, d, index, s))
+			testutil.AllSame(t, fmt.Sprintf("dim %d", dim), got.Data(), refScatterAdd(in, d, index, s))
 		}
 	})
 	t.Run("matches a reference on contiguous inputs along every dimension", func(t *testing.T) {
@@ -425,7 +426,7 @@ func TestScatterAdd(t *testing.T) {
 			s := randT(rng, ishape...)
 			got := in.ScatterAdd(dim, index, s)
 			checkFresh(t, got, in.Shape())
-			checkValues(t, fmt.Sprintf("dim %d", dim), got.Data(), refScatterAdd(in, d, index, s))
+			testutil.AllSame(t, fmt.Sprintf("dim %d", dim), got.Data(), refScatterAdd(in, d, index, s))
 		}
 	})
 	runPanicCases(t, []panicCase{

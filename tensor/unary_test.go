@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -19,7 +20,7 @@ func checkNear(t *testing.T, what string, got, want []float64, ulps float64) {
 	bad := 0
 	for i := range got {
 		g, w := got[i], want[i]
-		ok := sameBits(g, w) || (g == w) ||
+		ok := testutil.Same(g, w) || (g == w) ||
 			(!math.IsNaN(g) && !math.IsNaN(w) && !math.IsInf(g, 0) && !math.IsInf(w, 0) &&
 				math.Abs(g-w) <= ulps*ulp(w))
 		if !ok {
@@ -41,7 +42,7 @@ func checkNearInput(t *testing.T, what string, got, want, x []float64, ulps, xul
 	bad := 0
 	for i := range got {
 		g, w := got[i], want[i]
-		ok := sameBits(g, w) || (g == w) ||
+		ok := testutil.Same(g, w) || (g == w) ||
 			(!math.IsNaN(g) && !math.IsNaN(w) && !math.IsInf(g, 0) && !math.IsInf(w, 0) &&
 				math.Abs(g-w) <= ulps*ulp(w)+xulps*ulp(x[i]))
 		if !ok {
@@ -220,7 +221,7 @@ func TestUnaryOpsMatchMathPackage(t *testing.T) {
 				} else {
 					checkNear(t, "result", got.Data(), want, op.ulps)
 				}
-				checkValues(t, "input afterwards", x.Data(), before)
+				testutil.AllSame(t, "input afterwards", x.Data(), before)
 				if x.Version() != ver {
 					t.Errorf("the input's version changed from %d to %d", ver, x.Version())
 				}
@@ -279,7 +280,7 @@ func TestUnaryEdgeCases(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if !sameBits(c.got, c.want) {
+			if !testutil.Same(c.got, c.want) {
 				t.Errorf("got %v, want %v", c.got, c.want)
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -235,8 +236,8 @@ func TestViews(t *testing.T) {
 			for _, idx := range indices(tc.shape) {
 				want = append(want, base.At(tc.src(idx)...))
 			}
-			checkValues(t, "values via At", valuesAt(v), want)
-			checkValues(t, "Data()", v.Data(), want)
+			testutil.AllSame(t, "values via At", valuesAt(v), want)
+			testutil.AllSame(t, "Data()", v.Data(), want)
 			if v.Numel() == 0 {
 				return
 			}
@@ -286,7 +287,7 @@ func TestViewOfNonViewableLayout(t *testing.T) {
 		if r.SameStorage(base) {
 			t.Errorf("Reshape of a non-viewable layout shares storage; want a copy")
 		}
-		checkValues(t, "Data()", r.Data(), []float64{0, 3, 1, 4, 2, 5})
+		testutil.AllSame(t, "Data()", r.Data(), []float64{0, 3, 1, 4, 2, 5})
 		r.Set(99, 0)
 		if base.At(0, 0) != 0 {
 			t.Errorf("write to the reshaped copy reached the base")
@@ -299,13 +300,13 @@ func TestViewOfNonViewableLayout(t *testing.T) {
 		if r.SameStorage(base) {
 			t.Errorf("Flatten of a column slice shares storage; want a copy")
 		}
-		checkValues(t, "Data()", r.Data(), []float64{1, 2, 5, 6, 9, 10})
+		testutil.AllSame(t, "Data()", r.Data(), []float64{1, 2, 5, 6, 9, 10})
 	})
 	t.Run("Reshape of an expanded tensor into new dimensions copies", func(t *testing.T) {
 		e := tensor.New([]float64{1, 2, 3}, 3, 1).Expand(3, 2)
 		r := e.Reshape(2, 3)
 		checkFresh(t, r, []int{2, 3})
-		checkValues(t, "Data()", r.Data(), []float64{1, 1, 2, 2, 3, 3})
+		testutil.AllSame(t, "Data()", r.Data(), []float64{1, 1, 2, 2, 3, 3})
 	})
 	t.Run("Reshape of an empty tensor gives row-major strides", func(t *testing.T) {
 		r := tensor.Zeros(0, 3).Reshape(3, 0, 2)
@@ -347,7 +348,7 @@ func TestContiguousAndClone(t *testing.T) {
 		if c.SameStorage(x) {
 			t.Errorf("the copy shares storage with the base")
 		}
-		checkValues(t, "Data()", c.Data(), []float64{0, 3, 1, 4, 2, 5})
+		testutil.AllSame(t, "Data()", c.Data(), []float64{0, 3, 1, 4, 2, 5})
 	})
 	t.Run("Clone copies even a contiguous tensor, into storage of its own", func(t *testing.T) {
 		x := seq(2, 3)
@@ -357,7 +358,7 @@ func TestContiguousAndClone(t *testing.T) {
 		if c.SameStorage(x) || c.Version() != 0 {
 			t.Errorf("SameStorage = %v, Version = %d; want false, 0", c.SameStorage(x), c.Version())
 		}
-		checkValues(t, "Data()", c.Data(), x.Data())
+		testutil.AllSame(t, "Data()", c.Data(), x.Data())
 		c.Set(-1, 1, 2)
 		if x.At(1, 2) != 5 {
 			t.Errorf("write to the clone reached the original")
@@ -373,7 +374,7 @@ func TestContiguousAndClone(t *testing.T) {
 	t.Run("Clone of an expanded view materialises the repeats", func(t *testing.T) {
 		c := tensor.New([]float64{1, 2}, 2, 1).Expand(2, 3).Clone()
 		checkFresh(t, c, []int{2, 3})
-		checkValues(t, "Data()", c.Data(), []float64{1, 1, 1, 2, 2, 2})
+		testutil.AllSame(t, "Data()", c.Data(), []float64{1, 1, 1, 2, 2, 2})
 	})
 	t.Run("Clone of an empty transposed tensor", func(t *testing.T) {
 		c := tensor.Zeros(0, 3).Transpose(0, 1).Clone()
@@ -426,7 +427,7 @@ func TestViewPanics(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			before := slices.Clone(x.Data())
 			wantPanic(t, tc.op, tc.want, tc.f)
-			checkValues(t, "base after the failed op", x.Data(), before)
+			testutil.AllSame(t, "base after the failed op", x.Data(), before)
 		})
 	}
 }

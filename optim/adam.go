@@ -17,8 +17,8 @@ import (
 // multiplied by 1 - lr·weight_decay before the update.
 type Adam struct {
 	base
-	h     kernels.AdamParams
-	state []adamState
+	decoupled bool // AdamW
+	state     []adamState
 }
 
 type adamState struct {
@@ -47,19 +47,20 @@ func NewAdamW(params []*autograd.Tensor, lr float64, opts ...Option) *Adam {
 }
 
 func newAdam(op string, params []*autograd.Tensor, lr, wd float64, decoupled bool, opts []Option) *Adam {
-	b := newBase(op, params, lr)
-	h := hyper{beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: wd}
-	h.apply(op, opts, "Betas", "Eps", "WeightDecay", "Amsgrad")
-	check(op, h.beta1 >= 0 && h.beta1 < 1, "invalid beta parameter at index 0: %v", h.beta1)
-	check(op, h.beta2 >= 0 && h.beta2 < 1, "invalid beta parameter at index 1: %v", h.beta2)
-	check(op, h.eps >= 0 && finite(h.eps), "invalid epsilon value %v", h.eps)
-	check(op, h.weightDecay >= 0 && finite(h.weightDecay), "invalid weight decay %v", h.weightDecay)
-	return &Adam{
-		base: b,
-		h: kernels.AdamParams{Beta1: h.beta1, Beta2: h.beta2, Eps: h.eps,
-			WeightDecay: h.weightDecay, Decoupled: decoupled, Amsgrad: h.amsgrad},
-		state: make([]adamState, len(params)),
-	}
+	all, groups := groupsOf(op, params, lr, hyper{beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: wd}, opts,
+		func(h hyper) {
+			check(op, h.beta1 >= 0 && h.beta1 < 1, "invalid beta parameter at index 0: %v", h.beta1)
+			check(op, h.beta2 >= 0 && h.beta2 < 1, "invalid beta parameter at index 1: %v", h.beta2)
+			check(op, h.eps >= 0 && finite(h.eps), "invalid epsilon value %v", h.eps)
+			check(op, h.weightDecay >= 0 && finite(h.weightDecay), "invalid weight decay %v", h.weightDecay)
+		}, "Betas", "Eps", "WeightDecay", "Amsgrad")
+	return &Adam{base: newBase(op, all, groups), decoupled: decoupled, state: make([]adamState, len(all))}
+}
+
+// kernel returns group g's hyperparameters for kernels.AdamStep.
+func (o *Adam) kernel(g *group) kernels.AdamParams {
+	return kernels.AdamParams{LR: g.lr, Beta1: g.h.beta1, Beta2: g.h.beta2, Eps: g.h.eps,
+		WeightDecay: g.h.weightDecay, Decoupled: o.decoupled, Amsgrad: g.h.amsgrad}
 }
 
 // Step updates every parameter that has a gradient and advances its step
@@ -67,31 +68,37 @@ func newAdam(op string, params []*autograd.Tensor, lr, wd float64, decoupled boo
 // for a while starts its bias correction later, as in PyTorch). State is
 // allocated on a parameter's first step; later steps allocate nothing.
 func (o *Adam) Step() {
-	h := o.h
-	h.LR = o.lr
-	for i := range o.params {
-		g := o.grad(i)
-		if g == nil {
-			continue
-		}
-		p := o.value(i)
-		s := &o.state[i]
-		if s.m == nil {
-			n := len(p)
-			k := 2
-			if h.Amsgrad {
-				k = 3
+	for gi := range o.groups {
+		g := &o.groups[gi]
+		h := o.kernel(g)
+		for i := g.start; i < g.end; i++ {
+			grad := o.grad(i)
+			if grad == nil {
+				continue
 			}
-			buf := make([]float64, k*n)
-			s.m, s.v = buf[:n:n], buf[n:2*n:2*n]
-			if h.Amsgrad {
-				s.vmax = buf[2*n:]
+			p := o.value(i)
+			s := &o.state[i]
+			if s.m == nil {
+				s.alloc(len(p), h.Amsgrad)
 			}
+			s.step++
+			h.BiasCorrection1 = 1 - powi(h.Beta1, s.step)
+			h.BiasCorrection2 = 1 - powi(h.Beta2, s.step)
+			kernels.AdamStep(p, grad, s.m, s.v, s.vmax, h)
+			o.done(i)
 		}
-		s.step++
-		h.BiasCorrection1 = 1 - powi(h.Beta1, s.step)
-		h.BiasCorrection2 = 1 - powi(h.Beta2, s.step)
-		kernels.AdamStep(p, g, s.m, s.v, s.vmax, h)
-		o.done(i)
+	}
+}
+
+// alloc makes the state's buffers for a parameter of n elements.
+func (s *adamState) alloc(n int, amsgrad bool) {
+	k := 2
+	if amsgrad {
+		k = 3
+	}
+	buf := make([]float64, k*n)
+	s.m, s.v = buf[:n:n], buf[n:2*n:2*n]
+	if amsgrad {
+		s.vmax = buf[2*n:]
 	}
 }

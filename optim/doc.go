@@ -25,6 +25,20 @@
 //
 //	optim.NewSGD(params, 0.1, optim.Momentum(0.9), optim.Nesterov(true))
 //
+// # Parameter groups
+//
+// Like PyTorch's param_groups, the parameters can be split into groups
+// with their own hyperparameters: each ParamGroup option adds one, whose
+// options (LR among them) override the constructor's for that group only.
+// nanoGPT's "no weight decay on biases, LayerNorm and embeddings" reads
+//
+//	opt := optim.NewAdamW(decay, 3e-3, optim.Betas(0.9, 0.99), optim.WeightDecay(0.1),
+//		optim.ParamGroup(noDecay, optim.WeightDecay(0)))
+//
+// Schedulers move every group's rate from that group's own base rate
+// (LastLRs lists them); LR and SetLR are the first group's rate and all of
+// them.
+//
 // # Matching PyTorch
 //
 // Each Step performs the operations of PyTorch 1.13's single-tensor

@@ -89,6 +89,12 @@ func TestConstructorsRejectBadArguments(t *testing.T) {
 	}
 }
 
+// sgdHyper returns the SGD hyperparameters of o's first group.
+func sgdHyper(o *SGD) []any {
+	h := o.groups[0].h
+	return []any{h.momentum, h.dampening, h.weightDecay, h.nesterov}
+}
+
 func TestOptionDefaultsArePyTorchs(t *testing.T) {
 	ps := leaves()
 	cases := []struct {
@@ -96,16 +102,16 @@ func TestOptionDefaultsArePyTorchs(t *testing.T) {
 		got, want any
 	}{
 		{"Adam has betas 0.9, 0.999, eps 1e-8 and no weight decay",
-			[]float64{NewAdam(ps, 1).h.Beta1, NewAdam(ps, 1).h.Beta2, NewAdam(ps, 1).h.Eps, NewAdam(ps, 1).h.WeightDecay},
+			[]float64{NewAdam(ps, 1).groups[0].h.beta1, NewAdam(ps, 1).groups[0].h.beta2, NewAdam(ps, 1).groups[0].h.eps, NewAdam(ps, 1).groups[0].h.weightDecay},
 			[]float64{0.9, 0.999, 1e-8, 0}},
 		{"AdamW has weight decay 1e-2, decoupled",
-			[]any{NewAdamW(ps, 1).h.WeightDecay, NewAdamW(ps, 1).h.Decoupled}, []any{1e-2, true}},
+			[]any{NewAdamW(ps, 1).groups[0].h.weightDecay, NewAdamW(ps, 1).decoupled}, []any{1e-2, true}},
 		{"AdamW takes a zero weight decay",
-			NewAdamW(ps, 1, WeightDecay(0)).h.WeightDecay, 0.0},
+			NewAdamW(ps, 1, WeightDecay(0)).groups[0].h.weightDecay, 0.0},
 		{"RMSprop has alpha 0.99 and eps 1e-8",
-			[]float64{NewRMSprop(ps, 1).h.Alpha, NewRMSprop(ps, 1).h.Eps}, []float64{0.99, 1e-8}},
+			[]float64{NewRMSprop(ps, 1).groups[0].h.alpha, NewRMSprop(ps, 1).groups[0].h.eps}, []float64{0.99, 1e-8}},
 		{"SGD has no momentum, dampening or weight decay",
-			NewSGD(ps, 1).h, NewSGD(ps, 1, Momentum(0), Dampening(0), WeightDecay(0), Nesterov(false)).h},
+			sgdHyper(NewSGD(ps, 1)), sgdHyper(NewSGD(ps, 1, Momentum(0), Dampening(0), WeightDecay(0), Nesterov(false)))},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

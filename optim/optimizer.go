@@ -12,13 +12,21 @@ import (
 // Step applies one update to every parameter whose Grad() is not nil
 // (parameters without a gradient are skipped and their state is left
 // alone, as in PyTorch). ZeroGrad zeroes every parameter's gradient in
-// place (autograd.Tensor.ZeroGrad). LR and SetLR read and change the
-// learning rate, which is how schedulers drive an optimizer.
+// place (autograd.Tensor.ZeroGrad).
+//
+// The parameters are in one or more groups, each with its own
+// hyperparameters (see ParamGroup), like PyTorch's param_groups. LR and
+// SetLR read the first group's learning rate and set every group's;
+// NumGroups, GroupLR and SetGroupLR reach each group, which is how
+// schedulers drive an optimizer.
 type Optimizer interface {
 	Step()
 	ZeroGrad()
 	LR() float64
 	SetLR(lr float64)
+	NumGroups() int
+	GroupLR(i int) float64
+	SetGroupLR(i int, lr float64)
 }
 
 // Option sets one hyperparameter of an optimizer constructor. Each
@@ -32,10 +40,31 @@ type Option struct {
 // hyper holds every optimizer's hyperparameters; each constructor fills
 // its PyTorch defaults before applying the options.
 type hyper struct {
+	lr                               float64
 	momentum, dampening, weightDecay float64
 	beta1, beta2, eps, alpha         float64
 	nesterov, amsgrad, centered      bool
+
+	group []*autograd.Tensor // set by a ParamGroup option (see apply)
+	sub   []Option
 }
+
+// ParamGroup adds a group of parameters with its own hyperparameters, like
+// one dict of PyTorch's param_groups: opts override, for this group only,
+// the constructor's options and defaults, and may include LR. The
+// constructor's params argument is the first group (it may be empty when
+// every parameter is in a ParamGroup):
+//
+//	// nanoGPT's rule: no weight decay on biases, LayerNorm and embeddings.
+//	opt := optim.NewAdamW(decay, 3e-3, optim.WeightDecay(0.1),
+//		optim.ParamGroup(noDecay, optim.WeightDecay(0)))
+func ParamGroup(params []*autograd.Tensor, opts ...Option) Option {
+	return Option{"ParamGroup", func(h *hyper) { h.group, h.sub = params, opts }}
+}
+
+// LR sets a parameter group's learning rate (see ParamGroup); a group
+// without it takes the constructor's.
+func LR(lr float64) Option { return Option{"LR", func(h *hyper) { h.lr = lr }} }
 
 // Momentum sets the momentum factor (SGD, RMSprop; default 0).
 func Momentum(m float64) Option { return Option{"Momentum", func(h *hyper) { h.momentum = m }} }
@@ -74,11 +103,16 @@ func Alpha(a float64) Option { return Option{"Alpha", func(h *hyper) { h.alpha =
 // the gradient's variance (default off).
 func Centered(on bool) Option { return Option{"Centered", func(h *hyper) { h.centered = on }} }
 
-// apply sets the options on h, panicking if one is not among allowed.
-func (h *hyper) apply(op string, opts []Option, allowed ...string) {
+// apply sets the options on h, panicking if one is not among allowed. It
+// returns the ParamGroup options, which it does not apply.
+func (h *hyper) apply(op string, opts []Option, allowed ...string) (groups []Option) {
 	for _, o := range opts {
 		if o.set == nil {
 			tensor.Panicf("optim", op, nil, "zero Option; use the option functions such as optim.Momentum")
+		}
+		if o.name == "ParamGroup" {
+			groups = append(groups, o)
+			continue
 		}
 		ok := false
 		for _, a := range allowed {
@@ -89,6 +123,41 @@ func (h *hyper) apply(op string, opts []Option, allowed ...string) {
 		}
 		o.set(h)
 	}
+	return groups
+}
+
+// groupsOf returns the hyperparameters of every group: defaults (the
+// optimizer's PyTorch defaults with lr) with the constructor's options for
+// the first group (params), and with each ParamGroup's options on top for
+// the others. validate checks each group's.
+func groupsOf(op string, params []*autograd.Tensor, lr float64, defaults hyper, opts []Option,
+	validate func(h hyper), allowed ...string) (all []*autograd.Tensor, groups []group) {
+	defaults.lr = lr
+	groupOpts := defaults.apply(op, opts, allowed...)
+	add := func(ps []*autograd.Tensor, h hyper) {
+		checkLR(op, h.lr)
+		validate(h)
+		groups = append(groups, group{start: len(all), end: len(all) + len(ps), lr: h.lr, h: h})
+		all = append(all, ps...)
+	}
+	if len(params) > 0 || len(groupOpts) == 0 {
+		add(params, defaults)
+	}
+	for _, g := range groupOpts {
+		var carrier hyper
+		g.set(&carrier)
+		h := defaults
+		if sub := h.apply(op, carrier.sub, append(allowed, "LR")...); len(sub) > 0 {
+			tensor.Panicf("optim", op, nil, "a ParamGroup inside a ParamGroup")
+		}
+		check(op, len(carrier.group) > 0, "parameter group %d is empty", len(groups))
+		add(carrier.group, h)
+	}
+	return all, groups
+}
+
+func checkLR(op string, lr float64) {
+	check(op, lr > 0 && finite(lr), "learning rate %v is not positive and finite", lr)
 }
 
 // check panics unless cond holds, with a message naming the optimizer. Its
@@ -102,13 +171,21 @@ func check(op string, cond bool, format string, args ...any) {
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
-// base is what every optimizer shares: the parameters, the learning rate
-// and the scratch space for gradients that are not contiguous.
+// base is what every optimizer shares: the parameters, their groups, and
+// the scratch space for gradients that are not contiguous.
 type base struct {
 	name    string
 	params  []*autograd.Tensor
-	lr      float64
+	groups  []group
 	scratch []*tensor.Tensor // per parameter, made on first need
+}
+
+// group is one parameter group: params[start:end] and its
+// hyperparameters.
+type group struct {
+	start, end int
+	lr         float64
+	h          hyper
 
 	// initial is the learning rate the first scheduler attached to this
 	// optimizer saw (PyTorch's param_group["initial_lr"]).
@@ -116,8 +193,7 @@ type base struct {
 	hasInitial bool
 }
 
-func newBase(name string, params []*autograd.Tensor, lr float64) base {
-	check(name, lr > 0 && finite(lr), "learning rate %v is not positive and finite", lr)
+func newBase(name string, params []*autograd.Tensor, groups []group) base {
 	check(name, len(params) > 0, "empty parameter list")
 	seen := make(map[*autograd.Tensor]int, len(params))
 	for i, p := range params {
@@ -139,8 +215,7 @@ func newBase(name string, params []*autograd.Tensor, lr float64) base {
 		}
 		seen[p] = i
 	}
-	return base{name: name, params: append([]*autograd.Tensor(nil), params...), lr: lr,
-		scratch: make([]*tensor.Tensor, len(params))}
+	return base{name: name, params: params, groups: groups, scratch: make([]*tensor.Tensor, len(params))}
 }
 
 // ZeroGrad zeroes every parameter's gradient in place (see
@@ -151,28 +226,55 @@ func (b *base) ZeroGrad() {
 	}
 }
 
-// LR returns the current learning rate.
-func (b *base) LR() float64 { return b.lr }
+// LR returns the first group's learning rate.
+func (b *base) LR() float64 { return b.groups[0].lr }
 
-// SetLR sets the learning rate used by the next Step. It panics if lr is
-// NaN or infinite. It does not reject negative values: a schedule that
-// decays to zero can land a rounding error below it (PyTorch's LinearLR
-// with end_factor 0 gives -5.6e-19), and PyTorch accepts such rates too.
+// SetLR sets every group's learning rate for the next Step. It panics if
+// lr is NaN or infinite. It does not reject negative values: a schedule
+// that decays to zero can land a rounding error below it (PyTorch's
+// LinearLR with end_factor 0 gives -5.6e-19), and PyTorch accepts such
+// rates too.
 func (b *base) SetLR(lr float64) {
+	for i := range b.groups {
+		b.SetGroupLR(i, lr)
+	}
+}
+
+// NumGroups returns the number of parameter groups.
+func (b *base) NumGroups() int { return len(b.groups) }
+
+// GroupLR returns group i's learning rate.
+func (b *base) GroupLR(i int) float64 { return b.group("GroupLR", i).lr }
+
+// SetGroupLR sets group i's learning rate; see SetLR.
+func (b *base) SetGroupLR(i int, lr float64) {
+	g := b.group("SetGroupLR", i)
 	if !finite(lr) {
 		tensor.Panicf("optim", b.name, nil, "SetLR: learning rate %v is not finite", lr)
 	}
-	b.lr = lr
+	g.lr = lr
+}
+
+func (b *base) group(op string, i int) *group {
+	if i < 0 || i >= len(b.groups) {
+		tensor.Panicf("optim", b.name, nil, "%s: group %d out of range (%d groups)", op, i, len(b.groups))
+	}
+	return &b.groups[i]
 }
 
 // attachScheduler records the learning rate a scheduler starts from the
-// first time one is attached, and returns it (PyTorch's
+// first time one is attached, for each group, and returns them (PyTorch's
 // group.setdefault("initial_lr", group["lr"])).
-func (b *base) attachScheduler() float64 {
-	if !b.hasInitial {
-		b.initial, b.hasInitial = b.lr, true
+func (b *base) attachScheduler() []float64 {
+	out := make([]float64, len(b.groups))
+	for i := range b.groups {
+		g := &b.groups[i]
+		if !g.hasInitial {
+			g.initial, g.hasInitial = g.lr, true
+		}
+		out[i] = g.initial
 	}
-	return b.initial
+	return out
 }
 
 // grad returns the gradient of parameter i as a contiguous slice, or nil

@@ -12,7 +12,6 @@ import (
 // b = momentum·b + d/r and p -= lr·b.
 type RMSprop struct {
 	base
-	h     kernels.RMSpropParams
 	state []rmspropState
 }
 
@@ -30,52 +29,53 @@ type rmspropState struct {
 // negative or not finite.
 func NewRMSprop(params []*autograd.Tensor, lr float64, opts ...Option) *RMSprop {
 	const op = "RMSprop"
-	b := newBase(op, params, lr)
-	h := hyper{alpha: 0.99, eps: 1e-8}
-	h.apply(op, opts, "Alpha", "Eps", "WeightDecay", "Momentum", "Centered")
-	check(op, h.alpha >= 0 && h.alpha <= 1, "invalid alpha value %v", h.alpha)
-	check(op, h.eps >= 0 && finite(h.eps), "invalid epsilon value %v", h.eps)
-	check(op, h.weightDecay >= 0 && finite(h.weightDecay), "invalid weight decay %v", h.weightDecay)
-	check(op, h.momentum >= 0 && finite(h.momentum), "invalid momentum %v", h.momentum)
-	return &RMSprop{
-		base: b,
-		h: kernels.RMSpropParams{Alpha: h.alpha, Eps: h.eps, WeightDecay: h.weightDecay,
-			Momentum: h.momentum, Centered: h.centered},
-		state: make([]rmspropState, len(params)),
-	}
+	all, groups := groupsOf(op, params, lr, hyper{alpha: 0.99, eps: 1e-8}, opts, func(h hyper) {
+		check(op, h.alpha >= 0 && h.alpha <= 1, "invalid alpha value %v", h.alpha)
+		check(op, h.eps >= 0 && finite(h.eps), "invalid epsilon value %v", h.eps)
+		check(op, h.weightDecay >= 0 && finite(h.weightDecay), "invalid weight decay %v", h.weightDecay)
+		check(op, h.momentum >= 0 && finite(h.momentum), "invalid momentum %v", h.momentum)
+	}, "Alpha", "Eps", "WeightDecay", "Momentum", "Centered")
+	return &RMSprop{base: newBase(op, all, groups), state: make([]rmspropState, len(all))}
 }
 
 // Step updates every parameter that has a gradient. State is allocated on
 // a parameter's first step; later steps allocate nothing.
 func (o *RMSprop) Step() {
-	h := o.h
-	h.LR = o.lr
-	for i := range o.params {
-		g := o.grad(i)
-		if g == nil {
-			continue
+	for gi := range o.groups {
+		g := &o.groups[gi]
+		h := kernels.RMSpropParams{LR: g.lr, Alpha: g.h.alpha, Eps: g.h.eps, WeightDecay: g.h.weightDecay,
+			Momentum: g.h.momentum, Centered: g.h.centered}
+		for i := g.start; i < g.end; i++ {
+			grad := o.grad(i)
+			if grad == nil {
+				continue
+			}
+			p := o.value(i)
+			s := &o.state[i]
+			if s.sq == nil {
+				s.alloc(len(p), h.Centered, h.Momentum > 0)
+			}
+			kernels.RMSpropStep(p, grad, s.sq, s.avg, s.buf, h)
+			o.done(i)
 		}
-		p := o.value(i)
-		s := &o.state[i]
-		if s.sq == nil {
-			n := len(p)
-			k := 1
-			if h.Centered {
-				k++
-			}
-			if h.Momentum > 0 {
-				k++
-			}
-			buf := make([]float64, k*n)
-			s.sq, buf = buf[:n:n], buf[n:]
-			if h.Centered {
-				s.avg, buf = buf[:n:n], buf[n:]
-			}
-			if h.Momentum > 0 {
-				s.buf = buf[:n:n]
-			}
-		}
-		kernels.RMSpropStep(p, g, s.sq, s.avg, s.buf, h)
-		o.done(i)
+	}
+}
+
+// alloc makes the state's buffers for a parameter of n elements.
+func (s *rmspropState) alloc(n int, centered, momentum bool) {
+	k := 1
+	if centered {
+		k++
+	}
+	if momentum {
+		k++
+	}
+	buf := make([]float64, k*n)
+	s.sq, buf = buf[:n:n], buf[n:]
+	if centered {
+		s.avg, buf = buf[:n:n], buf[n:]
+	}
+	if momentum {
+		s.buf = buf[:n:n]
 	}
 }

@@ -85,8 +85,8 @@ func TestSchedulersShareTheFirstBaseRate(t *testing.T) {
 	opt := sgd()
 	w := NewLinearLR(opt, 0.1, 1, 5)
 	c := NewCosineAnnealingLR(opt, 10, 0)
-	if w.baseLR != 0.1 || c.baseLR != 0.1 {
-		t.Errorf("base rates %v and %v, want 0.1", w.baseLR, c.baseLR)
+	if w.baseLRs[0] != 0.1 || c.baseLRs[0] != 0.1 {
+		t.Errorf("base rates %v and %v, want 0.1", w.baseLRs, c.baseLRs)
 	}
 }
 
@@ -97,6 +97,11 @@ func (f *fakeOptimizer) Step()            {}
 func (f *fakeOptimizer) ZeroGrad()        {}
 func (f *fakeOptimizer) LR() float64      { return f.lr }
 func (f *fakeOptimizer) SetLR(lr float64) { f.lr = lr }
+func (f *fakeOptimizer) NumGroups() int   { return 1 }
+func (f *fakeOptimizer) GroupLR(int) float64 {
+	return f.lr
+}
+func (f *fakeOptimizer) SetGroupLR(_ int, lr float64) { f.lr = lr }
 
 func TestSchedulerDrivesAnyOptimizer(t *testing.T) {
 	opt := &fakeOptimizer{lr: 1}

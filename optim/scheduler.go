@@ -6,10 +6,12 @@ import (
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
-// Scheduler changes an optimizer's learning rate as training goes: call
+// Scheduler changes an optimizer's learning rates as training goes: call
 // Step once per epoch (or per iteration, as the schedule is meant), after
 // the optimizer's Step. LR returns the learning rate the scheduler last
-// set (PyTorch's get_last_lr).
+// set for the first parameter group, LastLRs those of every group
+// (PyTorch's get_last_lr). Each group follows the schedule from its own
+// base rate.
 //
 // The schedulers of this package follow PyTorch 1.13's chainable
 // (recursive) forms, which compute each rate from the optimizer's current
@@ -19,6 +21,7 @@ import (
 type Scheduler interface {
 	Step()
 	LR() float64
+	LastLRs() []float64
 }
 
 // sequenced is a scheduler SequentialLR can drive: it can restart and jump
@@ -26,57 +29,69 @@ type Scheduler interface {
 type sequenced interface {
 	Scheduler
 	state() *schedBase
-	chainable() float64
-	closedForm() float64
+	chainable(lr, base float64) float64
+	closedForm(base float64) float64
 }
 
 // schedBase is the state every scheduler shares (PyTorch's
-// _LRScheduler): the optimizer, the base rate, the last epoch and the last
-// rate set.
+// _LRScheduler): the optimizer, the groups' base rates, the last epoch and
+// the last rates set.
 type schedBase struct {
 	opt       Optimizer
-	baseLR    float64
+	baseLRs   []float64
 	lastEpoch int
-	lr        float64
+	lrs       []float64
 }
 
 func (s *schedBase) state() *schedBase { return s }
 
-// LR returns the learning rate the scheduler last set.
-func (s *schedBase) LR() float64 { return s.lr }
+// LR returns the learning rate the scheduler last set for the first group.
+func (s *schedBase) LR() float64 { return s.lrs[0] }
 
-// newSchedBase attaches a scheduler to opt. The base rate is PyTorch's
-// initial_lr: the optimizer's rate when the first scheduler was attached
-// to it (for optimizers of this package; other Optimizer implementations
-// give their current rate).
+// LastLRs returns the learning rates the scheduler last set, one per
+// group.
+func (s *schedBase) LastLRs() []float64 { return append([]float64(nil), s.lrs...) }
+
+// newSchedBase attaches a scheduler to opt. A group's base rate is
+// PyTorch's initial_lr: its rate when the first scheduler was attached to
+// the optimizer (for optimizers of this package; other Optimizer
+// implementations give their current rates).
 func newSchedBase(op string, opt Optimizer) schedBase {
 	if opt == nil {
 		tensor.Panicf("optim", op, nil, "nil optimizer")
 	}
-	lr := opt.LR()
-	if a, ok := opt.(interface{ attachScheduler() float64 }); ok {
-		lr = a.attachScheduler()
+	var base []float64
+	if a, ok := opt.(interface{ attachScheduler() []float64 }); ok {
+		base = a.attachScheduler()
+	} else {
+		for i := range opt.NumGroups() {
+			base = append(base, opt.GroupLR(i))
+		}
 	}
-	return schedBase{opt: opt, baseLR: lr, lastEpoch: -1}
+	return schedBase{opt: opt, baseLRs: base, lastEpoch: -1, lrs: make([]float64, len(base))}
 }
 
 // step advances s by one epoch by its chainable form.
 func step(s sequenced) {
 	b := s.state()
 	b.lastEpoch++
-	b.set(s.chainable())
+	for i, base := range b.baseLRs {
+		b.set(i, s.chainable(b.opt.GroupLR(i), base))
+	}
 }
 
 // stepTo moves s to epoch by its closed form (PyTorch's step(epoch)).
 func stepTo(s sequenced, epoch int) {
 	b := s.state()
 	b.lastEpoch = epoch
-	b.set(s.closedForm())
+	for i, base := range b.baseLRs {
+		b.set(i, s.closedForm(base))
+	}
 }
 
-func (s *schedBase) set(lr float64) {
-	s.opt.SetLR(lr)
-	s.lr = lr
+func (s *schedBase) set(i int, lr float64) {
+	s.opt.SetGroupLR(i, lr)
+	s.lrs[i] = lr
 }
 
 // StepLR multiplies the learning rate by gamma every stepSize epochs:
@@ -101,16 +116,15 @@ func NewStepLR(opt Optimizer, stepSize int, gamma float64) *StepLR {
 // Step advances the schedule by one epoch.
 func (s *StepLR) Step() { step(s) }
 
-func (s *StepLR) chainable() float64 {
-	lr := s.opt.LR()
+func (s *StepLR) chainable(lr, _ float64) float64 {
 	if s.lastEpoch == 0 || s.lastEpoch%s.stepSize != 0 {
 		return lr
 	}
 	return lr * s.gamma
 }
 
-func (s *StepLR) closedForm() float64 {
-	return s.baseLR * powi(s.gamma, s.lastEpoch/s.stepSize)
+func (s *StepLR) closedForm(base float64) float64 {
+	return base * powi(s.gamma, s.lastEpoch/s.stepSize)
 }
 
 // CosineAnnealingLR anneals the learning rate from its base value to
@@ -144,21 +158,21 @@ func NewCosineAnnealingLR(opt Optimizer, tMax int, etaMin float64) *CosineAnneal
 // Step advances the schedule by one epoch.
 func (s *CosineAnnealingLR) Step() { step(s) }
 
-func (s *CosineAnnealingLR) chainable() float64 {
-	lr, e, t, eta := s.opt.LR(), float64(s.lastEpoch), float64(s.tMax), s.etaMin
+func (s *CosineAnnealingLR) chainable(lr, base float64) float64 {
+	e, t, eta := float64(s.lastEpoch), float64(s.tMax), s.etaMin
 	switch {
 	case s.lastEpoch == 0:
 		return lr
 	case (s.lastEpoch-1-s.tMax)%(2*s.tMax) == 0:
-		return lr + float64((s.baseLR-eta)*(1-math.Cos(math.Pi/t)))/2
+		return lr + float64((base-eta)*(1-math.Cos(math.Pi/t)))/2
 	}
 	r := (1 + math.Cos(math.Pi*e/t)) / (1 + math.Cos(math.Pi*(e-1)/t))
 	return float64(r*(lr-eta)) + eta
 }
 
-func (s *CosineAnnealingLR) closedForm() float64 {
+func (s *CosineAnnealingLR) closedForm(base float64) float64 {
 	e, t, eta := float64(s.lastEpoch), float64(s.tMax), s.etaMin
-	return eta + float64((s.baseLR-eta)*(1+math.Cos(math.Pi*e/t)))/2
+	return eta + float64((base-eta)*(1+math.Cos(math.Pi*e/t)))/2
 }
 
 // LinearLR scales the learning rate by a factor that changes linearly from
@@ -188,8 +202,7 @@ func NewLinearLR(opt Optimizer, startFactor, endFactor float64, totalIters int) 
 // Step advances the schedule by one epoch.
 func (s *LinearLR) Step() { step(s) }
 
-func (s *LinearLR) chainable() float64 {
-	lr := s.opt.LR()
+func (s *LinearLR) chainable(lr, _ float64) float64 {
 	switch {
 	case s.lastEpoch == 0:
 		return lr * s.start
@@ -200,8 +213,8 @@ func (s *LinearLR) chainable() float64 {
 	return lr * (1 + d/(float64(float64(s.total)*s.start)+float64(float64(s.lastEpoch-1)*d)))
 }
 
-func (s *LinearLR) closedForm() float64 {
-	return s.baseLR * (s.start + float64((s.end-s.start)*float64(min(s.total, s.lastEpoch)))/float64(s.total))
+func (s *LinearLR) closedForm(base float64) float64 {
+	return base * (s.start + float64((s.end-s.start)*float64(min(s.total, s.lastEpoch)))/float64(s.total))
 }
 
 // SequentialLR runs schedulers one after another: schedulers[i] drives the
@@ -223,7 +236,7 @@ type SequentialLR struct {
 	scheds     []sequenced
 	milestones []int
 	lastEpoch  int
-	lr         float64
+	lrs        []float64
 }
 
 // NewSequentialLR returns a SequentialLR of opt. The schedulers must be
@@ -248,12 +261,14 @@ func NewSequentialLR(opt Optimizer, schedulers []Scheduler, milestones []int) *S
 		s.scheds = append(s.scheds, q)
 	}
 	first := s.scheds[0].state()
-	opt.SetLR(first.baseLR)
+	for i, base := range first.baseLRs {
+		opt.SetGroupLR(i, base)
+	}
 	for _, q := range s.scheds {
 		q.state().lastEpoch--
 	}
 	step(s.scheds[0])
-	s.lr = first.lr
+	s.lrs = first.LastLRs()
 	return s
 }
 
@@ -270,8 +285,11 @@ func (s *SequentialLR) Step() {
 	} else {
 		step(q)
 	}
-	s.lr = q.state().lr
+	copy(s.lrs, q.state().lrs)
 }
 
-// LR returns the learning rate last set.
-func (s *SequentialLR) LR() float64 { return s.lr }
+// LR returns the learning rate last set for the first group.
+func (s *SequentialLR) LR() float64 { return s.lrs[0] }
+
+// LastLRs returns the learning rates last set, one per group.
+func (s *SequentialLR) LastLRs() []float64 { return append([]float64(nil), s.lrs...) }

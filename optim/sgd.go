@@ -13,7 +13,6 @@ import (
 // without, and p -= lr·d when momentum is 0.
 type SGD struct {
 	base
-	h    kernels.SGDParams
 	bufs [][]float64 // momentum buffers, made on a parameter's first step
 }
 
@@ -27,39 +26,36 @@ type SGD struct {
 // without momentum > 0 and zero dampening.
 func NewSGD(params []*autograd.Tensor, lr float64, opts ...Option) *SGD {
 	const op = "SGD"
-	b := newBase(op, params, lr)
-	var h hyper
-	h.apply(op, opts, "Momentum", "Dampening", "Nesterov", "WeightDecay")
-	check(op, h.momentum >= 0 && finite(h.momentum), "invalid momentum %v", h.momentum)
-	check(op, finite(h.dampening), "invalid dampening %v", h.dampening)
-	check(op, h.weightDecay >= 0 && finite(h.weightDecay), "invalid weight decay %v", h.weightDecay)
-	check(op, !h.nesterov || (h.momentum > 0 && h.dampening == 0),
-		"Nesterov momentum requires a momentum > 0 and zero dampening (momentum %v, dampening %v)", h.momentum, h.dampening)
-	return &SGD{
-		base: b,
-		h: kernels.SGDParams{Momentum: h.momentum, Dampening: h.dampening,
-			WeightDecay: h.weightDecay, Nesterov: h.nesterov},
-		bufs: make([][]float64, len(params)),
-	}
+	all, groups := groupsOf(op, params, lr, hyper{}, opts, func(h hyper) {
+		check(op, h.momentum >= 0 && finite(h.momentum), "invalid momentum %v", h.momentum)
+		check(op, finite(h.dampening), "invalid dampening %v", h.dampening)
+		check(op, h.weightDecay >= 0 && finite(h.weightDecay), "invalid weight decay %v", h.weightDecay)
+		check(op, !h.nesterov || (h.momentum > 0 && h.dampening == 0),
+			"Nesterov momentum requires a momentum > 0 and zero dampening (momentum %v, dampening %v)", h.momentum, h.dampening)
+	}, "Momentum", "Dampening", "Nesterov", "WeightDecay")
+	return &SGD{base: newBase(op, all, groups), bufs: make([][]float64, len(all))}
 }
 
 // Step updates every parameter that has a gradient. Momentum buffers are
 // allocated on a parameter's first step; later steps allocate nothing.
 func (o *SGD) Step() {
-	h := o.h
-	h.LR = o.lr
-	for i := range o.params {
-		g := o.grad(i)
-		if g == nil {
-			continue
+	for gi := range o.groups {
+		g := &o.groups[gi]
+		h := kernels.SGDParams{LR: g.lr, Momentum: g.h.momentum, Dampening: g.h.dampening,
+			WeightDecay: g.h.weightDecay, Nesterov: g.h.nesterov}
+		for i := g.start; i < g.end; i++ {
+			grad := o.grad(i)
+			if grad == nil {
+				continue
+			}
+			p := o.value(i)
+			h.First = false
+			if h.Momentum != 0 && o.bufs[i] == nil {
+				o.bufs[i] = make([]float64, len(p))
+				h.First = true
+			}
+			kernels.SGDStep(p, grad, o.bufs[i], h)
+			o.done(i)
 		}
-		p := o.value(i)
-		h.First = false
-		if h.Momentum != 0 && o.bufs[i] == nil {
-			o.bufs[i] = make([]float64, len(p))
-			h.First = true
-		}
-		kernels.SGDStep(p, g, o.bufs[i], h)
-		o.done(i)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/device"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 )
 
 // gemmNaive is Gemm's reference loop (its doc comment), written out plainly
@@ -388,7 +389,7 @@ func TestGemmPanics(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name+" panics naming Gemm and the sizes", func(t *testing.T) {
-			e := kernelError(t, c.name, c.f)
+			e := testutil.Panics[*Error](t, c.f)
 			if e.Op != "Gemm" || !strings.Contains(e.Msg, c.msg) {
 				t.Errorf("panic %q, want Op Gemm and a message containing %q", e, c.msg)
 			}

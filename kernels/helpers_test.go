@@ -128,6 +128,10 @@ func fillMixed(r *rand.Rand, s []float64) {
 	}
 }
 
+// sameBits returns the first index where a and b differ in their bits, or
+// -1. Unlike testutil.Same it tells NaN payloads apart: it checks that
+// inputs and guards are left untouched and that a level's kernel gives the
+// very bits of another.
 func sameBits(a, b []float64) int {
 	for i := range a {
 		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {

@@ -1,13 +1,13 @@
 package kernels
 
 import (
-	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/device"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 )
 
 // The exported kernels, at every level this build and CPU can run, against
@@ -168,24 +168,6 @@ func bothNaNOperands(n, i, incD int, x []float64, incX int, y []float64, incY in
 	return k < n && math.IsNaN(got) && nan2(x[k*incX], y[k*incY])
 }
 
-// kernelError runs f and returns the *Error it panics with, or fails.
-func kernelError(t *testing.T, what string, f func()) (e *Error) {
-	t.Helper()
-	defer func() {
-		t.Helper()
-		p := recover()
-		if p == nil {
-			t.Fatalf("%s: did not panic", what)
-		}
-		err, ok := p.(error)
-		if !ok || !errors.As(err, &e) {
-			t.Fatalf("%s: panicked with %T %v, want *Error", what, p, p)
-		}
-	}()
-	f()
-	return nil
-}
-
 func TestLengthPanics(t *testing.T) {
 	s2, s3, s4 := make([]float64, 2), make([]float64, 3), make([]float64, 4)
 	cases := []struct {
@@ -210,7 +192,7 @@ func TestLengthPanics(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.op, func(t *testing.T) {
-			e := kernelError(t, c.op, c.f)
+			e := testutil.Panics[*Error](t, c.f)
 			if e.Op != c.op || !strings.Contains(e.Msg, c.msg) {
 				t.Errorf("%s: panic %q (Op %q), want Op %q and a message containing %q", c.op, e, e.Op, c.op, c.msg)
 			}

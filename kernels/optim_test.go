@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/adjoint-go/adjoint/internal/testutil"
 )
 
 // The reference loops of the optimizer kernels' doc comments, with every
@@ -78,17 +80,6 @@ func rmspropRef(p, g, sq, avg, buf []float64, h RMSpropParams) {
 	}
 }
 
-// sameValues reports the first index where a and b differ, treating any
-// two NaNs as equal (which NaN survives a two-NaN operation is left open).
-func sameValues(a, b []float64) int {
-	for i := range a {
-		if math.Float64bits(a[i]) != math.Float64bits(b[i]) && !(math.IsNaN(a[i]) && math.IsNaN(b[i])) {
-			return i
-		}
-	}
-	return -1
-}
-
 // optimState is one set of random slices of n elements, in guarded
 // buffers, and copies of them for the reference loop.
 type optimState struct {
@@ -117,8 +108,8 @@ func newOptimState(r *rand.Rand, n int) *optimState {
 func (s *optimState) check(t *testing.T, what string, n int) {
 	t.Helper()
 	for k := range 5 {
-		if i := sameValues(s.got[k], s.want[k]); i >= 0 {
-			t.Fatalf("%s: slice %d element %d: %v, reference %v", what, k, i, s.got[k][i], s.want[k][i])
+		if !testutil.AllSame(t, fmt.Sprintf("%s: slice %d (want: the reference's)", what, k), s.got[k], s.want[k]) {
+			t.FailNow()
 		}
 		checkGuards(t, fmt.Sprintf("%s slice %d", what, k), s.bufs[k], guardLen+k%4, n)
 	}
@@ -220,14 +211,8 @@ func TestOptimizerKernelLengthPanics(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name+" panics", func(t *testing.T) {
-			var got any
-			func() {
-				defer func() { got = recover() }()
-				c.f()
-			}()
-			e, isErr := got.(*Error)
-			if !isErr || e.Op != c.op {
-				t.Fatalf("panic %v (%T), want *kernels.Error from %s", got, got, c.op)
+			if e := testutil.Panics[*Error](t, c.f); e.Op != c.op {
+				t.Fatalf("panic %v, want a *kernels.Error from %s", e, c.op)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/device"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 )
 
 func TestFMAPeak(t *testing.T) {
@@ -99,11 +100,11 @@ func TestTriadRefuses(t *testing.T) {
 		}
 	})
 	t.Run("short inputs panic with an *Error", func(t *testing.T) {
-		defer func() {
-			if e, ok := recover().(*Error); !ok || e.Op != "Triad" {
-				t.Fatalf("recovered %v, want a Triad *Error", e)
-			}
-		}()
-		Triad(device.Generic, make([]float64, 3), make([]float64, 2), make([]float64, 3), 1)
+		e := testutil.Panics[*Error](t, func() {
+			Triad(device.Generic, make([]float64, 3), make([]float64, 2), make([]float64, 3), 1)
+		})
+		if e.Op != "Triad" {
+			t.Fatalf("panic %v, want a Triad *Error", e)
+		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/data"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -210,16 +211,13 @@ func TestLoaderStopsItsGoroutine(t *testing.T) {
 	t.Run("after a panic in the loop, and the loader still works", func(t *testing.T) {
 		base := runtime.NumGoroutine()
 		boom := errors.New("boom")
-		func() {
-			defer func() {
-				if r := recover(); r != boom {
-					t.Errorf("recovered %v", r)
-				}
-			}()
+		if r := testutil.Panics[error](t, func() {
 			for range l.Epoch() {
 				panic(boom)
 			}
-		}()
+		}); r != boom {
+			t.Errorf("recovered %v", r)
+		}
 		if n := runtime.NumGoroutine(); n != base {
 			t.Errorf("%d goroutines, %d before", n, base)
 		}
@@ -247,20 +245,6 @@ func TestLoaderAllocatesNothingPerBatch(t *testing.T) {
 	}
 }
 
-// mustPanic runs f and returns the *tensor.Error it panics with.
-func mustPanic(t *testing.T, f func()) (e *tensor.Error) {
-	t.Helper()
-	defer func() {
-		r := recover()
-		var ok bool
-		if e, ok = r.(*tensor.Error); !ok {
-			t.Errorf("panic value %v, want a *tensor.Error", r)
-		}
-	}()
-	f()
-	return nil
-}
-
 func TestProgrammerErrorsPanic(t *testing.T) {
 	ds := rowsDataset(4)
 	tests := []struct {
@@ -285,15 +269,15 @@ func TestProgrammerErrorsPanic(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" panics", func(t *testing.T) {
-			e := mustPanic(t, tt.f)
-			if e != nil && (e.Pkg != "data" || e.Op != tt.op) {
+			e := testutil.Panics[*tensor.Error](t, tt.f)
+			if e.Pkg != "data" || e.Op != tt.op {
 				t.Errorf("error %v from %s.%s, want data.%s", e, e.Pkg, e.Op, tt.op)
 			}
 		})
 	}
 	t.Run("the epoch guard is released after the panic", func(t *testing.T) {
 		l := data.NewLoader(ds, 1)
-		mustPanic(t, func() {
+		testutil.Panics[*tensor.Error](t, func() {
 			for range l.Epoch() {
 				for range l.Epoch() {
 				}

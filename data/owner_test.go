@@ -6,6 +6,7 @@ import (
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/data"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -21,15 +22,7 @@ func TestKeptLoaderBatchIsNamedInBackward(t *testing.T) {
 			loss = autograd.Linear(autograd.From(b.X), w, nil).Square().Sum() // kept past this step
 		}
 	}
-	var msg string
-	func() {
-		defer func() {
-			if e, ok := recover().(*tensor.Error); ok {
-				msg = e.Error()
-			}
-		}()
-		loss.Backward()
-	}()
+	msg := testutil.Panics[*tensor.Error](t, func() { loss.Backward() }).Error()
 	for _, want := range []string{"modified in place", "data.Loader", "Clone"} {
 		if !strings.Contains(msg, want) {
 			t.Fatalf("Backward through a kept batch: panic %q, want it to mention %q", msg, want)

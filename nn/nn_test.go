@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/nn/safetensors"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -195,14 +196,7 @@ func TestBadConstructorArguments(t *testing.T) {
 		"NewLinear with zero inputs": func() { NewLinear(0, 3, rng()) },
 		"NewDropout with p = 1.5":    func() { NewDropout(1.5, rng()) },
 	} {
-		t.Run(name+" panics", func(t *testing.T) {
-			defer func() {
-				if _, ok := recover().(*tensor.Error); !ok {
-					t.Fatal("no *tensor.Error panic")
-				}
-			}()
-			f()
-		})
+		t.Run(name+" panics", func(t *testing.T) { testutil.Panics[*tensor.Error](t, f) })
 	}
 }
 

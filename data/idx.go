@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"os"
 	"slices"
 )
 
@@ -197,18 +196,4 @@ func readGrowing(r io.Reader, n int) ([]byte, error) {
 		}
 	}
 	return buf, nil
-}
-
-// readIDXFile reads the IDX file at path.
-func readIDXFile(path string) (*IDX, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("data: %w", err)
-	}
-	defer f.Close()
-	idx, err := ReadIDX(f)
-	if err != nil {
-		return nil, fmt.Errorf("%w (in %s)", err, path)
-	}
-	return idx, nil
 }

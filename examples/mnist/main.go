@@ -25,6 +25,7 @@ import (
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/data"
+	"github.com/adjoint-go/adjoint/data/mnist"
 	"github.com/adjoint-go/adjoint/nn"
 	"github.com/adjoint-go/adjoint/nn/functional"
 	"github.com/adjoint-go/adjoint/optim"
@@ -98,11 +99,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	dir := c.dataDir
 	if dir == "" {
-		if dir, err = data.MNISTDir(); err != nil {
+		if dir, err = mnist.DefaultDir(); err != nil {
 			return err
 		}
 	}
-	train, test, err := data.LoadMNIST(dir)
+	train, test, err := mnist.Load(dir)
 	if err != nil {
 		return err
 	}

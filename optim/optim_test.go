@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -14,18 +15,7 @@ import (
 // package optim for op whose message contains every string of want.
 func wantPanic(t *testing.T, op string, want []string, f func()) {
 	t.Helper()
-	var got any
-	func() {
-		defer func() { got = recover() }()
-		f()
-	}()
-	if got == nil {
-		t.Fatalf("no panic, want optim: %s: ...%v", op, want)
-	}
-	e, ok := got.(*tensor.Error)
-	if !ok {
-		t.Fatalf("panic value %T (%v), want *tensor.Error", got, got)
-	}
+	e := testutil.Panics[*tensor.Error](t, f)
 	if e.Pkg != "optim" || e.Op != op {
 		t.Errorf("panic from %s: %s, want optim: %s (%v)", e.Pkg, e.Op, op, e)
 	}
@@ -232,14 +222,8 @@ func TestStepAfterChangeBreaksSavedGraph(t *testing.T) {
 	opt := NewSGD([]*autograd.Tensor{p}, 0.1)
 	loss := p.Mul(p).Sum() // saves p
 	opt.Step()
-	var got any
-	func() {
-		defer func() { got = recover() }()
-		loss.Backward()
-	}()
-	if got == nil {
-		t.Fatal("backward through a graph that saved a parameter before Step did not panic")
-	}
+	// Backward through a graph that saved a parameter before Step panics.
+	testutil.Panics[any](t, func() { loss.Backward() })
 }
 
 func TestSGDStepByHand(t *testing.T) {

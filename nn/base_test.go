@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -159,13 +160,9 @@ func TestInitBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name+" panics", func(t *testing.T) {
-			defer func() {
-				e, ok := recover().(*tensor.Error)
-				if !ok || !strings.Contains(e.Error(), c.want) {
-					t.Fatalf("panic %v, want a *tensor.Error mentioning %q", e, c.want)
-				}
-			}()
-			c.f()
+			if e := testutil.Panics[*tensor.Error](t, c.f); !strings.Contains(e.Error(), c.want) {
+				t.Fatalf("panic %v, want a *tensor.Error mentioning %q", e, c.want)
+			}
 		})
 	}
 }

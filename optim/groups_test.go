@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -113,18 +114,15 @@ func TestParamGroupsRejectBadArguments(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name+" panics", func(t *testing.T) {
-			defer func() {
-				e, ok := recover().(*tensor.Error)
-				if !ok || e.Op != c.op {
-					t.Fatalf("panic %v, want a *tensor.Error of %s", e, c.op)
+			e := testutil.Panics[*tensor.Error](t, c.f)
+			if e.Op != c.op {
+				t.Fatalf("panic %v, want a *tensor.Error of %s", e, c.op)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(e.Msg, w) {
+					t.Fatalf("message %q, want it to contain %q", e.Msg, w)
 				}
-				for _, w := range c.want {
-					if !strings.Contains(e.Msg, w) {
-						t.Fatalf("message %q, want it to contain %q", e.Msg, w)
-					}
-				}
-			}()
-			c.f()
+			}
 		})
 	}
 }

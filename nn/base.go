@@ -92,6 +92,9 @@ func Init[M Module](m M) M {
 	return m
 }
 
+// base gives SummaryTable the Base of a module that embeds one.
+func (b *Base) base() *Base { return b }
+
 func (b *Base) mustBound(op string) {
 	if !b.bound {
 		tensor.Panicf("nn", op, nil, "a module embedding nn.Base was used without nn.Init: construct it as nn.Init(&MyModule{...})")

@@ -76,7 +76,7 @@ type Identity struct{ stateless }
 func NewIdentity() *Identity { return &Identity{} }
 
 // Forward returns x.
-func (*Identity) Forward(x *autograd.Tensor) *autograd.Tensor { return x }
+func (i *Identity) Forward(x *autograd.Tensor) *autograd.Tensor { return traced(i, x) }
 
 func (*Identity) String() string { return "Identity()" }
 
@@ -100,7 +100,7 @@ func NewFunc(name string, f func(x *autograd.Tensor) *autograd.Tensor) *Func {
 }
 
 // Forward returns F(x).
-func (f *Func) Forward(x *autograd.Tensor) *autograd.Tensor { return f.F(x) }
+func (f *Func) Forward(x *autograd.Tensor) *autograd.Tensor { return traced(f, f.F(x)) }
 
 func (f *Func) String() string { return f.Name + "()" }
 
@@ -132,14 +132,14 @@ func (f *Flatten) Forward(x *autograd.Tensor) *autograd.Tensor {
 		tensor.Panicf("nn", "Flatten", [][]int{shape}, "dimensions %d..%d do not fit a tensor of shape %v", f.StartDim, f.EndDim, shape)
 	}
 	if len(shape) == 0 {
-		return x.Reshape(1)
+		return traced(f, x.Reshape(1))
 	}
 	n := 1
 	for _, d := range shape[s : e+1] {
 		n *= d
 	}
 	out := append(append(append([]int(nil), shape[:s]...), n), shape[e+1:]...)
-	return x.Reshape(out...)
+	return traced(f, x.Reshape(out...))
 }
 
 func (f *Flatten) String() string {
@@ -189,7 +189,7 @@ func (u *Unflatten) Forward(x *autograd.Tensor) *autograd.Tensor {
 		tensor.Panicf("nn", "Unflatten", [][]int{shape, u.Sizes}, "sizes %v do not multiply to %d, the size of dimension %d of %v", u.Sizes, shape[d], u.Dim, shape)
 	}
 	out := append(append(append([]int(nil), shape[:d]...), sizes...), shape[d+1:]...)
-	return x.Reshape(out...)
+	return traced(u, x.Reshape(out...))
 }
 
 func (u *Unflatten) String() string {

@@ -26,7 +26,7 @@ func NewEmbedding(num, dim int, rng *rand.Rand) *Embedding {
 // Forward returns the vectors of the integral indices in x, shaped
 // x.Shape() + [Dim].
 func (e *Embedding) Forward(x *autograd.Tensor) *autograd.Tensor {
-	return functional.Embedding(x, e.Weight)
+	return traced(e, functional.Embedding(x, e.Weight))
 }
 
 // NamedParameters returns "weight".
@@ -60,7 +60,7 @@ func NewDropout(p float64, rng *rand.Rand) *Dropout {
 
 // Forward applies dropout in training mode.
 func (d *Dropout) Forward(x *autograd.Tensor) *autograd.Tensor {
-	return functional.Dropout(x, d.P, d.Training(), d.rng)
+	return traced(d, functional.Dropout(x, d.P, d.Training(), d.rng))
 }
 
 func (d *Dropout) String() string { return fmt.Sprintf("Dropout(p=%g)", d.P) }
@@ -103,7 +103,7 @@ func uniform(rng *rand.Rand, bound float64, shape ...int) *autograd.Tensor {
 
 // Forward returns x·Wᵀ + b for x of shape [..., In].
 func (l *Linear) Forward(x *autograd.Tensor) *autograd.Tensor {
-	return autograd.Linear(x, l.Weight, l.Bias)
+	return traced(l, autograd.Linear(x, l.Weight, l.Bias))
 }
 
 // NamedParameters returns "weight" and, with bias, "bias".
@@ -149,7 +149,7 @@ func NewLayerNorm(shape ...int) *LayerNorm {
 
 // Forward normalises x.
 func (l *LayerNorm) Forward(x *autograd.Tensor) *autograd.Tensor {
-	return functional.LayerNorm(x, l.Shape, l.Weight, l.Bias, l.Eps)
+	return traced(l, functional.LayerNorm(x, l.Shape, l.Weight, l.Bias, l.Eps))
 }
 
 // NamedParameters returns "weight" and "bias".

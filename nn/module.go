@@ -142,7 +142,7 @@ func (s *Sequential) Forward(x *autograd.Tensor) *autograd.Tensor {
 		}
 		x = y
 	}
-	return x
+	return traced(s, x)
 }
 
 // NamedParameters lists the children's parameters prefixed by position.

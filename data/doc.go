@@ -1,12 +1,24 @@
-// Package data feeds training loops: datasets of input and target tensors,
-// a mini-batch loader with seeded shuffling and background prefetch, and
-// a reader of IDX files (the format of MNIST).
+// Package data feeds training loops: datasets of aligned tensors, subsets
+// and random splits of them, a mini-batch loader with seeded shuffling and
+// background prefetch, and a reader of IDX files (the format of MNIST).
 //
 //	train, test, err := mnist.Load(dir) // package data/mnist
 //	loader := data.NewLoader(train, 64, data.Shuffle(rand.New(rand.NewPCG(1, 2))), data.Prefetch(2))
 //	for b := range loader.Epoch() {
 //		// b.X is [64, 784], b.Y is [64] (class indices as float64)
 //	}
+//
+// # Datasets
+//
+// A dataset's examples are rows of tensors with the same first dimension.
+// A Dataset has two, inputs X and targets Y; a TensorDataset any number,
+// like PyTorch's TensorDataset. Subset selects examples of either by
+// index, and RandomSplit cuts either into random pieces (of counts or
+// fractions) with a permutation drawn from the *rand.Rand it is given;
+// both return TensorDatasets that share the tensors they select from, so
+// splitting MNIST into training and validation sets copies nothing. A
+// Loader batches any of them (a Source): every batch holds one tensor per
+// tensor of the dataset, Batch.X and Batch.Y being the first two.
 //
 // # MNIST
 //
@@ -35,15 +47,18 @@
 // # Panics
 //
 // Programmer errors panic with a *tensor.Error naming the operation:
-// NewDataset with tensors of different lengths, FromSlices with ragged
-// rows, NewLoader with a batch size below 1, two epochs of one loader at
-// once.
+// NewDataset or NewTensorDataset with tensors of different lengths (the
+// message gives their shapes), FromSlices with ragged rows, NewLoader with
+// a batch size below 1, two epochs of one loader at once, Subset with an
+// index out of range, RandomSplit with a nil *rand.Rand or lengths that do
+// not sum to the dataset's length (or fractions to 1).
 //
 // # Concurrency
 //
 // A Loader runs one epoch at a time, iterated by one goroutine; with
 // Prefetch, a goroutine of its own fills batches ahead and exits before
 // the epoch's range loop returns (whether it completes, breaks or panics),
-// so nothing needs closing. Loaders of the same dataset may run
-// concurrently: they only read it. Dataset.Standardize writes in place.
+// so nothing needs closing. Loaders of the same dataset (or of subsets
+// sharing its tensors) may run concurrently: they only read it.
+// Dataset.Standardize writes in place.
 package data

@@ -9,15 +9,26 @@ import (
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
-// Batch is a mini-batch: rows Indices of a dataset, copied into X of shape
-// [B, ...] and Y of shape [B] or [B, ...].
+// Batch is a mini-batch: examples Indices of a dataset, copied into one
+// tensor of shape [B, ...] per tensor of the dataset. For a Dataset, X and
+// Y are the batch's inputs and targets; for a TensorDataset, Tensors holds
+// the batch of each of its tensors, in order.
 //
 // A batch belongs to its loader: its tensors are reused buffers, valid
 // until the loop asks for the next batch (or ends). Clone what must outlive
 // that.
 type Batch struct {
-	X, Y    *tensor.Tensor
-	Indices []int // the dataset rows, in batch order; read-only
+	// X and Y are Tensors[0] and Tensors[1], nil where the dataset has
+	// fewer tensors: the inputs and targets of a Dataset, or of a
+	// TensorDataset of two tensors.
+	X, Y *tensor.Tensor
+	// Tensors holds one tensor per tensor of the dataset, in the dataset's
+	// order; read-only (the slice is the loader's too).
+	Tensors []*tensor.Tensor
+	// Indices are the examples of the dataset given to NewLoader (for a
+	// subset, its own example numbers, not the rows of the tensors it
+	// selects from), in batch order; read-only.
+	Indices []int
 }
 
 // Loader cuts a dataset into mini-batches, epoch after epoch. Make one with
@@ -30,16 +41,18 @@ type Batch struct {
 //		}
 //	}
 type Loader struct {
-	ds         *Dataset
-	batch      int
-	rng        *rand.Rand
-	dropLast   bool
-	prefetch   int
-	perm       []int
-	rowX, rowY int
-	xs, ys     []float64
-	bufs       []*batchBuf // allocated by the first epoch, then reused
-	running    atomic.Bool
+	ts       []*tensor.Tensor // the dataset's tensors, contiguous
+	src      [][]float64      // their elements
+	row      []int            // the elements of one row of each
+	index    []int            // the rows that make the examples; nil: all
+	n        int              // the number of examples
+	batch    int
+	rng      *rand.Rand
+	dropLast bool
+	prefetch int
+	perm     []int
+	bufs     []*batchBuf // allocated by the first epoch, then reused
+	running  atomic.Bool
 }
 
 // loaderOwner names a Loader's batch buffers in messages about them having
@@ -50,7 +63,7 @@ const loaderOwner = "a data.Loader (a batch's tensors are reused for a later bat
 // the last, shorter batch of an epoch, views of their first rows.
 type batchBuf struct {
 	full, part Batch
-	x, y       []float64
+	mem        [][]float64 // the elements of each of full.Tensors
 }
 
 // An Option configures a Loader.
@@ -72,32 +85,43 @@ func DropLast() Option { return func(l *Loader) { l.dropLast = true } }
 // the range loop over Epoch ends, by completion, break or panic.
 func Prefetch(n int) Option { return func(l *Loader) { l.prefetch = n } }
 
-// NewLoader returns a loader of batches of batchSize examples of ds, in
-// order unless Shuffle is given. It panics with a *tensor.Error if
-// batchSize < 1, Prefetch is given a negative count, or ds's X and Y do
-// not have the same first dimension.
-func NewLoader(ds *Dataset, batchSize int, opts ...Option) *Loader {
+// NewLoader returns a loader of batches of batchSize examples of ds (a
+// *Dataset or a *TensorDataset), in order unless Shuffle is given. It
+// panics with a *tensor.Error if batchSize < 1, Prefetch is given a
+// negative count, ds is nil, or ds's tensors do not have the same first
+// dimension (a Dataset literal's X and Y).
+func NewLoader(ds Source, batchSize int, opts ...Option) *Loader {
+	const op = "NewLoader"
 	if batchSize < 1 {
-		tensor.Panicf("data", "NewLoader", nil, "batch size %d is not positive", batchSize)
+		tensor.Panicf("data", op, nil, "batch size %d is not positive", batchSize)
 	}
-	if ds.X.Dim() == 0 || ds.Y.Dim() == 0 || ds.X.Size(0) != ds.Y.Size(0) {
-		tensor.Panicf("data", "NewLoader", [][]int{ds.X.Shape(), ds.Y.Shape()},
-			"inputs of shape %v and targets of shape %v do not have the same first dimension", ds.X.Shape(), ds.Y.Shape())
-	}
-	x, y := ds.X.Contiguous(), ds.Y.Contiguous()
-	l := &Loader{ds: &Dataset{X: x, Y: y}, batch: batchSize, xs: x.Raw(), ys: y.Raw()}
+	ts, index := source(op, ds)
+	l := &Loader{ts: ts, index: index, n: ds.Len(), batch: batchSize}
 	for _, o := range opts {
 		o(l)
 	}
 	if l.prefetch < 0 {
-		tensor.Panicf("data", "NewLoader", nil, "prefetch count %d is negative", l.prefetch)
+		tensor.Panicf("data", op, nil, "prefetch count %d is negative", l.prefetch)
 	}
-	l.rowX, l.rowY = rowSize(x), rowSize(y)
-	l.perm = make([]int, l.ds.Len())
+	for _, t := range ts {
+		l.src = append(l.src, t.Raw())
+		l.row = append(l.row, rowSize(t))
+	}
+	l.perm = make([]int, l.n)
 	for i := range l.perm {
 		l.perm[i] = i
 	}
 	return l
+}
+
+// source returns ds's tensors, checked and contiguous, and its rows, for
+// operation op.
+func source(op string, ds Source) ([]*tensor.Tensor, []int) {
+	if ds == nil {
+		tensor.Panicf("data", op, nil, "the dataset is nil")
+	}
+	ts, index := ds.rows()
+	return aligned(op, ts), index
 }
 
 // rowSize returns the number of elements of one example of t.
@@ -111,7 +135,7 @@ func rowSize(t *tensor.Tensor) int {
 
 // Len returns the number of batches in an epoch.
 func (l *Loader) Len() int {
-	n := l.ds.Len()
+	n := l.n
 	if l.dropLast {
 		return n / l.batch
 	}
@@ -162,16 +186,36 @@ func (l *Loader) startEpoch() {
 }
 
 func (l *Loader) newBuf() *batchBuf {
-	b := &batchBuf{x: make([]float64, l.batch*l.rowX), y: make([]float64, l.batch*l.rowY)}
-	xs, ys := l.ds.X.Shape(), l.ds.Y.Shape()
-	xs[0], ys[0] = l.batch, l.batch
-	b.full.X, b.full.Y = tensor.FromData(b.x, xs...), tensor.FromData(b.y, ys...)
-	b.full.X.SetOwner(loaderOwner)
-	b.full.Y.SetOwner(loaderOwner)
-	if r := l.ds.Len() % l.batch; r != 0 && !l.dropLast {
-		b.part.X, b.part.Y = b.full.X.Slice(0, 0, r), b.full.Y.Slice(0, 0, r)
+	b := &batchBuf{mem: make([][]float64, len(l.ts)), full: Batch{Tensors: make([]*tensor.Tensor, len(l.ts))}}
+	r := l.n % l.batch
+	partial := r != 0 && !l.dropLast
+	if partial {
+		b.part.Tensors = make([]*tensor.Tensor, len(l.ts))
 	}
+	for k, t := range l.ts {
+		b.mem[k] = make([]float64, l.batch*l.row[k])
+		shape := t.Shape()
+		shape[0] = l.batch
+		b.full.Tensors[k] = tensor.FromData(b.mem[k], shape...)
+		b.full.Tensors[k].SetOwner(loaderOwner)
+		if partial {
+			b.part.Tensors[k] = b.full.Tensors[k].Slice(0, 0, r)
+		}
+	}
+	b.full.X, b.full.Y = firstTwo(b.full.Tensors)
+	b.part.X, b.part.Y = firstTwo(b.part.Tensors)
 	return b
+}
+
+// firstTwo returns ts[0] and ts[1], nil where absent.
+func firstTwo(ts []*tensor.Tensor) (x, y *tensor.Tensor) {
+	if len(ts) > 0 {
+		x = ts[0]
+	}
+	if len(ts) > 1 {
+		y = ts[1]
+	}
+	return x, y
 }
 
 // fill copies batch s of the epoch into buf.
@@ -182,13 +226,16 @@ func (l *Loader) fill(buf *batchBuf, s int) Batch {
 		b = buf.part
 	}
 	b.Indices = idx
-	rx, ry := l.rowX, l.rowY
-	for j, i := range idx {
-		copy(buf.x[j*rx:(j+1)*rx], l.xs[i*rx:(i+1)*rx])
-		copy(buf.y[j*ry:(j+1)*ry], l.ys[i*ry:(i+1)*ry])
+	for k, src := range l.src {
+		dst, n := buf.mem[k], l.row[k]
+		for j, i := range idx {
+			if l.index != nil {
+				i = l.index[i]
+			}
+			copy(dst[j*n:(j+1)*n], src[i*n:(i+1)*n])
+		}
+		b.Tensors[k].MarkModified()
 	}
-	b.X.MarkModified()
-	b.Y.MarkModified()
 	return b
 }
 

@@ -1,6 +1,7 @@
 // Package data feeds training loops: datasets of aligned tensors, subsets
 // and random splits of them, a mini-batch loader with seeded shuffling and
-// background prefetch, and a reader of IDX files (the format of MNIST).
+// background prefetch, and readers of CSV and IDX files (the format of
+// MNIST).
 //
 //	train, test, err := mnist.Load(dir) // package data/mnist
 //	loader := data.NewLoader(train, 64, data.Shuffle(rand.New(rand.NewPCG(1, 2))), data.Prefetch(2))
@@ -20,6 +21,14 @@
 // Loader batches any of them (a Source): every batch holds one tensor per
 // tensor of the dataset, Batch.X and Batch.Y being the first two.
 //
+// # CSV
+//
+// ReadCSV and LoadCSV read numeric CSV into a [rows, columns] tensor,
+// with or without a header row (Header), keeping the columns selected by
+// name (Columns) or index (ColumnIndices); slice the tensor into a
+// Dataset's inputs and targets. Every field must be a finite number: NaN,
+// Inf, an overflow or an empty field is an error, not a value.
+//
 // # MNIST
 //
 // Package data/mnist loads MNIST into Datasets. It, not data, imports the
@@ -28,7 +37,12 @@
 //
 // # Errors
 //
-// Reading never panics on a bad file: ReadIDX returns errors wrapping
+// Reading never panics on bad input. ReadCSV and LoadCSV return errors
+// wrapping ErrCSV that name the line (from 1) and the column (its index
+// from 0 and, with a header, its name) for no input, records of different
+// lengths, a field that is not a finite number, an unknown column name or
+// index, or malformed CSV; memory grows with the input read. ReadIDX
+// returns errors wrapping
 // ErrFormat for a wrong magic number or element type, truncated or
 // trailing data, or dimensions whose product (of the non-zero ones, even
 // beside a zero) exceeds 2^27. A header declaring more data than the file

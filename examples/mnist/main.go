@@ -21,14 +21,13 @@ import (
 	"os"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/data"
 	"github.com/adjoint-go/adjoint/data/mnist"
 	"github.com/adjoint-go/adjoint/nn"
 	"github.com/adjoint-go/adjoint/nn/functional"
 	"github.com/adjoint-go/adjoint/optim"
+	"github.com/adjoint-go/adjoint/train"
 )
 
 func main() {
@@ -87,11 +86,6 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	return c, nil
 }
 
-// epochStats is what one epoch measured.
-type epochStats struct {
-	seconds, loss, acc float64
-}
-
 func run(args []string, stdout, stderr io.Writer) error {
 	c, err := parse(args, stderr)
 	if err != nil {
@@ -103,7 +97,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	train, test, err := mnist.Load(dir)
+	trainSet, testSet, err := mnist.Load(dir)
 	if err != nil {
 		return err
 	}
@@ -120,7 +114,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err := nn.Load(c.load, model); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "test_acc=%.4f\n", accuracy(model, test))
+		fmt.Fprintf(stdout, "test_acc=%.4f\n", accuracy(model, testSet))
 		return nil
 	}
 
@@ -130,14 +124,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	} else {
 		opt = optim.NewSGD(model.Parameters(), c.lr, optim.Momentum(c.momentum))
 	}
-	loader := data.NewLoader(train, c.batch, data.Shuffle(rng), data.Prefetch(2))
-	var history []epochStats
+	loader := data.NewLoader(trainSet, c.batch, data.Shuffle(rng), data.Prefetch(2))
+	var history train.History
 	for epoch := 1; epoch <= c.epochs; epoch++ {
 		steps := loader.Len()
 		if c.maxBatches > 0 {
 			steps = min(steps, c.maxBatches)
 		}
-		bar := newBar(stderr, steps, epoch)
+		bar := train.NewProgress(stderr, steps, fmt.Sprintf("epoch %d", epoch))
 		start := time.Now()
 		model.SetTraining(true)
 		total, n := 0.0, 0
@@ -149,20 +143,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 			opt.Step()
 			total += loss.Item()
 			n++
-			if bar != nil {
-				_ = bar.Add(1)
-			}
+			bar.Step()
 			if n == steps {
 				break
 			}
 		}
 		secs := time.Since(start).Seconds()
-		if bar != nil {
-			_ = bar.Finish()
-		}
-		s := epochStats{seconds: secs, loss: total / float64(n), acc: accuracy(model, test)}
-		history = append(history, s)
-		fmt.Fprintf(stdout, "epoch=%d train_s=%.2f loss=%.4f test_acc=%.4f\n", epoch, s.seconds, s.loss, s.acc)
+		bar.Done()
+		history.Add(epoch, "loss", total/float64(n))
+		history.Add(epoch, "test_acc", accuracy(model, testSet))
+		fmt.Fprintf(stdout, "epoch=%d train_s=%.2f %s\n", epoch, secs, history.Line(epoch))
 	}
 	if c.save != "" {
 		if err := nn.Save(c.save, model); err != nil {
@@ -170,7 +160,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if c.plot != "" {
-		if err := plotHistory(c.plot, history); err != nil {
+		if err := train.PlotPNG(c.plot, &history, "epoch", "loss", "test_acc"); err != nil {
 			return err
 		}
 	}
@@ -191,23 +181,4 @@ func accuracy(model nn.Module, ds *data.Dataset) float64 {
 		right += int(pred.Eq(ds.Y.Slice(0, lo, hi)).Sum().Item())
 	}
 	return float64(right) / float64(n)
-}
-
-// newBar returns a progress bar on stderr when it is a terminal, else nil.
-func newBar(stderr io.Writer, steps, epoch int) *progressbar.ProgressBar {
-	f, ok := stderr.(*os.File)
-	if !ok {
-		return nil
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return nil
-	}
-	return progressbar.NewOptions(steps,
-		progressbar.OptionSetWriter(f),
-		progressbar.OptionSetDescription(fmt.Sprintf("epoch %d", epoch)),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("batch"),
-		progressbar.OptionClearOnFinish(),
-	)
 }

@@ -39,6 +39,7 @@ import (
 	"github.com/adjoint-go/adjoint/nn"
 	"github.com/adjoint-go/adjoint/nn/functional"
 	"github.com/adjoint-go/adjoint/optim"
+	"github.com/adjoint-go/adjoint/train"
 )
 
 func main() {
@@ -97,21 +98,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	rng := rand.New(rand.NewPCG(c.seed, 0x300))
-	train := makeMoons(c.n, c.noise, rng)
-	test := makeMoons(c.n, c.noise, rng)
+	trainSet := makeMoons(c.n, c.noise, rng)
+	testSet := makeMoons(c.n, c.noise, rng)
 
-	model := nn.NewSequential(
-		nn.NewLinear(2, c.hidden, rng),
-		&nn.Tanh{},
-		nn.NewLinear(c.hidden, c.hidden, rng),
-		&nn.Tanh{},
-		nn.NewLinear(c.hidden, 1, rng),
-	)
-	fmt.Fprintln(stdout, nn.Summary(model))
+	model := newClassifier(c.hidden, rng)
+	fmt.Fprint(stdout, nn.SummaryTable(model, c.batch, 2))
 	opt := optim.NewAdam(model.Parameters(), c.lr)
-	loader := data.NewLoader(train, c.batch, data.Shuffle(rng))
+	loader := data.NewLoader(trainSet, c.batch, data.Shuffle(rng))
 
-	losses := make([]float64, 0, c.epochs)
+	var history train.History
 	for epoch := 1; epoch <= c.epochs; epoch++ {
 		total, n := 0.0, 0
 		for b := range loader.Epoch() {
@@ -127,16 +122,38 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return fmt.Errorf("the loss is %v at epoch %d: training diverged, lower -lr", loss, epoch)
 		}
-		losses = append(losses, loss)
+		history.Add(epoch, "loss", loss)
 		if c.every > 0 && epoch%c.every == 0 {
-			fmt.Fprintf(stdout, "epoch=%d loss=%.4f train_acc=%.4f\n", epoch, loss, accuracy(model, train))
+			history.Add(epoch, "train_acc", accuracy(model, trainSet))
+			fmt.Fprintf(stdout, "epoch=%d %s\n", epoch, history.Line(epoch))
 		}
 	}
-	fmt.Fprintf(stdout, "train_acc=%.4f test_acc=%.4f\n", accuracy(model, train), accuracy(model, test))
+	fmt.Fprintf(stdout, "train_acc=%.4f test_acc=%.4f\n", accuracy(model, trainSet), accuracy(model, testSet))
 	if c.plot != "" {
-		return plotResult(c.plot, model, train, losses)
+		return plotResult(c.plot, model, trainSet, &history)
 	}
 	return nil
+}
+
+// classifier is the model, a custom module: two hidden Tanh layers and a
+// logit. nn.Base finds its layers from the fields (parameters "fc1.weight",
+// ..., "out.bias").
+type classifier struct {
+	nn.Base
+	FC1, FC2, Out *nn.Linear
+}
+
+func newClassifier(hidden int, rng *rand.Rand) *classifier {
+	return nn.Init(&classifier{
+		FC1: nn.NewLinear(2, hidden, rng),
+		FC2: nn.NewLinear(hidden, hidden, rng),
+		Out: nn.NewLinear(hidden, 1, rng),
+	})
+}
+
+// Forward returns the logit of class 1 for each row of x [N 2], as [N 1].
+func (m *classifier) Forward(x *autograd.Tensor) *autograd.Tensor {
+	return m.Out.Forward(m.FC2.Forward(m.FC1.Forward(x).Tanh()).Tanh())
 }
 
 // makeMoons returns n points on two interleaved half circles, as

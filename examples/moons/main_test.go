@@ -29,7 +29,7 @@ func runOut(t *testing.T, args ...string) string {
 }
 
 var (
-	summaryRE = regexp.MustCompile(`^Sequential\(Linear\(2→(\d+)\), Tanh, Linear\(\d+→\d+\), Tanh, Linear\(\d+→1\)\): [\d,]+ parameters$`)
+	summaryRE = regexp.MustCompile(`(?s)^Layer \(type\) +Output shape +Param #\n=+\nclassifier +\[\d+ 1\] +-\n├─fc1 Linear +\[\d+ (\d+)\] +[\d,]+\n├─fc2 Linear .*\n└─out Linear +\[\d+ 1\] +[\d,]+\n=+\nTotal parameters: [\d,]+ \(trainable [\d,]+\)$`)
 	epochRE   = regexp.MustCompile(`^epoch=(\d+) loss=(\d+\.\d{4}) train_acc=([01]\.\d{4})$`)
 	resultRE  = regexp.MustCompile(`^train_acc=([01]\.\d{4}) test_acc=([01]\.\d{4})$`)
 )
@@ -46,15 +46,16 @@ type parsed struct {
 // numbers.
 func parseOutput(t *testing.T, out string) parsed {
 	t.Helper()
-	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) < 2 {
-		t.Fatalf("output has %d lines, want at least 2:\n%s", len(lines), out)
+	table, rest, ok := strings.Cut(out, ")\n")
+	if !ok || !summaryRE.MatchString(table+")") {
+		t.Fatalf("output does not start with the model's summary table:\n%s", out)
+	}
+	lines := strings.Split(strings.TrimSuffix(rest, "\n"), "\n")
+	if len(lines) < 1 {
+		t.Fatalf("output has no lines after the table:\n%s", out)
 	}
 	var p parsed
-	if !summaryRE.MatchString(lines[0]) {
-		t.Errorf("first line %q is not the model summary", lines[0])
-	}
-	for _, l := range lines[1 : len(lines)-1] {
+	for _, l := range lines[:len(lines)-1] {
 		g := epochRE.FindStringSubmatch(l)
 		if g == nil {
 			t.Fatalf("line %q does not match %v", l, epochRE)

@@ -3,18 +3,17 @@ package main
 import (
 	"image/color"
 	"math"
-	"os"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/data"
 	"github.com/adjoint-go/adjoint/nn"
+	"github.com/adjoint-go/adjoint/train"
 )
 
 // The colours of the two classes: strong for the points, pale for the
@@ -31,27 +30,13 @@ const gridRes = 150
 
 // plotResult draws the decision boundary of model over the points of ds
 // (left) and the loss per epoch (right) side by side into a PNG file.
-func plotResult(path string, model nn.Module, ds *data.Dataset, losses []float64) error {
-	left := boundaryPlot(model, ds)
-	right, err := lossPlot(losses)
+func plotResult(path string, model nn.Module, ds *data.Dataset, h *train.History) error {
+	loss, err := train.MetricPlot(h, "loss", "epoch")
 	if err != nil {
 		return err
 	}
-	img := vgimg.New(12*vg.Inch, 5*vg.Inch)
-	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 6, PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2}
-	for i, p := range []*plot.Plot{left, right} {
-		p.Draw(tiles.At(dc, i, 0))
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	loss.Title.Text = "Training loss (binary cross-entropy)"
+	return train.SavePNG(path, 6, 5, boundaryPlot(model, ds), loss)
 }
 
 // grid is the model's probability of class 1 on a regular grid, a
@@ -148,22 +133,3 @@ func boundaryPlot(model nn.Module, ds *data.Dataset) *plot.Plot {
 	return p
 }
 
-func lossPlot(losses []float64) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = "Training loss (binary cross-entropy)"
-	p.X.Label.Text = "epoch"
-	p.Y.Label.Text = "loss"
-	xy := make(plotter.XYs, len(losses))
-	for i, l := range losses {
-		xy[i] = plotter.XY{X: float64(i + 1), Y: l}
-	}
-	l, err := plotter.NewLine(xy)
-	if err != nil {
-		return nil, err
-	}
-	l.Color = class0
-	l.Width = vg.Points(1.5)
-	p.Add(plotter.NewGrid(), l)
-	p.Y.Min = 0
-	return p, nil
-}

@@ -132,4 +132,3 @@ func boundaryPlot(model nn.Module, ds *data.Dataset) *plot.Plot {
 	p.Y.Min, p.Y.Max = g.Y(0), g.Y(g.rows-1)
 	return p
 }
-

@@ -105,3 +105,41 @@ func actGrad(op string, g, x *Tensor, grain int, f func(dst, g, x []float64)) *T
 	}
 	return out
 }
+
+// thresholdGrad returns the gradient of ReLU-like operations: 0 where x <=
+// threshold and g elsewhere (NaNs in x pass g), in one pass, like PyTorch's
+// threshold_backward. g and x must have the same shape; otherwise
+// it panics with an *Error naming ThresholdGrad and the shapes.
+func thresholdGrad(g, x *Tensor, threshold float64) *Tensor {
+	mustTensor("ThresholdGrad", "gradient g", g)
+	mustTensor("ThresholdGrad", "input x", x)
+	if !sameShape(g.shape, x.shape) {
+		fail("ThresholdGrad", [][]int{g.shape, x.shape}, "gradient of shape %v for a tensor of shape %v", g.shape, x.shape)
+	}
+	if len(g.shape) == 0 {
+		if x.Item() <= threshold {
+			return newScalar(0)
+		}
+		return newScalar(g.Item())
+	}
+	out := uninit("ThresholdGrad", g.shape)
+	od := out.st.data
+	gd, xd := g.contiguousData(), x.contiguousData()
+	if len(od) <= grainCheap {
+		thresholdGradRange(od, gd, xd, threshold) // no closure to allocate
+	} else {
+		kernels.Parallel(len(od), grainCheap, func(lo, hi int) { thresholdGradRange(od[lo:hi], gd[lo:hi], xd[lo:hi], threshold) })
+	}
+	return out
+}
+
+func thresholdGradRange(o, g, x []float64, threshold float64) {
+	g, x = g[:len(o)], x[:len(o)]
+	for i, v := range x {
+		if v <= threshold {
+			o[i] = 0
+		} else {
+			o[i] = g[i]
+		}
+	}
+}

@@ -1,6 +1,10 @@
 package tensor
 
-import "github.com/adjoint-go/adjoint/kernels"
+import (
+	"fmt"
+
+	"github.com/adjoint-go/adjoint/kernels"
+)
 
 // MatMul returns the matrix product of t and u with the rules of
 // torch.matmul:
@@ -313,4 +317,46 @@ func (o *gemmOperand) foldRows(batch []int, n int) (rows int, ok bool) {
 		step *= batch[d]
 	}
 	return rows, true
+}
+
+// Linear returns x·wᵀ + b for a matrix x [N in], a weight w [out in] and a
+// bias b [out] (nil for none), like torch.nn.functional.linear on
+// matrices: the output rows are first filled with b and the product is
+// added to them in the GEMM's output pass (beta = 1), so no transposed
+// copy of w and no separate [N out] temporary for the sum is made. It
+// panics with an *Error naming Linear and the shapes if they do not fit.
+func Linear(x, w, b *Tensor) *Tensor {
+	mustTensor("Linear", "input x", x)
+	mustTensor("Linear", "weight w", w)
+	if len(x.shape) != 2 || len(w.shape) != 2 || x.shape[1] != w.shape[1] || (b != nil && (len(b.shape) != 1 || b.shape[0] != w.shape[0])) {
+		shapes := [][]int{x.shape, w.shape}
+		if b != nil {
+			shapes = append(shapes, b.shape)
+		}
+		bias := "no bias"
+		if b != nil {
+			bias = fmt.Sprintf("bias %v", b.shape)
+		}
+		fail("Linear", shapes, "input %v, weight %v and %s do not fit: want input [N in], weight [out in], bias [out] or nil", x.shape, w.shape, bias)
+	}
+	n, k, m := x.shape[0], x.shape[1], w.shape[0]
+	out := alloc("Linear", []int{n, m}, k == 0 && b == nil) // else every element is written
+	if n == 0 || m == 0 {
+		return out
+	}
+	c := out.st.data
+	beta := 0.0
+	if b != nil {
+		bd := b.contiguousData()
+		for i := 0; i < n; i++ {
+			copy(c[i*m:(i+1)*m], bd)
+		}
+		beta = 1
+	}
+	if k == 0 {
+		return out
+	}
+	oa, ob := gemmOperandOf(x, nil, false), gemmOperandOf(w, nil, true)
+	kernels.Gemm(oa.trans, ob.trans, n, m, k, 1, oa.data[oa.off:], oa.ld, ob.data[ob.off:], ob.ld, beta, c, m)
+	return out
 }

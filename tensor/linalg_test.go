@@ -326,3 +326,33 @@ func TestT(t *testing.T) {
 	}
 	wantPanic(t, "T", []string{"[2 3 4]", "Transpose(-2, -1)"}, func() { seq(2, 3, 4).T() })
 }
+
+func TestLinear(t *testing.T) {
+	rng := newRNG(12)
+	w, b := randT(rng, 4, 3), randT(rng, 4)
+	cases := []struct {
+		name string
+		x, w *tensor.Tensor
+		b    *tensor.Tensor
+	}{
+		{"with a bias", randT(rng, 5, 3), w, b},
+		{"without a bias", randT(rng, 5, 3), w, nil},
+		{"a transposed input and weight", randT(rng, 3, 5).Transpose(0, 1), randT(rng, 3, 4).Transpose(0, 1), b},
+		{"sizes across Gemm's blocks", randT(rng, 70, 65), randT(rng, 130, 65), randT(rng, 130)},
+		{"no inputs features", tensor.Zeros(2, 0), tensor.Zeros(4, 0), b},
+		{"no rows", tensor.Zeros(0, 3), w, b},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := tensor.Linear(c.x, c.w, c.b)
+			want := c.x.MatMul(c.w.T())
+			if c.b != nil {
+				want = want.Add(c.b)
+			}
+			checkShape(t, "Linear", got.Shape(), want.Shape())
+			testutil.AllClose(t, "Linear", got.Data(), want.Data(), 1e-12)
+		})
+	}
+	wantPanic(t, "Linear", []string{"[5 3]", "[4 2]"}, func() { tensor.Linear(tensor.Zeros(5, 3), tensor.Zeros(4, 2), nil) })
+	wantPanic(t, "Linear", []string{"[5 3]", "[4 3]", "[3]"}, func() { tensor.Linear(tensor.Zeros(5, 3), w, tensor.Zeros(3)) })
+}

@@ -312,3 +312,12 @@ func (t *Tensor) Clamp(min, max float64) *Tensor {
 		}
 	})
 }
+
+// Exp returns e^t elementwise, with kernels.Exp (within 2 ulps of
+// math.Exp, exact on special values).
+func (t *Tensor) Exp() *Tensor { return t.unary("Exp", vmathGrain(), kernels.Exp) }
+
+// Log returns the natural logarithm of t elementwise (-Inf at 0, NaN for
+// negative values, as in PyTorch), with kernels.Log (within 1 ulp of
+// math.Log).
+func (t *Tensor) Log() *Tensor { return t.unary("Log", vmathGrain(), kernels.Log) }

@@ -1,7 +1,6 @@
 package tensor
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/adjoint-go/adjoint/kernels"
@@ -159,84 +158,4 @@ func crossEntropyGradRows(x, td, ls, sd, d []float64, sst, c, ignoreIndex, lo, h
 			}
 		}
 	}
-}
-
-// thresholdGrad returns the gradient of ReLU-like operations: 0 where x <=
-// threshold and g elsewhere (NaNs in x pass g), in one pass, like PyTorch's
-// threshold_backward. g and x must have the same shape; otherwise
-// it panics with an *Error naming ThresholdGrad and the shapes.
-func thresholdGrad(g, x *Tensor, threshold float64) *Tensor {
-	mustTensor("ThresholdGrad", "gradient g", g)
-	mustTensor("ThresholdGrad", "input x", x)
-	if !sameShape(g.shape, x.shape) {
-		fail("ThresholdGrad", [][]int{g.shape, x.shape}, "gradient of shape %v for a tensor of shape %v", g.shape, x.shape)
-	}
-	if len(g.shape) == 0 {
-		if x.Item() <= threshold {
-			return newScalar(0)
-		}
-		return newScalar(g.Item())
-	}
-	out := uninit("ThresholdGrad", g.shape)
-	od := out.st.data
-	gd, xd := g.contiguousData(), x.contiguousData()
-	if len(od) <= grainCheap {
-		thresholdGradRange(od, gd, xd, threshold) // no closure to allocate
-	} else {
-		kernels.Parallel(len(od), grainCheap, func(lo, hi int) { thresholdGradRange(od[lo:hi], gd[lo:hi], xd[lo:hi], threshold) })
-	}
-	return out
-}
-
-func thresholdGradRange(o, g, x []float64, threshold float64) {
-	g, x = g[:len(o)], x[:len(o)]
-	for i, v := range x {
-		if v <= threshold {
-			o[i] = 0
-		} else {
-			o[i] = g[i]
-		}
-	}
-}
-
-// Linear returns x·wᵀ + b for a matrix x [N in], a weight w [out in] and a
-// bias b [out] (nil for none), like torch.nn.functional.linear on
-// matrices: the output rows are first filled with b and the product is
-// added to them in the GEMM's output pass (beta = 1), so no transposed
-// copy of w and no separate [N out] temporary for the sum is made. It
-// panics with an *Error naming Linear and the shapes if they do not fit.
-func Linear(x, w, b *Tensor) *Tensor {
-	mustTensor("Linear", "input x", x)
-	mustTensor("Linear", "weight w", w)
-	if len(x.shape) != 2 || len(w.shape) != 2 || x.shape[1] != w.shape[1] || (b != nil && (len(b.shape) != 1 || b.shape[0] != w.shape[0])) {
-		shapes := [][]int{x.shape, w.shape}
-		if b != nil {
-			shapes = append(shapes, b.shape)
-		}
-		bias := "no bias"
-		if b != nil {
-			bias = fmt.Sprintf("bias %v", b.shape)
-		}
-		fail("Linear", shapes, "input %v, weight %v and %s do not fit: want input [N in], weight [out in], bias [out] or nil", x.shape, w.shape, bias)
-	}
-	n, k, m := x.shape[0], x.shape[1], w.shape[0]
-	out := alloc("Linear", []int{n, m}, k == 0 && b == nil) // else every element is written
-	if n == 0 || m == 0 {
-		return out
-	}
-	c := out.st.data
-	beta := 0.0
-	if b != nil {
-		bd := b.contiguousData()
-		for i := 0; i < n; i++ {
-			copy(c[i*m:(i+1)*m], bd)
-		}
-		beta = 1
-	}
-	if k == 0 {
-		return out
-	}
-	oa, ob := gemmOperandOf(x, nil, false), gemmOperandOf(w, nil, true)
-	kernels.Gemm(oa.trans, ob.trans, n, m, k, 1, oa.data[oa.off:], oa.ld, ob.data[ob.off:], ob.ld, beta, c, m)
-	return out
 }

@@ -18,7 +18,7 @@ import (
 //
 // The pairs mean something only while the second core is otherwise idle:
 // on a shared machine, run one size at a time and discard runs during which
-// other processes used CPU time (see the grain comment in pointwise.go).
+// other processes used CPU time (see the grain comment in elementwise.go).
 func BenchmarkSplit(b *testing.B) {
 	pow2 := func(lo, hi int) []int {
 		var s []int

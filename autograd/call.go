@@ -26,7 +26,7 @@ type backwardFunc func(c call, g *Tensor, grads []*Tensor)
 // pass: all that the formula sees of its node and of the pass.
 type call struct {
 	node   *Tensor
-	direct bool // leaves' gradient buffers take gradients in place (see into)
+	direct bool // leaves' gradient buffers take gradients in place (see gradBuffer)
 	final  bool // the graph is freed after this formula: private saved buffers may be recycled
 }
 
@@ -87,13 +87,13 @@ func (c call) needs(i int) bool { return c.node.inputs[i].t.requiresGrad }
 // its shape, which no in-place operation changes.
 func (c call) meta(i int) meta { return meta{c.node.inputs[i].t.v} }
 
-// into returns the gradient buffer of input i, for a formula that can add
+// gradBuffer returns the gradient buffer of input i, for a formula that can add
 // the input's gradient into it in place (a matrix product's output pass
 // with beta = 1) instead of returning it in grads[i], or nil when it must
 // return it. A buffer is offered only to a leaf in a pass that accumulates
 // straight into leaves (Backward outside create-graph mode), once the leaf
 // has a plain gradient buffer of its own.
-func (c call) into(i int) *tensor.Tensor {
+func (c call) gradBuffer(i int) *tensor.Tensor {
 	if !c.direct {
 		return nil
 	}

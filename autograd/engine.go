@@ -191,7 +191,7 @@ func (p *pass) apply(t *Tensor) {
 	if p.captured != nil {
 		if _, ok := p.captured[t]; ok {
 			p.captured[t] = g
-			g.disown() // the caller's now
+			g.handOver() // the caller's now
 		}
 	}
 	if t.backward == nil {
@@ -224,7 +224,7 @@ func (p *pass) apply(t *Tensor) {
 // formula runs t's backward formula on g and returns the gradients of t's
 // inputs. Outside create-graph mode the formula's temporaries are recycled
 // as it returns, and the gradients it made become the pass's own (see
-// claim); gLives reports that g itself is one of them.
+// ownGradients); gLives reports that g itself is one of them.
 func (p *pass) formula(t *Tensor, g *Tensor) (grads []*Tensor, gLives bool) {
 	if cap(p.scratch) < len(t.inputs) {
 		p.scratch = make([]*Tensor, len(t.inputs))
@@ -241,7 +241,7 @@ func (p *pass) formula(t *Tensor, g *Tensor) (grads []*Tensor, gLives bool) {
 		p.temps.release(grads)
 	}
 	if !p.create {
-		gLives = claim(g, grads)
+		gLives = ownGradients(g, grads)
 	}
 	return grads, gLives
 }

@@ -81,12 +81,12 @@ func wrapN(v *tensor.Tensor, op string, bw backwardFunc, inputs []*Tensor) *Tens
 // operation on the no-grad g would be.
 func gradOf(v *tensor.Tensor) *Tensor { return &Tensor{v: v, noGrad: true} }
 
-// along returns x for use next to the gradient g in a backward formula
+// asFactor returns x for use next to the gradient g in a backward formula
 // that needs a factor computed from an input or output (cos x in the
 // gradient of Sin, x - mean in that of Var): x itself when g records a graph
 // (create-graph mode), so that the factor stays differentiable in x, and a
 // no-grad alias of x otherwise, so that computing it records nothing.
-func (g *Tensor) along(x *Tensor) *Tensor {
+func (g *Tensor) asFactor(x *Tensor) *Tensor {
 	if g.noGrad {
 		return &Tensor{v: x.v, noGrad: true, scope: g.scope}
 	}
@@ -95,7 +95,7 @@ func (g *Tensor) along(x *Tensor) *Tensor {
 
 // scope records the tensors that operations make while one backward
 // formula runs outside create-graph mode: every result computed from the
-// formula's gradient g (or from along) carries the scope on and is listed,
+// formula's gradient g (or from asFactor) carries the scope on and is listed,
 // so that once the formula has returned, the engine can recycle the
 // storage of each one that is not a gradient it returned. Those
 // temporaries (the terms of a composite formula) live only inside the
@@ -236,14 +236,14 @@ func Grad(outputs, inputs []*Tensor, createGraph bool) []*Tensor {
 	return out
 }
 
-// claim takes charge of the gradients a backward formula produced from g:
+// ownGradients takes charge of the gradients a backward formula produced from g:
 // each new one becomes the pass's own temporary (tmp), recycled once
 // consumed. A gradient that is g itself (an identity's) carries g's
-// ownership on, and claim reports that g lives on; two gradients sharing
+// ownership on, and ownGradients reports that g lives on; two gradients sharing
 // storage (g passed to two inputs, or one tensor returned twice) are never
 // recycled, since each of their consumers would recycle the same memory.
 // Gradients are no-grad, so that a formula using one records nothing.
-func claim(g *Tensor, grads []*Tensor) (gLives bool) {
+func ownGradients(g *Tensor, grads []*Tensor) (gLives bool) {
 	aliases := 0
 	for j, gj := range grads {
 		if gj == nil {
@@ -255,7 +255,7 @@ func claim(g *Tensor, grads []*Tensor) (gLives bool) {
 		if gj == g || gj.v.SameStorage(g.v) {
 			aliases++
 			if gj != g {
-				gj.disown()
+				gj.handOver()
 			}
 			continue
 		}
@@ -265,21 +265,21 @@ func claim(g *Tensor, grads []*Tensor) (gLives bool) {
 		gj.life = lifeEngine
 		for _, gk := range grads[:j] {
 			if gk != nil && gk.v.SameStorage(gj.v) {
-				gk.disown()
-				gj.disown()
+				gk.handOver()
+				gj.handOver()
 			}
 		}
 	}
 	if aliases > 1 {
-		g.disown()
+		g.handOver()
 	}
 	return aliases > 0
 }
 
-// disown marks a gradient as no longer the pass's alone (never recycled).
+// handOver marks a gradient as no longer the pass's alone (never recycled).
 // It writes only when the flag is set, so that the shared seed one, read
 // by concurrent passes, is never written.
-func (t *Tensor) disown() {
+func (t *Tensor) handOver() {
 	if t.life == lifeEngine {
 		t.life = lifeDefault
 	}
@@ -294,10 +294,10 @@ func (t *Tensor) recycle() {
 	}
 }
 
-// intoFree reports whether dst, a buffer offered by into, can take a
+// gradBufferFree reports whether dst, a buffer offered by gradBuffer, can take a
 // product of g and x in place: it exists and is neither operand's storage
 // (a leaf's gradient may itself be used as an operand).
-func intoFree(dst *tensor.Tensor, g, x *Tensor) bool {
+func gradBufferFree(dst *tensor.Tensor, g, x *Tensor) bool {
 	return dst != nil && !dst.SameStorage(g.v) && !dst.SameStorage(x.v)
 }
 

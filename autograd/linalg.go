@@ -93,13 +93,13 @@ func matmulTNBackward(c call, g *Tensor, grads []*Tensor) { matmulTGrads(c, g, g
 func matmulTTBackward(c call, g *Tensor, grads []*Tensor) { matmulTGrads(c, g, grads, true, true) }
 
 // matmulTGrads is the backward of op(a)·op(b). A matrix leaf whose
-// gradient buffer is offered (see into) gets its gradient added into that
+// gradient buffer is offered (see gradBuffer) gets its gradient added into that
 // buffer by the product itself.
 func matmulTGrads(c call, g *Tensor, grads []*Tensor, ta, tb bool) {
 	if c.needs(0) {
 		a, b := c.meta(0), c.input(1)
-		dst := c.into(0)
-		if intoFree(dst, g, b) && a.dim() == 2 && b.v.Dim() == 2 {
+		dst := c.gradBuffer(0)
+		if gradBufferFree(dst, g, b) && a.dim() == 2 && b.v.Dim() == 2 {
 			if !ta {
 				tops.AddMatMulInPlace(dst, g.v, b.v, false, !tb)
 			} else {
@@ -113,8 +113,8 @@ func matmulTGrads(c call, g *Tensor, grads []*Tensor, ta, tb bool) {
 	}
 	if c.needs(1) {
 		a, b := c.input(0), c.meta(1)
-		dst := c.into(1)
-		if intoFree(dst, g, a) && a.v.Dim() == 2 && b.dim() == 2 {
+		dst := c.gradBuffer(1)
+		if gradBufferFree(dst, g, a) && a.v.Dim() == 2 && b.dim() == 2 {
 			if !tb {
 				tops.AddMatMulInPlace(dst, a.v, g.v, !ta, false)
 			} else {
@@ -230,21 +230,21 @@ func linear(x, w, b *Tensor) *Tensor {
 }
 
 // linearBackward is linear's backward. The weight's and bias's gradients
-// go straight into their buffers when offered (see into): dw by the
+// go straight into their buffers when offered (see gradBuffer): dw by the
 // product's output pass, db by one sum added in place.
 func linearBackward(c call, g *Tensor, grads []*Tensor) {
 	if c.needs(0) {
 		grads[0] = g.matmulT(c.input(1), false, false, nil)
 	}
 	if c.needs(1) {
-		if dst, x := c.into(1), c.input(0); intoFree(dst, g, x) {
+		if dst, x := c.gradBuffer(1), c.input(0); gradBufferFree(dst, g, x) {
 			tops.AddMatMulInPlace(dst, g.v, x.v, true, false)
 		} else {
 			grads[1] = g.matmulT(c.input(0), true, false, nil)
 		}
 	}
 	if c.arity() > 2 && c.needs(2) {
-		if dst := c.into(2); dst != nil {
+		if dst := c.gradBuffer(2); dst != nil {
 			s := g.v.SumTo(c.meta(2).shape()...)
 			dst.AddInPlace(s)
 			if s != g.v {

@@ -13,13 +13,13 @@ func (t *Tensor) Pow(u *Tensor) *Tensor {
 func powBackward(c call, g *Tensor, grads []*Tensor) {
 	a, b := c.input(0), c.input(1)
 	zero := zeroConst()
-	aa, ba := g.along(a), g.along(b)
+	aa, ba := g.asFactor(a), g.asFactor(b)
 	if a.requiresGrad {
 		grads[0] = Where(b.Eq(zero), zero, g.Mul(ba.Mul(aa.Pow(ba.AddScalar(-1))))).sumTo(metaOf(a))
 	}
 	if b.requiresGrad {
 		atZero := From(a.v.Eq(tensor.Scalar(0)).Mul(b.v.Ge(tensor.Scalar(0))))
-		grads[1] = Where(atZero, zero, g.Mul(g.along(c.output()).Mul(aa.Log()))).sumTo(metaOf(b))
+		grads[1] = Where(atZero, zero, g.Mul(g.asFactor(c.output()).Mul(aa.Log()))).sumTo(metaOf(b))
 	}
 }
 

@@ -245,7 +245,7 @@ func (t *Tensor) LogSumExpDims(keepdim bool, dims ...int) *Tensor {
 func (t *Tensor) logSumExpDims(op string, v *tensor.Tensor, keepdim bool, dims []int) *Tensor {
 	r := reducedOf(t, keepdim, dims)
 	return wrap1(v, op, func(c call, g *Tensor, grads []*Tensor) {
-		x, o := g.along(c.input(0)), g.along(c.output())
+		x, o := g.asFactor(c.input(0)), g.asFactor(c.output())
 		grads[0] = r.kept(g).Mul(x.Sub(r.kept(o)).Exp())
 	}, t)
 }
@@ -268,7 +268,7 @@ func (t *Tensor) varDims(op string, v *tensor.Tensor, correction int, keepdim bo
 	r := reducedOf(t, keepdim, dims)
 	div := float64(r.n - correction) // negative above N, as PyTorch's var_backward
 	return wrap1(v, op, func(c call, g *Tensor, grads []*Tensor) {
-		x := g.along(c.input(0))
+		x := g.asFactor(c.input(0))
 		dev := x.Sub(x.MeanDims(true, r.dims...))
 		grads[0] = r.kept(g).MulScalar(2 / div).Mul(dev)
 	}, t)
@@ -292,7 +292,7 @@ func (t *Tensor) stdDims(op string, v *tensor.Tensor, correction int, keepdim bo
 	r := reducedOf(t, keepdim, dims)
 	div := float64(r.n - correction) // negative above N, as PyTorch's
 	return wrap1(v, op, func(c call, g *Tensor, grads []*Tensor) {
-		x, o := g.along(c.input(0)), g.along(c.output())
+		x, o := g.asFactor(c.input(0)), g.asFactor(c.output())
 		dev := x.Sub(x.MeanDims(true, r.dims...))
 		s := o.v.Reshape(r.keep...)
 		zero := tensor.Scalar(0)

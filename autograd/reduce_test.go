@@ -364,10 +364,10 @@ func TestReductionEdgeCaseGradients(t *testing.T) {
 	t.Run("backward formulas outside create-graph mode work on no-grad operands", func(t *testing.T) {
 		x := leaf([]float64{1, 2}, 2)
 		g := NoGrad(Ones(2))
-		if !g.along(x).IsNoGrad() {
+		if !g.asFactor(x).IsNoGrad() {
 			t.Fatalf("operand of a no-grad gradient records a graph")
 		}
-		if h := Ones(2); h.along(x) != x {
+		if h := Ones(2); h.asFactor(x) != x {
 			t.Fatalf("operand in create-graph mode is not the input itself")
 		}
 	})

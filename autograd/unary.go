@@ -14,7 +14,7 @@ import (
 //
 // Every backward formula starts from the incoming gradient g. A factor
 // that depends only on the input or output (cos x in the gradient of Sin)
-// is computed from g.along(x) (see graph.go), which records a graph exactly when g can:
+// is computed from g.asFactor(x) (see graph.go), which records a graph exactly when g can:
 // outside create-graph mode nothing in the formula records, and in
 // create-graph mode the whole formula is differentiable again, so second
 // derivatives work for every operation here.
@@ -47,7 +47,7 @@ func (t *Tensor) Abs() *Tensor {
 // g/(2√t): +Inf at t = 0.
 func (t *Tensor) Sqrt() *Tensor {
 	return wrap1(t.v.Sqrt(), "Sqrt", func(c call, g *Tensor, grads []*Tensor) {
-		grads[0] = g.Div(g.along(c.output()).MulScalar(2))
+		grads[0] = g.Div(g.asFactor(c.output()).MulScalar(2))
 	}, t)
 }
 
@@ -55,14 +55,14 @@ func (t *Tensor) Sqrt() *Tensor {
 // -g/2·Rsqrt(t)³.
 func (t *Tensor) Rsqrt() *Tensor {
 	return wrap1(t.v.Rsqrt(), "Rsqrt", func(c call, g *Tensor, grads []*Tensor) {
-		grads[0] = g.MulScalar(-0.5).Mul(g.along(c.output()).PowScalar(3))
+		grads[0] = g.MulScalar(-0.5).Mul(g.asFactor(c.output()).PowScalar(3))
 	}, t)
 }
 
 // Square returns t·t elementwise.
 func (t *Tensor) Square() *Tensor {
 	return wrap1(t.v.Square(), "Square", func(c call, g *Tensor, grads []*Tensor) {
-		grads[0] = g.Mul(g.along(c.input(0)).MulScalar(2))
+		grads[0] = g.Mul(g.asFactor(c.input(0)).MulScalar(2))
 	}, t)
 }
 
@@ -70,7 +70,7 @@ func (t *Tensor) Square() *Tensor {
 // -g/t², computed as -g·out².
 func (t *Tensor) Reciprocal() *Tensor {
 	return wrap1(t.v.Reciprocal(), "Reciprocal", func(c call, g *Tensor, grads []*Tensor) {
-		y := g.along(c.output())
+		y := g.asFactor(c.output())
 		grads[0] = g.Neg().Mul(y.Mul(y))
 	}, t)
 }
@@ -85,21 +85,21 @@ func (t *Tensor) PowScalar(p float64) *Tensor {
 			grads[0] = From(tensor.ZerosLike(x.v))
 			return
 		}
-		grads[0] = g.Mul(g.along(x).PowScalar(p - 1).MulScalar(p))
+		grads[0] = g.Mul(g.asFactor(x).PowScalar(p - 1).MulScalar(p))
 	}, t)
 }
 
 // Sin returns the sine of t elementwise.
 func (t *Tensor) Sin() *Tensor {
 	return wrap1(t.v.Sin(), "Sin", func(c call, g *Tensor, grads []*Tensor) {
-		grads[0] = g.Mul(g.along(c.input(0)).Cos())
+		grads[0] = g.Mul(g.asFactor(c.input(0)).Cos())
 	}, t)
 }
 
 // Cos returns the cosine of t elementwise.
 func (t *Tensor) Cos() *Tensor {
 	return wrap1(t.v.Cos(), "Cos", func(c call, g *Tensor, grads []*Tensor) {
-		grads[0] = g.Mul(g.along(c.input(0)).Sin().Neg())
+		grads[0] = g.Mul(g.asFactor(c.input(0)).Sin().Neg())
 	}, t)
 }
 
@@ -111,7 +111,7 @@ func (t *Tensor) Tanh() *Tensor {
 			grads[0] = gradOf(tops.TanhGrad(g.v, c.output().v))
 			return
 		}
-		y := g.along(c.output())
+		y := g.asFactor(c.output())
 		grads[0] = g.Mul(y.Mul(y).Neg().AddScalar(1))
 	}, t)
 }
@@ -124,7 +124,7 @@ func (t *Tensor) Sigmoid() *Tensor {
 			grads[0] = gradOf(tops.SigmoidGrad(g.v, c.output().v))
 			return
 		}
-		y := g.along(c.output())
+		y := g.asFactor(c.output())
 		grads[0] = g.Mul(y.Neg().AddScalar(1)).Mul(y)
 	}, t)
 }
@@ -133,7 +133,7 @@ func (t *Tensor) Sigmoid() *Tensor {
 // g·2/√π·e^(-t²).
 func (t *Tensor) Erf() *Tensor {
 	return wrap1(t.v.Erf(), "Erf", func(c call, g *Tensor, grads []*Tensor) {
-		x := g.along(c.input(0))
+		x := g.asFactor(c.input(0))
 		grads[0] = g.Mul(x.Square().Neg().Exp().MulScalar(2 / math.Sqrt(math.Pi)))
 	}, t)
 }
@@ -187,7 +187,7 @@ func (t *Tensor) GELU() *Tensor {
 			grads[0] = gradOf(tops.GELUGrad(g.v, c.input(0).v))
 			return
 		}
-		x := g.along(c.input(0))
+		x := g.asFactor(c.input(0))
 		cdf := x.MulScalar(sqrt1_2).Erf().AddScalar(1).MulScalar(0.5)
 		pdf := x.Square().MulScalar(-0.5).Exp().MulScalar(geluPDF)
 		grads[0] = g.Mul(cdf.Add(x.Mul(pdf)))
@@ -200,7 +200,7 @@ func (t *Tensor) GELU() *Tensor {
 // gradient.
 func (t *Tensor) GELUTanh() *Tensor {
 	return wrap1(t.v.GELUTanh(), "GELUTanh", func(c call, g *Tensor, grads []*Tensor) {
-		x := g.along(c.input(0))
+		x := g.asFactor(c.input(0))
 		xsq := x.Square()
 		inner := x.Add(xsq.Mul(x).MulScalar(geluKappa)).MulScalar(geluBeta)
 		th := inner.Tanh()
@@ -220,7 +220,7 @@ func (t *Tensor) SiLU() *Tensor {
 			grads[0] = gradOf(tops.SiLUGrad(g.v, c.input(0).v))
 			return
 		}
-		x := g.along(c.input(0))
+		x := g.asFactor(c.input(0))
 		s := x.Sigmoid()
 		grads[0] = g.Mul(s).Mul(x.Mul(s.Neg().AddScalar(1)).AddScalar(1))
 	}, t)
@@ -236,7 +236,7 @@ func (t *Tensor) Softplus() *Tensor {
 			grads[0] = gradOf(tops.SoftplusGrad(g.v, x.v))
 			return
 		}
-		grads[0] = Where(x.Gt(Scalar(20)), g, g.Mul(g.along(x).Sigmoid()))
+		grads[0] = Where(x.Gt(Scalar(20)), g, g.Mul(g.asFactor(x).Sigmoid()))
 	}, t)
 }
 

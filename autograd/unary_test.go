@@ -241,14 +241,14 @@ func TestAlongRecordsOnlyWhenTheGradientCan(t *testing.T) {
 	x := leaf([]float64{1, 2}, 2)
 	t.Run("outside create-graph mode factors of x record nothing", func(t *testing.T) {
 		g := NoGrad(New([]float64{1, 1}, 2))
-		f := g.along(x).Cos()
+		f := g.asFactor(x).Cos()
 		if f.RequiresGrad() || !f.IsNoGrad() {
 			t.Fatalf("cos(x) computed along a no-grad gradient: requires grad %v, no-grad %v", f.RequiresGrad(), f.IsNoGrad())
 		}
 	})
 	t.Run("in create-graph mode they stay differentiable in x", func(t *testing.T) {
 		g := New([]float64{1, 1}, 2)
-		if f := g.along(x).Cos(); !f.RequiresGrad() {
+		if f := g.asFactor(x).Cos(); !f.RequiresGrad() {
 			t.Fatalf("cos(x) computed along a recording gradient does not require grad")
 		}
 	})

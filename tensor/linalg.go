@@ -47,9 +47,9 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 		}
 		return newScalar(dot(t, u))
 	case na == 1:
-		return matmul("MatMul", shapes, t.Unsqueeze(0), u).Squeeze(-2).owned()
+		return matmul("MatMul", shapes, t.Unsqueeze(0), u).Squeeze(-2).unshared()
 	case nb == 1:
-		return matmul("MatMul", shapes, t, u.Unsqueeze(1)).Squeeze(-1).owned()
+		return matmul("MatMul", shapes, t, u.Unsqueeze(1)).Squeeze(-1).unshared()
 	}
 	return matmul("MatMul", shapes, t, u)
 }

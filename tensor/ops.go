@@ -256,7 +256,7 @@ func (t *Tensor) PadDim(dim, before, after int, value float64) *Tensor {
 	shape[a] = n
 	out := Full(value, shape...)
 	assign(out.Slice(a, before, before+t.shape[a]), t)
-	return out.owned()
+	return out.unshared()
 }
 
 // Fill sets every element to v, in place. It panics if t's elements

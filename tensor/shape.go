@@ -164,7 +164,7 @@ func Cat(ts []*Tensor, dim int) *Tensor {
 		}
 		start += n
 	}
-	return out.owned()
+	return out.unshared()
 }
 
 // Stack returns ts joined along a new dimension dim, like torch.stack: the
@@ -205,7 +205,7 @@ func Stack(ts []*Tensor, dim int) *Tensor {
 			assign(out.Select(a, i), t)
 		}
 	}
-	return out.owned()
+	return out.unshared()
 }
 
 // Split returns views of t in pieces of size elements along dim, the last
@@ -276,7 +276,7 @@ func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
 		for j, k := range idx {
 			assign(out.Select(a, j), t.Select(a, k))
 		}
-		return out.owned()
+		return out.unshared()
 	}
 	od, src := out.st.data, t.flat()
 	p := 0
@@ -638,5 +638,5 @@ func (t *Tensor) Pad(pads []int, value float64) *Tensor {
 		}
 	}
 	assign(dst, src)
-	return out.owned()
+	return out.unshared()
 }

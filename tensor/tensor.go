@@ -245,9 +245,9 @@ func (t *Tensor) share() {
 	}
 }
 
-// owned declares that t, made by this package, is again the only header on
+// unshared declares that t, made by this package, is again the only header on
 // its storage (internal views of it are gone), and returns t.
-func (t *Tensor) owned() *Tensor {
+func (t *Tensor) unshared() *Tensor {
 	t.st.flags.And(classMask | ownerMask)
 	return t
 }

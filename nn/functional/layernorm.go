@@ -26,14 +26,14 @@ func LayerNorm(x *autograd.Tensor, shape []int, weight, bias *autograd.Tensor, e
 	for i := range dims {
 		dims[i] = -1 - i
 	}
-	mean := internal(x.MeanDims(true, dims...))
-	varc := internal(x.VarDims(0, true, dims...))
-	y := internal(x.Sub(mean)).Mul(internal(internal(varc.AddScalar(eps)).Rsqrt()))
+	mean := transient(x.MeanDims(true, dims...))
+	varc := transient(x.VarDims(0, true, dims...))
+	y := transient(x.Sub(mean)).Mul(transient(transient(varc.AddScalar(eps)).Rsqrt()))
 	if weight != nil {
-		y = internal(y).Mul(weight)
+		y = transient(y).Mul(weight)
 	}
 	if bias != nil {
-		y = internal(y).Add(bias)
+		y = transient(y).Add(bias)
 	}
 	return y
 }
@@ -43,7 +43,7 @@ func LayerNorm(x *autograd.Tensor, shape []int, weight, bias *autograd.Tensor, e
 func L1Loss(x, y *autograd.Tensor, opts ...LossOption) *autograd.Tensor {
 	c := configOf("L1Loss", opts)
 	checkSame("L1Loss", x, y)
-	return reduce(internal(x.Sub(y)).Abs(), c.reduction)
+	return reduce(transient(x.Sub(y)).Abs(), c.reduction)
 }
 
 // BCEWithLogits is binary cross-entropy on logits x against targets y in
@@ -58,7 +58,7 @@ func BCEWithLogits(x, y *autograd.Tensor, opts ...LossOption) *autograd.Tensor {
 	// Softplus only sees arguments <= 0, where it is log1p(exp(·)) with no
 	// threshold, and neither branch subtracts nearly equal numbers.
 	pos := x.Gt(autograd.Scalar(0))
-	big := internal(internal(internal(internal(y.Neg()).AddScalar(1)).Mul(x)).Add(internal(internal(x.Neg()).Softplus())))
-	small := internal(internal(x.Softplus()).Sub(internal(x.Mul(y))))
+	big := transient(transient(transient(transient(y.Neg()).AddScalar(1)).Mul(x)).Add(transient(transient(x.Neg()).Softplus())))
+	small := transient(transient(x.Softplus()).Sub(transient(x.Mul(y))))
 	return reduce(autograd.Where(pos, big, small), c.reduction)
 }

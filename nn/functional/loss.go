@@ -62,11 +62,11 @@ func LabelSmoothing(eps float64) LossOption {
 func reduce(l *autograd.Tensor, r Reduction) *autograd.Tensor {
 	switch r {
 	case ReduceSum:
-		return internal(l).Sum()
+		return transient(l).Sum()
 	case ReduceNone:
 		return l
 	}
-	return internal(l).Mean()
+	return transient(l).Mean()
 }
 
 // CrossEntropy is torch.nn.functional.cross_entropy for logits of shape
@@ -87,14 +87,14 @@ func CrossEntropy(logits, target *autograd.Tensor, opts ...LossOption) *autograd
 		}
 		return loss
 	}
-	logp := internal(LogSoftmax(logits, 1))
+	logp := transient(LogSoftmax(logits, 1))
 	var loss *autograd.Tensor
 	if slices.Equal(logits.Shape(), target.Shape()) {
 		if c.labelSmoothing > 0 {
 			k := float64(logits.Shape()[1])
-			target = internal(internal(target.MulScalar(1 - c.labelSmoothing)).AddScalar(c.labelSmoothing / k))
+			target = transient(transient(target.MulScalar(1 - c.labelSmoothing)).AddScalar(c.labelSmoothing / k))
 		}
-		loss = reduce(internal(internal(logp.Mul(target)).SumDims(false, 1)).Neg(), c.reduction)
+		loss = reduce(transient(transient(logp.Mul(target)).SumDims(false, 1)).Neg(), c.reduction)
 	} else {
 		loss = nll("CrossEntropy", logp, target, c)
 	}
@@ -178,17 +178,17 @@ func nll(op string, logp, target *autograd.Tensor, c lossConfig) *autograd.Tenso
 	picked := logp.Gather(1, autograd.From(safe)).Squeeze(1) // [N]
 	loss := picked.Neg()
 	if c.labelSmoothing > 0 {
-		smooth := internal(internal(logp.SumDims(false, 1)).Neg()) // [N]
-		loss = internal(loss).MulScalar(1 - c.labelSmoothing).Add(internal(smooth.MulScalar(c.labelSmoothing / float64(k))))
+		smooth := transient(transient(logp.SumDims(false, 1)).Neg()) // [N]
+		loss = transient(loss).MulScalar(1 - c.labelSmoothing).Add(transient(smooth.MulScalar(c.labelSmoothing / float64(k))))
 	}
-	loss = internal(loss).Mul(mask)
+	loss = transient(loss).Mul(mask)
 	switch c.reduction {
 	case ReduceSum:
-		return internal(loss).Sum()
+		return transient(loss).Sum()
 	case ReduceNone:
 		return loss
 	}
-	return internal(loss).Sum().MulScalar(1 / float64(nvalid)) // NaN when every target is ignored, as PyTorch
+	return transient(loss).Sum().MulScalar(1 / float64(nvalid)) // NaN when every target is ignored, as PyTorch
 }
 
 // MSELoss is the mean (or sum, or elementwise) squared difference of x and
@@ -196,7 +196,7 @@ func nll(op string, logp, target *autograd.Tensor, c lossConfig) *autograd.Tenso
 func MSELoss(x, y *autograd.Tensor, opts ...LossOption) *autograd.Tensor {
 	c := configOf("MSELoss", opts)
 	checkSame("MSELoss", x, y)
-	d := internal(x.Sub(y))
+	d := transient(x.Sub(y))
 	return reduce(d.Mul(d), c.reduction)
 }
 

@@ -9,8 +9,8 @@ import (
 // row holding +Inf or NaN, or only -Inf, is all NaN, and an empty x gives
 // an empty result (also when dim has size 0).
 func Softmax(x *autograd.Tensor, dim int) *autograd.Tensor {
-	e := internal(internal(shifted(x, dim), x).Exp())
-	return e.Div(internal(e.SumDims(true, dim)))
+	e := transient(transient(shifted(x, dim), x).Exp())
+	return e.Div(transient(e.SumDims(true, dim)))
 }
 
 // LogSoftmax returns x - log Σ exp(x) along dim, stably (finite for logits
@@ -18,15 +18,15 @@ func Softmax(x *autograd.Tensor, dim int) *autograd.Tensor {
 // z = x minus its maximum along dim, so that a row holding +Inf or NaN, or
 // only -Inf, is all NaN, as in PyTorch; an empty x gives an empty result.
 func LogSoftmax(x *autograd.Tensor, dim int) *autograd.Tensor {
-	z := internal(shifted(x, dim), x)
-	return z.Sub(internal(z.LogSumExpDims(true, dim)))
+	z := transient(shifted(x, dim), x)
+	return z.Sub(transient(z.LogSumExpDims(true, dim)))
 }
 
-// internal marks v, a value computed inside this package that no caller
+// transient marks v, a value computed inside this package that no caller
 // ever sees, Transient (see autograd.Tensor.Transient), so that backward
 // recycles its storage; a v that is one of the caller's own tensors is left
 // alone. It returns v.
-func internal(v *autograd.Tensor, callers ...*autograd.Tensor) *autograd.Tensor {
+func transient(v *autograd.Tensor, callers ...*autograd.Tensor) *autograd.Tensor {
 	for _, c := range callers {
 		if v == c {
 			return v

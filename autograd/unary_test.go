@@ -9,29 +9,12 @@ import (
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
-// Input distributions for gradient checks: each draws values where the op
-// is smooth, at least 0.1 away from its kinks, so that central differences
-// with step 1e-6 see a differentiable function.
-func anyValue(rng *rand.Rand) float64 { return rng.NormFloat64() }
-
-func positive(rng *rand.Rand) float64 { return 0.5 + 2*rng.Float64() }
-
-func awayFrom(kinks ...float64) func(*rand.Rand) float64 {
-	return func(rng *rand.Rand) float64 {
-		for {
-			v := 4*rng.Float64() - 2
-			ok := true
-			for _, k := range kinks {
-				if math.Abs(v-k) < 0.1 {
-					ok = false
-				}
-			}
-			if ok {
-				return v
-			}
-		}
-	}
-}
+// Input distributions for gradient checks (see testutil).
+var (
+	anyValue = testutil.Normal
+	positive = testutil.Positive
+	awayFrom = testutil.AwayFrom
+)
 
 type unaryCase struct {
 	name string

@@ -21,10 +21,10 @@
 package optable
 
 import (
-	"math"
 	"math/rand/v2"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -112,34 +112,13 @@ func (o Op) Strided() bool {
 	return false
 }
 
-// Any draws a standard normal value.
-func Any(rng *rand.Rand) float64 { return rng.NormFloat64() }
-
-// Positive draws a value in [0.5, 2.5).
-func Positive(rng *rand.Rand) float64 { return 0.5 + 2*rng.Float64() }
-
-// AwayFrom draws values in [-2, 2) at least 0.1 from each kink, where a
-// finite difference would straddle a jump in the derivative.
-func AwayFrom(kinks ...float64) func(*rand.Rand) float64 {
-	return func(rng *rand.Rand) float64 {
-		for {
-			v := 4*rng.Float64() - 2
-			ok := true
-			for _, k := range kinks {
-				if math.Abs(v-k) < 0.1 {
-					ok = false
-				}
-			}
-			if ok {
-				return v
-			}
-		}
-	}
-}
-
-// Distinct draws values at least 0.1 apart from each other with high
-// probability (for Max, Maximum and friends, whose gradients jump at ties).
-func Distinct(rng *rand.Rand) float64 { return float64(rng.IntN(400)-200)/20 + 0.01*rng.Float64() }
+// The value draws of the table's inputs (see testutil).
+var (
+	Any      = testutil.Normal
+	Positive = testutil.Positive
+	AwayFrom = testutil.AwayFrom
+	Distinct = testutil.Distinct
+)
 
 type t = *autograd.Tensor
 

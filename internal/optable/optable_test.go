@@ -1,14 +1,10 @@
 package optable
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
 	"slices"
-	"sort"
-	"strings"
 	"testing"
+
+	"github.com/adjoint-go/adjoint/internal/testutil"
 )
 
 // notOperations are the exported names of package autograd that are not
@@ -23,47 +19,11 @@ var notOperations = []string{
 	"IsNoGrad", "String", "Backward", "BackwardWith", "GradCheck",
 }
 
-// exportedOperations returns the exported functions and *Tensor methods of
-// package autograd, by parsing its source.
-func exportedOperations(t *testing.T) []string {
-	t.Helper()
-	files, err := filepath.Glob("../../autograd/*.go")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("autograd's source: %v (%d files)", err, len(files))
-	}
-	var names []string
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range f.Decls {
-			fd, ok := d.(*ast.FuncDecl)
-			if !ok || !fd.Name.IsExported() {
-				continue
-			}
-			if fd.Recv != nil {
-				star, ok := fd.Recv.List[0].Type.(*ast.StarExpr)
-				if id, ok2 := star.X.(*ast.Ident); !ok || !ok2 || id.Name != "Tensor" {
-					continue
-				}
-			}
-			names = append(names, fd.Name.Name)
-		}
-	}
-	sort.Strings(names)
-	return slices.Compact(names)
-}
-
 // TestEveryOperationHasARow fails when an exported operation of package
 // autograd has no row in Ops (so it would escape GradCheck, the fused-path
 // check, parity coverage and the benchmarks), or a row names no operation.
 func TestEveryOperationHasARow(t *testing.T) {
-	ops := exportedOperations(t)
+	ops := testutil.ExportedFuncs(t, "../../autograd", "Tensor")
 	if len(ops) < 50 {
 		t.Fatalf("found only %d exported names in autograd: the parse is broken", len(ops))
 	}

@@ -74,6 +74,11 @@ func torchEnv(threads int) []string {
 	env := os.Environ()
 	t := fmt.Sprint(threads)
 	env = append(env, "OMP_NUM_THREADS="+t, "MKL_NUM_THREADS="+t, "OPENBLAS_NUM_THREADS="+t)
+	if _, set := os.LookupEnv("OMP_WAIT_POLICY"); !set {
+		// OpenMP threads that spin after their work would take a core from
+		// our side of the row, which runs next.
+		env = append(env, "OMP_WAIT_POLICY=PASSIVE")
+	}
 	if device.CPU().AVX512F {
 		if _, set := os.LookupEnv("OPENBLAS_CORETYPE"); !set {
 			env = append(env, "OPENBLAS_CORETYPE=SkylakeX")

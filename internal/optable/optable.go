@@ -233,5 +233,13 @@ var Ops = []Op{
 	{Name: "IndexAdd", Inputs: []Input{x(4, 3), idx([]float64{1, 1}, 2), x(2, 3)}, F: func(in []t) t { return in[0].IndexAdd(0, in[1], in[2]) }, Parity: []string{"IndexAdd with repeated indices"}},
 	{Name: "Gather", Inputs: []Input{x(2, 3), idx([]float64{2, 0, 0, 1}, 2, 2)}, F: func(in []t) t { return in[0].Gather(1, in[1]) }, Parity: []string{"Gather along dimension 1", "Gather with an index smaller than the input"}},
 	{Name: "ScatterAdd", Inputs: []Input{x(2, 3), idx([]float64{2, 2, 0, 1}, 2, 2), x(2, 3)}, F: func(in []t) t { return in[0].ScatterAdd(1, in[1], in[2]) }, Parity: []string{"ScatterAdd with repeated indices", "ScatterAdd with a source larger than the index"}},
+	// Windows.
+	{Name: "Unfold", Inputs: []Input{x(2, 2, 5, 4)}, F: unary(func(a t) t {
+		return autograd.Unfold(a, tensor.Window{Kernel: [2]int{3, 2}, Dilation: [2]int{1, 2}, Padding: [2]int{1, 1}, Stride: [2]int{2, 1}})
+	}), Parity: []string{"Unfold with padding, stride and dilation"}},
+	{Name: "Fold", Inputs: []Input{x(1, 12, 12)}, F: unary(func(a t) t {
+		return autograd.Fold(a, [2]int{5, 4}, tensor.Window{Kernel: [2]int{2, 3}, Padding: [2]int{1, 0}})
+	}), Parity: []string{"Fold with overlapping windows"}},
+
 	{Name: "MaskedFill", Inputs: []Input{x(2, 3), idx([]float64{1, 0, 1}, 3)}, F: func(in []t) t { return in[0].MaskedFill(in[1], -1) }, Parity: []string{"MaskedFill with a broadcast mask"}},
 }

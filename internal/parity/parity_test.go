@@ -320,6 +320,28 @@ var programs = map[string]fn{
 		x := a["x"]
 		return x.StdDims(1, false, 1).Div(x.SumDims(false, 1).Abs())
 	}),
+
+	// Windows and convolutions.
+	"Unfold with padding, stride and dilation": unary(func(x T) T {
+		return autograd.Unfold(x, tensor.Window{Kernel: [2]int{3, 2}, Dilation: [2]int{1, 2}, Padding: [2]int{1, 1}, Stride: [2]int{2, 1}})
+	}),
+	"Fold with overlapping windows": unary(func(x T) T {
+		return autograd.Fold(x, [2]int{5, 4}, tensor.Window{Kernel: [2]int{2, 3}, Padding: [2]int{1, 0}})
+	}),
+	"Conv2d with bias": func(a in) []T { return outs(nf.Conv2d(a["x"], a["w"], a["b"], nf.ConvOptions{})) },
+	"Conv2d with stride, padding and dilation, no bias": func(a in) []T {
+		return outs(nf.Conv2d(a["x"], a["w"], nil, nf.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 2}, Dilation: [2]int{2, 1}}))
+	},
+	"Conv2d with groups": func(a in) []T {
+		return outs(nf.Conv2d(a["x"], a["w"], a["b"], nf.ConvOptions{Padding: [2]int{1, 1}, Groups: 2}))
+	},
+	"Conv2d depthwise": func(a in) []T {
+		return outs(nf.Conv2d(a["x"], a["w"], nil, nf.ConvOptions{Padding: [2]int{1, 1}, Groups: 3}))
+	},
+	"Conv2d with padding same and an even kernel": func(a in) []T {
+		return outs(nf.Conv2d(a["x"], a["w"], a["b"], nf.ConvOptions{Same: true}))
+	},
+	"Second derivative of Conv2d": gradOf("x", func(a in) T { return nf.Conv2d(a["x"], a["w"], nil, nf.ConvOptions{}) }),
 }
 
 // Special values: each program applies a list of named operations,

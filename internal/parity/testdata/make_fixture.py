@@ -575,6 +575,25 @@ prog("Reductions of a 0-d tensor over dimension 0", {"x": X(T(2.5))},
                 "StdDims": torch.std(a["x"], dim=0)})
 
 
+# Windows and convolutions (issue: convolutional networks).
+prog("Unfold with padding, stride and dilation", {"x": X(randn(2, 3, 6, 5))},
+     lambda a: F.unfold(a["x"], kernel_size=(3, 2), dilation=(1, 2), padding=(1, 1), stride=(2, 1)))
+prog("Fold with overlapping windows", {"x": X(randn(2, 12, 12))},
+     lambda a: F.fold(a["x"], output_size=(5, 4), kernel_size=(2, 3), padding=(1, 0), stride=(1, 1)))
+prog("Conv2d with bias", {"x": X(randn(2, 3, 6, 5)), "w": X(randn(4, 3, 3, 3)), "b": X(randn(4))},
+     lambda a: F.conv2d(a["x"], a["w"], a["b"]))
+prog("Conv2d with stride, padding and dilation, no bias", {"x": X(randn(1, 2, 7, 6)), "w": X(randn(3, 2, 2, 3))},
+     lambda a: F.conv2d(a["x"], a["w"], stride=(2, 1), padding=(1, 2), dilation=(2, 1)))
+prog("Conv2d with groups", {"x": X(randn(2, 4, 5, 5)), "w": X(randn(6, 2, 3, 3)), "b": X(randn(6))},
+     lambda a: F.conv2d(a["x"], a["w"], a["b"], padding=1, groups=2))
+prog("Conv2d depthwise", {"x": X(randn(1, 3, 5, 4)), "w": X(randn(3, 1, 3, 3))},
+     lambda a: F.conv2d(a["x"], a["w"], padding=1, groups=3))
+prog("Conv2d with padding same and an even kernel", {"x": X(randn(1, 2, 5, 6)), "w": X(randn(2, 2, 2, 4)), "b": X(randn(2))},
+     lambda a: F.conv2d(a["x"], a["w"], a["b"], padding="same"))
+prog("Second derivative of Conv2d", {"x": X(randn(1, 2, 4, 4)), "w": X(randn(2, 2, 3, 3)), "v": C(randn(1, 2, 2, 2))},
+     grad_of(lambda a: F.conv2d(a["x"], a["w"]), "x"))
+
+
 # ---------------------------------------------------------------- running
 
 

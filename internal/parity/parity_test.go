@@ -342,6 +342,19 @@ var programs = map[string]fn{
 		return outs(nf.Conv2d(a["x"], a["w"], a["b"], nf.ConvOptions{Same: true}))
 	},
 	"Second derivative of Conv2d": gradOf("x", func(a in) T { return nf.Conv2d(a["x"], a["w"], nil, nf.ConvOptions{}) }),
+	"MaxPool2d of 2x2 windows":    unary(func(x T) T { return nf.MaxPool2d(x, nf.PoolOptions{Kernel: [2]int{2, 2}}) }),
+	"MaxPool2d with padding, stride, dilation and ceil mode": unary(func(x T) T {
+		return nf.MaxPool2d(x, nf.PoolOptions{Kernel: [2]int{3, 2}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 2}, CeilMode: true})
+	}),
+	"MaxPool2d with ties sends the gradient to the first": unary(func(x T) T {
+		return nf.MaxPool2d(x, nf.PoolOptions{Kernel: [2]int{2, 2}, Stride: [2]int{1, 1}})
+	}),
+	"AvgPool2d with padding counted": unary(func(x T) T {
+		return nf.AvgPool2d(x, nf.PoolOptions{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}})
+	}),
+	"AvgPool2d with padding not counted": unary(func(x T) T {
+		return nf.AvgPool2d(x, nf.PoolOptions{Kernel: [2]int{2, 3}, Stride: [2]int{1, 2}, Padding: [2]int{1, 1}, ExcludePad: true})
+	}),
 }
 
 // Special values: each program applies a list of named operations,
@@ -494,6 +507,10 @@ func init() {
 		})
 	named("MatMul and Linear with an empty dimension", []string{"MatMul", "Linear"},
 		func(a in) []T { return outs(a["a"].MatMul(a["b"]), autograd.Linear(a["x"], a["w"], a["c"])) })
+	named("AdaptiveAvgPool2d to a smaller and a larger size", []string{"3x2", "9x6"},
+		func(a in) []T {
+			return outs(nf.AdaptiveAvgPool2d(a["x"], [2]int{3, 2}), nf.AdaptiveAvgPool2d(a["x"], [2]int{9, 6}))
+		})
 	named("Reductions of a 0-d tensor over dimension 0",
 		[]string{"SumDims", "MaxDims", "MaxDim", "ProdDims", "LogSumExpDims", "Softmax", "VarDims correction 0", "StdDims"},
 		func(a in) []T {

@@ -593,6 +593,19 @@ prog("Conv2d with padding same and an even kernel", {"x": X(randn(1, 2, 5, 6)), 
 prog("Second derivative of Conv2d", {"x": X(randn(1, 2, 4, 4)), "w": X(randn(2, 2, 3, 3)), "v": C(randn(1, 2, 2, 2))},
      grad_of(lambda a: F.conv2d(a["x"], a["w"]), "x"))
 
+prog("MaxPool2d of 2x2 windows", {"x": X(distinct(2, 3, 6, 4))},
+     lambda a: F.max_pool2d(a["x"], 2))
+prog("MaxPool2d with padding, stride, dilation and ceil mode", {"x": X(distinct(1, 2, 7, 6))},
+     lambda a: F.max_pool2d(a["x"], (3, 2), stride=(2, 2), padding=(1, 1), dilation=(1, 2), ceil_mode=True))
+prog("MaxPool2d with ties sends the gradient to the first", {"x": X(T([1.0, 3, 3, 2, 0, 3, 1, 3, 2], (1, 1, 3, 3)))},
+     lambda a: F.max_pool2d(a["x"], 2, stride=1))
+prog("AvgPool2d with padding counted", {"x": X(randn(2, 2, 5, 6))},
+     lambda a: F.avg_pool2d(a["x"], 3, stride=2, padding=1))
+prog("AvgPool2d with padding not counted", {"x": X(randn(1, 2, 5, 4))},
+     lambda a: F.avg_pool2d(a["x"], (2, 3), stride=(1, 2), padding=(1, 1), count_include_pad=False))
+prog("AdaptiveAvgPool2d to a smaller and a larger size", {"x": X(randn(2, 2, 7, 5))},
+     lambda a: {"3x2": F.adaptive_avg_pool2d(a["x"], (3, 2)), "9x6": F.adaptive_avg_pool2d(a["x"], (9, 6))})
+
 
 # ---------------------------------------------------------------- running
 

@@ -21,5 +21,11 @@ func init() {
 		CrossEntropyRows:     crossEntropyRows,
 		CrossEntropyRowsGrad: crossEntropyRowsGrad,
 		ProdOthers:           prodOthers,
+		UnfoldColumns: func(x *Tensor, w bridge.Window) *Tensor {
+			return unfoldColumns(x, Window(w))
+		},
+		FoldColumns: func(x *Tensor, n int, size [2]int, w bridge.Window) *Tensor {
+			return foldColumns(x, n, size, Window(w))
+		},
 	})
 }

@@ -60,32 +60,8 @@ func Unfold(x *Tensor, w Window) *Tensor {
 	}
 	kh, kw := w.Kernel[0], w.Kernel[1]
 	rows, l := c*kh*kw, oh*ow
-	out := empty(op, []int{n, rows, l})
-	xd, od := x.contiguousData(), out.flat()
-	kernels.Parallel(n*c, max(1, kernels.Grain/max(1, kh*kw*l)), func(lo, hi int) {
-		for nc := lo; nc < hi; nc++ {
-			img := xd[nc*h*wd : (nc+1)*h*wd]
-			for i := range kh {
-				for j := range kw {
-					dst := od[(nc*kh*kw+i*kw+j)*l:]
-					for y := range oh {
-						iy := y*w.Stride[0] - w.Padding[0] + i*w.Dilation[0]
-						row := dst[y*ow : (y+1)*ow]
-						if iy < 0 || iy >= h {
-							continue // zeros: out is zeroed
-						}
-						src := img[iy*wd : (iy+1)*wd]
-						for xo := range ow {
-							ix := xo*w.Stride[1] - w.Padding[1] + j*w.Dilation[1]
-							if ix >= 0 && ix < wd {
-								row[xo] = src[ix]
-							}
-						}
-					}
-				}
-			}
-		}
-	})
+	out := uninit(op, []int{n, rows, l})
+	unfoldInto(x.contiguousData(), out.flat(), n, c, h, wd, oh, ow, w, func(b, ch, ij int) int { return ((b*c+ch)*kh*kw + ij) * l })
 	return out
 }
 
@@ -114,13 +90,82 @@ func Fold(x *Tensor, outputSize [2]int, w Window) *Tensor {
 	}
 	c := rows / (kh * kw)
 	out := empty(op, []int{n, c, h, wd})
-	xd, od := x.contiguousData(), out.flat()
+	foldFrom(x.contiguousData(), out.flat(), n, c, h, wd, oh, ow, w, func(b, ch, ij int) int { return ((b*c+ch)*kh*kw + ij) * l })
+	return out
+}
+
+// validRange returns the output positions [x0, x1) of a row of n whose
+// input index xo·stride + shift falls in [0, size).
+func validRange(n, size, shift, stride int) (x0, x1 int) {
+	// xo·stride + shift >= 0  ⇔  xo >= ceil(-shift/stride)
+	if shift < 0 {
+		x0 = (-shift + stride - 1) / stride
+	}
+	// xo·stride + shift <= size-1  ⇔  xo <= floor((size-1-shift)/stride)
+	if last := size - 1 - shift; last < 0 {
+		x1 = 0
+	} else {
+		x1 = min(n, last/stride+1)
+	}
+	return min(x0, n), max(x1, min(x0, n))
+}
+
+// unfoldInto writes the windows of the images xd ([n c h wd], row-major)
+// into od: the values of kernel offset ij (i·kw + j) of channel ch of image
+// b, at every window position (oh·ow of them, row-major), start at
+// od[rowOff(b, ch, ij)].
+func unfoldInto(xd, od []float64, n, c, h, wd, oh, ow int, w Window, rowOff func(b, ch, ij int) int) {
+	kh, kw, l := w.Kernel[0], w.Kernel[1], oh*ow
 	kernels.Parallel(n*c, max(1, kernels.Grain/max(1, kh*kw*l)), func(lo, hi int) {
 		for nc := lo; nc < hi; nc++ {
+			b, ch := nc/c, nc%c
+			img := xd[nc*h*wd : (nc+1)*h*wd]
+			for i := range kh {
+				for j := range kw {
+					off := rowOff(b, ch, i*kw+j)
+					dst := od[off : off+l]
+					x0, x1 := validRange(ow, wd, j*w.Dilation[1]-w.Padding[1], w.Stride[1])
+					for y := range oh {
+						row := dst[y*ow : (y+1)*ow]
+						iy := y*w.Stride[0] - w.Padding[0] + i*w.Dilation[0]
+						if iy < 0 || iy >= h || x0 >= x1 {
+							clear(row)
+							continue
+						}
+						clear(row[:x0])
+						clear(row[x1:])
+						src := img[iy*wd : (iy+1)*wd]
+						first := x0*w.Stride[1] + j*w.Dilation[1] - w.Padding[1]
+						if w.Stride[1] == 1 {
+							copy(row[x0:x1], src[first:first+x1-x0])
+							continue
+						}
+						for xo, ix := x0, first; xo < x1; xo, ix = xo+1, ix+w.Stride[1] {
+							row[xo] = src[ix]
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// foldFrom adds the columns in xd (laid out as unfoldInto writes them) into
+// the images od ([n c h wd], row-major, zeroed by the caller).
+func foldFrom(xd, od []float64, n, c, h, wd, oh, ow int, w Window, rowOff func(b, ch, ij int) int) {
+	kh, kw, l := w.Kernel[0], w.Kernel[1], oh*ow
+	kernels.Parallel(n*c, max(1, kernels.Grain/max(1, kh*kw*l)), func(lo, hi int) {
+		for nc := lo; nc < hi; nc++ {
+			b, ch := nc/c, nc%c
 			img := od[nc*h*wd : (nc+1)*h*wd]
 			for i := range kh {
 				for j := range kw {
-					src := xd[(nc*kh*kw+i*kw+j)*l:]
+					off := rowOff(b, ch, i*kw+j)
+					src := xd[off : off+l]
+					x0, x1 := validRange(ow, wd, j*w.Dilation[1]-w.Padding[1], w.Stride[1])
+					if x0 >= x1 {
+						continue
+					}
 					for y := range oh {
 						iy := y*w.Stride[0] - w.Padding[0] + i*w.Dilation[0]
 						if iy < 0 || iy >= h {
@@ -128,16 +173,55 @@ func Fold(x *Tensor, outputSize [2]int, w Window) *Tensor {
 						}
 						row := img[iy*wd : (iy+1)*wd]
 						col := src[y*ow : (y+1)*ow]
-						for xo := range ow {
-							ix := xo*w.Stride[1] - w.Padding[1] + j*w.Dilation[1]
-							if ix >= 0 && ix < wd {
-								row[ix] += col[xo]
-							}
+						first := x0*w.Stride[1] + j*w.Dilation[1] - w.Padding[1]
+						for xo, ix := x0, first; xo < x1; xo, ix = xo+1, ix+w.Stride[1] {
+							row[ix] += col[xo]
 						}
 					}
 				}
 			}
 		}
 	})
+}
+
+// unfoldColumns is Unfold with the batch folded into the columns: x [N C H
+// W] gives [C·kh·kw, N·L], column n·L + l holding window l of image n, so
+// that a convolution of the whole batch is one matrix product. It reaches
+// package autograd through internal/bridge.
+func unfoldColumns(x *Tensor, w Window) *Tensor {
+	const op = "Conv2d"
+	mustTensor(op, "input x", x)
+	x.live(op)
+	if x.Dim() != 4 {
+		fail(op, [][]int{x.shape}, "input of shape %v is not a batch [N C H W]", x.shape)
+	}
+	w = w.resolved(op, [][]int{x.shape})
+	n, c, h, wd := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
+	oh, ow := w.outSize(0, h), w.outSize(1, wd)
+	if oh < 1 || ow < 1 {
+		fail(op, [][]int{x.shape}, "window %+v does not fit an input of height %d and width %d", w, h, wd)
+	}
+	kk, l := w.Kernel[0]*w.Kernel[1], oh*ow
+	out := uninit(op, []int{c * kk, n * l})
+	unfoldInto(x.contiguousData(), out.flat(), n, c, h, wd, oh, ow, w, func(b, ch, ij int) int { return ((ch*kk+ij)*n + b) * l })
+	return out
+}
+
+// foldColumns is unfoldColumns' adjoint: x [C·kh·kw, N·L] summed back into
+// [N C H W] images of size (h, wd).
+func foldColumns(x *Tensor, n int, size [2]int, w Window) *Tensor {
+	const op = "Conv2d"
+	mustTensor(op, "input x", x)
+	x.live(op)
+	w = w.resolved(op, [][]int{x.shape})
+	h, wd := size[0], size[1]
+	oh, ow := w.outSize(0, h), w.outSize(1, wd)
+	kk, l := w.Kernel[0]*w.Kernel[1], oh*ow
+	if x.Dim() != 2 || n < 1 || oh < 1 || ow < 1 || x.shape[0]%kk != 0 || x.shape[1] != n*l {
+		fail(op, [][]int{x.shape}, "columns of shape %v do not fit %d images of size %v with window %+v", x.shape, n, size, w)
+	}
+	c := x.shape[0] / kk
+	out := empty(op, []int{n, c, h, wd})
+	foldFrom(x.contiguousData(), out.flat(), n, c, h, wd, oh, ow, w, func(b, ch, ij int) int { return ((ch*kk+ij)*n + b) * l })
 	return out
 }

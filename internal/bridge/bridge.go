@@ -40,6 +40,18 @@ type Ops[T any] struct {
 	// ProdOthers returns, for each element of x, the product of the other
 	// elements of its group over dims: the gradient factor of ProdDims.
 	ProdOthers func(x T, dims []int) T
+
+	// UnfoldColumns is Unfold with the batch folded into the columns ([N C
+	// H W] to [C·kh·kw, N·L]), so that a batch's convolution is one matrix
+	// product; FoldColumns is its adjoint, back to n images of size.
+	UnfoldColumns func(x T, w Window) T
+	FoldColumns   func(x T, n int, size [2]int, w Window) T
+}
+
+// Window is tensor.Window, repeated here (the same fields, converted by
+// package tensor) so that this package need not import tensor.
+type Window struct {
+	Kernel, Dilation, Padding, Stride [2]int
 }
 
 var registered any

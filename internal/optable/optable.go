@@ -241,5 +241,12 @@ var Ops = []Op{
 		return autograd.Fold(a, [2]int{5, 4}, tensor.Window{Kernel: [2]int{2, 3}, Padding: [2]int{1, 0}})
 	}), Parity: []string{"Fold with overlapping windows"}},
 
+	{Name: "Conv2d", Case: "with bias, stride and padding", Inputs: []Input{x(2, 2, 5, 4), x(3, 2, 2, 3), x(3)}, F: func(in []t) t {
+		return autograd.Conv2d(in[0], in[1], in[2], autograd.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 1}})
+	}, Parity: []string{"Conv2d with bias", "Conv2d with stride, padding and dilation, no bias", "Second derivative of Conv2d"}},
+	{Name: "Conv2d", Case: "with groups", Inputs: []Input{x(1, 4, 4, 3), x(2, 2, 3, 3)}, F: func(in []t) t {
+		return autograd.Conv2d(in[0], in[1], nil, autograd.ConvOptions{Padding: [2]int{1, 1}, Groups: 2})
+	}, Parity: []string{"Conv2d with groups", "Conv2d depthwise", "Conv2d with padding same and an even kernel"}},
+
 	{Name: "MaskedFill", Inputs: []Input{x(2, 3), idx([]float64{1, 0, 1}, 3)}, F: func(in []t) t { return in[0].MaskedFill(in[1], -1) }, Parity: []string{"MaskedFill with a broadcast mask"}},
 }

@@ -1,0 +1,105 @@
+package autograd
+
+import (
+	"github.com/adjoint-go/adjoint/internal/bridge"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// ConvOptions are the arguments of Conv2d besides its tensors, PyTorch's
+// stride, padding, dilation and groups for (height, width). A zero Stride,
+// Dilation or Groups means 1 (PyTorch's defaults); Same pads so that the
+// output has the input's size (PyTorch's padding="same", stride 1 only),
+// and a zero Padding without Same is PyTorch's padding="valid".
+type ConvOptions struct {
+	Stride, Padding, Dilation [2]int
+	Same                      bool
+	Groups                    int
+}
+
+// Conv2d is torch.conv2d (torch.nn.functional.conv2d): the
+// cross-correlation of x [N Cin H W] with the weight w [Cout, Cin/groups,
+// kh, kw], plus the bias b [Cout] (nil for none), giving [N Cout H' W'].
+// The whole batch is one matrix product per group: the windows of every
+// image are unfolded side by side into [Cin·kh·kw, N·H'·W'] columns (im2col)
+// and multiplied by the weight as a [Cout, Cin·kh·kw] matrix, so the
+// forward pass and both gradients run on the packed GEMM, and the weight's
+// gradient goes straight into its buffer. Every step is differentiable, so
+// second derivatives work. It panics with a *tensor.Error naming Conv2d if
+// the shapes or options do not fit.
+func Conv2d(x, w, b *Tensor, o ConvOptions) *Tensor {
+	const op = "Conv2d"
+	arg(op, "the input", x)
+	arg(op, "the weight", w)
+	xs, ws := x.v.Shape(), w.v.Shape()
+	g := max(o.Groups, 1)
+	if len(xs) != 4 || len(ws) != 4 || o.Groups < 0 || xs[1]%g != 0 || ws[0]%g != 0 || ws[1] != xs[1]/g ||
+		(b != nil && (b.v.Dim() != 1 || b.v.Size(0) != ws[0])) {
+		shapes := [][]int{xs, ws}
+		if b != nil {
+			shapes = append(shapes, b.v.Shape())
+		}
+		tensor.Panicf("autograd", op, shapes,
+			"input %v, weight %v and groups %d do not fit: want input [N Cin H W], weight [Cout Cin/groups kh kw] with groups dividing Cin and Cout, bias [Cout] or nil", xs, ws, o.Groups)
+	}
+	win := tensor.Window{Kernel: [2]int{ws[2], ws[3]}, Dilation: o.Dilation, Padding: o.Padding, Stride: o.Stride}
+	if o.Same {
+		if o.Padding != [2]int{} || (o.Stride != [2]int{} && o.Stride != [2]int{1, 1}) {
+			tensor.Panicf("autograd", op, [][]int{xs, ws}, "padding \"same\" takes stride 1 and no explicit padding (options %+v)", o)
+		}
+		// PyTorch pads d·(k-1) in all, the odd one on the right and bottom.
+		var pads []int
+		for d := 1; d >= 0; d-- {
+			total := max(o.Dilation[d], 1) * (ws[2+d] - 1)
+			win.Padding[d] = total / 2
+			pads = append(pads, 0, total%2)
+		}
+		if pads[1] != 0 || pads[3] != 0 {
+			x = x.Pad(pads, 0)
+			xs = x.v.Shape()
+		}
+	}
+	n, cout := xs[0], ws[0]
+	cols := unfoldColumns(x, win) // [Cin·kh·kw, N·L]
+	k, nl := cols.v.Size(0)/g, cols.v.Size(1)
+	var y *Tensor
+	if g == 1 {
+		y = w.Reshape(cout, k).MatMul(cols) // [Cout, N·L]
+	} else {
+		y = w.Reshape(g, cout/g, k).MatMul(cols.Reshape(g, k, nl)).Reshape(cout, nl)
+	}
+	released(cols)
+	if b != nil {
+		yb := y.Add(b.Reshape(cout, 1))
+		released(y)
+		y = yb
+	}
+	l := nl / n
+	oh := (xs[2]+2*win.Padding[0]-max(win.Dilation[0], 1)*(ws[2]-1)-1)/max(win.Stride[0], 1) + 1
+	return y.Reshape(cout, n, oh, l/oh).Permute(1, 0, 2, 3).Contiguous()
+}
+
+// released marks v, an inner value of a composite operation that nothing
+// reads any more, for reuse: Transient under a graph, recycled at once in
+// no-grad evaluation (where no backward comes to do it).
+func released(v *Tensor) {
+	if v.noGrad {
+		tops.Recycle(v.v)
+		return
+	}
+	v.Transient()
+}
+
+// unfoldColumns records tensor's column unfolding of x (see Conv2d); its
+// gradient is foldColumns, and foldColumns' is unfoldColumns.
+func unfoldColumns(x *Tensor, w tensor.Window) *Tensor {
+	n, size := x.v.Size(0), [2]int{x.v.Size(2), x.v.Size(3)}
+	return wrap1(tops.UnfoldColumns(x.v, bridge.Window(w)), "Conv2d", func(_ call, g *Tensor, grads []*Tensor) {
+		grads[0] = foldColumns(g, n, size, w)
+	}, x)
+}
+
+func foldColumns(x *Tensor, n int, size [2]int, w tensor.Window) *Tensor {
+	return wrap1(tops.FoldColumns(x.v, n, size, bridge.Window(w)), "Conv2d", func(_ call, g *Tensor, grads []*Tensor) {
+		grads[0] = unfoldColumns(g, w)
+	}, x)
+}

@@ -1,0 +1,147 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/nn/functional"
+	"github.com/adjoint-go/adjoint/tensor"
+)
+
+// Conv2d is torch.nn.Conv2d: a 2-D convolution (cross-correlation) of
+// [N In H W] images with Out filters, with PyTorch's parameter names
+// ("weight" [Out In/groups kh kw], "bias" [Out]) so that checkpoints load
+// both ways.
+type Conv2d struct {
+	leaf
+	Weight  *autograd.Tensor
+	Bias    *autograd.Tensor // nil without bias
+	Options functional.ConvOptions
+}
+
+// NewConv2d returns a convolution from in to out channels with a kernel of
+// kernel (height, width), the options o (stride, padding, dilation,
+// groups; see functional.ConvOptions) and a bias unless noBias, initialised
+// as PyTorch does from rng: weights and bias uniform in ±1/√fan_in,
+// fan_in = in/groups·kh·kw (Kaiming uniform with a = √5). It panics with a
+// *tensor.Error if a size is not positive or groups does not divide in and
+// out.
+func NewConv2d(in, out int, kernel [2]int, o functional.ConvOptions, noBias bool, rng *rand.Rand) *Conv2d {
+	g := max(o.Groups, 1)
+	if in <= 0 || out <= 0 || kernel[0] <= 0 || kernel[1] <= 0 || o.Groups < 0 || in%g != 0 || out%g != 0 {
+		tensor.Panicf("nn", "NewConv2d", nil, "in=%d out=%d kernel=%v groups=%d: sizes must be positive and groups divide in and out", in, out, kernel, o.Groups)
+	}
+	if rng == nil {
+		tensor.Panicf("nn", "NewConv2d", nil, "rng is nil")
+	}
+	fanIn := in / g * kernel[0] * kernel[1]
+	c := &Conv2d{Weight: uniform(rng, boundOf(fanIn), out, in/g, kernel[0], kernel[1]), Options: o}
+	if !noBias {
+		c.Bias = uniform(rng, boundOf(fanIn), out)
+	}
+	return c
+}
+
+// Forward convolves x [N In H W].
+func (c *Conv2d) Forward(x *autograd.Tensor) *autograd.Tensor {
+	return traced(c, functional.Conv2d(x, c.Weight, c.Bias, c.Options))
+}
+
+// NamedParameters returns "weight" and, with bias, "bias".
+func (c *Conv2d) NamedParameters() []NamedParameter {
+	ps := []NamedParameter{{"weight", c.Weight}}
+	if c.Bias != nil {
+		ps = append(ps, NamedParameter{"bias", c.Bias})
+	}
+	return ps
+}
+
+// Parameters returns the weight and the bias.
+func (c *Conv2d) Parameters() []*autograd.Tensor { return tensorsOf(c.NamedParameters()) }
+
+func (c *Conv2d) String() string {
+	s := c.Weight.Shape()
+	in := s[1] * max(c.Options.Groups, 1)
+	str := fmt.Sprintf("Conv2d(%d, %d, kernel_size=(%d, %d)", in, s[0], s[2], s[3])
+	o := c.Options
+	if o.Stride != [2]int{} && o.Stride != [2]int{1, 1} {
+		str += fmt.Sprintf(", stride=(%d, %d)", o.Stride[0], o.Stride[1])
+	}
+	if o.Same {
+		str += ", padding=same"
+	} else if o.Padding != [2]int{} {
+		str += fmt.Sprintf(", padding=(%d, %d)", o.Padding[0], o.Padding[1])
+	}
+	if o.Dilation != [2]int{} && o.Dilation != [2]int{1, 1} {
+		str += fmt.Sprintf(", dilation=(%d, %d)", o.Dilation[0], o.Dilation[1])
+	}
+	if o.Groups > 1 {
+		str += fmt.Sprintf(", groups=%d", o.Groups)
+	}
+	if c.Bias == nil {
+		str += ", bias=False"
+	}
+	return str + ")"
+}
+
+// MaxPool2d is torch.nn.MaxPool2d; see functional.MaxPool2d.
+type MaxPool2d struct {
+	stateless
+	Options functional.PoolOptions
+}
+
+// NewMaxPool2d returns max pooling over kernel windows with stride equal to
+// the kernel (PyTorch's default); set Options for the others.
+func NewMaxPool2d(kernel [2]int) *MaxPool2d {
+	return &MaxPool2d{Options: functional.PoolOptions{Kernel: kernel}}
+}
+
+// Forward pools x [N C H W].
+func (m *MaxPool2d) Forward(x *autograd.Tensor) *autograd.Tensor {
+	return traced(m, functional.MaxPool2d(x, m.Options))
+}
+
+func (m *MaxPool2d) String() string {
+	return fmt.Sprintf("MaxPool2d(kernel_size=(%d, %d))", m.Options.Kernel[0], m.Options.Kernel[1])
+}
+
+// AvgPool2d is torch.nn.AvgPool2d; see functional.AvgPool2d.
+type AvgPool2d struct {
+	stateless
+	Options functional.PoolOptions
+}
+
+// NewAvgPool2d returns average pooling over kernel windows with stride equal
+// to the kernel (PyTorch's default); set Options for the others.
+func NewAvgPool2d(kernel [2]int) *AvgPool2d {
+	return &AvgPool2d{Options: functional.PoolOptions{Kernel: kernel}}
+}
+
+// Forward pools x [N C H W].
+func (m *AvgPool2d) Forward(x *autograd.Tensor) *autograd.Tensor {
+	return traced(m, functional.AvgPool2d(x, m.Options))
+}
+
+func (m *AvgPool2d) String() string {
+	return fmt.Sprintf("AvgPool2d(kernel_size=(%d, %d))", m.Options.Kernel[0], m.Options.Kernel[1])
+}
+
+// AdaptiveAvgPool2d is torch.nn.AdaptiveAvgPool2d; see
+// functional.AdaptiveAvgPool2d.
+type AdaptiveAvgPool2d struct {
+	stateless
+	Size [2]int
+}
+
+// NewAdaptiveAvgPool2d returns adaptive average pooling to size.
+func NewAdaptiveAvgPool2d(size [2]int) *AdaptiveAvgPool2d { return &AdaptiveAvgPool2d{Size: size} }
+
+// Forward pools x [N C H W] to [N C Size[0] Size[1]].
+func (m *AdaptiveAvgPool2d) Forward(x *autograd.Tensor) *autograd.Tensor {
+	return traced(m, functional.AdaptiveAvgPool2d(x, m.Size))
+}
+
+func (m *AdaptiveAvgPool2d) String() string {
+	return fmt.Sprintf("AdaptiveAvgPool2d(output_size=(%d, %d))", m.Size[0], m.Size[1])
+}

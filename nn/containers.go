@@ -27,6 +27,15 @@ func (l ModuleList) NamedParameters() []NamedParameter {
 // Parameters lists the modules' parameters in order.
 func (l ModuleList) Parameters() []*autograd.Tensor { return tensorsOf(l.NamedParameters()) }
 
+// NamedBuffers lists the modules' buffers, prefixed by position.
+func (l ModuleList) NamedBuffers() []NamedParameter {
+	var out []NamedParameter
+	for i, m := range l {
+		out = append(out, Prefixed(fmt.Sprint(i), BuffersOf(m))...)
+	}
+	return out
+}
+
 // SetTraining sets the mode of every module.
 func (l ModuleList) SetTraining(training bool) {
 	for _, m := range l {
@@ -60,6 +69,15 @@ func (d ModuleDict) NamedParameters() []NamedParameter {
 
 // Parameters lists the modules' parameters in key order.
 func (d ModuleDict) Parameters() []*autograd.Tensor { return tensorsOf(d.NamedParameters()) }
+
+// NamedBuffers lists the modules' buffers, prefixed by name.
+func (d ModuleDict) NamedBuffers() []NamedParameter {
+	var out []NamedParameter
+	for _, k := range d.Keys() {
+		out = append(out, Prefixed(k, BuffersOf(d[k]))...)
+	}
+	return out
+}
 
 // SetTraining sets the mode of every module.
 func (d ModuleDict) SetTraining(training bool) {

@@ -157,6 +157,16 @@ func (s *Sequential) NamedParameters() []NamedParameter {
 // Parameters lists the children's parameters in order.
 func (s *Sequential) Parameters() []*autograd.Tensor { return tensorsOf(s.NamedParameters()) }
 
+// NamedBuffers lists the children's buffers (see BuffersOf) prefixed by
+// position.
+func (s *Sequential) NamedBuffers() []NamedParameter {
+	var out []NamedParameter
+	for i, m := range s.Modules {
+		out = append(out, Prefixed(fmt.Sprint(i), BuffersOf(m))...)
+	}
+	return out
+}
+
 // SetTraining sets the mode of the container and every child.
 func (s *Sequential) SetTraining(training bool) {
 	s.eval = !training

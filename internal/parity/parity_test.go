@@ -349,6 +349,10 @@ var programs = map[string]fn{
 	"MaxPool2d with ties sends the gradient to the first": unary(func(x T) T {
 		return nf.MaxPool2d(x, nf.PoolOptions{Kernel: [2]int{2, 2}, Stride: [2]int{1, 1}})
 	}),
+	"BatchNorm in evaluation uses the running statistics": func(a in) []T {
+		return outs(nf.BatchNorm(a["x"], a["rm"], a["rv"], a["w"], a["b"], false, 0.1, 1e-5))
+	},
+	"BatchNorm1d of a batch of vectors without affine parameters": unary(func(x T) T { return nf.BatchNorm(x, nil, nil, nil, nil, true, 0.1, 1e-5) }),
 	"AvgPool2d with padding counted": unary(func(x T) T {
 		return nf.AvgPool2d(x, nf.PoolOptions{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}})
 	}),
@@ -510,6 +514,11 @@ func init() {
 	named("AdaptiveAvgPool2d to a smaller and a larger size", []string{"3x2", "9x6"},
 		func(a in) []T {
 			return outs(nf.AdaptiveAvgPool2d(a["x"], [2]int{3, 2}), nf.AdaptiveAvgPool2d(a["x"], [2]int{9, 6}))
+		})
+	named("BatchNorm in training updates the running statistics", []string{"y", "running_mean", "running_var"},
+		func(a in) []T {
+			y := nf.BatchNorm(a["x"], a["rm"], a["rv"], a["w"], a["b"], true, 0.1, 1e-5)
+			return outs(y, a["rm"], a["rv"])
 		})
 	named("Reductions of a 0-d tensor over dimension 0",
 		[]string{"SumDims", "MaxDims", "MaxDim", "ProdDims", "LogSumExpDims", "Softmax", "VarDims correction 0", "StdDims"},

@@ -607,6 +607,23 @@ prog("AdaptiveAvgPool2d to a smaller and a larger size", {"x": X(randn(2, 2, 7, 
      lambda a: {"3x2": F.adaptive_avg_pool2d(a["x"], (3, 2)), "9x6": F.adaptive_avg_pool2d(a["x"], (9, 6))})
 
 
+
+def bn_train(a):
+    rm, rv = a["rm"].detach().clone(), a["rv"].detach().clone()
+    y = F.batch_norm(a["x"], rm, rv, a["w"], a["b"], training=True, momentum=0.1, eps=1e-5)
+    return {"y": y, "running_mean": rm, "running_var": rv}
+
+
+prog("BatchNorm in training updates the running statistics",
+     {"x": X(randn(4, 3, 2, 3)), "rm": C(randn(3)), "rv": C(uniform(0.5, 2, 3)), "w": X(randn(3)), "b": X(randn(3))},
+     bn_train)
+prog("BatchNorm in evaluation uses the running statistics",
+     {"x": X(randn(3, 2, 4)), "rm": C(randn(2)), "rv": C(uniform(0.5, 2, 2)), "w": X(randn(2)), "b": X(randn(2))},
+     lambda a: F.batch_norm(a["x"], a["rm"], a["rv"], a["w"], a["b"], training=False, eps=1e-5))
+prog("BatchNorm1d of a batch of vectors without affine parameters", {"x": X(randn(5, 3))},
+     lambda a: F.batch_norm(a["x"], None, None, training=True))
+
+
 # ---------------------------------------------------------------- running
 
 

@@ -30,9 +30,11 @@
 //
 // # Reading
 //
-// Decode, Read and ReadFile accept F64, F32, F16 and BF16 tensors and
-// convert them to float64 exactly (every value of those types is a
-// float64). Other dtypes (integers, BOOL, 8-bit floats) are rejected with
+// Decode, Read and ReadFile accept F64, F32, F16, BF16, I64 and I32 tensors
+// and convert them to float64, exactly for the float types and for integers
+// up to 2^53 in magnitude (PyTorch's integer buffers, such as BatchNorm's
+// num_batches_tracked). Other dtypes (other integers, BOOL, 8-bit floats)
+// are rejected with
 // an error wrapping ErrDType. Tensors are returned in the order of their
 // data in the buffer, which for a file written by this package is the
 // order they were written in; zero-sized tensors, which occupy no bytes,

@@ -37,7 +37,7 @@ var (
 	// ErrFormat is wrapped by every error about a malformed input.
 	ErrFormat = errors.New("safetensors: invalid file")
 	// ErrDType is wrapped by the error about a tensor whose dtype this
-	// package does not read (anything but F64, F32, F16 and BF16).
+	// package does not read (anything but F64, F32, F16, BF16, I64 and I32).
 	ErrDType = errors.New("safetensors: unsupported dtype")
 	// ErrArg is wrapped by the errors of Write about its arguments: a nil
 	// tensor, a duplicate, reserved or non-UTF-8 name.
@@ -49,7 +49,7 @@ func formatErr(format string, args ...any) error {
 }
 
 // dtypeSize is the size in bytes of the dtypes Decode reads.
-var dtypeSize = map[string]int{"F64": 8, "F32": 4, "F16": 2, "BF16": 2}
+var dtypeSize = map[string]int{"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4}
 
 // Write writes tensors and metadata to w in the safetensors format, every
 // tensor as F64 in the order given (see the package documentation).
@@ -331,7 +331,7 @@ func validate(name string, e entry) (info, error) {
 	}
 	size, ok := dtypeSize[*e.DType]
 	if !ok {
-		return info{}, fmt.Errorf("%w: tensor %q is %s (adjoint reads F64, F32, F16 and BF16)", ErrDType, name, *e.DType)
+		return info{}, fmt.Errorf("%w: tensor %q is %s (adjoint reads F64, F32, F16, BF16, I64 and I32)", ErrDType, name, *e.DType)
 	}
 	if len(*e.Offsets) != 2 {
 		return info{}, formatErr("header: tensor %q: data_offsets has %d values, not 2", name, len(*e.Offsets))
@@ -428,6 +428,14 @@ func decodeTensor(in info, raw []byte) *tensor.Tensor {
 	case "F16":
 		for i := range vals {
 			vals[i] = halfToFloat64(le.Uint16(raw[2*i:]))
+		}
+	case "I64": // PyTorch's integer buffers (BatchNorm's num_batches_tracked); exact up to 2^53
+		for i := range vals {
+			vals[i] = float64(int64(le.Uint64(raw[8*i:])))
+		}
+	case "I32":
+		for i := range vals {
+			vals[i] = float64(int32(le.Uint32(raw[4*i:])))
 		}
 	}
 	if len(in.shape) == 0 {

@@ -460,3 +460,22 @@ func FuzzDecode(f *testing.F) {
 		assertSame(t, again, got)
 	})
 }
+
+// PyTorch writes integer buffers (BatchNorm's num_batches_tracked) as I64;
+// they read as float64 values.
+func TestDecodeIntegers(t *testing.T) {
+	h := `{"n":{"dtype":"I64","shape":[],"data_offsets":[0,8]},"m":{"dtype":"I32","shape":[2],"data_offsets":[8,16]}}`
+	h += strings.Repeat(" ", (8-len(h)%8)%8)
+	var b bytes.Buffer
+	binary.Write(&b, binary.LittleEndian, uint64(len(h)))
+	b.WriteString(h)
+	binary.Write(&b, binary.LittleEndian, int64(123456789))
+	binary.Write(&b, binary.LittleEndian, []int32{-7, 2147483647})
+	ts, _, err := safetensors.Decode(b.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts[1].Name != "m" || !slices.Equal(ts[1].T.Data(), []float64{-7, 2147483647}) || ts[0].T.Item() != 123456789 {
+		t.Fatalf("decoded %v = %v, %v = %v", ts[0].Name, ts[0].T.Data(), ts[1].Name, ts[1].T.Data())
+	}
+}

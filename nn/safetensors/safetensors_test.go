@@ -202,7 +202,7 @@ func TestDecodeRejectsBadInput(t *testing.T) {
 		{"a fractional dimension", file(`{"a":{"dtype":"F64","shape":[1.5],"data_offsets":[0,8]}}`, one), `tensor "a"`, false},
 		{"a dimension beyond int64", file(`{"a":{"dtype":"F64","shape":[1e30],"data_offsets":[0,8]}}`, one), `tensor "a"`, false},
 		{"a negative dimension", file("{"+entry("a", "F64", "[-1,-8]", 0, 8)+"}", one), "negative dimension", false},
-		{"an integer dtype", file("{"+entry("a", "I64", "[1]", 0, 8)+"}", one), `tensor "a" is I64`, true},
+		{"an unsupported integer dtype", file("{"+entry("a", "I16", "[4]", 0, 8)+"}", one), `tensor "a" is I16`, true},
 		{"an unknown dtype", file("{"+entry("a", "F128", "[1]", 0, 16)+"}", f64s(1, 2)), "F128", true},
 		{"offsets that run backwards", file("{"+entry("a", "F64", "[1]", 8, 0)+"}", one), "run backwards", false},
 		{"a span that does not match the shape", file("{"+entry("a", "F64", "[2]", 0, 8)+"}", one), "needs 16 bytes", false},

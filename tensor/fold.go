@@ -47,17 +47,7 @@ func (w Window) outSize(d, n int) int {
 // window does not fit.
 func Unfold(x *Tensor, w Window) *Tensor {
 	const op = "Unfold"
-	mustTensor(op, "input x", x)
-	x.live(op)
-	if x.Dim() != 4 {
-		fail(op, [][]int{x.shape}, "input of shape %v is not a batch [N C H W]", x.shape)
-	}
-	w = w.resolved(op, [][]int{x.shape})
-	n, c, h, wd := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
-	oh, ow := w.outSize(0, h), w.outSize(1, wd)
-	if oh < 1 || ow < 1 {
-		fail(op, [][]int{x.shape}, "window %+v does not fit an input of height %d and width %d", w, h, wd)
-	}
+	w, n, c, h, wd, oh, ow := unfoldPlan(op, x, w)
 	kh, kw := w.Kernel[0], w.Kernel[1]
 	rows, l := c*kh*kw, oh*ow
 	out := uninit(op, []int{n, rows, l})
@@ -92,6 +82,23 @@ func Fold(x *Tensor, outputSize [2]int, w Window) *Tensor {
 	out := empty(op, []int{n, c, h, wd})
 	foldFrom(x.contiguousData(), out.flat(), n, c, h, wd, oh, ow, w, func(b, ch, ij int) int { return ((b*c+ch)*kh*kw + ij) * l })
 	return out
+}
+
+// unfoldPlan checks x and w for an unfolding and returns w with its
+// defaults, x's sizes and the number of window positions down and across.
+func unfoldPlan(op string, x *Tensor, w Window) (_ Window, n, c, h, wd, oh, ow int) {
+	mustTensor(op, "input x", x)
+	x.live(op)
+	if x.Dim() != 4 {
+		fail(op, [][]int{x.shape}, "input of shape %v is not a batch [N C H W]", x.shape)
+	}
+	w = w.resolved(op, [][]int{x.shape})
+	n, c, h, wd = x.shape[0], x.shape[1], x.shape[2], x.shape[3]
+	oh, ow = w.outSize(0, h), w.outSize(1, wd)
+	if oh < 1 || ow < 1 {
+		fail(op, [][]int{x.shape}, "window %+v does not fit an input of height %d and width %d", w, h, wd)
+	}
+	return w, n, c, h, wd, oh, ow
 }
 
 // validRange returns the output positions [x0, x1) of a row of n whose
@@ -190,17 +197,7 @@ func foldFrom(xd, od []float64, n, c, h, wd, oh, ow int, w Window, rowOff func(b
 // package autograd through internal/bridge.
 func unfoldColumns(x *Tensor, w Window) *Tensor {
 	const op = "Conv2d"
-	mustTensor(op, "input x", x)
-	x.live(op)
-	if x.Dim() != 4 {
-		fail(op, [][]int{x.shape}, "input of shape %v is not a batch [N C H W]", x.shape)
-	}
-	w = w.resolved(op, [][]int{x.shape})
-	n, c, h, wd := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
-	oh, ow := w.outSize(0, h), w.outSize(1, wd)
-	if oh < 1 || ow < 1 {
-		fail(op, [][]int{x.shape}, "window %+v does not fit an input of height %d and width %d", w, h, wd)
-	}
+	w, n, c, h, wd, oh, ow := unfoldPlan(op, x, w)
 	kk, l := w.Kernel[0]*w.Kernel[1], oh*ow
 	out := uninit(op, []int{c * kk, n * l})
 	unfoldInto(x.contiguousData(), out.flat(), n, c, h, wd, oh, ow, w, func(b, ch, ij int) int { return ((ch*kk+ij)*n + b) * l })

@@ -9,6 +9,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/nn"
+	"github.com/adjoint-go/adjoint/tensor"
 )
 
 func TestHistory(t *testing.T) {
@@ -90,4 +94,25 @@ func TestProgressIsSilentOffATerminal(t *testing.T) {
 	var nilBar *Progress
 	nilBar.Step()
 	nilBar.Done()
+}
+
+func TestAccuracy(t *testing.T) {
+	// A "model" that predicts the class of each row's largest value.
+	m := nn.NewSequential(nn.NewIdentity())
+	x := tensor.New([]float64{0, 1, 5, 0, 0, 2, 3, 1, 0}, 3, 3)
+	y := tensor.New([]float64{2, 2, 1}, 3) // right, right, wrong
+	if got := Accuracy(m, x, y, 2, nil); math.Abs(got-2.0/3) > 1e-15 {
+		t.Fatalf("accuracy %v, want 2/3", got)
+	}
+	if !m.Training() {
+		t.Fatal("Accuracy left the model in evaluation mode")
+	}
+	calls := 0
+	Accuracy(m, x, y, 1, func(in *autograd.Tensor) *autograd.Tensor { calls++; return in })
+	if calls != 3 {
+		t.Fatalf("input called %d times for chunks of 1, want 3", calls)
+	}
+	if got := Accuracy(m, tensor.Zeros(0, 3), tensor.Zeros(0), 10, nil); got != 0 {
+		t.Fatalf("accuracy of nothing %v", got)
+	}
 }

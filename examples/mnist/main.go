@@ -114,7 +114,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err := nn.Load(c.load, model); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "test_acc=%.4f\n", accuracy(model, testSet))
+		fmt.Fprintf(stdout, "test_acc=%.4f\n", train.Accuracy(model, testSet.X, testSet.Y, 1000, nil))
 		return nil
 	}
 
@@ -151,7 +151,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		secs := time.Since(start).Seconds()
 		bar.Done()
 		history.Add(epoch, "loss", total/float64(n))
-		history.Add(epoch, "test_acc", accuracy(model, testSet))
+		history.Add(epoch, "test_acc", train.Accuracy(model, testSet.X, testSet.Y, 1000, nil))
 		fmt.Fprintf(stdout, "epoch=%d train_s=%.2f %s\n", epoch, secs, history.Line(epoch))
 	}
 	if c.save != "" {
@@ -165,20 +165,4 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
-}
-
-// accuracy is the fraction of ds the model classifies right, evaluated
-// without a graph in chunks of 1000.
-func accuracy(model nn.Module, ds *data.Dataset) float64 {
-	model.SetTraining(false)
-	defer model.SetTraining(true)
-	right := 0
-	n := ds.Len()
-	for lo := 0; lo < n; lo += 1000 {
-		hi := min(n, lo+1000)
-		x := autograd.NoGrad(autograd.From(ds.X.Slice(0, lo, hi)))
-		pred := model.Forward(x).Argmax(1, false).Value()
-		right += int(pred.Eq(ds.Y.Slice(0, lo, hi)).Sum().Item())
-	}
-	return float64(right) / float64(n)
 }

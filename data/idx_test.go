@@ -2,8 +2,6 @@ package data_test
 
 import (
 	"bytes"
-	"compress/gzip"
-	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -14,33 +12,15 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/data"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 )
 
-// idx assembles an IDX file: magic 0 0 typ len(dims), big-endian dims,
-// data.
-func idx(typ byte, dims []uint32, payload []byte) []byte {
-	b := []byte{0, 0, typ, byte(len(dims))}
-	for _, d := range dims {
-		b = binary.BigEndian.AppendUint32(b, d)
-	}
-	return append(b, payload...)
-}
-
-func gz(b []byte) []byte {
-	var buf bytes.Buffer
-	w := gzip.NewWriter(&buf)
-	w.Write(b)
-	w.Close()
-	return buf.Bytes()
-}
-
-func seq(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(i * 7)
-	}
-	return b
-}
+// The IDX test files (see testutil).
+var (
+	idx = testutil.IDX
+	gz  = testutil.Gzip
+	seq = testutil.Pattern
+)
 
 func TestReadIDX(t *testing.T) {
 	images := idx(0x08, []uint32{3, 2, 2}, seq(12))

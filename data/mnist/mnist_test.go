@@ -1,9 +1,6 @@
 package mnist_test
 
 import (
-	"bytes"
-	"compress/gzip"
-	"encoding/binary"
 	"errors"
 	"math"
 	"os"
@@ -14,35 +11,15 @@ import (
 
 	"github.com/adjoint-go/adjoint/data"
 	"github.com/adjoint-go/adjoint/data/mnist"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 )
 
-// idx assembles an IDX file: magic 0 0 typ len(dims), big-endian dims,
-// data.
-func idx(typ byte, dims []uint32, payload []byte) []byte {
-	b := []byte{0, 0, typ, byte(len(dims))}
-	for _, d := range dims {
-		b = binary.BigEndian.AppendUint32(b, d)
-	}
-	return append(b, payload...)
-}
-
-// gz returns b gzipped.
-func gz(b []byte) []byte {
-	var buf bytes.Buffer
-	w := gzip.NewWriter(&buf)
-	w.Write(b)
-	w.Close()
-	return buf.Bytes()
-}
-
-// seq returns n bytes of a repeating pattern.
-func seq(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(i * 7)
-	}
-	return b
-}
+// The IDX test files (see testutil).
+var (
+	idx = testutil.IDX
+	gz  = testutil.Gzip
+	seq = testutil.Pattern
+)
 
 // writeMNIST writes a tiny MNIST into dir: 3 training images of 2×2 (raw
 // files) and 2 test images (gzipped), returning the training pixels.

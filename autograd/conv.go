@@ -103,3 +103,21 @@ func foldColumns(x *Tensor, n int, size [2]int, w tensor.Window) *Tensor {
 		grads[0] = unfoldColumns(g, w)
 	}, x)
 }
+
+// Conv1d is torch.conv1d (torch.nn.functional.conv1d): the
+// cross-correlation of x [N Cin L] with w [Cout, Cin/groups, k], plus b
+// [Cout] (nil for none), giving [N Cout L']. Only the second entry of each
+// of o's pairs is used (the length); it is Conv2d on images of height 1.
+// It panics with a *tensor.Error naming Conv1d if the shapes do not fit.
+func Conv1d(x, w, b *Tensor, o ConvOptions) *Tensor {
+	const op = "Conv1d"
+	arg(op, "the input", x)
+	arg(op, "the weight", w)
+	if x.v.Dim() != 3 || w.v.Dim() != 3 {
+		tensor.Panicf("autograd", op, [][]int{x.v.Shape(), w.v.Shape()},
+			"input %v and weight %v: want [N Cin L] and [Cout Cin/groups k]", x.v.Shape(), w.v.Shape())
+	}
+	o2 := ConvOptions{Same: o.Same, Groups: o.Groups,
+		Stride: [2]int{1, o.Stride[1]}, Padding: [2]int{0, o.Padding[1]}, Dilation: [2]int{1, o.Dilation[1]}}
+	return Conv2d(x.Unsqueeze(2), w.Unsqueeze(2), b, o2).Squeeze(2)
+}

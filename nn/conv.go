@@ -145,3 +145,47 @@ func (m *AdaptiveAvgPool2d) Forward(x *autograd.Tensor) *autograd.Tensor {
 func (m *AdaptiveAvgPool2d) String() string {
 	return fmt.Sprintf("AdaptiveAvgPool2d(output_size=(%d, %d))", m.Size[0], m.Size[1])
 }
+
+// Conv1d is torch.nn.Conv1d: a 1-D convolution of [N In L] sequences with
+// Out filters, "weight" [Out In/groups k] and "bias" [Out]. Options' pairs
+// are read at index 1 (the length); see functional.Conv1d.
+type Conv1d struct {
+	leaf
+	Weight  *autograd.Tensor
+	Bias    *autograd.Tensor // nil without bias
+	Options functional.ConvOptions
+}
+
+// NewConv1d returns a 1-D convolution from in to out channels with a kernel
+// of k, initialised as PyTorch does (uniform in ±1/√(in/groups·k)); see
+// NewConv2d.
+func NewConv1d(in, out, k int, o functional.ConvOptions, noBias bool, rng *rand.Rand) *Conv1d {
+	c2 := NewConv2d(in, out, [2]int{1, k}, o, noBias, rng)
+	c := &Conv1d{Weight: autograd.From(c2.Weight.Value().Reshape(out, in/max(o.Groups, 1), k)).SetRequiresGrad(true), Options: o}
+	if !noBias {
+		c.Bias = c2.Bias
+	}
+	return c
+}
+
+// Forward convolves x [N In L].
+func (c *Conv1d) Forward(x *autograd.Tensor) *autograd.Tensor {
+	return traced(c, functional.Conv1d(x, c.Weight, c.Bias, c.Options))
+}
+
+// NamedParameters returns "weight" and, with bias, "bias".
+func (c *Conv1d) NamedParameters() []NamedParameter {
+	ps := []NamedParameter{{"weight", c.Weight}}
+	if c.Bias != nil {
+		ps = append(ps, NamedParameter{"bias", c.Bias})
+	}
+	return ps
+}
+
+// Parameters returns the weight and the bias.
+func (c *Conv1d) Parameters() []*autograd.Tensor { return tensorsOf(c.NamedParameters()) }
+
+func (c *Conv1d) String() string {
+	s := c.Weight.Shape()
+	return fmt.Sprintf("Conv1d(%d, %d, kernel_size=(%d,))", s[1]*max(c.Options.Groups, 1), s[0], s[2])
+}

@@ -71,3 +71,26 @@ func TestPoolModules(t *testing.T) {
 		}
 	}
 }
+
+func TestConv1dModule(t *testing.T) {
+	c := NewConv1d(4, 6, 3, functional.ConvOptions{Padding: [2]int{0, 1}, Groups: 2}, false, rng())
+	if !slices.Equal(c.Weight.Shape(), []int{6, 2, 3}) || !c.Weight.RequiresGrad() || c.String() != "Conv1d(4, 6, kernel_size=(3,))" {
+		t.Fatalf("weight %v, %q", c.Weight.Shape(), c)
+	}
+	bound := 1 / math.Sqrt(6)
+	if lo, hi := slices.Min(c.Weight.Data()), slices.Max(c.Weight.Data()); lo < -bound || hi > bound {
+		t.Fatalf("weights in [%v, %v], want within ±%v", lo, hi, bound)
+	}
+	y := c.Forward(autograd.Zeros(2, 4, 9))
+	if !slices.Equal(y.Shape(), []int{2, 6, 9}) {
+		t.Fatalf("output shape %v", y.Shape())
+	}
+	e := testutil.Panics[*tensor.Error](t, func() { c.Forward(autograd.Zeros(2, 4, 9, 1)) })
+	if !strings.Contains(e.Error(), "Conv1d") {
+		t.Fatalf("panic %q", e)
+	}
+	e = testutil.Panics[*tensor.Error](t, func() { functional.MaxPool1d(autograd.Zeros(2, 9), functional.PoolOptions{Kernel: [2]int{0, 2}}) })
+	if !strings.Contains(e.Error(), "want [N C L]") {
+		t.Fatalf("panic %q", e)
+	}
+}

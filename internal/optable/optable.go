@@ -248,5 +248,9 @@ var Ops = []Op{
 		return autograd.Conv2d(in[0], in[1], nil, autograd.ConvOptions{Padding: [2]int{1, 1}, Groups: 2})
 	}, Parity: []string{"Conv2d with groups", "Conv2d depthwise", "Conv2d with padding same and an even kernel"}},
 
+	{Name: "Conv1d", Inputs: []Input{x(2, 2, 7), x(4, 1, 3), x(4)}, F: func(in []t) t {
+		return autograd.Conv1d(in[0], in[1], in[2], autograd.ConvOptions{Stride: [2]int{0, 2}, Padding: [2]int{0, 1}, Groups: 2})
+	}, Parity: []string{"Conv1d with stride, padding, dilation and groups"}},
+
 	{Name: "MaskedFill", Inputs: []Input{x(2, 3), idx([]float64{1, 0, 1}, 3)}, F: func(in []t) t { return in[0].MaskedFill(in[1], -1) }, Parity: []string{"MaskedFill with a broadcast mask"}},
 }

@@ -342,7 +342,13 @@ var programs = map[string]fn{
 		return outs(nf.Conv2d(a["x"], a["w"], a["b"], nf.ConvOptions{Same: true}))
 	},
 	"Second derivative of Conv2d": gradOf("x", func(a in) T { return nf.Conv2d(a["x"], a["w"], nil, nf.ConvOptions{}) }),
-	"MaxPool2d of 2x2 windows":    unary(func(x T) T { return nf.MaxPool2d(x, nf.PoolOptions{Kernel: [2]int{2, 2}}) }),
+	"Conv1d with stride, padding, dilation and groups": func(a in) []T {
+		return outs(nf.Conv1d(a["x"], a["w"], a["b"], nf.ConvOptions{Stride: [2]int{0, 2}, Padding: [2]int{0, 2}, Dilation: [2]int{0, 2}, Groups: 2}))
+	},
+	"MaxPool1d with padding and ceil mode": unary(func(x T) T {
+		return nf.MaxPool1d(x, nf.PoolOptions{Kernel: [2]int{0, 3}, Stride: [2]int{0, 2}, Padding: [2]int{0, 1}, CeilMode: true})
+	}),
+	"MaxPool2d of 2x2 windows": unary(func(x T) T { return nf.MaxPool2d(x, nf.PoolOptions{Kernel: [2]int{2, 2}}) }),
 	"MaxPool2d with padding, stride, dilation and ceil mode": unary(func(x T) T {
 		return nf.MaxPool2d(x, nf.PoolOptions{Kernel: [2]int{3, 2}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 2}, CeilMode: true})
 	}),

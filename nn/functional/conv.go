@@ -12,3 +12,10 @@ type ConvOptions = autograd.ConvOptions
 func Conv2d(x, w, b *autograd.Tensor, o ConvOptions) *autograd.Tensor {
 	return autograd.Conv2d(x, w, b, o)
 }
+
+// Conv1d is torch.nn.functional.conv1d of x [N Cin L] with w [Cout,
+// Cin/groups, k]; see autograd.Conv1d (it reads the length entry, index 1,
+// of o's pairs).
+func Conv1d(x, w, b *autograd.Tensor, o ConvOptions) *autograd.Tensor {
+	return autograd.Conv1d(x, w, b, o)
+}

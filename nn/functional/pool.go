@@ -121,3 +121,22 @@ func averaging(out, in int) *tensor.Tensor {
 	}
 	return m
 }
+
+// MaxPool1d is torch.nn.functional.max_pool1d of x [N C L]: MaxPool2d on
+// rows of height 1, reading the length entry (index 1) of o's pairs.
+func MaxPool1d(x *autograd.Tensor, o PoolOptions) *autograd.Tensor {
+	if x == nil || x.Dim() != 3 {
+		var shape []int
+		if x != nil {
+			shape = x.Shape()
+		}
+		tensor.Panicf("functional", "MaxPool1d", [][]int{shape}, "input of shape %v: want [N C L]", shape)
+	}
+	stride := o.Stride[1]
+	if stride == 0 {
+		stride = o.Kernel[1]
+	}
+	o2 := PoolOptions{Kernel: [2]int{1, o.Kernel[1]}, Stride: [2]int{1, stride}, Padding: [2]int{0, o.Padding[1]},
+		Dilation: [2]int{1, max(o.Dilation[1], 1)}, CeilMode: o.CeilMode}
+	return MaxPool2d(x.Unsqueeze(2), o2).Squeeze(2)
+}

@@ -623,6 +623,11 @@ prog("BatchNorm in evaluation uses the running statistics",
 prog("BatchNorm1d of a batch of vectors without affine parameters", {"x": X(randn(5, 3))},
      lambda a: F.batch_norm(a["x"], None, None, training=True))
 
+prog("Conv1d with stride, padding, dilation and groups", {"x": X(randn(2, 4, 9)), "w": X(randn(6, 2, 3)), "b": X(randn(6))},
+     lambda a: F.conv1d(a["x"], a["w"], a["b"], stride=2, padding=2, dilation=2, groups=2))
+prog("MaxPool1d with padding and ceil mode", {"x": X(distinct(2, 3, 9))},
+     lambda a: F.max_pool1d(a["x"], 3, stride=2, padding=1, ceil_mode=True))
+
 
 # ---------------------------------------------------------------- running
 

@@ -121,3 +121,61 @@ func Conv1d(x, w, b *Tensor, o ConvOptions) *Tensor {
 		Stride: [2]int{1, o.Stride[1]}, Padding: [2]int{0, o.Padding[1]}, Dilation: [2]int{1, o.Dilation[1]}}
 	return Conv2d(x.Unsqueeze(2), w.Unsqueeze(2), b, o2).Squeeze(2)
 }
+
+// ConvTranspose2d is torch.conv_transpose2d
+// (torch.nn.functional.conv_transpose2d), the gradient of Conv2d with
+// respect to its input: x [N Cin H W] and the weight w [Cin, Cout/groups,
+// kh, kw] give [N Cout H' W'] with H' = (H-1)·stride - 2·padding +
+// dilation·(kh-1) + outputPadding + 1 (and W' alike), plus the bias b
+// [Cout] (nil for none). It is one product per group of the weight,
+// transposed, with the whole batch's pixels, summed into the output by
+// col2im; every step is differentiable. o.Same is not allowed (PyTorch has
+// no padding="same" here); outputPadding must be below the stride or the
+// dilation. It panics with a *tensor.Error naming ConvTranspose2d if the
+// shapes or options do not fit.
+func ConvTranspose2d(x, w, b *Tensor, o ConvOptions, outputPadding [2]int) *Tensor {
+	const op = "ConvTranspose2d"
+	arg(op, "the input", x)
+	arg(op, "the weight", w)
+	xs, ws := x.v.Shape(), w.v.Shape()
+	g := max(o.Groups, 1)
+	if len(xs) != 4 || len(ws) != 4 || o.Groups < 0 || o.Same || ws[0] != xs[1] || xs[1]%g != 0 ||
+		(b != nil && (b.v.Dim() != 1 || b.v.Size(0) != ws[1]*g)) {
+		shapes := [][]int{xs, ws}
+		if b != nil {
+			shapes = append(shapes, b.v.Shape())
+		}
+		tensor.Panicf("autograd", op, shapes,
+			"input %v, weight %v and groups %d do not fit: want input [N Cin H W], weight [Cin Cout/groups kh kw], bias [Cout] or nil, and no padding \"same\"", xs, ws, o.Groups)
+	}
+	win := tensor.Window{Kernel: [2]int{ws[2], ws[3]}, Dilation: o.Dilation, Padding: o.Padding, Stride: o.Stride}
+	var size [2]int
+	for d := range 2 {
+		s, dil := max(o.Stride[d], 1), max(o.Dilation[d], 1)
+		if outputPadding[d] < 0 || (outputPadding[d] >= s && outputPadding[d] >= dil) {
+			tensor.Panicf("autograd", op, [][]int{xs, ws}, "output padding %v must be smaller than the stride or the dilation", outputPadding)
+		}
+		size[d] = (xs[2+d]-1)*s - 2*o.Padding[d] + dil*(ws[2+d]-1) + outputPadding[d] + 1
+		if size[d] < 1 {
+			tensor.Panicf("autograd", op, [][]int{xs, ws}, "the output would have size %v", size)
+		}
+	}
+	n, cin, cout := xs[0], xs[1], ws[1]*g
+	kk := ws[2] * ws[3]
+	pix := x.Permute(1, 0, 2, 3).Reshape(cin, n*xs[2]*xs[3]) // [Cin, N·H·W]
+	var cols *Tensor
+	if g == 1 {
+		cols = w.Reshape(cin, cout*kk).Transpose(0, 1).MatMul(pix) // [Cout·kk, N·H·W]
+	} else {
+		wt := w.Reshape(g, cin/g, cout/g*kk).Transpose(1, 2)
+		cols = wt.MatMul(pix.Reshape(g, cin/g, n*xs[2]*xs[3])).Reshape(cout*kk, n*xs[2]*xs[3])
+	}
+	y := foldColumns(cols, n, size, win)
+	released(cols)
+	if b != nil {
+		yb := y.Add(b.Reshape(1, cout, 1, 1))
+		released(y)
+		y = yb
+	}
+	return y
+}

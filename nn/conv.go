@@ -189,3 +189,53 @@ func (c *Conv1d) String() string {
 	s := c.Weight.Shape()
 	return fmt.Sprintf("Conv1d(%d, %d, kernel_size=(%d,))", s[1]*max(c.Options.Groups, 1), s[0], s[2])
 }
+
+// ConvTranspose2d is torch.nn.ConvTranspose2d: "weight" [In Out/groups kh
+// kw] and "bias" [Out]; see functional.ConvTranspose2d.
+type ConvTranspose2d struct {
+	leaf
+	Weight        *autograd.Tensor
+	Bias          *autograd.Tensor // nil without bias
+	Options       functional.ConvOptions
+	OutputPadding [2]int
+}
+
+// NewConvTranspose2d returns a transposed convolution from in to out
+// channels, initialised as PyTorch does: uniform in ±1/√fan_in with fan_in
+// = out/groups·kh·kw (PyTorch computes it from the weight's second
+// dimension). It panics with a *tensor.Error if a size is not positive,
+// groups does not divide in and out, or rng is nil.
+func NewConvTranspose2d(in, out int, kernel [2]int, o functional.ConvOptions, outputPadding [2]int, noBias bool, rng *rand.Rand) *ConvTranspose2d {
+	g := max(o.Groups, 1)
+	if in <= 0 || out <= 0 || kernel[0] <= 0 || kernel[1] <= 0 || o.Groups < 0 || in%g != 0 || out%g != 0 || rng == nil {
+		tensor.Panicf("nn", "NewConvTranspose2d", nil, "in=%d out=%d kernel=%v groups=%d: sizes must be positive, groups divide in and out, and rng not be nil", in, out, kernel, o.Groups)
+	}
+	fanIn := out / g * kernel[0] * kernel[1]
+	c := &ConvTranspose2d{Weight: uniform(rng, boundOf(fanIn), in, out/g, kernel[0], kernel[1]), Options: o, OutputPadding: outputPadding}
+	if !noBias {
+		c.Bias = uniform(rng, boundOf(fanIn), out)
+	}
+	return c
+}
+
+// Forward applies the transposed convolution to x [N In H W].
+func (c *ConvTranspose2d) Forward(x *autograd.Tensor) *autograd.Tensor {
+	return traced(c, functional.ConvTranspose2d(x, c.Weight, c.Bias, c.Options, c.OutputPadding))
+}
+
+// NamedParameters returns "weight" and, with bias, "bias".
+func (c *ConvTranspose2d) NamedParameters() []NamedParameter {
+	ps := []NamedParameter{{"weight", c.Weight}}
+	if c.Bias != nil {
+		ps = append(ps, NamedParameter{"bias", c.Bias})
+	}
+	return ps
+}
+
+// Parameters returns the weight and the bias.
+func (c *ConvTranspose2d) Parameters() []*autograd.Tensor { return tensorsOf(c.NamedParameters()) }
+
+func (c *ConvTranspose2d) String() string {
+	s := c.Weight.Shape()
+	return fmt.Sprintf("ConvTranspose2d(%d, %d, kernel_size=(%d, %d))", s[0], s[1]*max(c.Options.Groups, 1), s[2], s[3])
+}

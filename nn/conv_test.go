@@ -94,3 +94,26 @@ func TestConv1dModule(t *testing.T) {
 		t.Fatalf("panic %q", e)
 	}
 }
+
+func TestConvTranspose2dModule(t *testing.T) {
+	c := NewConvTranspose2d(4, 6, [2]int{3, 3}, functional.ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Groups: 2}, [2]int{1, 1}, false, rng())
+	if !slices.Equal(c.Weight.Shape(), []int{4, 3, 3, 3}) || c.String() != "ConvTranspose2d(4, 6, kernel_size=(3, 3))" {
+		t.Fatalf("weight %v, %q", c.Weight.Shape(), c)
+	}
+	bound := 1 / math.Sqrt(27)
+	if lo, hi := slices.Min(c.Weight.Data()), slices.Max(c.Weight.Data()); lo < -bound || hi > bound {
+		t.Fatalf("weights in [%v, %v], want within ±%v", lo, hi, bound)
+	}
+	// (5-1)·2 - 2 + 2 + 1 + 1 = 10: the inverse of a stride-2 convolution's shape.
+	if y := c.Forward(autograd.Zeros(2, 4, 5, 5)); !slices.Equal(y.Shape(), []int{2, 6, 10, 10}) {
+		t.Fatalf("output shape %v", y.Shape())
+	}
+	for _, f := range []func(){
+		func() { c.Forward(autograd.Zeros(2, 3, 5, 5)) }, // channels
+		func() { functional.ConvTranspose2d(autograd.Zeros(1, 4, 5, 5), c.Weight, nil, functional.ConvOptions{Stride: [2]int{2, 2}, Groups: 2}, [2]int{2, 0}) },
+		func() { functional.ConvTranspose2d(autograd.Zeros(1, 4, 5, 5), c.Weight, nil, functional.ConvOptions{Same: true, Groups: 2}, [2]int{}) },
+		func() { NewConvTranspose2d(3, 4, [2]int{3, 3}, functional.ConvOptions{Groups: 2}, [2]int{}, false, rng()) },
+	} {
+		testutil.Panics[*tensor.Error](t, f)
+	}
+}

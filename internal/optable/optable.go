@@ -252,5 +252,9 @@ var Ops = []Op{
 		return autograd.Conv1d(in[0], in[1], in[2], autograd.ConvOptions{Stride: [2]int{0, 2}, Padding: [2]int{0, 1}, Groups: 2})
 	}, Parity: []string{"Conv1d with stride, padding, dilation and groups"}},
 
+	{Name: "ConvTranspose2d", Inputs: []Input{x(2, 2, 3, 2), x(2, 3, 2, 3), x(3)}, F: func(in []t) t {
+		return autograd.ConvTranspose2d(in[0], in[1], in[2], autograd.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 0}}, [2]int{1, 0})
+	}, Parity: []string{"ConvTranspose2d with stride, padding and output padding", "ConvTranspose2d with groups and dilation"}},
+
 	{Name: "MaskedFill", Inputs: []Input{x(2, 3), idx([]float64{1, 0, 1}, 3)}, F: func(in []t) t { return in[0].MaskedFill(in[1], -1) }, Parity: []string{"MaskedFill with a broadcast mask"}},
 }

@@ -348,6 +348,12 @@ var programs = map[string]fn{
 	"MaxPool1d with padding and ceil mode": unary(func(x T) T {
 		return nf.MaxPool1d(x, nf.PoolOptions{Kernel: [2]int{0, 3}, Stride: [2]int{0, 2}, Padding: [2]int{0, 1}, CeilMode: true})
 	}),
+	"ConvTranspose2d with stride, padding and output padding": func(a in) []T {
+		return outs(autograd.ConvTranspose2d(a["x"], a["w"], a["b"], autograd.ConvOptions{Stride: [2]int{2, 3}, Padding: [2]int{1, 0}}, [2]int{1, 2}))
+	},
+	"ConvTranspose2d with groups and dilation": func(a in) []T {
+		return outs(autograd.ConvTranspose2d(a["x"], a["w"], nil, autograd.ConvOptions{Groups: 2, Dilation: [2]int{2, 2}}, [2]int{}))
+	},
 	"MaxPool2d of 2x2 windows": unary(func(x T) T { return nf.MaxPool2d(x, nf.PoolOptions{Kernel: [2]int{2, 2}}) }),
 	"MaxPool2d with padding, stride, dilation and ceil mode": unary(func(x T) T {
 		return nf.MaxPool2d(x, nf.PoolOptions{Kernel: [2]int{3, 2}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 2}, CeilMode: true})

@@ -19,3 +19,9 @@ func Conv2d(x, w, b *autograd.Tensor, o ConvOptions) *autograd.Tensor {
 func Conv1d(x, w, b *autograd.Tensor, o ConvOptions) *autograd.Tensor {
 	return autograd.Conv1d(x, w, b, o)
 }
+
+// ConvTranspose2d is torch.nn.functional.conv_transpose2d; see
+// autograd.ConvTranspose2d.
+func ConvTranspose2d(x, w, b *autograd.Tensor, o ConvOptions, outputPadding [2]int) *autograd.Tensor {
+	return autograd.ConvTranspose2d(x, w, b, o, outputPadding)
+}

@@ -628,6 +628,11 @@ prog("Conv1d with stride, padding, dilation and groups", {"x": X(randn(2, 4, 9))
 prog("MaxPool1d with padding and ceil mode", {"x": X(distinct(2, 3, 9))},
      lambda a: F.max_pool1d(a["x"], 3, stride=2, padding=1, ceil_mode=True))
 
+prog("ConvTranspose2d with stride, padding and output padding", {"x": X(randn(2, 3, 4, 3)), "w": X(randn(3, 2, 3, 2)), "b": X(randn(2))},
+     lambda a: F.conv_transpose2d(a["x"], a["w"], a["b"], stride=(2, 3), padding=(1, 0), output_padding=(1, 2)))
+prog("ConvTranspose2d with groups and dilation", {"x": X(randn(1, 4, 3, 3)), "w": X(randn(4, 3, 2, 2))},
+     lambda a: F.conv_transpose2d(a["x"], a["w"], groups=2, dilation=2))
+
 
 # ---------------------------------------------------------------- running
 

@@ -110,9 +110,15 @@ func TestConvTranspose2dModule(t *testing.T) {
 	}
 	for _, f := range []func(){
 		func() { c.Forward(autograd.Zeros(2, 3, 5, 5)) }, // channels
-		func() { functional.ConvTranspose2d(autograd.Zeros(1, 4, 5, 5), c.Weight, nil, functional.ConvOptions{Stride: [2]int{2, 2}, Groups: 2}, [2]int{2, 0}) },
-		func() { functional.ConvTranspose2d(autograd.Zeros(1, 4, 5, 5), c.Weight, nil, functional.ConvOptions{Same: true, Groups: 2}, [2]int{}) },
-		func() { NewConvTranspose2d(3, 4, [2]int{3, 3}, functional.ConvOptions{Groups: 2}, [2]int{}, false, rng()) },
+		func() {
+			functional.ConvTranspose2d(autograd.Zeros(1, 4, 5, 5), c.Weight, nil, functional.ConvOptions{Stride: [2]int{2, 2}, Groups: 2}, [2]int{2, 0})
+		},
+		func() {
+			functional.ConvTranspose2d(autograd.Zeros(1, 4, 5, 5), c.Weight, nil, functional.ConvOptions{Same: true, Groups: 2}, [2]int{})
+		},
+		func() {
+			NewConvTranspose2d(3, 4, [2]int{3, 3}, functional.ConvOptions{Groups: 2}, [2]int{}, false, rng())
+		},
 	} {
 		testutil.Panics[*tensor.Error](t, f)
 	}

@@ -52,7 +52,7 @@ func traced(m Module, y *autograd.Tensor) *autograd.Tensor {
 func SummaryTable(m Module, inputShape ...int) string {
 	shapes := map[Module][]int{}
 	if len(inputShape) > 0 {
-		t := &tracer{shapes: shapes}
+		t := &tracer{shapes: map[Module][]int{}}
 		if !tracing.CompareAndSwap(nil, t) {
 			tensor.Panicf("nn", "SummaryTable", nil, "another SummaryTable is tracing a model")
 		}
@@ -61,9 +61,15 @@ func SummaryTable(m Module, inputShape ...int) string {
 		func() {
 			defer tracing.Store(nil)
 			defer m.SetTraining(training)
-			y := m.Forward(autograd.NoGrad(autograd.Zeros(inputShape...)))
-			shapes[m] = y.Shape()
+			traced(m, m.Forward(autograd.NoGrad(autograd.Zeros(inputShape...))))
 		}()
+		// Another goroutine's Forward may still be writing (it loaded the
+		// tracer before it was removed): copy under the lock.
+		t.mu.Lock()
+		for k, v := range t.shapes {
+			shapes[k] = v
+		}
+		t.mu.Unlock()
 	}
 	type row struct{ layer, shape, params string }
 	var rows []row

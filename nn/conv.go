@@ -239,3 +239,41 @@ func (c *ConvTranspose2d) String() string {
 	s := c.Weight.Shape()
 	return fmt.Sprintf("ConvTranspose2d(%d, %d, kernel_size=(%d, %d))", s[0], s[1]*max(c.Options.Groups, 1), s[2], s[3])
 }
+
+// Unfold is torch.nn.Unfold: the sliding windows of [N C H W] images as the
+// columns of [N, C·kh·kw, L] (im2col); see autograd.Unfold.
+type Unfold struct {
+	stateless
+	Window tensor.Window
+}
+
+// NewUnfold returns an Unfold over w's windows (a zero Stride or Dilation
+// means 1).
+func NewUnfold(w tensor.Window) *Unfold { return &Unfold{Window: w} }
+
+// Forward unfolds x.
+func (u *Unfold) Forward(x *autograd.Tensor) *autograd.Tensor {
+	return traced(u, autograd.Unfold(x, u.Window))
+}
+
+func (u *Unfold) String() string { return fmt.Sprintf("Unfold(kernel_size=%v)", u.Window.Kernel) }
+
+// Fold is torch.nn.Fold: columns [N, C·kh·kw, L] summed back into images of
+// OutputSize (col2im); see autograd.Fold.
+type Fold struct {
+	stateless
+	OutputSize [2]int
+	Window     tensor.Window
+}
+
+// NewFold returns a Fold into images of size over w's windows.
+func NewFold(size [2]int, w tensor.Window) *Fold { return &Fold{OutputSize: size, Window: w} }
+
+// Forward folds x.
+func (f *Fold) Forward(x *autograd.Tensor) *autograd.Tensor {
+	return traced(f, autograd.Fold(x, f.OutputSize, f.Window))
+}
+
+func (f *Fold) String() string {
+	return fmt.Sprintf("Fold(output_size=%v, kernel_size=%v)", f.OutputSize, f.Window.Kernel)
+}

@@ -123,3 +123,19 @@ func TestConvTranspose2dModule(t *testing.T) {
 		testutil.Panics[*tensor.Error](t, f)
 	}
 }
+
+func TestUnfoldFoldModules(t *testing.T) {
+	w := tensor.Window{Kernel: [2]int{2, 2}, Stride: [2]int{2, 2}}
+	x := autograd.Arange(0, 32, 1).Reshape(2, 1, 4, 4)
+	u := NewUnfold(w).Forward(x)
+	if !slices.Equal(u.Shape(), []int{2, 4, 4}) {
+		t.Fatalf("Unfold shape %v", u.Shape())
+	}
+	// Non-overlapping windows: Fold undoes Unfold.
+	if back := NewFold([2]int{4, 4}, w).Forward(u); !slices.Equal(back.Data(), x.Data()) {
+		t.Fatalf("Fold(Unfold(x)) = %v", back.Data())
+	}
+	if s := NewFold([2]int{4, 4}, w).String(); s != "Fold(output_size=[4 4], kernel_size=[2 2])" {
+		t.Fatalf("String %q", s)
+	}
+}

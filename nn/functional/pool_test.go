@@ -80,3 +80,27 @@ func TestPoolingBadInput(t *testing.T) {
 		})
 	}
 }
+
+// MaxPool1d (MaxPool2d on rows of height 1) passes GradCheck to second
+// order, with values drawn apart so that no window ties.
+func TestMaxPool1dGradCheck(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	vals := make([]float64, 2*3*7)
+	for i := range vals {
+		vals[i] = float64(i)*0.41 + 0.01*rng.Float64()
+	}
+	rng.Shuffle(len(vals), func(i, j int) { vals[i], vals[j] = vals[j], vals[i] })
+	x := autograd.New(vals, 2, 3, 7).SetRequiresGrad(true)
+	f := func(v []*autograd.Tensor) *autograd.Tensor {
+		return MaxPool1d(v[0], PoolOptions{Kernel: [2]int{0, 3}, Stride: [2]int{0, 2}, Padding: [2]int{0, 1}, CeilMode: true}).Square()
+	}
+	if err := autograd.GradCheck(f, []*autograd.Tensor{x}, nil); err != nil {
+		t.Fatal(err)
+	}
+	second := func(v []*autograd.Tensor) *autograd.Tensor {
+		return autograd.Grad([]*autograd.Tensor{f(v).Sum()}, v, true)[0]
+	}
+	if err := autograd.GradCheck(second, []*autograd.Tensor{x}, nil); err != nil {
+		t.Fatalf("second order: %v", err)
+	}
+}

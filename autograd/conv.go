@@ -58,24 +58,64 @@ func Conv2d(x, w, b *Tensor, o ConvOptions) *Tensor {
 			xs = x.v.Shape()
 		}
 	}
-	n, cout := xs[0], ws[0]
-	cols := unfoldColumns(x, win) // [Cin·kh·kw, N·L]
-	k, nl := cols.v.Size(0)/g, cols.v.Size(1)
-	var y *Tensor
-	if g == 1 {
-		y = w.Reshape(cout, k).MatMul(cols) // [Cout, N·L]
-	} else {
-		y = w.Reshape(g, cout/g, k).MatMul(cols.Reshape(g, k, nl)).Reshape(cout, nl)
-	}
-	released(cols)
+	inputs := []*Tensor{x, w}
+	var bv *tensor.Tensor
 	if b != nil {
-		yb := y.Add(b.Reshape(cout, 1))
-		released(y)
-		y = yb
+		inputs, bv = append(inputs, b), b.v
 	}
-	l := nl / n
-	oh := (xs[2]+2*win.Padding[0]-max(win.Dilation[0], 1)*(ws[2]-1)-1)/max(win.Stride[0], 1) + 1
-	return y.Reshape(cout, n, oh, l/oh).Permute(1, 0, 2, 3).Contiguous()
+	return wrapN(tensor.Conv2d(x.v, w.v, bv, win, g), "Conv2d", func(c call, gy *Tensor, grads []*Tensor) {
+		conv2dGrads(c, gy, grads, win, g)
+	}, inputs)
+}
+
+// conv2dGrads is Conv2d's backward. The formula: the input's gradient is
+// the transposed convolution of gy with the same weight (output padding
+// making up the rows and columns the strides skipped), the weight's is gy
+// times the unfolded input, the bias's is gy summed over all but the
+// channels. Outside create-graph mode tensor's fused kernel computes them
+// image by image, the weight's gradient straight into its buffer when
+// offered.
+func conv2dGrads(c call, gy *Tensor, grads []*Tensor, win tensor.Window, groups int) {
+	x, w := c.input(0), c.input(1)
+	needB := c.arity() > 2 && c.needs(2)
+	if gy.noGrad {
+		into := c.gradBuffer(1)
+		if !gradBufferFree(into, gy, x) || into.SameStorage(w.v) {
+			into = nil
+		}
+		gx, gw, gb := tops.Conv2dBackward(x.v, w.v, gy.v, bridge.Window(win), groups, c.needs(0), c.needs(1), needB, into)
+		for i, v := range []*tensor.Tensor{gx, gw, gb} {
+			if v != nil {
+				grads[i] = gradOf(v)
+			}
+		}
+		return
+	}
+	xs, ws := x.v.Shape(), w.v.Shape()
+	n, cout := xs[0], ws[0]
+	if c.needs(0) {
+		var outPad [2]int
+		for d := range 2 {
+			s, dil := max(win.Stride[d], 1), max(win.Dilation[d], 1)
+			outPad[d] = (xs[2+d] + 2*win.Padding[d] - dil*(ws[2+d]-1) - 1) % s
+		}
+		o := ConvOptions{Stride: win.Stride, Padding: win.Padding, Dilation: win.Dilation, Groups: groups}
+		grads[0] = ConvTranspose2d(gy, w, nil, o, outPad)
+	}
+	if c.needs(1) {
+		gs := gy.Shape()
+		g2 := gy.Permute(1, 0, 2, 3).Reshape(cout, n*gs[2]*gs[3]) // [Cout, N·L]
+		cols := unfoldColumns(x, win)                             // [Cin·kk, N·L]
+		if groups == 1 {
+			grads[1] = g2.matmulT(cols, false, true, nil).Reshape(ws...)
+		} else {
+			k := cols.v.Size(0) / groups
+			grads[1] = g2.Reshape(groups, cout/groups, n*gs[2]*gs[3]).MatMul(cols.Reshape(groups, k, n*gs[2]*gs[3]).Transpose(1, 2)).Reshape(ws...)
+		}
+	}
+	if needB {
+		grads[2] = gy.SumDims(false, 0, 2, 3)
+	}
 }
 
 // released marks v, an inner value of a composite operation that nothing

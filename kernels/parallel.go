@@ -3,6 +3,7 @@ package kernels
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Grain is the number of elements below which an elementwise operation runs
@@ -63,4 +64,38 @@ func Reduce(n int, f func(lo, hi int) float64, combine func(acc, v float64) floa
 		acc = combine(acc, v)
 	}
 	return acc
+}
+
+// ForEach calls fn(i) once for every i in [0, n) and returns when every
+// call has returned. The calling goroutine and up to GOMAXPROCS-1 others
+// each claim the next i that nobody has claimed until none is left, so a
+// goroutine that the scheduler holds back (another process holding the
+// core) delays the end by at most the one call it claimed: the others take
+// the rest. Which goroutine runs which i varies from run to run, so fn must
+// write disjoint outputs for different i and its effect must depend on i
+// alone; then the results do not depend on GOMAXPROCS.
+func ForEach(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return
+			}
+			fn(i)
+		}
+	}
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
 }

@@ -27,5 +27,9 @@ func init() {
 		FoldColumns: func(x *Tensor, n int, size [2]int, w bridge.Window) *Tensor {
 			return foldColumns(x, n, size, Window(w))
 		},
+		Conv2dBackward: func(x, w, gy *Tensor, win bridge.Window, groups int, needX, needW, needB bool, gwInto *Tensor) (gx, gw, gb *Tensor) {
+			return conv2dBackward(x, w, gy, Window(win), groups, needX, needW, needB, gwInto)
+		},
+		MaxPool2dGrad: maxPool2dGrad,
 	})
 }

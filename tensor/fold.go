@@ -51,7 +51,7 @@ func Unfold(x *Tensor, w Window) *Tensor {
 	kh, kw := w.Kernel[0], w.Kernel[1]
 	rows, l := c*kh*kw, oh*ow
 	out := uninit(op, []int{n, rows, l})
-	unfoldInto(x.contiguousData(), out.flat(), n, c, h, wd, oh, ow, w, func(b, ch, ij int) int { return ((b*c+ch)*kh*kw + ij) * l })
+	unfoldInto(x.contiguousData(), out.flat(), n, c, h, wd, oh, ow, w, l, func(b, ch int) int { return (b*c + ch) * kh * kw * l })
 	return out
 }
 
@@ -80,7 +80,7 @@ func Fold(x *Tensor, outputSize [2]int, w Window) *Tensor {
 	}
 	c := rows / (kh * kw)
 	out := empty(op, []int{n, c, h, wd})
-	foldFrom(x.contiguousData(), out.flat(), n, c, h, wd, oh, ow, w, func(b, ch, ij int) int { return ((b*c+ch)*kh*kw + ij) * l })
+	foldFrom(x.contiguousData(), out.flat(), n, c, h, wd, oh, ow, w, l, func(b, ch int) int { return (b*c + ch) * kh * kw * l })
 	return out
 }
 
@@ -120,75 +120,93 @@ func validRange(n, size, shift, stride int) (x0, x1 int) {
 // unfoldInto writes the windows of the images xd ([n c h wd], row-major)
 // into od: the values of kernel offset ij (i·kw + j) of channel ch of image
 // b, at every window position (oh·ow of them, row-major), start at
-// od[rowOff(b, ch, ij)].
-func unfoldInto(xd, od []float64, n, c, h, wd, oh, ow int, w Window, rowOff func(b, ch, ij int) int) {
-	kh, kw, l := w.Kernel[0], w.Kernel[1], oh*ow
-	kernels.Parallel(n*c, max(1, kernels.Grain/max(1, kh*kw*l)), func(lo, hi int) {
+// od[rowOff(b, ch) + ij·rowStride].
+func unfoldInto(xd, od []float64, n, c, h, wd, oh, ow int, w Window, rowStride int, rowOff func(b, ch int) int) {
+	kk, l := w.Kernel[0]*w.Kernel[1], oh*ow
+	kernels.Parallel(n*c, max(1, kernels.Grain/max(1, kk*l)), func(lo, hi int) {
 		for nc := lo; nc < hi; nc++ {
-			b, ch := nc/c, nc%c
-			img := xd[nc*h*wd : (nc+1)*h*wd]
-			for i := range kh {
-				for j := range kw {
-					off := rowOff(b, ch, i*kw+j)
-					dst := od[off : off+l]
-					x0, x1 := validRange(ow, wd, j*w.Dilation[1]-w.Padding[1], w.Stride[1])
-					for y := range oh {
-						row := dst[y*ow : (y+1)*ow]
-						iy := y*w.Stride[0] - w.Padding[0] + i*w.Dilation[0]
-						if iy < 0 || iy >= h || x0 >= x1 {
-							clear(row)
-							continue
-						}
-						clear(row[:x0])
-						clear(row[x1:])
-						src := img[iy*wd : (iy+1)*wd]
-						first := x0*w.Stride[1] + j*w.Dilation[1] - w.Padding[1]
-						if w.Stride[1] == 1 {
-							copy(row[x0:x1], src[first:first+x1-x0])
-							continue
-						}
-						for xo, ix := x0, first; xo < x1; xo, ix = xo+1, ix+w.Stride[1] {
-							row[xo] = src[ix]
-						}
-					}
-				}
-			}
+			unfoldPlane(xd[nc*h*wd:(nc+1)*h*wd], od, rowOff(nc/c, nc%c), rowStride, h, wd, oh, ow, w)
 		}
 	})
 }
 
-// foldFrom adds the columns in xd (laid out as unfoldInto writes them) into
-// the images od ([n c h wd], row-major, zeroed by the caller).
-func foldFrom(xd, od []float64, n, c, h, wd, oh, ow int, w Window, rowOff func(b, ch, ij int) int) {
+// unfoldPlane writes the windows of one plane img [h wd] into od: kernel
+// offset ij's values at the oh·ow window positions start at od[base +
+// ij·rowStride]; padding reads zeros.
+func unfoldPlane(img, od []float64, base, rowStride, h, wd, oh, ow int, w Window) {
 	kh, kw, l := w.Kernel[0], w.Kernel[1], oh*ow
-	kernels.Parallel(n*c, max(1, kernels.Grain/max(1, kh*kw*l)), func(lo, hi int) {
-		for nc := lo; nc < hi; nc++ {
-			b, ch := nc/c, nc%c
-			img := od[nc*h*wd : (nc+1)*h*wd]
-			for i := range kh {
-				for j := range kw {
-					off := rowOff(b, ch, i*kw+j)
-					src := xd[off : off+l]
-					x0, x1 := validRange(ow, wd, j*w.Dilation[1]-w.Padding[1], w.Stride[1])
-					if x0 >= x1 {
-						continue
-					}
-					for y := range oh {
-						iy := y*w.Stride[0] - w.Padding[0] + i*w.Dilation[0]
-						if iy < 0 || iy >= h {
-							continue
-						}
-						row := img[iy*wd : (iy+1)*wd]
-						col := src[y*ow : (y+1)*ow]
-						first := x0*w.Stride[1] + j*w.Dilation[1] - w.Padding[1]
-						for xo, ix := x0, first; xo < x1; xo, ix = xo+1, ix+w.Stride[1] {
-							row[ix] += col[xo]
-						}
-					}
+	for i := range kh {
+		for j := range kw {
+			off := base + (i*kw+j)*rowStride
+			dst := od[off : off+l]
+			x0, x1 := validRange(ow, wd, j*w.Dilation[1]-w.Padding[1], w.Stride[1])
+			for y := range oh {
+				row := dst[y*ow : (y+1)*ow]
+				iy := y*w.Stride[0] - w.Padding[0] + i*w.Dilation[0]
+				if iy < 0 || iy >= h || x0 >= x1 {
+					clear(row)
+					continue
+				}
+				clear(row[:x0])
+				clear(row[x1:])
+				src := img[iy*wd : (iy+1)*wd]
+				first := x0*w.Stride[1] + j*w.Dilation[1] - w.Padding[1]
+				if w.Stride[1] == 1 {
+					copy(row[x0:x1], src[first:first+x1-x0])
+					continue
+				}
+				for xo, ix := x0, first; xo < x1; xo, ix = xo+1, ix+w.Stride[1] {
+					row[xo] = src[ix]
 				}
 			}
 		}
+	}
+}
+
+// foldFrom adds the columns in xd (laid out as unfoldInto writes them) into
+// the images od ([n c h wd], row-major, zeroed by the caller).
+func foldFrom(xd, od []float64, n, c, h, wd, oh, ow int, w Window, rowStride int, rowOff func(b, ch int) int) {
+	kk, l := w.Kernel[0]*w.Kernel[1], oh*ow
+	kernels.Parallel(n*c, max(1, kernels.Grain/max(1, kk*l)), func(lo, hi int) {
+		for nc := lo; nc < hi; nc++ {
+			foldPlane(xd, od[nc*h*wd:(nc+1)*h*wd], rowOff(nc/c, nc%c), rowStride, h, wd, oh, ow, w)
+		}
 	})
+}
+
+// foldPlane adds the columns of one plane, laid out in xd as unfoldPlane
+// writes them, into img [h wd].
+func foldPlane(xd, img []float64, base, rowStride, h, wd, oh, ow int, w Window) {
+	kh, kw, l := w.Kernel[0], w.Kernel[1], oh*ow
+	for i := range kh {
+		for j := range kw {
+			off := base + (i*kw+j)*rowStride
+			src := xd[off : off+l]
+			x0, x1 := validRange(ow, wd, j*w.Dilation[1]-w.Padding[1], w.Stride[1])
+			if x0 >= x1 {
+				continue
+			}
+			for y := range oh {
+				iy := y*w.Stride[0] - w.Padding[0] + i*w.Dilation[0]
+				if iy < 0 || iy >= h {
+					continue
+				}
+				row := img[iy*wd : (iy+1)*wd]
+				col := src[y*ow : (y+1)*ow]
+				first := x0*w.Stride[1] + j*w.Dilation[1] - w.Padding[1]
+				if w.Stride[1] == 1 {
+					dst := row[first : first+x1-x0]
+					for t, v := range col[x0:x1] {
+						dst[t] += v
+					}
+					continue
+				}
+				for xo, ix := x0, first; xo < x1; xo, ix = xo+1, ix+w.Stride[1] {
+					row[ix] += col[xo]
+				}
+			}
+		}
+	}
 }
 
 // unfoldColumns is Unfold with the batch folded into the columns: x [N C H
@@ -200,7 +218,7 @@ func unfoldColumns(x *Tensor, w Window) *Tensor {
 	w, n, c, h, wd, oh, ow := unfoldPlan(op, x, w)
 	kk, l := w.Kernel[0]*w.Kernel[1], oh*ow
 	out := uninit(op, []int{c * kk, n * l})
-	unfoldInto(x.contiguousData(), out.flat(), n, c, h, wd, oh, ow, w, func(b, ch, ij int) int { return ((ch*kk+ij)*n + b) * l })
+	unfoldInto(x.contiguousData(), out.flat(), n, c, h, wd, oh, ow, w, n*l, func(b, ch int) int { return (ch*kk*n + b) * l })
 	return out
 }
 
@@ -219,6 +237,6 @@ func foldColumns(x *Tensor, n int, size [2]int, w Window) *Tensor {
 	}
 	c := x.shape[0] / kk
 	out := empty(op, []int{n, c, h, wd})
-	foldFrom(x.contiguousData(), out.flat(), n, c, h, wd, oh, ow, w, func(b, ch, ij int) int { return ((ch*kk+ij)*n + b) * l })
+	foldFrom(x.contiguousData(), out.flat(), n, c, h, wd, oh, ow, w, n*l, func(b, ch int) int { return (ch*kk*n + b) * l })
 	return out
 }

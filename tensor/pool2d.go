@@ -57,9 +57,18 @@ func MaxPool2d(x *Tensor, w Window, ceil bool) (values, indices *Tensor) {
 	}
 	values, indices = uninit(op, []int{n, c, oh, ow}), uninit(op, []int{n, c, oh, ow})
 	xd, vd, id := x.contiguousData(), values.flat(), indices.flat()
+	// Without padding, and with every window inside the input (ceil mode
+	// can push the last one past the edge), no position needs a bounds check.
+	inside := w.Padding == [2]int{} &&
+		(oh-1)*w.Stride[0]+(w.Kernel[0]-1)*w.Dilation[0] < h && (ow-1)*w.Stride[1]+(w.Kernel[1]-1)*w.Dilation[1] < wd
 	kernels.Parallel(n*c, max(1, kernels.Grain/max(1, oh*ow*w.Kernel[0]*w.Kernel[1])), func(lo, hi int) {
 		for nc := lo; nc < hi; nc++ {
 			img := xd[nc*h*wd : (nc+1)*h*wd]
+			vs, is := vd[nc*oh*ow:(nc+1)*oh*ow], id[nc*oh*ow:(nc+1)*oh*ow]
+			if inside {
+				maxPoolInside(img, vs, is, wd, oh, ow, w)
+				continue
+			}
 			for y := range oh {
 				for xo := range ow {
 					best, at := math.Inf(-1), -1
@@ -78,11 +87,61 @@ func MaxPool2d(x *Tensor, w Window, ceil bool) (values, indices *Tensor) {
 							}
 						}
 					}
-					o := (nc*oh+y)*ow + xo
-					vd[o], id[o] = best, float64(at)
+					vs[y*ow+xo], is[y*ow+xo] = best, float64(at)
 				}
 			}
 		}
 	})
 	return values, indices
+}
+
+// maxPoolInside is MaxPool2d's loop over one plane img (width wd) when
+// every window lies inside it: the same maxima and positions, without
+// bounds checks.
+func maxPoolInside(img, vs, is []float64, wd, oh, ow int, w Window) {
+	for y := range oh {
+		for xo := range ow {
+			base := y*w.Stride[0]*wd + xo*w.Stride[1]
+			best, at := img[base], base
+			for i := range w.Kernel[0] {
+				row := base + i*w.Dilation[0]*wd
+				for j := range w.Kernel[1] {
+					// v != v: a NaN, the maximum of any window holding one (the first).
+					if v := img[row+j*w.Dilation[1]]; v > best || v != v && best == best {
+						best, at = v, row+j*w.Dilation[1]
+					}
+				}
+			}
+			vs[y*ow+xo], is[y*ow+xo] = best, float64(at)
+		}
+	}
+}
+
+// maxPool2dGrad returns the gradient of MaxPool2d's values with respect to
+// its input [N C h w]: g [N C H' W'] added at the positions indices holds
+// (as MaxPool2d returns them), zeros elsewhere. It reaches package
+// autograd through internal/bridge.
+func maxPool2dGrad(g, indices *Tensor, h, w int) *Tensor {
+	const op = "MaxPool2d"
+	mustTensors(op, g, indices)
+	if g.Dim() != 4 || !g.SameShape(indices) || h < 1 || w < 1 {
+		fail(op, [][]int{g.shape, indices.shape}, "gradient %v and indices %v: want the same [N C H' W'] shape, and a positive input size %dx%d", g.shape, indices.shape, h, w)
+	}
+	n, c, l, plane := g.shape[0], g.shape[1], g.shape[2]*g.shape[3], h*w
+	out := uninit(op, []int{n, c, h, w})
+	gd, id, od := g.contiguousData(), indices.contiguousData(), out.flat()
+	kernels.Parallel(n*c, max(1, kernels.Grain/max(1, plane)), func(lo, hi int) {
+		for nc := lo; nc < hi; nc++ {
+			dst := od[nc*plane : (nc+1)*plane]
+			clear(dst)
+			for t, v := range gd[nc*l : (nc+1)*l] {
+				j := int(id[nc*l+t])
+				if uint(j) >= uint(plane) {
+					fail(op, [][]int{g.shape, indices.shape}, "index %v is outside a plane of %dx%d", id[nc*l+t], h, w)
+				}
+				dst[j] += v
+			}
+		}
+	})
+	return out
 }

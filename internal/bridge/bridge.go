@@ -46,6 +46,15 @@ type Ops[T any] struct {
 	// product; FoldColumns is its adjoint, back to n images of size.
 	UnfoldColumns func(x T, w Window) T
 	FoldColumns   func(x T, n int, size [2]int, w Window) T
+
+	// Conv2dBackward returns the gradients of a convolution's input,
+	// weight and bias (those asked for; the weight's added into gwInto
+	// when it is not the zero T) from its result's gradient gy.
+	Conv2dBackward func(x, w, gy T, win Window, groups int, needX, needW, needB bool, gwInto T) (gx, gw, gb T)
+
+	// MaxPool2dGrad scatters g [N C H' W'] into a zeroed [N C H W] at the
+	// plane positions in indices (as MaxPool2d returns them).
+	MaxPool2dGrad func(g, indices T, h, w int) T
 }
 
 // Window is tensor.Window, repeated here (the same fields, converted by

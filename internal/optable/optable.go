@@ -241,16 +241,32 @@ var Ops = []Op{
 		return autograd.Fold(a, [2]int{5, 4}, tensor.Window{Kernel: [2]int{2, 3}, Padding: [2]int{1, 0}})
 	}), Parity: []string{"Fold with overlapping windows"}},
 
+	{Name: "MaxPool2d", Case: "of 2x2 windows", Inputs: []Input{{Shape: []int{2, 2, 4, 6}, Draw: testutil.Distinct}}, F: unary(func(a t) t {
+		v, _ := autograd.MaxPool2d(a, tensor.Window{Kernel: [2]int{2, 2}}, false)
+		return v
+	}), Fused: true, Parity: []string{"MaxPool2d of 2x2 windows"}},
+	{Name: "MaxPool2d", Case: "with padding, stride, dilation and ceil mode", Inputs: []Input{{Shape: []int{1, 2, 5, 6}, Draw: testutil.Distinct}}, F: unary(func(a t) t {
+		v, _ := autograd.MaxPool2d(a, tensor.Window{Kernel: [2]int{3, 2}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 2}}, true)
+		return v
+	}), Fused: true, Parity: []string{"MaxPool2d with padding, stride, dilation and ceil mode", "MaxPool2d with ties sends the gradient to the first"}},
+
 	{Name: "Conv2d", Case: "with bias, stride and padding", Inputs: []Input{x(2, 2, 5, 4), x(3, 2, 2, 3), x(3)}, F: func(in []t) t {
 		return autograd.Conv2d(in[0], in[1], in[2], autograd.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 1}})
-	}, Parity: []string{"Conv2d with bias", "Conv2d with stride, padding and dilation, no bias", "Second derivative of Conv2d"}},
+	}, Fused: true, Parity: []string{"Conv2d with bias", "Conv2d with stride, padding and dilation, no bias", "Second derivative of Conv2d"}},
 	{Name: "Conv2d", Case: "with groups", Inputs: []Input{x(1, 4, 4, 3), x(2, 2, 3, 3)}, F: func(in []t) t {
 		return autograd.Conv2d(in[0], in[1], nil, autograd.ConvOptions{Padding: [2]int{1, 1}, Groups: 2})
-	}, Parity: []string{"Conv2d with groups", "Conv2d depthwise", "Conv2d with padding same and an even kernel"}},
+	}, Fused: true, Parity: []string{"Conv2d with groups", "Conv2d depthwise", "Conv2d with padding same and an even kernel"}},
+
+	{Name: "Conv2d", Case: "with dilation and a stride that skips input rows", Inputs: []Input{x(2, 2, 6, 7), x(2, 2, 2, 2), x(2)}, F: func(in []t) t {
+		return autograd.Conv2d(in[0], in[1], in[2], autograd.ConvOptions{Stride: [2]int{2, 3}, Dilation: [2]int{2, 1}})
+	}, Fused: true, Parity: []string{"Conv2d with stride, padding and dilation, no bias"}},
+	{Name: "Conv2d", Case: "1x1, read in place", Inputs: []Input{x(2, 3, 2, 3), x(4, 3, 1, 1), x(4)}, F: func(in []t) t {
+		return autograd.Conv2d(in[0], in[1], in[2], autograd.ConvOptions{})
+	}, Fused: true, Parity: []string{"Conv2d with bias"}},
 
 	{Name: "Conv1d", Inputs: []Input{x(2, 2, 7), x(4, 1, 3), x(4)}, F: func(in []t) t {
 		return autograd.Conv1d(in[0], in[1], in[2], autograd.ConvOptions{Stride: [2]int{0, 2}, Padding: [2]int{0, 1}, Groups: 2})
-	}, Parity: []string{"Conv1d with stride, padding, dilation and groups"}},
+	}, Fused: true, Parity: []string{"Conv1d with stride, padding, dilation and groups"}},
 
 	{Name: "ConvTranspose2d", Inputs: []Input{x(2, 2, 3, 2), x(2, 3, 2, 3), x(3)}, F: func(in []t) t {
 		return autograd.ConvTranspose2d(in[0], in[1], in[2], autograd.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 0}}, [2]int{1, 0})

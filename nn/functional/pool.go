@@ -28,8 +28,8 @@ func (o PoolOptions) window() tensor.Window {
 
 // MaxPool2d is torch.nn.functional.max_pool2d of x [N C H W]: each window's
 // maximum (see tensor.MaxPool2d for ties, NaN and padding). The gradient
-// goes to the element each maximum came from, as PyTorch's; it is a Gather
-// of x at those positions, so second derivatives work. It panics with a
+// goes to the element each maximum came from, as PyTorch's (see
+// autograd.MaxPool2d); second derivatives work. It panics with a
 // *tensor.Error naming MaxPool2d if the shapes or options do not fit.
 func MaxPool2d(x *autograd.Tensor, o PoolOptions) *autograd.Tensor {
 	y, _ := MaxPool2dWithIndices(x, o)
@@ -43,12 +43,7 @@ func MaxPool2dWithIndices(x *autograd.Tensor, o PoolOptions) (values, indices *a
 	if x == nil {
 		tensor.Panicf("functional", "MaxPool2d", nil, "input is nil")
 	}
-	_, idx := tensor.MaxPool2d(x.Value(), o.window(), o.CeilMode)
-	xs, is := x.Shape(), idx.Shape()
-	n, c := xs[0], xs[1]
-	flat := autograd.From(idx.Reshape(n, c, is[2]*is[3]))
-	v := x.Reshape(n, c, xs[2]*xs[3]).Gather(2, flat).Reshape(is...)
-	return v, autograd.From(idx)
+	return autograd.MaxPool2d(x, o.window(), o.CeilMode)
 }
 
 // AvgPool2d is torch.nn.functional.avg_pool2d of x [N C H W] (ceil_mode

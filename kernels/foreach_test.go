@@ -1,0 +1,53 @@
+package kernels
+
+import (
+	"runtime"
+	"sync/atomic"
+	"testing"
+)
+
+// TestForEachCallsEveryIndexOnce checks that ForEach runs fn exactly once
+// for each index, at one and several goroutines, and for n of 0 and 1.
+func TestForEachCallsEveryIndexOnce(t *testing.T) {
+	for _, procs := range []int{1, 2, 4} {
+		prev := runtime.GOMAXPROCS(procs)
+		for _, n := range []int{0, 1, 2, 3, 100, 1000} {
+			calls := make([]atomic.Int32, n)
+			ForEach(n, func(i int) { calls[i].Add(1) })
+			for i := range calls {
+				if c := calls[i].Load(); c != 1 {
+					t.Fatalf("GOMAXPROCS=%d n=%d: index %d called %d times", procs, n, i, c)
+				}
+			}
+		}
+		runtime.GOMAXPROCS(prev)
+	}
+}
+
+// TestForEachDoesNotWaitForAHeldBackWorker checks the property ForEach
+// exists for: when one call blocks (a goroutine the scheduler holds back),
+// the calling goroutine goes on with the other indices rather than waiting
+// for a fixed share to be done by the blocked one.
+func TestForEachDoesNotWaitForAHeldBackWorker(t *testing.T) {
+	prev := runtime.GOMAXPROCS(2)
+	defer runtime.GOMAXPROCS(prev)
+	const n = 64
+	release := make(chan struct{})
+	var done atomic.Int32
+	finished := make(chan struct{})
+	go func() {
+		ForEach(n, func(i int) {
+			if i == 0 {
+				<-release // held back until every other index is done
+			}
+			if done.Add(1) == n-1 && i != 0 {
+				close(release)
+			}
+		})
+		close(finished)
+	}()
+	<-finished
+	if got := done.Load(); got != n {
+		t.Fatalf("%d calls done, want %d", got, n)
+	}
+}

@@ -1,0 +1,260 @@
+package tensor
+
+import (
+	"slices"
+
+	"github.com/adjoint-go/adjoint/kernels"
+)
+
+// Convolution, image by image. The forward pass and both gradients of a
+// convolution run as one matrix product per image (and group) on the
+// packed GEMM: the image's windows are unfolded (im2col) into a scratch
+// buffer of [Cin·kh·kw, H'·W'] columns that stays in cache, and the
+// product writes straight into the image's slice of the result, which is
+// [Cout, H'·W'] in [N Cout H' W'] order already. No im2col matrix of the
+// whole batch is ever made. A 1×1 kernel with stride 1 and no padding needs
+// no unfolding: the image is its own columns.
+//
+// The images are cut into chunks fixed by the shapes alone, and goroutines
+// claim chunks (kernels.ForEach). Each chunk's weight and bias gradients go
+// to a buffer of its own and are added in chunk order at the end, so the
+// results are the same for every GOMAXPROCS.
+
+const (
+	// convChunkWork is the multiply-adds a chunk of images should hold at
+	// least (about 20 µs): enough to pay for claiming it.
+	convChunkWork = 1 << 18
+	// convMaxChunks bounds the chunks, and so the weight-gradient buffers.
+	convMaxChunks = 16
+)
+
+// convGemmParallel is the multiply-adds of one image's product from which
+// the images run one after another instead, each product splitting among
+// goroutines itself (kernels.Gemm does from 2^24). A variable so that tests
+// can lower it.
+var convGemmParallel = 1 << 24
+
+// convPlan is a convolution's sizes.
+type convPlan struct {
+	win                   Window
+	n, cin, h, wd, oh, ow int
+	cout, groups          int
+	kk, k, kg, cog, l     int  // kh·kw, Cin·kk, k per group, Cout per group, H'·W'
+	direct, serial        bool // no unfolding; images one after another
+	per, chunks           int  // images per chunk, chunks
+}
+
+func planConv(op string, x, w, b *Tensor, win Window, groups int) *convPlan {
+	mustTensor(op, "input x", x)
+	mustTensor(op, "weight w", w)
+	x.live(op)
+	w.live(op)
+	shapes := [][]int{x.shape, w.shape}
+	if b != nil {
+		b.live(op)
+		shapes = append(shapes, b.shape)
+	}
+	if x.Dim() != 4 || w.Dim() != 4 || groups < 1 || x.shape[1]%groups != 0 || w.shape[0]%groups != 0 ||
+		w.shape[1]*groups != x.shape[1] || (b != nil && (b.Dim() != 1 || b.shape[0] != w.shape[0])) {
+		fail(op, shapes, "input %v, weight %v and groups %d do not fit: want input [N Cin H W], weight [Cout Cin/groups kh kw] with groups dividing Cin and Cout, bias [Cout] or nil", x.shape, w.shape, groups)
+	}
+	if win.Kernel == [2]int{} {
+		win.Kernel = [2]int{w.shape[2], w.shape[3]}
+	}
+	if win.Kernel != [2]int{w.shape[2], w.shape[3]} {
+		fail(op, shapes, "window kernel %v is not the weight's %v", win.Kernel, w.shape[2:])
+	}
+	win, n, cin, h, wd, oh, ow := unfoldPlan(op, x, win)
+	p := &convPlan{win: win, n: n, cin: cin, h: h, wd: wd, oh: oh, ow: ow, cout: w.shape[0], groups: groups}
+	p.kk = win.Kernel[0] * win.Kernel[1]
+	p.k, p.l = cin*p.kk, oh*ow
+	p.kg, p.cog = p.k/groups, p.cout/groups
+	p.direct = p.kk == 1 && win.Stride == [2]int{1, 1} && win.Padding == [2]int{}
+	work := max(1, p.cout*p.kg*p.l)
+	p.serial = work >= convGemmParallel
+	p.per = max((convChunkWork+work-1)/work, (n+convMaxChunks-1)/convMaxChunks, 1)
+	if p.serial {
+		p.per = 1
+	}
+	p.chunks = (n + p.per - 1) / p.per
+	return p
+}
+
+// each calls fn for every chunk of images [i0, i1), on goroutines that
+// claim them, or one after another when every image's product splits
+// among goroutines by itself.
+func (p *convPlan) each(fn func(chunk, i0, i1 int)) {
+	run := func(c int) { fn(c, c*p.per, min(p.n, (c+1)*p.per)) }
+	if p.serial {
+		for c := range p.chunks {
+			run(c)
+		}
+		return
+	}
+	kernels.ForEach(p.chunks, run)
+}
+
+// columns returns image img's columns [k, l]: img itself when the
+// convolution needs no unfolding, else its windows unfolded into cols.
+func (p *convPlan) columns(img, cols []float64) []float64 {
+	if p.direct {
+		return img
+	}
+	for ch := range p.cin {
+		unfoldPlane(img[ch*p.h*p.wd:(ch+1)*p.h*p.wd], cols, ch*p.kk*p.l, p.l, p.h, p.wd, p.oh, p.ow, p.win)
+	}
+	return cols
+}
+
+// scratch returns a pooled buffer of the columns' size for an image's
+// unfolding (nil when none is needed) and the function that returns it.
+func (p *convPlan) scratch() ([]float64, func()) {
+	if p.direct {
+		return nil, func() {}
+	}
+	st := newStorage(p.k*p.l, false)
+	return st.data, func() { putStorage(st) }
+}
+
+// Conv2d is torch.conv2d: the cross-correlation of x [N Cin H W] with the
+// weight w [Cout, Cin/groups, kh, kw], plus the bias b [Cout] (nil for
+// none), giving [N Cout H' W'] with H' = (H + 2·padding - dilation·(kh-1) -
+// 1)/stride + 1 (and W' alike). win gives the stride, padding and dilation
+// (zero meaning PyTorch's defaults); its Kernel is the weight's (zero is
+// taken as that). Each image is one matrix product per group on the packed
+// GEMM, into the result directly. It panics with an *Error naming Conv2d if
+// the shapes, groups or window do not fit.
+func Conv2d(x, w, b *Tensor, win Window, groups int) *Tensor {
+	const op = "Conv2d"
+	p := planConv(op, x, w, b, win, groups)
+	out := uninit(op, []int{p.n, p.cout, p.oh, p.ow})
+	xd, wdata, yd := x.contiguousData(), w.contiguousData(), out.flat()
+	var bd []float64
+	if b != nil {
+		bd = b.contiguousData()
+	}
+	p.each(func(_, i0, i1 int) {
+		buf, done := p.scratch()
+		defer done()
+		for i := i0; i < i1; i++ {
+			cols := p.columns(xd[i*p.cin*p.h*p.wd:(i+1)*p.cin*p.h*p.wd], buf)
+			yi := yd[i*p.cout*p.l : (i+1)*p.cout*p.l]
+			beta := 0.0
+			if bd != nil {
+				for co, v := range bd {
+					kernels.Fill(yi[co*p.l:(co+1)*p.l], v)
+				}
+				beta = 1
+			}
+			for g := range p.groups {
+				kernels.Gemm(false, false, p.cog, p.l, p.kg, 1, wdata[g*p.cog*p.kg:], p.kg,
+					cols[g*p.kg*p.l:], p.l, beta, yi[g*p.cog*p.l:], p.l)
+			}
+		}
+	})
+	return out
+}
+
+// conv2dBackward returns the gradients of Conv2d(x, w, b, win, groups)
+// given the result's gradient gy: that of x when needX, of w when needW and
+// of b when needB (nil otherwise). With gwInto (a contiguous tensor of w's
+// shape, or nil) w's gradient is added into it instead, and gw is nil. It
+// reaches package autograd, whose Conv2d it is the fused backward of,
+// through internal/bridge.
+func conv2dBackward(x, w, gy *Tensor, win Window, groups int, needX, needW, needB bool, gwInto *Tensor) (gx, gw, gb *Tensor) {
+	const op = "Conv2d"
+	p := planConv(op, x, w, nil, win, groups)
+	mustTensor(op, "gradient gy", gy)
+	gy.live(op)
+	if !slices.Equal(gy.shape, []int{p.n, p.cout, p.oh, p.ow}) {
+		fail(op, [][]int{x.shape, w.shape, gy.shape}, "gradient of shape %v: want [%d %d %d %d]", gy.shape, p.n, p.cout, p.oh, p.ow)
+	}
+	xd, wdata, gyd := x.contiguousData(), w.contiguousData(), gy.contiguousData()
+	var gxd, partW, partB []float64
+	if needX {
+		gx = uninit(op, x.shape)
+		gxd = gx.flat()
+	}
+	wn := p.cout * p.kg
+	if needW {
+		st := newStorage(max(p.chunks, 1)*wn, true)
+		defer putStorage(st)
+		partW = st.data
+	}
+	if needB {
+		st := newStorage(max(p.chunks, 1)*p.cout, true)
+		defer putStorage(st)
+		partB = st.data
+	}
+	plane := p.cin * p.h * p.wd
+	p.each(func(c, i0, i1 int) {
+		var cols, gcols []float64
+		if needW {
+			buf, done := p.scratch()
+			defer done()
+			cols = buf
+		}
+		if needX && !p.direct {
+			buf, done := p.scratch()
+			defer done()
+			gcols = buf
+		}
+		for i := i0; i < i1; i++ {
+			gyi := gyd[i*p.cout*p.l : (i+1)*p.cout*p.l]
+			if needW {
+				src := p.columns(xd[i*plane:(i+1)*plane], cols)
+				pw := partW[c*wn : (c+1)*wn]
+				for g := range p.groups {
+					kernels.Gemm(false, true, p.cog, p.kg, p.l, 1, gyi[g*p.cog*p.l:], p.l,
+						src[g*p.kg*p.l:], p.l, 1, pw[g*p.cog*p.kg:], p.kg)
+				}
+			}
+			if needB {
+				pb := partB[c*p.cout : (c+1)*p.cout]
+				for co := range pb {
+					pb[co] += kernels.Sum(gyi[co*p.l : (co+1)*p.l])
+				}
+			}
+			if needX {
+				gxi := gxd[i*plane : (i+1)*plane]
+				dst := gcols
+				if p.direct {
+					dst = gxi
+				}
+				for g := range p.groups {
+					kernels.Gemm(true, false, p.kg, p.l, p.cog, 1, wdata[g*p.cog*p.kg:], p.kg,
+						gyi[g*p.cog*p.l:], p.l, 0, dst[g*p.kg*p.l:], p.l)
+				}
+				if !p.direct {
+					clear(gxi)
+					for ch := range p.cin {
+						foldPlane(gcols, gxi[ch*p.h*p.wd:(ch+1)*p.h*p.wd], ch*p.kk*p.l, p.l, p.h, p.wd, p.oh, p.ow, p.win)
+					}
+				}
+			}
+		}
+	})
+	if needW {
+		sumChunks(partW, wn, p.chunks)
+		if gwInto != nil {
+			kernels.Add(gwInto.flat(), gwInto.flat(), partW[:wn])
+		} else {
+			gw = uninit(op, w.shape)
+			copy(gw.flat(), partW[:wn])
+		}
+	}
+	if needB {
+		sumChunks(partB, p.cout, p.chunks)
+		gb = uninit(op, []int{p.cout})
+		copy(gb.flat(), partB[:p.cout])
+	}
+	return gx, gw, gb
+}
+
+// sumChunks adds the chunks' partial sums part[c·size : (c+1)·size] into
+// the first, in chunk order.
+func sumChunks(part []float64, size, chunks int) {
+	for c := 1; c < chunks; c++ {
+		kernels.Add(part[:size], part[:size], part[c*size:(c+1)*size])
+	}
+}

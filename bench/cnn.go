@@ -235,6 +235,7 @@ func (b *bench) convRows(c convShape, p int, withTorch bool) error {
 		}
 	})
 	var gemmRes Result
+	gm, gn, gk := c.gemm()
 	for _, backward := range []bool{false, true} {
 		pass, op, flops := "forward", r.forward, c.flops()
 		if backward {
@@ -259,8 +260,7 @@ func (b *bench) convRows(c convShape, p int, withTorch bool) error {
 		res.setStats(summarize(s[0][0]))
 		res = res.withFlops(flops)
 		g := Result{Suite: "cnn", Name: "conv/" + c.name + "/gemm", Impl: "adjoint", Size: c.n, Threads: p}
-		mm, nn, kk := c.gemm()
-		g.Shape = fmt.Sprintf("%d×%d×%d", mm, nn, kk)
+		g.Shape = fmt.Sprintf("%d×%d×%d", gm, gn, gk)
 		g.setStats(summarize(s[1][0]))
 		g = g.withFlops(c.flops())
 		// Both medians of one window: the GEMM is a contender here, not a

@@ -64,6 +64,10 @@ func TestQuickJSON(t *testing.T) {
 			if !(r.GFlops > 0) {
 				t.Errorf("line %d: no gflops: %s", line, sc.Text())
 			}
+		case r.Suite == "cnn":
+			if !(r.GFlops > 0) || r.AllocsPerOp == nil || r.BytesPerOp == nil || !(*r.BytesPerOp > 0) || r.Shape == "" {
+				t.Errorf("line %d: want gflops, allocs_per_op, bytes_per_op and a shape: %s", line, sc.Text())
+			}
 		case r.Suite == "mlp":
 			if !(r.GFlops > 0) || r.AllocsPerOp == nil || !(*r.AllocsPerOp > 0) || r.BytesPerOp == nil || !(*r.BytesPerOp > 0) || r.Size != mlpBatch {
 				t.Errorf("line %d: want gflops, allocs_per_op, bytes_per_op and the batch size: %s", line, sc.Text())
@@ -291,6 +295,10 @@ func TestTorchScript(t *testing.T) {
 		{torchRequest{Suite: "autograd", Name: "chain"}, 2},
 		{torchRequest{Suite: "mlp", Name: "train/step", Train: true, MLP: theMLPConfig()}, 1},
 		{torchRequest{Suite: "mlp", Name: "eval/forward", MLP: theMLPConfig()}, 1},
+		{torchRequest{Suite: "cnn", Name: "lenet/train/step", Train: true, CNN: theCNNConfig()}, 1},
+		{torchRequest{Suite: "cnn", Name: "lenet/eval/forward", CNN: theCNNConfig()}, 1},
+		{torchRequest{Suite: "cnn", Name: "conv/lenet2/forward", Conv: convShapes[0].config()}, 1},
+		{torchRequest{Suite: "cnn", Name: "conv/lenet2/forward+backward", Train: true, Conv: convShapes[0].config()}, 1},
 	}
 	for _, row := range rows {
 		side := &torchSide{s: s, req: row.req}

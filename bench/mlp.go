@@ -69,11 +69,11 @@ func (w mlpWorkload) flops() float64 {
 }
 
 // mlpTrainer is the model, its optimizer and the data, with the batch to
-// use next.
+// use next; the cnn suite's LeNet trains in one too.
 type mlpTrainer struct {
 	model  *nn.Sequential
-	opt    *optim.SGD
-	xs, ys []*autograd.Tensor // inputs [64 784] and class indices [64]
+	opt    optim.Optimizer
+	xs, ys []*autograd.Tensor // inputs ([64 784] for the MLP) and class indices [64]
 	next   int
 }
 
@@ -84,21 +84,29 @@ func newMLPTrainer() *mlpTrainer {
 	model := nn.NewSequential(nn.NewLinear(mlpIn, mlpHidden, rng), &nn.ReLU{}, nn.NewLinear(mlpHidden, mlpOut, rng))
 	m := &mlpTrainer{model: model, opt: optim.NewSGD(model.Parameters(), mlpLR, optim.Momentum(mlpMomentum))}
 	for range mlpBatches {
-		y := tensor.Zeros(mlpBatch)
-		for i := range mlpBatch {
-			y.Set(float64(rng.IntN(mlpOut)), i)
-		}
-		x := tensor.Zeros(mlpBatch, mlpIn)
-		px := x.Raw()
-		for i := range px {
-			if rng.Float64() < mlpDensity {
-				px[i] = rng.Float64()
-			}
-		}
-		m.xs = append(m.xs, autograd.From(x))
-		m.ys = append(m.ys, autograd.From(y))
+		x, y := syntheticBatch(rng, mlpOut, mlpDensity, mlpBatch, mlpIn)
+		m.xs = append(m.xs, x)
+		m.ys = append(m.ys, y)
 	}
 	return m
+}
+
+// syntheticBatch draws a batch of shape (its first dimension the batch)
+// from rng: labels uniform over classes, then pixels that are 0 with
+// probability 1 - density and otherwise uniform in [0, 1).
+func syntheticBatch(rng *rand.Rand, classes int, density float64, shape ...int) (x, y *autograd.Tensor) {
+	ys := tensor.Zeros(shape[0])
+	for i := range shape[0] {
+		ys.Set(float64(rng.IntN(classes)), i)
+	}
+	xs := tensor.Zeros(shape...)
+	px := xs.Raw()
+	for i := range px {
+		if rng.Float64() < density {
+			px[i] = rng.Float64()
+		}
+	}
+	return autograd.From(xs), autograd.From(ys)
 }
 
 // batch returns the next batch, cycling through the fixed ones.
@@ -173,10 +181,12 @@ func runMLP(b *bench) error {
 }
 
 // mlpAllocs returns the heap allocations and bytes allocated per call of
-// f, averaged over a batch of calls of a warmed-up f (as
+// f, averaged over a batch of 32 calls of a warmed-up f (as
 // testing.AllocsPerRun does, from runtime.MemStats).
-func mlpAllocs(f func()) (allocs, bytes float64) {
-	const n = 32
+func mlpAllocs(f func()) (allocs, bytes float64) { return allocsPer(32, f) }
+
+// allocsPer is mlpAllocs over a batch of n calls.
+func allocsPer(n int, f func()) (allocs, bytes float64) {
 	f()
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
@@ -184,7 +194,7 @@ func mlpAllocs(f func()) (allocs, bytes float64) {
 		f()
 	}
 	runtime.ReadMemStats(&m1)
-	return float64(m1.Mallocs-m0.Mallocs) / n, float64(m1.TotalAlloc-m0.TotalAlloc) / n
+	return float64(m1.Mallocs-m0.Mallocs) / float64(n), float64(m1.TotalAlloc-m0.TotalAlloc) / float64(n)
 }
 
 func mlpTable(b *bench, rs []Result) *table {

@@ -26,7 +26,9 @@ type Result struct {
 	// Roof is the figure as a percentage of the machine's: of the roofline
 	// bandwidth at the same size (kernels) or of the FMA peak for the same
 	// number of threads (gemm), each measured in turn with the row's runs
-	// (see ofCeiling).
+	// (see ofCeiling). For the cnn suite's convolutions it is their GFLOP/s
+	// as a percentage of the median GFLOP/s of the im2col product with the
+	// same flops, timed in turn with them.
 	Roof float64 `json:"pct_roofline,omitempty"`
 
 	AllocsPerOp *float64 `json:"allocs_per_op,omitempty"` // heap allocations per operation

@@ -27,7 +27,7 @@ import (
 var torchScript []byte
 
 // torchSuites are the suites the script knows how to run.
-var torchSuites = []string{"kernels", "gemm", "autograd", "mlp"}
+var torchSuites = []string{"kernels", "gemm", "autograd", "mlp", "cnn"}
 
 // pythonCandidates are the interpreters tried, in order: python3 on PATH
 // (which may be a pyenv or virtualenv one), then the system's.
@@ -95,14 +95,43 @@ type torchRequest struct {
 	Name    string  `json:"name,omitempty"`
 	TargetS float64 `json:"target_s,omitempty"` // length of one timed run, seconds
 
-	Size   int        `json:"size,omitempty"` // kernels: elements per slice
-	M      int        `json:"m,omitempty"`    // gemm: op(A) is m×k, op(B) k×n
-	N      int        `json:"n,omitempty"`
-	K      int        `json:"k,omitempty"`
-	TransA bool       `json:"transA,omitempty"`
-	TransB bool       `json:"transB,omitempty"`
-	Train  bool       `json:"train,omitempty"` // mlp: a training step, or the forward pass alone
-	MLP    *mlpConfig `json:"mlp,omitempty"`
+	Size   int         `json:"size,omitempty"` // kernels: elements per slice
+	M      int         `json:"m,omitempty"`    // gemm: op(A) is m×k, op(B) k×n
+	N      int         `json:"n,omitempty"`
+	K      int         `json:"k,omitempty"`
+	TransA bool        `json:"transA,omitempty"`
+	TransB bool        `json:"transB,omitempty"`
+	Train  bool        `json:"train,omitempty"` // mlp, cnn: a training step (or a forward and backward pass), or the forward pass alone
+	MLP    *mlpConfig  `json:"mlp,omitempty"`
+	CNN    *cnnConfig  `json:"cnn,omitempty"`  // cnn: the LeNet rows
+	Conv   *convConfig `json:"conv,omitempty"` // cnn: a convolution row
+}
+
+// cnnConfig is the cnn suite's LeNet training, for the script.
+type cnnConfig struct {
+	Batch   int     `json:"batch"`
+	Side    int     `json:"side"` // images are 1×side×side
+	Classes int     `json:"classes"`
+	Batches int     `json:"batches"`
+	Density float64 `json:"density"`
+	LR      float64 `json:"lr"`
+	Seed    int     `json:"seed"`
+}
+
+func theCNNConfig() *cnnConfig {
+	return &cnnConfig{Batch: cnnBatch, Side: cnnSide, Classes: cnnClasses, Batches: cnnBatches,
+		Density: cnnDensity, LR: cnnLR, Seed: cnnSeed}
+}
+
+// convConfig is one of the cnn suite's convolutions: n images cin×h×h,
+// cout filters cin×k×k, stride 1, padding pad, no bias.
+type convConfig struct {
+	N    int `json:"n"`
+	Cin  int `json:"cin"`
+	Cout int `json:"cout"`
+	K    int `json:"k"`
+	Pad  int `json:"pad"`
+	H    int `json:"h"`
 }
 
 // mlpConfig is the mlp suite's model and data, for the script.
@@ -465,7 +494,7 @@ func (b *bench) torchTable(rows []Result) *table {
 	t := &table{
 		title: fmt.Sprintf("PyTorch %s (%s, kernels %s, %s): same workloads, float64", b.torchVersion, b.torchPython, orDash(b.torchCapability), env),
 		notes: []string{
-			"ratio: PyTorch's time / ours (above 1: ours is faster); figures: kernels GB/s, gemm GFLOP/s, mlp steps/s, autograd ns per op",
+			"ratio: PyTorch's time / ours (above 1: ours is faster); figures: kernels GB/s, gemm and conv GFLOP/s, mlp and lenet steps/s, autograd ns per op",
 			fmt.Sprintf("each row alternates the two sides, one timed run each in turn (%d rounds, one python process throughout); each figure is its side's median",
 				b.cfg.timing.runs),
 		},
@@ -477,9 +506,14 @@ func (b *bench) torchTable(rows []Result) *table {
 			"mlp: torch.nn.Sequential(Linear, ReLU, Linear) in float64, F.cross_entropy, torch.optim.SGD(momentum=0.9),",
 			"zero_grad(set_to_none=True) (PyTorch 2's default), on synthetic batches drawn as ours are")
 	}
+	if slices.ContainsFunc(rows, func(r Result) bool { return r.Suite == "cnn" }) {
+		t.notes = append(t.notes,
+			"cnn: LeNet-5 as the same torch.nn.Sequential in float64, F.cross_entropy, torch.optim.Adam, zero_grad(set_to_none=True);",
+			"conv/*: F.conv2d without bias, under no_grad or with .backward() into the input's and the weight's gradients")
+	}
 	figure := func(r Result) string {
 		switch {
-		case r.Suite == "mlp":
+		case r.Suite == "mlp" || r.Suite == "cnn" && strings.HasPrefix(r.Name, "lenet/"):
 			return fmtNum(1e9/r.NsPerOp) + " " + fmtSpread(r.stats())
 		case r.GBps > 0:
 			return fmtNum(r.GBps) + " " + fmtSpread(r.stats())

@@ -35,6 +35,9 @@ A request that fails is answered {"ok": false, "error": "..."}. The rows:
     autograd  name (graph, chain): a graph of 0-d tensors
     mlp       train (a step, or the forward pass alone) and mlp: batch, in,
               hidden, out, batches, density, lr, momentum, seed
+    cnn       LeNet-5: train and cnn: batch, side, classes, batches,
+              density, lr, seed; or a convolution: train (forward and
+              backward, or forward alone) and conv: n, cin, cout, k, pad, h
 
 Anything else printed (warnings) goes to stderr, so that stdout carries
 only replies.
@@ -209,11 +212,90 @@ def prepare_mlp(req):
     return timed(loop)
 
 
+def le_net():
+    """LeNet-5 for 28x28 images, as examples/cnn/torch_cnn.py builds it."""
+    nn = torch.nn
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(),
+        nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10)).to(DT)
+
+
+def prepare_cnn(req):
+    """A convolution alone (req["conv"]), its forward pass under no_grad or
+    with the gradients of its input and weight (train); or LeNet-5 in
+    float64, fresh for every row, trained with cross-entropy and Adam on a
+    few fixed synthetic batches of 1xSxS images, cycled (drawn as the mlp
+    rows' are), or its forward pass alone under no_grad."""
+    if req.get("conv"):
+        return prepare_conv(req["conv"], req.get("train"))
+    cc = req["cnn"]
+    b, side = cc["batch"], cc["side"]
+    g = torch.Generator().manual_seed(cc["seed"])
+    xs, ys = [], []
+    for _ in range(cc["batches"]):
+        lit = torch.rand((b, 1, side, side), dtype=DT, generator=g) < cc["density"]
+        xs.append(torch.rand((b, 1, side, side), dtype=DT, generator=g) * lit)
+        ys.append(torch.randint(0, cc["classes"], (b,), generator=g))
+    torch.manual_seed(cc["seed"])
+    model = le_net()
+    opt = torch.optim.Adam(model.parameters(), lr=cc["lr"])
+    state = {"next": 0}
+
+    def batch():
+        i = state["next"] % len(xs)
+        state["next"] += 1
+        return xs[i], ys[i]
+
+    if req.get("train"):
+        def loop(n):
+            for _ in range(n):
+                x, y = batch()
+                loss = F.cross_entropy(model(x), y)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+    else:
+        def loop(n):
+            with torch.no_grad():
+                for _ in range(n):
+                    x, _ = batch()
+                    model(x)
+    return timed(loop)
+
+
+def prepare_conv(c, backward):
+    n, cin, cout, k, pad, h = c["n"], c["cin"], c["cout"], c["k"], c["pad"], c["h"]
+    g = torch.Generator().manual_seed(2)
+    x = torch.rand((n, cin, h, h), dtype=DT, generator=g)
+    w = torch.rand((cout, cin, k, k), dtype=DT, generator=g)
+    ho = h + 2 * pad - k + 1
+    dy = torch.rand((n, cout, ho, ho), dtype=DT, generator=g)
+    if backward:
+        x.requires_grad_(True)
+        w.requires_grad_(True)
+
+        def loop(reps):
+            for _ in range(reps):
+                x.grad, w.grad = None, None
+                F.conv2d(x, w, padding=pad).backward(dy)
+    else:
+        def loop(reps):
+            with torch.no_grad():
+                for _ in range(reps):
+                    F.conv2d(x, w, padding=pad)
+    return timed(loop)
+
+
 PREPARE = {
     "kernels": prepare_kernels,
     "gemm": prepare_gemm,
     "autograd": prepare_autograd,
     "mlp": prepare_mlp,
+    "cnn": prepare_cnn,
 }
 
 

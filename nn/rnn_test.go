@@ -508,3 +508,34 @@ func TestRecurrentBadInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestRecurrentInSequential runs a GRU between two Linear layers in a
+// Sequential, which recycles the intermediates it hands from module to
+// module, and checks the output and every gradient against the same
+// modules called by hand; SummaryTable reports the GRU's output shape.
+func TestRecurrentInSequential(t *testing.T) {
+	r := rng()
+	in, gru, out := NewLinear(3, 5, r), NewGRU(5, 4, RNNOptions{BatchFirst: true, Bidirectional: true}, r), NewLinear(8, 2, r)
+	seq := NewSequential(in, gru, out)
+	x := autograd.From(tensor.Randn(r, 2, 6, 3))
+	grads := func(y *autograd.Tensor) [][]float64 {
+		y.Square().Sum().Backward()
+		var gs [][]float64
+		for _, p := range seq.Parameters() {
+			gs = append(gs, slices.Clone(p.Grad().Data()))
+			p.ZeroGrad()
+		}
+		return gs
+	}
+	want := out.Forward(gru.Forward(in.Forward(x)))
+	wantData := slices.Clone(want.Data())
+	wantGrads := grads(want)
+	got := seq.Forward(x)
+	testutil.AllSame(t, "output", got.Data(), wantData)
+	for i, g := range grads(got) {
+		testutil.AllSame(t, fmt.Sprintf("gradient %d", i), g, wantGrads[i])
+	}
+	if s := SummaryTable(seq, 2, 6, 3); !strings.Contains(s, "GRU") || !strings.Contains(s, "[2 6 8]") {
+		t.Errorf("SummaryTable lacks the GRU's row:\n%s", s)
+	}
+}

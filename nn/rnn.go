@@ -314,16 +314,35 @@ func (r *recurrent) forward(x, h0, c0 *autograd.Tensor) (out, hN, cN *autograd.T
 // order and the final states.
 func (r *recurrent) direction(in *autograd.Tensor, tdim, steps int, h, c *autograd.Tensor, w RNNWeights, reverse bool) ([]*autograd.Tensor, *autograd.Tensor, *autograd.Tensor) {
 	xp := autograd.Linear(in, w.WeightIH, w.BiasIH) // every step's input projection at once
+	xg := make([]*autograd.Tensor, steps)
+	unbind(xp, tdim, xg)
 	seq := make([]*autograd.Tensor, steps)
 	for s := range steps {
 		t := s
 		if reverse {
 			t = steps - 1 - s
 		}
-		h, c = r.kind.step(xp.Select(tdim, t), h, c, w)
+		h, c = r.kind.step(xg[t], h, c, w)
 		seq[t] = h
 	}
 	return seq, h, c
+}
+
+// unbind sets out[i] to t.Select(dim, i) for every i, through a binary
+// tree of Slice views. Each view's gradient is padded with zeros to the
+// size of what it was cut from, so selecting every step from the whole
+// sequence would cost backward a tensor of the sequence's size per step,
+// O(T²) in all; halving instead costs the sequence's size per level of
+// the tree, O(T log T).
+func unbind(t *autograd.Tensor, dim int, out []*autograd.Tensor) {
+	n := len(out)
+	if n == 1 {
+		out[0] = t.Select(dim, 0)
+		return
+	}
+	half := n / 2
+	unbind(t.Slice(dim, 0, half), dim, out[:half])
+	unbind(t.Slice(dim, half, n), dim, out[half:])
 }
 
 // RNN is torch.nn.RNN: an Elman network of NumLayers layers, each

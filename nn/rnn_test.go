@@ -441,6 +441,35 @@ func TestRecurrentGradCheck(t *testing.T) {
 	}
 }
 
+// TestRecurrentSecondDerivatives checks, with GradCheck, the gradient of
+// a tiny LSTM's and GRU's weighted output with respect to the input, taken
+// with a graph: the recurrences are differentiable twice.
+func TestRecurrentSecondDerivatives(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	lstm := NewLSTM(2, 2, RNNOptions{}, r)
+	gru := NewGRU(2, 2, RNNOptions{Bidirectional: true}, r)
+	v := autograd.From(tensor.Randn(r, 3, 1, 4))
+	for _, tc := range []struct {
+		name string
+		f    func(x *autograd.Tensor) *autograd.Tensor
+		v    *autograd.Tensor
+	}{
+		{"LSTM", func(x *autograd.Tensor) *autograd.Tensor { return lstm.Forward(x) }, v.Slice(2, 0, 2)},
+		{"GRU", func(x *autograd.Tensor) *autograd.Tensor { return gru.Forward(x) }, v},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := autograd.From(tensor.Randn(r, 3, 1, 2)).SetRequiresGrad(true)
+			f := func(in []*autograd.Tensor) *autograd.Tensor {
+				y := tc.f(in[0]).Mul(tc.v).Sum()
+				return autograd.Grad([]*autograd.Tensor{y}, []*autograd.Tensor{in[0]}, true)[0]
+			}
+			if err := autograd.GradCheck(f, []*autograd.Tensor{x}, nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
 func TestRecurrentBadInputs(t *testing.T) {
 	r := rng()
 	lstm := NewLSTM(3, 4, RNNOptions{NumLayers: 2}, r)

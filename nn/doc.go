@@ -42,6 +42,16 @@
 // Package train saves a model with its optimizer's and scheduler's state,
 // so that a run resumes exactly where it stopped.
 //
+// # Recurrent layers
+//
+// RNN, LSTM and GRU run a sequence [time, batch, features] (batch first
+// with RNNOptions.BatchFirst, or unbatched [time, features]) through
+// stacked, optionally bidirectional layers; Forward returns the output
+// sequence, so that they fit in a Sequential, and ForwardState also takes
+// initial states and returns the final ones. RNNCell, LSTMCell and GRUCell
+// take one step. Parameters have PyTorch's names, shapes and gate order
+// (weight_ih_l0, weight_hh_l0_reverse, ...), so PyTorch's checkpoints load.
+//
 // # Panics
 //
 // Bad arguments (a module struct without Base, an unexported module

@@ -166,7 +166,7 @@ func (t *Tensor) repeatEach(op string, repeats []int, a int) *Tensor {
 	}
 	shape := append([]int(nil), t.shape...)
 	shape[a] = total
-	numelOf(op, shape)
+	allocNumel(op, shape)
 	return t.IndexSelect(a, repeatIndex(repeats))
 }
 

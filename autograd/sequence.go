@@ -56,8 +56,10 @@ func (t *Tensor) Cumsum(dim int) *Tensor {
 //	sum over j >= i of g_j · prod over k <= j, k != i of x_k
 //
 // which the formula computes without dividing by x_i, from the cumulative
-// products of the n copies of each run that have x_i replaced by 1 (so
-// the formula, differentiable again, costs n² per run of length n).
+// products of the n copies of each run that have x_i replaced by 1: it
+// costs n² per run of length n, and is what create-graph mode
+// differentiates again. A plain Backward takes a fused kernel of the same
+// formula instead, in one pass per run.
 func (t *Tensor) Cumprod(dim int) *Tensor {
 	v := t.v.Cumprod(dim)
 	return wrap1(v, "Cumprod", func(c call, g *Tensor, grads []*Tensor) {
@@ -66,7 +68,11 @@ func (t *Tensor) Cumprod(dim int) *Tensor {
 			return
 		}
 		a := axisOf(dim, g.Dim())
-		x := g.asFactor(c.input(0)).Transpose(a, -1) // [... n]
+		if g.noGrad {
+			grads[0] = gradOf(tops.CumprodGrad(c.input(0).v, g.v, a))
+			return
+		}
+		x := c.input(0).Transpose(a, -1) // [... n]
 		n := x.Shape()[x.Dim()-1]
 		// others[..., i, j] = prod over k <= j, k != i of x_k.
 		others := Where(From(tensor.Eye(n)), From(tensor.Scalar(1)), x.Unsqueeze(-2)).Cumprod(-1)

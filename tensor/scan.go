@@ -57,3 +57,43 @@ func (t *Tensor) Cumprod(dim int) *Tensor {
 	}
 	return out
 }
+
+// cumprodGrad returns the gradient of x.Cumprod(dim) for the output's
+// gradient g (x's shape): element i of a run of length n gets
+//
+//	sum over j >= i of g_j · prod over k <= j, k != i of x_k
+//	  = E_i · S_i, with E_i = x_0 ⋯ x_{i-1} and S_i = g_i + x_{i+1}·S_{i+1},
+//
+// computed without dividing by x_i, so that zeros need no special case,
+// in two passes over each run. It is the fused gradient of Cumprod for
+// package autograd (see internal/bridge).
+func cumprodGrad(x, g *Tensor, dim int) *Tensor {
+	_, outer, n, inner := x.scanAxis("Cumprod", dim)
+	xd, gd := x.contiguousData(), g.contiguousData()
+	out := uninit("Cumprod", x.shape)
+	od := out.st.data
+	for o := range outer {
+		base := o * n * inner
+		for i := range inner {
+			// S_j from the end, written into out.
+			s := 0.0
+			for j := n - 1; j >= 0; j-- {
+				p := base + j*inner + i
+				if j == n-1 {
+					s = gd[p]
+				} else {
+					s = gd[p] + xd[p+inner]*s
+				}
+				od[p] = s
+			}
+			// Times the exclusive prefix products E_j.
+			e := 1.0
+			for j := range n {
+				p := base + j*inner + i
+				od[p] *= e
+				e *= xd[p]
+			}
+		}
+	}
+	return out
+}

@@ -21,6 +21,7 @@ func init() {
 		CrossEntropyRows:     crossEntropyRows,
 		CrossEntropyRowsGrad: crossEntropyRowsGrad,
 		ProdOthers:           prodOthers,
+		CumprodGrad:          cumprodGrad,
 		UnfoldColumns: func(x *Tensor, w bridge.Window) *Tensor {
 			return unfoldColumns(x, Window(w))
 		},

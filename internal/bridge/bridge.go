@@ -40,6 +40,9 @@ type Ops[T any] struct {
 	// ProdOthers returns, for each element of x, the product of the other
 	// elements of its group over dims: the gradient factor of ProdDims.
 	ProdOthers func(x T, dims []int) T
+	// CumprodGrad is the gradient of Cumprod along dim for the output's
+	// gradient g, in one pass per run and right at zeros.
+	CumprodGrad func(x, g T, dim int) T
 
 	// UnfoldColumns is Unfold with the batch folded into the columns ([N C
 	// H W] to [C·kh·kw, N·L]), so that a batch's convolution is one matrix

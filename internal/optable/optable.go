@@ -273,4 +273,27 @@ var Ops = []Op{
 	}, Parity: []string{"ConvTranspose2d with stride, padding and output padding", "ConvTranspose2d with groups and dilation"}},
 
 	{Name: "MaskedFill", Inputs: []Input{x(2, 3), idx([]float64{1, 0, 1}, 3)}, F: func(in []t) t { return in[0].MaskedFill(in[1], -1) }, Parity: []string{"MaskedFill with a broadcast mask"}},
+
+	// Sequence-model operations.
+	{Name: "Tril", Inputs: []Input{x(3, 4)}, F: unary(func(a t) t { return a.Tril(1) }), Parity: []string{"Tril with a positive diagonal of a batch", "Tril and Triu beyond the corners of a wide matrix"}},
+	{Name: "Tril", Case: "of a batch below the diagonal", Inputs: []Input{x(2, 3, 3)}, F: unary(func(a t) t { return a.Tril(-1) }), Parity: []string{"Tril with a positive diagonal of a batch"}},
+	{Name: "Triu", Inputs: []Input{x(4, 3)}, F: unary(func(a t) t { return a.Triu(-1) }), Parity: []string{"Triu with a negative diagonal", "Tril and Triu beyond the corners of a wide matrix"}},
+	{Name: "Cumsum", Inputs: []Input{x(3, 4)}, F: unary(func(a t) t { return a.Cumsum(1) }), Parity: []string{"Cumsum along dimension 1 of a 3-D tensor", "Cumsum along the last dimension of a transposed view"}},
+	{Name: "Cumsum", Case: "along dimension 0", Inputs: []Input{x(3, 2)}, F: unary(func(a t) t { return a.Cumsum(0) }), Parity: []string{"Cumsum along the last dimension of a transposed view"}},
+	{Name: "Cumprod", Inputs: []Input{x(3, 4)}, F: unary(func(a t) t { return a.Cumprod(-1) }), Fused: true, Parity: []string{"Cumprod along dimension 1"}},
+	{Name: "Cumprod", Case: "with zeros", Inputs: []Input{{Shape: []int{2, 4}, Data: []float64{1.5, 0, 2, -1, 0, 3, 0, 0.5}}}, F: unary(func(a t) t { return a.Cumprod(1) }), Fused: true,
+		Parity: []string{"Cumprod with one zero and with several zeros in a row", "Second derivative of Cumprod with zeros"}},
+	{Name: "Sort", Inputs: []Input{xd(Distinct, 3, 4)}, F: unary(func(a t) t { v, _ := a.Sort(1, false); return v }), Parity: []string{"Sort ascending along the last dimension", "Sort puts NaN above every number"}},
+	{Name: "Sort", Case: "descending along dimension 0", Inputs: []Input{xd(Distinct, 3, 4)}, F: unary(func(a t) t { v, _ := a.Sort(0, true); return v }), Parity: []string{"Sort descending along dimension 0 keeps ties in order"}},
+	{Name: "Argsort", Inputs: []Input{xd(Distinct, 3, 4)}, F: unary(func(a t) t { return a.Argsort(1, true) }), NoGrad: true, Parity: []string{"Argsort descending along the last dimension"}},
+	{Name: "TopK", Inputs: []Input{xd(Distinct, 3, 5)}, F: unary(func(a t) t { v, _ := a.TopK(2, 1, true, true); return v }), Parity: []string{"TopK largest along the last dimension"}},
+	{Name: "TopK", Case: "smallest, unsorted", Inputs: []Input{xd(Distinct, 4, 3)}, F: unary(func(a t) t { v, _ := a.TopK(3, 0, false, false); return v }), Parity: []string{"TopK smallest along dimension 0"}},
+	{Name: "Flip", Inputs: []Input{x(3, 4)}, F: unary(func(a t) t { return a.Flip(0, -1) }), Parity: []string{"Flip along two dimensions"}},
+	{Name: "Roll", Inputs: []Input{x(3, 4)}, F: unary(func(a t) t { return a.Roll([]int{-1, 6}, []int{0, 1}) }), Parity: []string{"Roll along two dimensions"}},
+	{Name: "Roll", Case: "flattened", Inputs: []Input{x(3, 4)}, F: unary(func(a t) t { return a.Roll([]int{5}, nil) }), Parity: []string{"Roll with no dimensions rolls the flattened tensor"}},
+	{Name: "RepeatInterleave", Inputs: []Input{x(2, 3)}, F: unary(func(a t) t { return a.RepeatInterleave(2, 1) }), Parity: []string{"RepeatInterleave along dimension 1"}},
+	{Name: "RepeatInterleaveEach", Inputs: []Input{x(3, 2)}, F: unary(func(a t) t { return a.RepeatInterleaveEach([]int{1, 0, 3}, 0) }), Parity: []string{"RepeatInterleave with a repeat for each slice"}},
+	{Name: "Multinomial", Inputs: []Input{xd(Positive, 2, 5)}, F: unary(func(a t) t { return a.Multinomial(3, false, rand.New(rand.NewPCG(1, 2))) }), NoGrad: true,
+		NoParity: "random draws: PyTorch's generator cannot be matched; tested statistically in package tensor"},
+	{Name: "OneHot", Inputs: []Input{idx([]float64{0, 2, 1, 2}, 2, 2)}, F: unary(func(a t) t { return a.OneHot(4) }), NoGrad: true, Parity: []string{"OneHot of class indices with a given and an inferred number of classes"}},
 }

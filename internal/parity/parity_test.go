@@ -371,6 +371,47 @@ var programs = map[string]fn{
 	"AvgPool2d with padding not counted": unary(func(x T) T {
 		return nf.AvgPool2d(x, nf.PoolOptions{Kernel: [2]int{2, 3}, Stride: [2]int{1, 2}, Padding: [2]int{1, 1}, ExcludePad: true})
 	}),
+	// Sequence-model operations.
+	"Tril with a positive diagonal of a batch": unary(func(x T) T { return x.Tril(1) }),
+	"Triu with a negative diagonal":            unary(func(x T) T { return x.Triu(-1) }),
+	"Tril and Triu beyond the corners of a wide matrix": unary2(func(x T) []T {
+		return outs(x.Tril(-3), x.Triu(2), x.Tril(9), x.Triu(-9))
+	}),
+	"Cumsum along dimension 1 of a 3-D tensor":              unary(func(x T) T { return x.Cumsum(1) }),
+	"Cumsum along the last dimension of a transposed view":  unary(func(x T) T { return x.T().Cumsum(-1) }),
+	"Cumprod along dimension 1":                             unary(func(x T) T { return x.Cumprod(1) }),
+	"Cumprod with one zero and with several zeros in a row": unary(func(x T) T { return x.Cumprod(-1) }),
+	"Second derivative of Cumprod with zeros":               gradOf("x", func(a in) T { return a["x"].Cumprod(1) }),
+	"Sort ascending along the last dimension": unary2(func(x T) []T {
+		v, i := x.Sort(-1, false)
+		return outs(v, i)
+	}),
+	"Sort descending along dimension 0 keeps ties in order": unary2(func(x T) []T {
+		v, i := x.Sort(0, true)
+		return outs(v, i)
+	}),
+	"Sort puts NaN above every number": unary2(func(x T) []T {
+		v, i := x.Sort(1, false)
+		dv, di := x.Sort(1, true)
+		return outs(v, i, dv, di)
+	}),
+	"Argsort descending along the last dimension": unary(func(x T) T { return x.Argsort(-1, true) }),
+	"TopK largest along the last dimension": unary2(func(x T) []T {
+		v, i := x.TopK(2, -1, true, true)
+		return outs(v, i)
+	}),
+	"TopK smallest along dimension 0": unary2(func(x T) []T {
+		v, i := x.TopK(3, 0, false, true)
+		return outs(v, i)
+	}),
+	"Flip along two dimensions":                          unary(func(x T) T { return x.Flip(0, 2) }),
+	"Roll along two dimensions":                          unary(func(x T) T { return x.Roll([]int{1, -5}, []int{0, 2}) }),
+	"Roll with no dimensions rolls the flattened tensor": unary(func(x T) T { return x.Roll([]int{5}, nil) }),
+	"RepeatInterleave along dimension 1":                 unary(func(x T) T { return x.RepeatInterleave(3, 1) }),
+	"RepeatInterleave with a repeat for each slice":      unary(func(x T) T { return x.RepeatInterleaveEach([]int{1, 0, 2}, 0) }),
+	"OneHot of class indices with a given and an inferred number of classes": func(a in) []T {
+		return outs(a["y"].OneHot(4), a["y"].OneHot(-1))
+	},
 }
 
 // Special values: each program applies a list of named operations,

@@ -634,6 +634,47 @@ prog("ConvTranspose2d with groups and dilation", {"x": X(randn(1, 4, 3, 3)), "w"
      lambda a: F.conv_transpose2d(a["x"], a["w"], groups=2, dilation=2))
 
 
+# Sequence-model operations.
+prog("Tril with a positive diagonal of a batch", {"x": X(randn(2, 3, 4))}, lambda a: torch.tril(a["x"], 1))
+prog("Triu with a negative diagonal", {"x": X(randn(4, 3))}, lambda a: torch.triu(a["x"], -1))
+prog("Tril and Triu beyond the corners of a wide matrix", {"x": X(randn(3, 5))},
+     lambda a: (torch.tril(a["x"], -3), torch.triu(a["x"], 2), torch.tril(a["x"], 9), torch.triu(a["x"], -9)))
+prog("Cumsum along dimension 1 of a 3-D tensor", {"x": X(randn(2, 4, 3))}, lambda a: torch.cumsum(a["x"], 1))
+prog("Cumsum along the last dimension of a transposed view", {"x": X(randn(3, 4))},
+     lambda a: torch.cumsum(a["x"].t(), -1))
+prog("Cumprod along dimension 1", {"x": X(randn(3, 4))}, lambda a: torch.cumprod(a["x"], 1))
+prog("Cumprod with one zero and with several zeros in a row",
+     {"x": X(T([1.5, 0.0, 2.0, -1.0, 0.0, 3.0, 0.0, 0.5, 2.0, -1.0, 0.5, 0.0], (3, 4)))},
+     lambda a: torch.cumprod(a["x"], -1))
+prog("Second derivative of Cumprod with zeros",
+     {"x": X(T([1.5, 0.0, 2.0, -1.0, 0.0, 3.0, 0.0, 0.5, 2.0, -1.0, 0.5, 3.0], (3, 4))), "v": C(randn(3, 4))},
+     grad_of(lambda a: torch.cumprod(a["x"], 1), "x"))
+prog("Sort ascending along the last dimension", {"x": X(distinct(3, 4))},
+     lambda a: (lambda r: (r[0], r[1].to(D)))(torch.sort(a["x"], dim=-1, stable=True)))
+prog("Sort descending along dimension 0 keeps ties in order",
+     {"x": X(T([1.0, 2.0, 2.0, 3.0, 2.0, 1.0, 1.0, 2.0, 3.0], (3, 3)))},
+     lambda a: (lambda r: (r[0], r[1].to(D)))(torch.sort(a["x"], dim=0, descending=True, stable=True)))
+prog("Sort puts NaN above every number",
+     {"x": X(T([0.5, float("nan"), -1.0, float("inf"), 2.0, float("nan")], (1, 6)))},
+     lambda a: (lambda r, s: (r[0], r[1].to(D), s[0], s[1].to(D)))(
+         torch.sort(a["x"], dim=1, stable=True), torch.sort(a["x"], dim=1, descending=True, stable=True)))
+prog("Argsort descending along the last dimension", {"x": C(distinct(2, 5))},
+     lambda a: torch.argsort(a["x"], dim=-1, descending=True).to(D))
+prog("TopK largest along the last dimension", {"x": X(distinct(3, 5))},
+     lambda a: (lambda r: (r[0], r[1].to(D)))(torch.topk(a["x"], 2, dim=-1)))
+prog("TopK smallest along dimension 0", {"x": X(distinct(4, 3))},
+     lambda a: (lambda r: (r[0], r[1].to(D)))(torch.topk(a["x"], 3, dim=0, largest=False)))
+prog("Flip along two dimensions", {"x": X(randn(2, 3, 4))}, lambda a: torch.flip(a["x"], (0, 2)))
+prog("Roll along two dimensions", {"x": X(randn(2, 3, 4))}, lambda a: torch.roll(a["x"], (1, -5), (0, 2)))
+prog("Roll with no dimensions rolls the flattened tensor", {"x": X(randn(3, 4))}, lambda a: torch.roll(a["x"], 5))
+prog("RepeatInterleave along dimension 1", {"x": X(randn(2, 3))}, lambda a: torch.repeat_interleave(a["x"], 3, dim=1))
+prog("RepeatInterleave with a repeat for each slice", {"x": X(randn(3, 2))},
+     lambda a: torch.repeat_interleave(a["x"], torch.tensor([1, 0, 2]), dim=0))
+prog("OneHot of class indices with a given and an inferred number of classes",
+     {"y": IDX([0, 2, 1, 2], (2, 2))},
+     lambda a: (F.one_hot(a["y"], 4).to(D), F.one_hot(a["y"]).to(D)))
+
+
 # ---------------------------------------------------------------- running
 
 

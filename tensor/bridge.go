@@ -27,5 +27,7 @@ func init() {
 		FoldColumns: func(x *Tensor, n int, size [2]int, w bridge.Window) *Tensor {
 			return foldColumns(x, n, size, Window(w))
 		},
+		AttentionSoftmax:     attentionSoftmax,
+		AttentionSoftmaxGrad: attentionSoftmaxGrad,
 	})
 }

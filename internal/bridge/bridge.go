@@ -46,6 +46,14 @@ type Ops[T any] struct {
 	// product; FoldColumns is its adjoint, back to n images of size.
 	UnfoldColumns func(x T, w Window) T
 	FoldColumns   func(x T, n int, size [2]int, w Window) T
+
+	// AttentionSoftmax turns attention scores [..., L, S] into weights in
+	// place: softmax over each row of scale·scores with the mask (additive,
+	// or 0/1 where 0 excludes a key; nil for none) and, if causal, keys
+	// after the query excluded. AttentionSoftmaxGrad is the gradient of
+	// the scores from the weights p and their gradient dp, written into dp.
+	AttentionSoftmax     func(scores, mask T, additive, causal bool, scale float64) T
+	AttentionSoftmaxGrad func(p, dp T, scale float64) T
 }
 
 // Window is tensor.Window, repeated here (the same fields, converted by

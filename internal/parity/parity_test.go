@@ -354,6 +354,28 @@ var programs = map[string]fn{
 	"ConvTranspose2d with groups and dilation": func(a in) []T {
 		return outs(autograd.ConvTranspose2d(a["x"], a["w"], nil, autograd.ConvOptions{Groups: 2, Dilation: [2]int{2, 2}}, [2]int{}))
 	},
+	"ScaledDotProductAttention without a mask": func(a in) []T {
+		return outs(nf.ScaledDotProductAttention(a["q"], a["k"], a["v"], nf.AttentionOptions{}))
+	},
+	"ScaledDotProductAttention causal with more keys than queries": func(a in) []T {
+		return outs(nf.ScaledDotProductAttention(a["q"], a["k"], a["v"], nf.AttentionOptions{IsCausal: true}))
+	},
+	"ScaledDotProductAttention with a broadcast boolean mask": func(a in) []T {
+		return outs(nf.ScaledDotProductAttention(a["q"], a["k"], a["v"], nf.AttentionOptions{Mask: a["m"]}))
+	},
+	"ScaledDotProductAttention with a fully masked query is NaN": func(a in) []T {
+		return outs(nf.ScaledDotProductAttention(a["q"], a["k"], a["v"], nf.AttentionOptions{Mask: a["m"]}))
+	},
+	"ScaledDotProductAttention with an additive mask and a scale": func(a in) []T {
+		return outs(nf.ScaledDotProductAttention(a["q"], a["k"], a["v"], nf.AttentionOptions{Mask: a["m"], AdditiveMask: true, Scale: 0.3}))
+	},
+	"ScaledDotProductAttention causal with a boolean mask and dropout": func(a in) []T {
+		return outs(autograd.ScaledDotProductAttention(a["q"], a["k"], a["v"], autograd.AttentionOptions{Mask: a["m"], IsCausal: true, Dropout: a["d"]}))
+	},
+	"Second derivative of causal ScaledDotProductAttention": func(a in) []T {
+		y := nf.ScaledDotProductAttention(a["q"], a["k"], a["v"], nf.AttentionOptions{IsCausal: true}).Mul(a["v2"]).Sum()
+		return outs(autograd.Grad([]T{y}, []T{a["q"]}, true)[0])
+	},
 	"MaxPool2d of 2x2 windows": unary(func(x T) T { return nf.MaxPool2d(x, nf.PoolOptions{Kernel: [2]int{2, 2}}) }),
 	"MaxPool2d with padding, stride, dilation and ceil mode": unary(func(x T) T {
 		return nf.MaxPool2d(x, nf.PoolOptions{Kernel: [2]int{3, 2}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 2}, CeilMode: true})

@@ -634,6 +634,53 @@ prog("ConvTranspose2d with groups and dilation", {"x": X(randn(1, 4, 3, 3)), "w"
      lambda a: F.conv_transpose2d(a["x"], a["w"], groups=2, dilation=2))
 
 
+# Attention. PyTorch 1.13 has F._scaled_dot_product_attention (boolean mask,
+# is_causal, its own dropout); the other cases are its documented math,
+# written out: softmax(q kᵀ scale + mask) v, dropout on the weights.
+def sdpa(a, **kw):
+    return F._scaled_dot_product_attention(a["q"], a["k"], a["v"], kw.get("mask"), 0.0, False, kw.get("causal", False))[0]
+
+
+def sdpa_math(q, k, v, scale, add=None, keep=None, causal=False, drop=None):
+    s = q @ k.transpose(-2, -1) * scale
+    if add is not None:
+        s = s + add
+    if keep is not None:
+        s = s.masked_fill(~keep, -math.inf)
+    if causal:
+        L, S = s.shape[-2], s.shape[-1]
+        s = s.masked_fill(torch.ones(L, S, dtype=torch.bool).triu(1), -math.inf)
+    w = torch.softmax(s, dim=-1)
+    if drop is not None:
+        w = w * drop
+    return w @ v
+
+
+prog("ScaledDotProductAttention without a mask",
+     {"q": X(randn(2, 3, 4)), "k": X(randn(2, 5, 4)), "v": X(randn(2, 5, 3))}, lambda a: sdpa(a))
+prog("ScaledDotProductAttention causal with more keys than queries",
+     {"q": X(randn(2, 2, 3, 4)), "k": X(randn(2, 2, 5, 4)), "v": X(randn(2, 2, 5, 3))}, lambda a: sdpa(a, causal=True))
+prog("ScaledDotProductAttention with a broadcast boolean mask",
+     {"q": X(randn(2, 3, 2)), "k": X(randn(2, 4, 2)), "v": X(randn(2, 4, 3)),
+      "m": MASK([1, 0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0], (3, 4))}, lambda a: sdpa(a, mask=a["m"]))
+prog("ScaledDotProductAttention with a fully masked query is NaN",
+     {"q": X(randn(2, 3, 2)), "k": X(randn(2, 4, 2)), "v": X(randn(2, 4, 3)),
+      "m": MASK([1, 0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 0, 0, 1, 1, 1, 1], (2, 3, 4))},
+     lambda a: sdpa(a, mask=a["m"]))
+prog("ScaledDotProductAttention with an additive mask and a scale",
+     {"q": X(randn(2, 3, 2)), "k": X(randn(2, 4, 2)), "v": X(randn(2, 4, 3)),
+      "m": C(T([0.5, -1, -math.inf, 2, 0, 0.25, 1, -math.inf, -0.5, 0, 0, 1.5], (1, 3, 4)))},
+     lambda a: sdpa_math(a["q"], a["k"], a["v"], 0.3, add=a["m"]))
+prog("ScaledDotProductAttention causal with a boolean mask and dropout",
+     {"q": X(randn(2, 3, 2)), "k": X(randn(2, 3, 2)), "v": X(randn(2, 3, 2)),
+      "m": MASK([1, 1, 0, 1, 1, 1], (2, 1, 3)),
+      "d": C(T([2, 0, 2, 2, 2, 0, 0, 2, 2, 2, 2, 2, 2, 0, 2, 0, 2, 2], (2, 3, 3)))},
+     lambda a: sdpa_math(a["q"], a["k"], a["v"], 1 / math.sqrt(2), keep=a["m"], causal=True, drop=a["d"]))
+prog("Second derivative of causal ScaledDotProductAttention",
+     {"q": X(randn(2, 3, 2)), "k": X(randn(2, 4, 2)), "v": X(randn(2, 4, 3)), "v2": C(randn(2, 3, 3))},
+     lambda a: torch.autograd.grad((sdpa(a, causal=True) * a["v2"]).sum(), a["q"], create_graph=True)[0])
+
+
 # ---------------------------------------------------------------- running
 
 

@@ -103,17 +103,19 @@ func TestScaledDotProductAttentionPanics(t *testing.T) {
 		f    func()
 		want string
 	}{
-		"a nil key":                  {func() { ScaledDotProductAttention(q, nil, v, AttentionOptions{}) }, "nil"},
-		"a 1-D query":                {func() { ScaledDotProductAttention(autograd.Zeros(4), k, v, AttentionOptions{}) }, "[4]"},
-		"keys of another width":      {func() { ScaledDotProductAttention(q, autograd.Zeros(2, 5, 3), v, AttentionOptions{}) }, "[2 5 3]"},
-		"values of another length":   {func() { ScaledDotProductAttention(q, k, autograd.Zeros(2, 4, 6), AttentionOptions{}) }, "[2 4 6]"},
-		"another batch":              {func() { ScaledDotProductAttention(q, autograd.Zeros(1, 5, 4), v, AttentionOptions{}) }, "[1 5 4]"},
-		"a mask that does not fit":   {func() { ScaledDotProductAttention(q, k, v, AttentionOptions{Mask: autograd.Ones(3, 4)}) }, "[3 4]"},
-		"dropout above 1":            {func() { ScaledDotProductAttention(q, k, v, AttentionOptions{DropoutP: 1.5, Rng: rng}) }, "dropout probability"},
-		"dropout without an rng":     {func() { ScaledDotProductAttention(q, k, v, AttentionOptions{DropoutP: 0.1}) }, "Rng is nil"},
-		"an infinite scale":          {func() { ScaledDotProductAttention(q, k, v, AttentionOptions{Scale: math.Inf(1)}) }, "scale"},
-		"a NaN dropout probability":  {func() { ScaledDotProductAttention(q, k, v, AttentionOptions{DropoutP: math.NaN()}) }, "dropout probability"},
-		"dropout with a bad shape":   {func() { ScaledDotProductAttention(q, autograd.Zeros(5, 4), v, AttentionOptions{DropoutP: 0.5, Rng: rng}) }, "[5 4]"},
+		"a nil key":                 {func() { ScaledDotProductAttention(q, nil, v, AttentionOptions{}) }, "nil"},
+		"a 1-D query":               {func() { ScaledDotProductAttention(autograd.Zeros(4), k, v, AttentionOptions{}) }, "[4]"},
+		"keys of another width":     {func() { ScaledDotProductAttention(q, autograd.Zeros(2, 5, 3), v, AttentionOptions{}) }, "[2 5 3]"},
+		"values of another length":  {func() { ScaledDotProductAttention(q, k, autograd.Zeros(2, 4, 6), AttentionOptions{}) }, "[2 4 6]"},
+		"another batch":             {func() { ScaledDotProductAttention(q, autograd.Zeros(1, 5, 4), v, AttentionOptions{}) }, "[1 5 4]"},
+		"a mask that does not fit":  {func() { ScaledDotProductAttention(q, k, v, AttentionOptions{Mask: autograd.Ones(3, 4)}) }, "[3 4]"},
+		"dropout above 1":           {func() { ScaledDotProductAttention(q, k, v, AttentionOptions{DropoutP: 1.5, Rng: rng}) }, "dropout probability"},
+		"dropout without an rng":    {func() { ScaledDotProductAttention(q, k, v, AttentionOptions{DropoutP: 0.1}) }, "Rng is nil"},
+		"an infinite scale":         {func() { ScaledDotProductAttention(q, k, v, AttentionOptions{Scale: math.Inf(1)}) }, "scale"},
+		"a NaN dropout probability": {func() { ScaledDotProductAttention(q, k, v, AttentionOptions{DropoutP: math.NaN()}) }, "dropout probability"},
+		"dropout with a bad shape": {func() {
+			ScaledDotProductAttention(q, autograd.Zeros(5, 4), v, AttentionOptions{DropoutP: 0.5, Rng: rng})
+		}, "[5 4]"},
 		"a mask with more dimension": {func() { ScaledDotProductAttention(q, k, v, AttentionOptions{Mask: autograd.Ones(1, 2, 3, 5)}) }, "broadcast"},
 	}
 	for name, c := range cases {

@@ -130,7 +130,7 @@ func ExampleSummaryTable() {
 func ExampleMultiheadAttention() {
 	rng := rand.New(rand.NewPCG(1, 2))
 	mha := nn.NewMultiheadAttention(4, 2, 0, true, true, rng) // embed_dim 4, 2 heads, batch_first
-	x := autograd.Randn(rng, 1, 3, 4)                          // [N L E]
+	x := autograd.Randn(rng, 1, 3, 4)                         // [N L E]
 	y, w := mha.ForwardQKV(x, x, x, nn.MultiheadAttentionOptions{IsCausal: true, NeedWeights: true})
 	fmt.Println(y.Shape(), w.Shape())
 	fmt.Printf("%.2f\n", w.Data())

@@ -71,7 +71,7 @@ func TestReadCorpusTakesTheNonTestGoFilesSortedByPath(t *testing.T) {
 }
 
 func TestCorpusRanksBytesAndHoldsOutTheLastTenth(t *testing.T) {
-	text := []byte("hello, world!\n" + "ab")            // 16 bytes: 1 held out
+	text := []byte("hello, world!\n" + "ab")          // 16 bytes: 1 held out
 	c := newCorpus(append(text, "cdefghijklmnop"...)) // 30 bytes: 3 held out
 	if want := "\n !,abcdefghijklmnoprw"; string(c.vocab) != want {
 		t.Errorf("vocab = %q, want %q", c.vocab, want)

@@ -45,8 +45,12 @@ func geluGrad(g, x *Tensor) *Tensor {
 	return actGrad("GELUGrad", g, x, grainMath, func(dst, g, x []float64) {
 		x = x[:len(dst)]
 		for i, v := range x {
+			dst[i] = v * v * -0.5
+		}
+		kernels.Exp(dst, dst) // dst is the result's own buffer: g is not in it
+		for i, v := range x {
 			cdf := (math.Erf(v*sqrt1_2) + 1) * 0.5
-			pdf := math.Exp(v*v*-0.5) * geluPDF
+			pdf := dst[i] * geluPDF
 			dst[i] = g[i] * (cdf + v*pdf)
 		}
 	})

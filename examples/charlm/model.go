@@ -50,14 +50,15 @@ func newGPT(s shape, rng *rand.Rand) *gpt {
 }
 
 // Forward maps token indices [B L] (L at most the context length) to the
-// logits of the next token at each position, [B L V].
+// logits of the next token at each position, [B L V]. Its intermediate
+// values are marked Transient, as in block.Forward.
 func (m *gpt) Forward(idx *autograd.Tensor) *autograd.Tensor {
 	l := idx.Shape()[1]
-	x := m.Tok.Forward(idx).Add(m.Pos.Forward(autograd.From(tensor.Arange(0, float64(l), 1))))
+	x := m.Tok.Forward(idx).Transient().Add(m.Pos.Forward(autograd.From(tensor.Arange(0, float64(l), 1))).Transient())
 	for _, b := range m.Blocks {
-		x = b.Forward(x)
+		x = b.Forward(x.Transient())
 	}
-	return m.Head.Forward(m.LN.Forward(x))
+	return m.Head.Forward(m.LN.Forward(x.Transient()).Transient())
 }
 
 // block is one pre-LayerNorm transformer block: x + proj(attention(ln1(x)))
@@ -85,16 +86,18 @@ func newBlock(s shape, rng *rand.Rand) *block {
 	})
 }
 
-// Forward maps x [B L C] to [B L C].
+// Forward maps x [B L C] to [B L C]. The values it makes and reads only
+// itself are marked Transient, so that the backward pass hands their
+// storage back for the next step.
 func (b *block) Forward(x *autograd.Tensor) *autograd.Tensor {
 	sh := x.Shape()
 	n, l, c := sh[0], sh[1], sh[2]
-	qkv := b.QKV.Forward(b.LN1.Forward(x)).Split(c, 2) // q, k, v: [B L C] each
+	qkv := b.QKV.Forward(b.LN1.Forward(x).Transient()).Transient().Split(c, 2) // q, k, v: [B L C] each
 	heads := func(t *autograd.Tensor) *autograd.Tensor {
 		return t.Reshape(n, l, b.heads, c/b.heads).Transpose(1, 2) // [B H L C/H]
 	}
 	y := functional.ScaledDotProductAttention(heads(qkv[0]), heads(qkv[1]), heads(qkv[2]),
-		functional.AttentionOptions{IsCausal: true})
-	x = x.Add(b.Proj.Forward(y.Transpose(1, 2).Reshape(n, l, c)))
-	return x.Add(b.MLP.Forward(b.LN2.Forward(x)))
+		functional.AttentionOptions{IsCausal: true}).Transient()
+	x = x.Add(b.Proj.Forward(y.Transpose(1, 2).Reshape(n, l, c)).Transient()).Transient()
+	return x.Add(b.MLP.Forward(b.LN2.Forward(x).Transient()).Transient())
 }

@@ -184,32 +184,52 @@ func schedule(opt optim.Optimizer, steps int) optim.Scheduler {
 	return optim.NewSequentialLR(opt, []optim.Scheduler{warm, cos}, []int{warmup})
 }
 
+// trainer takes training steps on random windows of a text.
+type trainer struct {
+	model  *gpt
+	params []*autograd.Tensor
+	opt    optim.Optimizer
+	sched  optim.Scheduler
+	text   []float64
+	x, y   []float64 // a batch's windows and their next bytes
+	rng    *rand.Rand
+}
+
+func newTrainer(model *gpt, text []float64, steps int, rng *rand.Rand) *trainer {
+	params := model.Parameters()
+	opt := optim.NewAdamW(params, lr, optim.Betas(0.9, 0.99), optim.WeightDecay(0.1))
+	n := batchSize * model.s.context
+	return &trainer{model: model, params: params, opt: opt, sched: schedule(opt, steps), text: text,
+		x: make([]float64, n), y: make([]float64, n), rng: rng}
+}
+
+// step takes one training step and returns the batch's loss.
+func (tr *trainer) step() float64 {
+	t, v := tr.model.s.context, tr.model.s.vocab
+	for b := range batchSize {
+		i := tr.rng.IntN(len(tr.text) - t)
+		copy(tr.x[b*t:(b+1)*t], tr.text[i:i+t])
+		copy(tr.y[b*t:(b+1)*t], tr.text[i+1:i+t+1])
+	}
+	logits := tr.model.Forward(autograd.From(tensor.New(tr.x, batchSize, t)))
+	loss := functional.CrossEntropy(logits.Reshape(batchSize*t, v), autograd.From(tensor.New(tr.y, batchSize*t)))
+	tr.opt.ZeroGrad()
+	loss.Backward()
+	optim.ClipGradNorm(tr.params, clip)
+	tr.opt.Step()
+	tr.sched.Step()
+	return loss.Item()
+}
+
 // train runs steps training steps on random windows of data.train, printing
 // a progress line every 100 steps and after the last.
 func train(model *gpt, data *corpus, steps int, rng *rand.Rand, stdout io.Writer) error {
-	params := model.Parameters()
-	opt := optim.NewAdamW(params, lr, optim.Betas(0.9, 0.99), optim.WeightDecay(0.1))
-	sched := schedule(opt, steps)
-	t, v := model.s.context, model.s.vocab
-	x := make([]float64, batchSize*t)
-	y := make([]float64, batchSize*t)
+	tr := newTrainer(model, data.train, steps, rng)
 	total, n, elapsed := 0.0, 0, time.Duration(0)
 	for step := 1; step <= steps; step++ {
 		start := time.Now()
-		for b := range batchSize {
-			i := rng.IntN(len(data.train) - t)
-			copy(x[b*t:(b+1)*t], data.train[i:i+t])
-			copy(y[b*t:(b+1)*t], data.train[i+1:i+t+1])
-		}
-		logits := model.Forward(autograd.From(tensor.New(x, batchSize, t)))
-		loss := functional.CrossEntropy(logits.Reshape(batchSize*t, v), autograd.From(tensor.New(y, batchSize*t)))
-		opt.ZeroGrad()
-		loss.Backward()
-		optim.ClipGradNorm(params, clip)
-		opt.Step()
-		sched.Step()
+		l := tr.step()
 		elapsed += time.Since(start)
-		l := loss.Item()
 		if math.IsNaN(l) || math.IsInf(l, 0) {
 			return fmt.Errorf("the loss is %v at step %d: training diverged", l, step)
 		}

@@ -260,3 +260,23 @@ func TestBadFlagsAndData(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkStep times one training step of the reference model (the
+// ms_per_step that the program prints), on the real text.
+func BenchmarkStep(b *testing.B) {
+	root, err := goroot()
+	if err != nil {
+		b.Skip(err)
+	}
+	text, _, err := readCorpus(root)
+	if err != nil {
+		b.Skip(err)
+	}
+	c := newCorpus(text)
+	rng := rand.New(rand.NewPCG(1, 2))
+	tr := newTrainer(newGPT(reference(len(c.vocab)), rng), c.train, b.N+100, rng)
+	b.ReportAllocs()
+	for b.Loop() {
+		tr.step()
+	}
+}

@@ -21,7 +21,7 @@ The same text, model, recipe and validation loss, in float64 on one thread:
 
 It prints the same lines as the Go program:
 
-    step=100 train_loss=2.4682 val_loss=2.4077 ms_per_step=116.3
+    step=100 train_loss=3.3896 val_loss=2.7032 ms_per_step=144.5
 
 --save FILE writes the trained model as a safetensors file (F64, written by
 hand: this machine has no safetensors package) that `go run ./examples/charlm

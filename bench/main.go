@@ -27,14 +27,17 @@
 //   - autograd: the cost per operation of recording and differentiating a
 //     scalar graph;
 //   - mlp: training steps of an MNIST-shaped MLP (784-128-10, batch 64,
-//     synthetic data) and its forward pass alone, on one thread and all:
-//     time and steps per second, allocations and bytes per step.
+//     synthetic data) and its forward pass alone, and training steps of
+//     two wider ones (784-512-10 on batches of 256, 784-1024-10 on batches
+//     of 128), on one thread and all: time and steps per second, the
+//     speed-up of all threads over one, allocations and bytes per step.
 //   - cnn: training steps of LeNet-5 (batch 64 of synthetic 28×28 images,
 //     Adam) and its forward pass alone, and convolutions alone at LeNet's
 //     second layer's and a ResNet block's shapes (forward, and forward with
 //     both gradients) beside the matrix product of the same flops that an
 //     im2col convolution runs, on one thread and all: GFLOP/s, the
-//     convolutions' as a percentage of the product's, allocations.
+//     convolutions' as a percentage of the product's, the speed-up of all
+//     threads over one, allocations.
 //
 // # Timing
 //
@@ -52,6 +55,10 @@
 // percentage is a figure's median over the best run of its ceiling in the
 // same window, never over a ceiling measured while the machine was quieter
 // or busier. The roofline suite's own table is measured once, on its own.
+// The model suites (mlp, cnn) measure a workload's one-thread and
+// all-thread rows in one window as well, each thread count a side, so that
+// the speed-up of all threads over one is a ratio of medians under the
+// same load.
 //
 // # Output
 //

@@ -328,21 +328,13 @@ func (r *recurrent) direction(in *autograd.Tensor, tdim, steps int, h, c *autogr
 	return seq, h, c
 }
 
-// unbind sets out[i] to t.Select(dim, i) for every i, through a binary
-// tree of Slice views. Each view's gradient is padded with zeros to the
-// size of what it was cut from, so selecting every step from the whole
-// sequence would cost backward a tensor of the sequence's size per step,
-// O(T²) in all; halving instead costs the sequence's size per level of
-// the tree, O(T log T).
+// unbind sets out[i] to t.Select(dim, i) for every i, like torch.unbind.
+// Backward adds each step's gradient into the one buffer of t's gradient
+// (see autograd's Slice and Select), so the steps cost O(T) in all.
 func unbind(t *autograd.Tensor, dim int, out []*autograd.Tensor) {
-	n := len(out)
-	if n == 1 {
-		out[0] = t.Select(dim, 0)
-		return
+	for i := range out {
+		out[i] = t.Select(dim, i)
 	}
-	half := n / 2
-	unbind(t.Slice(dim, 0, half), dim, out[:half])
-	unbind(t.Slice(dim, half, n), dim, out[half:])
 }
 
 // RNN is torch.nn.RNN: an Elman network of NumLayers layers, each

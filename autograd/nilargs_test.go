@@ -40,6 +40,8 @@ func TestNilArgumentsPanicWithTheirNames(t *testing.T) {
 		{"Cat", "tensor 1 of 2 is nil", func() { Cat([]*Tensor{x, nil}, 0) }},
 		{"Stack", "tensor 0 of 1 is nil", func() { Stack([]*Tensor{nil}, 0) }},
 		{"CrossEntropyRows", "target is nil", func() { CrossEntropyRows(x, nil, -100) }},
+		{"ScaledDotProductAttention", "key is nil", func() { ScaledDotProductAttention(x, nil, x, AttentionOptions{}) }},
+		{"ScaledDotProductAttention", "query is nil", func() { ScaledDotProductAttention(nil, x, x, AttentionOptions{}) }},
 	}
 	for _, c := range cases {
 		t.Run(c.op+" with "+c.what, func(t *testing.T) {

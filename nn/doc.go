@@ -1,6 +1,6 @@
 // Package nn holds adjoint's neural-network modules, with PyTorch's names
 // and semantics in Go casing: Linear, Embedding, LayerNorm, Dropout, the
-// activations, Sequential, ModuleList, ModuleDict, Identity, Func, Flatten
+// activations, MultiheadAttention and TransformerEncoderLayer, Sequential, ModuleList, ModuleDict, Identity, Func, Flatten
 // and Unflatten; checkpoints in the safetensors format that load both ways
 // with PyTorch; and Base, which gives a user's own module everything but
 // its Forward.

@@ -123,3 +123,18 @@ func ExampleSummaryTable() {
 	// ===================================
 	// Total parameters: 101,770 (trainable 101,770)
 }
+
+// Causal self-attention with two heads over a batch of one sequence of
+// three positions, asking for the attention weights (averaged over the
+// heads): each position attends only to itself and the positions before.
+func ExampleMultiheadAttention() {
+	rng := rand.New(rand.NewPCG(1, 2))
+	mha := nn.NewMultiheadAttention(4, 2, 0, true, true, rng) // embed_dim 4, 2 heads, batch_first
+	x := autograd.Randn(rng, 1, 3, 4)                         // [N L E]
+	y, w := mha.ForwardQKV(x, x, x, nn.MultiheadAttentionOptions{IsCausal: true, NeedWeights: true})
+	fmt.Println(y.Shape(), w.Shape())
+	fmt.Printf("%.2f\n", w.Data())
+	// Output:
+	// [1 3 4] [1 3 3]
+	// [1.00 0.00 0.00 0.39 0.61 0.00 0.25 0.32 0.43]
+}

@@ -31,6 +31,8 @@ func init() {
 		Conv2dBackward: func(x, w, gy *Tensor, win bridge.Window, groups int, needX, needW, needB bool, gwInto *Tensor) (gx, gw, gb *Tensor) {
 			return conv2dBackward(x, w, gy, Window(win), groups, needX, needW, needB, gwInto)
 		},
-		MaxPool2dGrad: maxPool2dGrad,
+		MaxPool2dGrad:        maxPool2dGrad,
+		AttentionSoftmax:     attentionSoftmax,
+		AttentionSoftmaxGrad: attentionSoftmaxGrad,
 	})
 }

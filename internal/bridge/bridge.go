@@ -58,6 +58,14 @@ type Ops[T any] struct {
 	// MaxPool2dGrad scatters g [N C H' W'] into a zeroed [N C H W] at the
 	// plane positions in indices (as MaxPool2d returns them).
 	MaxPool2dGrad func(g, indices T, h, w int) T
+
+	// AttentionSoftmax turns attention scores [..., L, S] into weights in
+	// place: softmax over each row of scale·scores with the mask (additive,
+	// or 0/1 where 0 excludes a key; nil for none) and, if causal, keys
+	// after the query excluded. AttentionSoftmaxGrad is the gradient of
+	// the scores from the weights p and their gradient dp, written into dp.
+	AttentionSoftmax     func(scores, mask T, additive, causal bool, scale float64) T
+	AttentionSoftmaxGrad func(p, dp T, scale float64) T
 }
 
 // Window is tensor.Window, repeated here (the same fields, converted by

@@ -21,6 +21,7 @@
 package optable
 
 import (
+	"math"
 	"math/rand/v2"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -271,6 +272,23 @@ var Ops = []Op{
 	{Name: "ConvTranspose2d", Inputs: []Input{x(2, 2, 3, 2), x(2, 3, 2, 3), x(3)}, F: func(in []t) t {
 		return autograd.ConvTranspose2d(in[0], in[1], in[2], autograd.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 0}}, [2]int{1, 0})
 	}, Parity: []string{"ConvTranspose2d with stride, padding and output padding", "ConvTranspose2d with groups and dilation"}},
+
+	// Attention: q [.. L E], k [.. S E], v [.. S Ev], then the mask or dropout multiplier.
+	{Name: "ScaledDotProductAttention", Case: "of matrices without a mask", Inputs: []Input{x(3, 4), x(5, 4), x(5, 2)}, F: func(in []t) t {
+		return autograd.ScaledDotProductAttention(in[0], in[1], in[2], autograd.AttentionOptions{})
+	}, Fused: true, Parity: []string{"ScaledDotProductAttention without a mask"}},
+	{Name: "ScaledDotProductAttention", Case: "causal with more keys than queries", Inputs: []Input{x(2, 3, 4), x(2, 5, 4), x(2, 5, 3)}, F: func(in []t) t {
+		return autograd.ScaledDotProductAttention(in[0], in[1], in[2], autograd.AttentionOptions{IsCausal: true})
+	}, Fused: true, Parity: []string{"ScaledDotProductAttention causal with more keys than queries", "Second derivative of causal ScaledDotProductAttention"}},
+	{Name: "ScaledDotProductAttention", Case: "with a broadcast boolean mask", Inputs: []Input{x(2, 3, 2), x(2, 4, 2), x(2, 4, 3), idx([]float64{1, 0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0}, 3, 4)}, F: func(in []t) t {
+		return autograd.ScaledDotProductAttention(in[0], in[1], in[2], autograd.AttentionOptions{Mask: in[3]})
+	}, Fused: true, Parity: []string{"ScaledDotProductAttention with a broadcast boolean mask"}},
+	{Name: "ScaledDotProductAttention", Case: "with an additive mask and a scale", Inputs: []Input{x(2, 3, 2), x(2, 4, 2), x(2, 4, 3), idx([]float64{0.5, -1, math.Inf(-1), 2, 0, 0.25, 1, math.Inf(-1), -0.5, 0, 0, 1.5}, 1, 3, 4)}, F: func(in []t) t {
+		return autograd.ScaledDotProductAttention(in[0], in[1], in[2], autograd.AttentionOptions{Mask: in[3], AdditiveMask: true, Scale: 0.3})
+	}, Fused: true, Parity: []string{"ScaledDotProductAttention with an additive mask and a scale"}},
+	{Name: "ScaledDotProductAttention", Case: "causal with a boolean mask and dropout", Inputs: []Input{x(2, 3, 2), x(2, 3, 2), x(2, 3, 2), idx([]float64{1, 1, 0, 1, 1, 1}, 2, 1, 3), idx([]float64{2, 0, 2, 2, 2, 0, 0, 2, 2, 2, 2, 2, 2, 0, 2, 0, 2, 2}, 2, 3, 3)}, F: func(in []t) t {
+		return autograd.ScaledDotProductAttention(in[0], in[1], in[2], autograd.AttentionOptions{Mask: in[3], IsCausal: true, Dropout: in[4]})
+	}, Fused: true, Parity: []string{"ScaledDotProductAttention causal with a boolean mask and dropout"}},
 
 	{Name: "MaskedFill", Inputs: []Input{x(2, 3), idx([]float64{1, 0, 1}, 3)}, F: func(in []t) t { return in[0].MaskedFill(in[1], -1) }, Parity: []string{"MaskedFill with a broadcast mask"}},
 

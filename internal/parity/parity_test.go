@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/nn"
 	nf "github.com/adjoint-go/adjoint/nn/functional"
 	"github.com/adjoint-go/adjoint/tensor"
 )
@@ -60,6 +62,42 @@ func gradOf(wrt string, f func(a in) T) fn {
 		y := f(a).Mul(a["v"]).Sum()
 		return outs(autograd.Grad([]T{y}, []T{a[wrt]}, true)[0])
 	}
+}
+
+// mha returns a MultiheadAttention in evaluation mode whose parameters are
+// the program's inputs of their PyTorch names.
+func mha(e, h int, bias, batchFirst bool, a in) *nn.MultiheadAttention {
+	m := nn.NewMultiheadAttention(e, h, 0.5, bias, batchFirst, rand.New(rand.NewPCG(1, 1)))
+	m.SetTraining(false)
+	m.InProjWeight, m.InProjBias, m.OutProj.Weight = a["in_proj_weight"], a["in_proj_bias"], a["out_proj.weight"]
+	if bias {
+		m.OutProj.Bias = a["out_proj.bias"]
+	}
+	samePTNames(m, a)
+	return m
+}
+
+// samePTNames panics unless every parameter of m is the program's input of
+// its name: the module's names are PyTorch's.
+func samePTNames(m nn.Module, a in) {
+	for _, p := range m.NamedParameters() {
+		if a[p.Name] != p.Tensor {
+			panic("parity: parameter " + p.Name + " is not the input of its name")
+		}
+	}
+}
+
+// encoderLayer returns a TransformerEncoderLayer in evaluation mode whose
+// parameters are the program's inputs of their PyTorch names.
+func encoderLayer(e, h, f int, o nn.TransformerEncoderLayerOptions, a in) *nn.TransformerEncoderLayer {
+	l := nn.NewTransformerEncoderLayer(e, h, f, 0.5, o, rand.New(rand.NewPCG(1, 1)))
+	l.SetTraining(false)
+	sa := l.SelfAttn
+	sa.InProjWeight, sa.InProjBias, sa.OutProj.Weight, sa.OutProj.Bias = a["self_attn.in_proj_weight"], a["self_attn.in_proj_bias"], a["self_attn.out_proj.weight"], a["self_attn.out_proj.bias"]
+	l.Linear1.Weight, l.Linear1.Bias, l.Linear2.Weight, l.Linear2.Bias = a["linear1.weight"], a["linear1.bias"], a["linear2.weight"], a["linear2.bias"]
+	l.Norm1.Weight, l.Norm1.Bias, l.Norm2.Weight, l.Norm2.Bias = a["norm1.weight"], a["norm1.bias"], a["norm2.weight"], a["norm2.bias"]
+	samePTNames(l, a)
+	return l
 }
 
 func ce(opts ...nf.LossOption) fn {
@@ -353,6 +391,54 @@ var programs = map[string]fn{
 	},
 	"ConvTranspose2d with groups and dilation": func(a in) []T {
 		return outs(autograd.ConvTranspose2d(a["x"], a["w"], nil, autograd.ConvOptions{Groups: 2, Dilation: [2]int{2, 2}}, [2]int{}))
+	},
+	"ScaledDotProductAttention without a mask": func(a in) []T {
+		return outs(nf.ScaledDotProductAttention(a["q"], a["k"], a["v"], nf.AttentionOptions{}))
+	},
+	"ScaledDotProductAttention causal with more keys than queries": func(a in) []T {
+		return outs(nf.ScaledDotProductAttention(a["q"], a["k"], a["v"], nf.AttentionOptions{IsCausal: true}))
+	},
+	"ScaledDotProductAttention with a broadcast boolean mask": func(a in) []T {
+		return outs(nf.ScaledDotProductAttention(a["q"], a["k"], a["v"], nf.AttentionOptions{Mask: a["m"]}))
+	},
+	"ScaledDotProductAttention with a fully masked query is NaN": func(a in) []T {
+		return outs(nf.ScaledDotProductAttention(a["q"], a["k"], a["v"], nf.AttentionOptions{Mask: a["m"]}))
+	},
+	"ScaledDotProductAttention with an additive mask and a scale": func(a in) []T {
+		return outs(nf.ScaledDotProductAttention(a["q"], a["k"], a["v"], nf.AttentionOptions{Mask: a["m"], AdditiveMask: true, Scale: 0.3}))
+	},
+	"ScaledDotProductAttention causal with a boolean mask and dropout": func(a in) []T {
+		return outs(autograd.ScaledDotProductAttention(a["q"], a["k"], a["v"], autograd.AttentionOptions{Mask: a["m"], IsCausal: true, Dropout: a["d"]}))
+	},
+	"Second derivative of causal ScaledDotProductAttention": func(a in) []T {
+		y := nf.ScaledDotProductAttention(a["q"], a["k"], a["v"], nf.AttentionOptions{IsCausal: true}).Mul(a["v2"]).Sum()
+		return outs(autograd.Grad([]T{y}, []T{a["q"]}, true)[0])
+	},
+	"MultiheadAttention self-attention batch first with averaged weights": func(a in) []T {
+		m := mha(6, 2, true, true, a)
+		y, w := m.ForwardQKV(a["x"], a["x"], a["x"], nn.MultiheadAttentionOptions{NeedWeights: true})
+		return outs(y, w)
+	},
+	"MultiheadAttention cross-attention with a key padding mask and a boolean attn_mask": func(a in) []T {
+		y, _ := mha(6, 3, true, false, a).ForwardQKV(a["q"], a["k"], a["v"], nn.MultiheadAttentionOptions{KeyPaddingMask: a["kpm"], AttnMask: a["am"]})
+		return outs(y)
+	},
+	"MultiheadAttention unbatched with a float attn_mask per head and per-head weights": func(a in) []T {
+		m := mha(4, 2, true, false, a)
+		y, w := m.ForwardQKV(a["q"], a["k"], a["v"], nn.MultiheadAttentionOptions{AttnMask: a["am"], AttnMaskAdditive: true, NeedWeights: true, PerHeadWeights: true})
+		return outs(y, w)
+	},
+	"MultiheadAttention without bias, causal": func(a in) []T {
+		y, _ := mha(4, 2, false, false, a).ForwardQKV(a["x"], a["x"], a["x"], nn.MultiheadAttentionOptions{IsCausal: true})
+		return outs(y)
+	},
+	"TransformerEncoderLayer post-norm with ReLU and masks": func(a in) []T {
+		l := encoderLayer(6, 2, 8, nn.TransformerEncoderLayerOptions{}, a)
+		return outs(l.ForwardMask(a["x"], a["am"], a["kpm"], false))
+	},
+	"TransformerEncoderLayer pre-norm with GELU, batch first, causal": func(a in) []T {
+		l := encoderLayer(6, 3, 10, nn.TransformerEncoderLayerOptions{Activation: "gelu", BatchFirst: true, NormFirst: true, LayerNormEps: 1e-6}, a)
+		return outs(l.ForwardMask(a["x"], nil, nil, true))
 	},
 	"MaxPool2d of 2x2 windows": unary(func(x T) T { return nf.MaxPool2d(x, nf.PoolOptions{Kernel: [2]int{2, 2}}) }),
 	"MaxPool2d with padding, stride, dilation and ceil mode": unary(func(x T) T {

@@ -23,17 +23,7 @@ func Dropout(x *autograd.Tensor, p float64, training bool, rng *rand.Rand) *auto
 	if rng == nil {
 		tensor.Panicf("functional", "Dropout", [][]int{x.Shape()}, "rng is nil in training mode; pass a *rand.Rand, e.g. rand.New(rand.NewPCG(seed, 0))")
 	}
-	mask := tensor.Zeros(x.Shape()...)
-	if p < 1 {
-		keep := 1 / (1 - p)
-		m := mask.Raw()
-		for i := range m {
-			if rng.Float64() >= p {
-				m[i] = keep
-			}
-		}
-	}
-	return x.Mul(autograd.From(mask))
+	return x.Mul(autograd.From(dropoutMultiplier(x.Shape(), p, rng)))
 }
 
 // Embedding returns the rows of weight ([num, dim]) picked by indices (any

@@ -26,3 +26,13 @@ func ExampleSoftmax() {
 	fmt.Printf("%.4f\n", functional.Softmax(x, -1).Data())
 	// Output: [0.0900 0.2447 0.6652 0.3333 0.3333 0.3333]
 }
+
+// Causal self-attention over a sequence of three positions: each query
+// mixes the values of itself and the positions before it, never after.
+func ExampleScaledDotProductAttention() {
+	x := autograd.New([]float64{1, 0, 0, 1, 1, 1}, 1, 3, 2) // [batch T d]
+	v := autograd.New([]float64{1, 2, 3}, 1, 3, 1)
+	y := functional.ScaledDotProductAttention(x, x, v, functional.AttentionOptions{IsCausal: true})
+	fmt.Printf("%.4f\n", y.Data())
+	// Output: [1.0000 1.6698 2.2552]
+}

@@ -675,6 +675,118 @@ prog("OneHot of class indices with a given and an inferred number of classes",
      lambda a: (F.one_hot(a["y"], 4).to(D), F.one_hot(a["y"]).to(D)))
 
 
+# Attention. PyTorch 1.13 has F._scaled_dot_product_attention (boolean mask,
+# is_causal, its own dropout); the other cases are its documented math,
+# written out: softmax(q kᵀ scale + mask) v, dropout on the weights.
+def sdpa(a, **kw):
+    return F._scaled_dot_product_attention(a["q"], a["k"], a["v"], kw.get("mask"), 0.0, False, kw.get("causal", False))[0]
+
+
+def sdpa_math(q, k, v, scale, add=None, keep=None, causal=False, drop=None):
+    s = q @ k.transpose(-2, -1) * scale
+    if add is not None:
+        s = s + add
+    if keep is not None:
+        s = s.masked_fill(~keep, -math.inf)
+    if causal:
+        L, S = s.shape[-2], s.shape[-1]
+        s = s.masked_fill(torch.ones(L, S, dtype=torch.bool).triu(1), -math.inf)
+    w = torch.softmax(s, dim=-1)
+    if drop is not None:
+        w = w * drop
+    return w @ v
+
+
+prog("ScaledDotProductAttention without a mask",
+     {"q": X(randn(2, 3, 4)), "k": X(randn(2, 5, 4)), "v": X(randn(2, 5, 3))}, lambda a: sdpa(a))
+prog("ScaledDotProductAttention causal with more keys than queries",
+     {"q": X(randn(2, 2, 3, 4)), "k": X(randn(2, 2, 5, 4)), "v": X(randn(2, 2, 5, 3))}, lambda a: sdpa(a, causal=True))
+prog("ScaledDotProductAttention with a broadcast boolean mask",
+     {"q": X(randn(2, 3, 2)), "k": X(randn(2, 4, 2)), "v": X(randn(2, 4, 3)),
+      "m": MASK([1, 0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0], (3, 4))}, lambda a: sdpa(a, mask=a["m"]))
+prog("ScaledDotProductAttention with a fully masked query is NaN",
+     {"q": X(randn(2, 3, 2)), "k": X(randn(2, 4, 2)), "v": X(randn(2, 4, 3)),
+      "m": MASK([1, 0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 0, 0, 1, 1, 1, 1], (2, 3, 4))},
+     lambda a: sdpa(a, mask=a["m"]))
+prog("ScaledDotProductAttention with an additive mask and a scale",
+     {"q": X(randn(2, 3, 2)), "k": X(randn(2, 4, 2)), "v": X(randn(2, 4, 3)),
+      "m": C(T([0.5, -1, -math.inf, 2, 0, 0.25, 1, -math.inf, -0.5, 0, 0, 1.5], (1, 3, 4)))},
+     lambda a: sdpa_math(a["q"], a["k"], a["v"], 0.3, add=a["m"]))
+prog("ScaledDotProductAttention causal with a boolean mask and dropout",
+     {"q": X(randn(2, 3, 2)), "k": X(randn(2, 3, 2)), "v": X(randn(2, 3, 2)),
+      "m": MASK([1, 1, 0, 1, 1, 1], (2, 1, 3)),
+      "d": C(T([2, 0, 2, 2, 2, 0, 0, 2, 2, 2, 2, 2, 2, 0, 2, 0, 2, 2], (2, 3, 3)))},
+     lambda a: sdpa_math(a["q"], a["k"], a["v"], 1 / math.sqrt(2), keep=a["m"], causal=True, drop=a["d"]))
+prog("Second derivative of causal ScaledDotProductAttention",
+     {"q": X(randn(2, 3, 2)), "k": X(randn(2, 4, 2)), "v": X(randn(2, 4, 3)), "v2": C(randn(2, 3, 3))},
+     lambda a: torch.autograd.grad((sdpa(a, causal=True) * a["v2"]).sum(), a["q"], create_graph=True)[0])
+
+
+# nn.MultiheadAttention and nn.TransformerEncoderLayer in evaluation mode,
+# their parameters being inputs of the program (functional_call), so that
+# every parameter's gradient is compared.
+from torch.nn.utils.stateless import functional_call
+
+
+def mha_params(e, bias=True):
+    ps = {"in_proj_weight": X(randn(3 * e, e, scale=0.5)), "out_proj.weight": X(randn(e, e, scale=0.5))}
+    if bias:
+        ps["in_proj_bias"] = X(randn(3 * e, scale=0.1))
+        ps["out_proj.bias"] = X(randn(e, scale=0.1))
+    return ps
+
+
+def mha(e, h, a, *args, bias=True, batch_first=False, **kw):
+    m = torch.nn.MultiheadAttention(e, h, bias=bias, batch_first=batch_first).to(D).eval()
+    names = [n for n, _ in m.named_parameters()]
+    return functional_call(m, {n: a[n] for n in names}, tuple(a[x] for x in args), kw)
+
+
+def causal_mask(n):
+    return torch.ones(n, n, dtype=torch.bool).triu(1)
+
+
+prog("MultiheadAttention self-attention batch first with averaged weights",
+     {"x": X(randn(2, 4, 6)), **mha_params(6)},
+     lambda a: mha(6, 2, a, "x", "x", "x", batch_first=True, need_weights=True))
+prog("MultiheadAttention cross-attention with a key padding mask and a boolean attn_mask",
+     {"q": X(randn(3, 2, 6)), "k": X(randn(5, 2, 6)), "v": X(randn(5, 2, 6)), **mha_params(6),
+      "kpm": MASK([0, 0, 1, 0, 1, 0, 0, 0, 0, 1], (2, 5)),
+      "am": MASK([0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1], (3, 5))},
+     lambda a: mha(6, 3, a, "q", "k", "v", key_padding_mask=a["kpm"], attn_mask=a["am"], need_weights=False)[0])
+prog("MultiheadAttention unbatched with a float attn_mask per head and per-head weights",
+     {"q": X(randn(3, 4)), "k": X(randn(5, 4)), "v": X(randn(5, 4)), **mha_params(4), "am": C(randn(2, 3, 5))},
+     lambda a: mha(4, 2, a, "q", "k", "v", attn_mask=a["am"], need_weights=True, average_attn_weights=False))
+prog("MultiheadAttention without bias, causal",
+     {"x": X(randn(5, 2, 4)), **mha_params(4, bias=False)},
+     lambda a: mha(4, 2, a, "x", "x", "x", bias=False, attn_mask=causal_mask(5), need_weights=False)[0])
+
+
+def encoder_params(e, f):
+    ps = {"self_attn." + n: v for n, v in mha_params(e).items()}
+    ps.update({"linear1.weight": X(randn(f, e, scale=0.5)), "linear1.bias": X(randn(f, scale=0.1)),
+               "linear2.weight": X(randn(e, f, scale=0.5)), "linear2.bias": X(randn(e, scale=0.1)),
+               "norm1.weight": X(randn(e, scale=0.2, shift=1)), "norm1.bias": X(randn(e, scale=0.1)),
+               "norm2.weight": X(randn(e, scale=0.2, shift=1)), "norm2.bias": X(randn(e, scale=0.1))})
+    return ps
+
+
+def encoder(e, h, f, a, *args, **kw):
+    m = torch.nn.TransformerEncoderLayer(e, h, f, **kw).to(D).eval()
+    names = [n for n, _ in m.named_parameters()]
+    return functional_call(m, {n: a[n] for n in names}, tuple(args))
+
+
+prog("TransformerEncoderLayer post-norm with ReLU and masks",
+     {"x": X(randn(4, 2, 6)), **encoder_params(6, 8),
+      "kpm": MASK([0, 0, 0, 1, 0, 1, 0, 0], (2, 4)), "am": MASK([0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0], (4, 4))},
+     lambda a: encoder(6, 2, 8, a, a["x"], a["am"], a["kpm"]))
+prog("TransformerEncoderLayer pre-norm with GELU, batch first, causal",
+     {"x": X(randn(2, 5, 6)), **encoder_params(6, 10)},
+     lambda a: encoder(6, 3, 10, a, a["x"], causal_mask(5), activation="gelu", batch_first=True, norm_first=True,
+                       layer_norm_eps=1e-6))
+
+
 # ---------------------------------------------------------------- running
 
 

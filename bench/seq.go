@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/adjoint-go/adjoint/autograd"
 	"github.com/adjoint-go/adjoint/nn"
@@ -358,45 +359,48 @@ func runSeq(b *bench) error {
 	threads := b.threadCounts()
 	torchP := b.torchThreadsRow(threads)
 	for _, fresh := range seqRows() {
-		for _, p := range threads {
-			w := fresh() // fresh state for every row: the same steps each time
-			if err := b.measureSeq(w, p, p == torchP); err != nil {
-				return err
-			}
+		if err := b.measureSeq(fresh, threads, torchP); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// measureSeq measures w on p threads, alternating with PyTorch's same
-// workload if withTorch, and emits the row (and PyTorch's).
-func (b *bench) measureSeq(w seqRow, p int, withTorch bool) error {
-	b.progress.set("seq: %s %s threads=%d", w.name, w.shape, p)
-	ours := newGoSide("adjoint", b.cfg.timing, threadsAround(p), func(k int) {
-		for range k {
-			w.op()
-		}
-	})
+// measureSeq measures one workload on every thread count in one window,
+// each count with fresh state (the same steps each time), alternating with
+// PyTorch's same workload on the thread count torchP, and emits the rows
+// (and PyTorch's).
+func (b *bench) measureSeq(fresh func() seqRow, threads []int, torchP int) error {
+	ws := make([]seqRow, len(threads))
+	ops := make([]func(), len(threads))
+	for i := range threads {
+		ws[i] = fresh()
+		ops[i] = ws[i].op
+	}
+	w := ws[0]
+	b.progress.set("seq: %s %s threads=%v", w.name, w.shape, threads)
 	var torch *torchSide
-	if withTorch {
+	if slices.Contains(threads, torchP) {
 		torch = b.torchFor(w.req)
 	}
-	s, theirs, err := b.measureRow([]contender{ours}, torch, 0)
+	ours, theirs, err := b.measureThreads(threads, ops, torchP, torch)
 	if err != nil {
 		return err
 	}
-	res := Result{Suite: "seq", Name: w.name, Impl: "adjoint", Size: w.tokens, Threads: p, Shape: w.shape}
-	res.setStats(summarize(s[0][0]))
-	var allocs, bytes float64
-	withThreads(p, func() { allocs, bytes = allocsPer(w.allocRuns, w.op) })
-	res = res.withFlops(w.flops)
-	res.AllocsPerOp, res.BytesPerOp = &allocs, &bytes
-	if err := b.emit(res); err != nil {
-		return err
+	for i, p := range threads {
+		res := Result{Suite: "seq", Name: w.name, Impl: "adjoint", Size: w.tokens, Threads: p, Shape: w.shape}
+		res.setStats(summarize(ours[i]))
+		var allocs, bytes float64
+		withThreads(p, func() { allocs, bytes = allocsPer(w.allocRuns, ws[i].op) })
+		res = res.withFlops(w.flops)
+		res.AllocsPerOp, res.BytesPerOp = &allocs, &bytes
+		if err := b.emit(res); err != nil {
+			return err
+		}
 	}
 	if theirs != nil {
 		tr := Result{Suite: "seq", Name: w.name, Impl: "torch", Size: w.tokens, Threads: b.cfg.torchThreads, Shape: w.shape}
-		tr.setStats(summarize(theirs[0]))
+		tr.setStats(summarize(theirs))
 		b.addTorch(tr.withFlops(w.flops))
 	}
 	return nil
@@ -414,9 +418,10 @@ func seqTable(b *bench, rs []Result) *table {
 			fmt.Sprintf("lstm/train/step: nn.LSTM(%d, %d) over T×B×in, Linear(%d,1) on the last step, MSE, Adam(lr %g)", lstmIn, lstmHidden, lstmHidden, lstmLR),
 			fmt.Sprintf("GFLOP/s: matrix products' flops over the whole time (charlm %.0f M a step, LSTM %.0f M a step; attention 4·B·H·T·T·d", charFlops()/1e6, lstmFlops()/1e6),
 			"a forward, 12·B·H·T·T·d forward and backward, a causal mask counted as the full products both sides compute)",
+			speedUpNote,
 			"tokens/s: batch × time per second; allocs, KiB: heap allocations and bytes allocated per operation (runtime.MemStats)",
 		},
-		head: []string{"workload", "shape", "threads", "time/op", "±", "ops/s", "tokens/s", "GFLOP/s", "allocs/op", "KiB/op"},
+		head: []string{"workload", "shape", "threads", "time/op", "±", "ops/s", "speed-up", "tokens/s", "GFLOP/s", "allocs/op", "KiB/op"},
 		left: 2,
 	}
 	for i, r := range rs {
@@ -431,7 +436,7 @@ func seqTable(b *bench, rs []Result) *table {
 			kib = fmt.Sprintf("%.0f", *r.BytesPerOp/1024)
 		}
 		t.add(r.Name, r.Shape, fmt.Sprint(r.Threads), fmtTime(r.NsPerOp), fmtSpread(r.stats()), fmtNum(1e9/r.NsPerOp),
-			fmtNum(1e9*float64(r.Size)/r.NsPerOp), fmtNum(r.GFlops), allocs, kib)
+			speedUp(rs, r), fmtNum(1e9*float64(r.Size)/r.NsPerOp), fmtNum(r.GFlops), allocs, kib)
 	}
 	return t
 }

@@ -73,6 +73,9 @@ func TestSeqSuite(t *testing.T) {
 			r.AllocsPerOp == nil || !(*r.AllocsPerOp > 0) || r.BytesPerOp == nil || !(*r.BytesPerOp > 0) {
 			t.Errorf("row %+v: want a time, allocations and bytes", r)
 		}
+		if s := speedUp(rs, r); (s == "") != (r.Threads == 1) {
+			t.Errorf("row %s on %d threads: speed-up %q, want one on the all-thread rows only", r.Name, r.Threads, s)
+		}
 		if i/len(counts) >= len(workloads) {
 			continue
 		}
@@ -87,7 +90,7 @@ func TestSeqSuite(t *testing.T) {
 
 	var tb bytes.Buffer
 	seqTable(&bench{}, rs).print(&tb)
-	for _, w := range []string{"== seq: a byte-level GPT", "tokens/s", "charlm/train/step", "8×8×256×64 causal",
+	for _, w := range []string{"== seq: a byte-level GPT", "tokens/s", "speed-up", "charlm/train/step", "8×8×256×64 causal",
 		"lstm/train/step", "32×32×64 →128", "AdamW", "counted as the full products"} {
 		if !strings.Contains(tb.String(), w) {
 			t.Errorf("table lacks %q:\n%s", w, tb.String())
@@ -117,10 +120,8 @@ func TestSeqRowsWithFakeTorch(t *testing.T) {
 		r.CharLM.Batch != 32 || r.CharLM.LR != 3e-3 || r.CharLM.Beta2 != 0.99 || r.CharLM.WeightDecay != 0.1 || r.CharLM.Clip != 1 {
 		t.Errorf("charlm request %+v (charlm %+v): want the reference model and recipe", r, r.CharLM)
 	}
-	small := rows[1]() // attention at the charlm's shape
-	lstm := rows[3]()
-	for _, w := range []seqRow{small, lstm} {
-		if err := b.measureSeq(w, 1, true); err != nil {
+	for _, w := range []func() seqRow{rows[1], rows[3]} { // attention at the charlm's shape, the LSTM
+		if err := b.measureSeq(w, []int{1}, 1); err != nil {
 			t.Fatal(err)
 		}
 	}

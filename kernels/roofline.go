@@ -72,7 +72,7 @@ func Triad(l device.Level, dst, x, y []float64, a float64) error {
 // device.CPU() on every call.
 func runnable(l device.Level) bool { return l >= 0 && int(l) < len(cpuRuns) && cpuRuns[l] }
 
-var cpuRuns = func() (ok [device.AVX512 + 1]bool) {
+var cpuRuns = func() (ok [device.NEON + 1]bool) {
 	for l := range ok {
 		ok[l] = device.CPU().Supports(device.Level(l))
 	}

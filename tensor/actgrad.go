@@ -11,7 +11,10 @@ import (
 // no temporaries, like PyTorch's tanh_backward, sigmoid_backward,
 // gelu_backward and silu_backward. Package autograd uses them when the
 // backward pass records no graph; each gives the same values as the
-// composite formula (the same operations in the same order).
+// composite formula (the same operations in the same order, each product
+// rounded: the explicit float64 conversions stop the arm64 compiler from
+// fusing a multiply and an add, which the formula's separate operations
+// cannot do).
 
 // tanhGrad returns g·(1 - y²) for y = tanh(x), the gradient of Tanh. g and
 // y must have the same shape; otherwise it panics with an *Error naming
@@ -20,7 +23,7 @@ func tanhGrad(g, y *Tensor) *Tensor {
 	return actGrad("TanhGrad", g, y, grainCheap, func(dst, g, y []float64) {
 		y = y[:len(dst)]
 		for i, v := range y {
-			dst[i] = g[i] * (-(v * v) + 1)
+			dst[i] = g[i] * (-float64(v*v) + 1) // rounded product, as the formula's Mul gives
 		}
 	})
 }
@@ -47,7 +50,7 @@ func geluGrad(g, x *Tensor) *Tensor {
 		for i, v := range x {
 			cdf := (math.Erf(v*sqrt1_2) + 1) * 0.5
 			pdf := math.Exp(v*v*-0.5) * geluPDF
-			dst[i] = g[i] * (cdf + v*pdf)
+			dst[i] = g[i] * (cdf + float64(v*pdf))
 		}
 	})
 }
@@ -61,7 +64,7 @@ func siluGrad(g, x *Tensor) *Tensor {
 		x = x[:len(dst)]
 		for i, v := range x {
 			s := dst[i]
-			dst[i] = g[i] * s * (v*(-s+1) + 1)
+			dst[i] = g[i] * s * (float64(v*(-s+1)) + 1) // rounded product, as the formula's Mul gives
 		}
 	})
 }

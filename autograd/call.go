@@ -105,6 +105,25 @@ func (c call) gradBuffer(i int) *tensor.Tensor {
 	return in.grad.v
 }
 
+// pendingBuffer returns the buffer that input i's gradient is being summed
+// in, for a formula that can add its gradient into part of it in place (a
+// Slice or Select of a tensor that many slices are taken of), or nil when
+// it must return its gradient in grads[i]. It is for use outside
+// create-graph mode only (when g.noGrad): a leaf's Grad buffer when
+// gradBuffer offers it, or the gradient the input has already received
+// from another use when the engine alone holds it.
+func (c call) pendingBuffer(i int) *tensor.Tensor {
+	if dst := c.gradBuffer(i); dst != nil {
+		return dst
+	}
+	in := c.node.inputs[i].t
+	p := in.pending
+	if p == nil || p.life != lifeEngine || !p.v.IsContiguous() || !tops.IsRecyclable(p.v) || !p.v.SameShape(in.v) {
+		return nil
+	}
+	return p.v
+}
+
 // staleOutput panics for the node's output, changed since it was made.
 //
 //go:noinline

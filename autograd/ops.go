@@ -171,7 +171,11 @@ func (t *Tensor) Slice(dim, start, end int) *Tensor {
 		start += size
 	}
 	before, after := start, size-start-v.Size(dim)
-	return wrap1(v, "Slice", func(_ call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "Slice", func(c call, g *Tensor, grads []*Tensor) {
+		if dst := c.pendingBuffer(0); dst != nil && g.noGrad {
+			tops.AddIntoSlice(dst, g.v, dim, before) // the other slices' gradients are there already
+			return
+		}
 		grads[0] = g.padDim(dim, before, after)
 	}, t)
 }
@@ -187,7 +191,11 @@ func (t *Tensor) Select(dim, i int) *Tensor {
 	if i < 0 {
 		i += size
 	}
-	return wrap1(v, "Select", func(_ call, g *Tensor, grads []*Tensor) {
+	return wrap1(v, "Select", func(c call, g *Tensor, grads []*Tensor) {
+		if dst := c.pendingBuffer(0); dst != nil && g.noGrad {
+			tops.AddIntoSlice(dst, g.v, dim, i)
+			return
+		}
 		grads[0] = g.Unsqueeze(dim).padDim(dim, i, size-i-1)
 	}, t)
 }

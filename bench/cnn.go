@@ -16,7 +16,7 @@ func init() {
 	register(&suite{
 		name:  "cnn",
 		order: 5,
-		about: "LeNet-5 training steps and forward passes (batch 64, synthetic 28×28 images) and conv layers alone against a GEMM of the same flops, one thread and all",
+		about: "LeNet-5 training steps and forward passes (batch 64, synthetic 28×28 images) and conv layers alone against a GEMM of the same flops, one thread and all in one window, with the speed-up",
 		run:   runCNN,
 		table: cnnTable,
 	})
@@ -179,101 +179,107 @@ func runCNN(b *bench) error {
 		}
 		flops := leNetFlops(train)
 		w := mlpWorkload{name: name, train: train}
-		for _, p := range threads {
-			b.progress.set("cnn: %s threads=%d", name, p)
-			m := newCNNTrainer() // a fresh model for every row: the same steps each time
-			ours := newGoSide("adjoint", b.cfg.timing, threadsAround(p), func(k int) {
-				for range k {
-					m.run(w)
-				}
-			})
-			var torch *torchSide
-			if p == torchP {
-				torch = b.torchFor(torchRequest{Suite: "cnn", Name: name, Train: train, CNN: cfg})
-			}
-			s, theirs, err := b.measureRow([]contender{ours}, torch, 0)
-			if err != nil {
-				return err
-			}
+		b.progress.set("cnn: %s, threads %v", name, threads)
+		// A fresh model for every thread count: each times the same steps.
+		ops := make([]func(), len(threads))
+		for i := range threads {
+			m := newCNNTrainer()
+			ops[i] = func() { m.run(w) }
+		}
+		torch := b.torchFor(torchRequest{Suite: "cnn", Name: name, Train: train, CNN: cfg})
+		s, theirs, err := b.measureThreads(threads, ops, torchP, torch)
+		if err != nil {
+			return err
+		}
+		for i, p := range threads {
 			res := Result{Suite: "cnn", Name: name, Impl: "adjoint", Size: cnnBatch, Threads: p, Shape: leNetShape}
-			res.setStats(summarize(s[0][0]))
+			res.setStats(summarize(s[i]))
 			var allocs, bytes float64
-			withThreads(p, func() { allocs, bytes = allocsPer(8, func() { m.run(w) }) })
+			withThreads(p, func() { allocs, bytes = allocsPer(8, ops[i]) })
 			res = res.withFlops(flops)
 			res.AllocsPerOp, res.BytesPerOp = &allocs, &bytes
 			if err := b.emit(res); err != nil {
 				return err
 			}
-			if theirs != nil {
-				tr := Result{Suite: "cnn", Name: name, Impl: "torch", Size: cnnBatch, Threads: b.cfg.torchThreads, Shape: leNetShape}
-				tr.setStats(summarize(theirs[0]))
-				b.addTorch(tr.withFlops(flops))
-			}
+		}
+		if theirs != nil {
+			tr := Result{Suite: "cnn", Name: name, Impl: "torch", Size: cnnBatch, Threads: b.cfg.torchThreads, Shape: leNetShape}
+			tr.setStats(summarize(theirs))
+			b.addTorch(tr.withFlops(flops))
 		}
 	}
 	for _, c := range convShapes {
-		for _, p := range threads {
-			if err := b.convRows(c, p, p == torchP); err != nil {
-				return err
-			}
+		if err := b.convRows(c, threads, torchP); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// convRows measures convolution c on p threads: its forward pass, then its
-// forward and backward passes, each in a window of its own with the im2col
-// product (and PyTorch's same pass, if withTorch), and emits the forward
-// row, the forward-and-backward row and the product's row (from the first
-// window), each convolution row with its percentage of the product's
-// GFLOP/s in its window.
-func (b *bench) convRows(c convShape, p int, withTorch bool) error {
+// convRows measures convolution c on every thread count of threads: its
+// forward pass, then its forward and backward passes, each in a window of
+// its own with the im2col product, every side on every thread count (and
+// PyTorch's same pass, after our pass on torchP threads, if a PyTorch
+// session runs), and emits for each thread count the forward row, the
+// forward-and-backward row and the product's row (from the first window),
+// each convolution row with its percentage of the product's GFLOP/s on
+// the same threads in its window.
+func (b *bench) convRows(c convShape, threads []int, torchP int) error {
 	r := newConvRunner(c)
-	gemm := newGoSide("gemm", b.cfg.timing, threadsAround(p), func(k int) {
-		for range k {
-			r.product()
-		}
-	})
-	var gemmRes Result
 	gm, gn, gk := c.gemm()
+	// The rows of each thread count: forward, forward+backward, gemm.
+	rows := make([][3]Result, len(threads))
 	for _, backward := range []bool{false, true} {
 		pass, op, flops := "forward", r.forward, c.flops()
 		if backward {
 			pass, op, flops = "forward+backward", r.forwardBackward, 3*c.flops()
 		}
 		name := "conv/" + c.name + "/" + pass
-		b.progress.set("cnn: %s threads=%d", name, p)
-		conv := newGoSide("adjoint", b.cfg.timing, threadsAround(p), func(k int) {
-			for range k {
-				op()
+		b.progress.set("cnn: %s, threads %v", name, threads)
+		// The sides: the convolution then the product, on each thread
+		// count in turn; PyTorch's right after the convolution on torchP.
+		var cs []contender
+		pair := 0
+		for _, p := range threads {
+			if p == torchP {
+				pair = len(cs)
 			}
-		})
-		var torch *torchSide
-		if withTorch {
-			torch = b.torchFor(torchRequest{Suite: "cnn", Name: name, Train: backward, Conv: c.config()})
+			cs = append(cs,
+				newGoSide(fmt.Sprintf("adjoint threads=%d", p), b.cfg.timing, threadsAround(p), func(k int) {
+					for range k {
+						op()
+					}
+				}),
+				newGoSide(fmt.Sprintf("gemm threads=%d", p), b.cfg.timing, threadsAround(p), func(k int) {
+					for range k {
+						r.product()
+					}
+				}))
 		}
-		s, theirs, err := b.measureRow([]contender{conv, gemm}, torch, 0)
+		torch := b.torchFor(torchRequest{Suite: "cnn", Name: name, Train: backward, Conv: c.config()})
+		s, theirs, err := b.measureRow(cs, torch, pair)
 		if err != nil {
 			return err
 		}
-		res := Result{Suite: "cnn", Name: name, Impl: "adjoint", Size: c.n, Threads: p, Shape: c.String()}
-		res.setStats(summarize(s[0][0]))
-		res = res.withFlops(flops)
-		g := Result{Suite: "cnn", Name: "conv/" + c.name + "/gemm", Impl: "adjoint", Size: c.n, Threads: p}
-		g.Shape = fmt.Sprintf("%d×%d×%d", gm, gn, gk)
-		g.setStats(summarize(s[1][0]))
-		g = g.withFlops(c.flops())
-		// Both medians of one window: the GEMM is a contender here, not a
-		// ceiling that the best run would stand for.
-		res.Roof = 100 * res.GFlops / g.GFlops
-		var allocs, bytes float64
-		withThreads(p, func() { allocs, bytes = allocsPer(4, op) })
-		res.AllocsPerOp, res.BytesPerOp = &allocs, &bytes
-		if err := b.emit(res); err != nil {
-			return err
-		}
-		if !backward {
-			gemmRes = g
+		for i, p := range threads {
+			res := Result{Suite: "cnn", Name: name, Impl: "adjoint", Size: c.n, Threads: p, Shape: c.String()}
+			res.setStats(summarize(s[2*i][0]))
+			res = res.withFlops(flops)
+			g := Result{Suite: "cnn", Name: "conv/" + c.name + "/gemm", Impl: "adjoint", Size: c.n, Threads: p}
+			g.Shape = fmt.Sprintf("%d×%d×%d", gm, gn, gk)
+			g.setStats(summarize(s[2*i+1][0]))
+			g = g.withFlops(c.flops())
+			// Both medians of one window: the GEMM is a contender here, not a
+			// ceiling that the best run would stand for.
+			res.Roof = 100 * res.GFlops / g.GFlops
+			var allocs, bytes float64
+			withThreads(p, func() { allocs, bytes = allocsPer(4, op) })
+			res.AllocsPerOp, res.BytesPerOp = &allocs, &bytes
+			if backward {
+				rows[i][1] = res
+			} else {
+				rows[i][0], rows[i][2] = res, g
+			}
 		}
 		if theirs != nil {
 			tr := Result{Suite: "cnn", Name: name, Impl: "torch", Size: c.n, Threads: b.cfg.torchThreads, Shape: c.String()}
@@ -281,10 +287,17 @@ func (b *bench) convRows(c convShape, p int, withTorch bool) error {
 			b.addTorch(tr.withFlops(flops))
 		}
 	}
-	var allocs, bytes float64
-	withThreads(p, func() { allocs, bytes = allocsPer(4, r.product) })
-	gemmRes.AllocsPerOp, gemmRes.BytesPerOp = &allocs, &bytes
-	return b.emit(gemmRes)
+	for i, p := range threads {
+		var allocs, bytes float64
+		withThreads(p, func() { allocs, bytes = allocsPer(4, r.product) })
+		rows[i][2].AllocsPerOp, rows[i][2].BytesPerOp = &allocs, &bytes
+		for _, res := range rows[i] {
+			if err := b.emit(res); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func cnnTable(b *bench, rs []Result) *table {
@@ -303,10 +316,11 @@ func cnnTable(b *bench, rs []Result) *table {
 			"the input's and the weight's gradients (3× the forward's flops); " + shapes[0],
 			shapes[1],
 			"conv/*/gemm: tensor MatMul of contiguous [Cout, Cin·k·k]·[Cin·k·k, N·H'·W'] (m×n×k), the forward's im2col product, same flops;",
-			"% GEMM: the conv row's GFLOP/s over the GEMM's, both medians of one window (the GEMM's row is the forward's window)",
+			"% GEMM: the conv row's GFLOP/s over the GEMM's on the same threads, both medians of one window (the GEMM's row is the forward's window)",
+			speedUpNote,
 			"allocs, KiB: heap allocations and bytes allocated per step or operation (runtime.MemStats over a batch of them)",
 		},
-		head: []string{"workload", "shape", "threads", "time/op", "±", "ops/s", "samples/s", "GFLOP/s", "% GEMM", "allocs/op", "KiB/op"},
+		head: []string{"workload", "shape", "threads", "time/op", "±", "ops/s", "speed-up", "samples/s", "GFLOP/s", "% GEMM", "allocs/op", "KiB/op"},
 		left: 2,
 	}
 	// Groups: each LeNet workload on every thread count, and each conv
@@ -332,7 +346,7 @@ func cnnTable(b *bench, rs []Result) *table {
 			pct = fmt.Sprintf("%.0f%%", r.Roof)
 		}
 		t.add(r.Name, r.Shape, fmt.Sprint(r.Threads), fmtTime(r.NsPerOp), fmtSpread(r.stats()), fmtNum(1e9/r.NsPerOp),
-			fmtNum(1e9*float64(r.Size)/r.NsPerOp), fmtNum(r.GFlops), pct, allocs, kib)
+			speedUp(rs, r), fmtNum(1e9*float64(r.Size)/r.NsPerOp), fmtNum(r.GFlops), pct, allocs, kib)
 	}
 	return t
 }

@@ -58,6 +58,9 @@ func TestCNNSuite(t *testing.T) {
 			r.AllocsPerOp == nil || r.BytesPerOp == nil || !(*r.BytesPerOp > 0) || r.Shape == "" {
 			t.Errorf("row %+v: want time, GFLOP/s, allocations and a shape", r)
 		}
+		if s := speedUp(rs, r); (s == "") != (r.Threads == 1) {
+			t.Errorf("row %s on %d threads: speed-up %q, want one on the all-thread rows only", r.Name, r.Threads, s)
+		}
 		isConv := strings.HasPrefix(r.Name, "conv/") && !strings.HasSuffix(r.Name, "/gemm")
 		if isConv != (r.Roof > 0) {
 			t.Errorf("row %s: %% of the GEMM %v; want one on the convolutions only", r.Name, r.Roof)
@@ -77,7 +80,7 @@ func TestCNNSuite(t *testing.T) {
 
 	var tb bytes.Buffer
 	cnnTable(&bench{}, rs).print(&tb)
-	for _, w := range []string{"== cnn: LeNet-5", "% GEMM", "lenet/train/step", "conv/resnet/forward+backward", "64×8192×576", "8×64×32×32 k3 p1 →64"} {
+	for _, w := range []string{"== cnn: LeNet-5", "% GEMM", "speed-up", "lenet/train/step", "conv/resnet/forward+backward", "64×8192×576", "8×64×32×32 k3 p1 →64"} {
 		if !strings.Contains(tb.String(), w) {
 			t.Errorf("table lacks %q:\n%s", w, tb.String())
 		}
@@ -85,23 +88,34 @@ func TestCNNSuite(t *testing.T) {
 }
 
 // TestConvRowWithFakeTorch measures LeNet's second convolution on one
-// thread with a fake PyTorch: PyTorch is asked for the same convolution,
-// forward then forward and backward, and its rows carry the shape ours do,
-// so that the report pairs them.
+// thread and two with a fake PyTorch: the rows come per thread count,
+// PyTorch is asked for the same convolution, forward then forward and
+// backward, and its rows carry the shape ours do, so that the report pairs
+// them with our one-thread rows.
 func TestConvRowWithFakeTorch(t *testing.T) {
 	log := &callLog{}
 	fake := &fakeTorch{log: log, runs: [][]float64{{3e6}, {1e6}, {2e6}}}
 	b := testBench(io.Discard, 3)
 	b.torchS = fake.start(t)
-	if err := b.convRows(convShapes[0], 1, true); err != nil {
+	if err := b.convRows(convShapes[0], []int{1, 2}, 1); err != nil {
 		t.Fatal(err)
 	}
 	var names []string
 	for _, r := range b.results {
-		names = append(names, r.Name)
+		names = append(names, fmt.Sprint(r.Name, " ", r.Threads))
 	}
-	if want := []string{"conv/lenet2/forward", "conv/lenet2/forward+backward", "conv/lenet2/gemm"}; !slices.Equal(names, want) {
+	want := []string{"conv/lenet2/forward 1", "conv/lenet2/forward+backward 1", "conv/lenet2/gemm 1",
+		"conv/lenet2/forward 2", "conv/lenet2/forward+backward 2", "conv/lenet2/gemm 2"}
+	if !slices.Equal(names, want) {
 		t.Fatalf("rows %q, want %q", names, want)
+	}
+	for _, r := range b.results {
+		if !(r.NsPerOp > 0) || r.AllocsPerOp == nil || (r.Roof > 0) == strings.HasSuffix(r.Name, "/gemm") {
+			t.Errorf("row %+v: want a time, allocations and a %% of the GEMM on the convolutions only", r)
+		}
+		if s := speedUp(b.results, r); (s == "") != (r.Threads == 1) {
+			t.Errorf("row %s on %d threads: speed-up %q, want one on the two-thread rows only", r.Name, r.Threads, s)
+		}
 	}
 	if len(b.torchRows) != 2 || len(fake.reqs) < 2 {
 		t.Fatalf("%d PyTorch rows, %d requests: want 2 rows", len(b.torchRows), len(fake.reqs))
@@ -112,16 +126,16 @@ func TestConvRowWithFakeTorch(t *testing.T) {
 			prep = append(prep, r)
 		}
 	}
-	want := convConfig{N: 64, Cin: 6, Cout: 16, K: 5, Pad: 0, H: 14}
+	wantConv := convConfig{N: 64, Cin: 6, Cout: 16, K: 5, Pad: 0, H: 14}
 	for i, r := range prep {
-		if r.Suite != "cnn" || r.Conv == nil || *r.Conv != want || r.Train != (i == 1) || r.CNN != nil {
-			t.Errorf("prepare %d: %+v (conv %+v), want the convolution %+v, train %v", i, r, r.Conv, want, i == 1)
+		if r.Suite != "cnn" || r.Conv == nil || *r.Conv != wantConv || r.Train != (i == 1) || r.CNN != nil {
+			t.Errorf("prepare %d: %+v (conv %+v), want the convolution %+v, train %v", i, r, r.Conv, wantConv, i == 1)
 		}
 	}
 	for i, tr := range b.torchRows {
 		o, ok := b.ours(tr)
-		if !ok || o.Name != b.results[i].Name || tr.NsPerOp != 2e6 {
-			t.Errorf("PyTorch row %+v: want the median 2 ms and our row %s beside it", tr, b.results[i].Name)
+		if !ok || o.Name != b.results[i].Name || o.Threads != 1 || tr.NsPerOp != 2e6 {
+			t.Errorf("PyTorch row %+v: want the median 2 ms and our one-thread row %s beside it", tr, b.results[i].Name)
 		}
 	}
 	if got := b.torchRows[1].GFlops; got != 3*30.72e6/2e6 {

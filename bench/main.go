@@ -27,14 +27,24 @@
 //   - autograd: the cost per operation of recording and differentiating a
 //     scalar graph;
 //   - mlp: training steps of an MNIST-shaped MLP (784-128-10, batch 64,
-//     synthetic data) and its forward pass alone, on one thread and all:
-//     time and steps per second, allocations and bytes per step.
+//     synthetic data) and its forward pass alone, and training steps of
+//     two wider ones (784-512-10 on batches of 256, 784-1024-10 on batches
+//     of 128), on one thread and all: time and steps per second, the
+//     speed-up of all threads over one, allocations and bytes per step.
 //   - cnn: training steps of LeNet-5 (batch 64 of synthetic 28×28 images,
 //     Adam) and its forward pass alone, and convolutions alone at LeNet's
 //     second layer's and a ResNet block's shapes (forward, and forward with
 //     both gradients) beside the matrix product of the same flops that an
 //     im2col convolution runs, on one thread and all: GFLOP/s, the
-//     convolutions' as a percentage of the product's, allocations.
+//     convolutions' as a percentage of the product's, the speed-up of all
+//     threads over one, allocations;
+//   - seq: training steps of a byte-level GPT (issue 14's charlm reference:
+//     2 pre-LayerNorm blocks, C=64, T=64, 4 heads, V=96, batch 32 windows of
+//     a synthetic corpus, AdamW, gradient clipping), causal
+//     scaled-dot-product attention forward and backward at the charlm's
+//     shape and at a longer one, and an LSTM's training step (64 in, 128
+//     hidden, 32 steps, batch 32, Adam), on one thread and all: time,
+//     tokens per second, GFLOP/s, allocations.
 //
 // # Timing
 //
@@ -52,18 +62,23 @@
 // percentage is a figure's median over the best run of its ceiling in the
 // same window, never over a ceiling measured while the machine was quieter
 // or busier. The roofline suite's own table is measured once, on its own.
+// The model suites (mlp, cnn) measure a workload's one-thread and
+// all-thread rows in one window as well, each thread count a side, so that
+// the speed-up of all threads over one is a ratio of medians under the
+// same load.
 //
 // # Output
 //
 // With -json it writes one JSON object per line instead of tables (the
 // first describes the machine); with -plot it also draws the kernels'
 // bandwidth and the GEMM's throughput against size; with -torch it runs the
-// same kernels, GEMMs, MLP and LeNet steps, convolutions and scalar graphs
-// through PyTorch (bench/torch_bench.py, float64, one thread by default)
-// and shows both figures side by side after the suites. One python process serves the
-// whole command: it prepares one row's workload at a time and times one run
-// per request (JSON lines on its stdin and stdout), so that its runs can
-// alternate with ours without paying python's start-up for every row.
+// same kernels, GEMMs, MLP, LeNet, charlm and LSTM steps, convolutions,
+// attention and scalar graphs through PyTorch (bench/torch_bench.py,
+// float64, one thread by default) and shows both figures side by side after
+// the suites. One python process serves the whole command: it prepares one
+// row's workload at a time and times one run per request (JSON lines on its
+// stdin and stdout), so that its runs can alternate with ours without
+// paying python's start-up for every row.
 package main
 
 import (
@@ -103,7 +118,7 @@ type config struct {
 }
 
 // suite is one group of measurements. Each lives in a file of its own
-// (roofline.go, kernels.go, gemm.go, autograd.go, mlp.go, cnn.go) that registers
+// (roofline.go, kernels.go, gemm.go, autograd.go, mlp.go, cnn.go, seq.go) that registers
 // it in init; a new suite is a new file, with nothing to change here.
 type suite struct {
 	name  string
@@ -237,7 +252,7 @@ func parseFlags(args []string, stderr io.Writer) (config, bool, error) {
 	fs.BoolVar(&cfg.quick, "quick", false, "a pass of a few seconds: fewer sizes, shorter and fewer runs")
 	fs.BoolVar(&cfg.json, "json", false, "write one JSON object per line instead of tables")
 	fs.StringVar(&cfg.plot, "plot", "", "also draw the kernels' GB/s and the GEMM's GFLOP/s against size into this PNG file")
-	fs.BoolVar(&cfg.torch, "torch", false, "also run the kernels, gemm, autograd, mlp and cnn workloads through PyTorch, if python3 with torch is found, alternating with ours run by run")
+	fs.BoolVar(&cfg.torch, "torch", false, "also run the kernels, gemm, autograd, mlp, cnn and seq workloads through PyTorch, if python3 with torch is found, alternating with ours run by run")
 	fs.IntVar(&cfg.torchThreads, "torch-threads", 1, "threads PyTorch may use (torch.set_num_threads, OMP_NUM_THREADS)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: bench [flags]\n\nMeasures adjoint on this machine; see go doc ./bench.\n\n")

@@ -68,9 +68,14 @@ func TestQuickJSON(t *testing.T) {
 			if !(r.GFlops > 0) || r.AllocsPerOp == nil || r.BytesPerOp == nil || !(*r.BytesPerOp > 0) || r.Shape == "" {
 				t.Errorf("line %d: want gflops, allocs_per_op, bytes_per_op and a shape: %s", line, sc.Text())
 			}
+		case r.Suite == "seq":
+			if !(r.GFlops > 0) || r.AllocsPerOp == nil || r.BytesPerOp == nil || !(*r.BytesPerOp > 0) || r.Shape == "" || !(r.Size > 0) {
+				t.Errorf("line %d: want gflops, allocs_per_op, bytes_per_op, a shape and tokens: %s", line, sc.Text())
+			}
 		case r.Suite == "mlp":
-			if !(r.GFlops > 0) || r.AllocsPerOp == nil || !(*r.AllocsPerOp > 0) || r.BytesPerOp == nil || !(*r.BytesPerOp > 0) || r.Size != mlpBatch {
-				t.Errorf("line %d: want gflops, allocs_per_op, bytes_per_op and the batch size: %s", line, sc.Text())
+			if !(r.GFlops > 0) || r.AllocsPerOp == nil || !(*r.AllocsPerOp > 0) || r.BytesPerOp == nil || !(*r.BytesPerOp > 0) ||
+				!slices.ContainsFunc(mlpModels, func(m mlpModel) bool { return m.batch == r.Size && m.shape() == r.Shape }) {
+				t.Errorf("line %d: want gflops, allocs_per_op, bytes_per_op, a model's batch size and shape: %s", line, sc.Text())
 			}
 		}
 	}
@@ -295,10 +300,14 @@ func TestTorchScript(t *testing.T) {
 		{torchRequest{Suite: "autograd", Name: "chain"}, 2},
 		{torchRequest{Suite: "mlp", Name: "train/step", Train: true, MLP: theMLPConfig()}, 1},
 		{torchRequest{Suite: "mlp", Name: "eval/forward", MLP: theMLPConfig()}, 1},
+		{torchRequest{Suite: "mlp", Name: "train/step", Train: true, MLP: mlpModels[2].config()}, 1},
 		{torchRequest{Suite: "cnn", Name: "lenet/train/step", Train: true, CNN: theCNNConfig()}, 1},
 		{torchRequest{Suite: "cnn", Name: "lenet/eval/forward", CNN: theCNNConfig()}, 1},
 		{torchRequest{Suite: "cnn", Name: "conv/lenet2/forward", Conv: convShapes[0].config()}, 1},
 		{torchRequest{Suite: "cnn", Name: "conv/lenet2/forward+backward", Train: true, Conv: convShapes[0].config()}, 1},
+		{torchRequest{Suite: "seq", Name: "charlm/train/step", Train: true, CharLM: theCharLMConfig()}, 1},
+		{torchRequest{Suite: "seq", Name: "sdpa/fwd+bwd", Train: true, SDPA: sdpaShapes[0].config()}, 1},
+		{torchRequest{Suite: "seq", Name: "lstm/train/step", Train: true, LSTM: theLSTMConfig()}, 1},
 	}
 	for _, row := range rows {
 		side := &torchSide{s: s, req: row.req}

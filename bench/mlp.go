@@ -16,7 +16,7 @@ func init() {
 	register(&suite{
 		name:  "mlp",
 		order: 4,
-		about: "training steps of an MNIST-shaped MLP (784-128-10, batch 64, synthetic data), one thread and all: steps/s, allocations per step",
+		about: "training steps of MNIST-shaped MLPs (784-128-10 batch 64, 784-512-10 batch 256, 784-1024-10 batch 128; synthetic data), one thread and all in one window: steps/s, speed-up, allocations per step",
 		run:   runMLP,
 		table: mlpTable,
 	})
@@ -43,16 +43,44 @@ const (
 	mlpSeed     = 3
 )
 
-// mlpWorkload is one row of the suite: a training step, or the forward
-// pass alone without a graph.
+// mlpModel is one of the suite's MLPs: mlpIn inputs, a hidden layer of
+// hidden ReLUs and mlpOut outputs, trained on batches of batch.
+type mlpModel struct{ hidden, batch int }
+
+// mlpModels are the suite's MLPs: MNIST's 784-128-10 on batches of 64 (the
+// first, the gemm suite's mlp/* products), and two wider ones, 784-512-10
+// on batches of 256 and 784-1024-10 on batches of 128, whose products are
+// large enough for the GEMM to split over threads.
+var mlpModels = []mlpModel{{hidden: mlpHidden, batch: mlpBatch}, {hidden: 512, batch: 256}, {hidden: 1024, batch: 128}}
+
+// shape names the model in the rows: the batch, then the layers' widths,
+// 64×784-128-10.
+func (s mlpModel) shape() string {
+	return fmt.Sprintf("%d×%d-%d-%d", s.batch, mlpIn, s.hidden, mlpOut)
+}
+
+// config is the model for the PyTorch side.
+func (s mlpModel) config() *mlpConfig {
+	c := theMLPConfig()
+	c.Batch, c.Hidden = s.batch, s.hidden
+	return c
+}
+
+// mlpWorkload is one row of the suite: a training step of model, or its
+// forward pass alone without a graph.
 type mlpWorkload struct {
 	name  string
 	train bool
+	model mlpModel // the mlp suite's (the cnn suite leaves it zero)
 }
 
+// mlpWorkloads are the suite's rows: a training step and a forward pass of
+// the first model, and a training step of each wider one.
 var mlpWorkloads = []mlpWorkload{
-	{name: "train/step", train: true},
-	{name: "eval/forward"},
+	{name: "train/step", train: true, model: mlpModels[0]},
+	{name: "eval/forward", model: mlpModels[0]},
+	{name: "train/step", train: true, model: mlpModels[1]},
+	{name: "train/step", train: true, model: mlpModels[2]},
 }
 
 // flops returns the floating-point operations of w's matrix products
@@ -61,11 +89,12 @@ var mlpWorkloads = []mlpWorkload{
 // input needs no gradient). The rest of the step (bias, ReLU, softmax,
 // the optimizer) is not counted.
 func (w mlpWorkload) flops() float64 {
-	fwd := 2 * mlpBatch * (mlpIn*mlpHidden + mlpHidden*mlpOut)
+	b, h := w.model.batch, w.model.hidden
+	fwd := 2 * b * (mlpIn*h + h*mlpOut)
 	if !w.train {
 		return float64(fwd)
 	}
-	return float64(fwd + 2*mlpBatch*mlpIn*mlpHidden + 2*2*mlpBatch*mlpHidden*mlpOut)
+	return float64(fwd + 2*b*mlpIn*h + 2*2*b*h*mlpOut)
 }
 
 // mlpTrainer is the model, its optimizer and the data, with the batch to
@@ -73,18 +102,23 @@ func (w mlpWorkload) flops() float64 {
 type mlpTrainer struct {
 	model  *nn.Sequential
 	opt    optim.Optimizer
-	xs, ys []*autograd.Tensor // inputs ([64 784] for the MLP) and class indices [64]
+	xs, ys []*autograd.Tensor // inputs ([batch 784] for an MLP) and class indices [batch]
 	next   int
 }
 
-// newMLPTrainer returns a freshly initialised model, from a fixed seed,
-// with SGD (learning rate 0.1, momentum 0.9) on its parameters.
-func newMLPTrainer() *mlpTrainer {
+// newMLPTrainer returns the suite's first MLP (784-128-10, batches of 64)
+// freshly initialised, as trainer does.
+func newMLPTrainer() *mlpTrainer { return mlpModels[0].trainer() }
+
+// trainer returns the model freshly initialised, from a fixed seed, with
+// SGD (learning rate 0.1, momentum 0.9) on its parameters and its fixed
+// batches.
+func (s mlpModel) trainer() *mlpTrainer {
 	rng := rand.New(rand.NewPCG(mlpSeed, 1))
-	model := nn.NewSequential(nn.NewLinear(mlpIn, mlpHidden, rng), &nn.ReLU{}, nn.NewLinear(mlpHidden, mlpOut, rng))
+	model := nn.NewSequential(nn.NewLinear(mlpIn, s.hidden, rng), &nn.ReLU{}, nn.NewLinear(s.hidden, mlpOut, rng))
 	m := &mlpTrainer{model: model, opt: optim.NewSGD(model.Parameters(), mlpLR, optim.Momentum(mlpMomentum))}
 	for range mlpBatches {
-		x, y := syntheticBatch(rng, mlpOut, mlpDensity, mlpBatch, mlpIn)
+		x, y := syntheticBatch(rng, mlpOut, mlpDensity, s.batch, mlpIn)
 		m.xs = append(m.xs, x)
 		m.ys = append(m.ys, y)
 	}
@@ -145,45 +179,49 @@ func runMLP(b *bench) error {
 	threads := b.threadCounts()
 	torchP := b.torchThreadsRow(threads)
 	for _, w := range mlpWorkloads {
-		for _, p := range threads {
-			b.progress.set("mlp: %s threads=%d", w.name, p)
-			m := newMLPTrainer() // a fresh model for every row: the same steps each time
-			ours := newGoSide("adjoint", b.cfg.timing, threadsAround(p), func(k int) {
-				for range k {
-					m.run(w)
-				}
-			})
-			var torch *torchSide
-			if p == torchP {
-				torch = b.torchFor(torchRequest{Suite: "mlp", Name: w.name, Train: w.train, MLP: theMLPConfig()})
-			}
-			s, theirs, err := b.measureRow([]contender{ours}, torch, 0)
-			if err != nil {
-				return err
-			}
-			res := Result{Suite: "mlp", Name: w.name, Impl: "adjoint", Size: mlpBatch, Threads: p}
-			res.setStats(summarize(s[0][0]))
+		b.progress.set("mlp: %s %s, threads %v", w.name, w.model.shape(), threads)
+		// A fresh model for every thread count: each times the same steps.
+		ms := make([]*mlpTrainer, len(threads))
+		ops := make([]func(), len(threads))
+		for i := range threads {
+			m := w.model.trainer()
+			ms[i], ops[i] = m, func() { m.run(w) }
+		}
+		torch := b.torchFor(torchRequest{Suite: "mlp", Name: w.name, Train: w.train, MLP: w.model.config()})
+		s, theirs, err := b.measureThreads(threads, ops, torchP, torch)
+		if err != nil {
+			return err
+		}
+		for i, p := range threads {
+			res := Result{Suite: "mlp", Name: w.name, Impl: "adjoint", Size: w.model.batch, Threads: p, Shape: w.model.shape()}
+			res.setStats(summarize(s[i]))
 			var allocs, bytes float64
-			withThreads(p, func() { allocs, bytes = mlpAllocs(func() { m.run(w) }) })
+			withThreads(p, func() { allocs, bytes = mlpAllocs(w, ops[i]) })
 			res = res.withFlops(w.flops())
 			res.AllocsPerOp, res.BytesPerOp = &allocs, &bytes
 			if err := b.emit(res); err != nil {
 				return err
 			}
-			if theirs != nil {
-				tr := Result{Suite: "mlp", Name: w.name, Impl: "torch", Size: mlpBatch, Threads: b.cfg.torchThreads}
-				tr.setStats(summarize(theirs[0]))
-				b.addTorch(tr.withFlops(w.flops()))
-			}
+		}
+		if theirs != nil {
+			tr := Result{Suite: "mlp", Name: w.name, Impl: "torch", Size: w.model.batch, Threads: b.cfg.torchThreads, Shape: w.model.shape()}
+			tr.setStats(summarize(theirs))
+			b.addTorch(tr.withFlops(w.flops()))
 		}
 	}
 	return nil
 }
 
 // mlpAllocs returns the heap allocations and bytes allocated per call of
-// f, averaged over a batch of 32 calls of a warmed-up f (as
-// testing.AllocsPerRun does, from runtime.MemStats).
-func mlpAllocs(f func()) (allocs, bytes float64) { return allocsPer(32, f) }
+// f, w's operation, averaged over a batch of calls of a warmed-up f (as
+// testing.AllocsPerRun does, from runtime.MemStats): 32 of the first
+// model's, 8 of a wider one's, whose steps take ten times as long.
+func mlpAllocs(w mlpWorkload, f func()) (allocs, bytes float64) {
+	if w.model.hidden > mlpHidden {
+		return allocsPer(8, f)
+	}
+	return allocsPer(32, f)
+}
 
 // allocsPer is mlpAllocs over a batch of n calls.
 func allocsPer(n int, f func()) (allocs, bytes float64) {
@@ -198,20 +236,28 @@ func allocsPer(n int, f func()) (allocs, bytes float64) {
 }
 
 func mlpTable(b *bench, rs []Result) *table {
+	flops := "GEMM GFLOP/s: the matrix products' flops over the whole time, in M a step:"
+	for i, w := range mlpWorkloads {
+		if i > 0 {
+			flops += ","
+		}
+		flops += fmt.Sprintf(" %.1f (%s %s)", w.flops()/1e6, w.model.shape(), w.name)
+	}
 	t := &table{
-		title: fmt.Sprintf("mlp: a %d-%d-%d MLP (ReLU, cross-entropy, SGD momentum %g), batch %d of synthetic data",
-			mlpIn, mlpHidden, mlpOut, mlpMomentum, mlpBatch),
+		title: fmt.Sprintf("mlp: %d-H-%d MLPs (ReLU, cross-entropy, SGD momentum %g) on synthetic batches; model: batch×%d-H-%d",
+			mlpIn, mlpOut, mlpMomentum, mlpIn, mlpOut),
 		notes: []string{
 			"train/step: forward, loss, ZeroGrad, Backward, Step; eval/forward: the forward pass alone under autograd.NoGrad",
-			fmt.Sprintf("GEMM GFLOP/s: the matrix products' flops (%.1f M a step, %.1f M a forward; the gemm suite's mlp/* rows) over the whole time",
-				mlpWorkloads[0].flops()/1e6, mlpWorkloads[1].flops()/1e6),
+			flops,
+			fmt.Sprintf("(the gemm suite's mlp/* rows are the %s products)", mlpModels[0].shape()),
+			speedUpNote,
 			"allocs, KiB: heap allocations and bytes allocated per step (runtime.MemStats over a batch of steps)",
 		},
-		head: []string{"workload", "threads", "time/step", "±", "steps/s", "samples/s", "GEMM GFLOP/s", "allocs/step", "KiB/step"},
-		left: 1,
+		head: []string{"workload", "model", "threads", "time/step", "±", "steps/s", "speed-up", "samples/s", "GEMM GFLOP/s", "allocs/step", "KiB/step"},
+		left: 2,
 	}
 	for i, r := range rs {
-		if i > 0 && rs[i-1].Name != r.Name {
+		if i > 0 && (rs[i-1].Name != r.Name || rs[i-1].Shape != r.Shape) {
 			t.sep()
 		}
 		allocs, kib := "", ""
@@ -221,8 +267,8 @@ func mlpTable(b *bench, rs []Result) *table {
 		if r.BytesPerOp != nil {
 			kib = fmt.Sprintf("%.0f", *r.BytesPerOp/1024)
 		}
-		t.add(r.Name, fmt.Sprint(r.Threads), fmtTime(r.NsPerOp), fmtSpread(r.stats()), fmtNum(1e9/r.NsPerOp),
-			fmtNum(1e9*float64(r.Size)/r.NsPerOp), fmtNum(r.GFlops), allocs, kib)
+		t.add(r.Name, r.Shape, fmt.Sprint(r.Threads), fmtTime(r.NsPerOp), fmtSpread(r.stats()), fmtNum(1e9/r.NsPerOp),
+			speedUp(rs, r), fmtNum(1e9*float64(r.Size)/r.NsPerOp), fmtNum(r.GFlops), allocs, kib)
 	}
 	return t
 }

@@ -27,7 +27,7 @@ import (
 var torchScript []byte
 
 // torchSuites are the suites the script knows how to run.
-var torchSuites = []string{"kernels", "gemm", "autograd", "mlp", "cnn"}
+var torchSuites = []string{"kernels", "gemm", "autograd", "mlp", "cnn", "seq"}
 
 // pythonCandidates are the interpreters tried, in order: python3 on PATH
 // (which may be a pyenv or virtualenv one), then the system's.
@@ -95,16 +95,56 @@ type torchRequest struct {
 	Name    string  `json:"name,omitempty"`
 	TargetS float64 `json:"target_s,omitempty"` // length of one timed run, seconds
 
-	Size   int         `json:"size,omitempty"` // kernels: elements per slice
-	M      int         `json:"m,omitempty"`    // gemm: op(A) is m×k, op(B) k×n
-	N      int         `json:"n,omitempty"`
-	K      int         `json:"k,omitempty"`
-	TransA bool        `json:"transA,omitempty"`
-	TransB bool        `json:"transB,omitempty"`
-	Train  bool        `json:"train,omitempty"` // mlp, cnn: a training step (or a forward and backward pass), or the forward pass alone
-	MLP    *mlpConfig  `json:"mlp,omitempty"`
-	CNN    *cnnConfig  `json:"cnn,omitempty"`  // cnn: the LeNet rows
-	Conv   *convConfig `json:"conv,omitempty"` // cnn: a convolution row
+	Size   int           `json:"size,omitempty"` // kernels: elements per slice
+	M      int           `json:"m,omitempty"`    // gemm: op(A) is m×k, op(B) k×n
+	N      int           `json:"n,omitempty"`
+	K      int           `json:"k,omitempty"`
+	TransA bool          `json:"transA,omitempty"`
+	TransB bool          `json:"transB,omitempty"`
+	Train  bool          `json:"train,omitempty"` // mlp, cnn, seq: a training step (or a forward and backward pass), or the forward pass alone
+	MLP    *mlpConfig    `json:"mlp,omitempty"`
+	CNN    *cnnConfig    `json:"cnn,omitempty"`    // cnn: the LeNet rows
+	Conv   *convConfig   `json:"conv,omitempty"`   // cnn: a convolution row
+	CharLM *charLMConfig `json:"charlm,omitempty"` // seq: the charlm's training step
+	SDPA   *sdpaConfig   `json:"sdpa,omitempty"`   // seq: attention's forward and backward
+	LSTM   *lstmConfig   `json:"lstm,omitempty"`   // seq: the LSTM's training step
+}
+
+// charLMConfig is the seq suite's charlm and its training, for the script.
+type charLMConfig struct {
+	Vocab       int     `json:"vocab"`
+	Embed       int     `json:"embed"`   // C
+	Context     int     `json:"context"` // T
+	Heads       int     `json:"heads"`
+	Layers      int     `json:"layers"`
+	Batch       int     `json:"batch"`
+	Corpus      int     `json:"corpus"` // bytes of synthetic text
+	Succ        int     `json:"succ"`   // successors of a symbol in the Markov chain
+	LR          float64 `json:"lr"`
+	Beta1       float64 `json:"beta1"`
+	Beta2       float64 `json:"beta2"`
+	WeightDecay float64 `json:"weight_decay"`
+	Clip        float64 `json:"clip"`
+	Seed        int     `json:"seed"`
+}
+
+// sdpaConfig is an attention row of the seq suite: q, k and v [b h t d].
+type sdpaConfig struct {
+	B      int  `json:"b"`
+	H      int  `json:"h"`
+	T      int  `json:"t"`
+	D      int  `json:"d"`
+	Causal bool `json:"causal"`
+}
+
+// lstmConfig is the seq suite's LSTM training, for the script.
+type lstmConfig struct {
+	In     int     `json:"in"`
+	Hidden int     `json:"hidden"`
+	Steps  int     `json:"steps"` // time steps
+	Batch  int     `json:"batch"`
+	LR     float64 `json:"lr"`
+	Seed   int     `json:"seed"`
 }
 
 // cnnConfig is the cnn suite's LeNet training, for the script.
@@ -494,7 +534,7 @@ func (b *bench) torchTable(rows []Result) *table {
 	t := &table{
 		title: fmt.Sprintf("PyTorch %s (%s, kernels %s, %s): same workloads, float64", b.torchVersion, b.torchPython, orDash(b.torchCapability), env),
 		notes: []string{
-			"ratio: PyTorch's time / ours (above 1: ours is faster); figures: kernels GB/s, gemm and conv GFLOP/s, mlp and lenet steps/s, autograd ns per op",
+			"ratio: PyTorch's time / ours (above 1: ours is faster); figures: kernels GB/s, gemm, conv and sdpa GFLOP/s, mlp, lenet, charlm and lstm steps/s, autograd ns per op",
 			fmt.Sprintf("each row alternates the two sides, one timed run each in turn (%d rounds, one python process throughout); each figure is its side's median",
 				b.cfg.timing.runs),
 		},
@@ -511,9 +551,17 @@ func (b *bench) torchTable(rows []Result) *table {
 			"cnn: LeNet-5 as the same torch.nn.Sequential in float64, F.cross_entropy, torch.optim.Adam, zero_grad(set_to_none=True);",
 			"conv/*: F.conv2d without bias, under no_grad or with .backward() into the input's and the weight's gradients")
 	}
+	if slices.ContainsFunc(rows, func(r Result) bool { return r.Suite == "seq" }) {
+		t.notes = append(t.notes,
+			"seq: the same charlm as a torch.nn.Module in float64, attention written out as PyTorch 1.13 has no public",
+			"scaled_dot_product_attention (q@kᵀ·scale, masked_fill of a causal mask with -inf, softmax, @v), F.cross_entropy,",
+			"clip_grad_norm_, torch.optim.AdamW, zero_grad(set_to_none=True); sdpa/*: that attention with .backward() into q, k, v;",
+			"lstm: torch.nn.LSTM and Linear, F.mse_loss, torch.optim.Adam")
+	}
 	figure := func(r Result) string {
 		switch {
-		case r.Suite == "mlp" || r.Suite == "cnn" && strings.HasPrefix(r.Name, "lenet/"):
+		case r.Suite == "mlp" || r.Suite == "cnn" && strings.HasPrefix(r.Name, "lenet/") ||
+			r.Suite == "seq" && strings.HasSuffix(r.Name, "/train/step"):
 			return fmtNum(1e9/r.NsPerOp) + " " + fmtSpread(r.stats())
 		case r.GBps > 0:
 			return fmtNum(r.GBps) + " " + fmtSpread(r.stats())

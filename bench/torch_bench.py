@@ -38,6 +38,11 @@ A request that fails is answered {"ok": false, "error": "..."}. The rows:
     cnn       LeNet-5: train and cnn: batch, side, classes, batches,
               density, lr, seed; or a convolution: train (forward and
               backward, or forward alone) and conv: n, cin, cout, k, pad, h
+    seq       one of: charlm (a byte-level GPT's training step): vocab,
+              embed, context, heads, layers, batch, corpus, succ, lr, beta1,
+              beta2, weight_decay, clip, seed; sdpa (causal attention
+              forward and backward): b, h, t, d, causal; lstm (a training
+              step): in, hidden, steps, batch, lr, seed
 
 Anything else printed (warnings) goes to stderr, so that stdout carries
 only replies.
@@ -45,6 +50,7 @@ only replies.
 
 import gc
 import json
+import math
 import sys
 import time
 
@@ -290,12 +296,144 @@ def prepare_conv(c, backward):
     return timed(loop)
 
 
+class CharBlock(torch.nn.Module):
+    """A pre-LayerNorm transformer block as nanoGPT writes it for PyTorch
+    1.13, which has no public scaled_dot_product_attention: the attention
+    written out, a causal mask filled with -inf before the softmax."""
+
+    def __init__(self, c, heads):
+        super().__init__()
+        nn = torch.nn
+        self.heads = heads
+        self.ln1 = nn.LayerNorm(c)
+        self.qkv = nn.Linear(c, 3 * c)
+        self.proj = nn.Linear(c, c)
+        self.ln2 = nn.LayerNorm(c)
+        self.mlp = nn.Sequential(nn.Linear(c, 4 * c), nn.GELU(), nn.Linear(4 * c, c))
+
+    def forward(self, x, mask):
+        b, t, c = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(c, dim=2)
+        q, k, v = (z.view(b, t, self.heads, c // self.heads).transpose(1, 2) for z in (q, k, v))
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(c // self.heads))
+        att = att.masked_fill(mask[:t, :t], float("-inf")).softmax(dim=-1)
+        y = (att @ v).transpose(1, 2).reshape(b, t, c)
+        x = x + self.proj(y)
+        return x + self.mlp(self.ln2(x))
+
+
+class CharLM(torch.nn.Module):
+    """The seq suite's charlm: token and position embeddings, the blocks, a
+    final LayerNorm and the head, with the Go model's parameter names."""
+
+    def __init__(self, vocab, c, context, heads, layers):
+        super().__init__()
+        nn = torch.nn
+        self.tok = nn.Embedding(vocab, c)
+        self.pos = nn.Embedding(context, c)
+        self.blocks = nn.ModuleList([CharBlock(c, heads) for _ in range(layers)])
+        self.ln = nn.LayerNorm(c)
+        self.head = nn.Linear(c, vocab)
+        self.register_buffer("mask", torch.ones(context, context, dtype=torch.bool).triu(1))
+
+    def forward(self, idx):
+        t = idx.shape[1]
+        x = self.tok(idx) + self.pos(torch.arange(t))
+        for blk in self.blocks:
+            x = blk(x, self.mask)
+        return self.head(self.ln(x))
+
+
+def synthetic_text(g, n, vocab, succ):
+    """n symbols of a Markov chain over vocab symbols from 0, each followed
+    by one of its succ successors, picked uniformly (as on the Go side)."""
+    nxt = torch.randint(0, vocab, (vocab, succ), generator=g).tolist()
+    pick = torch.randint(0, succ, (n,), generator=g).tolist()
+    text, s = [], 0
+    for i in range(n):
+        text.append(s)
+        s = nxt[s][pick[i]]
+    return torch.tensor(text)
+
+
+def prepare_seq(req):
+    """The seq suite's rows: the charlm's training step (random windows of
+    a synthetic corpus, cross-entropy, clip_grad_norm_, AdamW), causal
+    attention's forward and backward into q, k and v, or the LSTM's
+    training step (Linear head on the last step, MSE, Adam); all float64,
+    fresh for every row."""
+    if req.get("sdpa"):
+        return prepare_sdpa(req["sdpa"])
+    if req.get("lstm"):
+        return prepare_lstm(req["lstm"])
+    cc = req["charlm"]
+    vocab, c, t, bsz = cc["vocab"], cc["embed"], cc["context"], cc["batch"]
+    g = torch.Generator().manual_seed(cc["seed"])
+    text = synthetic_text(g, cc["corpus"], vocab, cc["succ"])
+    torch.manual_seed(cc["seed"])
+    model = CharLM(vocab, c, t, cc["heads"], cc["layers"]).to(DT)
+    params = list(model.parameters())
+    opt = torch.optim.AdamW(params, lr=cc["lr"], betas=(cc["beta1"], cc["beta2"]),
+                            weight_decay=cc["weight_decay"])
+    offsets = torch.arange(t)
+
+    def loop(n):
+        for _ in range(n):
+            starts = torch.randint(0, len(text) - t, (bsz, 1), generator=g)
+            x, y = text[starts + offsets], text[starts + offsets + 1]
+            loss = F.cross_entropy(model(x).view(-1, vocab), y.view(-1))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, cc["clip"])
+            opt.step()
+    return timed(loop)
+
+
+def prepare_sdpa(c):
+    b, h, t, d = c["b"], c["h"], c["t"], c["d"]
+    g = torch.Generator().manual_seed(2)
+    q, k, v, dy = (torch.randn((b, h, t, d), dtype=DT, generator=g) for _ in range(4))
+    for z in (q, k, v):
+        z.requires_grad_(True)
+    mask = torch.ones(t, t, dtype=torch.bool).triu(1) if c.get("causal") else None
+    scale = 1.0 / math.sqrt(d)
+
+    def loop(reps):
+        for _ in range(reps):
+            q.grad, k.grad, v.grad = None, None, None
+            att = (q @ k.transpose(-2, -1)) * scale
+            if mask is not None:
+                att = att.masked_fill(mask, float("-inf"))
+            (att.softmax(dim=-1) @ v).backward(dy)
+    return timed(loop)
+
+
+def prepare_lstm(c):
+    g = torch.Generator().manual_seed(c["seed"])
+    x = torch.randn((c["steps"], c["batch"], c["in"]), dtype=DT, generator=g)
+    y = torch.randn((c["batch"], 1), dtype=DT, generator=g)
+    torch.manual_seed(c["seed"])
+    lstm = torch.nn.LSTM(c["in"], c["hidden"]).to(DT)
+    head = torch.nn.Linear(c["hidden"], 1).to(DT)
+    opt = torch.optim.Adam(list(lstm.parameters()) + list(head.parameters()), lr=c["lr"])
+
+    def loop(n):
+        for _ in range(n):
+            out, _ = lstm(x)
+            loss = F.mse_loss(head(out[-1]), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    return timed(loop)
+
+
 PREPARE = {
     "kernels": prepare_kernels,
     "gemm": prepare_gemm,
     "autograd": prepare_autograd,
     "mlp": prepare_mlp,
     "cnn": prepare_cnn,
+    "seq": prepare_seq,
 }
 
 

@@ -1,5 +1,5 @@
-//go:build !amd64 || noasm
+//go:build !(amd64 || arm64) || noasm
 
 package device
 
-const asmCompiled = false
+const amd64Asm, arm64Asm = false, false

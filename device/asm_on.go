@@ -2,4 +2,4 @@
 
 package device
 
-const asmCompiled = true
+const amd64Asm, arm64Asm = true, false

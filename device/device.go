@@ -33,7 +33,9 @@ type Info struct {
 	AVX512DQ bool // AVX-512 Doubleword and Quadword (amd64)
 	AVX512VL bool // AVX-512 Vector Length extensions (amd64)
 	BMI2     bool // BMI2 (amd64)
-	NEON     bool // Advanced SIMD (arm64)
+	NEON     bool // Advanced SIMD, ASIMD (arm64)
+	FP       bool // scalar floating point (arm64)
+	SVE      bool // Scalable Vector Extension (arm64; reported, not used)
 }
 
 var cpu = detect()
@@ -63,7 +65,12 @@ func detect() Info {
 		AVX512DQ:      c.Supports(cpuid.AVX512DQ),
 		AVX512VL:      c.Supports(cpuid.AVX512VL),
 		BMI2:          c.Supports(cpuid.BMI2),
-		NEON:          c.Supports(cpuid.ASIMD),
+		// Go's arm64 port requires FP and ASIMD (its runtime uses them
+		// unconditionally), so an arm64 process has them even where cpuid
+		// cannot read the feature registers (noasm builds, some systems).
+		NEON: c.Supports(cpuid.ASIMD) || runtime.GOARCH == "arm64",
+		FP:   c.Supports(cpuid.FP) || runtime.GOARCH == "arm64",
+		SVE:  c.Supports(cpuid.SVE),
 	}
 }
 
@@ -79,6 +86,8 @@ func (c Info) Supports(l Level) bool {
 		return c.AVX2 && c.FMA
 	case AVX512:
 		return c.AVX512F && c.AVX2 && c.FMA && c.BMI2
+	case NEON:
+		return c.NEON && c.FP
 	}
 	return false
 }
@@ -98,7 +107,9 @@ func (c Info) Features() []string {
 	add(c.AVX512F, "AVX512F")
 	add(c.AVX512DQ, "AVX512DQ")
 	add(c.AVX512VL, "AVX512VL")
-	add(c.NEON, "NEON")
+	add(c.FP, "FP")
+	add(c.NEON, "ASIMD")
+	add(c.SVE, "SVE")
 	return f
 }
 
@@ -160,14 +171,27 @@ func size(n int) string {
 // vector instructions.
 type Level int
 
-// The kernel levels, in increasing order of width.
+// The kernel levels. On each architecture the compiled ones are in
+// increasing order of width: Generic, AVX2, AVX512 on amd64; Generic, NEON
+// on arm64.
 const (
 	Generic Level = iota // plain Go, always available
 	AVX2                 // AVX2 + FMA assembly (amd64)
 	AVX512               // AVX-512F assembly (amd64)
+	NEON                 // Advanced SIMD (ASIMD) assembly, 128-bit (arm64)
 )
 
-var levelNames = [...]string{Generic: "generic", AVX2: "avx2", AVX512: "avx512"}
+var levelNames = [...]string{Generic: "generic", AVX2: "avx2", AVX512: "avx512", NEON: "neon"}
+
+// Levels returns every level this package knows, on any architecture, in
+// the order of their constants.
+func Levels() []Level {
+	ls := make([]Level, len(levelNames))
+	for i := range ls {
+		ls[i] = Level(i)
+	}
+	return ls
+}
 
 // String returns the level's name as ADJOINT_KERNELS spells it.
 func (l Level) String() string {
@@ -177,25 +201,36 @@ func (l Level) String() string {
 	return fmt.Sprintf("Level(%d)", int(l))
 }
 
-// ParseLevel parses a level name: "generic", "avx2" or "avx512".
+// ParseLevel parses a level name: "generic", "avx2", "avx512" or "neon".
 func ParseLevel(s string) (Level, error) {
 	for i, n := range levelNames {
 		if strings.EqualFold(strings.TrimSpace(s), n) {
 			return Level(i), nil
 		}
 	}
-	return Generic, fmt.Errorf("device: unknown kernel level %q (want generic, avx2 or avx512)", s)
+	return Generic, fmt.Errorf("device: unknown kernel level %q (want generic, avx2, avx512 or neon)", s)
 }
 
-// Compiled reports whether this build contains the kernels of level l (the
-// noasm build tag and non-amd64 targets contain only Generic).
-func Compiled(l Level) bool { return l == Generic || (asmCompiled && (l == AVX2 || l == AVX512)) }
+// Compiled reports whether this build contains the kernels of level l:
+// Generic always, AVX2 and AVX512 on amd64, NEON on arm64 (the noasm build
+// tag and other targets contain only Generic).
+func Compiled(l Level) bool {
+	switch l {
+	case Generic:
+		return true
+	case AVX2, AVX512:
+		return amd64Asm
+	case NEON:
+		return arm64Asm
+	}
+	return false
+}
 
 // Available lists the levels this build and this CPU can both run, lowest
 // first.
 func Available() []Level {
 	var ls []Level
-	for l := Generic; l <= AVX512; l++ {
+	for _, l := range Levels() {
 		if Compiled(l) && cpu.Supports(l) {
 			ls = append(ls, l)
 		}
@@ -222,7 +257,7 @@ func chooseLevel(env string) (Level, error) {
 		return best, fmt.Errorf("%s=%s: %w", EnvVar, env, err)
 	}
 	if !Compiled(l) {
-		return best, fmt.Errorf("%s=%s: this build has no %s kernels (built with noasm or not for amd64)", EnvVar, env, l)
+		return best, fmt.Errorf("%s=%s: this build has no %s kernels (built with noasm, or for another architecture)", EnvVar, env, l)
 	}
 	if !cpu.Supports(l) {
 		return best, fmt.Errorf("%s=%s: this CPU (%s) cannot run %s kernels", EnvVar, env, orUnknown(cpu.Brand), l)

@@ -25,6 +25,22 @@ func TestCPUDescribesThisMachine(t *testing.T) {
 	if c.AVX512F && !strings.Contains(s, "AVX512F") {
 		t.Errorf("String() does not list AVX512F:\n%s", s)
 	}
+	if runtime.GOARCH == "arm64" && !(c.NEON && c.FP && strings.Contains(s, "ASIMD") && c.Supports(NEON)) {
+		t.Errorf("an arm64 CPU without ASIMD and FP (every one has them):\n%s", s)
+	}
+}
+
+func TestArm64Features(t *testing.T) {
+	c := Info{Arch: "arm64", FP: true, NEON: true, SVE: true}
+	if got, want := strings.Join(c.Features(), " "), "FP ASIMD SVE"; got != want {
+		t.Errorf("features %q, want %q", got, want)
+	}
+	if !strings.Contains(c.String(), "features: FP ASIMD SVE\n") {
+		t.Errorf("String() does not list the arm64 features:\n%s", c)
+	}
+	if Compiled(NEON) != (runtime.GOARCH == "arm64" && arm64Asm) || Compiled(AVX2) == Compiled(NEON) && Compiled(NEON) {
+		t.Errorf("Compiled(NEON) = %v on %s", Compiled(NEON), runtime.GOARCH)
+	}
 }
 
 // TestStringLeadsWithUsableCPUs describes a KVM guest whose cpuid claims
@@ -70,11 +86,13 @@ func TestSupportsFollowsFeatures(t *testing.T) {
 		{"AVX2 and FMA run avx2", Info{AVX2: true, FMA: true}, []Level{Generic, AVX2}},
 		{"AVX-512F needs BMI2 as well", Info{AVX2: true, FMA: true, AVX512F: true}, []Level{Generic, AVX2}},
 		{"a full AVX-512 CPU runs everything", Info{AVX2: true, FMA: true, AVX512F: true, BMI2: true}, []Level{Generic, AVX2, AVX512}},
+		{"ASIMD and FP run neon", Info{NEON: true, FP: true}, []Level{Generic, NEON}},
+		{"SVE alone is not neon", Info{SVE: true}, []Level{Generic}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var got []Level
-			for l := Generic; l <= AVX512; l++ {
+			for _, l := range Levels() {
 				if c.info.Supports(l) {
 					got = append(got, l)
 				}
@@ -90,7 +108,7 @@ func TestSupportsFollowsFeatures(t *testing.T) {
 }
 
 func TestParseLevel(t *testing.T) {
-	for _, l := range []Level{Generic, AVX2, AVX512} {
+	for _, l := range Levels() {
 		got, err := ParseLevel(" " + strings.ToUpper(l.String()) + " ")
 		if err != nil || got != l {
 			t.Errorf("ParseLevel(%q) = %v, %v", l.String(), got, err)
@@ -118,7 +136,7 @@ func TestChooseLevel(t *testing.T) {
 	if _, err := chooseLevel("fastest"); err == nil || !strings.Contains(err.Error(), "ADJOINT_KERNELS=fastest") {
 		t.Errorf("bad name: error %v", err)
 	}
-	for l := Generic; l <= AVX512; l++ {
+	for _, l := range Levels() {
 		if Compiled(l) && cpu.Supports(l) {
 			continue
 		}

@@ -6,7 +6,7 @@
 // [CPU] reports what this processor is: vendor, brand, the CPUs this
 // process may use, cpuid's physical and logical core counts, cache sizes
 // and the vector features adjoint's kernels care about
-// (AVX2, FMA, AVX-512F/DQ/VL, BMI2 on amd64; NEON/ASIMD on arm64). The
+// (AVX2, FMA, AVX-512F/DQ/VL, BMI2 on amd64; FP, ASIMD and SVE on arm64). The
 // figures come from github.com/klauspost/cpuid/v2, which also checks that the
 // operating system saves the wide registers, so a feature reported here is a
 // feature that can be used. Built with the noasm tag, cpuid cannot query
@@ -23,11 +23,13 @@
 // # Kernel levels
 //
 // A [Level] names one set of kernels: [Generic] (plain Go, always compiled),
-// [AVX2] (AVX2 and FMA) and [AVX512] (AVX-512F). [KernelLevel] is the level
-// this process uses. It is decided once, when the package is initialised: the
-// best level that is both compiled in (the noasm build tag and non-amd64
-// targets compile only Generic) and supported by the CPU. The environment
-// variable ADJOINT_KERNELS=generic|avx2|avx512 forces a level. Asking for a
+// [AVX2] (AVX2 and FMA) and [AVX512] (AVX-512F) on amd64, and [NEON]
+// (Advanced SIMD, which every arm64 CPU has) on arm64. [KernelLevel] is the
+// level this process uses. It is decided once, when the package is
+// initialised: the best level that is both compiled in (the noasm build tag
+// and other targets compile only Generic) and supported by the CPU. The
+// environment variable ADJOINT_KERNELS=generic|avx2|avx512|neon forces a
+// level. Asking for a
 // level the CPU or the build cannot run is an error reported at start-up by
 // package kernels (a panic whose message names the level and the reason),
 // never an illegal-instruction crash later.

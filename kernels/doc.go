@@ -10,8 +10,8 @@
 // Beyond the elementwise and reduction kernels, the package holds Gemm, the
 // one matrix-product entry point (row-major, with transpose flags and
 // leading dimensions: BLIS-style packing and cache blocking around
-// register-tiled micro-kernels, 8×24 in AVX-512 and 6×8 in AVX2 assembly,
-// split among goroutines above a size threshold), the fused optimizer
+// register-tiled micro-kernels, 8×24 in AVX-512, 6×8 in AVX2 and 6×8 in
+// NEON assembly, split among goroutines above a size threshold), the fused optimizer
 // updates (SGDStep, AdamStep, RMSpropStep), the transcendental kernels (Exp,
 // Log, Tanh, Sigmoid) and the measuring kernels of the bench command
 // (FMAPeak, Triad). Parallel splits elementwise work across goroutines above
@@ -22,7 +22,8 @@
 //
 // Every kernel exists at the Generic level in plain Go, always compiled, and
 // on amd64 (unless built with the noasm tag) at the AVX2 (AVX2+FMA) and
-// AVX512 (AVX-512F) levels in Go assembly. The level is chosen at start-up by
+// AVX512 (AVX-512F) levels in Go assembly, on arm64 at the NEON level
+// (Advanced SIMD, 128-bit, which every arm64 CPU has). The level is chosen at start-up by
 // package device from the CPU's features and the ADJOINT_KERNELS environment
 // variable; [Level] reports it. Asking ADJOINT_KERNELS for a level this
 // build or CPU cannot run panics when the package is initialised, with a
@@ -38,7 +39,7 @@
 // which payload survives an operation on two NaNs: IEEE 754 does not say,
 // x86 keeps the first operand's, and the Go compiler may order a commutative
 // operation either way. Reductions (Sum, Dot) add in a different order per
-// level, and the AVX2 and AVX512 Dot use fused multiply-adds, so their
+// level, and the assembly levels' Dot uses fused multiply-adds, so their
 // results differ from Generic's by rounding only: within n·2⁻⁵² relative to
 // the sum of absolute values. Max and Min return NaN if any element is NaN,
 // -Inf and +Inf for an empty slice. Gemm's sums, too, are in an order of its
@@ -46,12 +47,19 @@
 // dimensions alone: the same at any GOMAXPROCS.
 //
 // The transcendental kernels (Exp, Log, Tanh, Sigmoid) are the math package
-// at the Generic level and vector polynomial code at AVX2 and AVX512: within
+// at the Generic level and vector polynomial code at AVX2, AVX512 and NEON
+// (the same algorithm at all three): within
 // 2 ulps of the math package (1 for Log), the same at every length and
 // offset, and bit for bit the math package's results on special inputs
 // (zeros, infinities, NaNs, subnormals, the overflow and underflow bounds).
-// Their doc comments give each bound and the two places where math's amd64
-// assembly is wrong and the vector kernels are not.
+// Their doc comments give each bound and the places where math's amd64 and
+// arm64 assembly is wrong and the vector kernels are not.
+//
+// On arm64 the Go compiler may fuse a multiply and an add written in one
+// expression (x*y + z) into one FMADD, which the language allows; where
+// this package promises the same bits at every level (Axpy, the optimizer
+// steps), every product is converted with float64(x*y) before it is added,
+// which forbids the fusion.
 //
 // # Panics
 //

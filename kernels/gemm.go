@@ -47,7 +47,8 @@ package kernels
 // orientation they are stored in, so a transposed operand costs nothing
 // extra. A register-blocked micro-kernel then multiplies one MR×kc panel by
 // one kc×NR panel into an MR×NR tile of C: 8×24 in AVX-512 registers, 6×8 in
-// AVX2 ones, 2×4 in Go at the Generic level. The block sizes come from the
+// AVX2 ones, 6×8 in NEON ones (24 of the 32 vector registers), 2×4 in Go at
+// the Generic level. The block sizes come from the
 // cache sizes package device reports (see gemmBlocking). Partial tiles at
 // the edges run the same micro-kernel (stores masked at the AVX512 level,
 // through a scratch tile otherwise), and the k loop is split into blocks of

@@ -25,7 +25,7 @@ func negGeneric(dst, x []float64) {
 func axpyGeneric(a float64, x, y []float64) {
 	y = y[:len(x)]
 	for i, v := range x {
-		y[i] += a * v
+		y[i] += float64(a * v) // rounded: no fused multiply-add (arm64 would fuse)
 	}
 }
 
@@ -36,19 +36,22 @@ func scalGeneric(a float64, x []float64) {
 }
 
 // dotGeneric and sumGeneric keep four partial sums so that the loop is not
-// bound by the latency of one chain of additions.
+// bound by the latency of one chain of additions. dotGeneric rounds each
+// product before adding it (the explicit conversions forbid the fused
+// multiply-add that the arm64 compiler would otherwise emit), so the
+// Generic level gives the same bits on every architecture.
 func dotGeneric(x, y []float64) float64 {
 	y = y[:len(x)]
 	var s0, s1, s2, s3 float64
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i] * y[i]
-		s1 += x[i+1] * y[i+1]
-		s2 += x[i+2] * y[i+2]
-		s3 += x[i+3] * y[i+3]
+		s0 += float64(x[i] * y[i])
+		s1 += float64(x[i+1] * y[i+1])
+		s2 += float64(x[i+2] * y[i+2])
+		s3 += float64(x[i+3] * y[i+3])
 	}
 	for ; i < len(x); i++ {
-		s0 += x[i] * y[i]
+		s0 += float64(x[i] * y[i])
 	}
 	return (s0 + s1) + (s2 + s3)
 }

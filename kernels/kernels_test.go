@@ -69,7 +69,7 @@ func TestExportedMatchLoops(t *testing.T) {
 			yy := append([]float64(nil), d0...)
 			Axpy(a, x[:n], yy)
 			for i := range yy {
-				if want := d0[i] + a*x[i]; !sameValue(yy[i], want, nan2(a, x[i]) || nan2(a*x[i], d0[i])) {
+				if want := d0[i] + float64(a*x[i]); !sameValue(yy[i], want, nan2(a, x[i]) || nan2(a*x[i], d0[i])) {
 					t.Fatalf("Axpy: n=%d: y[%d] = %v, want %v", n, i, yy[i], want)
 				}
 			}

@@ -17,10 +17,14 @@ const Grain = 32768
 // many goroutines ran it.
 const ReduceChunk = 16384
 
-// Parallel calls fn(lo, hi) on contiguous chunks that cover [0, n), on up
-// to GOMAXPROCS goroutines, each chunk at least grain long (a single call
-// fn(0, n) when n <= grain). It returns when every call has returned. fn
-// must write disjoint outputs for disjoint ranges.
+// Parallel calls fn(lo, hi) on contiguous chunks that cover [0, n), each
+// at least grain long (a single call fn(0, n) when n <= grain), and returns
+// when every call has returned. There are up to parallelChunks chunks for
+// each of the GOMAXPROCS goroutines, which claim them one at a time, the
+// calling goroutine among them (see ForEach): a goroutine that the
+// scheduler holds back, because another process holds its core, delays
+// the end by one chunk, not by a fixed share of the work. fn must write
+// disjoint outputs for disjoint ranges.
 func Parallel(n, grain int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
@@ -29,20 +33,20 @@ func Parallel(n, grain int, fn func(lo, hi int)) {
 	if grain < 1 {
 		grain = 1
 	}
-	chunks := min(workers, (n+grain-1)/grain)
-	if chunks <= 1 {
+	chunks := min(workers*parallelChunks, (n+grain-1)/grain)
+	if workers <= 1 || chunks <= 1 {
 		fn(0, n)
 		return
 	}
 	size := (n + chunks - 1) / chunks
-	var wg sync.WaitGroup
-	for lo := size; lo < n; lo += size {
-		hi := min(n, lo+size)
-		wg.Go(func() { fn(lo, hi) })
-	}
-	fn(0, size)
-	wg.Wait()
+	chunks = (n + size - 1) / size
+	ForEach(chunks, func(c int) { fn(c*size, min(n, (c+1)*size)) })
 }
+
+// parallelChunks is the chunks Parallel cuts for each goroutine: enough
+// that a held-back goroutine's share is small, few enough that claiming
+// costs nothing next to a chunk of at least Grain elements.
+const parallelChunks = 4
 
 // Reduce returns combine applied in order to f over the fixed blocks
 // [0, ReduceChunk), [ReduceChunk, 2·ReduceChunk), ... of [0, n), computing

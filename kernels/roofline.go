@@ -14,8 +14,9 @@ import (
 
 // FMAPeak runs iters iterations of a loop of twelve independent vector
 // fused multiply-adds at level l (VFMADD231PD on YMM registers for AVX2,
-// ZMM for AVX512), with no memory traffic, and returns the number of
-// floating-point operations it performed (two per lane per FMA). Timing it
+// ZMM for AVX512, FMLA on 128-bit registers for NEON), with no memory
+// traffic, and returns the number of floating-point operations it
+// performed (two per lane per FMA). Timing it
 // gives the core's peak floating-point throughput, the ceiling that GEMM
 // figures are measured against; running it on every core at once gives the
 // machine's.
@@ -72,7 +73,7 @@ func Triad(l device.Level, dst, x, y []float64, a float64) error {
 // device.CPU() on every call.
 func runnable(l device.Level) bool { return l >= 0 && int(l) < len(cpuRuns) && cpuRuns[l] }
 
-var cpuRuns = func() (ok [device.AVX512 + 1]bool) {
+var cpuRuns = func() (ok [device.NEON + 1]bool) {
 	for l := range ok {
 		ok[l] = device.CPU().Supports(device.Level(l))
 	}
@@ -81,6 +82,6 @@ var cpuRuns = func() (ok [device.AVX512 + 1]bool) {
 
 func triadGeneric(dst, x, y []float64, a float64) {
 	for i := range dst {
-		dst[i] = x[i] + a*y[i]
+		dst[i] = x[i] + float64(a*y[i]) // rounded: arm64 would fuse the two
 	}
 }

@@ -12,8 +12,8 @@ import (
 )
 
 func TestFMAPeak(t *testing.T) {
-	perIter := map[device.Level]int{device.AVX2: 96, device.AVX512: 192}
-	for _, l := range []device.Level{device.Generic, device.AVX2, device.AVX512} {
+	perIter := map[device.Level]int{device.AVX2: 96, device.AVX512: 192, device.NEON: 48}
+	for _, l := range device.Levels() {
 		usable := l != device.Generic && device.Compiled(l) && device.CPU().Supports(l)
 		t.Run(l.String()+" counts its operations or refuses", func(t *testing.T) {
 			flops, err := FMAPeak(l, 1000)
@@ -90,7 +90,7 @@ func checkTriad(t *testing.T) {
 
 func TestTriadRefuses(t *testing.T) {
 	t.Run("a level this build or CPU cannot run", func(t *testing.T) {
-		for _, l := range []device.Level{device.AVX2, device.AVX512, device.Level(7)} {
+		for _, l := range append(device.Levels()[1:], device.Level(7)) {
 			if slices.Contains(device.Available(), l) {
 				continue
 			}

@@ -33,21 +33,34 @@ var mathKernels = []mathKernel{
 	{"exp", func(t *table, d, x []float64) { t.exp(d, x) }, refExp, 2, 2, 1},
 	{"log", func(t *table, d, x []float64) { t.log(d, x) }, refLog, 2, 1, 1},
 	{"tanh", func(t *table, d, x []float64) { t.tanh(d, x) }, math.Tanh, 4, 2, 1},
-	{"sigmoid", func(t *table, d, x []float64) { t.sig(d, x) }, sigmoid, 4, 2, 2},
+	{"sigmoid", func(t *table, d, x []float64) { t.sig(d, x) }, refSigmoid, 4, 2, 2},
 }
 
 // expOverflow is math's Overflow: e^x is finite up to it.
 const expOverflow = 7.09782712893383973096e+02
 
-// refExp is math.Exp, except where math.Exp's amd64 assembly returns +Inf
-// for a finite e^x (x in (709.436, expOverflow]): there it is the correctly
-// rounded value.
+// expUnderflow is math's Underflow: below it, e^x rounds to 0.
+const expUnderflow = -7.45133219101941108420e+02
+
+// refExp is math.Exp, except where the math package's assembly is wrong:
+// on amd64 it returns +Inf for a finite e^x (x in (709.436, expOverflow]),
+// on arm64 0 for the least subnormal (e^-745 is 5e-324); there it is the
+// correctly rounded value.
 func refExp(x float64) float64 {
 	e := math.Exp(x)
-	if math.IsInf(e, 1) && x <= expOverflow {
+	if math.IsInf(e, 1) && x <= expOverflow || e == 0 && x >= expUnderflow {
 		return mpExp(x)
 	}
 	return e
+}
+
+// refSigmoid is the kernels' Go formula (sigmoid) on refExp.
+func refSigmoid(v float64) float64 {
+	if v >= 0 {
+		return 1 / (1 + refExp(-v))
+	}
+	e := refExp(v)
+	return e / (1 + e)
 }
 
 // refLog is math.Log, except for subnormal x, where math.Log's amd64

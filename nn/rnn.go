@@ -93,23 +93,26 @@ func (k cellKind) gates() int {
 //	GRU:  r, z = σ(xg_r + hh_r), σ(xg_z + hh_z)    (hh = h·W_hhᵀ + b_hh)
 //	      n = tanh(xg_n + r·hh_n)    h' = (1-z)·n + z·h = n + z·(h - n)
 func (k cellKind) step(xg, h, c *autograd.Tensor, w RNNWeights) (*autograd.Tensor, *autograd.Tensor) {
-	hh := autograd.Linear(h, w.WeightHH, w.BiasHH)
+	// Every value made here but the new states is Transient: backward
+	// recycles it, and the next step's forward pass reuses the memory.
+	hh := autograd.Linear(h, w.WeightHH, w.BiasHH).Transient()
 	switch k {
 	case kindTanh:
-		return xg.Add(hh).Tanh(), nil
+		return xg.Add(hh).Transient().Tanh(), nil
 	case kindReLU:
-		return xg.Add(hh).ReLU(), nil
+		return xg.Add(hh).Transient().ReLU(), nil
 	case kindLSTM:
 		g := xg.Add(hh).Chunk(4, -1)
-		i, f, gg, o := g[0].Sigmoid(), g[1].Sigmoid(), g[2].Tanh(), g[3].Sigmoid()
-		c2 := f.Mul(c).Add(i.Mul(gg))
-		return o.Mul(c2.Tanh()), c2
+		i, f := g[0].Sigmoid().Transient(), g[1].Sigmoid().Transient()
+		gg, o := g[2].Tanh().Transient(), g[3].Sigmoid().Transient()
+		c2 := f.Mul(c).Transient().Add(i.Mul(gg).Transient())
+		return o.Mul(c2.Tanh().Transient()), c2
 	}
 	x3, h3 := xg.Chunk(3, -1), hh.Chunk(3, -1)
-	r := x3[0].Add(h3[0]).Sigmoid()
-	z := x3[1].Add(h3[1]).Sigmoid()
-	n := x3[2].Add(r.Mul(h3[2])).Tanh()
-	return n.Add(z.Mul(h.Sub(n))), nil
+	r := x3[0].Add(h3[0]).Transient().Sigmoid().Transient()
+	z := x3[1].Add(h3[1]).Transient().Sigmoid().Transient()
+	n := x3[2].Add(r.Mul(h3[2]).Transient()).Transient().Tanh().Transient()
+	return n.Add(z.Mul(h.Sub(n).Transient()).Transient()), nil
 }
 
 // recurrent is what RNN, LSTM and GRU share: their sizes, options and
@@ -328,21 +331,13 @@ func (r *recurrent) direction(in *autograd.Tensor, tdim, steps int, h, c *autogr
 	return seq, h, c
 }
 
-// unbind sets out[i] to t.Select(dim, i) for every i, through a binary
-// tree of Slice views. Each view's gradient is padded with zeros to the
-// size of what it was cut from, so selecting every step from the whole
-// sequence would cost backward a tensor of the sequence's size per step,
-// O(T²) in all; halving instead costs the sequence's size per level of
-// the tree, O(T log T).
+// unbind sets out[i] to t.Select(dim, i) for every i, like torch.unbind.
+// Backward adds each step's gradient into the one buffer of t's gradient
+// (see autograd's Slice and Select), so the steps cost O(T) in all.
 func unbind(t *autograd.Tensor, dim int, out []*autograd.Tensor) {
-	n := len(out)
-	if n == 1 {
-		out[0] = t.Select(dim, 0)
-		return
+	for i := range out {
+		out[i] = t.Select(dim, i)
 	}
-	half := n / 2
-	unbind(t.Slice(dim, 0, half), dim, out[:half])
-	unbind(t.Slice(dim, half, n), dim, out[half:])
 }
 
 // RNN is torch.nn.RNN: an Elman network of NumLayers layers, each

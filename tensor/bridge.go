@@ -32,6 +32,7 @@ func init() {
 			return conv2dBackward(x, w, gy, Window(win), groups, needX, needW, needB, gwInto)
 		},
 		MaxPool2dGrad:        maxPool2dGrad,
+		AddIntoSlice:         addIntoSlice,
 		AttentionSoftmax:     attentionSoftmax,
 		AttentionSoftmaxGrad: attentionSoftmaxGrad,
 	})

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/adjoint-go/adjoint/kernels"
@@ -56,7 +57,11 @@ func planConv(op string, x, w, b *Tensor, win Window, groups int) *convPlan {
 	}
 	if x.Dim() != 4 || w.Dim() != 4 || groups < 1 || x.shape[1]%groups != 0 || w.shape[0]%groups != 0 ||
 		w.shape[1]*groups != x.shape[1] || (b != nil && (b.Dim() != 1 || b.shape[0] != w.shape[0])) {
-		fail(op, shapes, "input %v, weight %v and groups %d do not fit: want input [N Cin H W], weight [Cout Cin/groups kh kw] with groups dividing Cin and Cout, bias [Cout] or nil", x.shape, w.shape, groups)
+		bias := "no bias"
+		if b != nil {
+			bias = fmt.Sprintf("bias %v", b.shape)
+		}
+		fail(op, shapes, "input %v, weight %v, %s and groups %d do not fit: want input [N Cin H W], weight [Cout Cin/groups kh kw] with groups dividing Cin and Cout, bias [Cout] or nil", x.shape, w.shape, bias, groups)
 	}
 	if win.Kernel == [2]int{} {
 		win.Kernel = [2]int{w.shape[2], w.shape[3]}

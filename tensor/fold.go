@@ -1,6 +1,10 @@
 package tensor
 
-import "github.com/adjoint-go/adjoint/kernels"
+import (
+	"slices"
+
+	"github.com/adjoint-go/adjoint/kernels"
+)
 
 // Window describes the sliding window of Unfold, Fold and the convolutions
 // built on them, as PyTorch's kernel_size, dilation, padding and stride
@@ -239,4 +243,43 @@ func foldColumns(x *Tensor, n int, size [2]int, w Window) *Tensor {
 	out := empty(op, []int{n, c, h, wd})
 	foldFrom(x.contiguousData(), out.flat(), n, c, h, wd, oh, ow, w, n*l, func(b, ch int) int { return (ch*kk*n + b) * l })
 	return out
+}
+
+// addIntoSlice adds src into dst's elements start <= i < start+n along
+// dim, where dst is contiguous and src has dst's shape with n in place of
+// dst's size along dim (or, with n == 1, that dimension removed, as Select
+// leaves it). It takes no view of dst, so dst stays recyclable: package
+// autograd adds the gradient of each of many slices of a tensor into that
+// tensor's gradient this way, through internal/bridge, instead of padding
+// each to the full size.
+func addIntoSlice(dst, src *Tensor, dim, start int) {
+	const op = "addIntoSlice"
+	mustTensors(op, dst, src)
+	if !dst.IsContiguous() || dim < 0 || dim >= dst.Dim() {
+		fail(op, [][]int{dst.shape, src.shape}, "dst must be contiguous and dim %d one of its dimensions", dim)
+	}
+	size := dst.shape[dim]
+	n := 1
+	if src.Dim() == dst.Dim() {
+		n = src.shape[dim]
+	}
+	want := slices.Clone(dst.shape)
+	want[dim] = n
+	if src.Dim() != dst.Dim() {
+		want = slices.Delete(want, dim, dim+1)
+	}
+	if !slices.Equal(src.shape, want) || start < 0 || start+n > size {
+		fail(op, [][]int{dst.shape, src.shape}, "source %v does not fit %d elements from %d along dimension %d of %v", src.shape, n, start, dim, dst.shape)
+	}
+	inner := 1
+	for _, d := range dst.shape[dim+1:] {
+		inner *= d
+	}
+	outer := dst.Numel() / max(size*inner, 1)
+	dd, sd := dst.flat(), src.contiguousData()
+	block := n * inner
+	for o := range outer {
+		d := dd[(o*size+start)*inner : (o*size+start)*inner+block]
+		kernels.Add(d, d, sd[o*block:(o+1)*block])
+	}
 }

@@ -55,6 +55,11 @@ type Ops[T any] struct {
 	// when it is not the zero T) from its result's gradient gy.
 	Conv2dBackward func(x, w, gy T, win Window, groups int, needX, needW, needB bool, gwInto T) (gx, gw, gb T)
 
+	// AddIntoSlice adds src into the elements [start, start+n) along dim
+	// of the contiguous dst (src: dst's shape with n there, or with the
+	// dimension removed for n = 1), without taking a view of dst.
+	AddIntoSlice func(dst, src T, dim, start int)
+
 	// MaxPool2dGrad scatters g [N C H' W'] into a zeroed [N C H W] at the
 	// plane positions in indices (as MaxPool2d returns them).
 	MaxPool2dGrad func(g, indices T, h, w int) T

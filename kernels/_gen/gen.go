@@ -790,5 +790,11 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-	genVMath(*out) // vmath.go: vmath_amd64.s and vmath_amd64.go
+	genVMath(*out)                        // vmath.go: vmath_amd64.s and vmath_amd64.go
+	if err := genNEON(*out); err != nil { // neon.go: vec_arm64.s and vec_arm64.go
+		log.Fatal(err)
+	}
+	if err := genNEONVMath(*out); err != nil { // neon_vmath.go: vmath_arm64.s and vmath_arm64.go
+		log.Fatal(err)
+	}
 }

@@ -673,7 +673,6 @@ prog("RepeatInterleave with a repeat for each slice", {"x": X(randn(3, 2))},
 prog("OneHot of class indices with a given and an inferred number of classes",
      {"y": IDX([0, 2, 1, 2], (2, 2))},
      lambda a: (F.one_hot(a["y"], 4).to(D), F.one_hot(a["y"]).to(D)))
-
 # Attention. PyTorch 1.13 has F._scaled_dot_product_attention (boolean mask,
 # is_causal, its own dropout); the other cases are its documented math,
 # written out: softmax(q kᵀ scale + mask) v, dropout on the weights.

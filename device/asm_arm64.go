@@ -1,0 +1,5 @@
+//go:build arm64 && !noasm
+
+package device
+
+const amd64Asm, arm64Asm = false, true

@@ -184,7 +184,7 @@ const geluKappa = 0.044715
 func (t *Tensor) GELU() *Tensor {
 	return wrap1(t.v.GELU(), "GELU", func(c call, g *Tensor, grads []*Tensor) {
 		if g.noGrad {
-			grads[0] = gradOf(tops.GELUGrad(g.v, c.input(0).v))
+			grads[0] = gradOf(tops.GELUGrad(g.v, c.input(0).v, c.output().v))
 			return
 		}
 		x := g.asFactor(c.input(0))

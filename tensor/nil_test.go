@@ -50,7 +50,7 @@ func TestNilArguments(t *testing.T) {
 		{"CrossEntropyRowsGrad with a nil lse", "CrossEntropyRowsGrad", []string{"lse", "nil"}, func() { tops.CrossEntropyRowsGrad(m, idx, nil, nil, -1) }},
 		{"ThresholdGrad with a nil gradient", "ThresholdGrad", []string{"nil"}, func() { tops.ThresholdGrad(nil, x, 0) }},
 		{"TanhGrad with a nil output", "TanhGrad", []string{"nil"}, func() { tops.TanhGrad(x, nil) }},
-		{"GELUGrad with a nil input", "GELUGrad", []string{"nil"}, func() { tops.GELUGrad(x, nil) }},
+		{"GELUGrad with a nil input", "GELUGrad", []string{"nil"}, func() { tops.GELUGrad(x, nil, x) }},
 		{"AllClose with nil", "AllClose", []string{"nil"}, func() { tensor.AllClose(x, nil, 0, 0) }},
 		{"ZerosLike of nil", "ZerosLike", []string{"nil"}, func() { tensor.ZerosLike(nil) }},
 		{"OnesLike of nil", "OnesLike", []string{"nil"}, func() { tensor.OnesLike(nil) }},

@@ -28,8 +28,10 @@ type Ops[T any] struct {
 	// The fused activation gradients: g·f'(x) in one pass, from the input x
 	// (GELU, SiLU, Softplus) or the output y (Tanh, Sigmoid, ReLU's
 	// threshold).
-	TanhGrad, SigmoidGrad, GELUGrad, SiLUGrad, SoftplusGrad func(g, x T) T
-	ThresholdGrad                                           func(g, y T, threshold float64) T
+	TanhGrad, SigmoidGrad, SiLUGrad, SoftplusGrad func(g, x T) T
+	// GELUGrad takes GELU's output y as well as its input x.
+	GELUGrad      func(g, x, y T) T
+	ThresholdGrad func(g, y T, threshold float64) T
 
 	// CrossEntropyRows returns the per-row cross-entropy of logits [N C]
 	// against class indices [N] and the rows' log-sum-exp for the gradient;

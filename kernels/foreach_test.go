@@ -51,3 +51,29 @@ func TestForEachDoesNotWaitForAHeldBackWorker(t *testing.T) {
 		t.Fatalf("%d calls done, want %d", got, n)
 	}
 }
+
+// TestGemmSerialEqualsGemm checks that GemmSerial gives Gemm's bits on a
+// product large enough for Gemm to split among goroutines.
+func TestGemmSerialEqualsGemm(t *testing.T) {
+	prev := runtime.GOMAXPROCS(4)
+	defer runtime.GOMAXPROCS(prev)
+	m, n, k := 96, 300, 700 // m·n·k above gemmParallelMin
+	if m*n*k < gemmParallelMin {
+		t.Fatalf("%d·%d·%d is below gemmParallelMin %d: the test would not split", m, n, k, gemmParallelMin)
+	}
+	a, b := make([]float64, m*k), make([]float64, k*n)
+	for i := range a {
+		a[i] = float64(i%13) - 6.5
+	}
+	for i := range b {
+		b[i] = float64(i%7)*0.25 - 0.8
+	}
+	c1, c2 := make([]float64, m*n), make([]float64, m*n)
+	Gemm(false, true, m, n, k, 1.5, a, k, b, k, 0, c1, n)
+	GemmSerial(false, true, m, n, k, 1.5, a, k, b, k, 0, c2, n)
+	for i := range c1 {
+		if c1[i] != c2[i] {
+			t.Fatalf("element %d: GemmSerial %v, Gemm %v", i, c2[i], c1[i])
+		}
+	}
+}

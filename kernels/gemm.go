@@ -69,6 +69,18 @@ package kernels
 // micro-kernels, on simple loops over the level's Dot and Axpy. The path
 // is chosen by the dimensions alone (see choosePath).
 func Gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, false)
+}
+
+// GemmSerial is Gemm on the calling goroutine alone, whatever the size,
+// for callers that run several products at once on goroutines of their own
+// (a convolution's images): splitting each product too would only add
+// fork and join. The result is the same as Gemm's, bit for bit.
+func GemmSerial(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, true)
+}
+
+func gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, serial bool) {
 	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if m == 0 || n == 0 {
 		return
@@ -81,7 +93,7 @@ func Gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int,
 		return
 	}
 	t := cur.Load()
-	g := gemmArgs{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	g := gemmArgs{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, serial: serial}
 	if m == 1 || n == 1 {
 		gemmVector(t, &g)
 		return

@@ -22,6 +22,7 @@ type gemmArgs struct {
 	beta           float64
 	c              []float64
 	ldc            int
+	serial         bool // on the calling goroutine only (GemmSerial)
 }
 
 // opA returns element (i, l) of op(A).
@@ -229,7 +230,7 @@ func newGemmPlan(kern *gemmKernel, m, n, k int) gemmPlan {
 func gemmPacked(kern *gemmKernel, g *gemmArgs) {
 	p := newGemmPlan(kern, g.m, g.n, g.k)
 	workers := 1
-	if work := g.m * g.n * g.k; work >= gemmParallelMin {
+	if work := g.m * g.n * g.k; work >= gemmParallelMin && !g.serial {
 		workers = min(runtime.GOMAXPROCS(0), work/gemmParallelGrain)
 	}
 	parts := (g.m + p.rows - 1) / p.rows

@@ -30,9 +30,9 @@ const (
 )
 
 // convGemmParallel is the multiply-adds of one image's product from which
-// the images run one after another instead, each product splitting among
-// goroutines itself (kernels.Gemm does from 2^24). A variable so that tests
-// can lower it.
+// a batch of a single image runs its product split among goroutines
+// (kernels.Gemm does from 2^24) rather than on one. A variable so that
+// tests can lower it.
 var convGemmParallel = 1 << 24
 
 // convPlan is a convolution's sizes.
@@ -76,7 +76,9 @@ func planConv(op string, x, w, b *Tensor, win Window, groups int) *convPlan {
 	p.kg, p.cog = p.k/groups, p.cout/groups
 	p.direct = p.kk == 1 && win.Stride == [2]int{1, 1} && win.Padding == [2]int{}
 	work := max(1, p.cout*p.kg*p.l)
-	p.serial = work >= convGemmParallel
+	// Several images: goroutines claim them, each product on one. One
+	// large image: its product splits among goroutines itself.
+	p.serial = n == 1 && work >= convGemmParallel
 	p.per = max((convChunkWork+work-1)/work, (n+convMaxChunks-1)/convMaxChunks, 1)
 	if p.serial {
 		p.per = 1
@@ -86,8 +88,8 @@ func planConv(op string, x, w, b *Tensor, win Window, groups int) *convPlan {
 }
 
 // each calls fn for every chunk of images [i0, i1), on goroutines that
-// claim them, or one after another when every image's product splits
-// among goroutines by itself.
+// claim them, or on this one when the only image's product splits among
+// goroutines by itself.
 func (p *convPlan) each(fn func(chunk, i0, i1 int)) {
 	run := func(c int) { fn(c, c*p.per, min(p.n, (c+1)*p.per)) }
 	if p.serial {
@@ -152,7 +154,7 @@ func Conv2d(x, w, b *Tensor, win Window, groups int) *Tensor {
 				beta = 1
 			}
 			for g := range p.groups {
-				kernels.Gemm(false, false, p.cog, p.l, p.kg, 1, wdata[g*p.cog*p.kg:], p.kg,
+				p.gemm(false, false, p.cog, p.l, p.kg, 1, wdata[g*p.cog*p.kg:], p.kg,
 					cols[g*p.kg*p.l:], p.l, beta, yi[g*p.cog*p.l:], p.l)
 			}
 		}
@@ -210,7 +212,7 @@ func conv2dBackward(x, w, gy *Tensor, win Window, groups int, needX, needW, need
 				src := p.columns(xd[i*plane:(i+1)*plane], cols)
 				pw := partW[c*wn : (c+1)*wn]
 				for g := range p.groups {
-					kernels.Gemm(false, true, p.cog, p.kg, p.l, 1, gyi[g*p.cog*p.l:], p.l,
+					p.gemm(false, true, p.cog, p.kg, p.l, 1, gyi[g*p.cog*p.l:], p.l,
 						src[g*p.kg*p.l:], p.l, 1, pw[g*p.cog*p.kg:], p.kg)
 				}
 			}
@@ -227,7 +229,7 @@ func conv2dBackward(x, w, gy *Tensor, win Window, groups int, needX, needW, need
 					dst = gxi
 				}
 				for g := range p.groups {
-					kernels.Gemm(true, false, p.kg, p.l, p.cog, 1, wdata[g*p.cog*p.kg:], p.kg,
+					p.gemm(true, false, p.kg, p.l, p.cog, 1, wdata[g*p.cog*p.kg:], p.kg,
 						gyi[g*p.cog*p.l:], p.l, 0, dst[g*p.kg*p.l:], p.l)
 				}
 				if !p.direct {
@@ -262,4 +264,14 @@ func sumChunks(part []float64, size, chunks int) {
 	for c := 1; c < chunks; c++ {
 		kernels.Add(part[:size], part[:size], part[c*size:(c+1)*size])
 	}
+}
+
+// gemm is kernels.Gemm for the convolution's products: on one goroutine
+// when goroutines share the images, split when one image has them all.
+func (p *convPlan) gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if p.serial {
+		kernels.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	kernels.GemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }

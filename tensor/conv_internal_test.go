@@ -96,6 +96,7 @@ func TestConv2dImageByImage(t *testing.T) {
 		{n: 30, cin: 5, h: 8, w: 9, cout: 7, kh: 1, kw: 1, groups: 1, bias: true},
 		{n: 3, cin: 4, h: 5, w: 5, cout: 4, kh: 1, kw: 1, groups: 2, win: Window{Stride: [2]int{2, 2}}},
 		{n: 0, cin: 2, h: 4, w: 4, cout: 2, kh: 3, kw: 3, groups: 1, bias: true},
+		{n: 1, cin: 6, h: 9, w: 10, cout: 4, kh: 3, kw: 3, groups: 2, win: Window{Padding: [2]int{1, 1}}, bias: true},
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for ci, cc := range cases {

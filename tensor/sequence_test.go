@@ -158,7 +158,7 @@ func TestFlipRollRepeat(t *testing.T) {
 		{"RepeatInterleaveEach with repeats overflowing", "RepeatInterleaveEach", []string{"more than an int holds"}, func() {
 			seq(2, 3).RepeatInterleaveEach([]int{math.MaxInt, math.MaxInt, 0}, 1)
 		}},
-		{"RepeatInterleave with too many elements", "RepeatInterleave", []string{"at most"}, func() { seq(2, 3).RepeatInterleave(math.MaxInt/4, 1) }},
+		{"RepeatInterleave with too many elements", "RepeatInterleave", []string{"too many elements"}, func() { seq(2, 3).RepeatInterleave(math.MaxInt/4, 1) }},
 	})
 }
 

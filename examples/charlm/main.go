@@ -16,7 +16,7 @@
 // 50 steps and then annealed along a cosine to a tenth of itself, and
 // gradients clipped to norm 1. Every 100 steps it prints
 //
-//	step=100 train_loss=3.4287 val_loss=2.7186 ms_per_step=196.0
+//	step=1000 train_loss=1.5761 val_loss=1.6401 ms_per_step=61.4
 //
 // (train_loss is the mean batch loss since the previous line), and at the end
 // a sample of generated text. The validation loss is the mean cross-entropy

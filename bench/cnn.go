@@ -335,13 +335,8 @@ func cnnTable(b *bench, rs []Result) *table {
 		if i > 0 && group(rs[i-1]) != group(r) {
 			t.sep()
 		}
-		allocs, kib, pct := "", "", ""
-		if r.AllocsPerOp != nil {
-			allocs = fmt.Sprintf("%.0f", *r.AllocsPerOp)
-		}
-		if r.BytesPerOp != nil {
-			kib = fmt.Sprintf("%.0f", *r.BytesPerOp/1024)
-		}
+		allocs, kib := allocCells(r)
+		pct := ""
 		if r.Roof > 0 {
 			pct = fmt.Sprintf("%.0f%%", r.Roof)
 		}

@@ -260,13 +260,7 @@ func mlpTable(b *bench, rs []Result) *table {
 		if i > 0 && (rs[i-1].Name != r.Name || rs[i-1].Shape != r.Shape) {
 			t.sep()
 		}
-		allocs, kib := "", ""
-		if r.AllocsPerOp != nil {
-			allocs = fmt.Sprintf("%.0f", *r.AllocsPerOp)
-		}
-		if r.BytesPerOp != nil {
-			kib = fmt.Sprintf("%.0f", *r.BytesPerOp/1024)
-		}
+		allocs, kib := allocCells(r)
 		t.add(r.Name, r.Shape, fmt.Sprint(r.Threads), fmtTime(r.NsPerOp), fmtSpread(r.stats()), fmtNum(1e9/r.NsPerOp),
 			speedUp(rs, r), fmtNum(1e9*float64(r.Size)/r.NsPerOp), fmtNum(r.GFlops), allocs, kib)
 	}

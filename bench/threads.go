@@ -72,3 +72,15 @@ func speedUp(rs []Result, r Result) string {
 // speedUpNote is the line the model suites' tables explain the column
 // with.
 const speedUpNote = "speed-up: the one-thread row's time over this row's, both medians of one window (the thread counts take turns run by run)"
+
+// allocCells returns the allocations and KiB per operation of r as the
+// model suites' tables show them, "" where r has none.
+func allocCells(r Result) (allocs, kib string) {
+	if r.AllocsPerOp != nil {
+		allocs = fmt.Sprintf("%.0f", *r.AllocsPerOp)
+	}
+	if r.BytesPerOp != nil {
+		kib = fmt.Sprintf("%.0f", *r.BytesPerOp/1024)
+	}
+	return allocs, kib
+}

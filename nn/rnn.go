@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/adjoint-go/adjoint/autograd"
@@ -209,21 +210,9 @@ func (r *recurrent) string() string {
 
 // checkState panics unless s, an initial state, is nil or of shape want.
 func (r *recurrent) checkState(name string, s *autograd.Tensor, want []int, xs []int) {
-	if s != nil && !equalInts(s.Shape(), want) {
+	if s != nil && !slices.Equal(s.Shape(), want) {
 		tensor.Panicf("nn", r.op, [][]int{xs, s.Shape()}, "%s has shape %v, want %v for input %v", name, s.Shape(), want, xs)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // forward runs the layers over x with initial states h0 (and c0 for
@@ -400,9 +389,9 @@ func checkWeights(op string, w RNNWeights, gates, in, hidden int, suffix string)
 		tensor.Panicf("nn", op, nil, "weights%s are incomplete: a weight is nil, or only one bias is", suffix)
 	}
 	g := gates * hidden
-	ok := equalInts(w.WeightIH.Shape(), []int{g, in}) && equalInts(w.WeightHH.Shape(), []int{g, hidden})
+	ok := slices.Equal(w.WeightIH.Shape(), []int{g, in}) && slices.Equal(w.WeightHH.Shape(), []int{g, hidden})
 	if w.BiasIH != nil {
-		ok = ok && equalInts(w.BiasIH.Shape(), []int{g}) && equalInts(w.BiasHH.Shape(), []int{g})
+		ok = ok && slices.Equal(w.BiasIH.Shape(), []int{g}) && slices.Equal(w.BiasHH.Shape(), []int{g})
 	}
 	if !ok {
 		shapes := [][]int{w.WeightIH.Shape(), w.WeightHH.Shape()}
@@ -588,7 +577,7 @@ func cellStep(op string, kind cellKind, in, hidden int, w RNNWeights, x, h, c *a
 		name string
 		t    *autograd.Tensor
 	}{{"h", h}, {"c", c}} {
-		if s.t != nil && !equalInts(s.t.Shape(), want) {
+		if s.t != nil && !slices.Equal(s.t.Shape(), want) {
 			tensor.Panicf("nn", op, [][]int{xs, s.t.Shape()}, "%s has shape %v, want %v for input %v", s.name, s.t.Shape(), want, xs)
 		}
 	}

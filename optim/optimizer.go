@@ -328,7 +328,7 @@ func powi(x float64, n int) float64 {
 
 // ddMul multiplies two double-double numbers.
 func ddMul(ah, al, bh, bl float64) (float64, float64) {
-	p := ah * bh
+	p := float64(ah * bh) // rounded: arm64 would otherwise fuse it into p + e below
 	if math.IsInf(p, 0) || p == 0 {
 		return p, 0
 	}

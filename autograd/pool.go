@@ -1,6 +1,9 @@
 package autograd
 
-import "github.com/adjoint-go/adjoint/tensor"
+import (
+	"github.com/adjoint-go/adjoint/internal/bridge"
+	"github.com/adjoint-go/adjoint/tensor"
+)
 
 // MaxPool2d is torch.nn.functional.max_pool2d with return_indices=True:
 // the maxima of the windows w of x [N C H W] (see tensor.MaxPool2d for
@@ -25,4 +28,39 @@ func MaxPool2d(x *Tensor, w tensor.Window, ceil bool) (values, indices *Tensor) 
 		grads[0] = Zeros(n, ch, xs[2]*xs[3]).ScatterAdd(2, iv.Reshape(n, ch, l), g.Reshape(n, ch, l)).Reshape(xs...)
 	}, x)
 	return values, indices
+}
+
+// AvgPool2d is torch.nn.functional.avg_pool2d of x [N C H W] with window w
+// (no ceil mode or dilation; a zero Stride is the kernel): each window's
+// mean over the whole window, padding counted (count_include_pad=True),
+// or with excludePad over the input elements it covers, in one pass per
+// plane. The gradient spreads each output's gradient, divided by its
+// window's divisor, over the window: a Fold, so that second derivatives
+// work; outside create-graph mode one pass per plane. It panics with a
+// *tensor.Error naming AvgPool2d if x is not 4-D or the window does not
+// fit.
+func AvgPool2d(x *Tensor, w tensor.Window, excludePad bool) *Tensor {
+	v := tops.AvgPool2d(arg("AvgPool2d", "the input", x), bridge.Window(w), excludePad)
+	if w.Stride == [2]int{} {
+		w.Stride = w.Kernel
+	}
+	return wrap1(v, "AvgPool2d", func(c call, g *Tensor, grads []*Tensor) {
+		xs := c.meta(0).shape()
+		h, wd := xs[2], xs[3]
+		if g.noGrad {
+			grads[0] = gradOf(tops.AvgPool2dGrad(g.v, h, wd, bridge.Window(w), excludePad))
+			return
+		}
+		n, ch, l := xs[0], xs[1], g.v.Size(2)*g.v.Size(3)
+		k := w.Kernel[0] * w.Kernel[1]
+		gg := g.Reshape(n, ch, 1, l)
+		if !excludePad || w.Padding == [2]int{} {
+			gg = gg.MulScalar(1 / float64(k))
+		} else {
+			// The input elements under each window: Unfold of ones.
+			count := tensor.Unfold(tensor.Ones(1, 1, h, wd), w).SumDims(false, 1).Reshape(1, 1, 1, l)
+			gg = gg.Div(From(count))
+		}
+		grads[0] = Fold(gg.Expand(n, ch, k, l).Reshape(n, ch*k, l), [2]int{h, wd}, w)
+	}, x)
 }

@@ -31,8 +31,14 @@ func init() {
 		Conv2dBackward: func(x, w, gy *Tensor, win bridge.Window, groups int, needX, needW, needB bool, gwInto *Tensor) (gx, gw, gb *Tensor) {
 			return conv2dBackward(x, w, gy, Window(win), groups, needX, needW, needB, gwInto)
 		},
-		MaxPool2dGrad:        maxPool2dGrad,
-		AddIntoSlice:         addIntoSlice,
+		MaxPool2dGrad: maxPool2dGrad,
+		AddIntoSlice:  addIntoSlice,
+		AvgPool2d: func(x *Tensor, w bridge.Window, excludePad bool) *Tensor {
+			return avgPool2d(x, Window(w), excludePad)
+		},
+		AvgPool2dGrad: func(g *Tensor, h, wd int, w bridge.Window, excludePad bool) *Tensor {
+			return avgPool2dGrad(g, h, wd, Window(w), excludePad)
+		},
 		AttentionSoftmax:     attentionSoftmax,
 		AttentionSoftmaxGrad: attentionSoftmaxGrad,
 	})

@@ -175,3 +175,108 @@ func maxPool2dGrad(g, indices *Tensor, h, w int) *Tensor {
 	})
 	return out
 }
+
+// avgPoolPlan checks an average pooling of x with window w (stride zero:
+// the kernel) and returns w resolved and the output size.
+func avgPoolPlan(op string, x *Tensor, w Window) (Window, int, int) {
+	mustTensor(op, "input x", x)
+	x.live(op)
+	if w.Stride == [2]int{} {
+		w.Stride = w.Kernel
+	}
+	if x.Dim() != 4 || (w.Dilation != [2]int{} && w.Dilation != [2]int{1, 1}) {
+		fail(op, [][]int{x.shape}, "input of shape %v with window %+v: want [N C H W] and no dilation", x.shape, w)
+	}
+	w = w.resolved(op, [][]int{x.shape})
+	if 2*w.Padding[0] > w.Kernel[0] || 2*w.Padding[1] > w.Kernel[1] {
+		fail(op, [][]int{x.shape}, "padding %v is more than half the kernel %v", w.Padding, w.Kernel)
+	}
+	oh, ow := w.outSize(0, x.shape[2]), w.outSize(1, x.shape[3])
+	if oh < 1 || ow < 1 {
+		fail(op, [][]int{x.shape}, "window %+v does not fit an input of height %d and width %d", w, x.shape[2], x.shape[3])
+	}
+	return w, oh, ow
+}
+
+// avgWindow returns the input rows [y0, y1) and columns [x0, x1) under
+// output (y, xo)'s window and the divisor: the whole window's size, or
+// with excludePad the input elements it covers.
+func avgWindow(w Window, h, wd, y, xo int, excludePad bool) (y0, y1, x0, x1 int, div float64) {
+	y0, x0 = y*w.Stride[0]-w.Padding[0], xo*w.Stride[1]-w.Padding[1]
+	y1, x1 = min(y0+w.Kernel[0], h), min(x0+w.Kernel[1], wd)
+	y0, x0 = max(y0, 0), max(x0, 0)
+	div = float64(w.Kernel[0] * w.Kernel[1])
+	if excludePad {
+		div = float64((y1 - y0) * (x1 - x0))
+	}
+	return y0, y1, x0, x1, div
+}
+
+// avgPool2d is torch.nn.functional.avg_pool2d of x [N C H W] (no ceil
+// mode): each window's mean over the whole window, padding counted (count
+// include pad), or with excludePad over the input elements it covers, in
+// one pass per plane. Package autograd's AvgPool2d reaches it through
+// internal/bridge.
+func avgPool2d(x *Tensor, w Window, excludePad bool) *Tensor {
+	const op = "AvgPool2d"
+	w, oh, ow := avgPoolPlan(op, x, w)
+	n, c, h, wd := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
+	out := uninit(op, []int{n, c, oh, ow})
+	xd, od := x.contiguousData(), out.flat()
+	kernels.Parallel(n*c, max(1, kernels.Grain/max(1, h*wd)), func(lo, hi int) {
+		for nc := lo; nc < hi; nc++ {
+			img, o := xd[nc*h*wd:(nc+1)*h*wd], od[nc*oh*ow:(nc+1)*oh*ow]
+			for y := range oh {
+				for xo := range ow {
+					y0, y1, x0, x1, div := avgWindow(w, h, wd, y, xo, excludePad)
+					s := 0.0
+					for iy := y0; iy < y1; iy++ {
+						for _, v := range img[iy*wd+x0 : iy*wd+x1] {
+							s += v
+						}
+					}
+					o[y*ow+xo] = s / div
+				}
+			}
+		}
+	})
+	return out
+}
+
+// avgPool2dGrad is avgPool2d's gradient for an input of size h×wd: each
+// element of g [N C H' W'] divided by its window's divisor and added to
+// every input element of the window, in one pass per plane.
+func avgPool2dGrad(g *Tensor, h, wd int, w Window, excludePad bool) *Tensor {
+	const op = "AvgPool2d"
+	mustTensor(op, "gradient g", g)
+	g.live(op)
+	if w.Stride == [2]int{} {
+		w.Stride = w.Kernel
+	}
+	w = w.resolved(op, [][]int{g.shape})
+	if g.Dim() != 4 || g.shape[2] != w.outSize(0, h) || g.shape[3] != w.outSize(1, wd) {
+		fail(op, [][]int{g.shape}, "gradient of shape %v does not fit an input of %dx%d with window %+v", g.shape, h, wd, w)
+	}
+	n, c, oh, ow := g.shape[0], g.shape[1], g.shape[2], g.shape[3]
+	out := uninit(op, []int{n, c, h, wd})
+	gd, od := g.contiguousData(), out.flat()
+	kernels.Parallel(n*c, max(1, kernels.Grain/max(1, h*wd)), func(lo, hi int) {
+		for nc := lo; nc < hi; nc++ {
+			gi, img := gd[nc*oh*ow:(nc+1)*oh*ow], od[nc*h*wd:(nc+1)*h*wd]
+			clear(img)
+			for y := range oh {
+				for xo := range ow {
+					y0, y1, x0, x1, div := avgWindow(w, h, wd, y, xo, excludePad)
+					v := gi[y*ow+xo] / div
+					for iy := y0; iy < y1; iy++ {
+						row := img[iy*wd+x0 : iy*wd+x1]
+						for i := range row {
+							row[i] += v
+						}
+					}
+				}
+			}
+		}
+	})
+	return out
+}

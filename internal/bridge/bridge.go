@@ -57,6 +57,12 @@ type Ops[T any] struct {
 	// when it is not the zero T) from its result's gradient gy.
 	Conv2dBackward func(x, w, gy T, win Window, groups int, needX, needW, needB bool, gwInto T) (gx, gw, gb T)
 
+	// AvgPool2d is average pooling of [N C H W] (padding counted unless
+	// excludePad) in one pass; AvgPool2dGrad its gradient for an input of
+	// size h×w.
+	AvgPool2d     func(x T, win Window, excludePad bool) T
+	AvgPool2dGrad func(g T, h, w int, win Window, excludePad bool) T
+
 	// AddIntoSlice adds src into the elements [start, start+n) along dim
 	// of the contiguous dst (src: dst's shape with n there, or with the
 	// dimension removed for n = 1), without taking a view of dst.

@@ -251,6 +251,13 @@ var Ops = []Op{
 		return v
 	}), Fused: true, Parity: []string{"MaxPool2d with padding, stride, dilation and ceil mode", "MaxPool2d with ties sends the gradient to the first"}},
 
+	{Name: "AvgPool2d", Case: "with padding counted", Inputs: []Input{x(2, 2, 5, 6)}, F: unary(func(a t) t {
+		return autograd.AvgPool2d(a, tensor.Window{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}, false)
+	}), Fused: true, Parity: []string{"AvgPool2d with padding counted"}},
+	{Name: "AvgPool2d", Case: "with padding not counted", Inputs: []Input{x(1, 2, 4, 5)}, F: unary(func(a t) t {
+		return autograd.AvgPool2d(a, tensor.Window{Kernel: [2]int{2, 3}, Stride: [2]int{1, 2}, Padding: [2]int{1, 1}}, true)
+	}), Fused: true, Parity: []string{"AvgPool2d with padding not counted"}},
+
 	{Name: "Conv2d", Case: "with bias, stride and padding", Inputs: []Input{x(2, 2, 5, 4), x(3, 2, 2, 3), x(3)}, F: func(in []t) t {
 		return autograd.Conv2d(in[0], in[1], in[2], autograd.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 1}})
 	}, Fused: true, Parity: []string{"Conv2d with bias", "Conv2d with stride, padding and dilation, no bias", "Second derivative of Conv2d"}},

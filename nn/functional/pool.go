@@ -49,8 +49,8 @@ func MaxPool2dWithIndices(x *autograd.Tensor, o PoolOptions) (values, indices *a
 // AvgPool2d is torch.nn.functional.avg_pool2d of x [N C H W] (ceil_mode
 // false): each window's mean, over the whole window padding included
 // (PyTorch's count_include_pad=True), or with ExcludePad over the input
-// elements it covers. It is an Unfold and a sum, differentiable to any
-// order. It panics with a *tensor.Error naming AvgPool2d if the shapes or
+// elements it covers, in one pass (see autograd.AvgPool2d), differentiable
+// to any order. It panics with a *tensor.Error naming AvgPool2d if the shapes or
 // options do not fit (CeilMode and Dilation are not supported, as in
 // PyTorch's avg_pool2d, which has no dilation).
 func AvgPool2d(x *autograd.Tensor, o PoolOptions) *autograd.Tensor {
@@ -64,23 +64,7 @@ func AvgPool2d(x *autograd.Tensor, o PoolOptions) *autograd.Tensor {
 		tensor.Panicf("functional", op, [][]int{xs},
 			"input %v with options %+v: want [N C H W], no ceil mode or dilation, padding at most half the kernel", xs, o)
 	}
-	w := o.window()
-	n, c := xs[0], xs[1]
-	k := o.Kernel[0] * o.Kernel[1]
-	cols := autograd.Unfold(x, w) // [N, C·k, L]
-	l := cols.Shape()[2]
-	sums := cols.Reshape(n, c, k, l).SumDims(false, 2) // [N C L]
-	oh := (xs[2]+2*o.Padding[0]-o.Kernel[0])/w.Stride[0] + 1
-	var y *autograd.Tensor
-	if !o.ExcludePad || o.Padding == [2]int{} {
-		y = sums.MulScalar(1 / float64(k))
-	} else {
-		// The number of input elements under each window: Unfold of ones.
-		ones := tensor.Ones(1, 1, xs[2], xs[3])
-		count := tensor.Unfold(ones, w).SumDims(false, 1) // [1 L]
-		y = sums.Div(autograd.From(count))
-	}
-	return y.Reshape(n, c, oh, l/oh)
+	return autograd.AvgPool2d(x, o.window(), o.ExcludePad)
 }
 
 // AdaptiveAvgPool2d is torch.nn.functional.adaptive_avg_pool2d of x

@@ -19,13 +19,14 @@ type ConvOptions struct {
 // Conv2d is torch.conv2d (torch.nn.functional.conv2d): the
 // cross-correlation of x [N Cin H W] with the weight w [Cout, Cin/groups,
 // kh, kw], plus the bias b [Cout] (nil for none), giving [N Cout H' W'].
-// The whole batch is one matrix product per group: the windows of every
-// image are unfolded side by side into [Cin·kh·kw, N·H'·W'] columns (im2col)
-// and multiplied by the weight as a [Cout, Cin·kh·kw] matrix, so the
-// forward pass and both gradients run on the packed GEMM, and the weight's
-// gradient goes straight into its buffer. Every step is differentiable, so
-// second derivatives work. It panics with a *tensor.Error naming Conv2d if
-// the shapes or options do not fit.
+// The forward pass is tensor.Conv2d: each image's windows unfolded into a
+// buffer that stays in cache and multiplied by the weight on the packed
+// GEMM, goroutines claiming the images. The backward formula is the
+// transposed convolution of the gradient (the input's) and the gradient
+// times the unfolded input (the weight's), differentiable to any order;
+// outside create-graph mode a fused kernel computes both image by image,
+// the weight's gradient straight into its buffer. It panics with a
+// *tensor.Error naming Conv2d if the shapes or options do not fit.
 func Conv2d(x, w, b *Tensor, o ConvOptions) *Tensor {
 	const op = "Conv2d"
 	arg(op, "the input", x)

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -16,28 +14,7 @@ import (
 // with GFLOP/s and allocations, each convolution with its percentage of
 // the GEMM at the same flops; then lays them out as the table.
 func TestCNNSuite(t *testing.T) {
-	var out, errOut bytes.Buffer
-	if err := run([]string{"-suite", "cnn", "-json", "-runs", "1", "-runtime", "100us"}, &out, &errOut); err != nil {
-		t.Fatalf("bench -suite cnn: %v\nstderr:\n%s", err, errOut.String())
-	}
-	var rs []Result
-	threads := 0
-	sc := bufio.NewScanner(&out)
-	for sc.Scan() {
-		var r Result
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("not a Result: %v\n%s", err, sc.Text())
-		}
-		if r.Suite == "machine" {
-			threads = r.Threads
-			continue
-		}
-		rs = append(rs, r)
-	}
-	counts := []int{1}
-	if threads > 1 {
-		counts = append(counts, threads)
-	}
+	rs, counts := runSuite(t, "cnn")
 	var want []string
 	for _, w := range []string{"lenet/train/step", "lenet/eval/forward"} {
 		for _, p := range counts {

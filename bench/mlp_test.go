@@ -20,28 +20,7 @@ import (
 // allocations, and a speed-up on the all-thread rows; then lays them out
 // as the table.
 func TestMLPSuite(t *testing.T) {
-	var out, errOut bytes.Buffer
-	if err := run([]string{"-suite", "mlp", "-json", "-runs", "1", "-runtime", "100us"}, &out, &errOut); err != nil {
-		t.Fatalf("bench -suite mlp: %v\nstderr:\n%s", err, errOut.String())
-	}
-	var rs []Result
-	threads := 0
-	sc := bufio.NewScanner(&out)
-	for sc.Scan() {
-		var r Result
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("not a Result: %v\n%s", err, sc.Text())
-		}
-		if r.Suite == "machine" {
-			threads = r.Threads
-			continue
-		}
-		rs = append(rs, r)
-	}
-	counts := []int{1}
-	if threads > 1 {
-		counts = append(counts, threads)
-	}
+	rs, counts := runSuite(t, "mlp")
 	var want []string
 	for _, w := range []string{"train/step 64×784-128-10", "eval/forward 64×784-128-10", "train/step 256×784-512-10", "train/step 128×784-1024-10"} {
 		for _, p := range counts {
@@ -208,4 +187,33 @@ func TestWiderMLPsTrain(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runSuite runs `bench -suite name -json` with one short run per figure
+// and returns the suite's rows (the machine line left out) and the thread
+// counts they are measured on: 1, and all usable CPUs when there are more.
+func runSuite(t *testing.T, name string) (rs []Result, counts []int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	if err := run([]string{"-suite", name, "-json", "-runs", "1", "-runtime", "100us"}, &out, &errOut); err != nil {
+		t.Fatalf("bench -suite %s: %v\nstderr:\n%s", name, err, errOut.String())
+	}
+	threads := 0
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		var r Result
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("not a Result: %v\n%s", err, sc.Text())
+		}
+		if r.Suite == "machine" {
+			threads = r.Threads
+			continue
+		}
+		rs = append(rs, r)
+	}
+	counts = []int{1}
+	if threads > 1 {
+		counts = append(counts, threads)
+	}
+	return rs, counts
 }

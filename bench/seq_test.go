@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -24,28 +22,7 @@ func TestSeqSuite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("charlm training steps and attention at 8×8×256×64")
 	}
-	var out, errOut bytes.Buffer
-	if err := run([]string{"-suite", "seq", "-json", "-runs", "1", "-runtime", "100us"}, &out, &errOut); err != nil {
-		t.Fatalf("bench -suite seq: %v\nstderr:\n%s", err, errOut.String())
-	}
-	var rs []Result
-	threads := 0
-	sc := bufio.NewScanner(&out)
-	for sc.Scan() {
-		var r Result
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("not a Result: %v\n%s", err, sc.Text())
-		}
-		if r.Suite == "machine" {
-			threads = r.Threads
-			continue
-		}
-		rs = append(rs, r)
-	}
-	counts := []int{1}
-	if threads > 1 {
-		counts = append(counts, threads)
-	}
+	rs, counts := runSuite(t, "seq")
 	// Each workload: name, shape, tokens per operation, flops per
 	// operation (written out: see charFlops, sdpaShape.flops, lstmFlops).
 	workloads := []struct {

@@ -5,7 +5,13 @@ import "github.com/adjoint-go/adjoint/tensor"
 // wrap1 returns the result of a one-input operation with value v,
 // recording op and bw if a needs a gradient.
 func wrap1(v *tensor.Tensor, op string, bw backwardFunc, a *Tensor) *Tensor {
-	out := &Tensor{v: v, noGrad: a.noGrad}
+	return record1(&Tensor{v: v}, op, bw, a)
+}
+
+// record1 is wrap1 for a result out whose value is already set (see
+// scalarNode).
+func record1(out *Tensor, op string, bw backwardFunc, a *Tensor) *Tensor {
+	out.noGrad = a.noGrad
 	if a.noGrad || !a.requiresGrad {
 		if a.scope != nil {
 			a.scope.made(out, a, nil)
@@ -13,7 +19,7 @@ func wrap1(v *tensor.Tensor, op string, bw backwardFunc, a *Tensor) *Tensor {
 		return out
 	}
 	out.requiresGrad = true
-	out.op, out.backward, out.outVersion = op, bw, uint32(v.Version())
+	out.op, out.backward, out.outVersion = op, bw, uint32(out.v.Version())
 	out.inl[0] = edge{a, a.v.Version()}
 	out.inputs = out.inl[:1]
 	return out
@@ -21,7 +27,13 @@ func wrap1(v *tensor.Tensor, op string, bw backwardFunc, a *Tensor) *Tensor {
 
 // wrap2 is wrap1 for two inputs.
 func wrap2(v *tensor.Tensor, op string, bw backwardFunc, a, b *Tensor) *Tensor {
-	out := &Tensor{v: v, noGrad: a.noGrad || b.noGrad}
+	return record2(&Tensor{v: v}, op, bw, a, b)
+}
+
+// record2 is wrap2 for a result out whose value is already set (see
+// scalarNode).
+func record2(out *Tensor, op string, bw backwardFunc, a, b *Tensor) *Tensor {
+	out.noGrad = a.noGrad || b.noGrad
 	if out.noGrad || !(a.requiresGrad || b.requiresGrad) {
 		if s := a.scope; s != nil {
 			s.made(out, a, b)
@@ -31,10 +43,39 @@ func wrap2(v *tensor.Tensor, op string, bw backwardFunc, a, b *Tensor) *Tensor {
 		return out
 	}
 	out.requiresGrad = true
-	out.op, out.backward, out.outVersion = op, bw, uint32(v.Version())
+	out.op, out.backward, out.outVersion = op, bw, uint32(out.v.Version())
 	out.inl[0], out.inl[1] = edge{a, a.v.Version()}, edge{b, b.v.Version()}
 	out.inputs = out.inl[:2]
 	return out
+}
+
+// scalarNode returns a new tensor holding the 0-d value v, made together
+// with its value in one allocation (see tensor.ScalarCell): the result of
+// an operation on scalars, for record1 or record2. Graphs of scalars (the
+// seed program, a loss's last steps, a backward pass's scalar gradients)
+// then pay one allocation per operation instead of two.
+func scalarNode(v float64) *Tensor {
+	c := new(tensor.ScalarCell[Tensor])
+	c.Extra.v = c.Init(v)
+	return &c.Extra
+}
+
+// scalars returns the values of a and b when both are 0-d (and not
+// recycled, whose use the tensor operation reports), for the
+// one-allocation path of an operation on two scalars.
+func scalars(a, b *tensor.Tensor) (x, y float64, ok bool) {
+	if a.Dim() != 0 || b.Dim() != 0 || tops.IsRecycled(a) || tops.IsRecycled(b) {
+		return 0, 0, false
+	}
+	return a.Item(), b.Item(), true
+}
+
+// scalar is scalars for one operand.
+func scalar(a *tensor.Tensor) (x float64, ok bool) {
+	if a.Dim() != 0 || tops.IsRecycled(a) {
+		return 0, false
+	}
+	return a.Item(), true
 }
 
 // wrapN is wrap1 for any number of inputs (Linear, Cat, Stack). Up
@@ -64,7 +105,7 @@ func wrapN(v *tensor.Tensor, op string, bw backwardFunc, inputs []*Tensor) *Tens
 		return out
 	}
 	out.requiresGrad = true
-	out.op, out.backward, out.outVersion = op, bw, uint32(v.Version())
+	out.op, out.backward, out.outVersion = op, bw, uint32(out.v.Version())
 	if len(inputs) <= len(out.inl) {
 		out.inputs = out.inl[:len(inputs)]
 	} else {

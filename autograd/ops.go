@@ -1,5 +1,7 @@
 package autograd
 
+import "github.com/adjoint-go/adjoint/tensor"
+
 // Every backward formula below starts from the incoming gradient g and uses
 // only differentiable operations, so it records a graph exactly when g does
 // (create-graph mode) and is plain arithmetic otherwise. Broadcasting is
@@ -21,6 +23,9 @@ func sumToBackward(c call, g *Tensor, grads []*Tensor) {
 
 // Add returns t + u elementwise, with NumPy broadcasting.
 func (t *Tensor) Add(u *Tensor) *Tensor {
+	if x, y, ok := scalars(t.v, arg("Add", "the other operand", u)); ok {
+		return record2(scalarNode(x+y), "Add", addBackward, t, u)
+	}
 	return wrap2(t.v.Add(arg("Add", "the other operand", u)), "Add", addBackward, t, u)
 }
 
@@ -35,6 +40,9 @@ func addBackward(c call, g *Tensor, grads []*Tensor) {
 
 // Sub returns t - u elementwise, with broadcasting.
 func (t *Tensor) Sub(u *Tensor) *Tensor {
+	if x, y, ok := scalars(t.v, arg("Sub", "the other operand", u)); ok {
+		return record2(scalarNode(x-y), "Sub", subBackward, t, u)
+	}
 	return wrap2(t.v.Sub(arg("Sub", "the other operand", u)), "Sub", subBackward, t, u)
 }
 
@@ -49,21 +57,43 @@ func subBackward(c call, g *Tensor, grads []*Tensor) {
 
 // Mul returns t * u elementwise, with broadcasting.
 func (t *Tensor) Mul(u *Tensor) *Tensor {
+	if x, y, ok := scalars(t.v, arg("Mul", "the other operand", u)); ok {
+		return record2(scalarNode(x*y), "Mul", mulBackward, t, u)
+	}
 	return wrap2(t.v.Mul(arg("Mul", "the other operand", u)), "Mul", mulBackward, t, u)
 }
 
 func mulBackward(c call, g *Tensor, grads []*Tensor) {
 	a, b := c.input(0), c.input(1)
-	if a.requiresGrad {
+	if a.requiresGrad && !addProductInto(c.gradBuffer(0), g, b) {
 		grads[0] = g.Mul(b).sumTo(metaOf(a))
 	}
-	if b.requiresGrad {
+	if b.requiresGrad && !addProductInto(c.gradBuffer(1), g, a) {
 		grads[1] = g.Mul(a).sumTo(metaOf(b))
 	}
 }
 
+// addProductInto adds g·x into dst, a leaf's gradient buffer offered by
+// gradBuffer, when all three are 0-d, and reports whether it did: the sum
+// that accumulating the product would make (the product rounded, then
+// added), without a tensor for the product.
+func addProductInto(dst *tensor.Tensor, g, x *Tensor) bool {
+	if !gradBufferFree(dst, g, x) || dst.Dim() != 0 {
+		return false
+	}
+	p, q, ok := scalars(g.v, x.v)
+	if !ok {
+		return false
+	}
+	dst.Set(dst.Item() + float64(p*q)) // float64(): never fused into an FMA
+	return true
+}
+
 // Div returns t / u elementwise, with broadcasting and IEEE semantics.
 func (t *Tensor) Div(u *Tensor) *Tensor {
+	if x, y, ok := scalars(t.v, arg("Div", "the other operand", u)); ok {
+		return record2(scalarNode(x/y), "Div", divBackward, t, u)
+	}
 	return wrap2(t.v.Div(arg("Div", "the other operand", u)), "Div", divBackward, t, u)
 }
 
@@ -79,12 +109,20 @@ func divBackward(c call, g *Tensor, grads []*Tensor) {
 }
 
 // Neg returns -t.
-func (t *Tensor) Neg() *Tensor { return wrap1(t.v.Neg(), "Neg", negBackward, t) }
+func (t *Tensor) Neg() *Tensor {
+	if x, ok := scalar(t.v); ok {
+		return record1(scalarNode(-x), "Neg", negBackward, t)
+	}
+	return wrap1(t.v.Neg(), "Neg", negBackward, t)
+}
 
 func negBackward(_ call, g *Tensor, grads []*Tensor) { grads[0] = g.Neg() }
 
 // AddScalar returns t + s.
 func (t *Tensor) AddScalar(s float64) *Tensor {
+	if x, ok := scalar(t.v); ok {
+		return record1(scalarNode(x+s), "AddScalar", identityBackward, t)
+	}
 	return wrap1(t.v.AddScalar(s), "AddScalar", identityBackward, t)
 }
 
@@ -92,9 +130,11 @@ func identityBackward(_ call, g *Tensor, grads []*Tensor) { grads[0] = g }
 
 // MulScalar returns t * s.
 func (t *Tensor) MulScalar(s float64) *Tensor {
-	return wrap1(t.v.MulScalar(s), "MulScalar", func(_ call, g *Tensor, grads []*Tensor) {
-		grads[0] = g.MulScalar(s)
-	}, t)
+	bw := func(_ call, g *Tensor, grads []*Tensor) { grads[0] = g.MulScalar(s) }
+	if x, ok := scalar(t.v); ok {
+		return record1(scalarNode(x*s), "MulScalar", bw, t)
+	}
+	return wrap1(t.v.MulScalar(s), "MulScalar", bw, t)
 }
 
 // Reshape returns t with the given shape (one entry may be -1): a view when

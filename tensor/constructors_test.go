@@ -272,3 +272,28 @@ func TestRand(t *testing.T) {
 		}
 	})
 }
+
+// A ScalarCell's tensor is an ordinary 0-d tensor, made with the cell's
+// Extra in one allocation.
+func TestScalarCell(t *testing.T) {
+	type rec struct{ name string }
+	var c *tensor.ScalarCell[rec]
+	var s *tensor.Tensor
+	if n := testing.AllocsPerRun(100, func() {
+		c = new(tensor.ScalarCell[rec])
+		s = c.Init(2.5)
+	}); n != 1 {
+		t.Errorf("new cell and Init: %v allocations, want 1", n)
+	}
+	c.Extra.name = "node"
+	if s.Dim() != 0 || s.Item() != 2.5 || !s.IsContiguous() {
+		t.Fatalf("Init(2.5) gave shape %v, value %v", s.Shape(), s.Item())
+	}
+	s.AddInPlace(tensor.Scalar(1))
+	if got := s.Add(tensor.Scalar(1)).Item(); got != 4.5 || c.Extra.name != "node" {
+		t.Errorf("after AddInPlace(1), t+1 = %v, want 4.5; Extra %q", got, c.Extra.name)
+	}
+	if v := s.Version(); v != 1 {
+		t.Errorf("version %d after one in-place write, want 1", v)
+	}
+}

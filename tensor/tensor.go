@@ -57,14 +57,36 @@ type scalarBox struct {
 }
 
 // newScalar returns a 0-d tensor holding v.
-func newScalar(v float64) *Tensor {
-	b := &scalarBox{}
+func newScalar(v float64) *Tensor { return new(scalarBox).init(v) }
+
+// init makes b's tensor a 0-d tensor holding v and returns it.
+func (b *scalarBox) init(v float64) *Tensor {
 	b.v[0] = v
 	b.st.data = b.v[:]
 	b.t.st = &b.st
 	b.t.contig = true
 	return &b.t
 }
+
+// ScalarCell is a 0-d tensor, with its storage, and a value of type E
+// beside it, in one allocation. A package that keeps a record of its own
+// with each scalar it makes (package autograd keeps the graph node of a
+// 0-d result in Extra) pays one allocation for both instead of two. The
+// cell lives as long as anything references its tensor, the tensor's
+// storage or Extra: whatever Extra references stays alive as long as the
+// tensor does.
+//
+// The zero value holds no tensor; Init makes it.
+type ScalarCell[E any] struct {
+	// Extra is the caller's value kept beside the tensor.
+	Extra E
+	box   scalarBox
+}
+
+// Init makes the cell's tensor a 0-d tensor holding v and returns it. Call
+// it once, on a new cell: calling it again would reset a tensor that
+// others may hold.
+func (c *ScalarCell[E]) Init(v float64) *Tensor { return c.box.init(v) }
 
 // maxNumel is the most elements a tensor's storage may hold: 2^45
 // float64s (256 TiB, the most a Go slice can span on 64-bit platforms)

@@ -97,6 +97,11 @@ func arg(op, what string, u *Tensor) *tensor.Tensor {
 
 // Value returns the tensor's value. It shares storage with t: writing to
 // it changes t (and makes a backward that saved t fail, see Backward).
+//
+// The 0-d result of an operation on 0-d tensors is made in one allocation
+// with its value (see tensor.ScalarCell), so holding its Value also keeps
+// the graph behind t alive until a backward pass frees it. To keep a
+// number past the graph, keep Item() or Value().Clone().
 func (t *Tensor) Value() *tensor.Tensor { return t.v }
 
 // Shape returns a copy of the shape.

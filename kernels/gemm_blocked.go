@@ -102,6 +102,8 @@ func choosePath(kern *gemmKernel, g *gemmArgs) gemmPath {
 	switch {
 	case flat && g.transB:
 		return pathLoops
+	case work >= gemmParallelMin && !g.serial && runtime.GOMAXPROCS(0) > 1 && splitting():
+		return pathPacked // the path that splits
 	case work <= gemmInPlaceMax || (work <= gemmInPlaceMaxB && !g.transB):
 		return pathInPlace
 	}
@@ -116,8 +118,8 @@ func choosePath(kern *gemmKernel, g *gemmArgs) gemmPath {
 // other core's thread took from tens of microseconds to a millisecond
 // there. (Variables only so that tests can lower them.)
 var (
-	gemmParallelMin   = 1 << 24
-	gemmParallelGrain = 1 << 23
+	gemmParallelMin   = 1 << 20
+	gemmParallelGrain = 1 << 19
 )
 
 // gemmBlocking returns the block sizes for an mr×nr micro-kernel on a CPU
@@ -167,9 +169,23 @@ type gemmBuf struct {
 
 var gemmPool sync.Pool
 
-// getGemmBuf returns a buffer with room for na, nb and nt elements.
+// getGemmBuf returns a buffer from the pool with room for na, nb and nt
+// elements.
 func getGemmBuf(na, nb, nt int) *gemmBuf {
 	buf, _ := gemmPool.Get().(*gemmBuf)
+	return buf.fit(na, nb, nt)
+}
+
+// gemmBuf returns the helper's own buffer, with room for na, nb and nt
+// elements.
+func (w *worker) gemmBuf(na, nb, nt int) *gemmBuf {
+	w.buf = w.buf.fit(na, nb, nt)
+	return w.buf
+}
+
+// fit returns buf (a new buffer if nil) with room for na, nb and nt
+// elements, reallocated if it has less.
+func (buf *gemmBuf) fit(na, nb, nt int) *gemmBuf {
 	if buf == nil {
 		buf = new(gemmBuf)
 	}
@@ -201,7 +217,6 @@ type gemmPlan struct {
 	kblocks int // number of k blocks
 	nc      int // columns of B packed at once (a multiple of NR)
 	ncb     int // room per k block in the packed B: min(nc, n) rounded up to NR
-	rows    int // rows of A per part (a multiple of MR, at most mc)
 }
 
 func newGemmPlan(kern *gemmKernel, m, n, k int) gemmPlan {
@@ -213,10 +228,6 @@ func newGemmPlan(kern *gemmKernel, m, n, k int) gemmPlan {
 	p.kc = min(kern.kc, ((k+p.kblocks-1)/p.kblocks+7)&^7)
 	p.nc = min(kern.nc, max(NR, gemmPackLimit/(p.kblocks*p.kc)/NR*NR))
 	p.ncb = min(p.nc, (n+NR-1)/NR*NR)
-	// Parts of about an eighth of the rows (whole MR panels, at most mc):
-	// enough for goroutines that start late to find work.
-	mp := (m + MR - 1) / MR
-	p.rows = min(p.mc, max(1, (mp+7)/8)*MR)
 	return p
 }
 
@@ -224,36 +235,45 @@ func newGemmPlan(kern *gemmKernel, m, n, k int) gemmPlan {
 //
 // On one goroutine the loops are BLIS's, outside in: blocks of nc columns of
 // C; the k blocks, packing kc×nc of op(B) each; blocks of mc rows, packing
-// mc×kc of op(A) each; the macro-kernel. Several goroutines share the
-// packed B and claim parts of the rows (gemmParallelRows), or, when m is
-// too small for parts, split the columns (gemmParallelColumns).
+// mc×kc of op(A) each; the macro-kernel. Several goroutines each compute
+// one part of C that way (gemmParallel).
 func gemmPacked(kern *gemmKernel, g *gemmArgs) {
 	p := newGemmPlan(kern, g.m, g.n, g.k)
 	workers := 1
-	if work := g.m * g.n * g.k; work >= gemmParallelMin && !g.serial {
+	if work := g.m * g.n * g.k; work >= gemmParallelMin && !g.serial && splitting() {
 		workers = min(runtime.GOMAXPROCS(0), work/gemmParallelGrain)
 	}
-	parts := (g.m + p.rows - 1) / p.rows
+	// One part of C per goroutine: a run of whole MR-row panels, or, when
+	// B is transposed (so that a run of C's columns reads a contiguous
+	// part of B, a layer's weight) or m is too small, a run of columns at
+	// whole cache lines. See gemmPartsJob.
 	switch {
-	case workers > 1 && parts > 1:
-		gemmParallelRows(&p, *g, workers)
-	case workers > 1 && g.n > kern.nr:
-		gemmParallelColumns(&p, *g, workers)
+	case workers > 1 && (g.transB || g.m < 2*workers*kern.mr) && g.n >= 8*workers:
+		gemmParallel(&p, *g, workers, false)
+	case workers > 1 && g.m >= 2*kern.mr:
+		gemmParallel(&p, *g, min(workers, g.m/kern.mr), true)
 	default:
-		p.serial(g, 0, g.n)
+		p.serial(nil, g, 0, g.m, 0, g.n)
 	}
 }
 
-// serial computes columns [j0, j1) of C on this goroutine.
-func (p *gemmPlan) serial(g *gemmArgs, j0, j1 int) {
-	buf := getGemmBuf(p.mc*p.kc, p.kc*p.ncb, p.mr*p.nr)
-	defer gemmPool.Put(buf)
+// serial computes rows [i0, i1) and columns [j0, j1) of C on this
+// goroutine, with a buffer from the pool or, on a helper (w not nil), the
+// helper's own.
+func (p *gemmPlan) serial(w *worker, g *gemmArgs, i0, i1, j0, j1 int) {
+	var buf *gemmBuf
+	if w != nil {
+		buf = w.gemmBuf(p.mc*p.kc, p.kc*p.ncb, p.mr*p.nr)
+	} else {
+		buf = getGemmBuf(p.mc*p.kc, p.kc*p.ncb, p.mr*p.nr)
+		defer gemmPool.Put(buf)
+	}
 	for jc := j0; jc < j1; jc += p.nc {
 		nb := min(p.nc, j1-jc)
 		for b := 0; b < p.kblocks; b++ {
 			l0 := b * p.kc
 			packB(p.kern, buf.b, g, l0, jc, min(p.kc, g.k-l0), nb)
-			p.block(buf, buf.b, g, b, 0, g.m, jc, nb)
+			p.block(buf, buf.b, g, b, i0, i1, jc, nb)
 		}
 	}
 }
@@ -276,128 +296,74 @@ func (p *gemmPlan) block(buf *gemmBuf, bpk []float64, g *gemmArgs, b, i0, i1, j0
 	}
 }
 
-// gemmRowsJob is one block of columns of a product that several goroutines
-// compute together, k block by k block. For each, they first pack that
-// block of B, claiming one NR-column panel at a time; then, once it is
-// packed and every part of the previous k block is finished (C's rows must
-// take the k blocks in order), they claim parts of the rows of C.
-type gemmRowsJob struct {
-	plan   *gemmPlan
-	g      *gemmArgs
-	b      []float64 // packed B, all k blocks (one kc×ncb region each), shared
-	j0, nb int
-	panels int // NR-column panels of B
-	parts  int // parts of the rows of C
-	blocks []gemmBlockState
+// gemmParallel runs a product on the caller and up to parts-1 helpers,
+// C cut into parts runs of rows (byRows) or of columns, each computed
+// like a product of its own: the goroutine packs the blocks of A and B
+// that its part reads into its own buffers, so that nothing one core
+// writes is read by another until the product is done. That packs the
+// shared operand (B for runs of rows, A for runs of columns) once per
+// part, which costs little next to the part's product, and it saves
+// moving packed blocks between cores, which cost more than the split
+// saved on the project's KVM guests (a cache line moved between its two
+// vCPUs in about 200 ns).
+//
+// The caller computes part 0 and a helper that comes in time the part
+// after it, so a part goes to the same core in every product of the same
+// shape: a layer's forward product, its weight's gradient, the gradient's
+// ZeroGrad and the optimizer's update of it (see ParallelParts) each find
+// their part of the data in the cache of the core that last wrote it. The
+// caller computes the parts no helper has claimed and waits only for those
+// that helpers have. No element's arithmetic depends on the part it is in,
+// so the result is the same for any number of goroutines.
+func gemmParallel(p *gemmPlan, g gemmArgs, parts int, byRows bool) {
+	job := &gemmPartsJob{plan: p, g: &g, parts: parts, byRows: byRows, start: teamNow()}
+	offered := offer(job, parts-1)
+	job.run(nil, 0)
+	job.help(nil)
+	withdraw(job, offered)
+	joinCounter(&job.finished, parts, job.start)
 }
 
-// gemmBlockState counts the claims on one k block of a gemmRowsJob.
-type gemmBlockState struct {
-	packNext atomic.Int32 // panels claimed
-	packed   atomic.Int32 // panels packed
-	next     atomic.Int32 // parts claimed
-	finished atomic.Int32 // parts finished
+// gemmPartsJob is a product whose goroutines claim parts of C, the caller
+// the first.
+type gemmPartsJob struct {
+	plan           *gemmPlan
+	g              *gemmArgs
+	parts          int
+	byRows         bool
+	start          int64 // when the caller began (teamNow), for timing waits
+	next, finished atomic.Int32
 }
 
-// gemmParallelRows runs a product on the caller and workers-1 helper
-// goroutines, one gemmRowsJob per block of columns. The caller waits only
-// for work that helpers have claimed: a helper that the operating system
-// starts late (waking the other core of a virtual machine took up to a
-// millisecond here) finds nothing left and returns, and nothing waits for
-// it. Which goroutine computes a part does not change its result. g is a
-// copy so that the single-goroutine path's arguments stay on the stack.
-func gemmParallelRows(p *gemmPlan, g gemmArgs, workers int) {
-	buf := getGemmBuf(p.mc*p.kc, p.kblocks*p.kc*p.ncb, p.mr*p.nr)
-	defer gemmPool.Put(buf)
-	parts := (g.m + p.rows - 1) / p.rows
-	for j0 := 0; j0 < g.n; j0 += p.nc {
-		nb := min(p.nc, g.n-j0)
-		job := &gemmRowsJob{plan: p, g: &g, b: buf.b, j0: j0, nb: nb, parts: parts,
-			panels: (nb + p.nr - 1) / p.nr, blocks: make([]gemmBlockState, p.kblocks)}
-		for range min(workers, parts) - 1 {
-			go job.work(nil)
+// help claims and computes the parts after the first until none is left.
+// Until it has claimed one it touches nothing but the claim counter, since
+// the caller may have returned.
+func (job *gemmPartsJob) help(w *worker) {
+	for {
+		part := int(job.next.Add(1))
+		if part >= job.parts {
+			return
 		}
-		job.work(buf)
-		last := &job.blocks[p.kblocks-1]
-		waitFor(&last.finished, parts) // parts that helpers are finishing
-	}
-}
-
-// waitFor returns when c reaches n, which other goroutines are about to
-// make it do.
-func waitFor(c *atomic.Int32, n int) {
-	for c.Load() < int32(n) {
-		runtime.Gosched()
+		job.run(w, part)
 	}
 }
 
-// work packs panels of B and computes parts of C, k block by k block, until
-// nothing is left to claim. A nil buf (on a helper) is taken from the pool
-// at the first claimed part. Until a helper has claimed work it touches
-// nothing but the job's counters, since the caller may have returned.
-func (job *gemmRowsJob) work(buf *gemmBuf) {
-	if buf == nil {
-		defer func() {
-			if buf != nil {
-				gemmPool.Put(buf)
-			}
-		}()
-	}
-	for b := range job.blocks {
-		st := &job.blocks[b]
-		for {
-			r := int(st.packNext.Add(1)) - 1
-			if r >= job.panels {
-				break
-			}
-			p, g := job.plan, job.g
-			l0, jr := b*p.kc, r*p.nr
-			kb := min(p.kc, g.k-l0)
-			packB(p.kern, job.b[b*p.kc*p.ncb+jr*kb:], g, l0, job.j0+jr, kb, min(p.nr, job.nb-jr))
-			st.packed.Add(1)
+// run computes part of C: a run of whole MR panels of rows, or of columns
+// starting at a whole cache line.
+func (job *gemmPartsJob) run(w *worker, part int) {
+	g, p, parts := job.g, job.plan, job.parts
+	if job.byRows {
+		mp := (g.m + p.mr - 1) / p.mr
+		i0, i1 := mp*part/parts*p.mr, min(g.m, mp*(part+1)/parts*p.mr)
+		p.serial(w, g, i0, i1, 0, g.n)
+	} else {
+		j1 := g.n
+		if part+1 < parts {
+			j1 = g.n * (part + 1) / parts &^ 7
 		}
-		waitFor(&st.packed, job.panels)
-		if b > 0 {
-			waitFor(&job.blocks[b-1].finished, job.parts)
-		}
-		for {
-			w := int(st.next.Add(1)) - 1
-			if w >= job.parts {
-				break
-			}
-			p, g := job.plan, job.g
-			if buf == nil {
-				buf = getGemmBuf(p.mc*p.kc, 0, p.mr*p.nr)
-			}
-			p.block(buf, job.b[b*p.kc*p.ncb:], g, b, w*p.rows, min(g.m, (w+1)*p.rows), job.j0, job.nb)
-			st.finished.Add(1)
-		}
+		p.serial(w, g, 0, g.m, g.n*part/parts&^7, j1)
 	}
-}
-
-// gemmParallelColumns runs a product with too few rows for parts (m at
-// most MR) on up to workers goroutines, each computing a run of whole
-// NR-column panels with its own packed B. The caller computes the runs no
-// helper has claimed and waits only for the others.
-func gemmParallelColumns(p *gemmPlan, g gemmArgs, workers int) {
-	np := (g.n + p.nr - 1) / p.nr
-	parts := min(workers, np)
-	var next, finished atomic.Int32
-	work := func() {
-		for {
-			w := int(next.Add(1)) - 1
-			if w >= parts {
-				return
-			}
-			p.serial(&g, min(g.n, w*np/parts*p.nr), min(g.n, (w+1)*np/parts*p.nr))
-			finished.Add(1)
-		}
-	}
-	for range parts - 1 {
-		go work()
-	}
-	work()
-	waitFor(&finished, parts)
+	job.finished.Add(1)
 }
 
 // gemmMacro multiplies the packed mb×kb block of A by the packed kb×nb block

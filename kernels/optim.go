@@ -12,6 +12,27 @@ import "math"
 // runs its common cases (no weight decay, no Nesterov) as passes of Axpy and
 // Scal, which round the same way and are vectorized.
 
+// optimBlock is the elements an optimizer step updates at a time: the
+// passes of SGDStep's common cases then run over a block that stays in the
+// L1 cache (16 KiB an array) instead of over the whole parameter. Since
+// every element's arithmetic is its own, blocks change nothing in the
+// result.
+const optimBlock = 2048
+
+// optimGrain is the least elements of each goroutine's part when an
+// optimizer step is split (see ParallelParts): about 10 µs of SGD with
+// momentum.
+const optimGrain = 1 << 14
+
+// part returns s[lo:hi], or nil for a state buffer too short for it (one
+// the step does not use, which may be nil).
+func part(s []float64, lo, hi int) []float64 {
+	if len(s) < hi {
+		return nil
+	}
+	return s[lo:hi]
+}
+
 // SGDParams are the hyperparameters of one SGDStep.
 type SGDParams struct {
 	LR, Momentum, Dampening, WeightDecay float64
@@ -50,10 +71,23 @@ func SGDStep(p, g, buf []float64, h SGDParams) {
 	if len(g) < n || (h.Momentum != 0 && len(buf) < n) {
 		lengthPanic("SGDStep", "len(p) = %d, len(g) = %d, len(buf) = %d", n, len(g), len(buf))
 	}
-	g = g[:n]
-	if h.Momentum != 0 {
-		buf = buf[:n]
+	if n <= optimGrain {
+		sgdBlocks(p, g, buf, h) // no closure: a small step allocates nothing
+		return
 	}
+	ParallelParts(n, optimGrain, func(lo, hi int) { sgdBlocks(p[lo:hi], g[lo:hi], part(buf, lo, hi), h) })
+}
+
+// sgdBlocks is SGDStep on one goroutine, block by block.
+func sgdBlocks(p, g, buf []float64, h SGDParams) {
+	for lo := 0; lo < len(p); lo += optimBlock {
+		hi := min(len(p), lo+optimBlock)
+		sgdRange(p[lo:hi], g[lo:hi], part(buf, lo, hi), h)
+	}
+}
+
+// sgdRange is SGDStep on one block.
+func sgdRange(p, g, buf []float64, h SGDParams) {
 	wd, mom, damp, negLR := h.WeightDecay, h.Momentum, 1-h.Dampening, -h.LR
 	if wd == 0 && !h.Nesterov {
 		// The common cases as passes of the vector kernels, which round
@@ -138,10 +172,26 @@ func AdamStep(p, g, m, v, vmax []float64, h AdamParams) {
 		lengthPanic("AdamStep", "len(p) = %d, len(g) = %d, len(m) = %d, len(v) = %d, len(vmax) = %d",
 			n, len(g), len(m), len(v), len(vmax))
 	}
-	g, m, v = g[:n], m[:n], v[:n]
-	if h.Amsgrad {
-		vmax = vmax[:n]
+	if n <= optimGrain {
+		adamBlocks(p, g, m, v, vmax, h)
+		return
 	}
+	ParallelParts(n, optimGrain, func(lo, hi int) {
+		adamBlocks(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], part(vmax, lo, hi), h)
+	})
+}
+
+// adamBlocks is AdamStep on one goroutine, block by block.
+func adamBlocks(p, g, m, v, vmax []float64, h AdamParams) {
+	for lo := 0; lo < len(p); lo += optimBlock {
+		hi := min(len(p), lo+optimBlock)
+		adamRange(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], part(vmax, lo, hi), h)
+	}
+}
+
+// adamRange is AdamStep on one block.
+func adamRange(p, g, m, v, vmax []float64, h AdamParams) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	negStep := -(h.LR / h.BiasCorrection1)
 	bc2Sqrt := math.Sqrt(h.BiasCorrection2)
 	b1, b2, c1, c2, eps := h.Beta1, h.Beta2, 1-h.Beta1, 1-h.Beta2, h.Eps
@@ -204,13 +254,26 @@ func RMSpropStep(p, g, sq, avg, buf []float64, h RMSpropParams) {
 		lengthPanic("RMSpropStep", "len(p) = %d, len(g) = %d, len(sq) = %d, len(avg) = %d, len(buf) = %d",
 			n, len(g), len(sq), len(avg), len(buf))
 	}
-	g, sq = g[:n], sq[:n]
-	if h.Centered {
-		avg = avg[:n]
+	if n <= optimGrain {
+		rmspropBlocks(p, g, sq, avg, buf, h)
+		return
 	}
-	if h.Momentum > 0 {
-		buf = buf[:n]
+	ParallelParts(n, optimGrain, func(lo, hi int) {
+		rmspropBlocks(p[lo:hi], g[lo:hi], sq[lo:hi], part(avg, lo, hi), part(buf, lo, hi), h)
+	})
+}
+
+// rmspropBlocks is RMSpropStep on one goroutine, block by block.
+func rmspropBlocks(p, g, sq, avg, buf []float64, h RMSpropParams) {
+	for lo := 0; lo < len(p); lo += optimBlock {
+		hi := min(len(p), lo+optimBlock)
+		rmspropRange(p[lo:hi], g[lo:hi], sq[lo:hi], part(avg, lo, hi), part(buf, lo, hi), h)
 	}
+}
+
+// rmspropRange is RMSpropStep on one block.
+func rmspropRange(p, g, sq, avg, buf []float64, h RMSpropParams) {
+	g, sq = g[:len(p)], sq[:len(p)]
 	alpha, c, eps, wd, mom, negLR := h.Alpha, 1-h.Alpha, h.Eps, h.WeightDecay, h.Momentum, -h.LR
 	for i := range p {
 		d := g[i]

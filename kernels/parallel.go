@@ -33,13 +33,71 @@ func Parallel(n, grain int, fn func(lo, hi int)) {
 		grain = 1
 	}
 	chunks := min(workers*parallelChunks, (n+grain-1)/grain)
-	if workers <= 1 || chunks <= 1 {
+	if workers <= 1 || chunks <= 1 || !splitting() {
 		fn(0, n)
 		return
 	}
 	size := (n + chunks - 1) / chunks
 	chunks = (n + size - 1) / size
 	ForEach(chunks, func(c int) { fn(c*size, min(n, (c+1)*size)) })
+}
+
+// ParallelParts calls fn(lo, hi) on one contiguous part of [0, n) for each
+// of up to GOMAXPROCS goroutines (fewer when a part would be shorter than
+// grain; a single call fn(0, n) when n <= grain) and returns when every
+// call has returned. The calling goroutine always computes the first
+// part, and a helper goroutine that comes in time the same later part
+// each time, so that work on data which an earlier split of the same shape
+// wrote (a gradient, then the optimizer's update of it) runs on the core
+// whose cache holds that data: moving it between cores cost more than
+// the split saved on the project's KVM guests. Parts that no helper has
+// claimed the caller computes too. fn must write disjoint outputs for
+// disjoint ranges.
+func ParallelParts(n, grain int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	parts := min(runtime.GOMAXPROCS(0), n/max(grain, 1))
+	if parts <= 1 || !splitting() {
+		fn(0, n)
+		return
+	}
+	j := &partsJob{n: n, parts: parts, fn: fn}
+	offered := offer(j, parts-1)
+	start := teamNow()
+	j.run(0)
+	j.help(nil)
+	withdraw(j, offered)
+	joinCounter(&j.done, parts, start)
+}
+
+// partsJob is one ParallelParts: the parts claimed (after the caller's
+// first) and finished.
+type partsJob struct {
+	n, parts   int
+	fn         func(lo, hi int)
+	next, done atomic.Int32
+}
+
+// help claims and runs parts after the first until none is left.
+func (j *partsJob) help(*worker) {
+	for {
+		i := int(j.next.Add(1))
+		if i >= j.parts {
+			return
+		}
+		j.run(i)
+	}
+}
+
+// run runs part i, whose bounds are whole cache lines.
+func (j *partsJob) run(i int) {
+	end := j.n
+	if i+1 < j.parts {
+		end = j.n * (i + 1) / j.parts &^ 7
+	}
+	j.fn(j.n*i/j.parts&^7, end)
+	j.done.Add(1)
 }
 
 // parallelChunks is the chunks Parallel cuts for each goroutine: enough
@@ -74,10 +132,13 @@ func Reduce(n int, f func(lo, hi int) float64, combine func(acc, v float64) floa
 // each claim the next i that nobody has claimed until none is left, so a
 // goroutine that the scheduler holds back (another process holding the
 // core) delays the end by at most the one call it claimed: the others take
-// the rest. The caller waits only for calls that have been claimed, never
-// for a goroutine to start: one that starts after the work is gone (waking
-// an idle vCPU took from tens of microseconds to a millisecond on the
-// project's KVM guests) finds nothing and ends without being waited for.
+// the rest. The others are the package's helper goroutines, which stay
+// awake for a while after each piece of work so that the next split finds
+// them running (or, when they are busy with another goroutine's work,
+// goroutines of their own). The caller waits only for calls that have been
+// claimed, never for a goroutine to start: one that starts after the work
+// is gone (waking an idle vCPU took from tens of microseconds to a
+// millisecond on the project's KVM guests) finds nothing and goes back.
 // Which goroutine runs which i varies from run to run, so fn must write
 // disjoint outputs for different i and its effect must depend on i alone;
 // then the results do not depend on GOMAXPROCS.
@@ -89,22 +150,32 @@ func ForEach(n int, fn func(i int)) {
 		}
 		return
 	}
-	j := &forEachJob{n: int64(n), fn: fn, finished: make(chan struct{})}
-	for range workers - 1 {
-		go j.work()
-	}
+	j := &forEachJob{n: int64(n), fn: fn}
+	offered := offer(j, workers-1)
+	start := teamNow()
 	j.work()
-	<-j.finished
+	withdraw(j, offered)
+	if j.done.Load() < j.n {
+		t0 := teamNow()
+		for spins := 1; j.done.Load() < j.n; spins++ {
+			if spins%teamYield == 0 {
+				runtime.Gosched()
+			}
+		}
+		waited(teamNow()-t0, t0-start)
+	}
 }
 
-// forEachJob is one ForEach: the next index to claim, the calls finished,
-// and a channel the call that finishes last closes.
+// forEachJob is one ForEach: the next index to claim and the calls
+// finished.
 type forEachJob struct {
 	next, done atomic.Int64
 	n          int64
 	fn         func(int)
-	finished   chan struct{}
 }
+
+// help is work, for helpers.
+func (j *forEachJob) help(*worker) { j.work() }
 
 // work claims and runs calls until none is left.
 func (j *forEachJob) work() {
@@ -114,8 +185,6 @@ func (j *forEachJob) work() {
 			return
 		}
 		j.fn(int(i))
-		if j.done.Add(1) == j.n {
-			close(j.finished)
-		}
+		j.done.Add(1)
 	}
 }

@@ -31,7 +31,14 @@ import (
 // grainVMath is for the vector transcendental kernels (kernels.Exp, Log,
 // Tanh, Sigmoid; 0.5-1.2 ns an element): by the same ~250 µs rule they
 // split from about 256K elements.
+//
+// grainFill is the least elements of a goroutine's part of a Fill (and so
+// of Zero, and an optimizer's ZeroGrad), split with kernels.ParallelParts
+// so that each core clears the part of a gradient that it computed and
+// will update: a parameter's gradient of 100K elements (an MNIST MLP's
+// first layer) takes about 25 µs to clear on one core.
 const (
+	grainFill  = 1 << 14
 	grainCheap = 1 << 18
 	grainMath  = 1 << 15
 	grainVMath = 1 << 18

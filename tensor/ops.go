@@ -263,9 +263,13 @@ func (t *Tensor) PadDim(dim, before, after int, value float64) *Tensor {
 // overlap in memory (an expanded view), as CopyFrom and AddInPlace do.
 func (t *Tensor) Fill(v float64) {
 	t.live("Fill")
-	if t.contig {
+	switch {
+	case t.contig && t.Numel() <= grainFill:
 		kernels.Fill(t.flat(), v)
-	} else {
+	case t.contig:
+		d := t.flat()
+		kernels.ParallelParts(len(d), grainFill, func(lo, hi int) { kernels.Fill(d[lo:hi], v) })
+	default:
 		t.writable("Fill")
 		assign(t, Scalar(v).Expand(t.shape...))
 	}

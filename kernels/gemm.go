@@ -57,10 +57,11 @@ package kernels
 // Each element of C is therefore computed by one fixed sequence of
 // operations: the micro-kernel's FMAs over each k block in turn, each block
 // added as C = alpha·acc + beta·C (beta only for the first). Above a size
-// threshold (gemmParallelMin) goroutines pack B together and claim parts of
-// C's rows (or, when m is at most MR, split its columns); since no element's
-// arithmetic depends on which goroutine computes it, the result is the same
-// for every GOMAXPROCS.
+// threshold (gemmParallelMin) C is cut into one part per goroutine, a run
+// of rows or, when B is transposed or m is small, of columns, and each
+// goroutine computes its parts like a product of its own (see gemmParallel);
+// since no element's arithmetic depends on which goroutine computes it, the
+// result is the same for every GOMAXPROCS.
 //
 // Products too small for packing to pay run, at the AVX512 level, on a
 // variant of the micro-kernel that reads A and B where they are (packing

@@ -112,11 +112,11 @@ func choosePath(kern *gemmKernel, g *gemmArgs) gemmPath {
 
 // gemmParallelMin is the m·n·k from which Gemm splits the product among
 // goroutines, and gemmParallelGrain the least m·n·k each of them gets.
-// Measured on the 2-core KVM guest, with the other core idle, two
-// goroutines ran 256³ 1.3 times as fast as one, 512³ 1.7 times and 1024³
-// 1.9 times, but the MLP's 64×128×784 (6.4·10⁶) 20% slower: waking the
-// other core's thread took from tens of microseconds to a millisecond
-// there. (Variables only so that tests can lower them.)
+// With the helpers awake (see team.go), measured on the 2-vCPU KVM guest
+// with the other core idle, two goroutines ran an MNIST MLP's 64×128×784
+// product (6.4·10⁶) 1.6 times as fast as one, its weight gradient's
+// 128×784×64 1.8 times, and products of 10⁸ 1.9 to 2 times. (Variables only
+// so that tests can lower them.)
 var (
 	gemmParallelMin   = 1 << 20
 	gemmParallelGrain = 1 << 19
@@ -307,43 +307,41 @@ func (p *gemmPlan) block(buf *gemmBuf, bpk []float64, g *gemmArgs, b, i0, i1, j0
 // saved on the project's KVM guests (a cache line moved between its two
 // vCPUs in about 200 ns).
 //
-// The caller computes part 0 and a helper that comes in time the part
-// after it, so a part goes to the same core in every product of the same
-// shape: a layer's forward product, its weight's gradient, the gradient's
-// ZeroGrad and the optimizer's update of it (see ParallelParts) each find
-// their part of the data in the cache of the core that last wrote it. The
+// Each goroutine takes first the part numbered like its CPU (see
+// preferredPart), so a part goes to the same core in every product of the
+// same shape: a layer's forward product, its weight's gradient, the
+// gradient's ZeroGrad and the optimizer's update of it (see ParallelParts)
+// each find their part of the data in the cache of the core that last
+// wrote it. The
 // caller computes the parts no helper has claimed and waits only for those
 // that helpers have. No element's arithmetic depends on the part it is in,
 // so the result is the same for any number of goroutines.
 func gemmParallel(p *gemmPlan, g gemmArgs, parts int, byRows bool) {
-	job := &gemmPartsJob{plan: p, g: &g, parts: parts, byRows: byRows, start: teamNow()}
+	parts = min(parts, 64)
+	job := &gemmPartsJob{plan: p, g: &g, byRows: byRows, start: teamNow(), claims: partClaims{n: parts}}
 	offered := offer(job, parts-1)
-	job.run(nil, 0)
-	job.help(nil)
+	job.work(nil, preferredPart(parts, true))
 	withdraw(job, offered)
 	joinCounter(&job.finished, parts, job.start)
 }
 
-// gemmPartsJob is a product whose goroutines claim parts of C, the caller
-// the first.
+// gemmPartsJob is a product whose goroutines claim parts of C.
 type gemmPartsJob struct {
-	plan           *gemmPlan
-	g              *gemmArgs
-	parts          int
-	byRows         bool
-	start          int64 // when the caller began (teamNow), for timing waits
-	next, finished atomic.Int32
+	plan     *gemmPlan
+	g        *gemmArgs
+	byRows   bool
+	start    int64 // when the caller began (teamNow), for timing waits
+	claims   partClaims
+	finished atomic.Int32
 }
 
-// help claims and computes the parts after the first until none is left.
-// Until it has claimed one it touches nothing but the claim counter, since
-// the caller may have returned.
-func (job *gemmPartsJob) help(w *worker) {
-	for {
-		part := int(job.next.Add(1))
-		if part >= job.parts {
-			return
-		}
+// help is work on a helper. Until it has claimed a part it touches nothing
+// but the claims, since the caller may have returned.
+func (job *gemmPartsJob) help(w *worker) { job.work(w, preferredPart(job.claims.n, false)) }
+
+// work claims and computes parts, pref first, until none is left.
+func (job *gemmPartsJob) work(w *worker, pref int) {
+	for part := job.claims.claim(pref); part >= 0; part = job.claims.claim(-1) {
 		job.run(w, part)
 	}
 }
@@ -351,7 +349,7 @@ func (job *gemmPartsJob) help(w *worker) {
 // run computes part of C: a run of whole MR panels of rows, or of columns
 // starting at a whole cache line.
 func (job *gemmPartsJob) run(w *worker, part int) {
-	g, p, parts := job.g, job.plan, job.parts
+	g, p, parts := job.g, job.plan, job.claims.n
 	if job.byRows {
 		mp := (g.m + p.mr - 1) / p.mr
 		i0, i1 := mp*part/parts*p.mr, min(g.m, mp*(part+1)/parts*p.mr)

@@ -401,8 +401,7 @@ func TestGemmPanics(t *testing.T) {
 }
 
 // TestGemmIsDeterministic checks that products large enough to run on
-// several goroutines (split by parts of rows, or by columns when m is at
-// most one tile) give the same bits for GOMAXPROCS 1, 2 and 3 and on every
+// several goroutines (split by runs of rows or of columns) give the same bits for GOMAXPROCS 1, 2 and 3 and on every
 // run, at every level; and the same with blocks and thresholds shrunk so
 // that small products split too. Under the race detector the sizes are
 // smaller and the thresholds lowered.

@@ -45,59 +45,52 @@ func Parallel(n, grain int, fn func(lo, hi int)) {
 // ParallelParts calls fn(lo, hi) on one contiguous part of [0, n) for each
 // of up to GOMAXPROCS goroutines (fewer when a part would be shorter than
 // grain; a single call fn(0, n) when n <= grain) and returns when every
-// call has returned. The calling goroutine always computes the first
-// part, and a helper goroutine that comes in time the same later part
-// each time, so that work on data which an earlier split of the same shape
-// wrote (a gradient, then the optimizer's update of it) runs on the core
-// whose cache holds that data: moving it between cores cost more than
-// the split saved on the project's KVM guests. Parts that no helper has
-// claimed the caller computes too. fn must write disjoint outputs for
-// disjoint ranges.
+// call has returned. Each goroutine takes first the part numbered like the
+// CPU it runs on, so that work on data which an earlier split of the same
+// shape wrote (a gradient, then the optimizer's update of it) runs on the
+// core whose cache holds that data: moving it between cores cost more
+// than the split saved on the project's KVM guests. The caller computes
+// the parts no helper has claimed and waits only for those that helpers
+// have. fn must write disjoint outputs for disjoint ranges.
 func ParallelParts(n, grain int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
 	}
-	parts := min(runtime.GOMAXPROCS(0), n/max(grain, 1))
+	parts := min(runtime.GOMAXPROCS(0), n/max(grain, 1), 64)
 	if parts <= 1 || !splitting() {
 		fn(0, n)
 		return
 	}
-	j := &partsJob{n: n, parts: parts, fn: fn}
+	j := &partsJob{n: n, fn: fn, claims: partClaims{n: parts}}
 	offered := offer(j, parts-1)
 	start := teamNow()
-	j.run(0)
-	j.help(nil)
+	j.work(preferredPart(parts, true))
 	withdraw(j, offered)
 	joinCounter(&j.done, parts, start)
 }
 
-// partsJob is one ParallelParts: the parts claimed (after the caller's
-// first) and finished.
+// partsJob is one ParallelParts: the parts claimed and finished.
 type partsJob struct {
-	n, parts   int
-	fn         func(lo, hi int)
-	next, done atomic.Int32
+	n      int
+	fn     func(lo, hi int)
+	claims partClaims
+	done   atomic.Int32
 }
 
-// help claims and runs parts after the first until none is left.
-func (j *partsJob) help(*worker) {
-	for {
-		i := int(j.next.Add(1))
-		if i >= j.parts {
-			return
+// help is work, for helpers.
+func (j *partsJob) help(*worker) { j.work(preferredPart(j.claims.n, false)) }
+
+// work claims and runs parts, pref first, until none is left.
+func (j *partsJob) work(pref int) {
+	parts := j.claims.n
+	for i := j.claims.claim(pref); i >= 0; i = j.claims.claim(-1) {
+		end := j.n
+		if i+1 < parts {
+			end = j.n * (i + 1) / parts &^ 7 // whole cache lines
 		}
-		j.run(i)
+		j.fn(j.n*i/parts&^7, end)
+		j.done.Add(1)
 	}
-}
-
-// run runs part i, whose bounds are whole cache lines.
-func (j *partsJob) run(i int) {
-	end := j.n
-	if i+1 < j.parts {
-		end = j.n * (i + 1) / j.parts &^ 7
-	}
-	j.fn(j.n*i/j.parts&^7, end)
-	j.done.Add(1)
 }
 
 // parallelChunks is the chunks Parallel cuts for each goroutine: enough

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -24,14 +25,26 @@ import (
 // the helpers awake.
 //
 // A helper spinning, or holding a claimed part, while another process
-// holds its core is the other danger: the operation then waits up to a
-// scheduler time slice (milliseconds) for that part. Every wait for a
-// helper is timed (see team.waited); a wait that costs more than the
-// helper's share could have saved stops the splitting of products and
-// elementwise work for a while (teamBackoff, doubling while the waits
-// recur), so that a busy machine runs them on one goroutine, as fast as
-// GOMAXPROCS=1 would. ForEach, whose callers may rely on its calls running
-// at once, always splits.
+// wants its core is the other danger: the helper then takes CPU time from
+// this process's own main goroutine, or the operation waits up to a
+// scheduler time slice (milliseconds) for the helper's part. Two guards
+// stop the splitting of products and elementwise work (ForEach, whose
+// callers may rely on its calls running at once, always splits):
+//
+//   - sampleLoad measures every 100 ms how many cores were free to this
+//     process (the machine's idle time plus its own CPU time); with fewer
+//     than 1.5, nothing is split until a later sample finds two again.
+//     Measured with another process holding one of the 2 vCPUs, the MLP
+//     steps then ran as fast on GOMAXPROCS=2 as on 1, where splitting had
+//     made them up to twice as slow.
+//   - Every wait for a helper is timed (see waited): a second wait within
+//     100 ms that outlasts the caller's own work pauses splitting for a
+//     while (contended), doubling while such waits recur. This catches
+//     contention that the load sample cannot see (outside Linux; another
+//     goroutine of this process on the helper's core).
+//
+// Which goroutine computes which part never changes the arithmetic, so
+// results do not depend on any of this.
 
 // task is parallel work that helpers can join: help claims and runs parts
 // until none is left, on the helper w (nil on a goroutine started for the
@@ -62,6 +75,16 @@ const (
 	// teamSlowWait is the least wait for a helper that counts as a held
 	// back one (with the wait longer than the caller's own work).
 	teamSlowWait = 300 * time.Microsecond
+	// teamSample is the period over which sampleLoad measures free cores,
+	// and teamFreeCores the least it must find for splitting (two cores,
+	// with room for the imprecision of 10 ms ticks).
+	teamSample    = 100 * time.Millisecond
+	teamFreeCores = 1.5
+	// teamStrikes is the window in which a second sign of contention
+	// (a held-back helper) pauses splitting.
+	teamStrikes = 100 * time.Millisecond
+	// teamBackoffLevels bounds the doublings of the pause.
+	teamBackoffLevels = 8
 	// teamYield is the checks of a counter or of the offered task between
 	// two yields to the Go scheduler while spinning: each yield takes the
 	// scheduler's lock, which the goroutine doing the work needs too.
@@ -69,15 +92,21 @@ const (
 )
 
 var team struct {
-	mu      sync.Mutex // guards started
-	started int        // helpers running
+	mu      sync.Mutex   // serializes starting helpers
+	started atomic.Int32 // helpers running
 	cur     atomic.Pointer[teamSlot]
 	parked  atomic.Int32
 	wake    chan struct{}
 
-	epoch        time.Time
-	backoffUntil atomic.Int64 // ns since epoch before which splitting pauses
-	backoffLevel atomic.Int32 // doublings of teamBackoff in force
+	epoch          time.Time
+	backoffUntil   atomic.Int64 // ns since epoch before which splitting pauses
+	backoffLevel   atomic.Int32 // 1 + doublings of teamBackoff in force; 0 when none
+	lastContention atomic.Int64 // ns since epoch of the last contention or calming
+	lastStrike     atomic.Int64 // ns since epoch of the last sign of contention
+
+	nextSample atomic.Int64                     // ns since epoch of the next sampleLoad
+	busy       atomic.Bool                      // the last sample found too few free cores
+	sample     struct{ wall, idle, self int64 } // the last sample, written by its taker only
 }
 
 func init() {
@@ -89,10 +118,38 @@ func init() {
 func teamNow() int64 { return int64(time.Since(team.epoch)) }
 
 // splitting reports whether work may be split among goroutines now: not
-// while a wait for a held-back helper has paused it.
+// while other processes keep the machine's cores busy (see sampleLoad),
+// nor while a wait for a held-back helper has paused it.
 func splitting() bool {
-	until := team.backoffUntil.Load()
-	return until == 0 || teamNow() >= until
+	now := teamNow()
+	if now >= team.nextSample.Load() {
+		sampleLoad(now)
+	}
+	return !team.busy.Load() && now >= team.backoffUntil.Load()
+}
+
+// sampleLoad measures, every teamSample, the cores this process could have
+// used over the last period: the machine's idle time plus the process's
+// own CPU time, per unit of wall time. Below teamFreeCores, a split would
+// have its helper compete with another process for a core, so splitting
+// stops until a later sample finds cores free again. Where the idle time
+// cannot be read (outside Linux), the other guards alone apply.
+func sampleLoad(now int64) {
+	next := team.nextSample.Load()
+	if now < next || !team.nextSample.CompareAndSwap(next, now+int64(teamSample)) {
+		return // another goroutine samples
+	}
+	idle, self, ok := cpuTimes()
+	if !ok {
+		team.nextSample.Store(1 << 62)
+		return
+	}
+	p := &team.sample
+	if p.wall != 0 {
+		free := float64(idle-p.idle+self-p.self) / float64(now-p.wall)
+		team.busy.Store(free < teamFreeCores)
+	}
+	p.wall, p.idle, p.self = now, idle, self
 }
 
 // offer puts t where helpers look for work, waking sleeping ones, and
@@ -107,10 +164,10 @@ func offer(t task, helpers int) bool {
 		}
 		return false
 	}
-	if team.started < helpers {
+	if int(team.started.Load()) < helpers {
 		team.mu.Lock()
-		for team.started < helpers {
-			team.started++
+		for int(team.started.Load()) < helpers {
+			team.started.Add(1)
 			go helper()
 		}
 		team.mu.Unlock()
@@ -151,7 +208,8 @@ func helper() {
 		if spins%teamYield != 0 {
 			continue
 		}
-		if teamNow()-idleSince > int64(teamSpin) || runtime.GOMAXPROCS(0) == 1 {
+		now := teamNow()
+		if now-idleSince > int64(teamSpin) || runtime.GOMAXPROCS(0) == 1 || !splitting() {
 			team.parked.Add(1)
 			if s := team.cur.Load(); s == nil || s == last {
 				<-team.wake
@@ -165,20 +223,53 @@ func helper() {
 }
 
 // waited records that the caller of a split waited wait ns for parts a
-// helper had claimed, after working worked ns itself. A long wait, longer
-// than the caller's own work, means a helper was held back: splitting
-// pauses for a while, longer each time it recurs. A short one undoes one
-// doubling.
+// helper had claimed, after working worked ns itself. A wait longer than
+// teamSlowWait and than the caller's own work means the helper was held
+// back (see contended); a short one is a split that went well (see calm).
 func waited(wait, worked int64) {
+	now := teamNow()
 	if wait > int64(teamSlowWait) && wait > worked {
-		lv := min(team.backoffLevel.Add(1), 7)
-		pause := min(int64(teamBackoff)<<(lv-1), int64(teamBackoffMax))
-		team.backoffUntil.Store(teamNow() + wait + pause)
+		contended(now)
 		return
 	}
-	if lv := team.backoffLevel.Load(); lv > 0 && team.backoffUntil.Load() < teamNow() {
+	calm(now)
+}
+
+// contended pauses splitting when a helper was held back twice within
+// teamStrikes, because another process (or another goroutine of this one)
+// wanted its core. The pause is
+// teamBackoff, doubled for each time this happened without a calm period
+// in between, up to teamBackoffMax; helpers sleep through it.
+func contended(now int64) {
+	if prev := team.lastStrike.Swap(now); now-prev > int64(teamStrikes) {
+		return // a first sign: one may come from the Go scheduler (a stop-the-world, GOMAXPROCS changed)
+	}
+	lv := team.backoffLevel.Add(1)
+	if lv > teamBackoffLevels {
+		team.backoffLevel.Store(teamBackoffLevels)
+		lv = teamBackoffLevels
+	}
+	team.backoffUntil.Store(now + backoffPause(lv))
+	team.lastContention.Store(now)
+}
+
+// calm undoes one doubling of the pause once twice the current pause has
+// passed since the last contention (or the last undoing): a busy machine
+// is probed less and less often, an idle one soon splits freely again.
+func calm(now int64) {
+	lv := team.backoffLevel.Load()
+	if lv == 0 {
+		return
+	}
+	last := team.lastContention.Load()
+	if now-last > 2*backoffPause(lv) && team.lastContention.CompareAndSwap(last, now) {
 		team.backoffLevel.CompareAndSwap(lv, lv-1)
 	}
+}
+
+// backoffPause is the pause in splitting at backoff level lv (at least 1).
+func backoffPause(lv int32) int64 {
+	return min(int64(teamBackoff)<<(lv-1), int64(teamBackoffMax))
 }
 
 // joinCounter returns when c reaches n, which goroutines that claimed
@@ -196,4 +287,47 @@ func joinCounter(c *atomic.Int32, n int, start int64) {
 	}
 	t1 := teamNow()
 	waited(t1-t0, t0-start)
+}
+
+// partClaims hands out the parts of a split (at most 64), each once.
+type partClaims struct {
+	taken atomic.Uint64
+	n     int
+}
+
+// claim takes part pref if it is free (pref < 0 for none), or else the
+// lowest part left, and returns it; -1 when every part is taken.
+func (c *partClaims) claim(pref int) int {
+	all := ^uint64(0) >> (64 - c.n)
+	for {
+		old := c.taken.Load()
+		free := all &^ old
+		if free == 0 {
+			return -1
+		}
+		p := bits.TrailingZeros64(free)
+		if pref >= 0 && free&(1<<pref) != 0 {
+			p = pref
+		}
+		if c.taken.CompareAndSwap(old, old|1<<p) {
+			return p
+		}
+	}
+}
+
+// preferredPart returns the part of a split into n that the calling
+// goroutine should take first: the one numbered like its CPU (by rank
+// among the CPUs the process may use, modulo n), so that a part goes to
+// the same core in every split of the same shape whichever goroutine runs
+// there, and its data stays in that core's cache. Where the CPU cannot be
+// told, the caller of the split (caller) takes part 0 and helpers the
+// lowest left.
+func preferredPart(n int, caller bool) int {
+	if cpu := currentCPU(); cpu >= 0 {
+		return cpu % n
+	}
+	if caller {
+		return 0
+	}
+	return -1
 }

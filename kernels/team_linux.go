@@ -1,0 +1,92 @@
+package kernels
+
+import (
+	"sync"
+	"syscall"
+	"unsafe"
+)
+
+// cpuTimes returns, in ns, the time all CPUs have spent idle (from the
+// first line of /proc/stat, in ticks of 10 ms) and the CPU time this
+// process has used, and true; false if either cannot be read.
+func cpuTimes() (idle, self int64, ok bool) {
+	f, err := syscall.Open("/proc/stat", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, 0, false
+	}
+	var buf [256]byte
+	n, err := syscall.Read(f, buf[:])
+	syscall.Close(f)
+	if err != nil || n < 5 || string(buf[:4]) != "cpu " {
+		return 0, 0, false
+	}
+	// cpu  user nice system idle iowait ...: the fourth and fifth numbers.
+	var field [5]int64
+	k, inNum := -1, false
+	for _, c := range buf[4:n] {
+		if c == '\n' {
+			break
+		}
+		if c >= '0' && c <= '9' {
+			if !inNum {
+				k++
+				inNum = true
+			}
+			if k < len(field) {
+				field[k] = field[k]*10 + int64(c-'0')
+			}
+		} else {
+			inNum = false
+		}
+	}
+	if k < 4 {
+		return 0, 0, false
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0, 0, false
+	}
+	const tick = 10_000_000 // USER_HZ is 100 for /proc/stat
+	idle = (field[3] + field[4]) * tick
+	self = ru.Utime.Nano() + ru.Stime.Nano()
+	return idle, self, true
+}
+
+// cpuRanks maps a CPU number to its rank among the CPUs this process may
+// run on (from sched_getaffinity), so that a machine whose allowed CPUs
+// are 4 and 9 has ranks 0 and 1; nil if the set cannot be read.
+var cpuRanks = sync.OnceValue(func() []int16 {
+	var mask [128]uint64 // 8192 CPUs
+	n, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_GETAFFINITY, 0, unsafe.Sizeof(mask), uintptr(unsafe.Pointer(&mask[0])))
+	if errno != 0 || n == 0 {
+		return nil
+	}
+	ranks := make([]int16, 0, 64)
+	r := int16(0)
+	for w := range int(n) / 8 {
+		for b := range 64 {
+			if mask[w]&(1<<b) != 0 {
+				for len(ranks) < w*64+b {
+					ranks = append(ranks, -1)
+				}
+				ranks = append(ranks, r)
+				r++
+			}
+		}
+	}
+	return ranks
+})
+
+// currentCPU returns the rank (see cpuRanks) of the CPU the calling
+// thread runs on, or -1 if it cannot be told.
+func currentCPU() int {
+	ranks := cpuRanks()
+	if ranks == nil {
+		return -1
+	}
+	var cpu uint32
+	if _, _, errno := syscall.RawSyscall(sysGetcpu, uintptr(unsafe.Pointer(&cpu)), 0, 0); errno != 0 || int(cpu) >= len(ranks) {
+		return -1
+	}
+	return int(ranks[cpu])
+}

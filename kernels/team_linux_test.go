@@ -1,0 +1,44 @@
+package kernels
+
+import (
+	"testing"
+	"time"
+)
+
+// cpuTimes reads the machine's idle time and the process's CPU time; both
+// only grow, and the process's grows by about the CPU time it spends.
+func TestCPUTimes(t *testing.T) {
+	idle0, self0, ok := cpuTimes()
+	if !ok {
+		t.Fatal("cpuTimes: /proc/stat or getrusage unreadable")
+	}
+	start := time.Now()
+	x := 1.0
+	for time.Since(start) < 50*time.Millisecond {
+		x = x*1.0000001 + 1e-9
+	}
+	idle1, self1, ok := cpuTimes()
+	if !ok || idle1 < idle0 || self1 < self0 {
+		t.Fatalf("times went back: idle %d -> %d, self %d -> %d (%v)", idle0, idle1, self0, self1, x)
+	}
+	if d := time.Duration(self1 - self0); d < 25*time.Millisecond {
+		t.Errorf("50 ms of spinning counted as %v of CPU time", d)
+	}
+}
+
+// currentCPU names one of the CPUs the process may use.
+func TestCurrentCPU(t *testing.T) {
+	ranks := cpuRanks()
+	if ranks == nil {
+		t.Fatal("sched_getaffinity unreadable")
+	}
+	n := 0
+	for _, r := range ranks {
+		if r >= 0 {
+			n++
+		}
+	}
+	if c := currentCPU(); c < 0 || c >= n {
+		t.Fatalf("currentCPU() = %d with %d CPUs allowed", c, n)
+	}
+}

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package kernels
+
+// cpuTimes reports false: the idle time of the machine is not read here.
+func cpuTimes() (idle, self int64, ok bool) { return 0, 0, false }
+
+// currentCPU returns -1: the CPU a thread runs on is not told here.
+func currentCPU() int { return -1 }

@@ -102,7 +102,7 @@ func choosePath(kern *gemmKernel, g *gemmArgs) gemmPath {
 	switch {
 	case flat && g.transB:
 		return pathLoops
-	case work >= gemmParallelMin && !g.serial && runtime.GOMAXPROCS(0) > 1 && splitting():
+	case work >= gemmParallelMin && !g.serial && runtime.GOMAXPROCS(0) > 1 && helpersFree() && splitting():
 		return pathPacked // the path that splits
 	case work <= gemmInPlaceMax || (work <= gemmInPlaceMaxB && !g.transB):
 		return pathInPlace
@@ -240,7 +240,7 @@ func newGemmPlan(kern *gemmKernel, m, n, k int) gemmPlan {
 func gemmPacked(kern *gemmKernel, g *gemmArgs) {
 	p := newGemmPlan(kern, g.m, g.n, g.k)
 	workers := 1
-	if work := g.m * g.n * g.k; work >= gemmParallelMin && !g.serial && splitting() {
+	if work := g.m * g.n * g.k; work >= gemmParallelMin && !g.serial && helpersFree() && splitting() {
 		workers = min(runtime.GOMAXPROCS(0), work/gemmParallelGrain)
 	}
 	// One part of C per goroutine: a run of whole MR-row panels, or, when
@@ -319,7 +319,7 @@ func (p *gemmPlan) block(buf *gemmBuf, bpk []float64, g *gemmArgs, b, i0, i1, j0
 func gemmParallel(p *gemmPlan, g gemmArgs, parts int, byRows bool) {
 	parts = min(parts, 64)
 	job := &gemmPartsJob{plan: p, g: &g, byRows: byRows, start: teamNow(), claims: partClaims{n: parts}}
-	offered := offer(job, parts-1)
+	offered := offer(job, parts-1, false)
 	job.work(nil, preferredPart(parts, true))
 	withdraw(job, offered)
 	joinCounter(&job.finished, parts, job.start)

@@ -33,13 +33,13 @@ func Parallel(n, grain int, fn func(lo, hi int)) {
 		grain = 1
 	}
 	chunks := min(workers*parallelChunks, (n+grain-1)/grain)
-	if workers <= 1 || chunks <= 1 || !splitting() {
+	if workers <= 1 || chunks <= 1 || !helpersFree() || !splitting() {
 		fn(0, n)
 		return
 	}
 	size := (n + chunks - 1) / chunks
 	chunks = (n + size - 1) / size
-	ForEach(chunks, func(c int) { fn(c*size, min(n, (c+1)*size)) })
+	forEach(chunks, func(c int) { fn(c*size, min(n, (c+1)*size)) }, false)
 }
 
 // ParallelParts calls fn(lo, hi) on one contiguous part of [0, n) for each
@@ -57,12 +57,12 @@ func ParallelParts(n, grain int, fn func(lo, hi int)) {
 		return
 	}
 	parts := min(runtime.GOMAXPROCS(0), n/max(grain, 1), 64)
-	if parts <= 1 || !splitting() {
+	if parts <= 1 || !helpersFree() || !splitting() {
 		fn(0, n)
 		return
 	}
 	j := &partsJob{n: n, fn: fn, claims: partClaims{n: parts}}
-	offered := offer(j, parts-1)
+	offered := offer(j, parts-1, false)
 	start := teamNow()
 	j.work(preferredPart(parts, true))
 	withdraw(j, offered)
@@ -135,7 +135,11 @@ func Reduce(n int, f func(lo, hi int) float64, combine func(acc, v float64) floa
 // Which goroutine runs which i varies from run to run, so fn must write
 // disjoint outputs for different i and its effect must depend on i alone;
 // then the results do not depend on GOMAXPROCS.
-func ForEach(n int, fn func(i int)) {
+func ForEach(n int, fn func(i int)) { forEach(n, fn, true) }
+
+// forEach is ForEach; without spawn, when the helpers are busy with other
+// work the caller makes every call itself (see offer).
+func forEach(n int, fn func(i int), spawn bool) {
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 {
 		for i := range n {
@@ -144,7 +148,7 @@ func ForEach(n int, fn func(i int)) {
 		return
 	}
 	j := &forEachJob{n: int64(n), fn: fn}
-	offered := offer(j, workers-1)
+	offered := offer(j, workers-1, spawn)
 	start := teamNow()
 	j.work()
 	withdraw(j, offered)

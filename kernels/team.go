@@ -128,6 +128,12 @@ func splitting() bool {
 	return !team.busy.Load() && now >= team.backoffUntil.Load()
 }
 
+// helpersFree reports whether no task is offered to the helpers now: a
+// split made while one is (a product inside a part of an outer split, or
+// beside another goroutine's) would find them busy, so callers run it on
+// one goroutine without building the job.
+func helpersFree() bool { return team.cur.Load() == nil }
+
 // sampleLoad measures, every teamSample, the cores this process could have
 // used over the last period: the machine's idle time plus the process's
 // own CPU time, per unit of wall time. Below teamFreeCores, a split would
@@ -154,13 +160,18 @@ func sampleLoad(now int64) {
 
 // offer puts t where helpers look for work, waking sleeping ones, and
 // starts helpers up to GOMAXPROCS-1. It reports false when another task
-// holds the place (another goroutine's operation, or an outer one whose
-// part is running this), and then starts helpers goroutines of their own for t.
-func offer(t task, helpers int) bool {
+// holds the place (another goroutine's operation, or an outer split whose
+// part is running this one): then the helpers are busy, and with spawn it
+// starts goroutines of their own for t (ForEach's calls may rely on
+// running at once); without, the caller does all the work, since more
+// goroutines than cores would only take turns.
+func offer(t task, helpers int, spawn bool) bool {
 	s := &teamSlot{t}
 	if !team.cur.CompareAndSwap(nil, s) {
-		for range helpers {
-			go t.help(nil)
+		if spawn {
+			for range helpers {
+				go t.help(nil)
+			}
 		}
 		return false
 	}

@@ -64,10 +64,10 @@ func scalarNode(v float64) *Tensor {
 // recycled, whose use the tensor operation reports), for the
 // one-allocation path of an operation on two scalars.
 func scalars(a, b *tensor.Tensor) (x, y float64, ok bool) {
-	if a.Dim() != 0 || b.Dim() != 0 || tops.IsRecycled(a) || tops.IsRecycled(b) {
+	if a.Dim() != 0 || b.Dim() != 0 {
 		return 0, 0, false
 	}
-	return a.Item(), b.Item(), true
+	return tops.Scalars2(a, b)
 }
 
 // scalar is scalars for one operand.

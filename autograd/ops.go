@@ -78,15 +78,7 @@ func mulBackward(c call, g *Tensor, grads []*Tensor) {
 // that accumulating the product would make (the product rounded, then
 // added), without a tensor for the product.
 func addProductInto(dst *tensor.Tensor, g, x *Tensor) bool {
-	if !gradBufferFree(dst, g, x) || dst.Dim() != 0 {
-		return false
-	}
-	p, q, ok := scalars(g.v, x.v)
-	if !ok {
-		return false
-	}
-	dst.Set(dst.Item() + float64(p*q)) // float64(): never fused into an FMA
-	return true
+	return gradBufferFree(dst, g, x) && dst.Dim() == 0 && tops.AddProduct0(dst, g.v, x.v)
 }
 
 // Div returns t / u elementwise, with broadcasting and IEEE semantics.

@@ -41,5 +41,29 @@ func init() {
 		},
 		AttentionSoftmax:     attentionSoftmax,
 		AttentionSoftmaxGrad: attentionSoftmaxGrad,
+		Scalars2:             scalars2,
+		AddProduct0:          addProduct0,
 	})
+}
+
+// scalars2 returns the values of a and b when both are 0-d and not
+// recycled.
+func scalars2(a, b *Tensor) (x, y float64, ok bool) {
+	if len(a.shape) != 0 || len(b.shape) != 0 || a.st == recycled || b.st == recycled {
+		return 0, 0, false
+	}
+	return a.st.data[a.off], b.st.data[b.off], true
+}
+
+// addProduct0 adds a·b into dst in place, as dst.AddInPlace(a.Mul(b))
+// would (the product rounded, then added; the version bumped), when all
+// three are 0-d and not recycled, and reports whether it did.
+func addProduct0(dst, a, b *Tensor) bool {
+	x, y, ok := scalars2(a, b)
+	if !ok || len(dst.shape) != 0 || dst.st == recycled {
+		return false
+	}
+	dst.st.data[dst.off] += float64(x * y) // float64(): never fused into an FMA
+	dst.st.version++
+	return true
 }

@@ -79,6 +79,13 @@ type Ops[T any] struct {
 	// the scores from the weights p and their gradient dp, written into dp.
 	AttentionSoftmax     func(scores, mask T, additive, causal bool, scale float64) T
 	AttentionSoftmaxGrad func(p, dp T, scale float64) T
+
+	// Scalars2 returns the values of a and b when both are 0-d and not
+	// recycled; AddProduct0 adds a·b (the product rounded) into dst in
+	// place when all three are, and reports whether it did. They are the
+	// fast path of operations on scalar graphs.
+	Scalars2    func(a, b T) (x, y float64, ok bool)
+	AddProduct0 func(dst, a, b T) bool
 }
 
 // Window is tensor.Window, repeated here (the same fields, converted by

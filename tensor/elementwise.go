@@ -23,7 +23,10 @@ import (
 //	  8K 0.94x  16K 0.91x  32K 1.14x  64K 1.42x  128K 1.64x
 //
 // grainCheap stays at 256K, the first size where Add and Mul gain in every
-// run. grainMath is 32K: most transcendental ops cost as much per element as
+// run. (Measured before kernels kept its helper goroutines awake between
+// splits; a split now rarely waits for a vCPU to wake, but memory-bound
+// work streaming from a cache both cores share still gains little from
+// the second core here, so the grains stand.) grainMath is 32K: most transcendental ops cost as much per element as
 // Tanh or more and gain from there; Exp and Log, the cheapest, lose up to
 // ~10% between 32K and ~48K elements. On machines where a core wakes in a
 // few microseconds both could be far smaller (split at ~10 µs of work).

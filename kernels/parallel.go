@@ -156,7 +156,7 @@ func forEach(n int, fn func(i int), spawn bool) {
 		t0 := teamNow()
 		for spins := 1; j.done.Load() < j.n; spins++ {
 			if spins%teamYield == 0 {
-				runtime.Gosched()
+				pause(t0)
 			}
 		}
 		waited(teamNow()-t0, t0-start)

@@ -89,6 +89,8 @@ const (
 	// two yields to the Go scheduler while spinning: each yield takes the
 	// scheduler's lock, which the goroutine doing the work needs too.
 	teamYield = 256
+	// teamNap is the sleep between checks of a wait longer than teamSpin.
+	teamNap = 20 * time.Microsecond
 )
 
 var team struct {
@@ -106,7 +108,8 @@ var team struct {
 
 	nextSample atomic.Int64                     // ns since epoch of the next sampleLoad
 	busy       atomic.Bool                      // the last sample found too few free cores
-	sample     struct{ wall, idle, self int64 } // the last sample, written by its taker only
+	sampleMu   sync.Mutex                       // held while sampling
+	sample     struct{ wall, idle, self int64 } // the last sample, under sampleMu
 }
 
 func init() {
@@ -141,10 +144,14 @@ func helpersFree() bool { return team.cur.Load() == nil }
 // stops until a later sample finds cores free again. Where the idle time
 // cannot be read (outside Linux), the other guards alone apply.
 func sampleLoad(now int64) {
-	next := team.nextSample.Load()
-	if now < next || !team.nextSample.CompareAndSwap(next, now+int64(teamSample)) {
+	if !team.sampleMu.TryLock() {
 		return // another goroutine samples
 	}
+	defer team.sampleMu.Unlock()
+	if now < team.nextSample.Load() {
+		return
+	}
+	team.nextSample.Store(now + int64(teamSample))
 	idle, self, ok := cpuTimes()
 	if !ok {
 		team.nextSample.Store(1 << 62)
@@ -293,11 +300,22 @@ func joinCounter(c *atomic.Int32, n int, start int64) {
 	t0 := teamNow()
 	for spins := 1; c.Load() < int32(n); spins++ {
 		if spins%teamYield == 0 {
-			runtime.Gosched()
+			pause(t0)
 		}
 	}
-	t1 := teamNow()
-	waited(t1-t0, t0-start)
+	waited(teamNow()-t0, t0-start)
+}
+
+// pause is a waiting goroutine's pause between checks, every teamYield of
+// them: a yield to the Go scheduler for the first teamSpin of a wait that
+// began at t0, then a short sleep, so that a long wait (a helper's long
+// part, or one the operating system holds back) does not keep a core busy.
+func pause(t0 int64) {
+	if teamNow()-t0 < int64(teamSpin) {
+		runtime.Gosched()
+		return
+	}
+	time.Sleep(teamNap)
 }
 
 // partClaims hands out the parts of a split (at most 64), each once.

@@ -72,10 +72,11 @@ func scalars(a, b *tensor.Tensor) (x, y float64, ok bool) {
 
 // scalar is scalars for one operand.
 func scalar(a *tensor.Tensor) (x float64, ok bool) {
-	if a.Dim() != 0 || tops.IsRecycled(a) {
+	if a.Dim() != 0 {
 		return 0, false
 	}
-	return a.Item(), true
+	x, _, ok = tops.Scalars2(a, a)
+	return x, ok
 }
 
 // wrapN is wrap1 for any number of inputs (Linear, Cat, Stack). Up

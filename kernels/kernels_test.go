@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -229,5 +230,41 @@ func TestSetLevel(t *testing.T) {
 		if _, ok := tables[device.AVX512]; !ok {
 			t.Fatal("this build and CPU support avx512 but kernels has no avx512 table")
 		}
+	}
+}
+
+// Fill writes every element with the value's exact bits (-0 and NaN
+// payloads included) at lengths around its run of element-by-element
+// stores, and nothing past the slice.
+func TestFillSetsEveryElement(t *testing.T) {
+	vals := []float64{0, math.Copysign(0, -1), 1.5, math.Inf(-1), math.Float64frombits(0x7ff8000000000123), 5e-324}
+	for _, n := range []int{0, 1, 7, fillRun - 1, fillRun, fillRun + 1, 2*fillRun + 3, 5 * fillRun} {
+		for _, v := range vals {
+			buf := make([]float64, n+1)
+			for i := range buf {
+				buf[i] = 42
+			}
+			Fill(buf[:n], v)
+			for i := range n {
+				if math.Float64bits(buf[i]) != math.Float64bits(v) {
+					t.Fatalf("n=%d v=%v: element %d is %v (bits %#x)", n, v, i, buf[i], math.Float64bits(buf[i]))
+				}
+			}
+			if buf[n] != 42 {
+				t.Fatalf("n=%d v=%v: wrote past the slice", n, v)
+			}
+		}
+	}
+}
+
+func BenchmarkFill(b *testing.B) {
+	buf := make([]float64, 100352)
+	for _, v := range []float64{0, 1} {
+		b.Run(fmt.Sprint(v), func(b *testing.B) {
+			b.SetBytes(int64(8 * len(buf)))
+			for b.Loop() {
+				Fill(buf, v)
+			}
+		})
 	}
 }

@@ -102,8 +102,6 @@ func choosePath(kern *gemmKernel, g *gemmArgs) gemmPath {
 	switch {
 	case flat && g.transB:
 		return pathLoops
-	case work >= gemmParallelMin && !g.serial && runtime.GOMAXPROCS(0) > 1 && helpersFree() && splitting():
-		return pathPacked // the path that splits
 	case work <= gemmInPlaceMax || (work <= gemmInPlaceMaxB && !g.transB):
 		return pathInPlace
 	}
@@ -113,10 +111,11 @@ func choosePath(kern *gemmKernel, g *gemmArgs) gemmPath {
 // gemmParallelMin is the m·n·k from which Gemm splits the product among
 // goroutines, and gemmParallelGrain the least m·n·k each of them gets.
 // With the helpers awake (see team.go), measured on the 2-vCPU KVM guest
-// with the other core idle, two goroutines ran an MNIST MLP's 64×128×784
-// product (6.4·10⁶) 1.6 times as fast as one, its weight gradient's
-// 128×784×64 1.8 times, and products of 10⁸ 1.9 to 2 times. (Variables only
-// so that tests can lower them.)
+// with the other core idle (medians of 15 alternated runs), two goroutines
+// ran an MNIST MLP's 64×128×784 product (6.4·10⁶, packed) 1.58 times as
+// fast as one, its weight gradient's 128×784×64 (in place) 1.41 times,
+// 64×64×1024 (in place) 1.76 times and 512×784×256 1.85 times. (Variables
+// only so that tests can lower them.)
 var (
 	gemmParallelMin   = 1 << 20
 	gemmParallelGrain = 1 << 19
@@ -239,19 +238,31 @@ func newGemmPlan(kern *gemmKernel, m, n, k int) gemmPlan {
 // one part of C that way (gemmParallel).
 func gemmPacked(kern *gemmKernel, g *gemmArgs) {
 	p := newGemmPlan(kern, g.m, g.n, g.k)
+	gemmSplit(&p, g, false)
+}
+
+// gemmSplit computes a product on the packed path (p.serial) or the
+// in-place one (gemmInPlacePart), on one goroutine or, when it is large
+// enough and the machine has cores free, on several, one part of C each:
+// a run of whole MR-row panels, or, when B is transposed (so that a run
+// of C's columns reads a contiguous part of B, a layer's weight) or m is
+// too small, a run of columns at whole cache lines. See gemmPartsJob.
+// Which path runs depends on the product's shape alone (choosePath), never
+// on the split: the two sum over k in different orders (the packed path
+// by k blocks), so that choosing by the split would make the bits depend
+// on GOMAXPROCS and the machine's load.
+func gemmSplit(p *gemmPlan, g *gemmArgs, inPlace bool) {
 	workers := 1
 	if work := g.m * g.n * g.k; work >= gemmParallelMin && !g.serial && helpersFree() && splitting() {
 		workers = min(runtime.GOMAXPROCS(0), work/gemmParallelGrain)
 	}
-	// One part of C per goroutine: a run of whole MR-row panels, or, when
-	// B is transposed (so that a run of C's columns reads a contiguous
-	// part of B, a layer's weight) or m is too small, a run of columns at
-	// whole cache lines. See gemmPartsJob.
 	switch {
-	case workers > 1 && (g.transB || g.m < 2*workers*kern.mr) && g.n >= 8*workers:
-		gemmParallel(&p, *g, workers, false)
-	case workers > 1 && g.m >= 2*kern.mr:
-		gemmParallel(&p, *g, min(workers, g.m/kern.mr), true)
+	case workers > 1 && (g.transB || g.m < 2*workers*p.mr) && g.n >= 8*workers:
+		gemmParallel(p, *g, workers, false, inPlace)
+	case workers > 1 && g.m >= 2*p.mr:
+		gemmParallel(p, *g, min(workers, g.m/p.mr), true, inPlace)
+	case inPlace:
+		gemmInPlacePart(p.kern, g, 0, g.m, 0, g.n)
 	default:
 		p.serial(nil, g, 0, g.m, 0, g.n)
 	}
@@ -314,11 +325,12 @@ func (p *gemmPlan) block(buf *gemmBuf, bpk []float64, g *gemmArgs, b, i0, i1, j0
 // each find their part of the data in the cache of the core that last
 // wrote it. The
 // caller computes the parts no helper has claimed and waits only for those
-// that helpers have. No element's arithmetic depends on the part it is in,
+// that helpers have. On the in-place path (inPlace) a part reads A and B
+// where they are, packing only what gemmInPlacePart packs. No element's arithmetic depends on the part it is in,
 // so the result is the same for any number of goroutines.
-func gemmParallel(p *gemmPlan, g gemmArgs, parts int, byRows bool) {
+func gemmParallel(p *gemmPlan, g gemmArgs, parts int, byRows, inPlace bool) {
 	parts = min(parts, 64)
-	job := &gemmPartsJob{plan: p, g: &g, byRows: byRows, start: teamNow(), claims: partClaims{n: parts}}
+	job := &gemmPartsJob{plan: p, g: &g, byRows: byRows, inPlace: inPlace, start: teamNow(), claims: partClaims{n: parts}}
 	offered := offer(job, parts-1, false)
 	job.work(nil, preferredPart(parts, true))
 	withdraw(job, offered)
@@ -330,6 +342,7 @@ type gemmPartsJob struct {
 	plan     *gemmPlan
 	g        *gemmArgs
 	byRows   bool
+	inPlace  bool  // parts run on the in-place path (gemmInPlacePart), not the packed one
 	start    int64 // when the caller began (teamNow), for timing waits
 	claims   partClaims
 	finished atomic.Int32
@@ -350,16 +363,20 @@ func (job *gemmPartsJob) work(w *worker, pref int) {
 // starting at a whole cache line.
 func (job *gemmPartsJob) run(w *worker, part int) {
 	g, p, parts := job.g, job.plan, job.claims.n
+	i0, i1, j0, j1 := 0, g.m, 0, g.n
 	if job.byRows {
 		mp := (g.m + p.mr - 1) / p.mr
-		i0, i1 := mp*part/parts*p.mr, min(g.m, mp*(part+1)/parts*p.mr)
-		p.serial(w, g, i0, i1, 0, g.n)
+		i0, i1 = mp*part/parts*p.mr, min(g.m, mp*(part+1)/parts*p.mr)
 	} else {
-		j1 := g.n
+		j0 = g.n * part / parts &^ 7
 		if part+1 < parts {
 			j1 = g.n * (part + 1) / parts &^ 7
 		}
-		p.serial(w, g, 0, g.m, g.n*part/parts&^7, j1)
+	}
+	if job.inPlace {
+		gemmInPlacePart(p.kern, g, i0, i1, j0, j1)
+	} else {
+		p.serial(w, g, i0, i1, j0, j1)
 	}
 	job.finished.Add(1)
 }
@@ -407,39 +424,52 @@ func gemmMacro(kern *gemmKernel, a, b, t []float64, kb, mb, nb int, alpha, beta 
 // in place (a last partial panel of rows is packed, since the kernel reads
 // MR rows) and B in place when its rows are contiguous (else all of op(B) is
 // packed once), with no k blocks: for products so small that packing both
-// operands costs more than streaming them from where they are.
+// operands costs more than streaming them from where they are. Large ones
+// split among goroutines as the packed path's do (gemmSplit), each part
+// reading its operands in place: a weight gradient's parts (runs of rows,
+// B as stored) pack nothing, where the packed path's parts would each
+// pack all of B.
 func gemmInPlace(kern *gemmKernel, g *gemmArgs) {
+	p := gemmPlan{kern: kern, mr: kern.mr, nr: kern.nr}
+	gemmSplit(&p, g, true)
+}
+
+// gemmInPlacePart computes rows [i0, i1) (i0 a multiple of MR) and columns
+// [j0, j1) of C on the in-place path, packing only the part's last partial
+// panel of rows and, when B is transposed, the part's columns of op(B).
+// Each element's arithmetic is the same in any part.
+func gemmInPlacePart(kern *gemmKernel, g *gemmArgs, i0, i1, j0, j1 int) {
 	MR, NR := kern.mr, kern.nr
-	m, n, k := g.m, g.n, g.k
-	full := m / MR * MR
+	k, n := g.k, j1-j0
+	full := i0 + (i1-i0)/MR*MR
 	nb := 0
 	if g.transB {
 		nb = (n + NR - 1) / NR * NR * k
 	}
 	buf := getGemmBuf(MR*k, nb, 0)
 	defer gemmPool.Put(buf)
-	if full < m {
-		packA(kern, buf.a, g, full, 0, m-full, k)
+	if full < i1 {
+		packA(kern, buf.a, g, full, 0, i1-full, k)
 	}
 	if g.transB {
-		packB(kern, buf.b, g, 0, 0, k, n)
+		packB(kern, buf.b, g, 0, j0, k, n)
 	}
 	rsa, csa := g.lda, 1 // op(A)(i, l) = a[i*rsa+l*csa]
 	if g.transA {
 		rsa, csa = 1, g.lda
 	}
-	for jr := 0; jr < n; jr += NR {
-		nr := min(NR, n-jr)
+	for jr := j0; jr < j1; jr += NR {
+		nr := min(NR, j1-jr)
 		b, rsb := g.b[jr:], g.ldb
 		if g.transB {
-			b, rsb = buf.b[jr*k:], NR
+			b, rsb = buf.b[(jr-j0)*k:], NR
 		}
-		for ir := 0; ir < m; ir += MR {
+		for ir := i0; ir < i1; ir += MR {
 			c := g.c[ir*g.ldc+jr:]
 			if ir < full {
 				kern.strided(k, g.a[ir*rsa:], b, c, g.ldc, g.alpha, g.beta, MR, nr, rsa, csa, rsb)
 			} else {
-				kern.strided(k, buf.a, b, c, g.ldc, g.alpha, g.beta, m-ir, nr, 1, MR, rsb)
+				kern.strided(k, buf.a, b, c, g.ldc, g.alpha, g.beta, i1-ir, nr, 1, MR, rsb)
 			}
 		}
 	}

@@ -406,7 +406,9 @@ func TestGemmPanics(t *testing.T) {
 // that small products split too. Under the race detector the sizes are
 // smaller and the thresholds lowered.
 func TestGemmIsDeterministic(t *testing.T) {
-	sizes := [][5]int{{300, 260, 230, 0, 0}, {2000, 20, 500, 0, 1}, {130, 700, 200, 1, 1}, {5, 4000, 900, 0, 0}}
+	sizes := [][5]int{{300, 260, 230, 0, 0}, {2000, 20, 500, 0, 1}, {130, 700, 200, 1, 1}, {5, 4000, 900, 0, 0},
+		// Sizes that run on the in-place kernel on one goroutine.
+		{64, 64, 1024, 0, 0}, {128, 784, 64, 1, 0}, {40, 100, 900, 0, 1}, {100, 40, 600, 1, 1}}
 	par := gemmParallelMin
 	if raceEnabled {
 		sizes = [][5]int{{200, 130, 100, 0, 0}, {1100, 20, 100, 0, 1}, {5, 900, 200, 1, 0}}

@@ -78,15 +78,55 @@ var cpuRanks = sync.OnceValue(func() []int16 {
 })
 
 // currentCPU returns the rank (see cpuRanks) of the CPU the calling
-// thread runs on, or -1 if it cannot be told.
+// thread runs on, or -1 if it cannot be told: read from the kernel's
+// per-CPU segment where cpuByLSL found it (a split asks twice, once on
+// each goroutine), else with the getcpu system call.
 func currentCPU() int {
 	ranks := cpuRanks()
 	if ranks == nil {
 		return -1
 	}
-	var cpu uint32
-	if _, _, errno := syscall.RawSyscall(sysGetcpu, uintptr(unsafe.Pointer(&cpu)), 0, 0); errno != 0 || int(cpu) >= len(ranks) {
+	cpu, ok := uint32(0), false
+	if cpuByLSL() {
+		cpu, ok = lslCPUNode()&0xfff, true
+	} else {
+		cpu, ok = getcpu()
+	}
+	if !ok || int(cpu) >= len(ranks) {
 		return -1
 	}
 	return int(ranks[cpu])
 }
+
+// getcpu returns the number of the CPU the calling thread runs on, from
+// the getcpu system call.
+func getcpu() (uint32, bool) {
+	var cpu uint32
+	_, _, errno := syscall.RawSyscall(sysGetcpu, uintptr(unsafe.Pointer(&cpu)), 0, 0)
+	return cpu, errno == 0
+}
+
+// cpuByLSL reports whether lslCPUNode reads the CPU number here: it must
+// agree with getcpu in every one of several tries in which the thread did
+// not move between its two readings around the system call.
+var cpuByLSL = sync.OnceValue(func() bool {
+	if !haveLSL {
+		return false
+	}
+	agreed := false
+	for range 8 {
+		a := lslCPUNode()
+		c, ok := getcpu()
+		b := lslCPUNode()
+		switch {
+		case !ok || a == ^uint32(0):
+			return false
+		case a != b:
+			continue
+		case a&0xfff != c:
+			return false
+		}
+		agreed = true
+	}
+	return agreed
+})

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"runtime"
 	"testing"
 	"time"
 )
@@ -41,4 +42,42 @@ func TestCurrentCPU(t *testing.T) {
 	if c := currentCPU(); c < 0 || c >= n {
 		t.Fatalf("currentCPU() = %d with %d CPUs allowed", c, n)
 	}
+}
+
+// The CPU number read from the kernel's per-CPU segment is getcpu's, on
+// every CPU the test's thread is seen on (it is moved between them).
+func TestCPUByLSLAgreesWithGetcpu(t *testing.T) {
+	if !haveLSL {
+		if cpuByLSL() {
+			t.Fatal("cpuByLSL without the assembly")
+		}
+		return
+	}
+	if !cpuByLSL() {
+		t.Fatal("cpuByLSL: the per-CPU segment does not give getcpu's number (not Linux's x86-64 layout?)")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	seen := map[uint32]bool{}
+	agree, tries := 0, 0
+	for start := time.Now(); time.Since(start) < 20*time.Millisecond || len(seen) < 2 && time.Since(start) < time.Second; {
+		a := lslCPUNode() & 0xfff
+		c, _ := getcpu()
+		b := lslCPUNode() & 0xfff
+		if a != b {
+			continue
+		}
+		tries++
+		if a == c {
+			agree++
+			seen[c] = true
+		}
+		if tries%1000 == 0 {
+			time.Sleep(time.Millisecond) // a chance to be moved to another CPU
+		}
+	}
+	if agree < tries*99/100 {
+		t.Errorf("the segment gave getcpu's number %d times in %d", agree, tries)
+	}
+	t.Logf("%d readings agreed of %d, on CPUs %v", agree, tries, seen)
 }

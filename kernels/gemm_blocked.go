@@ -58,17 +58,17 @@ type gemmKernel struct {
 // rather than packed panels, at levels without an in-place micro-kernel.
 const gemmSmall = 256
 
-// gemmInPlaceMax and gemmInPlaceMaxB are the m·n·k up to which a product
-// runs on the in-place micro-kernel (gemmInPlace) where the level has one,
-// in general and when B's rows are contiguous (not transB). Measured at the
+// gemmInPlaceMax is the m·n·k up to which a product runs on the in-place
+// micro-kernel (gemmInPlace) where the level has one. Measured at the
 // AVX512 level against the packed path: 5 times faster at 8³, 1.3 times at
-// 64³, 5% at 128³, even at 256³; on the MLP's 64×784·784×128 (6.4·10⁶) 1.2
-// times faster with B as stored, even with B transposed (which it packs).
-// (Variables so that tests can switch the in-place path off.)
-var (
-	gemmInPlaceMax  = 1 << 21
-	gemmInPlaceMaxB = 1 << 23
-)
+// 64³, 5% at 128³, even at 256³. With B transposed (which the in-place
+// path packs, part by part when it splits), nine shapes from 2·10⁶ to
+// 8.4·10⁶ ran 0-20% faster on one goroutine and 5-40% on two (a
+// layer's forward product, 64×784·784×128, 5% and 16%); above, shapes
+// with deep k lost (16×8192·8192×256 1.4 times slower), so the limit is
+// the same for both layouts. (A variable so that tests can switch the
+// in-place path off.)
+var gemmInPlaceMax = 1 << 23
 
 // gemmPath is how Gemm computes a product with m, n > 1.
 type gemmPath int
@@ -102,7 +102,7 @@ func choosePath(kern *gemmKernel, g *gemmArgs) gemmPath {
 	switch {
 	case flat && g.transB:
 		return pathLoops
-	case work <= gemmInPlaceMax || (work <= gemmInPlaceMaxB && !g.transB):
+	case work <= gemmInPlaceMax:
 		return pathInPlace
 	}
 	return pathPacked

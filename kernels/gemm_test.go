@@ -109,13 +109,13 @@ func (v gemmVariant) set(t testing.TB) func() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	oldMax, oldMaxB := gemmInPlaceMax, gemmInPlaceMaxB
+	oldMax := gemmInPlaceMax
 	if !v.inPlace {
-		gemmInPlaceMax, gemmInPlaceMaxB = 0, 0
+		gemmInPlaceMax = 0
 	}
 	return func() {
 		SetLevel(old)
-		gemmInPlaceMax, gemmInPlaceMaxB = oldMax, oldMaxB
+		gemmInPlaceMax = oldMax
 	}
 }
 
@@ -296,13 +296,13 @@ func withGemmBlocks(kc, mcPanels, ncPanels, par int, f func()) {
 		old[g] = saved{g.kc, g.mc, g.nc}
 		g.kc, g.mc, g.nc = kc, mcPanels*g.mr, ncPanels*g.nr
 	}
-	oldMax, oldMaxB := gemmInPlaceMax, gemmInPlaceMaxB
-	gemmInPlaceMax, gemmInPlaceMaxB = 0, 0
+	oldMax := gemmInPlaceMax
+	gemmInPlaceMax = 0
 	defer func() {
 		for g, s := range old {
 			g.kc, g.mc, g.nc = s.kc, s.mc, s.nc
 		}
-		gemmInPlaceMax, gemmInPlaceMaxB = oldMax, oldMaxB
+		gemmInPlaceMax = oldMax
 	}()
 	withGemmParallel(par, f)
 }

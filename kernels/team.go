@@ -80,6 +80,11 @@ const (
 	// with room for the imprecision of 10 ms ticks).
 	teamSample    = 100 * time.Millisecond
 	teamFreeCores = 1.5
+	// teamStall is the share of a sample's wall time during which some task
+	// waited for a CPU (see cpuStall) above which the machine counts as
+	// busy too: 2-4% on the idle KVM guest, near 100% with another process
+	// competing for a core.
+	teamStall = 0.2
 	// teamStrikes is the window in which a second sign of contention
 	// (a held-back helper) pauses splitting.
 	teamStrikes = 100 * time.Millisecond
@@ -106,10 +111,13 @@ var team struct {
 	lastContention atomic.Int64 // ns since epoch of the last contention or calming
 	lastStrike     atomic.Int64 // ns since epoch of the last sign of contention
 
-	nextSample atomic.Int64                     // ns since epoch of the next sampleLoad
-	busy       atomic.Bool                      // the last sample found too few free cores
-	sampleMu   sync.Mutex                       // held while sampling
-	sample     struct{ wall, idle, self int64 } // the last sample, under sampleMu
+	nextSample atomic.Int64 // ns since epoch of the next sampleLoad
+	busy       atomic.Bool  // the last sample found too few free cores
+	sampleMu   sync.Mutex   // held while sampling
+	sample     struct {     // the last sample, under sampleMu
+		wall, idle, self, stall int64
+		hasStall                bool
+	}
 }
 
 func init() {
@@ -141,7 +149,10 @@ func helpersFree() bool { return team.cur.Load() == nil }
 // used over the last period: the machine's idle time plus the process's
 // own CPU time, per unit of wall time. Below teamFreeCores, a split would
 // have its helper compete with another process for a core, so splitting
-// stops until a later sample finds cores free again. Where the idle time
+// stops until a later sample finds cores free again. So it does while
+// tasks waited for a CPU more than teamStall of the period (where Linux
+// reports it; see cpuStall), which catches a helper sharing its core
+// with another process. Where the idle time
 // cannot be read (outside Linux), the other guards alone apply.
 func sampleLoad(now int64) {
 	if !team.sampleMu.TryLock() {
@@ -157,12 +168,15 @@ func sampleLoad(now int64) {
 		team.nextSample.Store(1 << 62)
 		return
 	}
+	stall, hasStall := cpuStall()
 	p := &team.sample
 	if p.wall != 0 {
-		free := float64(idle-p.idle+self-p.self) / float64(now-p.wall)
-		team.busy.Store(free < teamFreeCores)
+		wall := float64(now - p.wall)
+		free := float64(idle-p.idle+self-p.self) / wall
+		stalled := hasStall && p.hasStall && float64(stall-p.stall)/wall > teamStall
+		team.busy.Store(free < teamFreeCores || stalled)
 	}
-	p.wall, p.idle, p.self = now, idle, self
+	p.wall, p.idle, p.self, p.stall, p.hasStall = now, idle, self, stall, hasStall
 }
 
 // offer puts t where helpers look for work, waking sleeping ones, and

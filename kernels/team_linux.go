@@ -52,6 +52,53 @@ func cpuTimes() (idle, self int64, ok bool) {
 	return idle, self, true
 }
 
+// cpuStall returns the time, in ns, during which some runnable task on the
+// machine waited for a CPU (the "some" total of /proc/pressure/cpu, Linux's
+// pressure stall information), and true; false where the kernel has none.
+// It tells a busy machine from an idle one where idle time cannot: when
+// this process's helper shares a core with another process, the two
+// split that core's time, so the machine shows no idle time and this
+// process about 1.5 cores of its own, while the stall time grows as fast
+// as the wall clock.
+func cpuStall() (int64, bool) {
+	f, err := syscall.Open("/proc/pressure/cpu", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, false
+	}
+	var buf [256]byte
+	n, err := syscall.Read(f, buf[:])
+	syscall.Close(f)
+	if err != nil {
+		return 0, false
+	}
+	return parseStall(buf[:n])
+}
+
+// parseStall reads the total (µs) of the "some" line of a pressure file:
+// "some avg10=0.00 avg60=0.00 avg300=0.00 total=12345", and returns it in
+// ns.
+func parseStall(b []byte) (int64, bool) {
+	const key = "total="
+	if len(b) < 5 || string(b[:5]) != "some " {
+		return 0, false
+	}
+	for i := 5; i+len(key) <= len(b) && b[i] != '\n'; i++ {
+		if string(b[i:i+len(key)]) != key {
+			continue
+		}
+		v, digits := int64(0), 0
+		for _, c := range b[i+len(key):] {
+			if c < '0' || c > '9' || digits == 15 { // 15 digits of µs: 31 years
+				break
+			}
+			v = v*10 + int64(c-'0')
+			digits++
+		}
+		return v * 1000, digits > 0
+	}
+	return 0, false
+}
+
 // cpuRanks maps a CPU number to its rank among the CPUs this process may
 // run on (from sched_getaffinity), so that a machine whose allowed CPUs
 // are 4 and 9 has ranks 0 and 1; nil if the set cannot be read.

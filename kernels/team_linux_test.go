@@ -81,3 +81,35 @@ func TestCPUByLSLAgreesWithGetcpu(t *testing.T) {
 	}
 	t.Logf("%d readings agreed of %d, on CPUs %v", agree, tries, seen)
 }
+
+// parseStall reads the "some" total of a pressure file in ns, and rejects
+// what is not one.
+func TestParseStall(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"some avg10=2.02 avg60=3.03 avg300=3.92 total=5478909084\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", 5478909084000, true},
+		{"some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", 0, true},
+		{"full avg10=0.00 avg60=0.00 avg300=0.00 total=7\n", 0, false},
+		{"some avg10=0.00 avg60=0.00 avg300=0.00\nfull total=9\n", 0, false},
+		{"some total=", 0, false},
+		{"some total=x1", 0, false},
+		{"", 0, false},
+		{"some", 0, false},
+		{"some total=123456789012345678901234", 123456789012345000, true}, // 15 digits read
+	} {
+		got, ok := parseStall([]byte(c.in))
+		if ok != c.ok || ok && got != c.want {
+			t.Errorf("parseStall(%q) = %d, %v; want %d, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+	// The running kernel's file, where it has one, grows.
+	if a, ok := cpuStall(); ok {
+		time.Sleep(10 * time.Millisecond)
+		if b, _ := cpuStall(); b < a {
+			t.Errorf("the stall total went back: %d then %d", a, b)
+		}
+	}
+}

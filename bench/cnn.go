@@ -245,12 +245,12 @@ func (b *bench) convRows(c convShape, threads []int, torchP int) error {
 				pair = len(cs)
 			}
 			cs = append(cs,
-				newGoSide(fmt.Sprintf("adjoint threads=%d", p), b.cfg.timing, threadsAround(p), func(k int) {
+				newGoSide(fmt.Sprintf("adjoint threads=%d", p), b.cfg.timing, threadsWarmAround(p, b.cfg.timing, op), func(k int) {
 					for range k {
 						op()
 					}
 				}),
-				newGoSide(fmt.Sprintf("gemm threads=%d", p), b.cfg.timing, threadsAround(p), func(k int) {
+				newGoSide(fmt.Sprintf("gemm threads=%d", p), b.cfg.timing, threadsWarmAround(p, b.cfg.timing, r.product), func(k int) {
 					for range k {
 						r.product()
 					}

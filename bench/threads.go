@@ -9,7 +9,8 @@ import "fmt"
 // tables show, is the ratio of two medians taken under the same load from
 // other processes. A machine whose second core is busy shows it as a
 // speed-up below 1, not as a slow row next to a fast one measured at a
-// quieter moment.
+// quieter moment. Each run starts with the operation run untimed for a
+// moment (see threadsWarmAround).
 
 // measureThreads measures ops[i] on threads[i] threads (GOMAXPROCS), all
 // in one window, with PyTorch's side t (nil: none) taking its turn right
@@ -27,7 +28,7 @@ func (b *bench) measureThreads(threads []int, ops []func(), torchP int, t *torch
 	pair := 0
 	for i, p := range threads {
 		op := ops[i]
-		cs[i] = newGoSide(fmt.Sprintf("adjoint threads=%d", p), b.cfg.timing, threadsAround(p), func(k int) {
+		cs[i] = newGoSide(fmt.Sprintf("adjoint threads=%d", p), b.cfg.timing, threadsWarmAround(p, b.cfg.timing, op), func(k int) {
 			for range k {
 				op()
 			}

@@ -72,10 +72,7 @@ func scalars(a, b *tensor.Tensor) (x, y float64, ok bool) {
 
 // scalar is scalars for one operand.
 func scalar(a *tensor.Tensor) (x float64, ok bool) {
-	if a.Dim() != 0 {
-		return 0, false
-	}
-	x, _, ok = tops.Scalars2(a, a)
+	x, _, ok = tops.Scalars2(a, a) // 0-d and not recycled
 	return x, ok
 }
 

@@ -238,11 +238,11 @@ func newGemmPlan(kern *gemmKernel, m, n, k int) gemmPlan {
 // one part of C that way (gemmParallel).
 func gemmPacked(kern *gemmKernel, g *gemmArgs) {
 	p := newGemmPlan(kern, g.m, g.n, g.k)
-	gemmSplit(&p, g, false)
+	gemmSplit(kern, &p, g)
 }
 
-// gemmSplit computes a product on the packed path (p.serial) or the
-// in-place one (gemmInPlacePart), on one goroutine or, when it is large
+// gemmSplit computes a product on the packed path (p.serial) or, with p
+// nil, the in-place one (gemmInPlacePart), on one goroutine or, when it is large
 // enough and the machine has cores free, on several, one part of C each:
 // a run of whole MR-row panels, or, when B is transposed (so that a run
 // of C's columns reads a contiguous part of B, a layer's weight) or m is
@@ -251,18 +251,18 @@ func gemmPacked(kern *gemmKernel, g *gemmArgs) {
 // on the split: the two sum over k in different orders (the packed path
 // by k blocks), so that choosing by the split would make the bits depend
 // on GOMAXPROCS and the machine's load.
-func gemmSplit(p *gemmPlan, g *gemmArgs, inPlace bool) {
+func gemmSplit(kern *gemmKernel, p *gemmPlan, g *gemmArgs) {
 	workers := 1
 	if work := g.m * g.n * g.k; work >= gemmParallelMin && !g.serial && helpersFree() && splitting() {
 		workers = min(runtime.GOMAXPROCS(0), work/gemmParallelGrain)
 	}
 	switch {
-	case workers > 1 && (g.transB || g.m < 2*workers*p.mr) && g.n >= 8*workers:
-		gemmParallel(p, *g, workers, false, inPlace)
-	case workers > 1 && g.m >= 2*p.mr:
-		gemmParallel(p, *g, min(workers, g.m/p.mr), true, inPlace)
-	case inPlace:
-		gemmInPlacePart(p.kern, g, 0, g.m, 0, g.n)
+	case workers > 1 && (g.transB || g.m < 2*workers*kern.mr) && g.n >= 8*workers:
+		gemmParallel(kern, p, *g, workers, false)
+	case workers > 1 && g.m >= 2*kern.mr:
+		gemmParallel(kern, p, *g, min(workers, g.m/kern.mr), true)
+	case p == nil:
+		gemmInPlacePart(kern, g, 0, g.m, 0, g.n)
 	default:
 		p.serial(nil, g, 0, g.m, 0, g.n)
 	}
@@ -325,12 +325,13 @@ func (p *gemmPlan) block(buf *gemmBuf, bpk []float64, g *gemmArgs, b, i0, i1, j0
 // each find their part of the data in the cache of the core that last
 // wrote it. The
 // caller computes the parts no helper has claimed and waits only for those
-// that helpers have. On the in-place path (inPlace) a part reads A and B
-// where they are, packing only what gemmInPlacePart packs. No element's arithmetic depends on the part it is in,
-// so the result is the same for any number of goroutines.
-func gemmParallel(p *gemmPlan, g gemmArgs, parts int, byRows, inPlace bool) {
+// that helpers have. On the in-place path (p nil) a part reads A and B
+// where they are, packing only what gemmInPlacePart packs. No element's
+// arithmetic depends on the part it is in, so the result is the same for
+// any number of goroutines.
+func gemmParallel(kern *gemmKernel, p *gemmPlan, g gemmArgs, parts int, byRows bool) {
 	parts = min(parts, 64)
-	job := &gemmPartsJob{plan: p, g: &g, byRows: byRows, inPlace: inPlace, start: teamNow(), claims: partClaims{n: parts}}
+	job := &gemmPartsJob{kern: kern, plan: p, g: &g, byRows: byRows, start: teamNow(), claims: partClaims{n: parts}}
 	offered := offer(job, parts-1, false)
 	job.work(nil, preferredPart(parts, true))
 	withdraw(job, offered)
@@ -339,10 +340,10 @@ func gemmParallel(p *gemmPlan, g gemmArgs, parts int, byRows, inPlace bool) {
 
 // gemmPartsJob is a product whose goroutines claim parts of C.
 type gemmPartsJob struct {
-	plan     *gemmPlan
+	kern     *gemmKernel
+	plan     *gemmPlan // nil: the parts run on the in-place path (gemmInPlacePart)
 	g        *gemmArgs
 	byRows   bool
-	inPlace  bool  // parts run on the in-place path (gemmInPlacePart), not the packed one
 	start    int64 // when the caller began (teamNow), for timing waits
 	claims   partClaims
 	finished atomic.Int32
@@ -362,21 +363,21 @@ func (job *gemmPartsJob) work(w *worker, pref int) {
 // run computes part of C: a run of whole MR panels of rows, or of columns
 // starting at a whole cache line.
 func (job *gemmPartsJob) run(w *worker, part int) {
-	g, p, parts := job.g, job.plan, job.claims.n
+	g, mr, parts := job.g, job.kern.mr, job.claims.n
 	i0, i1, j0, j1 := 0, g.m, 0, g.n
 	if job.byRows {
-		mp := (g.m + p.mr - 1) / p.mr
-		i0, i1 = mp*part/parts*p.mr, min(g.m, mp*(part+1)/parts*p.mr)
+		mp := (g.m + mr - 1) / mr
+		i0, i1 = mp*part/parts*mr, min(g.m, mp*(part+1)/parts*mr)
 	} else {
 		j0 = g.n * part / parts &^ 7
 		if part+1 < parts {
 			j1 = g.n * (part + 1) / parts &^ 7
 		}
 	}
-	if job.inPlace {
-		gemmInPlacePart(p.kern, g, i0, i1, j0, j1)
+	if job.plan == nil {
+		gemmInPlacePart(job.kern, g, i0, i1, j0, j1)
 	} else {
-		p.serial(w, g, i0, i1, j0, j1)
+		job.plan.serial(w, g, i0, i1, j0, j1)
 	}
 	job.finished.Add(1)
 }
@@ -430,8 +431,7 @@ func gemmMacro(kern *gemmKernel, a, b, t []float64, kb, mb, nb int, alpha, beta 
 // B as stored) pack nothing, where the packed path's parts would each
 // pack all of B.
 func gemmInPlace(kern *gemmKernel, g *gemmArgs) {
-	p := gemmPlan{kern: kern, mr: kern.mr, nr: kern.nr}
-	gemmSplit(&p, g, true)
+	gemmSplit(kern, nil, g)
 }
 
 // gemmInPlacePart computes rows [i0, i1) (i0 a multiple of MR) and columns

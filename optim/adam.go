@@ -54,7 +54,9 @@ func newAdam(op string, params []*autograd.Tensor, lr, wd float64, decoupled boo
 			check(op, h.eps >= 0 && finite(h.eps), "invalid epsilon value %v", h.eps)
 			check(op, h.weightDecay >= 0 && finite(h.weightDecay), "invalid weight decay %v", h.weightDecay)
 		}, "Betas", "Eps", "WeightDecay", "Amsgrad")
-	return &Adam{base: newBase(op, all, groups), decoupled: decoupled, state: make([]adamState, len(all))}
+	o := &Adam{base: newBase(op, all, groups), decoupled: decoupled, state: make([]adamState, len(all))}
+	o.reserve(func(h hyper) int { return adamBuffers(h.amsgrad) })
+	return o
 }
 
 // kernel returns group g's hyperparameters for kernels.AdamStep.
@@ -66,7 +68,8 @@ func (o *Adam) kernel(g *group) kernels.AdamParams {
 // Step updates every parameter that has a gradient and advances its step
 // count (each parameter counts its own steps, so one that had no gradient
 // for a while starts its bias correction later, as in PyTorch). State is
-// allocated on a parameter's first step; later steps allocate nothing.
+// allocated on a parameter's first step, in storage made with the
+// optimizer; steps allocate nothing.
 func (o *Adam) Step() {
 	for gi := range o.groups {
 		g := &o.groups[gi]
@@ -79,7 +82,7 @@ func (o *Adam) Step() {
 			p := o.value(i)
 			s := &o.state[i]
 			if s.m == nil {
-				s.alloc(len(p), h.Amsgrad)
+				o.allocState(i)
 			}
 			s.step++
 			h.BiasCorrection1 = 1 - powi(h.Beta1, s.step)
@@ -90,13 +93,17 @@ func (o *Adam) Step() {
 	}
 }
 
-// alloc makes the state's buffers for a parameter of n elements.
-func (s *adamState) alloc(n int, amsgrad bool) {
-	k := 2
+// adamBuffers is the number of state buffers of a parameter.
+func adamBuffers(amsgrad bool) int {
 	if amsgrad {
-		k = 3
+		return 3
 	}
-	buf := make([]float64, k*n)
+	return 2
+}
+
+// alloc sets the state's buffers for a parameter of n elements from buf,
+// adamBuffers(amsgrad)·n zeroed float64s.
+func (s *adamState) alloc(buf []float64, n int, amsgrad bool) {
 	s.m, s.v = buf[:n:n], buf[n:2*n:2*n]
 	if amsgrad {
 		s.vmax = buf[2*n:]

@@ -178,6 +178,47 @@ type base struct {
 	params  []*autograd.Tensor
 	groups  []group
 	scratch []*tensor.Tensor // per parameter, made on first need
+
+	// reserved is, per parameter, zeroed storage for its state, made
+	// with the optimizer (see reserve) and taken by takeState.
+	reserved [][]float64
+}
+
+// reserve makes, for each parameter, the zeroed storage that its state
+// will need: perParam(h) buffers of the parameter's size, h its group's
+// hyperparameters (0 for none). The state itself begins at the
+// parameter's first step, as in PyTorch (StateDict shows none before it),
+// which takes the storage with takeState.
+//
+// Making it with the optimizer rather than at the first step is for
+// speed. It puts the state beside the parameters in memory, made before
+// the first forward pass fills the heap with gradients and buffers. On
+// the project's 2-vCPU KVM guest, with its vCPUs far apart, the
+// two-thread SGD step of the MNIST MLP (784-128-10, batch 64) took
+// 24-28 µs that way, against 33-51 µs with buffers made at the first
+// step, and 28 µs on one thread.
+func (b *base) reserve(perParam func(h hyper) int) {
+	for gi := range b.groups {
+		g := &b.groups[gi]
+		if k := perParam(g.h); k > 0 {
+			for i := g.start; i < g.end; i++ {
+				b.reserved[i] = make([]float64, k*b.params[i].Numel())
+			}
+		}
+	}
+}
+
+// takeState returns n zeroed float64s for parameter i's state: the
+// storage reserve made for it when it has that length (once; the state
+// then owns it), else new storage (hyperparameters that LoadStateDict
+// changed can change the length).
+func (b *base) takeState(i, n int) []float64 {
+	r := b.reserved[i]
+	b.reserved[i] = nil
+	if len(r) == n {
+		return r
+	}
+	return make([]float64, n)
 }
 
 // group is one parameter group: params[start:end] and its
@@ -215,7 +256,8 @@ func newBase(name string, params []*autograd.Tensor, groups []group) base {
 		}
 		seen[p] = i
 	}
-	return base{name: name, params: params, groups: groups, scratch: make([]*tensor.Tensor, len(params))}
+	return base{name: name, params: params, groups: groups, scratch: make([]*tensor.Tensor, len(params)),
+		reserved: make([][]float64, len(params))}
 }
 
 // ZeroGrad zeroes every parameter's gradient in place (see

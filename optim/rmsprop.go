@@ -35,11 +35,14 @@ func NewRMSprop(params []*autograd.Tensor, lr float64, opts ...Option) *RMSprop 
 		check(op, h.weightDecay >= 0 && finite(h.weightDecay), "invalid weight decay %v", h.weightDecay)
 		check(op, h.momentum >= 0 && finite(h.momentum), "invalid momentum %v", h.momentum)
 	}, "Alpha", "Eps", "WeightDecay", "Momentum", "Centered")
-	return &RMSprop{base: newBase(op, all, groups), state: make([]rmspropState, len(all))}
+	o := &RMSprop{base: newBase(op, all, groups), state: make([]rmspropState, len(all))}
+	o.reserve(func(h hyper) int { return rmspropBuffers(h.centered, h.momentum > 0) })
+	return o
 }
 
 // Step updates every parameter that has a gradient. State is allocated on
-// a parameter's first step; later steps allocate nothing.
+// a parameter's first step, in storage made with the optimizer; steps
+// allocate nothing.
 func (o *RMSprop) Step() {
 	for gi := range o.groups {
 		g := &o.groups[gi]
@@ -53,7 +56,7 @@ func (o *RMSprop) Step() {
 			p := o.value(i)
 			s := &o.state[i]
 			if s.sq == nil {
-				s.alloc(len(p), h.Centered, h.Momentum > 0)
+				o.allocState(i)
 			}
 			kernels.RMSpropStep(p, grad, s.sq, s.avg, s.buf, h)
 			o.done(i)
@@ -61,8 +64,8 @@ func (o *RMSprop) Step() {
 	}
 }
 
-// alloc makes the state's buffers for a parameter of n elements.
-func (s *rmspropState) alloc(n int, centered, momentum bool) {
+// rmspropBuffers is the number of state buffers of a parameter.
+func rmspropBuffers(centered, momentum bool) int {
 	k := 1
 	if centered {
 		k++
@@ -70,7 +73,12 @@ func (s *rmspropState) alloc(n int, centered, momentum bool) {
 	if momentum {
 		k++
 	}
-	buf := make([]float64, k*n)
+	return k
+}
+
+// alloc sets the state's buffers for a parameter of n elements from buf,
+// rmspropBuffers(centered, momentum)·n zeroed float64s.
+func (s *rmspropState) alloc(buf []float64, n int, centered, momentum bool) {
 	s.sq, buf = buf[:n:n], buf[n:]
 	if centered {
 		s.avg, buf = buf[:n:n], buf[n:]

@@ -13,7 +13,7 @@ import (
 // without, and p -= lr·d when momentum is 0.
 type SGD struct {
 	base
-	bufs [][]float64 // momentum buffers, made on a parameter's first step
+	bufs [][]float64 // momentum buffers, nil before a parameter's first step
 }
 
 // NewSGD returns an SGD optimizer of params with learning rate lr. It
@@ -33,11 +33,19 @@ func NewSGD(params []*autograd.Tensor, lr float64, opts ...Option) *SGD {
 		check(op, !h.nesterov || (h.momentum > 0 && h.dampening == 0),
 			"Nesterov momentum requires a momentum > 0 and zero dampening (momentum %v, dampening %v)", h.momentum, h.dampening)
 	}, "Momentum", "Dampening", "Nesterov", "WeightDecay")
-	return &SGD{base: newBase(op, all, groups), bufs: make([][]float64, len(all))}
+	o := &SGD{base: newBase(op, all, groups), bufs: make([][]float64, len(all))}
+	o.reserve(func(h hyper) int {
+		if h.momentum == 0 {
+			return 0
+		}
+		return 1
+	})
+	return o
 }
 
-// Step updates every parameter that has a gradient. Momentum buffers are
-// allocated on a parameter's first step; later steps allocate nothing.
+// Step updates every parameter that has a gradient. A parameter's
+// momentum buffer begins at its first step, in storage made with the
+// optimizer; steps allocate nothing.
 func (o *SGD) Step() {
 	for gi := range o.groups {
 		g := &o.groups[gi]
@@ -51,7 +59,7 @@ func (o *SGD) Step() {
 			p := o.value(i)
 			h.First = false
 			if h.Momentum != 0 && o.bufs[i] == nil {
-				o.bufs[i] = make([]float64, len(p))
+				o.bufs[i] = o.takeState(i, len(p))
 				h.First = true
 			}
 			kernels.SGDStep(p, grad, o.bufs[i], h)

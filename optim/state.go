@@ -268,7 +268,8 @@ func (o *Adam) paramState(i int) (*int, []buffer) {
 }
 
 func (o *Adam) allocState(i int) {
-	o.state[i].alloc(o.params[i].Numel(), o.groupOf(i).h.amsgrad)
+	n, ams := o.params[i].Numel(), o.groupOf(i).h.amsgrad
+	o.state[i].alloc(o.takeState(i, adamBuffers(ams)*n), n, ams)
 }
 
 // StateDict returns the optimizer's state: SGD's momentum buffers and each
@@ -286,7 +287,7 @@ func (o *SGD) paramState(i int) (*int, []buffer) {
 	return nil, []buffer{{"momentum_buffer", &o.bufs[i]}}
 }
 
-func (o *SGD) allocState(i int) { o.bufs[i] = make([]float64, o.params[i].Numel()) }
+func (o *SGD) allocState(i int) { o.bufs[i] = o.takeState(i, o.params[i].Numel()) }
 
 // StateDict returns the optimizer's state: RMSprop's square_avg, grad_avg
 // and momentum_buffer per parameter and each group's hyperparameters.
@@ -309,8 +310,8 @@ func (o *RMSprop) paramState(i int) (*int, []buffer) {
 }
 
 func (o *RMSprop) allocState(i int) {
-	h := o.groupOf(i).h
-	o.state[i].alloc(o.params[i].Numel(), h.centered, h.momentum > 0)
+	h, n := o.groupOf(i).h, o.params[i].Numel()
+	o.state[i].alloc(o.takeState(i, rmspropBuffers(h.centered, h.momentum > 0)*n), n, h.centered, h.momentum > 0)
 }
 
 // groupOf returns the group of parameter i.

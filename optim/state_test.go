@@ -36,6 +36,35 @@ func TestStateDictRoundTrips(t *testing.T) {
 	}
 }
 
+func TestStateBeginsAtTheFirstStep(t *testing.T) {
+	for _, o := range optimizers() {
+		t.Run(o.name, func(t *testing.T) {
+			ps := withGrads(3, 2)
+			opt := o.make(ps)
+			stateful := opt.(Stateful)
+			if n := len(stateful.StateDict().Tensors); n != 0 {
+				t.Fatalf("%d state tensors before the first step, want none (PyTorch keeps none)", n)
+			}
+			// A state loaded as empty leaves the next step a first step,
+			// which takes the storage made with the optimizer.
+			if err := stateful.LoadStateDict(stateful.StateDict()); err != nil {
+				t.Fatal(err)
+			}
+			opt.Step()
+			fresh := withGrads(3, 2)
+			o.make(fresh).Step()
+			for i := range ps {
+				if !slices.Equal(ps[i].Data(), fresh[i].Data()) {
+					t.Errorf("parameter %d: %v after the first step, want %v", i, ps[i].Data(), fresh[i].Data())
+				}
+			}
+			if n := len(stateful.StateDict().Tensors); n == 0 && o.name != "SGD" {
+				t.Errorf("no state tensors after the first step")
+			}
+		})
+	}
+}
+
 func TestLoadStateDictRejectsBadStates(t *testing.T) {
 	ps := withGrads(3, 2)
 	o := NewAdam(ps, 0.1)

@@ -33,7 +33,7 @@ var neonTable = table{
 	level: device.NEON,
 	add:   addNEON, sub: subNEON, mul: mulNEON, div: divNEON,
 	addS: addScalarNEON, subS: subScalarNEON, mulS: mulScalarNEON, divS: divScalarNEON,
-	neg:  negNEON,
+	neg: negNEON, sqrt: sqrtNEON,
 	axpy: axpyNEON,
 	scal: scalNEON,
 	dot:  dotNEON,

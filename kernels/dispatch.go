@@ -24,7 +24,7 @@ type table struct {
 	level                  device.Level
 	add, sub, mul, div     func(dst, x, y []float64)
 	addS, subS, mulS, divS func(dst, x []float64, a float64)
-	neg                    func(dst, x []float64)
+	neg, sqrt              func(dst, x []float64)
 	axpy                   func(a float64, x, y []float64)
 	scal                   func(a float64, x []float64)
 	dot                    func(x, y []float64) float64
@@ -37,7 +37,7 @@ var genericTable = table{
 	level: device.Generic,
 	add:   addGeneric, sub: subGeneric, mul: mulGeneric, div: divGeneric,
 	addS: addScalarGeneric, subS: subScalarGeneric, mulS: mulScalarGeneric, divS: divScalarGeneric,
-	neg:  negGeneric,
+	neg: negGeneric, sqrt: sqrtGeneric,
 	axpy: axpyGeneric,
 	scal: scalGeneric,
 	dot:  dotGeneric,

@@ -22,6 +22,13 @@ func negGeneric(dst, x []float64) {
 	}
 }
 
+func sqrtGeneric(dst, x []float64) {
+	x = x[:len(dst)]
+	for i := range dst {
+		dst[i] = math.Sqrt(x[i])
+	}
+}
+
 func axpyGeneric(a float64, x, y []float64) {
 	y = y[:len(x)]
 	for i, v := range x {

@@ -67,6 +67,12 @@ func TestExportedMatchLoops(t *testing.T) {
 					t.Fatalf("Neg: n=%d: dst[%d] = %v, want %v", n, i, dst[i], want)
 				}
 			}
+			Sqrt(dst, x)
+			for i := range dst {
+				if want := math.Sqrt(x[i]); !sameValue(dst[i], want, false) {
+					t.Fatalf("Sqrt: n=%d: dst[%d] = %v, want %v", n, i, dst[i], want)
+				}
+			}
 			yy := append([]float64(nil), d0...)
 			Axpy(a, x[:n], yy)
 			for i := range yy {
@@ -184,6 +190,7 @@ func TestLengthPanics(t *testing.T) {
 		{"MulScalar", "len(x) = 3 < len(dst) = 4", func() { MulScalar(s4, s3, 1) }},
 		{"DivScalar", "len(x) = 2", func() { DivScalar(s4, s2, 1) }},
 		{"Neg", "len(x) = 2 < len(dst) = 3", func() { Neg(s3, s2) }},
+		{"Sqrt", "len(x) = 2 < len(dst) = 3", func() { Sqrt(s3, s2) }},
 		{"Axpy", "len(y) = 2 < len(x) = 3", func() { Axpy(1, s3, s2) }},
 		{"Dot", "len(y) = 3 < len(x) = 4", func() { Dot(s4, s3) }},
 		{"AddStrided", "negative increment", func() { AddStrided(2, s4, 1, s4, -1, s4, 1) }},

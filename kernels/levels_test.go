@@ -46,6 +46,8 @@ var ewKernels = []ewKernel{
 	{"divScalar", true, func(t *table, d, x, _ []float64, a float64) { t.divS(d, x, a) }, scalarTwoNaN},
 	{"neg", true, func(t *table, d, x, _ []float64, _ float64) { t.neg(d, x) },
 		func(_, _, _, _ float64) bool { return false }},
+	{"sqrt", true, func(t *table, d, x, _ []float64, _ float64) { t.sqrt(d, x) },
+		func(_, _, _, _ float64) bool { return false }},
 	{"axpy", true, func(t *table, d, x, _ []float64, a float64) { t.axpy(a, x, d) },
 		func(x, _, d, a float64) bool { return nan2(a, x) || nan2(a*x, d) }},
 	{"scal", false, func(t *table, d, _, _ []float64, a float64) { t.scal(a, d) },

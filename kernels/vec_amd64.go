@@ -49,6 +49,11 @@ func divScalarAVX2(dst []float64, x []float64, a float64)
 //go:noescape
 func negAVX2(dst []float64, x []float64)
 
+// sqrtAVX2 sets dst[i] = sqrt(x[i]) (correctly rounded, as math.Sqrt) for i < n with AVX2 instructions.
+//
+//go:noescape
+func sqrtAVX2(dst []float64, x []float64)
+
 // axpyAVX2 sets y[i] += a * x[i] (VMULPD then VADDPD, no FMA) for i < n with AVX2 instructions.
 //
 //go:noescape
@@ -133,6 +138,11 @@ func divScalarAVX512(dst []float64, x []float64, a float64)
 //
 //go:noescape
 func negAVX512(dst []float64, x []float64)
+
+// sqrtAVX512 sets dst[i] = sqrt(x[i]) (correctly rounded, as math.Sqrt) for i < n with AVX512 instructions.
+//
+//go:noescape
+func sqrtAVX512(dst []float64, x []float64)
 
 // axpyAVX512 sets y[i] += a * x[i] (VMULPD then VADDPD, no FMA) for i < n with AVX512 instructions.
 //

@@ -1213,6 +1213,136 @@ nttail:
 	SFENCE
 	JMP tail
 
+// func sqrtAVX2(dst []float64, x []float64)
+// Requires: AVX, MMX+
+TEXT ·sqrtAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+
+	// Large slices take the non-temporal path.
+	CMPQ CX, ·ntMin2+0(SB)
+	JAE  nt
+
+vec:
+	// 4 vectors (16 elements) per iteration.
+	MOVQ CX, BX
+	SHRQ $0x04, BX
+	JZ   one
+
+loop:
+	VMOVUPD (SI), Y0
+	VSQRTPD Y0, Y0
+	VMOVUPD Y0, (DI)
+	VMOVUPD 32(SI), Y1
+	VSQRTPD Y1, Y1
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD 64(SI), Y2
+	VSQRTPD Y2, Y2
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD 96(SI), Y3
+	VSQRTPD Y3, Y3
+	VMOVUPD Y3, 96(DI)
+	ADDQ    $0x00000080, DI
+	ADDQ    $0x00000080, SI
+	DECQ    BX
+	JNZ     loop
+
+one:
+	// One vector at a time.
+	ANDQ $0x0000000f, CX
+
+oneloop:
+	CMPQ    CX, $0x00000004
+	JB      tail
+	VMOVUPD (SI), Y0
+	VSQRTPD Y0, Y0
+	VMOVUPD Y0, (DI)
+	ADDQ    $0x20, DI
+	ADDQ    $0x20, SI
+	SUBQ    $0x00000004, CX
+	JMP     oneloop
+
+tail:
+	// Tail: fewer than 4 elements.
+	TESTQ CX, CX
+	JZ    done
+
+scalar:
+	VMOVSD  (SI), X0
+	VSQRTSD X0, X0, X0
+	VMOVSD  X0, (DI)
+	ADDQ    $0x08, DI
+	ADDQ    $0x08, SI
+	DECQ    CX
+	JNZ     scalar
+
+done:
+	VZEROUPPER
+	RET
+
+nt:
+	// Non-temporal stores: dst must be 8-byte aligned to ever reach vector alignment.
+	TESTQ $0x00000007, DI
+	JNZ   vec
+
+	// Peel single elements until dst is 32-byte aligned.
+ntpeel:
+	TESTQ   $0x0000001f, DI
+	JZ      ntmain
+	TESTQ   CX, CX
+	JZ      done
+	VMOVSD  (SI), X0
+	VSQRTSD X0, X0, X0
+	VMOVSD  X0, (DI)
+	ADDQ    $0x08, DI
+	ADDQ    $0x08, SI
+	DECQ    CX
+	JMP     ntpeel
+
+ntmain:
+	// 4 vectors (16 elements) per iteration.
+	MOVQ CX, BX
+	SHRQ $0x04, BX
+	JZ   ntone
+
+ntloop:
+	VMOVUPD  (SI), Y0
+	VSQRTPD  Y0, Y0
+	VMOVNTPD Y0, (DI)
+	VMOVUPD  32(SI), Y1
+	VSQRTPD  Y1, Y1
+	VMOVNTPD Y1, 32(DI)
+	VMOVUPD  64(SI), Y2
+	VSQRTPD  Y2, Y2
+	VMOVNTPD Y2, 64(DI)
+	VMOVUPD  96(SI), Y3
+	VSQRTPD  Y3, Y3
+	VMOVNTPD Y3, 96(DI)
+	ADDQ     $0x00000080, DI
+	ADDQ     $0x00000080, SI
+	DECQ     BX
+	JNZ      ntloop
+
+ntone:
+	// One vector at a time.
+	ANDQ $0x0000000f, CX
+
+ntoneloop:
+	CMPQ     CX, $0x00000004
+	JB       nttail
+	VMOVUPD  (SI), Y0
+	VSQRTPD  Y0, Y0
+	VMOVNTPD Y0, (DI)
+	ADDQ     $0x20, DI
+	ADDQ     $0x20, SI
+	SUBQ     $0x00000004, CX
+	JMP      ntoneloop
+
+nttail:
+	SFENCE
+	JMP tail
+
 // func axpyAVX2(a float64, x []float64, y []float64)
 // Requires: AVX, AVX2, SSE2
 TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
@@ -3109,6 +3239,141 @@ ntoneloop:
 	JB       nttail
 	VMOVUPD  (SI), Z0
 	VPXORQ   Z14, Z0, Z0
+	VMOVNTPD Z0, (DI)
+	ADDQ     $0x40, DI
+	ADDQ     $0x40, SI
+	SUBQ     $0x00000008, CX
+	JMP      ntoneloop
+
+nttail:
+	SFENCE
+	JMP tail
+
+// func sqrtAVX512(dst []float64, x []float64)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+TEXT ·sqrtAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+
+	// Large slices take the non-temporal path.
+	CMPQ CX, ·ntMin2+0(SB)
+	JAE  nt
+
+vec:
+	// 4 vectors (32 elements) per iteration.
+	MOVQ CX, BX
+	SHRQ $0x05, BX
+	JZ   one
+
+loop:
+	VMOVUPD (SI), Z0
+	VSQRTPD Z0, Z0
+	VMOVUPD Z0, (DI)
+	VMOVUPD 64(SI), Z1
+	VSQRTPD Z1, Z1
+	VMOVUPD Z1, 64(DI)
+	VMOVUPD 128(SI), Z2
+	VSQRTPD Z2, Z2
+	VMOVUPD Z2, 128(DI)
+	VMOVUPD 192(SI), Z3
+	VSQRTPD Z3, Z3
+	VMOVUPD Z3, 192(DI)
+	ADDQ    $0x00000100, DI
+	ADDQ    $0x00000100, SI
+	DECQ    BX
+	JNZ     loop
+
+one:
+	// One vector at a time.
+	ANDQ $0x0000001f, CX
+
+oneloop:
+	CMPQ    CX, $0x00000008
+	JB      tail
+	VMOVUPD (SI), Z0
+	VSQRTPD Z0, Z0
+	VMOVUPD Z0, (DI)
+	ADDQ    $0x40, DI
+	ADDQ    $0x40, SI
+	SUBQ    $0x00000008, CX
+	JMP     oneloop
+
+tail:
+	// Tail: fewer than 8 elements.
+	TESTQ     CX, CX
+	JZ        done
+	MOVL      $0x000000ff, AX
+	BZHIL     CX, AX, AX
+	KMOVW     AX, K1
+	VMOVUPD.Z (SI), K1, Z8
+	VMOVUPD   Z8, Z0
+	VSQRTPD   Z0, Z0
+	VMOVUPD   Z0, K1, (DI)
+
+done:
+	VZEROUPPER
+	RET
+
+nt:
+	// Non-temporal stores: dst must be 8-byte aligned to ever reach vector alignment.
+	TESTQ $0x00000007, DI
+	JNZ   vec
+
+	// Peel min((-dst mod 64)/8, n) elements with one masked step.
+	MOVQ      DI, R8
+	NEGQ      R8
+	ANDQ      $0x0000003f, R8
+	SHRQ      $0x03, R8
+	CMPQ      R8, CX
+	CMOVQGT   CX, R8
+	TESTQ     R8, R8
+	JZ        ntmain
+	MOVL      $0x000000ff, AX
+	BZHIL     R8, AX, AX
+	KMOVW     AX, K1
+	VMOVUPD.Z (SI), K1, Z8
+	VMOVUPD   Z8, Z0
+	VSQRTPD   Z0, Z0
+	VMOVUPD   Z0, K1, (DI)
+	SUBQ      R8, CX
+	SHLQ      $0x03, R8
+	ADDQ      R8, DI
+	ADDQ      R8, SI
+
+ntmain:
+	// 4 vectors (32 elements) per iteration.
+	MOVQ CX, BX
+	SHRQ $0x05, BX
+	JZ   ntone
+
+ntloop:
+	VMOVUPD  (SI), Z0
+	VSQRTPD  Z0, Z0
+	VMOVNTPD Z0, (DI)
+	VMOVUPD  64(SI), Z1
+	VSQRTPD  Z1, Z1
+	VMOVNTPD Z1, 64(DI)
+	VMOVUPD  128(SI), Z2
+	VSQRTPD  Z2, Z2
+	VMOVNTPD Z2, 128(DI)
+	VMOVUPD  192(SI), Z3
+	VSQRTPD  Z3, Z3
+	VMOVNTPD Z3, 192(DI)
+	ADDQ     $0x00000100, DI
+	ADDQ     $0x00000100, SI
+	DECQ     BX
+	JNZ      ntloop
+
+ntone:
+	// One vector at a time.
+	ANDQ $0x0000001f, CX
+
+ntoneloop:
+	CMPQ     CX, $0x00000008
+	JB       nttail
+	VMOVUPD  (SI), Z0
+	VSQRTPD  Z0, Z0
 	VMOVNTPD Z0, (DI)
 	ADDQ     $0x40, DI
 	ADDQ     $0x40, SI

@@ -49,6 +49,11 @@ func divScalarNEON(dst []float64, x []float64, a float64)
 //go:noescape
 func negNEON(dst []float64, x []float64)
 
+// sqrtNEON sets dst[i] = sqrt(x[i]) (correctly rounded, as math.Sqrt) for i < len(dst) with NEON instructions.
+//
+//go:noescape
+func sqrtNEON(dst []float64, x []float64)
+
 // axpyNEON sets y[i] += a * x[i] (FMUL then FADD, no fused multiply-add) for i < len(x) with NEON instructions.
 //
 //go:noescape

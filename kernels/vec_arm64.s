@@ -374,6 +374,44 @@ tail:
 done:
 	RET
 
+// func sqrtNEON(dst []float64, x []float64)
+TEXT ·sqrtNEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R3                       // n = len(dst)
+	MOVD x_base+24(FP), R1
+loop16:
+	CMP $16, R3
+	BLT loop2
+	VLD1.P 64(R1), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P 64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	WORD $0x6ee1f800                             // fsqrt v0.2d, v0.2d: sqrt(x)
+	WORD $0x6ee1f821                             // fsqrt v1.2d, v1.2d: sqrt(x)
+	WORD $0x6ee1f842                             // fsqrt v2.2d, v2.2d: sqrt(x)
+	WORD $0x6ee1f863                             // fsqrt v3.2d, v3.2d: sqrt(x)
+	WORD $0x6ee1f884                             // fsqrt v4.2d, v4.2d: sqrt(x)
+	WORD $0x6ee1f8a5                             // fsqrt v5.2d, v5.2d: sqrt(x)
+	WORD $0x6ee1f8c6                             // fsqrt v6.2d, v6.2d: sqrt(x)
+	WORD $0x6ee1f8e7                             // fsqrt v7.2d, v7.2d: sqrt(x)
+	VST1.P [V0.D2, V1.D2, V2.D2, V3.D2], 64(R0)
+	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R0)
+	SUB $16, R3
+	B loop16
+loop2:
+	CMP $2, R3
+	BLT tail
+	VLD1.P 16(R1), [V0.D2]
+	WORD $0x6ee1f800                             // fsqrt v0.2d, v0.2d: sqrt(x)
+	VST1.P [V0.D2], 16(R0)
+	SUB $2, R3
+	B loop2
+tail:
+	CBZ R3, done
+	FMOVD (R1), F0                               // the last element
+	FSQRTD F0, F0
+	FMOVD F0, (R0)
+done:
+	RET
+
 // func axpyNEON(a float64, x []float64, y []float64)
 TEXT ·axpyNEON(SB), NOSPLIT, $0-56
 	FMOVD a+0(FP), F31

@@ -85,7 +85,8 @@ type isa struct {
 	store         func(src Register, dst Op)
 	add, sub      func(b, a, d Op) // d = a op b (Go assembler operand order)
 	mul, div, xor func(b, a, d Op)
-	step          int // bytes per step
+	sqrt          func(a, d Op) // d = sqrt(a), correctly rounded
+	step          int           // bytes per step
 }
 
 // vector returns the full-width isa of l. With nt, stores are non-temporal.
@@ -99,6 +100,7 @@ func vector(l level, nt bool) isa {
 		mul:   func(b, a, d Op) { c.VMULPD(b, a, d) },
 		div:   func(b, a, d Op) { c.VDIVPD(b, a, d) },
 		xor:   func(b, a, d Op) { c.VXORPD(b, a, d) },
+		sqrt:  func(a, d Op) { c.VSQRTPD(a, d) },
 		step:  8 * l.width,
 	}
 	if l.masked {
@@ -132,6 +134,7 @@ func scalar() isa {
 		div:   func(b, a, d Op) { c.VDIVSD(b, a, d) },
 		// Register operands only: a memory operand would read 16 bytes.
 		xor:  func(b, a, d Op) { c.VXORPD(b, a, d) },
+		sqrt: func(a, d Op) { c.VSQRTSD(a, d, d) },
 		step: 8,
 	}
 }
@@ -239,6 +242,22 @@ var elementwise = []ew{
 		body: func(o isa, v Register, src func(int) Op) {
 			o.load(src(0), v)
 			o.xor(o.reg(constReg), v, v)
+		},
+		ntMin: "ntMin2",
+	},
+	{
+		name: "sqrt",
+		sig:  "func(dst, x []float64)",
+		doc:  "dst[i] = sqrt(x[i]) (correctly rounded, as math.Sqrt)",
+		setup: func(l level) ([]Register, Register) {
+			c.Load(c.Param("dst").Base(), rDst)
+			c.Load(c.Param("dst").Len(), rN)
+			c.Load(c.Param("x").Base(), rX)
+			return []Register{rX}, rDst
+		},
+		body: func(o isa, v Register, src func(int) Op) {
+			o.load(src(0), v)
+			o.sqrt(v, v)
 		},
 		ntMin: "ntMin2",
 	},

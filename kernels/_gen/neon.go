@@ -109,6 +109,9 @@ func (g *neonAsm) v3(o op3, d, n, m int, comment string) {
 // fnegEnc encodes fneg vd.2d, vn.2d (the sign bits flip, NaNs included).
 func fnegEnc(d, n int) uint32 { return vec3(0x6ee0f800, d, n, 0) }
 
+// fsqrtEnc encodes fsqrt vd.2d, vn.2d (correctly rounded, as FSQRTD).
+func fsqrtEnc(d, n int) uint32 { return vec3(0x6ee1f800, d, n, 0) }
+
 // fmlaElemEnc encodes fmla vd.2d, vn.2d, vm.d[i]: Vd += Vn * (lane i of Vm).
 func fmlaElemEnc(d, n, m, i int) uint32 { return vec3(0x4fc01000, d, n, m) | uint32(i)<<11 }
 
@@ -139,6 +142,7 @@ const (
 	ewBinary ewKind = iota // dst = x op y
 	ewScalar               // dst = x op a
 	ewNeg                  // dst = -x
+	ewSqrt                 // dst = sqrt(x)
 	ewAxpy                 // y = y + a*x
 	ewScal                 // x = x * a
 	ewTriad                // dst = x + a*y, one rounding (STREAM's triad)
@@ -170,7 +174,7 @@ func (g *neonAsm) genEW(e neonEW) {
 		g.ins("MOVD x_base+24(FP), R1", "")
 		g.ins("FMOVD a+48(FP), F31", "")
 		g.ins("VDUP V31.D[0], V31.D2", "a in both lanes")
-	case ewNeg:
+	case ewNeg, ewSqrt:
 		g.text(e.name, "(dst []float64, x []float64)", 48, e.doc)
 		g.ins("MOVD dst_base+0(FP), R0", "")
 		g.ins("MOVD dst_len+8(FP), R3", "n = len(dst)")
@@ -210,6 +214,8 @@ func (g *neonAsm) genEW(e neonEW) {
 			g.v3(e.o, x, x, 31, "x "+e.sym+" a")
 		case ewNeg:
 			g.word(fnegEnc(x, x), fmt.Sprintf("fneg v%d.2d, v%d.2d", x, x), "-x")
+		case ewSqrt:
+			g.word(fsqrtEnc(x, x), fmt.Sprintf("fsqrt v%d.2d, v%d.2d", x, x), "sqrt(x)")
 		case ewAxpy: // y in Vi, x in V(16+i)
 			g.v3(fmul, y, 31, y, "a*x, rounded")
 			g.v3(fadd, x, x, y, "y + a*x")
@@ -263,6 +269,9 @@ func (g *neonAsm) genEW(e neonEW) {
 	case ewNeg:
 		g.ins("FMOVD (R1), F0", "the last element")
 		g.ins("FNEGD F0, F0", "")
+	case ewSqrt:
+		g.ins("FMOVD (R1), F0", "the last element")
+		g.ins("FSQRTD F0, F0", "")
 	case ewAxpy:
 		g.ins("FMOVD (R1), F16", "the last element: x")
 		g.ins("FMOVD (R2), F0", "y")
@@ -477,6 +486,7 @@ func genNEON(dir string) error {
 			doc: fmt.Sprintf("sets dst[i] = x[i] %s a for i < len(dst) with NEON instructions.", b.sym)})
 	}
 	g.genEW(neonEW{name: "negNEON", kind: ewNeg, doc: "sets dst[i] = -x[i] (flips the sign bit) for i < len(dst) with NEON instructions."})
+	g.genEW(neonEW{name: "sqrtNEON", kind: ewSqrt, doc: "sets dst[i] = sqrt(x[i]) (correctly rounded, as math.Sqrt) for i < len(dst) with NEON instructions."})
 	g.genEW(neonEW{name: "axpyNEON", kind: ewAxpy, doc: "sets y[i] += a * x[i] (FMUL then FADD, no fused multiply-add) for i < len(x) with NEON instructions."})
 	g.genEW(neonEW{name: "scalNEON", kind: ewScal, doc: "sets x[i] *= a for every i with NEON instructions."})
 	g.genReduce("sumNEON", "returns the sum of x with NEON instructions, in 8 vector accumulators.", false, fadd)

@@ -39,6 +39,7 @@ func TestNEONEncodings(t *testing.T) {
 	}
 	for _, r := range [][2]int{{0, 1}, {31, 17}} {
 		cases = append(cases, enc{fmt.Sprintf("fneg v%d.2d, v%d.2d", r[0], r[1]), fnegEnc(r[0], r[1])})
+		cases = append(cases, enc{fmt.Sprintf("fsqrt v%d.2d, v%d.2d", r[0], r[1]), fsqrtEnc(r[0], r[1])})
 		for _, o := range []op3{faddpS, fmaxpS, fminpS} {
 			cases = append(cases, enc{fmt.Sprintf("%s d%d, v%d.2d", o.name, r[0], r[1]), vec3(o.base, r[0], r[1], 0)})
 		}

@@ -25,6 +25,7 @@ type table struct {
 	add, sub, mul, div     func(dst, x, y []float64)
 	addS, subS, mulS, divS func(dst, x []float64, a float64)
 	neg, sqrt              func(dst, x []float64)
+	maskAbove              func(dst, g, x []float64, t float64)
 	axpy                   func(a float64, x, y []float64)
 	scal                   func(a float64, x []float64)
 	dot                    func(x, y []float64) float64
@@ -38,10 +39,11 @@ var genericTable = table{
 	add:   addGeneric, sub: subGeneric, mul: mulGeneric, div: divGeneric,
 	addS: addScalarGeneric, subS: subScalarGeneric, mulS: mulScalarGeneric, divS: divScalarGeneric,
 	neg: negGeneric, sqrt: sqrtGeneric,
-	axpy: axpyGeneric,
-	scal: scalGeneric,
-	dot:  dotGeneric,
-	sum:  sumGeneric, max: maxGeneric, min: minGeneric,
+	maskAbove: maskAboveGeneric,
+	axpy:      axpyGeneric,
+	scal:      scalGeneric,
+	dot:       dotGeneric,
+	sum:       sumGeneric, max: maxGeneric, min: minGeneric,
 	exp: expGeneric, log: logGeneric, tanh: tanhGeneric, sig: sigmoidGeneric,
 	gemm: gemmGeneric,
 }

@@ -84,6 +84,32 @@ func Neg(dst, x []float64) {
 	cur.Load().neg(dst, x)
 }
 
+// MaskAbove sets dst[i] = g[i] where x[i] > t or x[i] is NaN, and +0
+// elsewhere (g[i]'s bits, -0 and NaN payloads included, or zero bits),
+// for i < len(dst): a ReLU is MaskAbove(dst, x, x, 0), its gradient
+// MaskAbove(dst, g, x, 0). Every level gives the same bits.
+//
+//	for i := range dst {
+//		if x[i] <= t {
+//			dst[i] = 0
+//		} else {
+//			dst[i] = g[i]
+//		}
+//	}
+func MaskAbove(dst, g, x []float64, t float64) {
+	if len(g) < len(dst) || len(x) < len(dst) {
+		lengthPanic("MaskAbove", "len(dst) = %d, len(g) = %d, len(x) = %d", len(dst), len(g), len(x))
+	}
+	n := len(dst)
+	g, x = g[:n], x[:n]
+	if raceEnabled {
+		raceRead(g)
+		raceRead(x)
+		raceWrite(dst)
+	}
+	cur.Load().maskAbove(dst, g, x, t)
+}
+
 // Axpy sets y[i] += a * x[i] for i < len(x): a multiply, then an add, each
 // rounded (no fused multiply-add, so every level agrees bit for bit).
 //

@@ -73,6 +73,18 @@ func TestExportedMatchLoops(t *testing.T) {
 					t.Fatalf("Sqrt: n=%d: dst[%d] = %v, want %v", n, i, dst[i], want)
 				}
 			}
+			for _, thr := range []float64{0, a} {
+				MaskAbove(dst, d0, x, thr)
+				for i := range dst {
+					want := d0[i]
+					if x[i] <= thr {
+						want = 0
+					}
+					if math.Float64bits(dst[i]) != math.Float64bits(want) {
+						t.Fatalf("MaskAbove: n=%d t=%v: dst[%d] = %v (x %v, g %v), want %v", n, thr, i, dst[i], x[i], d0[i], want)
+					}
+				}
+			}
 			yy := append([]float64(nil), d0...)
 			Axpy(a, x[:n], yy)
 			for i := range yy {
@@ -191,6 +203,7 @@ func TestLengthPanics(t *testing.T) {
 		{"DivScalar", "len(x) = 2", func() { DivScalar(s4, s2, 1) }},
 		{"Neg", "len(x) = 2 < len(dst) = 3", func() { Neg(s3, s2) }},
 		{"Sqrt", "len(x) = 2 < len(dst) = 3", func() { Sqrt(s3, s2) }},
+		{"MaskAbove", "len(dst) = 3, len(g) = 3, len(x) = 2", func() { MaskAbove(s3, s3, s2, 0) }},
 		{"Axpy", "len(y) = 2 < len(x) = 3", func() { Axpy(1, s3, s2) }},
 		{"Dot", "len(y) = 3 < len(x) = 4", func() { Dot(s4, s3) }},
 		{"AddStrided", "negative increment", func() { AddStrided(2, s4, 1, s4, -1, s4, 1) }},

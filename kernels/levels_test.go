@@ -48,6 +48,8 @@ var ewKernels = []ewKernel{
 		func(_, _, _, _ float64) bool { return false }},
 	{"sqrt", true, func(t *table, d, x, _ []float64, _ float64) { t.sqrt(d, x) },
 		func(_, _, _, _ float64) bool { return false }},
+	{"maskAbove", true, func(t *table, d, x, y []float64, a float64) { t.maskAbove(d, x, y, a) },
+		func(_, _, _, _ float64) bool { return false }},
 	{"axpy", true, func(t *table, d, x, _ []float64, a float64) { t.axpy(a, x, d) },
 		func(x, _, d, a float64) bool { return nan2(a, x) || nan2(a*x, d) }},
 	{"scal", false, func(t *table, d, _, _ []float64, a float64) { t.scal(a, d) },

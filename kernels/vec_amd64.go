@@ -89,6 +89,11 @@ func minAVX2(x []float64) float64
 //go:noescape
 func triadAVX2(dst []float64, x []float64, y []float64, a float64)
 
+// maskAboveAVX2 sets dst[i] = g[i] where x[i] > t or x[i] is NaN, else +0 (g[i]'s bits or zero bits) for i < n with AVX2 instructions.
+//
+//go:noescape
+func maskAboveAVX2(dst []float64, g []float64, x []float64, t float64)
+
 // fmaPeakAVX2 runs n iterations of 12 independent VFMADD231PD chains (acc += 1.0 * 0.5) on 4-lane registers: 96 floating-point operations per iteration, no memory traffic.
 //
 //go:noescape
@@ -178,6 +183,11 @@ func minAVX512(x []float64) float64
 //
 //go:noescape
 func triadAVX512(dst []float64, x []float64, y []float64, a float64)
+
+// maskAboveAVX512 sets dst[i] = g[i] where x[i] > t or x[i] is NaN, else +0 (g[i]'s bits or zero bits) for i < n with AVX512 instructions.
+//
+//go:noescape
+func maskAboveAVX512(dst []float64, g []float64, x []float64, t float64)
 
 // fmaPeakAVX512 runs n iterations of 12 independent VFMADD231PD chains (acc += 1.0 * 0.5) on 8-lane registers: 192 floating-point operations per iteration, no memory traffic.
 //

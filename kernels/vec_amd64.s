@@ -1946,6 +1946,159 @@ nttail:
 	SFENCE
 	JMP tail
 
+// func maskAboveAVX2(dst []float64, g []float64, x []float64, t float64)
+// Requires: AVX, AVX2, MMX+, SSE2
+TEXT ·maskAboveAVX2(SB), NOSPLIT, $0-80
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         g_base+24(FP), SI
+	MOVQ         x_base+48(FP), DX
+	MOVSD        t+72(FP), X14
+	VBROADCASTSD X14, Y14
+
+	// Large slices take the non-temporal path.
+	CMPQ CX, ·ntMin3+0(SB)
+	JAE  nt
+
+vec:
+	// 4 vectors (16 elements) per iteration.
+	MOVQ CX, BX
+	SHRQ $0x04, BX
+	JZ   one
+
+loop:
+	VMOVUPD (DX), Y0
+	VCMPPD  $0x16, Y14, Y0, Y0
+	VANDPD  (SI), Y0, Y0
+	VMOVUPD Y0, (DI)
+	VMOVUPD 32(DX), Y1
+	VCMPPD  $0x16, Y14, Y1, Y1
+	VANDPD  32(SI), Y1, Y1
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD 64(DX), Y2
+	VCMPPD  $0x16, Y14, Y2, Y2
+	VANDPD  64(SI), Y2, Y2
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD 96(DX), Y3
+	VCMPPD  $0x16, Y14, Y3, Y3
+	VANDPD  96(SI), Y3, Y3
+	VMOVUPD Y3, 96(DI)
+	ADDQ    $0x00000080, DI
+	ADDQ    $0x00000080, SI
+	ADDQ    $0x00000080, DX
+	DECQ    BX
+	JNZ     loop
+
+one:
+	// One vector at a time.
+	ANDQ $0x0000000f, CX
+
+oneloop:
+	CMPQ    CX, $0x00000004
+	JB      tail
+	VMOVUPD (DX), Y0
+	VCMPPD  $0x16, Y14, Y0, Y0
+	VANDPD  (SI), Y0, Y0
+	VMOVUPD Y0, (DI)
+	ADDQ    $0x20, DI
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, DX
+	SUBQ    $0x00000004, CX
+	JMP     oneloop
+
+tail:
+	// Tail: fewer than 4 elements.
+	TESTQ CX, CX
+	JZ    done
+
+scalar:
+	VMOVSD (DX), X0
+	VCMPSD $0x16, X14, X0, X0
+	VMOVSD (SI), X13
+	VANDPD X13, X0, X0
+	VMOVSD X0, (DI)
+	ADDQ   $0x08, DI
+	ADDQ   $0x08, SI
+	ADDQ   $0x08, DX
+	DECQ   CX
+	JNZ    scalar
+
+done:
+	VZEROUPPER
+	RET
+
+nt:
+	// Non-temporal stores: dst must be 8-byte aligned to ever reach vector alignment.
+	TESTQ $0x00000007, DI
+	JNZ   vec
+
+	// Peel single elements until dst is 32-byte aligned.
+ntpeel:
+	TESTQ  $0x0000001f, DI
+	JZ     ntmain
+	TESTQ  CX, CX
+	JZ     done
+	VMOVSD (DX), X0
+	VCMPSD $0x16, X14, X0, X0
+	VMOVSD (SI), X13
+	VANDPD X13, X0, X0
+	VMOVSD X0, (DI)
+	ADDQ   $0x08, DI
+	ADDQ   $0x08, SI
+	ADDQ   $0x08, DX
+	DECQ   CX
+	JMP    ntpeel
+
+ntmain:
+	// 4 vectors (16 elements) per iteration.
+	MOVQ CX, BX
+	SHRQ $0x04, BX
+	JZ   ntone
+
+ntloop:
+	VMOVUPD  (DX), Y0
+	VCMPPD   $0x16, Y14, Y0, Y0
+	VANDPD   (SI), Y0, Y0
+	VMOVNTPD Y0, (DI)
+	VMOVUPD  32(DX), Y1
+	VCMPPD   $0x16, Y14, Y1, Y1
+	VANDPD   32(SI), Y1, Y1
+	VMOVNTPD Y1, 32(DI)
+	VMOVUPD  64(DX), Y2
+	VCMPPD   $0x16, Y14, Y2, Y2
+	VANDPD   64(SI), Y2, Y2
+	VMOVNTPD Y2, 64(DI)
+	VMOVUPD  96(DX), Y3
+	VCMPPD   $0x16, Y14, Y3, Y3
+	VANDPD   96(SI), Y3, Y3
+	VMOVNTPD Y3, 96(DI)
+	ADDQ     $0x00000080, DI
+	ADDQ     $0x00000080, SI
+	ADDQ     $0x00000080, DX
+	DECQ     BX
+	JNZ      ntloop
+
+ntone:
+	// One vector at a time.
+	ANDQ $0x0000000f, CX
+
+ntoneloop:
+	CMPQ     CX, $0x00000004
+	JB       nttail
+	VMOVUPD  (DX), Y0
+	VCMPPD   $0x16, Y14, Y0, Y0
+	VANDPD   (SI), Y0, Y0
+	VMOVNTPD Y0, (DI)
+	ADDQ     $0x20, DI
+	ADDQ     $0x20, SI
+	ADDQ     $0x20, DX
+	SUBQ     $0x00000004, CX
+	JMP      ntoneloop
+
+nttail:
+	SFENCE
+	JMP tail
+
 // func fmaPeakAVX2(n int)
 // Requires: AVX, AVX2, FMA3, SSE2
 TEXT ·fmaPeakAVX2(SB), NOSPLIT, $0-8
@@ -3979,6 +4132,163 @@ ntoneloop:
 	ADDQ        $0x40, DX
 	SUBQ        $0x00000008, CX
 	JMP         ntoneloop
+
+nttail:
+	SFENCE
+	JMP tail
+
+// func maskAboveAVX512(dst []float64, g []float64, x []float64, t float64)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+, SSE2
+TEXT ·maskAboveAVX512(SB), NOSPLIT, $0-80
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         g_base+24(FP), SI
+	MOVQ         x_base+48(FP), DX
+	MOVSD        t+72(FP), X14
+	VBROADCASTSD X14, Z14
+
+	// Large slices take the non-temporal path.
+	CMPQ CX, ·ntMin3+0(SB)
+	JAE  nt
+
+vec:
+	// 4 vectors (32 elements) per iteration.
+	MOVQ CX, BX
+	SHRQ $0x05, BX
+	JZ   one
+
+loop:
+	VMOVUPD   (DX), Z0
+	VCMPPD    $0x16, Z14, Z0, K2
+	VMOVUPD.Z (SI), K2, Z0
+	VMOVUPD   Z0, (DI)
+	VMOVUPD   64(DX), Z1
+	VCMPPD    $0x16, Z14, Z1, K2
+	VMOVUPD.Z 64(SI), K2, Z1
+	VMOVUPD   Z1, 64(DI)
+	VMOVUPD   128(DX), Z2
+	VCMPPD    $0x16, Z14, Z2, K2
+	VMOVUPD.Z 128(SI), K2, Z2
+	VMOVUPD   Z2, 128(DI)
+	VMOVUPD   192(DX), Z3
+	VCMPPD    $0x16, Z14, Z3, K2
+	VMOVUPD.Z 192(SI), K2, Z3
+	VMOVUPD   Z3, 192(DI)
+	ADDQ      $0x00000100, DI
+	ADDQ      $0x00000100, SI
+	ADDQ      $0x00000100, DX
+	DECQ      BX
+	JNZ       loop
+
+one:
+	// One vector at a time.
+	ANDQ $0x0000001f, CX
+
+oneloop:
+	CMPQ      CX, $0x00000008
+	JB        tail
+	VMOVUPD   (DX), Z0
+	VCMPPD    $0x16, Z14, Z0, K2
+	VMOVUPD.Z (SI), K2, Z0
+	VMOVUPD   Z0, (DI)
+	ADDQ      $0x40, DI
+	ADDQ      $0x40, SI
+	ADDQ      $0x40, DX
+	SUBQ      $0x00000008, CX
+	JMP       oneloop
+
+tail:
+	// Tail: fewer than 8 elements.
+	TESTQ     CX, CX
+	JZ        done
+	MOVL      $0x000000ff, AX
+	BZHIL     CX, AX, AX
+	KMOVW     AX, K1
+	VMOVUPD.Z (SI), K1, Z8
+	VMOVUPD.Z (DX), K1, Z9
+	VMOVUPD   Z9, Z0
+	VCMPPD    $0x16, Z14, Z0, K2
+	VMOVUPD.Z Z8, K2, Z0
+	VMOVUPD   Z0, K1, (DI)
+
+done:
+	VZEROUPPER
+	RET
+
+nt:
+	// Non-temporal stores: dst must be 8-byte aligned to ever reach vector alignment.
+	TESTQ $0x00000007, DI
+	JNZ   vec
+
+	// Peel min((-dst mod 64)/8, n) elements with one masked step.
+	MOVQ      DI, R8
+	NEGQ      R8
+	ANDQ      $0x0000003f, R8
+	SHRQ      $0x03, R8
+	CMPQ      R8, CX
+	CMOVQGT   CX, R8
+	TESTQ     R8, R8
+	JZ        ntmain
+	MOVL      $0x000000ff, AX
+	BZHIL     R8, AX, AX
+	KMOVW     AX, K1
+	VMOVUPD.Z (SI), K1, Z8
+	VMOVUPD.Z (DX), K1, Z9
+	VMOVUPD   Z9, Z0
+	VCMPPD    $0x16, Z14, Z0, K2
+	VMOVUPD.Z Z8, K2, Z0
+	VMOVUPD   Z0, K1, (DI)
+	SUBQ      R8, CX
+	SHLQ      $0x03, R8
+	ADDQ      R8, DI
+	ADDQ      R8, SI
+	ADDQ      R8, DX
+
+ntmain:
+	// 4 vectors (32 elements) per iteration.
+	MOVQ CX, BX
+	SHRQ $0x05, BX
+	JZ   ntone
+
+ntloop:
+	VMOVUPD   (DX), Z0
+	VCMPPD    $0x16, Z14, Z0, K2
+	VMOVUPD.Z (SI), K2, Z0
+	VMOVNTPD  Z0, (DI)
+	VMOVUPD   64(DX), Z1
+	VCMPPD    $0x16, Z14, Z1, K2
+	VMOVUPD.Z 64(SI), K2, Z1
+	VMOVNTPD  Z1, 64(DI)
+	VMOVUPD   128(DX), Z2
+	VCMPPD    $0x16, Z14, Z2, K2
+	VMOVUPD.Z 128(SI), K2, Z2
+	VMOVNTPD  Z2, 128(DI)
+	VMOVUPD   192(DX), Z3
+	VCMPPD    $0x16, Z14, Z3, K2
+	VMOVUPD.Z 192(SI), K2, Z3
+	VMOVNTPD  Z3, 192(DI)
+	ADDQ      $0x00000100, DI
+	ADDQ      $0x00000100, SI
+	ADDQ      $0x00000100, DX
+	DECQ      BX
+	JNZ       ntloop
+
+ntone:
+	// One vector at a time.
+	ANDQ $0x0000001f, CX
+
+ntoneloop:
+	CMPQ      CX, $0x00000008
+	JB        nttail
+	VMOVUPD   (DX), Z0
+	VCMPPD    $0x16, Z14, Z0, K2
+	VMOVUPD.Z (SI), K2, Z0
+	VMOVNTPD  Z0, (DI)
+	ADDQ      $0x40, DI
+	ADDQ      $0x40, SI
+	ADDQ      $0x40, DX
+	SUBQ      $0x00000008, CX
+	JMP       ntoneloop
 
 nttail:
 	SFENCE

@@ -89,6 +89,11 @@ func minNEON(x []float64) float64
 //go:noescape
 func triadNEON(dst []float64, x []float64, y []float64, a float64)
 
+// maskAboveNEON sets dst[i] = g[i] where x[i] > t or x[i] is NaN, else +0 (g[i]'s bits or zero bits), for i < len(dst) with NEON instructions.
+//
+//go:noescape
+func maskAboveNEON(dst []float64, g []float64, x []float64, t float64)
+
 // fmaPeakNEON runs n iterations of 12 independent FMLA chains (acc += 1.0 * 0.5) on 2-lane registers: 48 floating-point operations per iteration, no memory traffic.
 //
 //go:noescape

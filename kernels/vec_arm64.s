@@ -734,6 +734,62 @@ tail:
 done:
 	RET
 
+// func maskAboveNEON(dst []float64, g []float64, x []float64, t float64)
+TEXT ·maskAboveNEON(SB), NOSPLIT, $0-80
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R3                       // n = len(dst)
+	MOVD g_base+24(FP), R1
+	MOVD x_base+48(FP), R2
+	FMOVD t+72(FP), F31
+	VDUP V31.D[0], V31.D2                        // t in both lanes
+loop16:
+	CMP $16, R3
+	BLT loop2
+	VLD1.P 64(R1), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1.P 64(R2), [V16.D2, V17.D2, V18.D2, V19.D2]
+	VLD1.P 64(R1), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1.P 64(R2), [V20.D2, V21.D2, V22.D2, V23.D2]
+	WORD $0x6e70e7f0                             // fcmge v16.2d, v31.2d, v16.2d: t >= x: x <= t, false for NaN
+	WORD $0x4e701c00                             // bic v0.16b, v0.16b, v16.16b: g where not x <= t, else +0
+	WORD $0x6e71e7f1                             // fcmge v17.2d, v31.2d, v17.2d: t >= x: x <= t, false for NaN
+	WORD $0x4e711c21                             // bic v1.16b, v1.16b, v17.16b: g where not x <= t, else +0
+	WORD $0x6e72e7f2                             // fcmge v18.2d, v31.2d, v18.2d: t >= x: x <= t, false for NaN
+	WORD $0x4e721c42                             // bic v2.16b, v2.16b, v18.16b: g where not x <= t, else +0
+	WORD $0x6e73e7f3                             // fcmge v19.2d, v31.2d, v19.2d: t >= x: x <= t, false for NaN
+	WORD $0x4e731c63                             // bic v3.16b, v3.16b, v19.16b: g where not x <= t, else +0
+	WORD $0x6e74e7f4                             // fcmge v20.2d, v31.2d, v20.2d: t >= x: x <= t, false for NaN
+	WORD $0x4e741c84                             // bic v4.16b, v4.16b, v20.16b: g where not x <= t, else +0
+	WORD $0x6e75e7f5                             // fcmge v21.2d, v31.2d, v21.2d: t >= x: x <= t, false for NaN
+	WORD $0x4e751ca5                             // bic v5.16b, v5.16b, v21.16b: g where not x <= t, else +0
+	WORD $0x6e76e7f6                             // fcmge v22.2d, v31.2d, v22.2d: t >= x: x <= t, false for NaN
+	WORD $0x4e761cc6                             // bic v6.16b, v6.16b, v22.16b: g where not x <= t, else +0
+	WORD $0x6e77e7f7                             // fcmge v23.2d, v31.2d, v23.2d: t >= x: x <= t, false for NaN
+	WORD $0x4e771ce7                             // bic v7.16b, v7.16b, v23.16b: g where not x <= t, else +0
+	VST1.P [V0.D2, V1.D2, V2.D2, V3.D2], 64(R0)
+	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R0)
+	SUB $16, R3
+	B loop16
+loop2:
+	CMP $2, R3
+	BLT tail
+	VLD1.P 16(R1), [V0.D2]
+	VLD1.P 16(R2), [V16.D2]
+	WORD $0x6e70e7f0                             // fcmge v16.2d, v31.2d, v16.2d: t >= x: x <= t, false for NaN
+	WORD $0x4e701c00                             // bic v0.16b, v0.16b, v16.16b: g where not x <= t, else +0
+	VST1.P [V0.D2], 16(R0)
+	SUB $2, R3
+	B loop2
+tail:
+	CBZ R3, done
+	FMOVD (R1), F0                               // the last element: g
+	FMOVD (R2), F16                              // x
+	FMOVD ZR, F17                                // +0
+	FCMPD F31, F16                               // x against t
+	FCSELD LS, F17, F0, F0                       // +0 where x <= t (ordered), else g
+	FMOVD F0, (R0)
+done:
+	RET
+
 // func fmaPeakNEON(n int)
 TEXT ·fmaPeakNEON(SB), NOSPLIT, $0-8
 	MOVD n+0(FP), R0

@@ -174,12 +174,9 @@ func signKernel(dst, x []float64) {
 // otherwise; NaN stays NaN.
 func (t *Tensor) ReLU() *Tensor { return t.unary("ReLU", grainCheap, reluKernel) }
 
-func reluKernel(dst, x []float64) {
-	x = x[:len(dst)]
-	for i, v := range x {
-		dst[i] = max(v, 0) // NaN stays NaN; max(-0, 0) = +0
-	}
-}
+// reluKernel is kernels.MaskAbove(dst, x, x, 0): x where x > 0 or x is
+// NaN, +0 elsewhere (at -0 too), a compare and a mask per vector.
+func reluKernel(dst, x []float64) { kernels.MaskAbove(dst, x, x, 0) }
 
 // LeakyReLU returns t where t > 0 and slope·t elsewhere, elementwise, as
 // torch.nn.functional.leaky_relu (PyTorch's default slope is 0.01).

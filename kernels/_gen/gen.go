@@ -732,6 +732,41 @@ var triad = ew{
 	ntMin: "ntMin3",
 }
 
+// maskAbove writes g where x is above a threshold (or NaN) and +0
+// elsewhere, by a compare and a bitwise and (AVX2) or a zero-masked move
+// (AVX-512): a ReLU (g = x, t = 0) and its gradient without a branch.
+var maskAbove = ew{
+	name: "maskAbove",
+	sig:  "func(dst, g, x []float64, t float64)",
+	doc:  "dst[i] = g[i] where x[i] > t or x[i] is NaN, else +0 (g[i]'s bits or zero bits)",
+	setup: func(l level) ([]Register, Register) {
+		c.Load(c.Param("dst").Base(), rDst)
+		c.Load(c.Param("dst").Len(), rN)
+		c.Load(c.Param("g").Base(), rX)
+		c.Load(c.Param("x").Base(), rY)
+		broadcast(l, "t")
+		return []Register{rX, rY}, rDst
+	},
+	body: func(o isa, v Register, src func(int) Op) {
+		const nleUQ = 0x16 // !(x <= t): true for NaN, quiet
+		thr := o.reg(constReg)
+		o.load(src(1), v)
+		switch o.step {
+		case 8: // the scalar tail (AVX2)
+			c.VCMPSD(U8(nleUQ), thr, v, v)
+			c.VMOVSD(src(0), X13)
+			c.VANDPD(X13, v, v)
+		case 64: // AVX-512: compares give a mask register
+			c.VCMPPD(U8(nleUQ), thr, v, K2)
+			c.VMOVUPD_Z(src(0), K2, v)
+		default:
+			c.VCMPPD(U8(nleUQ), thr, v, v)
+			c.VANDPD(src(0), v, v)
+		}
+	},
+	ntMin: "ntMin3",
+}
+
 // fmaChains is the number of independent FMA dependency chains of the peak
 // loop: at least latency (4 cycles) × FMA ports (2) on the cores of the
 // last decade, with room to spare.
@@ -786,6 +821,7 @@ func main() {
 		genMinMax(l, true)
 		genMinMax(l, false)
 		genElementwise(triad, l)
+		genElementwise(maskAbove, l)
 		genFMAPeak(l)
 	}
 

@@ -94,6 +94,7 @@ var (
 	fmin  = op3{"fmin", 0x4ee0f400}
 	fmla  = op3{"fmla", 0x4e60cc00} // Vd += Vn * Vm, one rounding
 	fcmeq = op3{"fcmeq", 0x4e60e400}
+	vbic  = op3{"bic", 0x4e601c00} // Vd = Vn AND NOT Vm
 )
 
 func (o op3) enc(d, n, m int) uint32 { return vec3(o.base, d, n, m) }
@@ -103,7 +104,7 @@ func (o op3) text(d, n, m int) string {
 }
 
 func (g *neonAsm) v3(o op3, d, n, m int, comment string) {
-	g.word(o.enc(d, n, m), o.text(d, n, m), comment)
+	g.word(o.enc(d, n, m), o.textFor(d, n, m), comment)
 }
 
 // fnegEnc encodes fneg vd.2d, vn.2d (the sign bits flip, NaNs included).
@@ -146,6 +147,7 @@ const (
 	ewAxpy                 // y = y + a*x
 	ewScal                 // x = x * a
 	ewTriad                // dst = x + a*y, one rounding (STREAM's triad)
+	ewMask                 // dst = x where y > a or y is NaN, else +0
 )
 
 type neonEW struct {
@@ -194,6 +196,14 @@ func (g *neonAsm) genEW(e neonEW) {
 		g.ins("MOVD x_base+8(FP), R1", "")
 		g.ins("MOVD x_len+16(FP), R3", "n = len(x)")
 		g.ins("MOVD R1, R0", "x is read and written")
+	case ewMask:
+		g.text(e.name, "(dst []float64, g []float64, x []float64, t float64)", 80, e.doc)
+		g.ins("MOVD dst_base+0(FP), R0", "")
+		g.ins("MOVD dst_len+8(FP), R3", "n = len(dst)")
+		g.ins("MOVD g_base+24(FP), R1", "")
+		g.ins("MOVD x_base+48(FP), R2", "")
+		g.ins("FMOVD t+72(FP), F31", "")
+		g.ins("VDUP V31.D[0], V31.D2", "t in both lanes")
 	case ewTriad:
 		g.text(e.name, "(dst []float64, x []float64, y []float64, a float64)", 80, e.doc)
 		g.ins("MOVD dst_base+0(FP), R0", "")
@@ -203,7 +213,7 @@ func (g *neonAsm) genEW(e neonEW) {
 		g.ins("FMOVD a+72(FP), F31", "")
 		g.ins("VDUP V31.D[0], V31.D2", "a in both lanes")
 	}
-	readsY := e.kind == ewBinary || e.kind == ewAxpy || e.kind == ewTriad
+	readsY := e.kind == ewBinary || e.kind == ewAxpy || e.kind == ewTriad || e.kind == ewMask
 	// op applies the operation to vector i (x in Vi, y in V(16+i)).
 	op := func(i int) {
 		x, y := i, 16+i
@@ -223,6 +233,9 @@ func (g *neonAsm) genEW(e neonEW) {
 			g.v3(fmul, x, x, 31, "x * a")
 		case ewTriad:
 			g.v3(fmla, x, y, 31, "x + a*y, one rounding")
+		case ewMask: // g in Vi, x in V(16+i)
+			g.v3(fcmge, y, 31, y, "t >= x: x <= t, false for NaN")
+			g.v3(vbic, x, x, y, "g where not x <= t, else +0")
 		}
 	}
 	load := func(first, count int) {
@@ -284,6 +297,12 @@ func (g *neonAsm) genEW(e neonEW) {
 		g.ins("FMOVD (R1), F0", "the last element: x")
 		g.ins("FMOVD (R2), F16", "y")
 		g.ins("FMADDD F31, F0, F16, F0", "x + y*a, one rounding")
+	case ewMask:
+		g.ins("FMOVD (R1), F0", "the last element: g")
+		g.ins("FMOVD (R2), F16", "x")
+		g.ins("FMOVD ZR, F17", "+0")
+		g.ins("FCMPD F31, F16", "x against t")
+		g.ins("FCSELD LS, F17, F0, F0", "+0 where x <= t (ordered), else g")
 	}
 	g.ins("FMOVD F0, (R0)", "")
 	g.label("done")
@@ -494,6 +513,7 @@ func genNEON(dir string) error {
 	g.genReduce("maxNEON", "returns the largest element of x with NEON instructions, NaN if any is NaN.", false, fmax)
 	g.genReduce("minNEON", "returns the smallest element of x with NEON instructions, NaN if any is NaN.", false, fmin)
 	g.genEW(neonEW{name: "triadNEON", kind: ewTriad, doc: "sets dst[i] = x[i] + a*y[i] (STREAM's triad, one FMLA per element) for i < len(dst) with NEON instructions."})
+	g.genEW(neonEW{name: "maskAboveNEON", kind: ewMask, doc: "sets dst[i] = g[i] where x[i] > t or x[i] is NaN, else +0 (g[i]'s bits or zero bits), for i < len(dst) with NEON instructions."})
 	g.genFMAPeak()
 	g.genGemm()
 	if err := os.WriteFile(filepath.Join(dir, "vec_arm64.s"), []byte(g.s.String()), 0o644); err != nil {

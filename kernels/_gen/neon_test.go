@@ -23,7 +23,7 @@ func TestNEONEncodings(t *testing.T) {
 		word uint32
 	}
 	var cases []enc
-	for _, o := range []op3{fadd, fsub, fmul, fdiv, fmax, fmin, fmla, fcmeq, fmls, fcmge, fcmgt, vand, vorr, vbit, vbif, iadd, isub, icmgt, fcvtzs} {
+	for _, o := range []op3{fadd, fsub, fmul, fdiv, fmax, fmin, fmla, fcmeq, vbic, fmls, fcmge, fcmgt, vand, vorr, vbit, vbif, iadd, isub, icmgt, fcvtzs} {
 		for _, r := range [][3]int{{0, 1, 2}, {31, 30, 29}, {16, 0, 31}, {7, 7, 23}} {
 			if o == fcvtzs { // two registers
 				r[2] = 0

@@ -46,7 +46,7 @@ var (
 // byteOps are the logical instructions, written with .16b arrangements.
 func (o op3) textFor(d, n, m int) string {
 	switch o {
-	case vand, vorr, vbit, vbif:
+	case vand, vorr, vbit, vbif, vbic:
 		return fmt.Sprintf("%s v%d.16b, v%d.16b, v%d.16b", o.name, d, n, m)
 	case fcvtzs:
 		return fmt.Sprintf("%s v%d.2d, v%d.2d", o.name, d, n)

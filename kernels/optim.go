@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"math"
-	"sync"
-)
+import "math"
 
 // The optimizer kernels below update a parameter in place from its gradient
 // and state buffers in one pass, following the order of operations of
@@ -194,13 +191,31 @@ func adamBlocks(p, g, m, v, vmax []float64, h AdamParams) {
 		}
 		return
 	}
-	sc := adamScratch.Get().(*[2][adamVecBlock]float64)
+	var sc *[2][adamVecBlock]float64
+	select {
+	case sc = <-adamScratch:
+	default:
+		sc = new([2][adamVecBlock]float64)
+	}
 	adamVec(p, g, m, v, h, sc)
-	adamScratch.Put(sc)
+	select {
+	case adamScratch <- sc:
+	default:
+	}
 }
 
-// adamScratch holds adamVec's scratch blocks.
-var adamScratch = sync.Pool{New: func() any { return new([2][adamVecBlock]float64) }}
+// adamScratch holds adamVec's scratch blocks (on the stack they would
+// escape, through the kernels' function values). Unlike a sync.Pool it
+// keeps them across garbage collections, and two are made with the
+// package, one per part of a two-thread step, so that steps allocate
+// nothing.
+var adamScratch = func() chan *[2][adamVecBlock]float64 {
+	c := make(chan *[2][adamVecBlock]float64, 64)
+	for range 2 {
+		c <- new([2][adamVecBlock]float64)
+	}
+	return c
+}()
 
 // adamVecBlock is the elements that adamVec's passes of the vector
 // kernels take at a time: its six streams (p, g, m, v and two of

@@ -49,9 +49,10 @@
 // PyTorch's AVX2 kernels fuse some multiply-adds, so its usual results
 // differ from these by rounding: within 3e-14 relative on the package's
 // fixture (testdata/make_fixture.py). State is per parameter, as in
-// PyTorch: momentum buffers and running averages are allocated on a
-// parameter's first step with a gradient, and Adam counts each parameter's
-// steps separately.
+// PyTorch: momentum buffers and running averages begin at a parameter's
+// first step with a gradient (their storage is made with the optimizer,
+// beside the parameters, so that no step allocates), and Adam counts each
+// parameter's steps separately.
 //
 // The schedulers compute each learning rate from the optimizer's current
 // one, by PyTorch's chainable forms (CosineAnnealingLR's recursive

@@ -67,9 +67,9 @@ func (o *Adam) kernel(g *group) kernels.AdamParams {
 
 // Step updates every parameter that has a gradient and advances its step
 // count (each parameter counts its own steps, so one that had no gradient
-// for a while starts its bias correction later, as in PyTorch). State is
-// allocated on a parameter's first step, in storage made with the
-// optimizer; steps allocate nothing.
+// for a while starts its bias correction later, as in PyTorch). A
+// parameter's state begins at its first step, in storage made with the
+// optimizer.
 func (o *Adam) Step() {
 	for gi := range o.groups {
 		g := &o.groups[gi]

@@ -51,8 +51,8 @@
 // fixture (testdata/make_fixture.py). State is per parameter, as in
 // PyTorch: momentum buffers and running averages begin at a parameter's
 // first step with a gradient (their storage is made with the optimizer,
-// beside the parameters, so that no step allocates), and Adam counts each
-// parameter's steps separately.
+// beside the parameters), and Adam counts each parameter's steps
+// separately.
 //
 // The schedulers compute each learning rate from the optimizer's current
 // one, by PyTorch's chainable forms (CosineAnnealingLR's recursive
@@ -68,7 +68,9 @@
 // must be contiguous leaves. Parameters whose Grad() is nil are skipped. A
 // gradient that is not contiguous (which happens only in create-graph mode)
 // is copied to a scratch buffer first; otherwise a Step allocates nothing
-// after each parameter's first.
+// but the bookkeeping of splitting the update of a parameter of more than
+// 32 768 elements across threads (one to three small objects, about 200
+// bytes).
 //
 // # Panics
 //

@@ -40,9 +40,8 @@ func NewRMSprop(params []*autograd.Tensor, lr float64, opts ...Option) *RMSprop 
 	return o
 }
 
-// Step updates every parameter that has a gradient. State is allocated on
-// a parameter's first step, in storage made with the optimizer; steps
-// allocate nothing.
+// Step updates every parameter that has a gradient. A parameter's state
+// begins at its first step, in storage made with the optimizer.
 func (o *RMSprop) Step() {
 	for gi := range o.groups {
 		g := &o.groups[gi]

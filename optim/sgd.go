@@ -45,7 +45,7 @@ func NewSGD(params []*autograd.Tensor, lr float64, opts ...Option) *SGD {
 
 // Step updates every parameter that has a gradient. A parameter's
 // momentum buffer begins at its first step, in storage made with the
-// optimizer; steps allocate nothing.
+// optimizer.
 func (o *SGD) Step() {
 	for gi := range o.groups {
 		g := &o.groups[gi]

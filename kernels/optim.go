@@ -72,8 +72,8 @@ func SGDStep(p, g, buf []float64, h SGDParams) {
 	if len(g) < n || (h.Momentum != 0 && len(buf) < n) {
 		lengthPanic("SGDStep", "len(p) = %d, len(g) = %d, len(buf) = %d", n, len(g), len(buf))
 	}
-	if n <= optimGrain {
-		sgdBlocks(p, g, buf, h) // no closure: a small step allocates nothing
+	if !willSplit(n, optimGrain) {
+		sgdBlocks(p, g, buf, h) // no closure: a step on one goroutine allocates nothing
 		return
 	}
 	ParallelParts(n, optimGrain, func(lo, hi int) { sgdBlocks(p[lo:hi], g[lo:hi], part(buf, lo, hi), h) })
@@ -173,7 +173,7 @@ func AdamStep(p, g, m, v, vmax []float64, h AdamParams) {
 		lengthPanic("AdamStep", "len(p) = %d, len(g) = %d, len(m) = %d, len(v) = %d, len(vmax) = %d",
 			n, len(g), len(m), len(v), len(vmax))
 	}
-	if n <= optimGrain {
+	if !willSplit(n, optimGrain) {
 		adamBlocks(p, g, m, v, vmax, h)
 		return
 	}
@@ -329,7 +329,7 @@ func RMSpropStep(p, g, sq, avg, buf []float64, h RMSpropParams) {
 		lengthPanic("RMSpropStep", "len(p) = %d, len(g) = %d, len(sq) = %d, len(avg) = %d, len(buf) = %d",
 			n, len(g), len(sq), len(avg), len(buf))
 	}
-	if n <= optimGrain {
+	if !willSplit(n, optimGrain) {
 		rmspropBlocks(p, g, sq, avg, buf, h)
 		return
 	}

@@ -56,7 +56,7 @@ func ParallelParts(n, grain int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
 	}
-	parts := min(runtime.GOMAXPROCS(0), n/max(grain, 1), 64)
+	parts := partsFor(n, grain)
 	if parts <= 1 || !helpersFree() || !splitting() {
 		fn(0, n)
 		return
@@ -68,6 +68,16 @@ func ParallelParts(n, grain int, fn func(lo, hi int)) {
 	withdraw(j, offered)
 	joinCounter(&j.done, parts, start)
 }
+
+// partsFor is the number of parts ParallelParts cuts [0, n) into on an
+// idle machine.
+func partsFor(n, grain int) int { return min(runtime.GOMAXPROCS(0), n/max(grain, 1), 64) }
+
+// willSplit reports whether ParallelParts(n, grain, fn) would split now,
+// for callers that can skip making fn (a closure, an allocation) when it
+// would not. The answer can change before the call (a helper taken, the
+// machine busier), which costs only that allocation.
+func willSplit(n, grain int) bool { return partsFor(n, grain) > 1 && helpersFree() && splitting() }
 
 // partsJob is one ParallelParts: the parts claimed and finished.
 type partsJob struct {

@@ -10,11 +10,12 @@ import (
 // shape (0-d for 0-d, empty for empty) and follows PyTorch's float64
 // semantics: NaN in gives NaN out unless stated otherwise, and infinities
 // behave as the formula in each doc comment gives them. The flat kernels
-// below are plain loops or the kernels package's (Sqrt is vector code
-// with math.Sqrt's results; Exp, Log, Tanh and Sigmoid are vector code,
-// within a few ulps of the math package: see kernels.Exp); unary splits large tensors across goroutines, at grainCheap
-// for arithmetic, grainMath for the math package's functions and
-// vmathGrain for the vector kernels.
+// below are plain loops or the kernels package's (Sqrt and ReLU are
+// vector code with the loops' results; Exp, Log, Tanh and Sigmoid are
+// vector code, within a few ulps of the math package: see kernels.Exp);
+// unary splits large tensors across goroutines, at grainCheap for
+// arithmetic, grainMath for the math package's functions and vmathGrain
+// for the vector kernels.
 
 // Abs returns |t| elementwise (Abs(-0) = 0).
 func (t *Tensor) Abs() *Tensor { return t.unary("Abs", grainCheap, absKernel) }

@@ -181,16 +181,22 @@ func TestStepAllocatesNothing(t *testing.T) {
 	for _, o := range optimizers() {
 		name, mk := o.name, o.make
 		t.Run(name+" allocates nothing per step", func(t *testing.T) {
-			ps := withGrads(6, 2, 1000)
-			opt := mk(ps)
 			// The first step takes its state's storage from what the
-			// optimizer made with itself.
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			opt.Step()
-			runtime.ReadMemStats(&after)
-			if n := after.Mallocs - before.Mallocs; n != 0 {
-				t.Errorf("%d allocations in the first Step, want 0", n)
+			// optimizer made with itself. MemStats counts the whole
+			// process (a finalizer run by a collection allocates too), so
+			// the least count over a few fresh optimizers is the step's.
+			var opt Optimizer
+			least := uint64(math.MaxUint64)
+			for range 5 {
+				opt = mk(withGrads(6, 2, 1000))
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				opt.Step()
+				runtime.ReadMemStats(&after)
+				least = min(least, after.Mallocs-before.Mallocs)
+			}
+			if least != 0 {
+				t.Errorf("%d allocations in the first Step (the least of 5 optimizers), want 0", least)
 			}
 			if a := testing.AllocsPerRun(100, opt.Step); a != 0 {
 				t.Errorf("%v allocations per Step, want 0", a)

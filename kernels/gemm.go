@@ -70,7 +70,29 @@ package kernels
 // micro-kernels, on simple loops over the level's Dot and Axpy. The path
 // is chosen by the dimensions alone (see choosePath).
 func Gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, false)
+	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, nil, c, ldc, false)
+}
+
+// GemmBias computes C = alpha·op(A)·op(B) + bias, bias (n elements) added
+// to every row of C: a layer's output with its bias, as torch's addmm
+// computes it with beta = 1 over an expanded bias. It gives the bits of
+// Gemm with beta = 1 on a C first filled with bias row by row, and writes
+// C the same way, without reading what C held: each goroutine of a split
+// product fills its own part of C before computing it, so that no core
+// writes rows or columns another computes (on the project's KVM guests,
+// filling the whole output on the caller first made the helper fetch its
+// part of C from the caller's cache). It panics like Gemm, and when bias
+// has fewer than n elements.
+func GemmBias(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, bias, c []float64, ldc int) {
+	switch {
+	case bias == nil:
+		lengthPanic("GemmBias", "bias is nil (m = %d, n = %d, k = %d)", m, n, k)
+	case n >= 0 && len(bias) < n:
+		lengthPanic("GemmBias", "len(bias) = %d < n = %d (m = %d, n = %d, k = %d)", len(bias), n, m, n, k)
+	case n >= 0:
+		bias = bias[:n:n]
+	}
+	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, 1, bias, c, ldc, false)
 }
 
 // GemmSerial is Gemm on the calling goroutine alone, whatever the size,
@@ -78,29 +100,42 @@ func Gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int,
 // (a convolution's images): splitting each product too would only add
 // fork and join. The result is the same as Gemm's, bit for bit.
 func GemmSerial(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, true)
+	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, nil, c, ldc, true)
 }
 
-func gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, serial bool) {
-	checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+// gemm is Gemm, GemmSerial and GemmBias: with bias (not nil, beta 1), C
+// is filled with bias row by row where the product's goroutines compute
+// it (see gemmArgs.fillBias).
+func gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, bias, c []float64, ldc int, serial bool) {
+	op := "Gemm"
+	if bias != nil {
+		op = "GemmBias"
+	}
+	checkGemm(op, transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
 	if m == 0 || n == 0 {
 		return
 	}
 	if raceEnabled {
-		raceGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, alpha != 0 && k != 0, beta != 0)
+		if bias != nil {
+			raceRead(bias)
+		}
+		raceGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, alpha != 0 && k != 0, beta != 0 && bias == nil)
 	}
+	g := gemmArgs{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, bias: bias, c: c, ldc: ldc, serial: serial}
 	if alpha == 0 || k == 0 {
+		g.fillBias(0, m, 0, n)
 		scaleRows(m, n, beta, c, ldc)
 		return
 	}
 	t := cur.Load()
-	g := gemmArgs{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, serial: serial}
 	if m == 1 || n == 1 {
+		g.fillBias(0, m, 0, n)
 		gemmVector(t, &g)
 		return
 	}
 	switch choosePath(t.gemm, &g) {
 	case pathLoops:
+		g.fillBias(0, m, 0, n)
 		gemmSmallLoops(t, &g)
 	case pathInPlace:
 		gemmInPlace(t.gemm, &g)
@@ -135,9 +170,9 @@ func span(rows, cols, ld int) int {
 	return (rows-1)*ld + cols
 }
 
-func checkGemm(transA, transB bool, m, n, k, lenA, lda, lenB, ldb, lenC, ldc int) {
+func checkGemm(op string, transA, transB bool, m, n, k, lenA, lda, lenB, ldb, lenC, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
-		lengthPanic("Gemm", "negative dimension in m = %d, n = %d, k = %d", m, n, k)
+		lengthPanic(op, "negative dimension in m = %d, n = %d, k = %d", m, n, k)
 	}
 	ra, ca := m, k // A as stored
 	if transA {
@@ -149,22 +184,22 @@ func checkGemm(transA, transB bool, m, n, k, lenA, lda, lenB, ldb, lenC, ldc int
 	}
 	switch {
 	case lda < max(1, ca):
-		lengthPanic("Gemm", "lda = %d < %d for A stored %d×%d (m = %d, n = %d, k = %d, transA = %v)", lda, max(1, ca), ra, ca, m, n, k, transA)
+		lengthPanic(op, "lda = %d < %d for A stored %d×%d (m = %d, n = %d, k = %d, transA = %v)", lda, max(1, ca), ra, ca, m, n, k, transA)
 	case ldb < max(1, cb):
-		lengthPanic("Gemm", "ldb = %d < %d for B stored %d×%d (m = %d, n = %d, k = %d, transB = %v)", ldb, max(1, cb), rb, cb, m, n, k, transB)
+		lengthPanic(op, "ldb = %d < %d for B stored %d×%d (m = %d, n = %d, k = %d, transB = %v)", ldb, max(1, cb), rb, cb, m, n, k, transB)
 	case ldc < max(1, n):
-		lengthPanic("Gemm", "ldc = %d < %d for C %d×%d (m = %d, n = %d, k = %d)", ldc, max(1, n), m, n, m, n, k)
+		lengthPanic(op, "ldc = %d < %d for C %d×%d (m = %d, n = %d, k = %d)", ldc, max(1, n), m, n, m, n, k)
 	}
 	if m == 0 || n == 0 {
 		return
 	}
 	switch {
 	case lenA < span(ra, ca, lda):
-		lengthPanic("Gemm", "len(a) = %d < %d for A stored %d×%d with lda = %d (m = %d, n = %d, k = %d)", lenA, span(ra, ca, lda), ra, ca, lda, m, n, k)
+		lengthPanic(op, "len(a) = %d < %d for A stored %d×%d with lda = %d (m = %d, n = %d, k = %d)", lenA, span(ra, ca, lda), ra, ca, lda, m, n, k)
 	case lenB < span(rb, cb, ldb):
-		lengthPanic("Gemm", "len(b) = %d < %d for B stored %d×%d with ldb = %d (m = %d, n = %d, k = %d)", lenB, span(rb, cb, ldb), rb, cb, ldb, m, n, k)
+		lengthPanic(op, "len(b) = %d < %d for B stored %d×%d with ldb = %d (m = %d, n = %d, k = %d)", lenB, span(rb, cb, ldb), rb, cb, ldb, m, n, k)
 	case lenC < span(m, n, ldc):
-		lengthPanic("Gemm", "len(c) = %d < %d for C %d×%d with ldc = %d (m = %d, n = %d, k = %d)", lenC, span(m, n, ldc), m, n, ldc, m, n, k)
+		lengthPanic(op, "len(c) = %d < %d for C %d×%d with ldc = %d (m = %d, n = %d, k = %d)", lenC, span(m, n, ldc), m, n, ldc, m, n, k)
 	}
 }
 

@@ -20,9 +20,26 @@ type gemmArgs struct {
 	b              []float64
 	ldb            int
 	beta           float64
-	c              []float64
-	ldc            int
-	serial         bool // on the calling goroutine only (GemmSerial)
+	// bias, when not nil (with beta 1), is the row C is filled with before
+	// the product is added: by each goroutine for its own part of C, see
+	// fillBias.
+	bias   []float64
+	c      []float64
+	ldc    int
+	serial bool // on the calling goroutine only (GemmSerial)
+}
+
+// fillBias sets rows [i0, i1) and columns [j0, j1) of C to the bias row,
+// if the product has one: the first thing a goroutine does with its part
+// of C (GemmBias).
+func (g *gemmArgs) fillBias(i0, i1, j0, j1 int) {
+	if g.bias == nil {
+		return
+	}
+	row := g.bias[j0:j1]
+	for i := i0; i < i1; i++ {
+		copy(g.c[i*g.ldc+j0:i*g.ldc+j1], row)
+	}
 }
 
 // opA returns element (i, l) of op(A).
@@ -262,8 +279,10 @@ func gemmSplit(kern *gemmKernel, p *gemmPlan, g *gemmArgs) {
 	case workers > 1 && g.m >= 2*kern.mr:
 		gemmParallel(kern, p, *g, min(workers, g.m/kern.mr), true)
 	case p == nil:
+		g.fillBias(0, g.m, 0, g.n)
 		gemmInPlacePart(kern, g, 0, g.m, 0, g.n)
 	default:
+		g.fillBias(0, g.m, 0, g.n)
 		p.serial(nil, g, 0, g.m, 0, g.n)
 	}
 }
@@ -374,6 +393,7 @@ func (job *gemmPartsJob) run(w *worker, part int) {
 			j1 = g.n * (part + 1) / parts &^ 7
 		}
 	}
+	g.fillBias(i0, i1, j0, j1)
 	if job.plan == nil {
 		gemmInPlacePart(job.kern, g, i0, i1, j0, j1)
 	} else {

@@ -661,3 +661,90 @@ func TestGemmBlocking(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmBiasIsGemmOnAFilledC checks that GemmBias gives the bits of Gemm
+// with beta = 1 on a C filled with the bias row by row, at every level (with
+// and without the in-place kernel), on every path (vector, small loops, in
+// place, packed; alpha 0 and k 0 too) and at GOMAXPROCS 1, 2 and 3 with the
+// parallel thresholds lowered so that products split by rows and by
+// columns: that it never reads what C held (C starts as NaN) and leaves
+// the gaps between C's rows alone.
+func TestGemmBiasIsGemmOnAFilledC(t *testing.T) {
+	dims := [][3]int{{1, 7, 5}, {6, 1, 5}, {2, 9, 3}, {3, 4, 0}, {9, 13, 8}, {16, 24, 40},
+		{33, 70, 31}, {64, 128, 100}, {130, 19, 64}, {8, 200, 30}}
+	for _, v := range gemmVariants() {
+		t.Run(v.String(), func(t *testing.T) {
+			defer v.set(t)()
+			rng := rand.New(rand.NewPCG(11, 12))
+			for i, d := range dims {
+				m, n, k := d[0], d[1], d[2]
+				tA, tB := i%2 == 1, i%3 != 1
+				alpha := []float64{1, -0.5, 2}[i%3]
+				if i == 2 {
+					alpha = 0
+				}
+				ra, ca, rb, cb := m, k, k, n
+				if tA {
+					ra, ca = k, m
+				}
+				if tB {
+					rb, cb = n, k
+				}
+				lda, ldb, ldc := max(1, ca)+1, max(1, cb), n+2
+				a, b := matrix(rng, ra, ca, lda), matrix(rng, rb, cb, ldb)
+				bias := matrix(rng, 1, n, n)[:n]
+				want := make([]float64, m*ldc)
+				for r := range want {
+					want[r] = -7 // gap guards
+				}
+				for r := 0; r < m; r++ {
+					copy(want[r*ldc:], bias)
+				}
+				got := append([]float64(nil), want...)
+				for r := 0; r < m; r++ {
+					for j := 0; j < n; j++ {
+						got[r*ldc+j] = math.NaN()
+					}
+				}
+				withGemmParallel(1<<10, func() {
+					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+					Gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, 1, want, ldc)
+				})
+				for _, procs := range []int{1, 2, 3} {
+					c := append([]float64(nil), got...)
+					withGemmParallel(1<<10, func() {
+						defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+						GemmBias(tA, tB, m, n, k, alpha, a, lda, b, ldb, bias, c, ldc)
+					})
+					if bad := sameBits(c, want); bad >= 0 {
+						t.Fatalf("%dx%dx%d tA=%v tB=%v alpha=%v GOMAXPROCS=%d: c[%d] = %v, want %v (Gemm on C filled with the bias)",
+							m, n, k, tA, tB, alpha, procs, bad, c[bad], want[bad])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestGemmBiasPanics checks GemmBias's own bad input (a nil or short bias)
+// and that the checks it shares with Gemm name GemmBias.
+func TestGemmBiasPanics(t *testing.T) {
+	s := make([]float64, 12)
+	cases := []struct {
+		name, msg string
+		f         func()
+	}{
+		{"nil bias", "bias is nil (m = 2, n = 2, k = 3)", func() { GemmBias(false, false, 2, 2, 3, 1, s, 3, s, 2, nil, s, 2) }},
+		{"short bias", "len(bias) = 1 < n = 2", func() { GemmBias(false, false, 2, 2, 3, 1, s, 3, s, 2, s[:1], s, 2) }},
+		{"negative n", "negative dimension in m = 2, n = -1, k = 3", func() { GemmBias(false, false, 2, -1, 3, 1, s, 3, s, 2, s, s, 2) }},
+		{"short c", "len(c) = 3 < 4 for C 2×2 with ldc = 2", func() { GemmBias(false, false, 2, 2, 3, 1, s, 3, s, 2, s, s[:3], 2) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name+" panics naming GemmBias and the sizes", func(t *testing.T) {
+			e := testutil.Panics[*Error](t, c.f)
+			if e.Op != "GemmBias" || !strings.Contains(e.Msg, c.msg) {
+				t.Errorf("panic %q, want Op GemmBias and a message containing %q", e, c.msg)
+			}
+		})
+	}
+}

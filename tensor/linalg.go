@@ -345,18 +345,20 @@ func Linear(x, w, b *Tensor) *Tensor {
 		return out
 	}
 	c := out.st.data
-	beta := 0.0
-	if b != nil {
-		bd := b.contiguousData()
-		for i := 0; i < n; i++ {
-			copy(c[i*m:(i+1)*m], bd)
-		}
-		beta = 1
-	}
 	if k == 0 {
+		if b != nil {
+			bd := b.contiguousData()
+			for i := 0; i < n; i++ {
+				copy(c[i*m:(i+1)*m], bd)
+			}
+		}
 		return out
 	}
 	oa, ob := gemmOperandOf(x, nil, false), gemmOperandOf(w, nil, true)
-	kernels.Gemm(oa.trans, ob.trans, n, m, k, 1, oa.data[oa.off:], oa.ld, ob.data[ob.off:], ob.ld, beta, c, m)
+	if b != nil {
+		kernels.GemmBias(oa.trans, ob.trans, n, m, k, 1, oa.data[oa.off:], oa.ld, ob.data[ob.off:], ob.ld, b.contiguousData(), c, m)
+	} else {
+		kernels.Gemm(oa.trans, ob.trans, n, m, k, 1, oa.data[oa.off:], oa.ld, ob.data[ob.off:], ob.ld, 0, c, m)
+	}
 	return out
 }

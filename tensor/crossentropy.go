@@ -66,37 +66,51 @@ func crossEntropyRows(logits, target *Tensor, ignoreIndex int) (loss, lse *Tenso
 	return loss, lse
 }
 
-// crossEntropyRows computes rows lo..hi of CrossEntropyRows.
+// crossEntropyBlock is the most logits crossEntropyRowsRange exponentiates
+// in one call: rows are taken a block at a time, so that the one
+// kernels.Exp over the block (rather than one call per row, whose set-up
+// cost a row of 10 classes does not repay: 29 ns for 10 elements) works
+// on 4 KiB that stay in L1.
+const crossEntropyBlock = 512
+
+// crossEntropyRowsRange computes rows lo..hi of CrossEntropyRows, a block
+// of rows at a time: each row's maximum, the block's shifted logits
+// exponentiated in one kernels.Exp (whose result for an element does not
+// depend on where it lies in the slice, so this gives the bits of one
+// call per row), then each row's sum and logarithm.
 func crossEntropyRowsRange(x, td, ld, ls []float64, c, ignoreIndex, lo, hi int) {
-	var buf *storage
-	if c > 0 {
-		buf = newStorage(c, false)
-	}
-	for i := lo; i < hi; i++ {
-		t := classAt(td[i], ignoreIndex)
-		ld[i] = 0
-		if c == 0 {
-			ls[i] = math.Inf(-1)
-			if t >= 0 {
+	if c == 0 {
+		for i := lo; i < hi; i++ {
+			ls[i], ld[i] = math.Inf(-1), 0
+			if classAt(td[i], ignoreIndex) >= 0 {
 				ld[i] = math.NaN()
 			}
-			continue
 		}
-		row, b := x[i*c:(i+1)*c], buf.data
-		m := kernels.Max(row)
-		for j, v := range row {
-			b[j] = v - m
+		return
+	}
+	rows := max(1, crossEntropyBlock/c)
+	buf := newStorage(min(rows, hi-lo)*c, false)
+	for b0 := lo; b0 < hi; b0 += rows {
+		b1 := min(hi, b0+rows)
+		b := buf.data[:(b1-b0)*c]
+		for i := b0; i < b1; i++ {
+			row, br := x[i*c:(i+1)*c], b[(i-b0)*c:(i-b0+1)*c]
+			m := kernels.Max(row)
+			ls[i] = m // the row's maximum until its sum is known
+			for j, v := range row {
+				br[j] = v - m
+			}
 		}
 		kernels.Exp(b, b)
-		l := math.Log(kernels.Sum(b))
-		ls[i] = m + l
-		if t >= 0 {
-			ld[i] = l - (row[t] - m)
+		for i := b0; i < b1; i++ {
+			m, l := ls[i], math.Log(kernels.Sum(b[(i-b0)*c:(i-b0+1)*c]))
+			ls[i], ld[i] = m+l, 0
+			if t := classAt(td[i], ignoreIndex); t >= 0 {
+				ld[i] = l - (x[i*c+t] - m)
+			}
 		}
 	}
-	if buf != nil {
-		putStorage(buf)
-	}
+	putStorage(buf)
 }
 
 // crossEntropyRowsGrad returns the gradient of CrossEntropyRows' loss with
@@ -138,19 +152,28 @@ func crossEntropyRowsGrad(logits, target, lse, scale *Tensor, ignoreIndex int) *
 	return out
 }
 
-// crossEntropyGradRows computes rows lo..hi of CrossEntropyRowsGrad.
+// crossEntropyGradRows computes rows lo..hi of CrossEntropyRowsGrad: the
+// shifted logits of every row, one kernels.Exp over them all (the same
+// bits as one call per row, see crossEntropyRowsRange), then each row's
+// target and scale.
 func crossEntropyGradRows(x, td, ls, sd, d []float64, sst, c, ignoreIndex, lo, hi int) {
+	if c == 0 {
+		return
+	}
 	for i := lo; i < hi; i++ {
-		t := classAt(td[i], ignoreIndex)
 		row, dr, l := x[i*c:(i+1)*c], d[i*c:(i+1)*c], ls[i]
+		for j, v := range row {
+			dr[j] = v - l
+		}
+	}
+	kernels.Exp(d[lo*c:hi*c], d[lo*c:hi*c])
+	for i := lo; i < hi; i++ {
+		dr := d[i*c : (i+1)*c]
+		t := classAt(td[i], ignoreIndex)
 		if t < 0 {
 			clear(dr)
 			continue
 		}
-		for j, v := range row {
-			dr[j] = v - l
-		}
-		kernels.Exp(dr, dr)
 		dr[t]--
 		if sd != nil {
 			if s := sd[i*sst]; s != 1 {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/internal/testutil"
+	"github.com/adjoint-go/adjoint/kernels"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -93,4 +94,62 @@ func TestCrossEntropyRowsPanics(t *testing.T) {
 	wantPanic(t, "CrossEntropyRowsGrad", []string{"[2 3]", "[3]"}, func() {
 		tops.CrossEntropyRowsGrad(x, tensor.Zeros(2), tensor.Zeros(3), nil, -100)
 	})
+}
+
+// TestCrossEntropyRowsMatchesOneRowAtATime checks that CrossEntropyRows
+// and its gradient, which exponentiate a block of rows in one call, give
+// the bits of the computation done one row at a time with the same
+// kernels: for rows shorter than, about as long as and longer than a
+// block, with ignored rows, and with a gradient scale that differs by row.
+func TestCrossEntropyRowsMatchesOneRowAtATime(t *testing.T) {
+	rng := newRNG(12)
+	for _, shape := range [][2]int{{64, 10}, {300, 7}, {5, 600}, {130, 512}, {3, 1}} {
+		n, c := shape[0], shape[1]
+		logits := randT(rng, n, c).MulScalar(3)
+		target := make([]float64, n)
+		scale := make([]float64, n)
+		for i := range target {
+			target[i] = float64((i * 7) % c)
+			if i%5 == 3 {
+				target[i] = -100
+			}
+			scale[i] = 0.5 + float64(i%3)
+		}
+		loss, lse := tops.CrossEntropyRows(logits, tensor.New(target, n), -100)
+		grad := tops.CrossEntropyRowsGrad(logits, tensor.New(target, n), lse, tensor.New(scale, n), -100)
+		x := logits.Data()
+		wantLoss, wantLSE, wantGrad := make([]float64, n), make([]float64, n), make([]float64, n*c)
+		for i := 0; i < n; i++ {
+			row := x[i*c : (i+1)*c]
+			m := kernels.Max(row)
+			b := make([]float64, c)
+			for j, v := range row {
+				b[j] = v - m
+			}
+			kernels.Exp(b, b)
+			l := math.Log(kernels.Sum(b))
+			wantLSE[i] = m + l
+			g := wantGrad[i*c : (i+1)*c]
+			if target[i] == -100 {
+				continue
+			}
+			wantLoss[i] = l - (row[int(target[i])] - m)
+			for j, v := range row {
+				g[j] = v - wantLSE[i]
+			}
+			kernels.Exp(g, g)
+			g[int(target[i])]--
+			kernels.Scal(scale[i], g)
+		}
+		for _, r := range []struct {
+			name      string
+			got, want []float64
+		}{{"loss", loss.Data(), wantLoss}, {"lse", lse.Data(), wantLSE}, {"grad", grad.Data(), wantGrad}} {
+			for i := range r.want {
+				if math.Float64bits(r.got[i]) != math.Float64bits(r.want[i]) {
+					t.Fatalf("[%d %d] %s[%d] = %v, one row at a time %v", n, c, r.name, i, r.got[i], r.want[i])
+				}
+			}
+		}
+	}
 }

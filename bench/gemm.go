@@ -182,7 +182,7 @@ func gemmTable(b *bench, rs []Result) *table {
 		title: "gemm: C = op(A)·op(B), GFLOP/s (± spread) and, in brackets, % of the FMA peak for the same threads, measured with the row",
 		notes: append(peak,
 			"m×n×k: op(A) is m×k, op(B) k×n; Aᵀ, Bᵀ: that operand is stored transposed and read in place",
-			"mlp/*: the products of one training step of the mlp suite (784-128-10, batch 64) as nn.Linear calls kernels.Gemm;",
+			"mlp/*: the products of one training step of the mlp suite (784-128-10, batch 64), as nn.Linear computes them (its forward with kernels.GemmBias);",
 			"fc1.grad_input is not part of a step (the input needs no gradient)",
 		),
 		left: 3,

@@ -8,10 +8,13 @@
 // with one value, AddStrided walks three slices with their own increments.
 //
 // Beyond the elementwise and reduction kernels, the package holds Gemm, the
-// one matrix-product entry point (row-major, with transpose flags and
+// matrix product (row-major, with transpose flags and
 // leading dimensions: BLIS-style packing and cache blocking around
 // register-tiled micro-kernels, 8×24 in AVX-512, 6×8 in AVX2 and 6×8 in
-// NEON assembly, split among goroutines above a size threshold), the fused optimizer
+// NEON assembly, split among goroutines above a size threshold), with
+// GemmBias (a layer's output: the product plus a bias row, each goroutine
+// filling its own part) and GemmSerial (on the calling goroutine alone)
+// beside it, the fused optimizer
 // updates (SGDStep, AdamStep, RMSpropStep), the transcendental kernels (Exp,
 // Log, Tanh, Sigmoid) and the measuring kernels of the bench command
 // (FMAPeak, Triad). Parallel splits elementwise work across goroutines above

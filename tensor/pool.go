@@ -203,8 +203,13 @@ func (t *Tensor) recycle() bool {
 
 // putStorage returns a pooled storage that nothing references any more
 // (Recycle's, or a kernel's scratch buffer from newStorage) to its class.
+// A storage of no class (newStorage's above poolMaxLen) is left to the
+// garbage collector.
 func putStorage(st *storage) {
 	c := st.class() - 1
+	if c < 0 {
+		return
+	}
 	if !kept[c].push(st) {
 		pools[c].Put(st)
 	}

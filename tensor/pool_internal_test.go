@@ -75,3 +75,20 @@ func TestKeptBytesAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestPutStorageLeavesUnpooledStorage checks that a scratch buffer too
+// large for the pool (newStorage above poolMaxLen, as a convolution's
+// columns or a cross-entropy row of more than poolMaxLen classes ask for)
+// can be handed back: it is left to the garbage collector rather than
+// indexing a class that does not exist.
+func TestPutStorageLeavesUnpooledStorage(t *testing.T) {
+	st := &storage{data: make([]float64, 3)} // no class, as newStorage makes above poolMaxLen
+	before := keptBytes.Load()
+	putStorage(st)
+	if keptBytes.Load() != before {
+		t.Fatalf("kept bytes went from %d to %d for a storage of no class", before, keptBytes.Load())
+	}
+	if _, _, ok := classOf(poolMaxLen + 1); ok {
+		t.Fatal("classOf gave a class above poolMaxLen")
+	}
+}

@@ -261,9 +261,10 @@ func gemmPacked(kern *gemmKernel, g *gemmArgs) {
 // gemmSplit computes a product on the packed path (p.serial) or, with p
 // nil, the in-place one (gemmInPlacePart), on one goroutine or, when it is large
 // enough and the machine has cores free, on several, one part of C each:
-// a run of whole MR-row panels, or, when B is transposed (so that a run
-// of C's columns reads a contiguous part of B, a layer's weight) or m is
-// too small, a run of columns at whole cache lines. See gemmPartsJob.
+// a run of whole MR-row panels, or a run of columns at whole cache lines
+// when B is transposed (so that a run of C's columns reads a contiguous
+// part of B, a layer's weight), when m is too small, or when k is below
+// gemmColumnsK. See gemmPartsJob.
 // Which path runs depends on the product's shape alone (choosePath), never
 // on the split: the two sum over k in different orders (the packed path
 // by k blocks), so that choosing by the split would make the bits depend
@@ -274,7 +275,7 @@ func gemmSplit(kern *gemmKernel, p *gemmPlan, g *gemmArgs) {
 		workers = min(runtime.GOMAXPROCS(0), work/gemmParallelGrain)
 	}
 	switch {
-	case workers > 1 && (g.transB || g.m < 2*workers*kern.mr) && g.n >= 8*workers:
+	case workers > 1 && (g.transB || g.m < 2*workers*kern.mr || g.k < gemmColumnsK) && g.n >= 8*workers:
 		gemmParallel(kern, p, *g, workers, false)
 	case workers > 1 && g.m >= 2*kern.mr:
 		gemmParallel(kern, p, *g, min(workers, g.m/kern.mr), true)
@@ -286,6 +287,19 @@ func gemmSplit(kern *gemmKernel, p *gemmPlan, g *gemmArgs) {
 		p.serial(nil, g, 0, g.m, 0, g.n)
 	}
 }
+
+// gemmColumnsK is the depth below which a split product is cut into runs
+// of columns even where runs of rows would do: a shallow product (a
+// layer's input gradient g·W, k its outputs) mostly writes C, and
+// measured on the 2-vCPU KVM guest with its vCPUs far apart (a cache
+// line's round trip about 440 ns), runs of rows made two goroutines
+// slower than one (256×512×10: 60 µs on one, 97 µs on two by rows, 41 µs
+// by columns; 128×1024×10: 62, 92 and 37 µs; 256×512×32: 116, 114 and
+// 70 µs), while at k = 64 the two cuts ran within 5% of each other. With
+// the vCPUs near (about 160 ns), columns were as fast or faster too
+// (256×512×10: 35 µs by rows, 31 µs by columns; 128×1024×10: 35-37 and
+// 31 µs).
+const gemmColumnsK = 64
 
 // serial computes rows [i0, i1) and columns [j0, j1) of C on this
 // goroutine, with a buffer from the pool or, on a helper (w not nil), the

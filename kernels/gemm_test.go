@@ -401,14 +401,17 @@ func TestGemmPanics(t *testing.T) {
 }
 
 // TestGemmIsDeterministic checks that products large enough to run on
-// several goroutines (split by runs of rows or of columns) give the same bits for GOMAXPROCS 1, 2 and 3 and on every
+// several goroutines (split by runs of rows or of columns, shallow ones
+// too) give the same bits for GOMAXPROCS 1, 2 and 3 and on every
 // run, at every level; and the same with blocks and thresholds shrunk so
 // that small products split too. Under the race detector the sizes are
 // smaller and the thresholds lowered.
 func TestGemmIsDeterministic(t *testing.T) {
 	sizes := [][5]int{{300, 260, 230, 0, 0}, {2000, 20, 500, 0, 1}, {130, 700, 200, 1, 1}, {5, 4000, 900, 0, 0},
 		// Sizes that run on the in-place kernel on one goroutine.
-		{64, 64, 1024, 0, 0}, {128, 784, 64, 1, 0}, {40, 100, 900, 0, 1}, {100, 40, 600, 1, 1}}
+		{64, 64, 1024, 0, 0}, {128, 784, 64, 1, 0}, {40, 100, 900, 0, 1}, {100, 40, 600, 1, 1},
+		// Shallow products, split by columns (gemmColumnsK).
+		{256, 512, 10, 0, 0}, {128, 1024, 10, 1, 0}, {300, 200, 63, 0, 0}}
 	par := gemmParallelMin
 	if raceEnabled {
 		sizes = [][5]int{{200, 130, 100, 0, 0}, {1100, 20, 100, 0, 1}, {5, 900, 200, 1, 0}}

@@ -81,8 +81,8 @@ func Gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int,
 // product fills its own part of C before computing it, so that no core
 // writes rows or columns another computes (on the project's KVM guests,
 // filling the whole output on the caller first made the helper fetch its
-// part of C from the caller's cache). It panics like Gemm, and when bias
-// has fewer than n elements.
+// part of C from the caller's cache). C must not overlap A, B or bias.
+// It panics like Gemm, and when bias is nil or has fewer than n elements.
 func GemmBias(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, bias, c []float64, ldc int) {
 	switch {
 	case bias == nil:

@@ -12,6 +12,7 @@ func init() {
 		IsRecyclable:         (*Tensor).isRecyclable,
 		IsRecycled:           (*Tensor).isRecycled,
 		AddMatMulInPlace:     (*Tensor).addMatMulInPlace,
+		MatMulInto:           (*Tensor).matMulIntoPlace,
 		TanhGrad:             tanhGrad,
 		SigmoidGrad:          sigmoidGrad,
 		GELUGrad:             geluGrad,

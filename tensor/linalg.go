@@ -128,25 +128,42 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 // contiguous and not sharing storage with a or b; otherwise it panics with
 // an *Error naming AddMatMulInPlace and the shapes.
 func (t *Tensor) addMatMulInPlace(a, b *Tensor, transA, transB bool) {
-	mustTensor("AddMatMulInPlace", "receiver t", t)
-	mustTensor("AddMatMulInPlace", "argument a", a)
-	mustTensor("AddMatMulInPlace", "argument b", b)
+	t.matMulInto("AddMatMulInPlace", "+=", a, b, transA, transB, 1)
+}
+
+// matMulIntoPlace sets the matrix t to op(a)·op(b) in place (t =
+// op(a)·op(b), like torch.mm with out=t), writing every element of t
+// without reading it: zeros where the product's inner dimension is 0.
+// Its operands and panics are addMatMulInPlace's, the operation named
+// MatMulInto.
+func (t *Tensor) matMulIntoPlace(a, b *Tensor, transA, transB bool) {
+	t.matMulInto("MatMulInto", "=", a, b, transA, transB, 0)
+}
+
+// matMulInto is t = op(a)·op(b) + beta·t for beta 0 or 1, checked as op.
+func (t *Tensor) matMulInto(op, sign string, a, b *Tensor, transA, transB bool, beta float64) {
+	mustTensor(op, "receiver t", t)
+	mustTensor(op, "argument a", a)
+	mustTensor(op, "argument b", b)
 	shapes := [][]int{t.shape, a.shape, b.shape}
 	if len(a.shape) != 2 || len(b.shape) != 2 || len(t.shape) != 2 {
-		fail("AddMatMulInPlace", shapes, "needs 2-D tensors, got shapes %v += %v·%v", t.shape, a.shape, b.shape)
+		fail(op, shapes, "needs 2-D tensors, got shapes %v %s %v·%v", t.shape, sign, a.shape, b.shape)
 	}
 	n, k := dims2(a.shape, transA)
 	k2, m := dims2(b.shape, transB)
 	if k != k2 || t.shape[0] != n || t.shape[1] != m {
-		fail("AddMatMulInPlace", shapes, "shapes %v += op(%v)·op(%v) do not fit (transposes %v, %v)", t.shape, a.shape, b.shape, transA, transB)
+		fail(op, shapes, "shapes %v %s op(%v)·op(%v) do not fit (transposes %v, %v)", t.shape, sign, a.shape, b.shape, transA, transB)
 	}
 	if !t.contig || t.st == a.st || t.st == b.st {
-		fail("AddMatMulInPlace", shapes, "destination of shape %v must be contiguous and not share storage with an operand", t.shape)
+		fail(op, shapes, "destination of shape %v must be contiguous and not share storage with an operand", t.shape)
 	}
-	t.live("AddMatMulInPlace")
-	if n > 0 && m > 0 && k > 0 {
+	t.live(op)
+	switch {
+	case n > 0 && m > 0 && k > 0:
 		oa, ob := gemmOperandOf(a, nil, transA), gemmOperandOf(b, nil, transB)
-		kernels.Gemm(oa.trans, ob.trans, n, m, k, 1, oa.data[oa.off:], oa.ld, ob.data[ob.off:], ob.ld, 1, t.flat(), m)
+		kernels.Gemm(oa.trans, ob.trans, n, m, k, 1, oa.data[oa.off:], oa.ld, ob.data[ob.off:], ob.ld, beta, t.flat(), m)
+	case beta == 0:
+		kernels.Fill(t.flat(), 0)
 	}
 	t.st.version++
 }

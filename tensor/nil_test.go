@@ -36,6 +36,7 @@ func TestNilArguments(t *testing.T) {
 		{"Dot of nil", "Dot", []string{"nil"}, func() { x.Dot(nil) }},
 		{"Outer of nil", "Outer", []string{"nil"}, func() { x.Outer(nil) }},
 		{"AddMatMulInPlace with a nil operand", "AddMatMulInPlace", []string{"nil"}, func() { tops.AddMatMulInPlace(m, m, nil, false, false) }},
+		{"MatMulInto with a nil operand", "MatMulInto", []string{"nil"}, func() { tops.MatMulInto(m, m, nil, false, false) }},
 		{"CopyFrom nil", "CopyFrom", []string{"src", "nil"}, func() { x.CopyFrom(nil) }},
 		{"AddInPlace of nil", "AddInPlace", []string{"nil"}, func() { x.AddInPlace(nil) }},
 		{"Where with a nil condition", "Where", []string{"cond", "nil"}, func() { tensor.Where(nil, x, x) }},

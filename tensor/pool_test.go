@@ -149,41 +149,57 @@ func TestMatMulT(t *testing.T) {
 	wantPanic(t, "MatMulT", []string{"[3 4]", "[3 4]"}, func() { tensor.MatMulT(seq(3, 4), seq(3, 4), false, false) })
 }
 
+// TestAddMatMulInPlace checks both products into a buffer: AddMatMulInPlace
+// adds into it, MatMulInto overwrites it (NaNs there included, and with
+// zeros for an empty inner dimension).
 func TestAddMatMulInPlace(t *testing.T) {
 	rng := newRNG(22)
-	for _, ta := range []bool{false, true} {
-		for _, tb := range []bool{false, true} {
-			for _, d := range [][3]int{{3, 4, 5}, {1, 1, 1}, {17, 9, 33}, {2, 0, 3}} {
-				n, k, m := d[0], d[1], d[2]
-				a, b := randT(rng, n, k), randT(rng, k, m)
-				sa, sb := a, b
-				if ta {
-					sa = a.Transpose(0, 1).Contiguous()
-				}
-				if tb {
-					sb = b.Transpose(0, 1).Contiguous()
-				}
-				dst := randT(rng, n, m)
-				_, prod := refMatMul(a, b)
-				want := dst.Data()
-				for i := range want {
-					want[i] += prod[i]
-				}
-				v := dst.Version()
-				tops.AddMatMulInPlace(dst, sa, sb, ta, tb)
-				testutil.AllClose(t, "t + op(a)·op(b)", dst.Data(), want, 1e-13)
-				if dst.Version() == v {
-					t.Errorf("AddMatMulInPlace did not bump the version")
+	for _, add := range []bool{true, false} {
+		name, into := "AddMatMulInPlace", tops.AddMatMulInPlace
+		if !add {
+			name, into = "MatMulInto", tops.MatMulInto
+		}
+		for _, ta := range []bool{false, true} {
+			for _, tb := range []bool{false, true} {
+				for _, d := range [][3]int{{3, 4, 5}, {1, 1, 1}, {17, 9, 33}, {2, 0, 3}} {
+					n, k, m := d[0], d[1], d[2]
+					a, b := randT(rng, n, k), randT(rng, k, m)
+					sa, sb := a, b
+					if ta {
+						sa = a.Transpose(0, 1).Contiguous()
+					}
+					if tb {
+						sb = b.Transpose(0, 1).Contiguous()
+					}
+					dst := randT(rng, n, m)
+					_, prod := refMatMul(a, b)
+					want := dst.Data()
+					for i := range want {
+						if add {
+							want[i] += prod[i]
+						} else {
+							want[i] = prod[i]
+						}
+					}
+					if !add {
+						dst.Fill(math.NaN())
+					}
+					v := dst.Version()
+					into(dst, sa, sb, ta, tb)
+					testutil.AllClose(t, name, dst.Data(), want, 1e-13)
+					if dst.Version() == v {
+						t.Errorf("%s did not bump the version", name)
+					}
 				}
 			}
 		}
+		x := seq(3, 4)
+		wantPanic(t, name, []string{"[3 3]", "[3 4]"}, func() { into(seq(3, 3), x, x, false, false) })
+		wantPanic(t, name, []string{"[4 3]"}, func() { into(seq(3, 4).Transpose(0, 1), x, x, true, false) })
+		wantPanic(t, name, []string{"[2 3 4]"}, func() { into(seq(3, 4), seq(2, 3, 4), x, false, false) })
+		sq := seq(3, 3)
+		wantPanic(t, name, []string{"share storage"}, func() { into(sq, sq, seq(3, 3), false, false) })
 	}
-	x := seq(3, 4)
-	wantPanic(t, "AddMatMulInPlace", []string{"[3 3]", "[3 4]"}, func() { tops.AddMatMulInPlace(seq(3, 3), x, x, false, false) })
-	wantPanic(t, "AddMatMulInPlace", []string{"[4 3]"}, func() { tops.AddMatMulInPlace(seq(3, 4).Transpose(0, 1), x, x, true, false) })
-	wantPanic(t, "AddMatMulInPlace", []string{"[2 3 4]"}, func() { tops.AddMatMulInPlace(seq(3, 4), seq(2, 3, 4), x, false, false) })
-	sq := seq(3, 3)
-	wantPanic(t, "AddMatMulInPlace", []string{"share storage"}, func() { tops.AddMatMulInPlace(sq, sq, seq(3, 3), false, false) })
 }
 
 func TestThresholdGrad(t *testing.T) {

@@ -24,6 +24,10 @@ type Ops[T any] struct {
 	// AddMatMulInPlace adds op(a)·op(b) into dst (contiguous, of the
 	// product's shape) in the product's output pass.
 	AddMatMulInPlace func(dst, a, b T, transA, transB bool)
+	// MatMulInto sets dst to op(a)·op(b) in the product's output pass,
+	// never reading dst: the first gradient a zeroed buffer takes (see
+	// autograd's ZeroGrad).
+	MatMulInto func(dst, a, b T, transA, transB bool)
 
 	// The fused activation gradients: g·f'(x) in one pass, from the input x
 	// (GELU, SiLU, Softplus) or the output y (Tanh, Sigmoid, ReLU's
@@ -109,4 +113,33 @@ func Get[T any]() *Ops[T] {
 		panic("bridge: package tensor registered no operations for this type")
 	}
 	return ops
+}
+
+// Grads are what package autograd lends the packages above it for a
+// parameter's gradient; package autograd registers them when it is
+// initialised, and optim takes them with GetGrads.
+type Grads[T any] struct {
+	// Grad returns p's gradient as p.Grad() does, but for a caller that
+	// keeps no reference to it once it returns (an optimizer's step,
+	// gradient clipping): ZeroGrad may go on leaving the clearing of the
+	// buffer to its next user, which Grad(), handing the buffer out to
+	// whoever asks, stops.
+	Grad func(p T) T
+}
+
+var registeredGrads any
+
+// RegisterGrads installs the gradient access; package autograd calls it
+// once, at initialisation.
+func RegisterGrads[T any](g *Grads[T]) { registeredGrads = g }
+
+// GetGrads returns the registered gradient access for tensor type T. It
+// panics if none was registered for T, which cannot happen once package
+// autograd is linked in (it is, by any package that names its Tensor).
+func GetGrads[T any]() *Grads[T] {
+	g, ok := registeredGrads.(*Grads[T])
+	if !ok {
+		panic("bridge: package autograd registered no gradient access for this type")
+	}
+	return g
 }

@@ -94,6 +94,17 @@ func (c call) meta(i int) meta { return meta{c.node.inputs[i].t.v} }
 // straight into leaves (Backward outside create-graph mode), once the leaf
 // has a plain gradient buffer of its own.
 func (c call) gradBuffer(i int) *tensor.Tensor {
+	dst := c.gradDest(i)
+	if dst != nil {
+		c.node.inputs[i].t.settleGrad()
+	}
+	return dst
+}
+
+// gradDest is gradBuffer for a formula that writes into the buffer with
+// gradInto or sumIntoGrad, which set a buffer that ZeroGrad left to be
+// cleared (gradZeroed) instead of adding into it.
+func (c call) gradDest(i int) *tensor.Tensor {
 	if !c.direct {
 		return nil
 	}
@@ -103,6 +114,34 @@ func (c call) gradBuffer(i int) *tensor.Tensor {
 		return nil
 	}
 	return in.grad.v
+}
+
+// matMulIntoGrad puts op(a)·op(b) into input i's gradient buffer dst (from
+// gradDest) in the product's output pass: added to the buffer, or set
+// where ZeroGrad left it to be cleared (see gradZeroed), with no pass to
+// clear it and no read of it.
+func (c call) matMulIntoGrad(i int, dst, a, b *tensor.Tensor, transA, transB bool) {
+	if in := c.node.inputs[i].t; in.gradFlags&gradZeroed != 0 {
+		in.gradFlags &^= gradZeroed
+		tops.MatMulInto(dst, a, b, transA, transB)
+		return
+	}
+	tops.AddMatMulInPlace(dst, a, b, transA, transB)
+}
+
+// sumIntoGrad puts g summed to input i's shape into its gradient buffer
+// dst (from gradDest): added to it, or set as matMulIntoGrad does.
+func (c call) sumIntoGrad(i int, dst, g *tensor.Tensor) {
+	s := g.SumTo(dst.Shape()...)
+	if in := c.node.inputs[i].t; in.gradFlags&gradZeroed != 0 {
+		in.gradFlags &^= gradZeroed
+		dst.CopyFrom(s)
+	} else {
+		dst.AddInPlace(s)
+	}
+	if s != g {
+		tops.Recycle(s)
+	}
 }
 
 // pendingBuffer returns the buffer that input i's gradient is being summed

@@ -205,7 +205,7 @@ func (p *pass) apply(t *Tensor) {
 		g.recycle()
 		return
 	}
-	if p.accumulate && t.retainGrad {
+	if p.accumulate && t.gradFlags&gradRetain != 0 {
 		t.accumulate(g, p.create)
 	}
 	grads, gLives := p.formula(t, g)

@@ -344,7 +344,19 @@ func gradBufferFree(dst *tensor.Tensor, g, x *Tensor) bool {
 // lives in a buffer of t's own (never shared with another tensor, so
 // in-place updates of one gradient cannot change another) and later
 // gradients are added into it in place.
+//
+// A buffer that ZeroGrad left to be cleared by its next user (gradZeroed)
+// takes g's values in place outside create-graph mode, and is cleared
+// first in it.
 func (t *Tensor) accumulate(g *Tensor, create bool) {
+	if t.gradFlags&gradZeroed != 0 {
+		if !create {
+			t.gradFlags &^= gradZeroed
+			t.grad.v.CopyFrom(g.v)
+			return
+		}
+		t.settleGrad()
+	}
 	switch {
 	case create && t.grad == nil && g.op == "" && !g.requiresGrad:
 		// A plain gradient (the seed, passed on by identities) may reach

@@ -93,17 +93,17 @@ func matmulTNBackward(c call, g *Tensor, grads []*Tensor) { matmulTGrads(c, g, g
 func matmulTTBackward(c call, g *Tensor, grads []*Tensor) { matmulTGrads(c, g, grads, true, true) }
 
 // matmulTGrads is the backward of op(a)·op(b). A matrix leaf whose
-// gradient buffer is offered (see gradBuffer) gets its gradient added into that
-// buffer by the product itself.
+// gradient buffer is offered (see gradDest) gets its gradient put into that
+// buffer by the product itself (see matMulIntoGrad).
 func matmulTGrads(c call, g *Tensor, grads []*Tensor, ta, tb bool) {
 	if c.needs(0) {
 		a, b := c.meta(0), c.input(1)
-		dst := c.gradBuffer(0)
+		dst := c.gradDest(0)
 		if gradBufferFree(dst, g, b) && a.dim() == 2 && b.v.Dim() == 2 {
 			if !ta {
-				tops.AddMatMulInPlace(dst, g.v, b.v, false, !tb)
+				c.matMulIntoGrad(0, dst, g.v, b.v, false, !tb)
 			} else {
-				tops.AddMatMulInPlace(dst, b.v, g.v, tb, true)
+				c.matMulIntoGrad(0, dst, b.v, g.v, tb, true)
 			}
 		} else if !ta {
 			grads[0] = g.matmulT(b, false, !tb, nil).sumTo(a)
@@ -113,12 +113,12 @@ func matmulTGrads(c call, g *Tensor, grads []*Tensor, ta, tb bool) {
 	}
 	if c.needs(1) {
 		a, b := c.input(0), c.meta(1)
-		dst := c.gradBuffer(1)
+		dst := c.gradDest(1)
 		if gradBufferFree(dst, g, a) && a.v.Dim() == 2 && b.dim() == 2 {
 			if !tb {
-				tops.AddMatMulInPlace(dst, a.v, g.v, !ta, false)
+				c.matMulIntoGrad(1, dst, a.v, g.v, !ta, false)
 			} else {
-				tops.AddMatMulInPlace(dst, g.v, a.v, true, ta)
+				c.matMulIntoGrad(1, dst, g.v, a.v, true, ta)
 			}
 		} else if !tb {
 			grads[1] = a.matmulT(g, !ta, false, nil).sumTo(b)
@@ -230,26 +230,23 @@ func linear(x, w, b *Tensor) *Tensor {
 }
 
 // linearBackward is linear's backward. The weight's and bias's gradients
-// go straight into their buffers when offered (see gradBuffer): dw by the
-// product's output pass, db by one sum added in place.
+// go straight into their buffers when offered (see gradDest): dw by the
+// product's output pass, db by one sum added in place (each set instead
+// where ZeroGrad left the buffer to be cleared).
 func linearBackward(c call, g *Tensor, grads []*Tensor) {
 	if c.needs(0) {
 		grads[0] = g.matmulT(c.input(1), false, false, nil)
 	}
 	if c.needs(1) {
-		if dst, x := c.gradBuffer(1), c.input(0); gradBufferFree(dst, g, x) {
-			tops.AddMatMulInPlace(dst, g.v, x.v, true, false)
+		if dst, x := c.gradDest(1), c.input(0); gradBufferFree(dst, g, x) {
+			c.matMulIntoGrad(1, dst, g.v, x.v, true, false)
 		} else {
 			grads[1] = g.matmulT(c.input(0), true, false, nil)
 		}
 	}
 	if c.arity() > 2 && c.needs(2) {
-		if dst := c.gradBuffer(2); dst != nil {
-			s := g.v.SumTo(c.meta(2).shape()...)
-			dst.AddInPlace(s)
-			if s != g.v {
-				tops.Recycle(s)
-			}
+		if dst := c.gradDest(2); dst != nil {
+			c.sumIntoGrad(2, dst, g.v)
 		} else {
 			grads[2] = g.sumTo(c.meta(2))
 		}

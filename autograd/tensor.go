@@ -3,6 +3,7 @@ package autograd
 import (
 	"math/rand/v2"
 
+	"github.com/adjoint-go/adjoint/internal/bridge"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -16,10 +17,10 @@ type Tensor struct {
 	v            *tensor.Tensor
 	grad         *Tensor
 	requiresGrad bool
-	noGrad       bool // see NoGrad: set on every result of a no-grad input
-	retainGrad   bool
-	life         lifetime // who owns the value: see Transient and the lifetime constants
-	outVersion   uint32   // the value's storage version when the operation made it (see call.output)
+	noGrad       bool      // see NoGrad: set on every result of a no-grad input
+	gradFlags    gradFlags // RetainGrad's request and the state of the gradient buffer
+	life         lifetime  // who owns the value: see Transient and the lifetime constants
+	outVersion   uint32    // the value's storage version when the operation made it (see call.output)
 
 	// The operation that produced this tensor; empty for leaves. Inputs are
 	// held in a slice in argument order, never a map, so that gradient sums
@@ -144,25 +145,88 @@ func (t *Tensor) SetRequiresGrad(b bool) *Tensor {
 
 // Grad returns the gradient accumulated by Backward, or nil if none has
 // been computed.
-func (t *Tensor) Grad() *Tensor { return t.grad }
+//
+// The buffer is the caller's to read from then on, so once Grad has
+// returned it, ZeroGrad clears it at once (see ZeroGrad); like the rest of
+// a leaf's state, it belongs to one goroutine at a time.
+func (t *Tensor) Grad() *Tensor {
+	if t.grad != nil {
+		t.settleGrad()
+		if t.gradFlags&gradLent == 0 {
+			t.gradFlags |= gradLent
+		}
+	}
+	return t.grad
+}
 
 // ZeroGrad sets the accumulated gradient to zero, keeping its buffer (like
 // PyTorch's zero_grad(set_to_none=False)); a gradient that carries a graph
 // (from create-graph mode) is dropped instead.
+//
+// Until Grad has handed the buffer out, the zeros are written by the
+// buffer's next user instead of here: the next Backward's first gradient
+// for t overwrites the buffer where it would have been added to it (a
+// linear layer's weight gradient is then its product's output, with no
+// pass to clear the buffer and no read of it), and an optimizer's step, or
+// anything else that reads the gradient first, clears it then. What any
+// of them reads is the same as with the buffer cleared here.
 func (t *Tensor) ZeroGrad() {
 	switch {
 	case t.grad == nil:
 	case t.grad.IsLeaf() && !t.grad.requiresGrad:
-		t.grad.v.Zero()
+		if t.gradFlags&gradLent != 0 {
+			t.grad.v.Zero()
+		} else {
+			t.gradFlags |= gradZeroed
+		}
 	default:
 		t.grad = nil
+	}
+}
+
+// gradFlags holds a tensor's RetainGrad request and the state of its
+// gradient buffer.
+type gradFlags uint8
+
+const (
+	// gradRetain: RetainGrad was called.
+	gradRetain gradFlags = 1 << iota
+	// gradZeroed: ZeroGrad left the clearing of t.grad, a plain buffer of
+	// t's own, to the buffer's next user: its numbers are stale and stand
+	// for zeros. The next gradient for t overwrites it (accumulate,
+	// call.gradInto); anything else clears it first (settleGrad).
+	gradZeroed
+	// gradLent: Grad has returned t.grad, which the caller may hold and
+	// read at any time, so ZeroGrad clears it at once.
+	gradLent
+)
+
+func init() {
+	bridge.RegisterGrads(&bridge.Grads[*Tensor]{Grad: (*Tensor).gradForUpdate})
+}
+
+// gradForUpdate is Grad for a caller that keeps no reference to the
+// gradient (see bridge.Grads): it writes pending zeros but lends nothing.
+func (t *Tensor) gradForUpdate() *Tensor {
+	if t.grad != nil {
+		t.settleGrad()
+	}
+	return t.grad
+}
+
+// settleGrad writes the zeros that ZeroGrad left to t.grad's next user
+// (gradZeroed), for a use that reads the buffer.
+func (t *Tensor) settleGrad() {
+	if t.gradFlags&gradZeroed != 0 {
+		t.gradFlags &^= gradZeroed
+		t.grad.v.Zero()
 	}
 }
 
 // RetainGrad asks Backward to keep the gradient of this non-leaf in Grad(),
 // as leaves do. It returns t.
 func (t *Tensor) RetainGrad() *Tensor {
-	t.retainGrad = true
+	t.gradFlags |= gradRetain
 	return t
 }
 

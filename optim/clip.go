@@ -31,7 +31,7 @@ func ClipGradNorm(params []*autograd.Tensor, maxNorm float64) float64 {
 		if p == nil {
 			tensor.Panicf("optim", op, nil, "parameter %d is nil", i)
 		}
-		g := p.Grad()
+		g := gradOf(p)
 		if g == nil {
 			continue
 		}
@@ -49,12 +49,12 @@ func ClipGradNorm(params []*autograd.Tensor, maxNorm float64) float64 {
 	coef := maxNorm / (total + 1e-6)
 	if coef < 1 || math.IsNaN(coef) {
 		for i, p := range params {
-			if g := p.Grad(); g != nil {
+			if g := gradOf(p); g != nil {
 				mustWrite(op, i, g.Value())
 			}
 		}
 		for _, p := range params {
-			if g := p.Grad(); g != nil {
+			if g := gradOf(p); g != nil {
 				scaleGrad(g.Value(), coef)
 			}
 		}
@@ -98,7 +98,7 @@ func ClipGradValue(params []*autograd.Tensor, clipValue float64) {
 		if p == nil {
 			tensor.Panicf("optim", op, nil, "parameter %d is nil", i)
 		}
-		g := p.Grad()
+		g := gradOf(p)
 		if g == nil {
 			continue
 		}

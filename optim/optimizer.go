@@ -4,8 +4,15 @@ import (
 	"math"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/internal/bridge"
 	"github.com/adjoint-go/adjoint/tensor"
 )
+
+// gradOf returns a parameter's gradient for an update that keeps no
+// reference to it, so that the parameter's ZeroGrad may go on leaving the
+// clearing of its buffer to the next backward pass (see
+// autograd.Tensor.ZeroGrad and internal/bridge).
+var gradOf = bridge.GetGrads[*autograd.Tensor]().Grad
 
 // Optimizer updates a fixed list of parameters from their gradients.
 //
@@ -324,7 +331,7 @@ func (b *base) attachScheduler() []float64 {
 // in create-graph mode) is copied into a scratch buffer of the parameter's.
 func (b *base) grad(i int) []float64 {
 	p := b.params[i]
-	g := p.Grad()
+	g := gradOf(p)
 	if g == nil {
 		return nil
 	}

@@ -102,8 +102,9 @@ func (c call) gradBuffer(i int) *tensor.Tensor {
 }
 
 // gradDest is gradBuffer for a formula that writes into the buffer with
-// gradInto or sumIntoGrad, which set a buffer that ZeroGrad left to be
-// cleared (gradZeroed) instead of adding into it.
+// matMulIntoGrad or sumIntoGrad, which set a buffer that ZeroGrad left to
+// be cleared (gradZeroed) instead of adding into it; gradBuffer clears
+// such a buffer before handing it to a formula that adds into it.
 func (c call) gradDest(i int) *tensor.Tensor {
 	if !c.direct {
 		return nil

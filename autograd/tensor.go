@@ -194,7 +194,8 @@ const (
 	// gradZeroed: ZeroGrad left the clearing of t.grad, a plain buffer of
 	// t's own, to the buffer's next user: its numbers are stale and stand
 	// for zeros. The next gradient for t overwrites it (accumulate,
-	// call.gradInto); anything else clears it first (settleGrad).
+	// call.matMulIntoGrad, call.sumIntoGrad); anything else clears it
+	// first (settleGrad).
 	gradZeroed
 	// gradLent: Grad has returned t.grad, which the caller may hold and
 	// read at any time, so ZeroGrad clears it at once.

@@ -8,7 +8,8 @@
 //
 // The table is generic in the tensor type so that this package need not
 // import tensor (which imports it): Get[*tensor.Tensor]() returns the one
-// tensor registered.
+// tensor registered. Package autograd lends optim its gradient access the
+// same way (Grads, GetGrads).
 package bridge
 
 // Ops are the operations. Each is documented where package tensor

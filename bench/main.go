@@ -10,7 +10,11 @@
 // The header leads with the CPUs this process may use (runtime.NumCPU,
 // which honours the affinity mask) and gives cpuid's core counts only in
 // brackets: in a virtual machine cpuid can describe the whole host (254
-// cores for a 2-vCPU guest). Every suite's "all threads" rows run on the
+// cores for a 2-vCPU guest). It also gives a cache line's round trip
+// between two threads' cores, measured at the start and again at the end
+// of the run: on a virtual machine it tells whether the host placed the
+// vCPUs near each other or far apart, which the all-thread rows of the
+// model suites depend on (see cores.go). Every suite's "all threads" rows run on the
 // usable count (or on GOMAXPROCS, if that is lower); a cache size cpuid
 // cannot give is written "unknown". The suites:
 //
@@ -360,6 +364,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	b.progress.clear()
 	if !cfg.json {
 		fmt.Fprintf(stdout, "\ntotal %.1f s\n", time.Since(start).Seconds())
+		if b.threads > 1 {
+			rt, ok := coreRoundTrip()
+			fmt.Fprintln(stdout, roundTripLine(rt, ok, "end"))
+		}
 	}
 	return nil
 }
@@ -383,6 +391,9 @@ type machine struct {
 	Arch       string   `json:"arch"`
 	GOMAXPROCS int      `json:"gomaxprocs"`
 	Quick      bool     `json:"quick"`
+	// RoundTripNs is a cache line's round trip between two threads' cores
+	// at the start (see coreRoundTrip); absent where it was not measured.
+	RoundTripNs *float64 `json:"core_round_trip_ns,omitempty"`
 }
 
 // header describes the machine: b.cpu as device.Info.String writes it
@@ -394,31 +405,38 @@ func (b *bench) header() error {
 	for _, l := range device.Available() {
 		levels = append(levels, l.String())
 	}
+	rt, rtOK := coreRoundTrip()
 	if b.cfg.json {
+		var rtp *float64
+		if rtOK {
+			rtp = &rt
+		}
 		return writeJSON(b.out, machine{
-			Result:     Result{Suite: "machine", Name: "header", Impl: "adjoint", Threads: b.threads},
-			CPU:        c.Brand,
-			Vendor:     c.Vendor,
-			Usable:     c.UsableCPUs,
-			Physical:   c.PhysicalCores,
-			Logical:    c.LogicalCores,
-			L1D:        c.L1D,
-			L2:         c.L2,
-			L3:         c.L3,
-			Features:   c.Features(),
-			Kernels:    kernels.Level().String(),
-			Levels:     levels,
-			Go:         runtime.Version(),
-			OS:         runtime.GOOS,
-			Arch:       runtime.GOARCH,
-			GOMAXPROCS: runtime.GOMAXPROCS(0),
-			Quick:      b.cfg.quick,
+			Result:      Result{Suite: "machine", Name: "header", Impl: "adjoint", Threads: b.threads},
+			CPU:         c.Brand,
+			Vendor:      c.Vendor,
+			Usable:      c.UsableCPUs,
+			Physical:    c.PhysicalCores,
+			Logical:     c.LogicalCores,
+			L1D:         c.L1D,
+			L2:          c.L2,
+			L3:          c.L3,
+			Features:    c.Features(),
+			Kernels:     kernels.Level().String(),
+			Levels:      levels,
+			Go:          runtime.Version(),
+			OS:          runtime.GOOS,
+			Arch:        runtime.GOARCH,
+			GOMAXPROCS:  runtime.GOMAXPROCS(0),
+			Quick:       b.cfg.quick,
+			RoundTripNs: rtp,
 		})
 	}
 	fmt.Fprintln(b.out, c.String())
 	fmt.Fprintf(b.out, "levels:   %s (in use: %s)\n", strings.Join(levels, " "), kernels.Level())
 	fmt.Fprintf(b.out, "go:       %s %s/%s, GOMAXPROCS %d\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0))
 	fmt.Fprintf(b.out, "threads:  %s\n", b.threadsLine())
+	fmt.Fprintln(b.out, roundTripLine(rt, rtOK, "start"))
 	mode := "full"
 	if b.cfg.quick {
 		mode = "quick"

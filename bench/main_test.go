@@ -47,6 +47,11 @@ func TestQuickJSON(t *testing.T) {
 			if r.Suite != "machine" || obj["cpu"] == nil || obj["kernels"] == nil {
 				t.Fatalf("line 1 is not the machine header: %s", sc.Text())
 			}
+			if rt, ok := obj["core_round_trip_ns"]; ok {
+				if v, _ := rt.(float64); !(v > 0) {
+					t.Errorf("line 1: core_round_trip_ns %v", rt)
+				}
+			}
 			continue
 		}
 		if r.Runs == 0 && r.Note != "" {
@@ -92,7 +97,7 @@ func TestQuickTables(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := out.String()
-	for _, want := range []string{"cpu:", "go:", "GOMAXPROCS", "== roofline", "== autograd", "allocs/op", "total "} {
+	for _, want := range []string{"cpu:", "go:", "GOMAXPROCS", "latency:", "== roofline", "== autograd", "allocs/op", "total "} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output has no %q:\n%s", want, s)
 		}

@@ -1,11 +1,11 @@
 package autograd
 
 import (
-	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/adjoint-go/adjoint/internal/bridge"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -86,7 +86,9 @@ func TestZeroGradDefersTheClearing(t *testing.T) {
 				if g == nil || want == nil {
 					t.Fatalf("parameter %d: gradients %v and %v", i, g, want)
 				}
-				sameValues(t, st.name, g.Value(), want.Value())
+				// Tolerance 0: the same numbers, a zero's sign aside (a set
+				// buffer keeps -0 where a cleared one adds up to +0).
+				testutil.AllClose(t, st.name, g.Value().Data(), want.Value().Data(), 0)
 			}
 		})
 	}
@@ -112,20 +114,5 @@ func TestZeroGradClearsALentGradientAtOnce(t *testing.T) {
 	Linear(x, w, nil).Sum().Backward()
 	if got, want := held.Value().Data(), []float64{3, -0.5, 3, -0.5}; got[0] != want[0] || got[1] != want[1] || got[2] != want[2] || got[3] != want[3] {
 		t.Fatalf("a held gradient after ZeroGrad and Backward = %v, want %v", got, want)
-	}
-}
-
-// sameValues fails unless got and want hold the same numbers (a zero's
-// sign aside: a cleared buffer adds +0 where a set one keeps -0).
-func sameValues(t *testing.T, name string, got, want *tensor.Tensor) {
-	t.Helper()
-	g, w := got.Data(), want.Data()
-	if len(g) != len(w) {
-		t.Fatalf("%s: %d values, want %d", name, len(g), len(w))
-	}
-	for i := range g {
-		if g[i] != w[i] && !(math.IsNaN(g[i]) && math.IsNaN(w[i])) {
-			t.Fatalf("%s: element %d = %v, want %v", name, i, g[i], w[i])
-		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/adjoint-go/adjoint/autograd"
+	"github.com/adjoint-go/adjoint/internal/testutil"
 	"github.com/adjoint-go/adjoint/tensor"
 )
 
@@ -105,14 +106,12 @@ func TestRandomSequencesMatchWhateverZeroGradDefers(t *testing.T) {
 	}
 }
 
-// same fails unless got and want hold the same numbers (a zero's sign
-// aside: a set buffer keeps -0 where a cleared one adds up to +0).
+// same fails unless got and want hold the same numbers: testutil.AllClose
+// with tolerance 0, which also takes a zero's sign as the same (a set
+// buffer keeps -0 where a cleared one adds up to +0).
 func same(t *testing.T, what string, got, want *tensor.Tensor) {
 	t.Helper()
-	g, w := got.Data(), want.Data()
-	for i := range g {
-		if g[i] != w[i] {
-			t.Fatalf("%s: element %d = %v deferring ZeroGrad, %v clearing at once", what, i, g[i], w[i])
-		}
+	if !testutil.AllClose(t, what+" (deferring ZeroGrad against clearing at once)", got.Data(), want.Data(), 0) {
+		t.FailNow()
 	}
 }

@@ -59,12 +59,7 @@ func TestStepsMatchWhateverZeroGradDefers(t *testing.T) {
 					final[copyNo] = params
 				}
 				for i := range final[0] {
-					got, want := final[1][i].Value().Data(), final[0][i].Value().Data()
-					for j := range got {
-						if got[j] != want[j] {
-							t.Fatalf("parameter %d element %d = %v without reading the gradients, %v reading them", i, j, got[j], want[j])
-						}
-					}
+					same(t, fmt.Sprintf("parameter %d", i), final[1][i].Value(), final[0][i].Value())
 				}
 			})
 		}

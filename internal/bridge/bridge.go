@@ -108,12 +108,16 @@ func Register[T any](ops *Ops[T]) { registered = ops }
 // Get returns the registered operations for tensor type T. It panics if
 // none were registered for T, which cannot happen once package tensor is
 // linked in (it is, by any package that names *tensor.Tensor).
-func Get[T any]() *Ops[T] {
-	ops, ok := registered.(*Ops[T])
+func Get[T any]() *Ops[T] { return lookup[*Ops[T]](registered, "tensor") }
+
+// lookup returns what package pkg registered in v as an R, and panics if
+// it registered nothing of that type.
+func lookup[R any](v any, pkg string) R {
+	r, ok := v.(R)
 	if !ok {
-		panic("bridge: package tensor registered no operations for this type")
+		panic("bridge: package " + pkg + " registered nothing for this type")
 	}
-	return ops
+	return r
 }
 
 // Grads are what package autograd lends the packages above it for a
@@ -137,10 +141,4 @@ func RegisterGrads[T any](g *Grads[T]) { registeredGrads = g }
 // GetGrads returns the registered gradient access for tensor type T. It
 // panics if none was registered for T, which cannot happen once package
 // autograd is linked in (it is, by any package that names its Tensor).
-func GetGrads[T any]() *Grads[T] {
-	g, ok := registeredGrads.(*Grads[T])
-	if !ok {
-		panic("bridge: package autograd registered no gradient access for this type")
-	}
-	return g
-}
+func GetGrads[T any]() *Grads[T] { return lookup[*Grads[T]](registeredGrads, "autograd") }

@@ -409,7 +409,7 @@ func TestGemmPanics(t *testing.T) {
 func TestGemmIsDeterministic(t *testing.T) {
 	sizes := [][5]int{{300, 260, 230, 0, 0}, {2000, 20, 500, 0, 1}, {130, 700, 200, 1, 1}, {5, 4000, 900, 0, 0},
 		// Sizes that run on the in-place kernel on one goroutine.
-		{64, 64, 1024, 0, 0}, {128, 784, 64, 1, 0}, {40, 100, 900, 0, 1}, {100, 40, 600, 1, 1},
+		{64, 64, 1024, 0, 0}, {128, 784, 64, 1, 0}, {64, 128, 784, 0, 1}, {40, 100, 900, 0, 1}, {100, 40, 600, 1, 1},
 		// Shallow products, split by columns (gemmColumnsK).
 		{256, 512, 10, 0, 0}, {128, 1024, 10, 1, 0}, {300, 200, 63, 0, 0}}
 	par := gemmParallelMin
@@ -750,4 +750,56 @@ func TestGemmBiasPanics(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Every cut of a split product into parts and chunks (runs of rows or of
+// columns, on both paths, with a bias) computes each element of C once and
+// gives the bits of the product on one goroutine.
+func TestGemmChunksCoverC(t *testing.T) {
+	forEachLevel(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(11, 12))
+		kern := cur.Load().gemm
+		for _, d := range [][3]int{{128, 784, 64}, {64, 128, 784}, {37, 61, 29}, {9, 200, 20}, {200, 9, 20}} {
+			m, n, k := d[0], d[1], d[2]
+			a, b := matrix(rng, m, k, k), matrix(rng, n, k, k)
+			bias := matrix(rng, 1, n, n)[:n]
+			run := func(parts, per int, byRows, packed bool) []float64 {
+				c := make([]float64, m*n)
+				for i := range c {
+					c[i] = math.NaN()
+				}
+				g := gemmArgs{transB: true, m: m, n: n, k: k, alpha: 0.5, a: a, lda: k, b: b, ldb: k, beta: 1, bias: bias, c: c, ldc: n}
+				job := &gemmPartsJob{kern: kern, g: &g, byRows: byRows}
+				if packed {
+					p := newGemmPlan(kern, m, n, k)
+					job.plan = &p
+				}
+				job.claims.init(parts, per)
+				job.work(nil, 0)
+				return c
+			}
+			for _, packed := range []bool{false, true} {
+				if !packed && kern.strided == nil {
+					continue
+				}
+				want := run(1, 1, false, packed)
+				for i, v := range want {
+					if math.IsNaN(v) {
+						t.Fatalf("%dx%dx%d on one goroutine (packed %v): c[%d] not written", m, n, k, packed, i)
+					}
+				}
+				for _, cut := range [][2]int{{2, 1}, {2, 4}, {3, 3}, {4, 2}} {
+					for _, byRows := range []bool{false, true} {
+						c := run(cut[0], cut[1], byRows, packed)
+						for i := range c {
+							if math.Float64bits(c[i]) != math.Float64bits(want[i]) {
+								t.Fatalf("%dx%dx%d in %d parts of %d chunks (rows %v, packed %v): c[%d] = %v, want %v",
+									m, n, k, cut[0], cut[1], byRows, packed, i, c[i], want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	})
 }

@@ -1,7 +1,6 @@
 package kernels
 
 import (
-	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -304,22 +303,6 @@ func backoffPause(lv int32) int64 {
 	return min(int64(teamBackoff)<<(lv-1), int64(teamBackoffMax))
 }
 
-// joinCounter returns when c reaches n, which goroutines that claimed
-// parts are about to make it do, timing the wait as waited does when it
-// is not over at once; start is when the caller began the work (teamNow).
-func joinCounter(c *atomic.Int32, n int, start int64) {
-	if c.Load() >= int32(n) {
-		return
-	}
-	t0 := teamNow()
-	for spins := 1; c.Load() < int32(n); spins++ {
-		if spins%teamYield == 0 {
-			pause(t0)
-		}
-	}
-	waited(teamNow()-t0, t0-start)
-}
-
 // pause is a waiting goroutine's pause between checks, every teamYield of
 // them: a yield to the Go scheduler for the first teamSpin of a wait that
 // began at t0, then a short sleep, so that a long wait (a helper's long
@@ -332,45 +315,128 @@ func pause(t0 int64) {
 	time.Sleep(teamNap)
 }
 
-// partClaims hands out the parts of a split (at most 64), each once.
-type partClaims struct {
-	taken atomic.Uint64
-	n     int
+// splitClaims hands out the chunks of a split, each once, and counts
+// those finished.
+//
+// The chunks fall into homes runs of per consecutive ones, and chunk
+// h·per+i is the i-th of run h. A goroutine works first in its home run,
+// the one numbered like its CPU (see home), taking its chunks from the
+// front: a run's chunks cover the same data in every split of the same
+// shape (a layer's forward product, its weight's gradient, the optimizer's
+// update of it), so each core finds its data in its own cache. When its
+// run is empty it takes chunks from the back of the run with the most
+// left. So a core that runs slower than the other (a busy neighbour on its
+// physical core, the hypervisor's placement) or that the operating system
+// holds back delays the end by at most the chunk it holds: the other core
+// takes the rest of its run. Each run's counters have a cache line of
+// their own, so a goroutine working in its own run does not move lines
+// between cores until it steals or the caller joins.
+type splitClaims struct {
+	runs   []claimRun
+	per    int
+	inline [2]claimRun // runs when there are at most two
 }
 
-// claim takes part pref if it is free (pref < 0 for none), or else the
-// lowest part left, and returns it; -1 when every part is taken.
-func (c *partClaims) claim(pref int) int {
-	all := ^uint64(0) >> (64 - c.n)
-	for {
-		old := c.taken.Load()
-		free := all &^ old
-		if free == 0 {
-			return -1
-		}
-		p := bits.TrailingZeros64(free)
-		if pref >= 0 && free&(1<<pref) != 0 {
-			p = pref
-		}
-		if c.taken.CompareAndSwap(old, old|1<<p) {
-			return p
-		}
+// claimRun is one run's unclaimed chunks, next<<32 | end (chunks next to
+// end-1 are left), and its chunks finished, padded to a cache line.
+type claimRun struct {
+	span atomic.Uint64
+	done atomic.Int32
+	_    [64 - 12]byte
+}
+
+// init sets c to homes runs of per chunks, none claimed.
+func (c *splitClaims) init(homes, per int) {
+	if homes <= len(c.inline) {
+		c.runs = c.inline[:homes]
+	} else {
+		c.runs = make([]claimRun, homes)
+	}
+	c.per = per
+	for h := range c.runs {
+		c.runs[h].span.Store(uint64(per))
 	}
 }
 
-// preferredPart returns the part of a split into n that the calling
-// goroutine should take first: the one numbered like its CPU (by rank
-// among the CPUs the process may use, modulo n), so that a part goes to
-// the same core in every split of the same shape whichever goroutine runs
-// there, and its data stays in that core's cache. Where the CPU cannot be
-// told, the caller of the split (caller) takes part 0 and helpers the
-// lowest left.
-func preferredPart(n int, caller bool) int {
+// chunks returns the number of chunks.
+func (c *splitClaims) chunks() int { return len(c.runs) * c.per }
+
+// home returns the run the calling goroutine works in first: the one
+// numbered like its CPU (by rank among the CPUs the process may use,
+// modulo the runs), whichever goroutine runs there. Where the CPU cannot
+// be told, the caller of the split takes run 0 and helpers (-1) begin by
+// taking from the back of the fullest run.
+func (c *splitClaims) home(caller bool) int {
 	if cpu := currentCPU(); cpu >= 0 {
-		return cpu % n
+		return cpu % len(c.runs)
 	}
 	if caller {
 		return 0
 	}
 	return -1
+}
+
+// claim returns a chunk: the front one left in run h (h < 0 for none),
+// or else the back one of the run with the most left; -1 when no chunk is
+// left.
+func (c *splitClaims) claim(h int) int {
+	if h >= 0 {
+		r := &c.runs[h]
+		for {
+			s := r.span.Load()
+			next, end := s>>32, s&0xffffffff
+			if next >= end {
+				break
+			}
+			if r.span.CompareAndSwap(s, s+1<<32) {
+				return h*c.per + int(next)
+			}
+		}
+	}
+	for {
+		v, most := -1, uint64(0)
+		for i := range c.runs {
+			s := c.runs[i].span.Load()
+			if next, end := s>>32, s&0xffffffff; end > next && end-next > most {
+				v, most = i, end-next
+			}
+		}
+		if v < 0 {
+			return -1
+		}
+		r := &c.runs[v]
+		s := r.span.Load()
+		if next, end := s>>32, s&0xffffffff; next < end && r.span.CompareAndSwap(s, s-1) {
+			return v*c.per + int(end-1)
+		}
+	}
+}
+
+// finish records that chunk p is done.
+func (c *splitClaims) finish(p int) { c.runs[p/c.per].done.Add(1) }
+
+// finished returns the number of chunks done.
+func (c *splitClaims) finished() int {
+	n := 0
+	for i := range c.runs {
+		n += int(c.runs[i].done.Load())
+	}
+	return n
+}
+
+// join returns when every chunk is done, which goroutines that claimed
+// them are about to make so, timing the wait as waited does when it is
+// not over at once; start is when the caller began the work (teamNow).
+func (c *splitClaims) join(start int64) {
+	n := c.chunks()
+	if c.finished() >= n {
+		return
+	}
+	t0 := teamNow()
+	for spins := 1; c.finished() < n; spins++ {
+		if spins%teamYield == 0 {
+			pause(t0)
+		}
+	}
+	waited(teamNow()-t0, t0-start)
 }

@@ -8,37 +8,128 @@ import (
 	"time"
 )
 
-// partClaims hands out every part once, the preferred one first when it
-// is free, then the lowest left.
-func TestPartClaims(t *testing.T) {
-	for _, n := range []int{1, 2, 3, 7, 63, 64} {
-		c := partClaims{n: n}
-		seen := make([]bool, n)
-		if p := c.claim(n - 1); p != n-1 {
-			t.Fatalf("n=%d: claim(%d) = %d on a fresh split", n, n-1, p)
+// splitClaims hands out every chunk once: a goroutine's own run from the
+// front, then the back of the run with the most left; finish counts them.
+func TestSplitClaims(t *testing.T) {
+	t.Run("in order", func(t *testing.T) {
+		var c splitClaims
+		c.init(3, 4) // runs 0-3, 4-7, 8-11
+		if got := c.claim(0); got != 0 {
+			t.Fatalf("first claim of run 0 = %d, want 0", got)
 		}
-		seen[n-1] = true
-		if n > 1 {
-			if p := c.claim(n - 1); p != 0 {
-				t.Fatalf("n=%d: claim of a taken part gave %d, want the lowest free, 0", n, p)
-			}
-			seen[0] = true
-		}
-		for {
-			p := c.claim(-1)
-			if p < 0 {
-				break
-			}
-			if seen[p] {
-				t.Fatalf("n=%d: part %d handed out twice", n, p)
-			}
-			seen[p] = true
-		}
-		for p, ok := range seen {
-			if !ok {
-				t.Fatalf("n=%d: part %d never handed out", n, p)
+		// Run 1 from the front, then the back of the fullest run, 2.
+		for _, w := range []int{4, 5, 6, 7, 11} {
+			if got := c.claim(1); got != w {
+				t.Fatalf("claim from run 1 = %d, want %d", got, w)
 			}
 		}
+		// Run 0 has 1, 2, 3 left and run 2 has 8, 9, 10: a tie goes to run 0.
+		if got := c.claim(-1); got != 3 {
+			t.Fatalf("a homeless claim = %d, want 3 (the back of run 0)", got)
+		}
+		if got := c.claim(2); got != 8 {
+			t.Fatalf("claim from run 2 = %d, want 8", got)
+		}
+	})
+	for _, d := range [][2]int{{1, 1}, {2, 1}, {2, 4}, {3, 3}, {8, 4}, {64, 2}} {
+		homes, per := d[0], d[1]
+		var c splitClaims
+		c.init(homes, per)
+		var mu sync.Mutex
+		seen := make([]int, c.chunks())
+		var wg sync.WaitGroup
+		for g := range homes + 1 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				h := g - 1 // one goroutine without a home
+				for p := c.claim(h); p >= 0; p = c.claim(h) {
+					mu.Lock()
+					seen[p]++
+					mu.Unlock()
+					c.finish(p)
+				}
+			}()
+		}
+		wg.Wait()
+		for p, n := range seen {
+			if n != 1 {
+				t.Fatalf("%d runs of %d: chunk %d handed out %d times", homes, per, p, n)
+			}
+		}
+		if f := c.finished(); f != c.chunks() {
+			t.Fatalf("%d runs of %d: %d finished, want %d", homes, per, f, c.chunks())
+		}
+		c.join(teamNow()) // returns at once
+	}
+}
+
+// A goroutine held back in its first chunk delays the end by that chunk
+// only: the other takes the rest of its part, from the back.
+func TestHeldBackPartIsTaken(t *testing.T) {
+	for _, kind := range []string{"ParallelParts", "Gemm"} {
+		t.Run(kind, func(t *testing.T) {
+			release := make(chan struct{})
+			var held atomic.Bool
+			var calls atomic.Int32
+			hold := func() {
+				calls.Add(1)
+				if held.CompareAndSwap(false, true) {
+					select {
+					case <-release:
+					case <-time.After(10 * time.Second):
+						t.Error("the held-back chunk was never released: the other goroutine did not take the rest")
+					}
+				}
+			}
+			var claims *splitClaims
+			var work func(h int)
+			switch kind {
+			case "ParallelParts":
+				j := &partsJob{n: 1 << 16, fn: func(lo, hi int) { hold() }}
+				j.claims.init(8, 1)
+				claims, work = &j.claims, j.work
+			default:
+				// A product cut into runs of rows, on the in-place path
+				// where the kernels have one.
+				m, n, k := 128, 784, 64
+				a, b, c := make([]float64, m*k), make([]float64, k*n), make([]float64, m*n)
+				g := gemmArgs{m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n, alpha: 1, serial: true}
+				kern := cur.Load().gemm
+				job := &gemmPartsJob{kern: kern, g: &g, byRows: true, start: teamNow()}
+				if kern.strided == nil {
+					p := newGemmPlan(kern, m, n, k)
+					job.plan = &p
+				}
+				job.claims.init(2, 4)
+				claims, work = &job.claims, func(h int) {
+					for ch := job.claims.claim(h); ch >= 0; ch = job.claims.claim(h) {
+						hold()
+						job.run(nil, ch)
+						job.claims.finish(ch)
+					}
+				}
+			}
+			go work(1) // held back in the first chunk it takes
+			for !held.Load() {
+				runtime.Gosched()
+			}
+			work(0)
+			got := claims.finished()
+			close(release)
+			for deadline := time.Now().Add(10 * time.Second); claims.finished() < claims.chunks(); {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d chunks finished after the held one was released, want %d", claims.finished(), claims.chunks())
+				}
+				runtime.Gosched()
+			}
+			if got != claims.chunks()-1 {
+				t.Fatalf("%d chunks finished while one was held, want %d", got, claims.chunks()-1)
+			}
+			if got := calls.Load(); got != int32(claims.chunks()) {
+				t.Fatalf("%d calls, want %d", got, claims.chunks())
+			}
+		})
 	}
 }
 

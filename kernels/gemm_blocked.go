@@ -357,11 +357,14 @@ func (p *gemmPlan) block(buf *gemmBuf, bpk []float64, g *gemmArgs, b, i0, i1, j0
 // each find their part of the data in the cache of the core that last
 // wrote it. On the in-place path (p nil), which packs no shared operand,
 // each part is cut further into chunks of whole MR panels of rows or NR
-// panels of columns (gemmChunks), and a goroutine done with its own part
-// takes chunks from the back of the other's: measured on the 2-vCPU KVM
-// guest with its vCPUs far apart, one vCPU ran a part of an MNIST MLP's
-// products 20-40% slower than the other for seconds at a time, and the
-// faster one then waited 14-26 µs for it in each product. A part on the
+// panels of columns (up to gemmChunks, of at least gemmChunkMin work), and
+// a goroutine done with its own part takes chunks from the back of the
+// other's. Measured on the 2-vCPU KVM guest with its vCPUs far apart, one
+// vCPU ran its part of an MNIST MLP's products 20-40% slower than the
+// other for seconds at a time, and the faster one then waited 14-26 µs
+// for it in each product; with chunks, the weight gradient's wait (chunks
+// of one panel of rows) fell to a median under 1 µs, and the forward
+// product's (one panel of columns, the least) to 7-11 µs. A part on the
 // packed path stays whole, since each chunk would pack the shared operand
 // again. No element's arithmetic depends on the part or chunk it is in,
 // so the result is the same for any number of goroutines.
@@ -386,7 +389,7 @@ func gemmParallel(kern *gemmKernel, p *gemmPlan, g gemmArgs, parts int, byRows b
 const (
 	// gemmChunks is the most chunks a part of a split product on the
 	// in-place path is cut into.
-	gemmChunks = 4
+	gemmChunks = 8
 	// gemmChunkMin is the least work (m·n·k) of such a chunk.
 	gemmChunkMin = 1 << 18
 )

@@ -56,9 +56,9 @@ func Parallel(n, grain int, fn func(lo, hi int)) {
 // apart, an MNIST MLP's SGD step (SGD with momentum on 784-128-10) took
 // 35-40 µs on two threads with each part cut into four such chunks,
 // against 26-27 µs with whole parts: a stolen chunk's parameters,
-// gradients and momenta move to the other core and back. The caller computes the parts no helper has claimed and
-// waits only for those that helpers have. fn must write disjoint outputs
-// for disjoint ranges.
+// gradients and momenta move to the other core and back. The caller
+// computes the parts no helper has claimed and waits only for those that
+// helpers have. fn must write disjoint outputs for disjoint ranges.
 func ParallelParts(n, grain int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return

@@ -6,11 +6,15 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // splitClaims hands out every chunk once: a goroutine's own run from the
 // front, then the back of the run with the most left; finish counts them.
 func TestSplitClaims(t *testing.T) {
+	if n := unsafe.Sizeof(claimRun{}); n != 128 {
+		t.Fatalf("a run's counters take %d bytes, want 128 (their own cache line)", n)
+	}
 	t.Run("in order", func(t *testing.T) {
 		var c splitClaims
 		c.init(3, 4) // runs 0-3, 4-7, 8-11

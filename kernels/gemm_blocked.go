@@ -304,11 +304,8 @@ const gemmColumnsK = 64
 // goroutine, with a buffer from the pool or, on a helper (w not nil), the
 // helper's own.
 func (p *gemmPlan) serial(w *worker, g *gemmArgs, i0, i1, j0, j1 int) {
-	var buf *gemmBuf
-	if w != nil {
-		buf = w.gemmBuf(p.mc*p.kc, p.kc*p.ncb, p.mr*p.nr)
-	} else {
-		buf = getGemmBuf(p.mc*p.kc, p.kc*p.ncb, p.mr*p.nr)
+	buf := p.buffer(w)
+	if w == nil {
 		defer gemmPool.Put(buf)
 	}
 	for jc := j0; jc < j1; jc += p.nc {
@@ -320,6 +317,22 @@ func (p *gemmPlan) serial(w *worker, g *gemmArgs, i0, i1, j0, j1 int) {
 		}
 	}
 }
+
+// buffer returns packing buffers for the plan: the helper's own (w not
+// nil), or one from the pool, which the caller puts back.
+func (p *gemmPlan) buffer(w *worker) *gemmBuf {
+	if w != nil {
+		return w.gemmBuf(p.mc*p.kc, p.kc*p.ncb, p.mr*p.nr)
+	}
+	return getGemmBuf(p.mc*p.kc, p.kc*p.ncb, p.mr*p.nr)
+}
+
+// mcPanels is the MR panels of rows in an mc block.
+func (p *gemmPlan) mcPanels() int { return max(1, p.mc/p.mr) }
+
+// oneBlockOfB reports whether all of op(B) (k×n) is one packed block: one
+// k block and one block of nc columns.
+func (p *gemmPlan) oneBlockOfB(n, k int) bool { return p.kblocks == 1 && n <= p.nc }
 
 // block adds k block b of the product to rows [i0, i1) and columns [j0,
 // j0+nb) of C, from that block of B packed in bpk (by packB), packing A into
@@ -364,19 +377,30 @@ func (p *gemmPlan) block(buf *gemmBuf, bpk []float64, g *gemmArgs, b, i0, i1, j0
 // other for seconds at a time, and the faster one then waited 14-26 µs
 // for it in each product; with chunks, the weight gradient's wait (chunks
 // of one panel of rows) fell to a median under 1 µs, and the forward
-// product's (one panel of columns, the least) to 7-11 µs. A part on the
-// packed path stays whole, since each chunk would pack the shared operand
-// again. No element's arithmetic depends on the part or chunk it is in,
-// so the result is the same for any number of goroutines.
+// product's (one panel of columns, the least) to 7-11 µs. On the packed
+// path, a run of rows whose op(B) is one packed block (a wide layer's
+// weight gradient) is cut into chunks of whole mc blocks, and each
+// goroutine packs B once for all the chunks it computes: 1024×784×128
+// (Aᵀ) on two threads, alternated with whole parts on a noisy host, took
+// 1136-1248 µs against 1262-1300 µs. Other parts on the packed path stay
+// whole, since each chunk would pack the shared operand again. No
+// element's arithmetic depends on the part or chunk it is in, so the
+// result is the same for any number of goroutines.
 func gemmParallel(kern *gemmKernel, p *gemmPlan, g gemmArgs, parts int, byRows bool) {
 	parts = min(parts, 64)
 	per := 1
-	if p == nil {
+	switch {
+	case p == nil:
 		panels := (g.m + kern.mr - 1) / kern.mr / parts
 		if !byRows {
 			panels = (g.n/parts + kern.nr - 1) / kern.nr
 		}
 		per = min(gemmChunks, max(1, panels), max(1, g.m*g.n*g.k/(parts*gemmChunkMin)))
+	case byRows && p.oneBlockOfB(g.n, g.k):
+		// Chunks of whole mc blocks of rows (see run), so that every
+		// micro-panel of the kept B still serves a whole block of A.
+		home := ((g.m+kern.mr-1)/kern.mr + parts - 1) / parts
+		per = min(gemmChunks, (home+p.mcPanels()-1)/p.mcPanels())
 	}
 	job := &gemmPartsJob{kern: kern, plan: p, g: &g, byRows: byRows, start: teamNow()}
 	job.claims.init(parts, per)
@@ -410,24 +434,43 @@ func (job *gemmPartsJob) help(w *worker) { job.work(w, job.claims.home(false)) }
 
 // work claims and computes chunks, from part h first, until none is left.
 func (job *gemmPartsJob) work(w *worker, h int) {
+	var kept *gemmBuf // B packed for the packed path's chunks of rows
 	for c := job.claims.claim(h); c >= 0; c = job.claims.claim(h) {
-		job.run(w, c)
+		job.run(w, c, &kept)
 		job.claims.finish(c)
+	}
+	if kept != nil && w == nil {
+		gemmPool.Put(kept)
 	}
 }
 
 // run computes chunk c of C: a run of whole MR panels of rows, or of
 // columns from a whole cache line (a part's start) by whole NR panels.
-func (job *gemmPartsJob) run(w *worker, c int) {
+// A chunk of rows on the packed path whose B is one block (see
+// oneBlockOfB) uses the packed B in *kept, packing it there first if the
+// goroutine has none yet: its chunks all read the same B.
+func (job *gemmPartsJob) run(w *worker, c int, kept **gemmBuf) {
 	g, mr, nr := job.g, job.kern.mr, job.kern.nr
 	parts, per := len(job.claims.runs), job.claims.per
 	part, i := c/per, c%per
 	i0, i1, j0, j1 := 0, g.m, 0, g.n
-	if job.byRows {
+	p := job.plan
+	reuseB := p != nil && job.byRows && p.oneBlockOfB(g.n, g.k)
+	switch {
+	case reuseB:
+		// Whole mc blocks from the part's start, as the part on one
+		// goroutine would block it: a chunk's last block of fewer rows
+		// would stream all of the kept B for them.
+		mp := (g.m + mr - 1) / mr
+		a, b := mp*part/parts, mp*(part+1)/parts
+		mcp := p.mcPanels()
+		step := ((b-a+per-1)/per + mcp - 1) / mcp * mcp
+		i0, i1 = min(b, a+i*step)*mr, min(g.m, min(b, a+(i+1)*step)*mr)
+	case job.byRows:
 		mp := (g.m + mr - 1) / mr
 		a, b := mp*part/parts, mp*(part+1)/parts
 		i0, i1 = (a+(b-a)*i/per)*mr, min(g.m, (a+(b-a)*(i+1)/per)*mr)
-	} else {
+	default:
 		pj0, pj1 := g.n*part/parts&^7, g.n
 		if part+1 < parts {
 			pj1 = g.n * (part + 1) / parts &^ 7
@@ -439,10 +482,19 @@ func (job *gemmPartsJob) run(w *worker, c int) {
 		return
 	}
 	g.fillBias(i0, i1, j0, j1)
-	if job.plan == nil {
+	switch {
+	case p == nil:
 		gemmInPlacePart(job.kern, g, i0, i1, j0, j1)
-	} else {
-		job.plan.serial(w, g, i0, i1, j0, j1)
+	case reuseB:
+		buf := *kept
+		if buf == nil {
+			buf = p.buffer(w)
+			packB(p.kern, buf.b, g, 0, 0, g.k, g.n)
+			*kept = buf
+		}
+		p.block(buf, buf.b, g, 0, i0, i1, 0, g.n)
+	default:
+		p.serial(w, g, i0, i1, j0, j1)
 	}
 }
 

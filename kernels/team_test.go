@@ -107,9 +107,10 @@ func TestHeldBackPartIsTaken(t *testing.T) {
 				}
 				job.claims.init(2, 4)
 				claims, work = &job.claims, func(h int) {
+					var kept *gemmBuf
 					for ch := job.claims.claim(h); ch >= 0; ch = job.claims.claim(h) {
 						hold()
-						job.run(nil, ch)
+						job.run(nil, ch, &kept)
 						job.claims.finish(ch)
 					}
 				}

@@ -64,9 +64,9 @@ func (p *pass) release() {
 	if cap(p.order) > 1<<16 {
 		return
 	}
-	clear(p.order)
-	clear(p.scratch)
-	clear(p.temps.list)
+	dropPointers(p.order)
+	dropPointers(p.scratch)
+	dropPointers(p.temps.list)
 	p.temps.list = p.temps.list[:0]
 	p.order, p.stack = p.order[:0], p.stack[:0]
 	passes.Put(p)
@@ -230,7 +230,7 @@ func (p *pass) formula(t *Tensor, g *Tensor) (grads []*Tensor, gLives bool) {
 		p.scratch = make([]*Tensor, len(t.inputs))
 	}
 	grads = p.scratch[:len(t.inputs)]
-	clear(grads)
+	dropPointers(grads)
 	scoped := !p.create && g != one
 	if scoped {
 		g.scope = &p.temps

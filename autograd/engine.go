@@ -112,11 +112,17 @@ func run(roots, seeds []*Tensor, retain, create, accumulate bool, targets []*Ten
 }
 
 // sort lists in p.order every node reachable from roots through inputs that
-// require gradients, each after all of its inputs, by an iterative
-// depth-first search (so graphs of any depth work).
+// require gradients (leaves only when the pass is not direct), each after
+// all of its inputs, by an iterative depth-first search (so graphs of any
+// depth work).
 func (p *pass) sort(roots []*Tensor) {
 	gen := generation.Add(1)
 	order, stack := p.order, p.stack
+	// In a direct pass a leaf input never has a step of its own: route
+	// adds its gradients straight into its Grad. Leaving it out of the
+	// order saves a frame, an entry and an apply per leaf (two of the
+	// seed graph's five nodes). A root that is a leaf still gets a step.
+	skipLeaves := p.direct
 	for _, r := range roots {
 		if r.mark == gen || !r.requiresGrad {
 			continue
@@ -130,6 +136,9 @@ func (p *pass) sort(roots []*Tensor) {
 				f.i++
 				if in.requiresGrad && in.mark != gen {
 					in.mark = gen
+					if skipLeaves && in.op == "" {
+						continue
+					}
 					stack = append(stack, frame{in, 0})
 				}
 				continue

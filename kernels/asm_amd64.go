@@ -47,7 +47,7 @@ var avx2Table = table{
 	scal:      scalAVX2,
 	dot:       dotAVX2,
 	sum:       sumAVX2, max: maxAVX2, min: minAVX2,
-	exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sig: sigmoidAVX2,
+	exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sig: sigmoidAVX2, erf: erfAVX2,
 	gemm: newGemmKernel(6, 8, false, gemmKernelAVX2),
 }
 
@@ -61,7 +61,7 @@ var avx512Table = table{
 	scal:      scalAVX512,
 	dot:       dotAVX512,
 	sum:       sumAVX512, max: maxAVX512, min: minAVX512,
-	exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sig: sigmoidAVX512,
+	exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sig: sigmoidAVX512, erf: erfAVX512,
 	gemm: gemmAVX512,
 }
 

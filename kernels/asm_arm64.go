@@ -39,6 +39,6 @@ var neonTable = table{
 	scal:      scalNEON,
 	dot:       dotNEON,
 	sum:       sumNEON, max: maxNEON, min: minNEON,
-	exp: expNEON, log: logNEON, tanh: tanhNEON, sig: sigmoidNEON,
+	exp: expNEON, log: logNEON, tanh: tanhNEON, sig: sigmoidNEON, erf: erfNEON,
 	gemm: newGemmKernel(6, 8, false, gemmKernelNEON),
 }

@@ -31,6 +31,7 @@ type table struct {
 	dot                    func(x, y []float64) float64
 	sum, max, min          func(x []float64) float64
 	exp, log, tanh, sig    func(dst, x []float64)
+	erf                    func(dst, x []float64)
 	gemm                   *gemmKernel // Gemm's micro-kernel and blocking
 }
 
@@ -44,7 +45,7 @@ var genericTable = table{
 	scal:      scalGeneric,
 	dot:       dotGeneric,
 	sum:       sumGeneric, max: maxGeneric, min: minGeneric,
-	exp: expGeneric, log: logGeneric, tanh: tanhGeneric, sig: sigmoidGeneric,
+	exp: expGeneric, log: logGeneric, tanh: tanhGeneric, sig: sigmoidGeneric, erf: erfGeneric,
 	gemm: gemmGeneric,
 }
 

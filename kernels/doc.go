@@ -16,7 +16,7 @@
 // filling its own part) and GemmSerial (on the calling goroutine alone)
 // beside it, the fused optimizer
 // updates (SGDStep, AdamStep, RMSpropStep), the transcendental kernels (Exp,
-// Log, Tanh, Sigmoid) and the measuring kernels of the bench command
+// Log, Tanh, Sigmoid, Erf) and the measuring kernels of the bench command
 // (FMAPeak, Triad). Parallel splits elementwise work across goroutines above
 // a grain; Reduce splits reductions at fixed block boundaries so that their
 // results never depend on GOMAXPROCS.
@@ -50,10 +50,11 @@
 // own per level (fused multiply-adds at the assembly levels), fixed by the
 // dimensions alone: the same at any GOMAXPROCS.
 //
-// The transcendental kernels (Exp, Log, Tanh, Sigmoid) are the math package
-// at the Generic level and vector polynomial code at AVX2, AVX512 and NEON
-// (the same algorithm at all three): within
-// 2 ulps of the math package (1 for Log), the same at every length and
+// The transcendental kernels (Exp, Log, Tanh, Sigmoid, Erf) are the math
+// package at the Generic level and vector polynomial code at AVX2, AVX512
+// and NEON (the same algorithm at all three): within 2 ulps of the math
+// package (1 for Log and Erf; Erf is math.Erf's own algorithm, and its
+// results below |x| = 1.25), the same at every length and
 // offset, and bit for bit the math package's results on special inputs
 // (zeros, infinities, NaNs, subnormals, the overflow and underflow bounds).
 // Their doc comments give each bound and the places where math's amd64 and

@@ -24,6 +24,11 @@ func tanhAVX2(dst []float64, x []float64)
 //go:noescape
 func sigmoidAVX2(dst []float64, x []float64)
 
+// erfAVX2 sets dst[i] = erf x[i] for i < len(dst) with AVX2 instructions, math.Erf's results below |x| = 1.25 and within 1 ulp of them above (measured).
+//
+//go:noescape
+func erfAVX2(dst []float64, x []float64)
+
 // expAVX512 sets dst[i] = e^x[i] for i < len(dst) with AVX512 instructions, within 2 ulps of math.Exp and 1 of the correctly rounded result (measured); NaN gives x.
 //
 //go:noescape
@@ -43,3 +48,8 @@ func tanhAVX512(dst []float64, x []float64)
 //
 //go:noescape
 func sigmoidAVX512(dst []float64, x []float64)
+
+// erfAVX512 sets dst[i] = erf x[i] for i < len(dst) with AVX512 instructions, math.Erf's results below |x| = 1.25 and within 1 ulp of them above (measured).
+//
+//go:noescape
+func erfAVX512(dst []float64, x []float64)

@@ -346,6 +346,402 @@ DATA vmathQ11<>+16(SB)/8, $0x3de6124613a86d09
 DATA vmathQ11<>+24(SB)/8, $0x3de6124613a86d09
 GLOBL vmathQ11<>(SB), RODATA|NOPTR, $32
 
+DATA vmathErfPP0<>+0(SB)/8, $0x3fc06eba8214db68
+DATA vmathErfPP0<>+8(SB)/8, $0x3fc06eba8214db68
+DATA vmathErfPP0<>+16(SB)/8, $0x3fc06eba8214db68
+DATA vmathErfPP0<>+24(SB)/8, $0x3fc06eba8214db68
+GLOBL vmathErfPP0<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfPP1<>+0(SB)/8, $0xbfd4cd7d691cb913
+DATA vmathErfPP1<>+8(SB)/8, $0xbfd4cd7d691cb913
+DATA vmathErfPP1<>+16(SB)/8, $0xbfd4cd7d691cb913
+DATA vmathErfPP1<>+24(SB)/8, $0xbfd4cd7d691cb913
+GLOBL vmathErfPP1<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfPP2<>+0(SB)/8, $0xbf9d2a51dbd7194f
+DATA vmathErfPP2<>+8(SB)/8, $0xbf9d2a51dbd7194f
+DATA vmathErfPP2<>+16(SB)/8, $0xbf9d2a51dbd7194f
+DATA vmathErfPP2<>+24(SB)/8, $0xbf9d2a51dbd7194f
+GLOBL vmathErfPP2<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfPP3<>+0(SB)/8, $0xbf77a291236668e4
+DATA vmathErfPP3<>+8(SB)/8, $0xbf77a291236668e4
+DATA vmathErfPP3<>+16(SB)/8, $0xbf77a291236668e4
+DATA vmathErfPP3<>+24(SB)/8, $0xbf77a291236668e4
+GLOBL vmathErfPP3<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfPP4<>+0(SB)/8, $0xbef8ead6120016ac
+DATA vmathErfPP4<>+8(SB)/8, $0xbef8ead6120016ac
+DATA vmathErfPP4<>+16(SB)/8, $0xbef8ead6120016ac
+DATA vmathErfPP4<>+24(SB)/8, $0xbef8ead6120016ac
+GLOBL vmathErfPP4<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfQQ1<>+0(SB)/8, $0x3fd97779cddadc09
+DATA vmathErfQQ1<>+8(SB)/8, $0x3fd97779cddadc09
+DATA vmathErfQQ1<>+16(SB)/8, $0x3fd97779cddadc09
+DATA vmathErfQQ1<>+24(SB)/8, $0x3fd97779cddadc09
+GLOBL vmathErfQQ1<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfQQ2<>+0(SB)/8, $0x3fb0a54c5536ceba
+DATA vmathErfQQ2<>+8(SB)/8, $0x3fb0a54c5536ceba
+DATA vmathErfQQ2<>+16(SB)/8, $0x3fb0a54c5536ceba
+DATA vmathErfQQ2<>+24(SB)/8, $0x3fb0a54c5536ceba
+GLOBL vmathErfQQ2<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfQQ3<>+0(SB)/8, $0x3f74d022c4d36b0f
+DATA vmathErfQQ3<>+8(SB)/8, $0x3f74d022c4d36b0f
+DATA vmathErfQQ3<>+16(SB)/8, $0x3f74d022c4d36b0f
+DATA vmathErfQQ3<>+24(SB)/8, $0x3f74d022c4d36b0f
+GLOBL vmathErfQQ3<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfQQ4<>+0(SB)/8, $0x3f215dc9221c1a10
+DATA vmathErfQQ4<>+8(SB)/8, $0x3f215dc9221c1a10
+DATA vmathErfQQ4<>+16(SB)/8, $0x3f215dc9221c1a10
+DATA vmathErfQQ4<>+24(SB)/8, $0x3f215dc9221c1a10
+GLOBL vmathErfQQ4<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfQQ5<>+0(SB)/8, $0xbed09c4342a26120
+DATA vmathErfQQ5<>+8(SB)/8, $0xbed09c4342a26120
+DATA vmathErfQQ5<>+16(SB)/8, $0xbed09c4342a26120
+DATA vmathErfQQ5<>+24(SB)/8, $0xbed09c4342a26120
+GLOBL vmathErfQQ5<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfPA0<>+0(SB)/8, $0xbf6359b8bef77538
+DATA vmathErfPA0<>+8(SB)/8, $0xbf6359b8bef77538
+DATA vmathErfPA0<>+16(SB)/8, $0xbf6359b8bef77538
+DATA vmathErfPA0<>+24(SB)/8, $0xbf6359b8bef77538
+GLOBL vmathErfPA0<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfPA1<>+0(SB)/8, $0x3fda8d00ad92b34d
+DATA vmathErfPA1<>+8(SB)/8, $0x3fda8d00ad92b34d
+DATA vmathErfPA1<>+16(SB)/8, $0x3fda8d00ad92b34d
+DATA vmathErfPA1<>+24(SB)/8, $0x3fda8d00ad92b34d
+GLOBL vmathErfPA1<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfPA2<>+0(SB)/8, $0xbfd7d240fbb8c3f1
+DATA vmathErfPA2<>+8(SB)/8, $0xbfd7d240fbb8c3f1
+DATA vmathErfPA2<>+16(SB)/8, $0xbfd7d240fbb8c3f1
+DATA vmathErfPA2<>+24(SB)/8, $0xbfd7d240fbb8c3f1
+GLOBL vmathErfPA2<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfPA3<>+0(SB)/8, $0x3fd45fca805120e4
+DATA vmathErfPA3<>+8(SB)/8, $0x3fd45fca805120e4
+DATA vmathErfPA3<>+16(SB)/8, $0x3fd45fca805120e4
+DATA vmathErfPA3<>+24(SB)/8, $0x3fd45fca805120e4
+GLOBL vmathErfPA3<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfPA4<>+0(SB)/8, $0xbfbc63983d3e28ec
+DATA vmathErfPA4<>+8(SB)/8, $0xbfbc63983d3e28ec
+DATA vmathErfPA4<>+16(SB)/8, $0xbfbc63983d3e28ec
+DATA vmathErfPA4<>+24(SB)/8, $0xbfbc63983d3e28ec
+GLOBL vmathErfPA4<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfPA5<>+0(SB)/8, $0x3fa22a36599795eb
+DATA vmathErfPA5<>+8(SB)/8, $0x3fa22a36599795eb
+DATA vmathErfPA5<>+16(SB)/8, $0x3fa22a36599795eb
+DATA vmathErfPA5<>+24(SB)/8, $0x3fa22a36599795eb
+GLOBL vmathErfPA5<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfPA6<>+0(SB)/8, $0xbf61bf380a96073f
+DATA vmathErfPA6<>+8(SB)/8, $0xbf61bf380a96073f
+DATA vmathErfPA6<>+16(SB)/8, $0xbf61bf380a96073f
+DATA vmathErfPA6<>+24(SB)/8, $0xbf61bf380a96073f
+GLOBL vmathErfPA6<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfQA1<>+0(SB)/8, $0x3fbb3e6618eee323
+DATA vmathErfQA1<>+8(SB)/8, $0x3fbb3e6618eee323
+DATA vmathErfQA1<>+16(SB)/8, $0x3fbb3e6618eee323
+DATA vmathErfQA1<>+24(SB)/8, $0x3fbb3e6618eee323
+GLOBL vmathErfQA1<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfQA2<>+0(SB)/8, $0x3fe14af092eb6f33
+DATA vmathErfQA2<>+8(SB)/8, $0x3fe14af092eb6f33
+DATA vmathErfQA2<>+16(SB)/8, $0x3fe14af092eb6f33
+DATA vmathErfQA2<>+24(SB)/8, $0x3fe14af092eb6f33
+GLOBL vmathErfQA2<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfQA3<>+0(SB)/8, $0x3fb2635cd99fe9a7
+DATA vmathErfQA3<>+8(SB)/8, $0x3fb2635cd99fe9a7
+DATA vmathErfQA3<>+16(SB)/8, $0x3fb2635cd99fe9a7
+DATA vmathErfQA3<>+24(SB)/8, $0x3fb2635cd99fe9a7
+GLOBL vmathErfQA3<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfQA4<>+0(SB)/8, $0x3fc02660e763351f
+DATA vmathErfQA4<>+8(SB)/8, $0x3fc02660e763351f
+DATA vmathErfQA4<>+16(SB)/8, $0x3fc02660e763351f
+DATA vmathErfQA4<>+24(SB)/8, $0x3fc02660e763351f
+GLOBL vmathErfQA4<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfQA5<>+0(SB)/8, $0x3f8bedc26b51dd1c
+DATA vmathErfQA5<>+8(SB)/8, $0x3f8bedc26b51dd1c
+DATA vmathErfQA5<>+16(SB)/8, $0x3f8bedc26b51dd1c
+DATA vmathErfQA5<>+24(SB)/8, $0x3f8bedc26b51dd1c
+GLOBL vmathErfQA5<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfQA6<>+0(SB)/8, $0x3f888b545735151d
+DATA vmathErfQA6<>+8(SB)/8, $0x3f888b545735151d
+DATA vmathErfQA6<>+16(SB)/8, $0x3f888b545735151d
+DATA vmathErfQA6<>+24(SB)/8, $0x3f888b545735151d
+GLOBL vmathErfQA6<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfRA0<>+0(SB)/8, $0xbf843412600d6435
+DATA vmathErfRA0<>+8(SB)/8, $0xbf843412600d6435
+DATA vmathErfRA0<>+16(SB)/8, $0xbf843412600d6435
+DATA vmathErfRA0<>+24(SB)/8, $0xbf843412600d6435
+GLOBL vmathErfRA0<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfRA1<>+0(SB)/8, $0xbfe63416e4ba7360
+DATA vmathErfRA1<>+8(SB)/8, $0xbfe63416e4ba7360
+DATA vmathErfRA1<>+16(SB)/8, $0xbfe63416e4ba7360
+DATA vmathErfRA1<>+24(SB)/8, $0xbfe63416e4ba7360
+GLOBL vmathErfRA1<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfRA2<>+0(SB)/8, $0xc0251e0441b0e726
+DATA vmathErfRA2<>+8(SB)/8, $0xc0251e0441b0e726
+DATA vmathErfRA2<>+16(SB)/8, $0xc0251e0441b0e726
+DATA vmathErfRA2<>+24(SB)/8, $0xc0251e0441b0e726
+GLOBL vmathErfRA2<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfRA3<>+0(SB)/8, $0xc04f300ae4cba38d
+DATA vmathErfRA3<>+8(SB)/8, $0xc04f300ae4cba38d
+DATA vmathErfRA3<>+16(SB)/8, $0xc04f300ae4cba38d
+DATA vmathErfRA3<>+24(SB)/8, $0xc04f300ae4cba38d
+GLOBL vmathErfRA3<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfRA4<>+0(SB)/8, $0xc0644cb184282266
+DATA vmathErfRA4<>+8(SB)/8, $0xc0644cb184282266
+DATA vmathErfRA4<>+16(SB)/8, $0xc0644cb184282266
+DATA vmathErfRA4<>+24(SB)/8, $0xc0644cb184282266
+GLOBL vmathErfRA4<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfRA5<>+0(SB)/8, $0xc067135cebccabb2
+DATA vmathErfRA5<>+8(SB)/8, $0xc067135cebccabb2
+DATA vmathErfRA5<>+16(SB)/8, $0xc067135cebccabb2
+DATA vmathErfRA5<>+24(SB)/8, $0xc067135cebccabb2
+GLOBL vmathErfRA5<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfRA6<>+0(SB)/8, $0xc054526557e4d2f2
+DATA vmathErfRA6<>+8(SB)/8, $0xc054526557e4d2f2
+DATA vmathErfRA6<>+16(SB)/8, $0xc054526557e4d2f2
+DATA vmathErfRA6<>+24(SB)/8, $0xc054526557e4d2f2
+GLOBL vmathErfRA6<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfRA7<>+0(SB)/8, $0xc023a0efc69ac25c
+DATA vmathErfRA7<>+8(SB)/8, $0xc023a0efc69ac25c
+DATA vmathErfRA7<>+16(SB)/8, $0xc023a0efc69ac25c
+DATA vmathErfRA7<>+24(SB)/8, $0xc023a0efc69ac25c
+GLOBL vmathErfRA7<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfSA1<>+0(SB)/8, $0x4033a6b9bd707687
+DATA vmathErfSA1<>+8(SB)/8, $0x4033a6b9bd707687
+DATA vmathErfSA1<>+16(SB)/8, $0x4033a6b9bd707687
+DATA vmathErfSA1<>+24(SB)/8, $0x4033a6b9bd707687
+GLOBL vmathErfSA1<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfSA2<>+0(SB)/8, $0x4061350c526ae721
+DATA vmathErfSA2<>+8(SB)/8, $0x4061350c526ae721
+DATA vmathErfSA2<>+16(SB)/8, $0x4061350c526ae721
+DATA vmathErfSA2<>+24(SB)/8, $0x4061350c526ae721
+GLOBL vmathErfSA2<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfSA3<>+0(SB)/8, $0x407b290dd58a1a71
+DATA vmathErfSA3<>+8(SB)/8, $0x407b290dd58a1a71
+DATA vmathErfSA3<>+16(SB)/8, $0x407b290dd58a1a71
+DATA vmathErfSA3<>+24(SB)/8, $0x407b290dd58a1a71
+GLOBL vmathErfSA3<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfSA4<>+0(SB)/8, $0x40842b1921ec2868
+DATA vmathErfSA4<>+8(SB)/8, $0x40842b1921ec2868
+DATA vmathErfSA4<>+16(SB)/8, $0x40842b1921ec2868
+DATA vmathErfSA4<>+24(SB)/8, $0x40842b1921ec2868
+GLOBL vmathErfSA4<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfSA5<>+0(SB)/8, $0x407ad02157700314
+DATA vmathErfSA5<>+8(SB)/8, $0x407ad02157700314
+DATA vmathErfSA5<>+16(SB)/8, $0x407ad02157700314
+DATA vmathErfSA5<>+24(SB)/8, $0x407ad02157700314
+GLOBL vmathErfSA5<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfSA6<>+0(SB)/8, $0x405b28a3ee48ae2c
+DATA vmathErfSA6<>+8(SB)/8, $0x405b28a3ee48ae2c
+DATA vmathErfSA6<>+16(SB)/8, $0x405b28a3ee48ae2c
+DATA vmathErfSA6<>+24(SB)/8, $0x405b28a3ee48ae2c
+GLOBL vmathErfSA6<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfSA7<>+0(SB)/8, $0x401a47ef8e484a93
+DATA vmathErfSA7<>+8(SB)/8, $0x401a47ef8e484a93
+DATA vmathErfSA7<>+16(SB)/8, $0x401a47ef8e484a93
+DATA vmathErfSA7<>+24(SB)/8, $0x401a47ef8e484a93
+GLOBL vmathErfSA7<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfSA8<>+0(SB)/8, $0xbfaeeff2ee749a62
+DATA vmathErfSA8<>+8(SB)/8, $0xbfaeeff2ee749a62
+DATA vmathErfSA8<>+16(SB)/8, $0xbfaeeff2ee749a62
+DATA vmathErfSA8<>+24(SB)/8, $0xbfaeeff2ee749a62
+GLOBL vmathErfSA8<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfRB0<>+0(SB)/8, $0xbf84341239e86f4a
+DATA vmathErfRB0<>+8(SB)/8, $0xbf84341239e86f4a
+DATA vmathErfRB0<>+16(SB)/8, $0xbf84341239e86f4a
+DATA vmathErfRB0<>+24(SB)/8, $0xbf84341239e86f4a
+GLOBL vmathErfRB0<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfRB1<>+0(SB)/8, $0xbfe993ba70c285de
+DATA vmathErfRB1<>+8(SB)/8, $0xbfe993ba70c285de
+DATA vmathErfRB1<>+16(SB)/8, $0xbfe993ba70c285de
+DATA vmathErfRB1<>+24(SB)/8, $0xbfe993ba70c285de
+GLOBL vmathErfRB1<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfRB2<>+0(SB)/8, $0xc031c209555f995a
+DATA vmathErfRB2<>+8(SB)/8, $0xc031c209555f995a
+DATA vmathErfRB2<>+16(SB)/8, $0xc031c209555f995a
+DATA vmathErfRB2<>+24(SB)/8, $0xc031c209555f995a
+GLOBL vmathErfRB2<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfRB3<>+0(SB)/8, $0xc064145d43c5ed98
+DATA vmathErfRB3<>+8(SB)/8, $0xc064145d43c5ed98
+DATA vmathErfRB3<>+16(SB)/8, $0xc064145d43c5ed98
+DATA vmathErfRB3<>+24(SB)/8, $0xc064145d43c5ed98
+GLOBL vmathErfRB3<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfRB4<>+0(SB)/8, $0xc083ec881375f228
+DATA vmathErfRB4<>+8(SB)/8, $0xc083ec881375f228
+DATA vmathErfRB4<>+16(SB)/8, $0xc083ec881375f228
+DATA vmathErfRB4<>+24(SB)/8, $0xc083ec881375f228
+GLOBL vmathErfRB4<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfRB5<>+0(SB)/8, $0xc09004616a2e5992
+DATA vmathErfRB5<>+8(SB)/8, $0xc09004616a2e5992
+DATA vmathErfRB5<>+16(SB)/8, $0xc09004616a2e5992
+DATA vmathErfRB5<>+24(SB)/8, $0xc09004616a2e5992
+GLOBL vmathErfRB5<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfRB6<>+0(SB)/8, $0xc07e384e9bdc383f
+DATA vmathErfRB6<>+8(SB)/8, $0xc07e384e9bdc383f
+DATA vmathErfRB6<>+16(SB)/8, $0xc07e384e9bdc383f
+DATA vmathErfRB6<>+24(SB)/8, $0xc07e384e9bdc383f
+GLOBL vmathErfRB6<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfSB1<>+0(SB)/8, $0x403e568b261d5190
+DATA vmathErfSB1<>+8(SB)/8, $0x403e568b261d5190
+DATA vmathErfSB1<>+16(SB)/8, $0x403e568b261d5190
+DATA vmathErfSB1<>+24(SB)/8, $0x403e568b261d5190
+GLOBL vmathErfSB1<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfSB2<>+0(SB)/8, $0x40745cae221b9f0a
+DATA vmathErfSB2<>+8(SB)/8, $0x40745cae221b9f0a
+DATA vmathErfSB2<>+16(SB)/8, $0x40745cae221b9f0a
+DATA vmathErfSB2<>+24(SB)/8, $0x40745cae221b9f0a
+GLOBL vmathErfSB2<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfSB3<>+0(SB)/8, $0x409802eb189d5118
+DATA vmathErfSB3<>+8(SB)/8, $0x409802eb189d5118
+DATA vmathErfSB3<>+16(SB)/8, $0x409802eb189d5118
+DATA vmathErfSB3<>+24(SB)/8, $0x409802eb189d5118
+GLOBL vmathErfSB3<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfSB4<>+0(SB)/8, $0x40a8ffb7688c246a
+DATA vmathErfSB4<>+8(SB)/8, $0x40a8ffb7688c246a
+DATA vmathErfSB4<>+16(SB)/8, $0x40a8ffb7688c246a
+DATA vmathErfSB4<>+24(SB)/8, $0x40a8ffb7688c246a
+GLOBL vmathErfSB4<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfSB5<>+0(SB)/8, $0x40a3f219cedf3be6
+DATA vmathErfSB5<>+8(SB)/8, $0x40a3f219cedf3be6
+DATA vmathErfSB5<>+16(SB)/8, $0x40a3f219cedf3be6
+DATA vmathErfSB5<>+24(SB)/8, $0x40a3f219cedf3be6
+GLOBL vmathErfSB5<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfSB6<>+0(SB)/8, $0x407da874e79fe763
+DATA vmathErfSB6<>+8(SB)/8, $0x407da874e79fe763
+DATA vmathErfSB6<>+16(SB)/8, $0x407da874e79fe763
+DATA vmathErfSB6<>+24(SB)/8, $0x407da874e79fe763
+GLOBL vmathErfSB6<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfSB7<>+0(SB)/8, $0xc03670e242712d62
+DATA vmathErfSB7<>+8(SB)/8, $0xc03670e242712d62
+DATA vmathErfSB7<>+16(SB)/8, $0xc03670e242712d62
+DATA vmathErfSB7<>+24(SB)/8, $0xc03670e242712d62
+GLOBL vmathErfSB7<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfErx<>+0(SB)/8, $0x3feb0ac160000000
+DATA vmathErfErx<>+8(SB)/8, $0x3feb0ac160000000
+DATA vmathErfErx<>+16(SB)/8, $0x3feb0ac160000000
+DATA vmathErfErx<>+24(SB)/8, $0x3feb0ac160000000
+GLOBL vmathErfErx<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfEfx<>+0(SB)/8, $0x3fc06eba8214db69
+DATA vmathErfEfx<>+8(SB)/8, $0x3fc06eba8214db69
+DATA vmathErfEfx<>+16(SB)/8, $0x3fc06eba8214db69
+DATA vmathErfEfx<>+24(SB)/8, $0x3fc06eba8214db69
+GLOBL vmathErfEfx<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfEfx8<>+0(SB)/8, $0x3ff06eba8214db69
+DATA vmathErfEfx8<>+8(SB)/8, $0x3ff06eba8214db69
+DATA vmathErfEfx8<>+16(SB)/8, $0x3ff06eba8214db69
+DATA vmathErfEfx8<>+24(SB)/8, $0x3ff06eba8214db69
+GLOBL vmathErfEfx8<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfVeryTiny<>+0(SB)/8, $0x0080000000000000
+DATA vmathErfVeryTiny<>+8(SB)/8, $0x0080000000000000
+DATA vmathErfVeryTiny<>+16(SB)/8, $0x0080000000000000
+DATA vmathErfVeryTiny<>+24(SB)/8, $0x0080000000000000
+GLOBL vmathErfVeryTiny<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfSmall<>+0(SB)/8, $0x3e30000000000000
+DATA vmathErfSmall<>+8(SB)/8, $0x3e30000000000000
+DATA vmathErfSmall<>+16(SB)/8, $0x3e30000000000000
+DATA vmathErfSmall<>+24(SB)/8, $0x3e30000000000000
+GLOBL vmathErfSmall<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfCutA<>+0(SB)/8, $0x3feb000000000000
+DATA vmathErfCutA<>+8(SB)/8, $0x3feb000000000000
+DATA vmathErfCutA<>+16(SB)/8, $0x3feb000000000000
+DATA vmathErfCutA<>+24(SB)/8, $0x3feb000000000000
+GLOBL vmathErfCutA<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfCutB<>+0(SB)/8, $0x3ff4000000000000
+DATA vmathErfCutB<>+8(SB)/8, $0x3ff4000000000000
+DATA vmathErfCutB<>+16(SB)/8, $0x3ff4000000000000
+DATA vmathErfCutB<>+24(SB)/8, $0x3ff4000000000000
+GLOBL vmathErfCutB<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfCutC<>+0(SB)/8, $0x4006db6db6db6db7
+DATA vmathErfCutC<>+8(SB)/8, $0x4006db6db6db6db7
+DATA vmathErfCutC<>+16(SB)/8, $0x4006db6db6db6db7
+DATA vmathErfCutC<>+24(SB)/8, $0x4006db6db6db6db7
+GLOBL vmathErfCutC<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfBig<>+0(SB)/8, $0x4018000000000000
+DATA vmathErfBig<>+8(SB)/8, $0x4018000000000000
+DATA vmathErfBig<>+16(SB)/8, $0x4018000000000000
+DATA vmathErfBig<>+24(SB)/8, $0x4018000000000000
+GLOBL vmathErfBig<>(SB), RODATA|NOPTR, $32
+
+DATA vmathErfNegC<>+0(SB)/8, $0xbfe2000000000000
+DATA vmathErfNegC<>+8(SB)/8, $0xbfe2000000000000
+DATA vmathErfNegC<>+16(SB)/8, $0xbfe2000000000000
+DATA vmathErfNegC<>+24(SB)/8, $0xbfe2000000000000
+GLOBL vmathErfNegC<>(SB), RODATA|NOPTR, $32
+
+DATA vmathEight<>+0(SB)/8, $0x4020000000000000
+DATA vmathEight<>+8(SB)/8, $0x4020000000000000
+DATA vmathEight<>+16(SB)/8, $0x4020000000000000
+DATA vmathEight<>+24(SB)/8, $0x4020000000000000
+GLOBL vmathEight<>(SB), RODATA|NOPTR, $32
+
+DATA vmathEighth<>+0(SB)/8, $0x3fc0000000000000
+DATA vmathEighth<>+8(SB)/8, $0x3fc0000000000000
+DATA vmathEighth<>+16(SB)/8, $0x3fc0000000000000
+DATA vmathEighth<>+24(SB)/8, $0x3fc0000000000000
+GLOBL vmathEighth<>(SB), RODATA|NOPTR, $32
+
+DATA vmathHi32<>+0(SB)/8, $0xffffffff00000000
+DATA vmathHi32<>+8(SB)/8, $0xffffffff00000000
+DATA vmathHi32<>+16(SB)/8, $0xffffffff00000000
+DATA vmathHi32<>+24(SB)/8, $0xffffffff00000000
+GLOBL vmathHi32<>(SB), RODATA|NOPTR, $32
+
 DATA vmathMask<>+0(SB)/8, $0xffffffffffffffff
 DATA vmathMask<>+8(SB)/8, $0xffffffffffffffff
 DATA vmathMask<>+16(SB)/8, $0xffffffffffffffff
@@ -2033,6 +2429,1080 @@ slow3:
 	VMASKMOVPD Y6, Y1, (DI)
 	JMP        back3
 
+// func erfAVX2(dst []float64, x []float64)
+// Requires: AVX, AVX2, FMA3
+TEXT ·erfAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+
+	// Two vectors per iteration.
+loop:
+	CMPQ    CX, $0x00000008
+	JB      one
+	VMOVUPD (SI), Y0
+	VANDPD  vmathAbs<>+0(SB), Y0, Y1
+
+	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
+	VMULPD       Y1, Y1, Y4
+	VBROADCASTSD vmathOne<>+0(SB), Y3
+	VDIVPD       Y4, Y3, Y4
+	VBROADCASTSD vmathErfRA7<>+0(SB), Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA6<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA5<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA4<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA3<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA2<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA1<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA0<>+0(SB), Y2, Y2
+	VBROADCASTSD vmathErfSA8<>+0(SB), Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA7<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA6<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA5<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA4<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA3<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA2<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA1<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathOne<>+0(SB), Y3, Y3
+	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y1, Y5
+	VBROADCASTSD vmathErfRB6<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB5<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB4<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB0<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y2
+	VBROADCASTSD vmathErfSB7<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB6<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB5<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB4<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathOne<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y3, Y3
+
+	// [0.84375, 1.25): P/Q in s = |x| - 1.
+	VSUBPD       vmathOne<>+0(SB), Y1, Y4
+	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y1, Y5
+	VBROADCASTSD vmathErfPA6<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA5<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA4<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA0<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQA5<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQA4<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQA3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQA2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQA1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathOne<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y3, Y3
+
+	// [0, 0.84375): r/s in z = x².
+	VMULPD       Y1, Y1, Y4
+	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y1, Y5
+	VBROADCASTSD vmathErfPP4<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPP3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPP2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPP1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPP0<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQQ4<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQQ3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQQ2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQQ1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathOne<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y3, Y3
+	VDIVPD       Y3, Y2, Y2
+
+	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
+	VANDPD       vmathHi32<>+0(SB), Y1, Y3
+	VSUBPD       Y1, Y3, Y4
+	VADDPD       Y1, Y3, Y6
+	VMULPD       Y6, Y4, Y4
+	VADDPD       Y2, Y4, Y4
+	VMULPD       Y3, Y3, Y6
+	VBROADCASTSD vmathErfNegC<>+0(SB), Y3
+	VSUBPD       Y6, Y3, Y6
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD vmathExpHi<>+0(SB), Y6, Y3
+	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y5
+	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y5
+	VSUBPD       vmathMagic<>+0(SB), Y5, Y7
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y3
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y8
+	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y8
+	VMULPD       Y3, Y3, Y9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y3, Y10
+	VSUBPD      vmathOne<>+0(SB), Y10, Y11
+	VSUBPD      Y11, Y3, Y11
+	VFMADD213PD Y11, Y9, Y8
+	VADDPD      Y10, Y8, Y8
+
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	VPSRAD $0x01, Y5, Y7
+	VPSUBD Y7, Y5, Y5
+	VPADDD vmathBias<>+0(SB), Y7, Y7
+	VPSLLQ $0x34, Y7, Y7
+	VPADDD vmathBias<>+0(SB), Y5, Y5
+	VPSLLQ $0x34, Y5, Y5
+	VMULPD Y7, Y8, Y8
+	VMULPD Y5, Y8, Y8
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD vmathExpHi<>+0(SB), Y4, Y3
+	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y5
+	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y5
+	VSUBPD       vmathMagic<>+0(SB), Y5, Y6
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y6, Y3
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y6, Y3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y7
+	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y7
+	VMULPD       Y3, Y3, Y9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y3, Y10
+	VSUBPD      vmathOne<>+0(SB), Y10, Y11
+	VSUBPD      Y11, Y3, Y11
+	VFMADD213PD Y11, Y9, Y7
+	VADDPD      Y10, Y7, Y7
+
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	VPSRAD       $0x01, Y5, Y6
+	VPSUBD       Y6, Y5, Y5
+	VPADDD       vmathBias<>+0(SB), Y6, Y6
+	VPSLLQ       $0x34, Y6, Y6
+	VPADDD       vmathBias<>+0(SB), Y5, Y5
+	VPSLLQ       $0x34, Y5, Y5
+	VMULPD       Y6, Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VMULPD       Y7, Y8, Y8
+	VDIVPD       Y1, Y8, Y8
+	VBROADCASTSD vmathOne<>+0(SB), Y3
+	VSUBPD       Y8, Y3, Y3
+
+	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
+	VADDPD    vmathErfErx<>+0(SB), Y2, Y4
+	VCMPPD    $0x11, vmathErfCutB<>+0(SB), Y1, Y6
+	VBLENDVPD Y6, Y4, Y3, Y3
+	VMULPD    Y1, Y2, Y4
+	VADDPD    Y1, Y4, Y4
+	VCMPPD    $0x11, vmathErfCutA<>+0(SB), Y1, Y6
+	VBLENDVPD Y6, Y4, Y3, Y3
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD    vmathErfEfx<>+0(SB), Y1, Y4
+	VADDPD    Y1, Y4, Y4
+	VCMPPD    $0x11, vmathErfSmall<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, Y4, Y3, Y3
+	VMULPD    vmathErfEfx8<>+0(SB), Y1, Y4
+	VMULPD    vmathEight<>+0(SB), Y1, Y5
+	VADDPD    Y5, Y4, Y4
+	VMULPD    vmathEighth<>+0(SB), Y4, Y4
+	VCMPPD    $0x11, vmathErfVeryTiny<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, Y4, Y3, Y3
+
+	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
+	VCMPPD    $0x1d, vmathErfBig<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, vmathOne<>+0(SB), Y3, Y3
+	VANDPD    vmathSign<>+0(SB), Y0, Y1
+	VORPD     Y1, Y3, Y3
+	VCMPPD    $0x03, Y0, Y0, Y1
+	VBLENDVPD Y1, vmathNaN<>+0(SB), Y3, Y3
+	VMOVUPD   Y3, (DI)
+	VMOVUPD   32(SI), Y0
+	VANDPD    vmathAbs<>+0(SB), Y0, Y1
+
+	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
+	VMULPD       Y1, Y1, Y4
+	VBROADCASTSD vmathOne<>+0(SB), Y3
+	VDIVPD       Y4, Y3, Y4
+	VBROADCASTSD vmathErfRA7<>+0(SB), Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA6<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA5<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA4<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA3<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA2<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA1<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA0<>+0(SB), Y2, Y2
+	VBROADCASTSD vmathErfSA8<>+0(SB), Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA7<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA6<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA5<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA4<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA3<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA2<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA1<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathOne<>+0(SB), Y3, Y3
+	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y1, Y5
+	VBROADCASTSD vmathErfRB6<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB5<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB4<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB0<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y2
+	VBROADCASTSD vmathErfSB7<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB6<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB5<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB4<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathOne<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y3, Y3
+
+	// [0.84375, 1.25): P/Q in s = |x| - 1.
+	VSUBPD       vmathOne<>+0(SB), Y1, Y4
+	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y1, Y5
+	VBROADCASTSD vmathErfPA6<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA5<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA4<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA0<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQA5<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQA4<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQA3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQA2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQA1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathOne<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y3, Y3
+
+	// [0, 0.84375): r/s in z = x².
+	VMULPD       Y1, Y1, Y4
+	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y1, Y5
+	VBROADCASTSD vmathErfPP4<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPP3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPP2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPP1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPP0<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQQ4<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQQ3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQQ2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQQ1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathOne<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y3, Y3
+	VDIVPD       Y3, Y2, Y2
+
+	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
+	VANDPD       vmathHi32<>+0(SB), Y1, Y3
+	VSUBPD       Y1, Y3, Y4
+	VADDPD       Y1, Y3, Y6
+	VMULPD       Y6, Y4, Y4
+	VADDPD       Y2, Y4, Y4
+	VMULPD       Y3, Y3, Y6
+	VBROADCASTSD vmathErfNegC<>+0(SB), Y3
+	VSUBPD       Y6, Y3, Y6
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD vmathExpHi<>+0(SB), Y6, Y3
+	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y5
+	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y5
+	VSUBPD       vmathMagic<>+0(SB), Y5, Y7
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y3
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y8
+	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y8
+	VMULPD       Y3, Y3, Y9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y3, Y10
+	VSUBPD      vmathOne<>+0(SB), Y10, Y11
+	VSUBPD      Y11, Y3, Y11
+	VFMADD213PD Y11, Y9, Y8
+	VADDPD      Y10, Y8, Y8
+
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	VPSRAD $0x01, Y5, Y7
+	VPSUBD Y7, Y5, Y5
+	VPADDD vmathBias<>+0(SB), Y7, Y7
+	VPSLLQ $0x34, Y7, Y7
+	VPADDD vmathBias<>+0(SB), Y5, Y5
+	VPSLLQ $0x34, Y5, Y5
+	VMULPD Y7, Y8, Y8
+	VMULPD Y5, Y8, Y8
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD vmathExpHi<>+0(SB), Y4, Y3
+	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y5
+	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y5
+	VSUBPD       vmathMagic<>+0(SB), Y5, Y6
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y6, Y3
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y6, Y3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y7
+	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y7
+	VMULPD       Y3, Y3, Y9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y3, Y10
+	VSUBPD      vmathOne<>+0(SB), Y10, Y11
+	VSUBPD      Y11, Y3, Y11
+	VFMADD213PD Y11, Y9, Y7
+	VADDPD      Y10, Y7, Y7
+
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	VPSRAD       $0x01, Y5, Y6
+	VPSUBD       Y6, Y5, Y5
+	VPADDD       vmathBias<>+0(SB), Y6, Y6
+	VPSLLQ       $0x34, Y6, Y6
+	VPADDD       vmathBias<>+0(SB), Y5, Y5
+	VPSLLQ       $0x34, Y5, Y5
+	VMULPD       Y6, Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VMULPD       Y7, Y8, Y8
+	VDIVPD       Y1, Y8, Y8
+	VBROADCASTSD vmathOne<>+0(SB), Y3
+	VSUBPD       Y8, Y3, Y3
+
+	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
+	VADDPD    vmathErfErx<>+0(SB), Y2, Y4
+	VCMPPD    $0x11, vmathErfCutB<>+0(SB), Y1, Y6
+	VBLENDVPD Y6, Y4, Y3, Y3
+	VMULPD    Y1, Y2, Y4
+	VADDPD    Y1, Y4, Y4
+	VCMPPD    $0x11, vmathErfCutA<>+0(SB), Y1, Y6
+	VBLENDVPD Y6, Y4, Y3, Y3
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD    vmathErfEfx<>+0(SB), Y1, Y4
+	VADDPD    Y1, Y4, Y4
+	VCMPPD    $0x11, vmathErfSmall<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, Y4, Y3, Y3
+	VMULPD    vmathErfEfx8<>+0(SB), Y1, Y4
+	VMULPD    vmathEight<>+0(SB), Y1, Y5
+	VADDPD    Y5, Y4, Y4
+	VMULPD    vmathEighth<>+0(SB), Y4, Y4
+	VCMPPD    $0x11, vmathErfVeryTiny<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, Y4, Y3, Y3
+
+	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
+	VCMPPD    $0x1d, vmathErfBig<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, vmathOne<>+0(SB), Y3, Y3
+	VANDPD    vmathSign<>+0(SB), Y0, Y1
+	VORPD     Y1, Y3, Y3
+	VCMPPD    $0x03, Y0, Y0, Y1
+	VBLENDVPD Y1, vmathNaN<>+0(SB), Y3, Y3
+	VMOVUPD   Y3, 32(DI)
+	ADDQ      $0x40, SI
+	ADDQ      $0x40, DI
+	SUBQ      $0x00000008, CX
+	JMP       loop
+
+one:
+	CMPQ    CX, $0x00000004
+	JB      tail
+	VMOVUPD (SI), Y0
+	VANDPD  vmathAbs<>+0(SB), Y0, Y1
+
+	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
+	VMULPD       Y1, Y1, Y4
+	VBROADCASTSD vmathOne<>+0(SB), Y3
+	VDIVPD       Y4, Y3, Y4
+	VBROADCASTSD vmathErfRA7<>+0(SB), Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA6<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA5<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA4<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA3<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA2<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA1<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA0<>+0(SB), Y2, Y2
+	VBROADCASTSD vmathErfSA8<>+0(SB), Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA7<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA6<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA5<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA4<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA3<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA2<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA1<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathOne<>+0(SB), Y3, Y3
+	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y1, Y5
+	VBROADCASTSD vmathErfRB6<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB5<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB4<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfRB0<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y2
+	VBROADCASTSD vmathErfSB7<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB6<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB5<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB4<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfSB1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathOne<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y3, Y3
+
+	// [0.84375, 1.25): P/Q in s = |x| - 1.
+	VSUBPD       vmathOne<>+0(SB), Y1, Y4
+	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y1, Y5
+	VBROADCASTSD vmathErfPA6<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA5<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA4<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPA0<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQA5<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQA4<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQA3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQA2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQA1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathOne<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y3, Y3
+
+	// [0, 0.84375): r/s in z = x².
+	VMULPD       Y1, Y1, Y4
+	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y1, Y5
+	VBROADCASTSD vmathErfPP4<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPP3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPP2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPP1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfPP0<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQQ4<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQQ3<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQQ2<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathErfQQ1<>+0(SB), Y6, Y6
+	VMULPD       Y4, Y6, Y6
+	VADDPD       vmathOne<>+0(SB), Y6, Y6
+	VBLENDVPD    Y5, Y6, Y3, Y3
+	VDIVPD       Y3, Y2, Y2
+
+	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
+	VANDPD       vmathHi32<>+0(SB), Y1, Y3
+	VSUBPD       Y1, Y3, Y4
+	VADDPD       Y1, Y3, Y6
+	VMULPD       Y6, Y4, Y4
+	VADDPD       Y2, Y4, Y4
+	VMULPD       Y3, Y3, Y6
+	VBROADCASTSD vmathErfNegC<>+0(SB), Y3
+	VSUBPD       Y6, Y3, Y6
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD vmathExpHi<>+0(SB), Y6, Y3
+	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y5
+	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y5
+	VSUBPD       vmathMagic<>+0(SB), Y5, Y7
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y3
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y8
+	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y8
+	VMULPD       Y3, Y3, Y9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y3, Y10
+	VSUBPD      vmathOne<>+0(SB), Y10, Y11
+	VSUBPD      Y11, Y3, Y11
+	VFMADD213PD Y11, Y9, Y8
+	VADDPD      Y10, Y8, Y8
+
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	VPSRAD $0x01, Y5, Y7
+	VPSUBD Y7, Y5, Y5
+	VPADDD vmathBias<>+0(SB), Y7, Y7
+	VPSLLQ $0x34, Y7, Y7
+	VPADDD vmathBias<>+0(SB), Y5, Y5
+	VPSLLQ $0x34, Y5, Y5
+	VMULPD Y7, Y8, Y8
+	VMULPD Y5, Y8, Y8
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD vmathExpHi<>+0(SB), Y4, Y3
+	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y5
+	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y5
+	VSUBPD       vmathMagic<>+0(SB), Y5, Y6
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y6, Y3
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y6, Y3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y7
+	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y7
+	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y7
+	VMULPD       Y3, Y3, Y9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y3, Y10
+	VSUBPD      vmathOne<>+0(SB), Y10, Y11
+	VSUBPD      Y11, Y3, Y11
+	VFMADD213PD Y11, Y9, Y7
+	VADDPD      Y10, Y7, Y7
+
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	VPSRAD       $0x01, Y5, Y6
+	VPSUBD       Y6, Y5, Y5
+	VPADDD       vmathBias<>+0(SB), Y6, Y6
+	VPSLLQ       $0x34, Y6, Y6
+	VPADDD       vmathBias<>+0(SB), Y5, Y5
+	VPSLLQ       $0x34, Y5, Y5
+	VMULPD       Y6, Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VMULPD       Y7, Y8, Y8
+	VDIVPD       Y1, Y8, Y8
+	VBROADCASTSD vmathOne<>+0(SB), Y3
+	VSUBPD       Y8, Y3, Y3
+
+	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
+	VADDPD    vmathErfErx<>+0(SB), Y2, Y4
+	VCMPPD    $0x11, vmathErfCutB<>+0(SB), Y1, Y6
+	VBLENDVPD Y6, Y4, Y3, Y3
+	VMULPD    Y1, Y2, Y4
+	VADDPD    Y1, Y4, Y4
+	VCMPPD    $0x11, vmathErfCutA<>+0(SB), Y1, Y6
+	VBLENDVPD Y6, Y4, Y3, Y3
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD    vmathErfEfx<>+0(SB), Y1, Y4
+	VADDPD    Y1, Y4, Y4
+	VCMPPD    $0x11, vmathErfSmall<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, Y4, Y3, Y3
+	VMULPD    vmathErfEfx8<>+0(SB), Y1, Y4
+	VMULPD    vmathEight<>+0(SB), Y1, Y5
+	VADDPD    Y5, Y4, Y4
+	VMULPD    vmathEighth<>+0(SB), Y4, Y4
+	VCMPPD    $0x11, vmathErfVeryTiny<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, Y4, Y3, Y3
+
+	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
+	VCMPPD    $0x1d, vmathErfBig<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, vmathOne<>+0(SB), Y3, Y3
+	VANDPD    vmathSign<>+0(SB), Y0, Y1
+	VORPD     Y1, Y3, Y3
+	VCMPPD    $0x03, Y0, Y0, Y1
+	VBLENDVPD Y1, vmathNaN<>+0(SB), Y3, Y3
+	VMOVUPD   Y3, (DI)
+	ADDQ      $0x20, SI
+	ADDQ      $0x20, DI
+	SUBQ      $0x00000004, CX
+
+tail:
+	// Tail: 1..3 elements as one masked vector (the other lanes load as 0).
+	TESTQ CX, CX
+	JZ    done
+
+	// Mask: the 32 bytes at vmathMask+32-8n, n lanes of ones.
+	LEAQ       vmathMask<>+32(SB), AX
+	SHLQ       $0x03, CX
+	SUBQ       CX, AX
+	VMOVDQU    (AX), Y1
+	VMASKMOVPD (SI), Y1, Y0
+	VANDPD     vmathAbs<>+0(SB), Y0, Y2
+
+	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
+	VMULPD       Y2, Y2, Y5
+	VBROADCASTSD vmathOne<>+0(SB), Y4
+	VDIVPD       Y5, Y4, Y5
+	VBROADCASTSD vmathErfRA7<>+0(SB), Y3
+	VMULPD       Y5, Y3, Y3
+	VADDPD       vmathErfRA6<>+0(SB), Y3, Y3
+	VMULPD       Y5, Y3, Y3
+	VADDPD       vmathErfRA5<>+0(SB), Y3, Y3
+	VMULPD       Y5, Y3, Y3
+	VADDPD       vmathErfRA4<>+0(SB), Y3, Y3
+	VMULPD       Y5, Y3, Y3
+	VADDPD       vmathErfRA3<>+0(SB), Y3, Y3
+	VMULPD       Y5, Y3, Y3
+	VADDPD       vmathErfRA2<>+0(SB), Y3, Y3
+	VMULPD       Y5, Y3, Y3
+	VADDPD       vmathErfRA1<>+0(SB), Y3, Y3
+	VMULPD       Y5, Y3, Y3
+	VADDPD       vmathErfRA0<>+0(SB), Y3, Y3
+	VBROADCASTSD vmathErfSA8<>+0(SB), Y4
+	VMULPD       Y5, Y4, Y4
+	VADDPD       vmathErfSA7<>+0(SB), Y4, Y4
+	VMULPD       Y5, Y4, Y4
+	VADDPD       vmathErfSA6<>+0(SB), Y4, Y4
+	VMULPD       Y5, Y4, Y4
+	VADDPD       vmathErfSA5<>+0(SB), Y4, Y4
+	VMULPD       Y5, Y4, Y4
+	VADDPD       vmathErfSA4<>+0(SB), Y4, Y4
+	VMULPD       Y5, Y4, Y4
+	VADDPD       vmathErfSA3<>+0(SB), Y4, Y4
+	VMULPD       Y5, Y4, Y4
+	VADDPD       vmathErfSA2<>+0(SB), Y4, Y4
+	VMULPD       Y5, Y4, Y4
+	VADDPD       vmathErfSA1<>+0(SB), Y4, Y4
+	VMULPD       Y5, Y4, Y4
+	VADDPD       vmathOne<>+0(SB), Y4, Y4
+	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y2, Y6
+	VBROADCASTSD vmathErfRB6<>+0(SB), Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfRB5<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfRB4<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfRB3<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfRB2<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfRB1<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfRB0<>+0(SB), Y7, Y7
+	VBLENDVPD    Y6, Y7, Y3, Y3
+	VBROADCASTSD vmathErfSB7<>+0(SB), Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfSB6<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfSB5<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfSB4<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfSB3<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfSB2<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfSB1<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathOne<>+0(SB), Y7, Y7
+	VBLENDVPD    Y6, Y7, Y4, Y4
+
+	// [0.84375, 1.25): P/Q in s = |x| - 1.
+	VSUBPD       vmathOne<>+0(SB), Y2, Y5
+	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y2, Y6
+	VBROADCASTSD vmathErfPA6<>+0(SB), Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfPA5<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfPA4<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfPA3<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfPA2<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfPA1<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfPA0<>+0(SB), Y7, Y7
+	VBLENDVPD    Y6, Y7, Y3, Y3
+	VBROADCASTSD vmathErfQA6<>+0(SB), Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfQA5<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfQA4<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfQA3<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfQA2<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfQA1<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathOne<>+0(SB), Y7, Y7
+	VBLENDVPD    Y6, Y7, Y4, Y4
+
+	// [0, 0.84375): r/s in z = x².
+	VMULPD       Y2, Y2, Y5
+	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y2, Y6
+	VBROADCASTSD vmathErfPP4<>+0(SB), Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfPP3<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfPP2<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfPP1<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfPP0<>+0(SB), Y7, Y7
+	VBLENDVPD    Y6, Y7, Y3, Y3
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfQQ4<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfQQ3<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfQQ2<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathErfQQ1<>+0(SB), Y7, Y7
+	VMULPD       Y5, Y7, Y7
+	VADDPD       vmathOne<>+0(SB), Y7, Y7
+	VBLENDVPD    Y6, Y7, Y4, Y4
+	VDIVPD       Y4, Y3, Y3
+
+	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
+	VANDPD       vmathHi32<>+0(SB), Y2, Y4
+	VSUBPD       Y2, Y4, Y5
+	VADDPD       Y2, Y4, Y7
+	VMULPD       Y7, Y5, Y5
+	VADDPD       Y3, Y5, Y5
+	VMULPD       Y4, Y4, Y7
+	VBROADCASTSD vmathErfNegC<>+0(SB), Y4
+	VSUBPD       Y7, Y4, Y7
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD vmathExpHi<>+0(SB), Y7, Y4
+	VMAXPD vmathExpLo<>+0(SB), Y4, Y4
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y6
+	VFMADD213PD  vmathMagic<>+0(SB), Y4, Y6
+	VSUBPD       vmathMagic<>+0(SB), Y6, Y8
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y8, Y4
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y8, Y4
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y9
+	VFMADD213PD  vmathQ10<>+0(SB), Y4, Y9
+	VFMADD213PD  vmathQ9<>+0(SB), Y4, Y9
+	VFMADD213PD  vmathQ8<>+0(SB), Y4, Y9
+	VFMADD213PD  vmathQ7<>+0(SB), Y4, Y9
+	VFMADD213PD  vmathQ6<>+0(SB), Y4, Y9
+	VFMADD213PD  vmathQ5<>+0(SB), Y4, Y9
+	VFMADD213PD  vmathQ4<>+0(SB), Y4, Y9
+	VFMADD213PD  vmathQ3<>+0(SB), Y4, Y9
+	VFMADD213PD  vmathQ2<>+0(SB), Y4, Y9
+	VFMADD213PD  vmathQ1<>+0(SB), Y4, Y9
+	VFMADD213PD  vmathQ0<>+0(SB), Y4, Y9
+	VMULPD       Y4, Y4, Y10
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y4, Y11
+	VSUBPD      vmathOne<>+0(SB), Y11, Y12
+	VSUBPD      Y12, Y4, Y12
+	VFMADD213PD Y12, Y10, Y9
+	VADDPD      Y11, Y9, Y9
+
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	VPSRAD $0x01, Y6, Y8
+	VPSUBD Y8, Y6, Y6
+	VPADDD vmathBias<>+0(SB), Y8, Y8
+	VPSLLQ $0x34, Y8, Y8
+	VPADDD vmathBias<>+0(SB), Y6, Y6
+	VPSLLQ $0x34, Y6, Y6
+	VMULPD Y8, Y9, Y9
+	VMULPD Y6, Y9, Y9
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD vmathExpHi<>+0(SB), Y5, Y4
+	VMAXPD vmathExpLo<>+0(SB), Y4, Y4
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y6
+	VFMADD213PD  vmathMagic<>+0(SB), Y4, Y6
+	VSUBPD       vmathMagic<>+0(SB), Y6, Y7
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y4
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y4
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y8
+	VFMADD213PD  vmathQ10<>+0(SB), Y4, Y8
+	VFMADD213PD  vmathQ9<>+0(SB), Y4, Y8
+	VFMADD213PD  vmathQ8<>+0(SB), Y4, Y8
+	VFMADD213PD  vmathQ7<>+0(SB), Y4, Y8
+	VFMADD213PD  vmathQ6<>+0(SB), Y4, Y8
+	VFMADD213PD  vmathQ5<>+0(SB), Y4, Y8
+	VFMADD213PD  vmathQ4<>+0(SB), Y4, Y8
+	VFMADD213PD  vmathQ3<>+0(SB), Y4, Y8
+	VFMADD213PD  vmathQ2<>+0(SB), Y4, Y8
+	VFMADD213PD  vmathQ1<>+0(SB), Y4, Y8
+	VFMADD213PD  vmathQ0<>+0(SB), Y4, Y8
+	VMULPD       Y4, Y4, Y10
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y4, Y11
+	VSUBPD      vmathOne<>+0(SB), Y11, Y12
+	VSUBPD      Y12, Y4, Y12
+	VFMADD213PD Y12, Y10, Y8
+	VADDPD      Y11, Y8, Y8
+
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	VPSRAD       $0x01, Y6, Y7
+	VPSUBD       Y7, Y6, Y6
+	VPADDD       vmathBias<>+0(SB), Y7, Y7
+	VPSLLQ       $0x34, Y7, Y7
+	VPADDD       vmathBias<>+0(SB), Y6, Y6
+	VPSLLQ       $0x34, Y6, Y6
+	VMULPD       Y7, Y8, Y8
+	VMULPD       Y6, Y8, Y8
+	VMULPD       Y8, Y9, Y9
+	VDIVPD       Y2, Y9, Y9
+	VBROADCASTSD vmathOne<>+0(SB), Y4
+	VSUBPD       Y9, Y4, Y4
+
+	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
+	VADDPD    vmathErfErx<>+0(SB), Y3, Y5
+	VCMPPD    $0x11, vmathErfCutB<>+0(SB), Y2, Y7
+	VBLENDVPD Y7, Y5, Y4, Y4
+	VMULPD    Y2, Y3, Y5
+	VADDPD    Y2, Y5, Y5
+	VCMPPD    $0x11, vmathErfCutA<>+0(SB), Y2, Y7
+	VBLENDVPD Y7, Y5, Y4, Y4
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD    vmathErfEfx<>+0(SB), Y2, Y5
+	VADDPD    Y2, Y5, Y5
+	VCMPPD    $0x11, vmathErfSmall<>+0(SB), Y2, Y3
+	VBLENDVPD Y3, Y5, Y4, Y4
+	VMULPD    vmathErfEfx8<>+0(SB), Y2, Y5
+	VMULPD    vmathEight<>+0(SB), Y2, Y6
+	VADDPD    Y6, Y5, Y5
+	VMULPD    vmathEighth<>+0(SB), Y5, Y5
+	VCMPPD    $0x11, vmathErfVeryTiny<>+0(SB), Y2, Y3
+	VBLENDVPD Y3, Y5, Y4, Y4
+
+	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
+	VCMPPD     $0x1d, vmathErfBig<>+0(SB), Y2, Y3
+	VBLENDVPD  Y3, vmathOne<>+0(SB), Y4, Y4
+	VANDPD     vmathSign<>+0(SB), Y0, Y2
+	VORPD      Y2, Y4, Y4
+	VCMPPD     $0x03, Y0, Y0, Y2
+	VBLENDVPD  Y2, vmathNaN<>+0(SB), Y4, Y4
+	VMASKMOVPD Y4, Y1, (DI)
+
+done:
+	VZEROUPPER
+	RET
+
 // func expAVX512(dst []float64, x []float64)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·expAVX512(SB), NOSPLIT, $0-48
@@ -2960,6 +4430,1021 @@ tail:
 	VPORQ.BCST vmathQuiet<>+0(SB), Z0, Z1
 	VMOVAPD    Z1, K2, Z5
 	VMOVUPD    Z5, K1, (DI)
+
+done:
+	VZEROUPPER
+	RET
+
+// func erfAVX512(dst []float64, x []float64)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·erfAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+
+	// Two vectors per iteration.
+loop:
+	CMPQ        CX, $0x00000010
+	JB          one
+	VMOVUPD     (SI), Z0
+	VPANDQ.BCST vmathAbs<>+0(SB), Z0, Z1
+
+	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
+	VMULPD       Z1, Z1, Z4
+	VBROADCASTSD vmathOne<>+0(SB), Z3
+	VDIVPD       Z4, Z3, Z4
+	VBROADCASTSD vmathErfRA7<>+0(SB), Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA6<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA5<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA4<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA3<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA2<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA1<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA0<>+0(SB), Z2, Z2
+	VBROADCASTSD vmathErfSA8<>+0(SB), Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA7<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA6<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA5<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA4<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA3<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA2<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA1<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathOne<>+0(SB), Z3, Z3
+	VCMPPD.BCST  $0x1d, vmathErfCutC<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfRB6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfSB7<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB6<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+
+	// [0.84375, 1.25): P/Q in s = |x| - 1.
+	VSUBPD.BCST  vmathOne<>+0(SB), Z1, Z4
+	VCMPPD.BCST  $0x11, vmathErfCutB<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfPA6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+
+	// [0, 0.84375): r/s in z = x².
+	VMULPD       Z1, Z1, Z4
+	VCMPPD.BCST  $0x11, vmathErfCutA<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfPP4<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+	VDIVPD       Z3, Z2, Z2
+
+	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
+	VPANDQ.BCST  vmathHi32<>+0(SB), Z1, Z3
+	VSUBPD       Z1, Z3, Z4
+	VADDPD       Z1, Z3, Z5
+	VMULPD       Z5, Z4, Z4
+	VADDPD       Z2, Z4, Z4
+	VMULPD       Z3, Z3, Z5
+	VBROADCASTSD vmathErfNegC<>+0(SB), Z3
+	VSUBPD       Z5, Z3, Z5
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD.BCST vmathExpHi<>+0(SB), Z5, Z3
+	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD      vmathLog2e<>+0(SB), Z6
+	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z6
+	VSUBPD.BCST       vmathMagic<>+0(SB), Z6, Z7
+	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z7, Z3
+	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z7, Z3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD     vmathQ11<>+0(SB), Z8
+	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z8
+	VMULPD           Z3, Z3, Z9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
+	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
+	VSUBPD      Z11, Z3, Z11
+	VFMADD213PD Z11, Z9, Z8
+	VADDPD      Z10, Z8, Z8
+
+	// p·2^k, rounded once (VSCALEFPD).
+	VSCALEFPD Z7, Z8, Z8
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD.BCST vmathExpHi<>+0(SB), Z4, Z3
+	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD      vmathLog2e<>+0(SB), Z5
+	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z5
+	VSUBPD.BCST       vmathMagic<>+0(SB), Z5, Z6
+	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z6, Z3
+	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z6, Z3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD     vmathQ11<>+0(SB), Z7
+	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z7
+	VMULPD           Z3, Z3, Z9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
+	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
+	VSUBPD      Z11, Z3, Z11
+	VFMADD213PD Z11, Z9, Z7
+	VADDPD      Z10, Z7, Z7
+
+	// p·2^k, rounded once (VSCALEFPD).
+	VSCALEFPD    Z6, Z7, Z7
+	VMULPD       Z7, Z8, Z8
+	VDIVPD       Z1, Z8, Z8
+	VBROADCASTSD vmathOne<>+0(SB), Z3
+	VSUBPD       Z8, Z3, Z3
+
+	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
+	VADDPD.BCST vmathErfErx<>+0(SB), Z2, Z4
+	VCMPPD.BCST $0x11, vmathErfCutB<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z3
+	VMULPD      Z1, Z2, Z4
+	VADDPD      Z1, Z4, Z4
+	VCMPPD.BCST $0x11, vmathErfCutA<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z3
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD.BCST vmathErfEfx<>+0(SB), Z1, Z4
+	VADDPD      Z1, Z4, Z4
+	VCMPPD.BCST $0x11, vmathErfSmall<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z3
+	VMULPD.BCST vmathErfEfx8<>+0(SB), Z1, Z4
+	VMULPD.BCST vmathEight<>+0(SB), Z1, Z5
+	VADDPD      Z5, Z4, Z4
+	VMULPD.BCST vmathEighth<>+0(SB), Z4, Z4
+	VCMPPD.BCST $0x11, vmathErfVeryTiny<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z3
+
+	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
+	VCMPPD.BCST  $0x1d, vmathErfBig<>+0(SB), Z1, K2
+	VBROADCASTSD vmathOne<>+0(SB), K2, Z3
+	VPANDQ.BCST  vmathSign<>+0(SB), Z0, Z1
+	VPORQ        Z1, Z3, Z3
+	VCMPPD       $0x03, Z0, Z0, K2
+	VBROADCASTSD vmathNaN<>+0(SB), K2, Z3
+	VMOVUPD      Z3, (DI)
+	VMOVUPD      64(SI), Z0
+	VPANDQ.BCST  vmathAbs<>+0(SB), Z0, Z1
+
+	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
+	VMULPD       Z1, Z1, Z4
+	VBROADCASTSD vmathOne<>+0(SB), Z3
+	VDIVPD       Z4, Z3, Z4
+	VBROADCASTSD vmathErfRA7<>+0(SB), Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA6<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA5<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA4<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA3<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA2<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA1<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA0<>+0(SB), Z2, Z2
+	VBROADCASTSD vmathErfSA8<>+0(SB), Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA7<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA6<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA5<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA4<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA3<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA2<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA1<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathOne<>+0(SB), Z3, Z3
+	VCMPPD.BCST  $0x1d, vmathErfCutC<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfRB6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfSB7<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB6<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+
+	// [0.84375, 1.25): P/Q in s = |x| - 1.
+	VSUBPD.BCST  vmathOne<>+0(SB), Z1, Z4
+	VCMPPD.BCST  $0x11, vmathErfCutB<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfPA6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+
+	// [0, 0.84375): r/s in z = x².
+	VMULPD       Z1, Z1, Z4
+	VCMPPD.BCST  $0x11, vmathErfCutA<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfPP4<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+	VDIVPD       Z3, Z2, Z2
+
+	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
+	VPANDQ.BCST  vmathHi32<>+0(SB), Z1, Z3
+	VSUBPD       Z1, Z3, Z4
+	VADDPD       Z1, Z3, Z5
+	VMULPD       Z5, Z4, Z4
+	VADDPD       Z2, Z4, Z4
+	VMULPD       Z3, Z3, Z5
+	VBROADCASTSD vmathErfNegC<>+0(SB), Z3
+	VSUBPD       Z5, Z3, Z5
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD.BCST vmathExpHi<>+0(SB), Z5, Z3
+	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD      vmathLog2e<>+0(SB), Z6
+	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z6
+	VSUBPD.BCST       vmathMagic<>+0(SB), Z6, Z7
+	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z7, Z3
+	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z7, Z3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD     vmathQ11<>+0(SB), Z8
+	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z8
+	VMULPD           Z3, Z3, Z9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
+	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
+	VSUBPD      Z11, Z3, Z11
+	VFMADD213PD Z11, Z9, Z8
+	VADDPD      Z10, Z8, Z8
+
+	// p·2^k, rounded once (VSCALEFPD).
+	VSCALEFPD Z7, Z8, Z8
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD.BCST vmathExpHi<>+0(SB), Z4, Z3
+	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD      vmathLog2e<>+0(SB), Z5
+	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z5
+	VSUBPD.BCST       vmathMagic<>+0(SB), Z5, Z6
+	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z6, Z3
+	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z6, Z3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD     vmathQ11<>+0(SB), Z7
+	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z7
+	VMULPD           Z3, Z3, Z9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
+	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
+	VSUBPD      Z11, Z3, Z11
+	VFMADD213PD Z11, Z9, Z7
+	VADDPD      Z10, Z7, Z7
+
+	// p·2^k, rounded once (VSCALEFPD).
+	VSCALEFPD    Z6, Z7, Z7
+	VMULPD       Z7, Z8, Z8
+	VDIVPD       Z1, Z8, Z8
+	VBROADCASTSD vmathOne<>+0(SB), Z3
+	VSUBPD       Z8, Z3, Z3
+
+	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
+	VADDPD.BCST vmathErfErx<>+0(SB), Z2, Z4
+	VCMPPD.BCST $0x11, vmathErfCutB<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z3
+	VMULPD      Z1, Z2, Z4
+	VADDPD      Z1, Z4, Z4
+	VCMPPD.BCST $0x11, vmathErfCutA<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z3
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD.BCST vmathErfEfx<>+0(SB), Z1, Z4
+	VADDPD      Z1, Z4, Z4
+	VCMPPD.BCST $0x11, vmathErfSmall<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z3
+	VMULPD.BCST vmathErfEfx8<>+0(SB), Z1, Z4
+	VMULPD.BCST vmathEight<>+0(SB), Z1, Z5
+	VADDPD      Z5, Z4, Z4
+	VMULPD.BCST vmathEighth<>+0(SB), Z4, Z4
+	VCMPPD.BCST $0x11, vmathErfVeryTiny<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z3
+
+	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
+	VCMPPD.BCST  $0x1d, vmathErfBig<>+0(SB), Z1, K2
+	VBROADCASTSD vmathOne<>+0(SB), K2, Z3
+	VPANDQ.BCST  vmathSign<>+0(SB), Z0, Z1
+	VPORQ        Z1, Z3, Z3
+	VCMPPD       $0x03, Z0, Z0, K2
+	VBROADCASTSD vmathNaN<>+0(SB), K2, Z3
+	VMOVUPD      Z3, 64(DI)
+	ADDQ         $0x00000080, SI
+	ADDQ         $0x00000080, DI
+	SUBQ         $0x00000010, CX
+	JMP          loop
+
+one:
+	CMPQ        CX, $0x00000008
+	JB          tail
+	VMOVUPD     (SI), Z0
+	VPANDQ.BCST vmathAbs<>+0(SB), Z0, Z1
+
+	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
+	VMULPD       Z1, Z1, Z4
+	VBROADCASTSD vmathOne<>+0(SB), Z3
+	VDIVPD       Z4, Z3, Z4
+	VBROADCASTSD vmathErfRA7<>+0(SB), Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA6<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA5<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA4<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA3<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA2<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA1<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA0<>+0(SB), Z2, Z2
+	VBROADCASTSD vmathErfSA8<>+0(SB), Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA7<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA6<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA5<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA4<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA3<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA2<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA1<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathOne<>+0(SB), Z3, Z3
+	VCMPPD.BCST  $0x1d, vmathErfCutC<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfRB6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfSB7<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB6<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+
+	// [0.84375, 1.25): P/Q in s = |x| - 1.
+	VSUBPD.BCST  vmathOne<>+0(SB), Z1, Z4
+	VCMPPD.BCST  $0x11, vmathErfCutB<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfPA6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+
+	// [0, 0.84375): r/s in z = x².
+	VMULPD       Z1, Z1, Z4
+	VCMPPD.BCST  $0x11, vmathErfCutA<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfPP4<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+	VDIVPD       Z3, Z2, Z2
+
+	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
+	VPANDQ.BCST  vmathHi32<>+0(SB), Z1, Z3
+	VSUBPD       Z1, Z3, Z4
+	VADDPD       Z1, Z3, Z5
+	VMULPD       Z5, Z4, Z4
+	VADDPD       Z2, Z4, Z4
+	VMULPD       Z3, Z3, Z5
+	VBROADCASTSD vmathErfNegC<>+0(SB), Z3
+	VSUBPD       Z5, Z3, Z5
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD.BCST vmathExpHi<>+0(SB), Z5, Z3
+	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD      vmathLog2e<>+0(SB), Z6
+	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z6
+	VSUBPD.BCST       vmathMagic<>+0(SB), Z6, Z7
+	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z7, Z3
+	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z7, Z3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD     vmathQ11<>+0(SB), Z8
+	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z8
+	VMULPD           Z3, Z3, Z9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
+	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
+	VSUBPD      Z11, Z3, Z11
+	VFMADD213PD Z11, Z9, Z8
+	VADDPD      Z10, Z8, Z8
+
+	// p·2^k, rounded once (VSCALEFPD).
+	VSCALEFPD Z7, Z8, Z8
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD.BCST vmathExpHi<>+0(SB), Z4, Z3
+	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD      vmathLog2e<>+0(SB), Z5
+	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z5
+	VSUBPD.BCST       vmathMagic<>+0(SB), Z5, Z6
+	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z6, Z3
+	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z6, Z3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD     vmathQ11<>+0(SB), Z7
+	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z7
+	VMULPD           Z3, Z3, Z9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
+	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
+	VSUBPD      Z11, Z3, Z11
+	VFMADD213PD Z11, Z9, Z7
+	VADDPD      Z10, Z7, Z7
+
+	// p·2^k, rounded once (VSCALEFPD).
+	VSCALEFPD    Z6, Z7, Z7
+	VMULPD       Z7, Z8, Z8
+	VDIVPD       Z1, Z8, Z8
+	VBROADCASTSD vmathOne<>+0(SB), Z3
+	VSUBPD       Z8, Z3, Z3
+
+	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
+	VADDPD.BCST vmathErfErx<>+0(SB), Z2, Z4
+	VCMPPD.BCST $0x11, vmathErfCutB<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z3
+	VMULPD      Z1, Z2, Z4
+	VADDPD      Z1, Z4, Z4
+	VCMPPD.BCST $0x11, vmathErfCutA<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z3
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD.BCST vmathErfEfx<>+0(SB), Z1, Z4
+	VADDPD      Z1, Z4, Z4
+	VCMPPD.BCST $0x11, vmathErfSmall<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z3
+	VMULPD.BCST vmathErfEfx8<>+0(SB), Z1, Z4
+	VMULPD.BCST vmathEight<>+0(SB), Z1, Z5
+	VADDPD      Z5, Z4, Z4
+	VMULPD.BCST vmathEighth<>+0(SB), Z4, Z4
+	VCMPPD.BCST $0x11, vmathErfVeryTiny<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z3
+
+	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
+	VCMPPD.BCST  $0x1d, vmathErfBig<>+0(SB), Z1, K2
+	VBROADCASTSD vmathOne<>+0(SB), K2, Z3
+	VPANDQ.BCST  vmathSign<>+0(SB), Z0, Z1
+	VPORQ        Z1, Z3, Z3
+	VCMPPD       $0x03, Z0, Z0, K2
+	VBROADCASTSD vmathNaN<>+0(SB), K2, Z3
+	VMOVUPD      Z3, (DI)
+	ADDQ         $0x40, SI
+	ADDQ         $0x40, DI
+	SUBQ         $0x00000008, CX
+
+tail:
+	// Tail: 1..7 elements as one masked vector (the other lanes load as 0).
+	TESTQ       CX, CX
+	JZ          done
+	MOVL        $0x000000ff, AX
+	BZHIL       CX, AX, AX
+	KMOVW       AX, K1
+	VMOVUPD.Z   (SI), K1, Z0
+	VPANDQ.BCST vmathAbs<>+0(SB), Z0, Z1
+
+	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
+	VMULPD       Z1, Z1, Z4
+	VBROADCASTSD vmathOne<>+0(SB), Z3
+	VDIVPD       Z4, Z3, Z4
+	VBROADCASTSD vmathErfRA7<>+0(SB), Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA6<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA5<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA4<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA3<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA2<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA1<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA0<>+0(SB), Z2, Z2
+	VBROADCASTSD vmathErfSA8<>+0(SB), Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA7<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA6<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA5<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA4<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA3<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA2<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA1<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathOne<>+0(SB), Z3, Z3
+	VCMPPD.BCST  $0x1d, vmathErfCutC<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfRB6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfSB7<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB6<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+
+	// [0.84375, 1.25): P/Q in s = |x| - 1.
+	VSUBPD.BCST  vmathOne<>+0(SB), Z1, Z4
+	VCMPPD.BCST  $0x11, vmathErfCutB<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfPA6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+
+	// [0, 0.84375): r/s in z = x².
+	VMULPD       Z1, Z1, Z4
+	VCMPPD.BCST  $0x11, vmathErfCutA<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfPP4<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+	VDIVPD       Z3, Z2, Z2
+
+	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
+	VPANDQ.BCST  vmathHi32<>+0(SB), Z1, Z3
+	VSUBPD       Z1, Z3, Z4
+	VADDPD       Z1, Z3, Z5
+	VMULPD       Z5, Z4, Z4
+	VADDPD       Z2, Z4, Z4
+	VMULPD       Z3, Z3, Z5
+	VBROADCASTSD vmathErfNegC<>+0(SB), Z3
+	VSUBPD       Z5, Z3, Z5
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD.BCST vmathExpHi<>+0(SB), Z5, Z3
+	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD      vmathLog2e<>+0(SB), Z6
+	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z6
+	VSUBPD.BCST       vmathMagic<>+0(SB), Z6, Z7
+	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z7, Z3
+	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z7, Z3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD     vmathQ11<>+0(SB), Z8
+	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z8
+	VMULPD           Z3, Z3, Z9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
+	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
+	VSUBPD      Z11, Z3, Z11
+	VFMADD213PD Z11, Z9, Z8
+	VADDPD      Z10, Z8, Z8
+
+	// p·2^k, rounded once (VSCALEFPD).
+	VSCALEFPD Z7, Z8, Z8
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD.BCST vmathExpHi<>+0(SB), Z4, Z3
+	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD      vmathLog2e<>+0(SB), Z5
+	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z5
+	VSUBPD.BCST       vmathMagic<>+0(SB), Z5, Z6
+	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z6, Z3
+	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z6, Z3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD     vmathQ11<>+0(SB), Z7
+	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z7
+	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z7
+	VMULPD           Z3, Z3, Z9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
+	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
+	VSUBPD      Z11, Z3, Z11
+	VFMADD213PD Z11, Z9, Z7
+	VADDPD      Z10, Z7, Z7
+
+	// p·2^k, rounded once (VSCALEFPD).
+	VSCALEFPD    Z6, Z7, Z7
+	VMULPD       Z7, Z8, Z8
+	VDIVPD       Z1, Z8, Z8
+	VBROADCASTSD vmathOne<>+0(SB), Z3
+	VSUBPD       Z8, Z3, Z3
+
+	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
+	VADDPD.BCST vmathErfErx<>+0(SB), Z2, Z4
+	VCMPPD.BCST $0x11, vmathErfCutB<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z3
+	VMULPD      Z1, Z2, Z4
+	VADDPD      Z1, Z4, Z4
+	VCMPPD.BCST $0x11, vmathErfCutA<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z3
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD.BCST vmathErfEfx<>+0(SB), Z1, Z4
+	VADDPD      Z1, Z4, Z4
+	VCMPPD.BCST $0x11, vmathErfSmall<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z3
+	VMULPD.BCST vmathErfEfx8<>+0(SB), Z1, Z4
+	VMULPD.BCST vmathEight<>+0(SB), Z1, Z5
+	VADDPD      Z5, Z4, Z4
+	VMULPD.BCST vmathEighth<>+0(SB), Z4, Z4
+	VCMPPD.BCST $0x11, vmathErfVeryTiny<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z3
+
+	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
+	VCMPPD.BCST  $0x1d, vmathErfBig<>+0(SB), Z1, K2
+	VBROADCASTSD vmathOne<>+0(SB), K2, Z3
+	VPANDQ.BCST  vmathSign<>+0(SB), Z0, Z1
+	VPORQ        Z1, Z3, Z3
+	VCMPPD       $0x03, Z0, Z0, K2
+	VBROADCASTSD vmathNaN<>+0(SB), K2, Z3
+	VMOVUPD      Z3, K1, (DI)
 
 done:
 	VZEROUPPER

@@ -23,3 +23,8 @@ func tanhNEON(dst []float64, x []float64)
 //
 //go:noescape
 func sigmoidNEON(dst []float64, x []float64)
+
+// erfNEON sets dst[i] = erf x[i] for i < len(dst) with NEON instructions, math.Erf's results below |x| = 1.25 and within 1 ulp of them above (the AVX2 level's algorithm and bounds).
+//
+//go:noescape
+func erfNEON(dst []float64, x []float64)

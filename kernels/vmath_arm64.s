@@ -118,7 +118,139 @@ DATA neonVMath<>+880(SB)/8, $0x3e21eed8eff8d898 // Q10
 DATA neonVMath<>+888(SB)/8, $0x3e21eed8eff8d898
 DATA neonVMath<>+896(SB)/8, $0x3de6124613a86d09 // Q11
 DATA neonVMath<>+904(SB)/8, $0x3de6124613a86d09
-GLOBL neonVMath<>(SB), RODATA|NOPTR, $912
+DATA neonVMath<>+912(SB)/8, $0x3fc06eba8214db68 // ErfPP0
+DATA neonVMath<>+920(SB)/8, $0x3fc06eba8214db68
+DATA neonVMath<>+928(SB)/8, $0xbfd4cd7d691cb913 // ErfPP1
+DATA neonVMath<>+936(SB)/8, $0xbfd4cd7d691cb913
+DATA neonVMath<>+944(SB)/8, $0xbf9d2a51dbd7194f // ErfPP2
+DATA neonVMath<>+952(SB)/8, $0xbf9d2a51dbd7194f
+DATA neonVMath<>+960(SB)/8, $0xbf77a291236668e4 // ErfPP3
+DATA neonVMath<>+968(SB)/8, $0xbf77a291236668e4
+DATA neonVMath<>+976(SB)/8, $0xbef8ead6120016ac // ErfPP4
+DATA neonVMath<>+984(SB)/8, $0xbef8ead6120016ac
+DATA neonVMath<>+992(SB)/8, $0x3fd97779cddadc09 // ErfQQ1
+DATA neonVMath<>+1000(SB)/8, $0x3fd97779cddadc09
+DATA neonVMath<>+1008(SB)/8, $0x3fb0a54c5536ceba // ErfQQ2
+DATA neonVMath<>+1016(SB)/8, $0x3fb0a54c5536ceba
+DATA neonVMath<>+1024(SB)/8, $0x3f74d022c4d36b0f // ErfQQ3
+DATA neonVMath<>+1032(SB)/8, $0x3f74d022c4d36b0f
+DATA neonVMath<>+1040(SB)/8, $0x3f215dc9221c1a10 // ErfQQ4
+DATA neonVMath<>+1048(SB)/8, $0x3f215dc9221c1a10
+DATA neonVMath<>+1056(SB)/8, $0xbed09c4342a26120 // ErfQQ5
+DATA neonVMath<>+1064(SB)/8, $0xbed09c4342a26120
+DATA neonVMath<>+1072(SB)/8, $0xbf6359b8bef77538 // ErfPA0
+DATA neonVMath<>+1080(SB)/8, $0xbf6359b8bef77538
+DATA neonVMath<>+1088(SB)/8, $0x3fda8d00ad92b34d // ErfPA1
+DATA neonVMath<>+1096(SB)/8, $0x3fda8d00ad92b34d
+DATA neonVMath<>+1104(SB)/8, $0xbfd7d240fbb8c3f1 // ErfPA2
+DATA neonVMath<>+1112(SB)/8, $0xbfd7d240fbb8c3f1
+DATA neonVMath<>+1120(SB)/8, $0x3fd45fca805120e4 // ErfPA3
+DATA neonVMath<>+1128(SB)/8, $0x3fd45fca805120e4
+DATA neonVMath<>+1136(SB)/8, $0xbfbc63983d3e28ec // ErfPA4
+DATA neonVMath<>+1144(SB)/8, $0xbfbc63983d3e28ec
+DATA neonVMath<>+1152(SB)/8, $0x3fa22a36599795eb // ErfPA5
+DATA neonVMath<>+1160(SB)/8, $0x3fa22a36599795eb
+DATA neonVMath<>+1168(SB)/8, $0xbf61bf380a96073f // ErfPA6
+DATA neonVMath<>+1176(SB)/8, $0xbf61bf380a96073f
+DATA neonVMath<>+1184(SB)/8, $0x3fbb3e6618eee323 // ErfQA1
+DATA neonVMath<>+1192(SB)/8, $0x3fbb3e6618eee323
+DATA neonVMath<>+1200(SB)/8, $0x3fe14af092eb6f33 // ErfQA2
+DATA neonVMath<>+1208(SB)/8, $0x3fe14af092eb6f33
+DATA neonVMath<>+1216(SB)/8, $0x3fb2635cd99fe9a7 // ErfQA3
+DATA neonVMath<>+1224(SB)/8, $0x3fb2635cd99fe9a7
+DATA neonVMath<>+1232(SB)/8, $0x3fc02660e763351f // ErfQA4
+DATA neonVMath<>+1240(SB)/8, $0x3fc02660e763351f
+DATA neonVMath<>+1248(SB)/8, $0x3f8bedc26b51dd1c // ErfQA5
+DATA neonVMath<>+1256(SB)/8, $0x3f8bedc26b51dd1c
+DATA neonVMath<>+1264(SB)/8, $0x3f888b545735151d // ErfQA6
+DATA neonVMath<>+1272(SB)/8, $0x3f888b545735151d
+DATA neonVMath<>+1280(SB)/8, $0xbf843412600d6435 // ErfRA0
+DATA neonVMath<>+1288(SB)/8, $0xbf843412600d6435
+DATA neonVMath<>+1296(SB)/8, $0xbfe63416e4ba7360 // ErfRA1
+DATA neonVMath<>+1304(SB)/8, $0xbfe63416e4ba7360
+DATA neonVMath<>+1312(SB)/8, $0xc0251e0441b0e726 // ErfRA2
+DATA neonVMath<>+1320(SB)/8, $0xc0251e0441b0e726
+DATA neonVMath<>+1328(SB)/8, $0xc04f300ae4cba38d // ErfRA3
+DATA neonVMath<>+1336(SB)/8, $0xc04f300ae4cba38d
+DATA neonVMath<>+1344(SB)/8, $0xc0644cb184282266 // ErfRA4
+DATA neonVMath<>+1352(SB)/8, $0xc0644cb184282266
+DATA neonVMath<>+1360(SB)/8, $0xc067135cebccabb2 // ErfRA5
+DATA neonVMath<>+1368(SB)/8, $0xc067135cebccabb2
+DATA neonVMath<>+1376(SB)/8, $0xc054526557e4d2f2 // ErfRA6
+DATA neonVMath<>+1384(SB)/8, $0xc054526557e4d2f2
+DATA neonVMath<>+1392(SB)/8, $0xc023a0efc69ac25c // ErfRA7
+DATA neonVMath<>+1400(SB)/8, $0xc023a0efc69ac25c
+DATA neonVMath<>+1408(SB)/8, $0x4033a6b9bd707687 // ErfSA1
+DATA neonVMath<>+1416(SB)/8, $0x4033a6b9bd707687
+DATA neonVMath<>+1424(SB)/8, $0x4061350c526ae721 // ErfSA2
+DATA neonVMath<>+1432(SB)/8, $0x4061350c526ae721
+DATA neonVMath<>+1440(SB)/8, $0x407b290dd58a1a71 // ErfSA3
+DATA neonVMath<>+1448(SB)/8, $0x407b290dd58a1a71
+DATA neonVMath<>+1456(SB)/8, $0x40842b1921ec2868 // ErfSA4
+DATA neonVMath<>+1464(SB)/8, $0x40842b1921ec2868
+DATA neonVMath<>+1472(SB)/8, $0x407ad02157700314 // ErfSA5
+DATA neonVMath<>+1480(SB)/8, $0x407ad02157700314
+DATA neonVMath<>+1488(SB)/8, $0x405b28a3ee48ae2c // ErfSA6
+DATA neonVMath<>+1496(SB)/8, $0x405b28a3ee48ae2c
+DATA neonVMath<>+1504(SB)/8, $0x401a47ef8e484a93 // ErfSA7
+DATA neonVMath<>+1512(SB)/8, $0x401a47ef8e484a93
+DATA neonVMath<>+1520(SB)/8, $0xbfaeeff2ee749a62 // ErfSA8
+DATA neonVMath<>+1528(SB)/8, $0xbfaeeff2ee749a62
+DATA neonVMath<>+1536(SB)/8, $0xbf84341239e86f4a // ErfRB0
+DATA neonVMath<>+1544(SB)/8, $0xbf84341239e86f4a
+DATA neonVMath<>+1552(SB)/8, $0xbfe993ba70c285de // ErfRB1
+DATA neonVMath<>+1560(SB)/8, $0xbfe993ba70c285de
+DATA neonVMath<>+1568(SB)/8, $0xc031c209555f995a // ErfRB2
+DATA neonVMath<>+1576(SB)/8, $0xc031c209555f995a
+DATA neonVMath<>+1584(SB)/8, $0xc064145d43c5ed98 // ErfRB3
+DATA neonVMath<>+1592(SB)/8, $0xc064145d43c5ed98
+DATA neonVMath<>+1600(SB)/8, $0xc083ec881375f228 // ErfRB4
+DATA neonVMath<>+1608(SB)/8, $0xc083ec881375f228
+DATA neonVMath<>+1616(SB)/8, $0xc09004616a2e5992 // ErfRB5
+DATA neonVMath<>+1624(SB)/8, $0xc09004616a2e5992
+DATA neonVMath<>+1632(SB)/8, $0xc07e384e9bdc383f // ErfRB6
+DATA neonVMath<>+1640(SB)/8, $0xc07e384e9bdc383f
+DATA neonVMath<>+1648(SB)/8, $0x403e568b261d5190 // ErfSB1
+DATA neonVMath<>+1656(SB)/8, $0x403e568b261d5190
+DATA neonVMath<>+1664(SB)/8, $0x40745cae221b9f0a // ErfSB2
+DATA neonVMath<>+1672(SB)/8, $0x40745cae221b9f0a
+DATA neonVMath<>+1680(SB)/8, $0x409802eb189d5118 // ErfSB3
+DATA neonVMath<>+1688(SB)/8, $0x409802eb189d5118
+DATA neonVMath<>+1696(SB)/8, $0x40a8ffb7688c246a // ErfSB4
+DATA neonVMath<>+1704(SB)/8, $0x40a8ffb7688c246a
+DATA neonVMath<>+1712(SB)/8, $0x40a3f219cedf3be6 // ErfSB5
+DATA neonVMath<>+1720(SB)/8, $0x40a3f219cedf3be6
+DATA neonVMath<>+1728(SB)/8, $0x407da874e79fe763 // ErfSB6
+DATA neonVMath<>+1736(SB)/8, $0x407da874e79fe763
+DATA neonVMath<>+1744(SB)/8, $0xc03670e242712d62 // ErfSB7
+DATA neonVMath<>+1752(SB)/8, $0xc03670e242712d62
+DATA neonVMath<>+1760(SB)/8, $0x3feb0ac160000000 // ErfErx
+DATA neonVMath<>+1768(SB)/8, $0x3feb0ac160000000
+DATA neonVMath<>+1776(SB)/8, $0x3fc06eba8214db69 // ErfEfx
+DATA neonVMath<>+1784(SB)/8, $0x3fc06eba8214db69
+DATA neonVMath<>+1792(SB)/8, $0x3ff06eba8214db69 // ErfEfx8
+DATA neonVMath<>+1800(SB)/8, $0x3ff06eba8214db69
+DATA neonVMath<>+1808(SB)/8, $0x0080000000000000 // ErfVeryTiny
+DATA neonVMath<>+1816(SB)/8, $0x0080000000000000
+DATA neonVMath<>+1824(SB)/8, $0x3e30000000000000 // ErfSmall
+DATA neonVMath<>+1832(SB)/8, $0x3e30000000000000
+DATA neonVMath<>+1840(SB)/8, $0x3feb000000000000 // ErfCutA
+DATA neonVMath<>+1848(SB)/8, $0x3feb000000000000
+DATA neonVMath<>+1856(SB)/8, $0x3ff4000000000000 // ErfCutB
+DATA neonVMath<>+1864(SB)/8, $0x3ff4000000000000
+DATA neonVMath<>+1872(SB)/8, $0x4006db6db6db6db7 // ErfCutC
+DATA neonVMath<>+1880(SB)/8, $0x4006db6db6db6db7
+DATA neonVMath<>+1888(SB)/8, $0x4018000000000000 // ErfBig
+DATA neonVMath<>+1896(SB)/8, $0x4018000000000000
+DATA neonVMath<>+1904(SB)/8, $0xbfe2000000000000 // ErfNegC
+DATA neonVMath<>+1912(SB)/8, $0xbfe2000000000000
+DATA neonVMath<>+1920(SB)/8, $0x4020000000000000 // Eight
+DATA neonVMath<>+1928(SB)/8, $0x4020000000000000
+DATA neonVMath<>+1936(SB)/8, $0x3fc0000000000000 // Eighth
+DATA neonVMath<>+1944(SB)/8, $0x3fc0000000000000
+DATA neonVMath<>+1952(SB)/8, $0xffffffff00000000 // Hi32
+DATA neonVMath<>+1960(SB)/8, $0xffffffff00000000
+GLOBL neonVMath<>(SB), RODATA|NOPTR, $1968
 
 // func expNEON(dst []float64, x []float64)
 TEXT ·expNEON(SB), NOSPLIT, $0-48
@@ -783,5 +915,725 @@ tail:
 	WORD $0x4ea31c02                             // orr v2.16b, v0.16b, v3.16b: x quieted
 	WORD $0x6ee11c46                             // bif v6.16b, v2.16b, v1.16b: NaN lanes
 	FMOVD F6, (R0)
+done:
+	RET
+
+// func erfNEON(dst []float64, x []float64)
+TEXT ·erfNEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R3                       // n = len(dst)
+	MOVD x_base+24(FP), R1
+	MOVD $neonVMath<>(SB), R5                    // the constants
+loop:
+	CMP $2, R3
+	BLT tail
+	VLD1.P 16(R1), [V0.D2]                       // two elements
+	FMOVQ 192(R5), F2                            // Abs
+	WORD $0x4e221c01                             // and v1.16b, v0.16b, v2.16b: |x|
+	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
+	WORD $0x6e61dc22                             // fmul v2.2d, v1.2d, v1.2d
+	FMOVQ 96(R5), F3                             // One
+	WORD $0x6e62fc62                             // fdiv v2.2d, v3.2d, v2.2d: s = 1/x²
+	FMOVQ 1392(R5), F3                           // ErfRA7
+	WORD $0x6e62dc63                             // fmul v3.2d, v3.2d, v2.2d
+	FMOVQ 1376(R5), F4                           // ErfRA6
+	WORD $0x4e64d463                             // fadd v3.2d, v3.2d, v4.2d
+	WORD $0x6e62dc63                             // fmul v3.2d, v3.2d, v2.2d
+	FMOVQ 1360(R5), F4                           // ErfRA5
+	WORD $0x4e64d463                             // fadd v3.2d, v3.2d, v4.2d
+	WORD $0x6e62dc63                             // fmul v3.2d, v3.2d, v2.2d
+	FMOVQ 1344(R5), F4                           // ErfRA4
+	WORD $0x4e64d463                             // fadd v3.2d, v3.2d, v4.2d
+	WORD $0x6e62dc63                             // fmul v3.2d, v3.2d, v2.2d
+	FMOVQ 1328(R5), F4                           // ErfRA3
+	WORD $0x4e64d463                             // fadd v3.2d, v3.2d, v4.2d
+	WORD $0x6e62dc63                             // fmul v3.2d, v3.2d, v2.2d
+	FMOVQ 1312(R5), F4                           // ErfRA2
+	WORD $0x4e64d463                             // fadd v3.2d, v3.2d, v4.2d
+	WORD $0x6e62dc63                             // fmul v3.2d, v3.2d, v2.2d
+	FMOVQ 1296(R5), F4                           // ErfRA1
+	WORD $0x4e64d463                             // fadd v3.2d, v3.2d, v4.2d
+	WORD $0x6e62dc63                             // fmul v3.2d, v3.2d, v2.2d
+	FMOVQ 1280(R5), F4                           // ErfRA0
+	WORD $0x4e64d463                             // fadd v3.2d, v3.2d, v4.2d
+	FMOVQ 1520(R5), F4                           // ErfSA8
+	WORD $0x6e62dc84                             // fmul v4.2d, v4.2d, v2.2d
+	FMOVQ 1504(R5), F5                           // ErfSA7
+	WORD $0x4e65d484                             // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e62dc84                             // fmul v4.2d, v4.2d, v2.2d
+	FMOVQ 1488(R5), F5                           // ErfSA6
+	WORD $0x4e65d484                             // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e62dc84                             // fmul v4.2d, v4.2d, v2.2d
+	FMOVQ 1472(R5), F5                           // ErfSA5
+	WORD $0x4e65d484                             // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e62dc84                             // fmul v4.2d, v4.2d, v2.2d
+	FMOVQ 1456(R5), F5                           // ErfSA4
+	WORD $0x4e65d484                             // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e62dc84                             // fmul v4.2d, v4.2d, v2.2d
+	FMOVQ 1440(R5), F5                           // ErfSA3
+	WORD $0x4e65d484                             // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e62dc84                             // fmul v4.2d, v4.2d, v2.2d
+	FMOVQ 1424(R5), F5                           // ErfSA2
+	WORD $0x4e65d484                             // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e62dc84                             // fmul v4.2d, v4.2d, v2.2d
+	FMOVQ 1408(R5), F5                           // ErfSA1
+	WORD $0x4e65d484                             // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e62dc84                             // fmul v4.2d, v4.2d, v2.2d
+	FMOVQ 96(R5), F5                             // One
+	WORD $0x4e65d484                             // fadd v4.2d, v4.2d, v5.2d
+	FMOVQ 1872(R5), F5                           // ErfCutC
+	WORD $0x6e65e426                             // fcmge v6.2d, v1.2d, v5.2d: |x| ≥ 1/0.35
+	FMOVQ 1632(R5), F5                           // ErfRB6
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1616(R5), F7                           // ErfRB5
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1600(R5), F7                           // ErfRB4
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1584(R5), F7                           // ErfRB3
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1568(R5), F7                           // ErfRB2
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1552(R5), F7                           // ErfRB1
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1536(R5), F7                           // ErfRB0
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6ea61ca3                             // bit v3.16b, v5.16b, v6.16b
+	FMOVQ 1744(R5), F5                           // ErfSB7
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1728(R5), F7                           // ErfSB6
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1712(R5), F7                           // ErfSB5
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1696(R5), F7                           // ErfSB4
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1680(R5), F7                           // ErfSB3
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1664(R5), F7                           // ErfSB2
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1648(R5), F7                           // ErfSB1
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 96(R5), F7                             // One
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6ea61ca4                             // bit v4.16b, v5.16b, v6.16b
+	// [0.84375, 1.25): P/Q in s = |x| - 1.
+	FMOVQ 96(R5), F5                             // One
+	WORD $0x4ee5d422                             // fsub v2.2d, v1.2d, v5.2d
+	FMOVQ 1856(R5), F5                           // ErfCutB
+	WORD $0x6ee1e4a6                             // fcmgt v6.2d, v5.2d, v1.2d: |x| < ErfCutB
+	FMOVQ 1168(R5), F5                           // ErfPA6
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1152(R5), F7                           // ErfPA5
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1136(R5), F7                           // ErfPA4
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1120(R5), F7                           // ErfPA3
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1104(R5), F7                           // ErfPA2
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1088(R5), F7                           // ErfPA1
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1072(R5), F7                           // ErfPA0
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6ea61ca3                             // bit v3.16b, v5.16b, v6.16b
+	FMOVQ 1264(R5), F5                           // ErfQA6
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1248(R5), F7                           // ErfQA5
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1232(R5), F7                           // ErfQA4
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1216(R5), F7                           // ErfQA3
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1200(R5), F7                           // ErfQA2
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1184(R5), F7                           // ErfQA1
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 96(R5), F7                             // One
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6ea61ca4                             // bit v4.16b, v5.16b, v6.16b
+	// [0, 0.84375): r/s in z = x².
+	WORD $0x6e61dc22                             // fmul v2.2d, v1.2d, v1.2d
+	FMOVQ 1840(R5), F5                           // ErfCutA
+	WORD $0x6ee1e4a6                             // fcmgt v6.2d, v5.2d, v1.2d: |x| < ErfCutA
+	FMOVQ 976(R5), F5                            // ErfPP4
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 960(R5), F7                            // ErfPP3
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 944(R5), F7                            // ErfPP2
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 928(R5), F7                            // ErfPP1
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 912(R5), F7                            // ErfPP0
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6ea61ca3                             // bit v3.16b, v5.16b, v6.16b
+	FMOVQ 1056(R5), F5                           // ErfQQ5
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1040(R5), F7                           // ErfQQ4
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1024(R5), F7                           // ErfQQ3
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1008(R5), F7                           // ErfQQ2
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 992(R5), F7                            // ErfQQ1
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 96(R5), F7                             // One
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6ea61ca4                             // bit v4.16b, v5.16b, v6.16b
+	WORD $0x6e64fc63                             // fdiv v3.2d, v3.2d, v4.2d: q: y, P/Q or R/S by lane
+	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
+	FMOVQ 1952(R5), F5                           // Hi32
+	WORD $0x4e251c24                             // and v4.16b, v1.16b, v5.16b: z
+	WORD $0x4ee1d482                             // fsub v2.2d, v4.2d, v1.2d: z - x
+	WORD $0x4e61d485                             // fadd v5.2d, v4.2d, v1.2d: z + x
+	WORD $0x6e65dc42                             // fmul v2.2d, v2.2d, v5.2d
+	WORD $0x4e63d442                             // fadd v2.2d, v2.2d, v3.2d: + R/S
+	WORD $0x6e64dc85                             // fmul v5.2d, v4.2d, v4.2d
+	FMOVQ 1904(R5), F6                           // ErfNegC
+	WORD $0x4ee5d4c5                             // fsub v5.2d, v6.2d, v5.2d: -0.5625 - z², rounded as -z²-0.5625
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	FMOVQ 64(R5), F6                             // ExpHi
+	WORD $0x4ee6f4a4                             // fmin v4.2d, v5.2d, v6.2d
+	FMOVQ 80(R5), F6                             // ExpLo
+	WORD $0x4e66f484                             // fmax v4.2d, v4.2d, v6.2d
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	FMOVQ 16(R5), F6                             // Magic
+	FMOVQ 0(R5), F7                              // Log2e
+	WORD $0x4e67cc86                             // fmla v6.2d, v4.2d, v7.2d: t = y·log2e + Magic
+	FMOVQ 16(R5), F8                             // Magic
+	WORD $0x4ee8d4c7                             // fsub v7.2d, v6.2d, v8.2d: kd = t - Magic
+	FMOVQ 32(R5), F8                             // Ln2Hi
+	WORD $0x4ee8cce4                             // fmls v4.2d, v7.2d, v8.2d: y -= kd·Ln2Hi
+	FMOVQ 48(R5), F8                             // Ln2Lo
+	WORD $0x4ee8cce4                             // fmls v4.2d, v7.2d, v8.2d: y -= kd·Ln2Lo
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	FMOVQ 896(R5), F8                            // Q11
+	FMOVQ 880(R5), F9                            // Q10
+	WORD $0x4e64cd09                             // fmla v9.2d, v8.2d, v4.2d
+	FMOVQ 864(R5), F8                            // Q9
+	WORD $0x4e64cd28                             // fmla v8.2d, v9.2d, v4.2d
+	FMOVQ 848(R5), F9                            // Q8
+	WORD $0x4e64cd09                             // fmla v9.2d, v8.2d, v4.2d
+	FMOVQ 832(R5), F8                            // Q7
+	WORD $0x4e64cd28                             // fmla v8.2d, v9.2d, v4.2d
+	FMOVQ 816(R5), F9                            // Q6
+	WORD $0x4e64cd09                             // fmla v9.2d, v8.2d, v4.2d
+	FMOVQ 800(R5), F8                            // Q5
+	WORD $0x4e64cd28                             // fmla v8.2d, v9.2d, v4.2d
+	FMOVQ 784(R5), F9                            // Q4
+	WORD $0x4e64cd09                             // fmla v9.2d, v8.2d, v4.2d
+	FMOVQ 768(R5), F8                            // Q3
+	WORD $0x4e64cd28                             // fmla v8.2d, v9.2d, v4.2d
+	FMOVQ 752(R5), F9                            // Q2
+	WORD $0x4e64cd09                             // fmla v9.2d, v8.2d, v4.2d
+	FMOVQ 736(R5), F8                            // Q1
+	WORD $0x4e64cd28                             // fmla v8.2d, v9.2d, v4.2d
+	FMOVQ 720(R5), F9                            // Q0
+	WORD $0x4e64cd09                             // fmla v9.2d, v8.2d, v4.2d
+	WORD $0x6e64dc88                             // fmul v8.2d, v4.2d, v4.2d
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	FMOVQ 96(R5), F12                            // One
+	WORD $0x4e6cd48a                             // fadd v10.2d, v4.2d, v12.2d: hi = r + 1
+	FMOVQ 96(R5), F12                            // One
+	WORD $0x4eecd54b                             // fsub v11.2d, v10.2d, v12.2d: hi - 1
+	WORD $0x4eebd48b                             // fsub v11.2d, v4.2d, v11.2d: lo = r - (hi - 1)
+	WORD $0x4e69cd0b                             // fmla v11.2d, v8.2d, v9.2d: r2·Q + lo
+	WORD $0x4e6ad569                             // fadd v9.2d, v11.2d, v10.2d: p = (r2·Q + lo) + hi
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	WORD $0x4ee1b8e7                             // fcvtzs v7.2d, v7.2d: k as an integer (exact)
+	WORD $0x4f7f04e4                             // sshr v4.2d, v7.2d, #1: k1 = k>>1
+	WORD $0x6ee484e7                             // sub v7.2d, v7.2d, v4.2d: k2 = k - k1
+	FMOVQ 160(R5), F6                            // Bias
+	WORD $0x4ee68484                             // add v4.2d, v4.2d, v6.2d
+	WORD $0x4ee684e7                             // add v7.2d, v7.2d, v6.2d
+	WORD $0x4f745484                             // shl v4.2d, v4.2d, #52: 2^k1
+	WORD $0x4f7454e7                             // shl v7.2d, v7.2d, #52: 2^k2
+	WORD $0x6e64dd29                             // fmul v9.2d, v9.2d, v4.2d
+	WORD $0x6e67dd29                             // fmul v9.2d, v9.2d, v7.2d
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	FMOVQ 64(R5), F5                             // ExpHi
+	WORD $0x4ee5f444                             // fmin v4.2d, v2.2d, v5.2d
+	FMOVQ 80(R5), F5                             // ExpLo
+	WORD $0x4e65f484                             // fmax v4.2d, v4.2d, v5.2d
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	FMOVQ 16(R5), F5                             // Magic
+	FMOVQ 0(R5), F6                              // Log2e
+	WORD $0x4e66cc85                             // fmla v5.2d, v4.2d, v6.2d: t = y·log2e + Magic
+	FMOVQ 16(R5), F7                             // Magic
+	WORD $0x4ee7d4a6                             // fsub v6.2d, v5.2d, v7.2d: kd = t - Magic
+	FMOVQ 32(R5), F7                             // Ln2Hi
+	WORD $0x4ee7ccc4                             // fmls v4.2d, v6.2d, v7.2d: y -= kd·Ln2Hi
+	FMOVQ 48(R5), F7                             // Ln2Lo
+	WORD $0x4ee7ccc4                             // fmls v4.2d, v6.2d, v7.2d: y -= kd·Ln2Lo
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	FMOVQ 896(R5), F7                            // Q11
+	FMOVQ 880(R5), F8                            // Q10
+	WORD $0x4e64cce8                             // fmla v8.2d, v7.2d, v4.2d
+	FMOVQ 864(R5), F7                            // Q9
+	WORD $0x4e64cd07                             // fmla v7.2d, v8.2d, v4.2d
+	FMOVQ 848(R5), F8                            // Q8
+	WORD $0x4e64cce8                             // fmla v8.2d, v7.2d, v4.2d
+	FMOVQ 832(R5), F7                            // Q7
+	WORD $0x4e64cd07                             // fmla v7.2d, v8.2d, v4.2d
+	FMOVQ 816(R5), F8                            // Q6
+	WORD $0x4e64cce8                             // fmla v8.2d, v7.2d, v4.2d
+	FMOVQ 800(R5), F7                            // Q5
+	WORD $0x4e64cd07                             // fmla v7.2d, v8.2d, v4.2d
+	FMOVQ 784(R5), F8                            // Q4
+	WORD $0x4e64cce8                             // fmla v8.2d, v7.2d, v4.2d
+	FMOVQ 768(R5), F7                            // Q3
+	WORD $0x4e64cd07                             // fmla v7.2d, v8.2d, v4.2d
+	FMOVQ 752(R5), F8                            // Q2
+	WORD $0x4e64cce8                             // fmla v8.2d, v7.2d, v4.2d
+	FMOVQ 736(R5), F7                            // Q1
+	WORD $0x4e64cd07                             // fmla v7.2d, v8.2d, v4.2d
+	FMOVQ 720(R5), F8                            // Q0
+	WORD $0x4e64cce8                             // fmla v8.2d, v7.2d, v4.2d
+	WORD $0x6e64dc87                             // fmul v7.2d, v4.2d, v4.2d
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	FMOVQ 96(R5), F12                            // One
+	WORD $0x4e6cd48a                             // fadd v10.2d, v4.2d, v12.2d: hi = r + 1
+	FMOVQ 96(R5), F12                            // One
+	WORD $0x4eecd54b                             // fsub v11.2d, v10.2d, v12.2d: hi - 1
+	WORD $0x4eebd48b                             // fsub v11.2d, v4.2d, v11.2d: lo = r - (hi - 1)
+	WORD $0x4e68cceb                             // fmla v11.2d, v7.2d, v8.2d: r2·Q + lo
+	WORD $0x4e6ad568                             // fadd v8.2d, v11.2d, v10.2d: p = (r2·Q + lo) + hi
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	WORD $0x4ee1b8c6                             // fcvtzs v6.2d, v6.2d: k as an integer (exact)
+	WORD $0x4f7f04c4                             // sshr v4.2d, v6.2d, #1: k1 = k>>1
+	WORD $0x6ee484c6                             // sub v6.2d, v6.2d, v4.2d: k2 = k - k1
+	FMOVQ 160(R5), F5                            // Bias
+	WORD $0x4ee58484                             // add v4.2d, v4.2d, v5.2d
+	WORD $0x4ee584c6                             // add v6.2d, v6.2d, v5.2d
+	WORD $0x4f745484                             // shl v4.2d, v4.2d, #52: 2^k1
+	WORD $0x4f7454c6                             // shl v6.2d, v6.2d, #52: 2^k2
+	WORD $0x6e64dd08                             // fmul v8.2d, v8.2d, v4.2d
+	WORD $0x6e66dd08                             // fmul v8.2d, v8.2d, v6.2d
+	WORD $0x6e68dd29                             // fmul v9.2d, v9.2d, v8.2d
+	WORD $0x6e61fd29                             // fdiv v9.2d, v9.2d, v1.2d: r/x
+	FMOVQ 96(R5), F2                             // One
+	WORD $0x4ee9d442                             // fsub v2.2d, v2.2d, v9.2d
+	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
+	FMOVQ 1760(R5), F5                           // ErfErx
+	WORD $0x4e65d464                             // fadd v4.2d, v3.2d, v5.2d
+	FMOVQ 1856(R5), F5                           // ErfCutB
+	WORD $0x6ee1e4a6                             // fcmgt v6.2d, v5.2d, v1.2d: |x| < ErfCutB
+	WORD $0x6ea61c82                             // bit v2.16b, v4.16b, v6.16b
+	WORD $0x6e61dc64                             // fmul v4.2d, v3.2d, v1.2d
+	WORD $0x4e61d484                             // fadd v4.2d, v4.2d, v1.2d
+	FMOVQ 1840(R5), F5                           // ErfCutA
+	WORD $0x6ee1e4a6                             // fcmgt v6.2d, v5.2d, v1.2d: |x| < ErfCutA
+	WORD $0x6ea61c82                             // bit v2.16b, v4.16b, v6.16b
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	FMOVQ 1776(R5), F3                           // ErfEfx
+	WORD $0x6e63dc24                             // fmul v4.2d, v1.2d, v3.2d
+	WORD $0x4e61d484                             // fadd v4.2d, v4.2d, v1.2d
+	FMOVQ 1824(R5), F3                           // ErfSmall
+	WORD $0x6ee1e465                             // fcmgt v5.2d, v3.2d, v1.2d: |x| < ErfSmall
+	WORD $0x6ea51c82                             // bit v2.16b, v4.16b, v5.16b
+	FMOVQ 1792(R5), F3                           // ErfEfx8
+	WORD $0x6e63dc24                             // fmul v4.2d, v1.2d, v3.2d
+	FMOVQ 1920(R5), F5                           // Eight
+	WORD $0x6e65dc23                             // fmul v3.2d, v1.2d, v5.2d
+	WORD $0x4e63d484                             // fadd v4.2d, v4.2d, v3.2d
+	FMOVQ 1936(R5), F3                           // Eighth
+	WORD $0x6e63dc84                             // fmul v4.2d, v4.2d, v3.2d
+	FMOVQ 1808(R5), F3                           // ErfVeryTiny
+	WORD $0x6ee1e465                             // fcmgt v5.2d, v3.2d, v1.2d: |x| < ErfVeryTiny
+	WORD $0x6ea51c82                             // bit v2.16b, v4.16b, v5.16b
+	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
+	FMOVQ 1888(R5), F3                           // ErfBig
+	WORD $0x6e63e424                             // fcmge v4.2d, v1.2d, v3.2d: |x| ≥ 6
+	FMOVQ 96(R5), F3                             // One
+	WORD $0x6ea41c62                             // bit v2.16b, v3.16b, v4.16b
+	FMOVQ 176(R5), F3                            // Sign
+	WORD $0x4e231c01                             // and v1.16b, v0.16b, v3.16b
+	WORD $0x4ea11c42                             // orr v2.16b, v2.16b, v1.16b
+	WORD $0x4e60e401                             // fcmeq v1.2d, v0.2d, v0.2d: ordered lanes
+	FMOVQ 640(R5), F3                            // NaN
+	WORD $0x6ee11c62                             // bif v2.16b, v3.16b, v1.16b: NaN lanes
+	VST1.P [V2.D2], 16(R0)
+	SUB $2, R3
+	B loop
+tail:
+	CBZ R3, done
+	FMOVD (R1), F0                               // the last element, alone in lane 0
+	FMOVQ 192(R5), F2                            // Abs
+	WORD $0x4e221c01                             // and v1.16b, v0.16b, v2.16b: |x|
+	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
+	WORD $0x6e61dc22                             // fmul v2.2d, v1.2d, v1.2d
+	FMOVQ 96(R5), F3                             // One
+	WORD $0x6e62fc62                             // fdiv v2.2d, v3.2d, v2.2d: s = 1/x²
+	FMOVQ 1392(R5), F3                           // ErfRA7
+	WORD $0x6e62dc63                             // fmul v3.2d, v3.2d, v2.2d
+	FMOVQ 1376(R5), F4                           // ErfRA6
+	WORD $0x4e64d463                             // fadd v3.2d, v3.2d, v4.2d
+	WORD $0x6e62dc63                             // fmul v3.2d, v3.2d, v2.2d
+	FMOVQ 1360(R5), F4                           // ErfRA5
+	WORD $0x4e64d463                             // fadd v3.2d, v3.2d, v4.2d
+	WORD $0x6e62dc63                             // fmul v3.2d, v3.2d, v2.2d
+	FMOVQ 1344(R5), F4                           // ErfRA4
+	WORD $0x4e64d463                             // fadd v3.2d, v3.2d, v4.2d
+	WORD $0x6e62dc63                             // fmul v3.2d, v3.2d, v2.2d
+	FMOVQ 1328(R5), F4                           // ErfRA3
+	WORD $0x4e64d463                             // fadd v3.2d, v3.2d, v4.2d
+	WORD $0x6e62dc63                             // fmul v3.2d, v3.2d, v2.2d
+	FMOVQ 1312(R5), F4                           // ErfRA2
+	WORD $0x4e64d463                             // fadd v3.2d, v3.2d, v4.2d
+	WORD $0x6e62dc63                             // fmul v3.2d, v3.2d, v2.2d
+	FMOVQ 1296(R5), F4                           // ErfRA1
+	WORD $0x4e64d463                             // fadd v3.2d, v3.2d, v4.2d
+	WORD $0x6e62dc63                             // fmul v3.2d, v3.2d, v2.2d
+	FMOVQ 1280(R5), F4                           // ErfRA0
+	WORD $0x4e64d463                             // fadd v3.2d, v3.2d, v4.2d
+	FMOVQ 1520(R5), F4                           // ErfSA8
+	WORD $0x6e62dc84                             // fmul v4.2d, v4.2d, v2.2d
+	FMOVQ 1504(R5), F5                           // ErfSA7
+	WORD $0x4e65d484                             // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e62dc84                             // fmul v4.2d, v4.2d, v2.2d
+	FMOVQ 1488(R5), F5                           // ErfSA6
+	WORD $0x4e65d484                             // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e62dc84                             // fmul v4.2d, v4.2d, v2.2d
+	FMOVQ 1472(R5), F5                           // ErfSA5
+	WORD $0x4e65d484                             // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e62dc84                             // fmul v4.2d, v4.2d, v2.2d
+	FMOVQ 1456(R5), F5                           // ErfSA4
+	WORD $0x4e65d484                             // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e62dc84                             // fmul v4.2d, v4.2d, v2.2d
+	FMOVQ 1440(R5), F5                           // ErfSA3
+	WORD $0x4e65d484                             // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e62dc84                             // fmul v4.2d, v4.2d, v2.2d
+	FMOVQ 1424(R5), F5                           // ErfSA2
+	WORD $0x4e65d484                             // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e62dc84                             // fmul v4.2d, v4.2d, v2.2d
+	FMOVQ 1408(R5), F5                           // ErfSA1
+	WORD $0x4e65d484                             // fadd v4.2d, v4.2d, v5.2d
+	WORD $0x6e62dc84                             // fmul v4.2d, v4.2d, v2.2d
+	FMOVQ 96(R5), F5                             // One
+	WORD $0x4e65d484                             // fadd v4.2d, v4.2d, v5.2d
+	FMOVQ 1872(R5), F5                           // ErfCutC
+	WORD $0x6e65e426                             // fcmge v6.2d, v1.2d, v5.2d: |x| ≥ 1/0.35
+	FMOVQ 1632(R5), F5                           // ErfRB6
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1616(R5), F7                           // ErfRB5
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1600(R5), F7                           // ErfRB4
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1584(R5), F7                           // ErfRB3
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1568(R5), F7                           // ErfRB2
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1552(R5), F7                           // ErfRB1
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1536(R5), F7                           // ErfRB0
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6ea61ca3                             // bit v3.16b, v5.16b, v6.16b
+	FMOVQ 1744(R5), F5                           // ErfSB7
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1728(R5), F7                           // ErfSB6
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1712(R5), F7                           // ErfSB5
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1696(R5), F7                           // ErfSB4
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1680(R5), F7                           // ErfSB3
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1664(R5), F7                           // ErfSB2
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1648(R5), F7                           // ErfSB1
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 96(R5), F7                             // One
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6ea61ca4                             // bit v4.16b, v5.16b, v6.16b
+	// [0.84375, 1.25): P/Q in s = |x| - 1.
+	FMOVQ 96(R5), F5                             // One
+	WORD $0x4ee5d422                             // fsub v2.2d, v1.2d, v5.2d
+	FMOVQ 1856(R5), F5                           // ErfCutB
+	WORD $0x6ee1e4a6                             // fcmgt v6.2d, v5.2d, v1.2d: |x| < ErfCutB
+	FMOVQ 1168(R5), F5                           // ErfPA6
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1152(R5), F7                           // ErfPA5
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1136(R5), F7                           // ErfPA4
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1120(R5), F7                           // ErfPA3
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1104(R5), F7                           // ErfPA2
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1088(R5), F7                           // ErfPA1
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1072(R5), F7                           // ErfPA0
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6ea61ca3                             // bit v3.16b, v5.16b, v6.16b
+	FMOVQ 1264(R5), F5                           // ErfQA6
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1248(R5), F7                           // ErfQA5
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1232(R5), F7                           // ErfQA4
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1216(R5), F7                           // ErfQA3
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1200(R5), F7                           // ErfQA2
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1184(R5), F7                           // ErfQA1
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 96(R5), F7                             // One
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6ea61ca4                             // bit v4.16b, v5.16b, v6.16b
+	// [0, 0.84375): r/s in z = x².
+	WORD $0x6e61dc22                             // fmul v2.2d, v1.2d, v1.2d
+	FMOVQ 1840(R5), F5                           // ErfCutA
+	WORD $0x6ee1e4a6                             // fcmgt v6.2d, v5.2d, v1.2d: |x| < ErfCutA
+	FMOVQ 976(R5), F5                            // ErfPP4
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 960(R5), F7                            // ErfPP3
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 944(R5), F7                            // ErfPP2
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 928(R5), F7                            // ErfPP1
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 912(R5), F7                            // ErfPP0
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6ea61ca3                             // bit v3.16b, v5.16b, v6.16b
+	FMOVQ 1056(R5), F5                           // ErfQQ5
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1040(R5), F7                           // ErfQQ4
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1024(R5), F7                           // ErfQQ3
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 1008(R5), F7                           // ErfQQ2
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 992(R5), F7                            // ErfQQ1
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6e62dca5                             // fmul v5.2d, v5.2d, v2.2d
+	FMOVQ 96(R5), F7                             // One
+	WORD $0x4e67d4a5                             // fadd v5.2d, v5.2d, v7.2d
+	WORD $0x6ea61ca4                             // bit v4.16b, v5.16b, v6.16b
+	WORD $0x6e64fc63                             // fdiv v3.2d, v3.2d, v4.2d: q: y, P/Q or R/S by lane
+	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
+	FMOVQ 1952(R5), F5                           // Hi32
+	WORD $0x4e251c24                             // and v4.16b, v1.16b, v5.16b: z
+	WORD $0x4ee1d482                             // fsub v2.2d, v4.2d, v1.2d: z - x
+	WORD $0x4e61d485                             // fadd v5.2d, v4.2d, v1.2d: z + x
+	WORD $0x6e65dc42                             // fmul v2.2d, v2.2d, v5.2d
+	WORD $0x4e63d442                             // fadd v2.2d, v2.2d, v3.2d: + R/S
+	WORD $0x6e64dc85                             // fmul v5.2d, v4.2d, v4.2d
+	FMOVQ 1904(R5), F6                           // ErfNegC
+	WORD $0x4ee5d4c5                             // fsub v5.2d, v6.2d, v5.2d: -0.5625 - z², rounded as -z²-0.5625
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	FMOVQ 64(R5), F6                             // ExpHi
+	WORD $0x4ee6f4a4                             // fmin v4.2d, v5.2d, v6.2d
+	FMOVQ 80(R5), F6                             // ExpLo
+	WORD $0x4e66f484                             // fmax v4.2d, v4.2d, v6.2d
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	FMOVQ 16(R5), F6                             // Magic
+	FMOVQ 0(R5), F7                              // Log2e
+	WORD $0x4e67cc86                             // fmla v6.2d, v4.2d, v7.2d: t = y·log2e + Magic
+	FMOVQ 16(R5), F8                             // Magic
+	WORD $0x4ee8d4c7                             // fsub v7.2d, v6.2d, v8.2d: kd = t - Magic
+	FMOVQ 32(R5), F8                             // Ln2Hi
+	WORD $0x4ee8cce4                             // fmls v4.2d, v7.2d, v8.2d: y -= kd·Ln2Hi
+	FMOVQ 48(R5), F8                             // Ln2Lo
+	WORD $0x4ee8cce4                             // fmls v4.2d, v7.2d, v8.2d: y -= kd·Ln2Lo
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	FMOVQ 896(R5), F8                            // Q11
+	FMOVQ 880(R5), F9                            // Q10
+	WORD $0x4e64cd09                             // fmla v9.2d, v8.2d, v4.2d
+	FMOVQ 864(R5), F8                            // Q9
+	WORD $0x4e64cd28                             // fmla v8.2d, v9.2d, v4.2d
+	FMOVQ 848(R5), F9                            // Q8
+	WORD $0x4e64cd09                             // fmla v9.2d, v8.2d, v4.2d
+	FMOVQ 832(R5), F8                            // Q7
+	WORD $0x4e64cd28                             // fmla v8.2d, v9.2d, v4.2d
+	FMOVQ 816(R5), F9                            // Q6
+	WORD $0x4e64cd09                             // fmla v9.2d, v8.2d, v4.2d
+	FMOVQ 800(R5), F8                            // Q5
+	WORD $0x4e64cd28                             // fmla v8.2d, v9.2d, v4.2d
+	FMOVQ 784(R5), F9                            // Q4
+	WORD $0x4e64cd09                             // fmla v9.2d, v8.2d, v4.2d
+	FMOVQ 768(R5), F8                            // Q3
+	WORD $0x4e64cd28                             // fmla v8.2d, v9.2d, v4.2d
+	FMOVQ 752(R5), F9                            // Q2
+	WORD $0x4e64cd09                             // fmla v9.2d, v8.2d, v4.2d
+	FMOVQ 736(R5), F8                            // Q1
+	WORD $0x4e64cd28                             // fmla v8.2d, v9.2d, v4.2d
+	FMOVQ 720(R5), F9                            // Q0
+	WORD $0x4e64cd09                             // fmla v9.2d, v8.2d, v4.2d
+	WORD $0x6e64dc88                             // fmul v8.2d, v4.2d, v4.2d
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	FMOVQ 96(R5), F12                            // One
+	WORD $0x4e6cd48a                             // fadd v10.2d, v4.2d, v12.2d: hi = r + 1
+	FMOVQ 96(R5), F12                            // One
+	WORD $0x4eecd54b                             // fsub v11.2d, v10.2d, v12.2d: hi - 1
+	WORD $0x4eebd48b                             // fsub v11.2d, v4.2d, v11.2d: lo = r - (hi - 1)
+	WORD $0x4e69cd0b                             // fmla v11.2d, v8.2d, v9.2d: r2·Q + lo
+	WORD $0x4e6ad569                             // fadd v9.2d, v11.2d, v10.2d: p = (r2·Q + lo) + hi
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	WORD $0x4ee1b8e7                             // fcvtzs v7.2d, v7.2d: k as an integer (exact)
+	WORD $0x4f7f04e4                             // sshr v4.2d, v7.2d, #1: k1 = k>>1
+	WORD $0x6ee484e7                             // sub v7.2d, v7.2d, v4.2d: k2 = k - k1
+	FMOVQ 160(R5), F6                            // Bias
+	WORD $0x4ee68484                             // add v4.2d, v4.2d, v6.2d
+	WORD $0x4ee684e7                             // add v7.2d, v7.2d, v6.2d
+	WORD $0x4f745484                             // shl v4.2d, v4.2d, #52: 2^k1
+	WORD $0x4f7454e7                             // shl v7.2d, v7.2d, #52: 2^k2
+	WORD $0x6e64dd29                             // fmul v9.2d, v9.2d, v4.2d
+	WORD $0x6e67dd29                             // fmul v9.2d, v9.2d, v7.2d
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	FMOVQ 64(R5), F5                             // ExpHi
+	WORD $0x4ee5f444                             // fmin v4.2d, v2.2d, v5.2d
+	FMOVQ 80(R5), F5                             // ExpLo
+	WORD $0x4e65f484                             // fmax v4.2d, v4.2d, v5.2d
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	FMOVQ 16(R5), F5                             // Magic
+	FMOVQ 0(R5), F6                              // Log2e
+	WORD $0x4e66cc85                             // fmla v5.2d, v4.2d, v6.2d: t = y·log2e + Magic
+	FMOVQ 16(R5), F7                             // Magic
+	WORD $0x4ee7d4a6                             // fsub v6.2d, v5.2d, v7.2d: kd = t - Magic
+	FMOVQ 32(R5), F7                             // Ln2Hi
+	WORD $0x4ee7ccc4                             // fmls v4.2d, v6.2d, v7.2d: y -= kd·Ln2Hi
+	FMOVQ 48(R5), F7                             // Ln2Lo
+	WORD $0x4ee7ccc4                             // fmls v4.2d, v6.2d, v7.2d: y -= kd·Ln2Lo
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	FMOVQ 896(R5), F7                            // Q11
+	FMOVQ 880(R5), F8                            // Q10
+	WORD $0x4e64cce8                             // fmla v8.2d, v7.2d, v4.2d
+	FMOVQ 864(R5), F7                            // Q9
+	WORD $0x4e64cd07                             // fmla v7.2d, v8.2d, v4.2d
+	FMOVQ 848(R5), F8                            // Q8
+	WORD $0x4e64cce8                             // fmla v8.2d, v7.2d, v4.2d
+	FMOVQ 832(R5), F7                            // Q7
+	WORD $0x4e64cd07                             // fmla v7.2d, v8.2d, v4.2d
+	FMOVQ 816(R5), F8                            // Q6
+	WORD $0x4e64cce8                             // fmla v8.2d, v7.2d, v4.2d
+	FMOVQ 800(R5), F7                            // Q5
+	WORD $0x4e64cd07                             // fmla v7.2d, v8.2d, v4.2d
+	FMOVQ 784(R5), F8                            // Q4
+	WORD $0x4e64cce8                             // fmla v8.2d, v7.2d, v4.2d
+	FMOVQ 768(R5), F7                            // Q3
+	WORD $0x4e64cd07                             // fmla v7.2d, v8.2d, v4.2d
+	FMOVQ 752(R5), F8                            // Q2
+	WORD $0x4e64cce8                             // fmla v8.2d, v7.2d, v4.2d
+	FMOVQ 736(R5), F7                            // Q1
+	WORD $0x4e64cd07                             // fmla v7.2d, v8.2d, v4.2d
+	FMOVQ 720(R5), F8                            // Q0
+	WORD $0x4e64cce8                             // fmla v8.2d, v7.2d, v4.2d
+	WORD $0x6e64dc87                             // fmul v7.2d, v4.2d, v4.2d
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	FMOVQ 96(R5), F12                            // One
+	WORD $0x4e6cd48a                             // fadd v10.2d, v4.2d, v12.2d: hi = r + 1
+	FMOVQ 96(R5), F12                            // One
+	WORD $0x4eecd54b                             // fsub v11.2d, v10.2d, v12.2d: hi - 1
+	WORD $0x4eebd48b                             // fsub v11.2d, v4.2d, v11.2d: lo = r - (hi - 1)
+	WORD $0x4e68cceb                             // fmla v11.2d, v7.2d, v8.2d: r2·Q + lo
+	WORD $0x4e6ad568                             // fadd v8.2d, v11.2d, v10.2d: p = (r2·Q + lo) + hi
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	WORD $0x4ee1b8c6                             // fcvtzs v6.2d, v6.2d: k as an integer (exact)
+	WORD $0x4f7f04c4                             // sshr v4.2d, v6.2d, #1: k1 = k>>1
+	WORD $0x6ee484c6                             // sub v6.2d, v6.2d, v4.2d: k2 = k - k1
+	FMOVQ 160(R5), F5                            // Bias
+	WORD $0x4ee58484                             // add v4.2d, v4.2d, v5.2d
+	WORD $0x4ee584c6                             // add v6.2d, v6.2d, v5.2d
+	WORD $0x4f745484                             // shl v4.2d, v4.2d, #52: 2^k1
+	WORD $0x4f7454c6                             // shl v6.2d, v6.2d, #52: 2^k2
+	WORD $0x6e64dd08                             // fmul v8.2d, v8.2d, v4.2d
+	WORD $0x6e66dd08                             // fmul v8.2d, v8.2d, v6.2d
+	WORD $0x6e68dd29                             // fmul v9.2d, v9.2d, v8.2d
+	WORD $0x6e61fd29                             // fdiv v9.2d, v9.2d, v1.2d: r/x
+	FMOVQ 96(R5), F2                             // One
+	WORD $0x4ee9d442                             // fsub v2.2d, v2.2d, v9.2d
+	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
+	FMOVQ 1760(R5), F5                           // ErfErx
+	WORD $0x4e65d464                             // fadd v4.2d, v3.2d, v5.2d
+	FMOVQ 1856(R5), F5                           // ErfCutB
+	WORD $0x6ee1e4a6                             // fcmgt v6.2d, v5.2d, v1.2d: |x| < ErfCutB
+	WORD $0x6ea61c82                             // bit v2.16b, v4.16b, v6.16b
+	WORD $0x6e61dc64                             // fmul v4.2d, v3.2d, v1.2d
+	WORD $0x4e61d484                             // fadd v4.2d, v4.2d, v1.2d
+	FMOVQ 1840(R5), F5                           // ErfCutA
+	WORD $0x6ee1e4a6                             // fcmgt v6.2d, v5.2d, v1.2d: |x| < ErfCutA
+	WORD $0x6ea61c82                             // bit v2.16b, v4.16b, v6.16b
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	FMOVQ 1776(R5), F3                           // ErfEfx
+	WORD $0x6e63dc24                             // fmul v4.2d, v1.2d, v3.2d
+	WORD $0x4e61d484                             // fadd v4.2d, v4.2d, v1.2d
+	FMOVQ 1824(R5), F3                           // ErfSmall
+	WORD $0x6ee1e465                             // fcmgt v5.2d, v3.2d, v1.2d: |x| < ErfSmall
+	WORD $0x6ea51c82                             // bit v2.16b, v4.16b, v5.16b
+	FMOVQ 1792(R5), F3                           // ErfEfx8
+	WORD $0x6e63dc24                             // fmul v4.2d, v1.2d, v3.2d
+	FMOVQ 1920(R5), F5                           // Eight
+	WORD $0x6e65dc23                             // fmul v3.2d, v1.2d, v5.2d
+	WORD $0x4e63d484                             // fadd v4.2d, v4.2d, v3.2d
+	FMOVQ 1936(R5), F3                           // Eighth
+	WORD $0x6e63dc84                             // fmul v4.2d, v4.2d, v3.2d
+	FMOVQ 1808(R5), F3                           // ErfVeryTiny
+	WORD $0x6ee1e465                             // fcmgt v5.2d, v3.2d, v1.2d: |x| < ErfVeryTiny
+	WORD $0x6ea51c82                             // bit v2.16b, v4.16b, v5.16b
+	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
+	FMOVQ 1888(R5), F3                           // ErfBig
+	WORD $0x6e63e424                             // fcmge v4.2d, v1.2d, v3.2d: |x| ≥ 6
+	FMOVQ 96(R5), F3                             // One
+	WORD $0x6ea41c62                             // bit v2.16b, v3.16b, v4.16b
+	FMOVQ 176(R5), F3                            // Sign
+	WORD $0x4e231c01                             // and v1.16b, v0.16b, v3.16b
+	WORD $0x4ea11c42                             // orr v2.16b, v2.16b, v1.16b
+	WORD $0x4e60e401                             // fcmeq v1.2d, v0.2d, v0.2d: ordered lanes
+	FMOVQ 640(R5), F3                            // NaN
+	WORD $0x6ee11c62                             // bif v2.16b, v3.16b, v1.16b: NaN lanes
+	FMOVD F2, (R0)
 done:
 	RET

@@ -10,7 +10,7 @@ import (
 	"github.com/adjoint-go/adjoint/internal/testutil"
 )
 
-// The transcendental kernels (Exp, Log, Tanh, Sigmoid) are not bit-identical
+// The transcendental kernels (Exp, Log, Tanh, Sigmoid, Erf) are not bit-identical
 // across levels: the vector levels are compared with the math package in
 // units in the last place (ulps), the distance between two float64s counted
 // in representable values, over a sweep (TestVMathSweep), on the special
@@ -34,6 +34,7 @@ var mathKernels = []mathKernel{
 	{"log", func(t *table, d, x []float64) { t.log(d, x) }, refLog, 2, 1, 1},
 	{"tanh", func(t *table, d, x []float64) { t.tanh(d, x) }, math.Tanh, 4, 2, 1},
 	{"sigmoid", func(t *table, d, x []float64) { t.sig(d, x) }, refSigmoid, 4, 2, 2},
+	{"erf", func(t *table, d, x []float64) { t.erf(d, x) }, math.Erf, 2, 1, 1},
 }
 
 // expOverflow is math's Overflow: e^x is finite up to it.
@@ -152,6 +153,34 @@ func mpTanh(x float64) float64 {
 	f, _ := n.Float64()
 	return f
 }
+
+// mpErf returns erf x correctly rounded (x finite): by its Taylor series,
+// 2/√π · Σ (-1)ⁿ x²ⁿ⁺¹/(n!(2n+1)), summed at 320 bits (at |x| = 6 the
+// largest term is about 10¹⁵ times the sum); ±1 from |x| = 6 on, where
+// erfc x is below half an ulp of 1.
+func mpErf(x float64) float64 {
+	if math.Abs(x) >= 6 {
+		return math.Copysign(1, x)
+	}
+	const prec = 320
+	bx := new(big.Float).SetPrec(prec).SetFloat64(x)
+	x2 := new(big.Float).SetPrec(prec).Mul(bx, bx)
+	sum := new(big.Float).SetPrec(prec)
+	term := new(big.Float).SetPrec(prec).Set(bx) // (-1)ⁿ x²ⁿ⁺¹/n!
+	for n := 0; n < 400; n++ {
+		t := new(big.Float).SetPrec(prec).Quo(term, new(big.Float).SetPrec(prec).SetInt64(int64(2*n+1)))
+		sum.Add(sum, t)
+		term.Mul(term, x2)
+		term.Quo(term, new(big.Float).SetPrec(prec).SetInt64(int64(-(n + 1))))
+	}
+	pi, _, _ := big.ParseFloat("3.14159265358979323846264338327950288419716939937510582097494459230781640628620899862803482534211706798214808651", 10, prec, big.ToNearestEven)
+	sum.Mul(sum, mpf2(2, prec))
+	sum.Quo(sum, new(big.Float).SetPrec(prec).Sqrt(pi))
+	f, _ := sum.Float64()
+	return f
+}
+
+func mpf2(v float64, prec uint) *big.Float { return new(big.Float).SetPrec(prec).SetFloat64(v) }
 
 // mpSigmoid returns 1/(1 + e^-x) correctly rounded (x finite, above about
 // -745).
@@ -286,6 +315,21 @@ func sweepInputs(name string, n int) []float64 {
 			default:
 				v = randBits(r)
 			}
+		case "erf":
+			switch i % 8 {
+			case 0, 1, 2:
+				v = -7 + 14*r.Float64()
+			case 3:
+				v = logScale(r, -60, 1)
+			case 4:
+				v = around(r, []float64{0.84375, 1.25, 1 / 0.35, 6}[i/8%4], 0.02) // the ranges' cuts
+			case 5:
+				v = -2 + 4*r.Float64()
+			case 6:
+				v = logScale(r, -1074, 3) // the tiny cuts too
+			default:
+				v = randBits(r)
+			}
 		case "sigmoid":
 			switch i % 8 {
 			case 0, 1:
@@ -318,7 +362,7 @@ func TestVMathSweep(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		n, every = 1<<16, 0
 	}
-	mps := map[string]func(float64) float64{"exp": mpExp, "log": mpLog, "tanh": mpTanh, "sigmoid": mpSigmoid}
+	mps := map[string]func(float64) float64{"exp": mpExp, "log": mpLog, "tanh": mpTanh, "sigmoid": mpSigmoid, "erf": mpErf}
 	for _, k := range mathKernels {
 		if k.measured > k.spec {
 			t.Fatalf("%s: documented maximum %v above the bound %v", k.name, k.measured, k.spec)
@@ -427,7 +471,7 @@ func TestVMathSpecials(t *testing.T) {
 				want := k.ref(v)
 				if lt == &genericTable {
 					// Generic is the math package, Go bugs included.
-					want = map[string]func(float64) float64{"exp": math.Exp, "log": math.Log, "tanh": math.Tanh, "sigmoid": sigmoid}[k.name](v)
+					want = map[string]func(float64) float64{"exp": math.Exp, "log": math.Log, "tanh": math.Tanh, "sigmoid": sigmoid, "erf": math.Erf}[k.name](v)
 				}
 				if !exactClass(k.name, v, want) {
 					if d := ulpDist(got[i], want); d > k.measured {
@@ -555,7 +599,7 @@ func TestVMathLengths(t *testing.T) {
 // TestVMathExported checks the exported kernels at every level: the level's
 // table entry, and the length panic.
 func TestVMathExported(t *testing.T) {
-	fns := map[string]func(dst, x []float64){"exp": Exp, "log": Log, "tanh": Tanh, "sigmoid": Sigmoid}
+	fns := map[string]func(dst, x []float64){"exp": Exp, "log": Log, "tanh": Tanh, "sigmoid": Sigmoid, "erf": Erf}
 	forEachLevel(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(9, 10))
 		x := make([]float64, 37)
@@ -591,3 +635,47 @@ func FuzzVMath(f *testing.F) {
 		}
 	})
 }
+
+// TestErfBelowCutIsMathErf checks that the vector levels give math.Erf's
+// bits wherever math.Erf takes no exponential (|x| < 1.25), as Erf's doc
+// says: there they run its operations in its order. That holds where the
+// compiler rounds math.Erf's products before its sums (amd64 at the
+// default GOAMD64 level); where it fuses them (arm64), within 1 ulp.
+func TestErfBelowCutIsMathErf(t *testing.T) {
+	bound := 0.0
+	if goFusesMulAdd(1+0x1p-30, 1-0x1p-30, -1) {
+		bound = 1
+	}
+	r := rand.New(rand.NewPCG(11, 12))
+	x := make([]float64, 1<<16)
+	for i := range x {
+		switch i % 4 {
+		case 0:
+			x[i] = -1.25 + 2.5*r.Float64()
+		case 1:
+			x[i] = around(r, []float64{0.84375, 1.2499999}[i/4%2], 0.01)
+		case 2:
+			x[i] = logScale(r, -1074, 0)
+		default:
+			x[i] = -logScale(r, -40, 0)
+		}
+	}
+	got := make([]float64, len(x))
+	for _, lt := range asmLevels() {
+		lt.erf(got, x)
+		for i, v := range x {
+			if math.Abs(v) >= 1.25 {
+				continue
+			}
+			if want := math.Erf(v); ulpDist(got[i], want) > bound {
+				t.Fatalf("%s: erf(%v (%#x)) = %v, math.Erf gives %v (bound %v ulps)", lt.level, v, math.Float64bits(v), got[i], want, bound)
+			}
+		}
+	}
+}
+
+// goFusesMulAdd reports whether Go code compiled here computes a·b + c
+// with one rounding: (1+2⁻³⁰)(1-2⁻³⁰) - 1 is 0 rounded twice, -2⁻⁶⁰ fused.
+//
+//go:noinline
+func goFusesMulAdd(a, b, c float64) bool { return a*b+c != 0 }

@@ -1,7 +1,7 @@
 //go:build generate
 
 // The NEON transcendental kernels, vmath_arm64.s and vmath_arm64.go: exp,
-// log, tanh and sigmoid with the algorithms of the AVX2 level (see
+// log, tanh, sigmoid and erf with the algorithms of the AVX2 level (see
 // vmath.go), instruction for instruction where NEON has the instruction:
 // the same constants, the same FMAs (FMLA, FMLS) in the same order, 2^k
 // built as two powers from exponent bits, subnormal log inputs scaled by
@@ -308,6 +308,144 @@ func (g *nvgen) tanhBody(x int) int {
 	return q
 }
 
+// horner returns the polynomial name (erfCoefs) at t in a new register,
+// as vgen.horner computes it: a rounded product and a rounded sum a step.
+func (g *nvgen) horner(name string, t int) int {
+	cs := erfCoefs[name]
+	n := len(cs) - 1
+	d := g.c(fmt.Sprintf("Erf%s%d", name, n))
+	for i := n - 1; i >= 0; i-- {
+		g.op(fmul, d, d, t, "")
+		if i == 0 && cs[0] == 0 {
+			g.opc(fadd, d, d, "One", "")
+		} else {
+			g.opc(fadd, d, d, fmt.Sprintf("Erf%s%d", name, i), "")
+		}
+	}
+	return d
+}
+
+// below returns a mask of the lanes where a < constant name.
+func (g *nvgen) below(a int, name string) int {
+	k, m := g.c(name), g.alloc()
+	g.op(fcmgt, m, k, a, "|x| < "+name)
+	g.free(k)
+	return m
+}
+
+// erfBody is vgen.erfBody, operation for operation.
+func (g *nvgen) erfBody(x int) int {
+	ax := g.alloc()
+	g.opc(vand, ax, x, "Abs", "|x|")
+	g.f("\t// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.")
+	t := g.alloc()
+	g.op(fmul, t, ax, ax, "")
+	one := g.c("One")
+	g.op(fdiv, t, one, t, "s = 1/x²")
+	g.free(one)
+	num, den := g.horner("RA", t), g.horner("SA", t)
+	k, hi := g.c("ErfCutC"), g.alloc()
+	g.op(fcmge, hi, ax, k, "|x| ≥ 1/0.35")
+	g.free(k)
+	u := g.horner("RB", t)
+	g.op(vbit, num, u, hi, "")
+	g.free(u)
+	u = g.horner("SB", t)
+	g.op(vbit, den, u, hi, "")
+	g.free(u, hi)
+
+	g.f("\t// [0.84375, 1.25): P/Q in s = |x| - 1.")
+	g.opc(fsub, t, ax, "One", "")
+	m := g.below(ax, "ErfCutB")
+	u = g.horner("PA", t)
+	g.op(vbit, num, u, m, "")
+	g.free(u)
+	u = g.horner("QA", t)
+	g.op(vbit, den, u, m, "")
+	g.free(u, m)
+
+	g.f("\t// [0, 0.84375): r/s in z = x².")
+	g.op(fmul, t, ax, ax, "")
+	m = g.below(ax, "ErfCutA")
+	u = g.horner("PP", t)
+	g.op(vbit, num, u, m, "")
+	g.free(u)
+	u = g.horner("QQ", t)
+	g.op(vbit, den, u, m, "")
+	g.free(u, m)
+	g.op(fdiv, num, num, den, "q: y, P/Q or R/S by lane")
+	g.free(den)
+
+	g.f("\t// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.")
+	z := g.alloc()
+	g.opc(vand, z, ax, "Hi32", "z")
+	g.op(fsub, t, z, ax, "z - x")
+	u = g.alloc()
+	g.op(fadd, u, z, ax, "z + x")
+	g.op(fmul, t, t, u, "")
+	g.op(fadd, t, t, num, "+ R/S")
+	g.op(fmul, u, z, z, "")
+	nc := g.c("ErfNegC")
+	g.op(fsub, u, nc, u, "-0.5625 - z², rounded as -z²-0.5625")
+	g.free(nc, z)
+	e1 := g.exp(u, true)
+	g.free(u)
+	e2 := g.exp(t, true)
+	g.free(t)
+	g.op(fmul, e1, e1, e2, "")
+	g.free(e2)
+	g.op(fdiv, e1, e1, ax, "r/x")
+	res := g.c("One")
+	g.op(fsub, res, res, e1, "")
+	g.free(e1)
+
+	g.f("\t// Below 1.25: erx + P/Q; below 0.84375: x + x·y.")
+	u = g.alloc()
+	g.opc(fadd, u, num, "ErfErx", "")
+	m = g.below(ax, "ErfCutB")
+	g.op(vbit, res, u, m, "")
+	g.free(m)
+	g.op(fmul, u, num, ax, "")
+	g.op(fadd, u, u, ax, "")
+	m = g.below(ax, "ErfCutA")
+	g.op(vbit, res, u, m, "")
+	g.free(m, num)
+
+	g.f("\t// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).")
+	g.opc(fmul, u, ax, "ErfEfx", "")
+	g.op(fadd, u, u, ax, "")
+	m = g.below(ax, "ErfSmall")
+	g.op(vbit, res, u, m, "")
+	g.free(m)
+	g.opc(fmul, u, ax, "ErfEfx8", "")
+	t = g.alloc()
+	g.opc(fmul, t, ax, "Eight", "")
+	g.op(fadd, u, u, t, "")
+	g.free(t)
+	g.opc(fmul, u, u, "Eighth", "")
+	m = g.below(ax, "ErfVeryTiny")
+	g.op(vbit, res, u, m, "")
+	g.free(m, u)
+
+	g.f("\t// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().")
+	k, m = g.c("ErfBig"), g.alloc()
+	g.op(fcmge, m, ax, k, "|x| ≥ 6")
+	g.free(k)
+	one = g.c("One")
+	g.op(vbit, res, one, m, "")
+	g.free(one, m, ax)
+	sg := g.alloc()
+	g.opc(vand, sg, x, "Sign", "")
+	g.op(vorr, res, res, sg, "")
+	g.free(sg)
+	m = g.alloc()
+	g.op(fcmeq, m, x, x, "ordered lanes")
+	nan := g.c("NaN")
+	g.op(vbif, res, nan, m, "NaN lanes")
+	g.free(nan, m)
+	return res
+}
+
 func (g *nvgen) logBody(x int) int {
 	g.f("\t// Subnormal x: scale by 2^52 first (and take 52 from k).")
 	sub := g.alloc()
@@ -463,4 +601,5 @@ var neonVMathKernels = []neonVMathKernel{
 	{"log", "ln x[i]", (*nvgen).logBody, ", within 1 ulp of math.Log and of the correctly rounded result (the AVX2 level's algorithm and bounds), subnormal x included"},
 	{"tanh", "tanh x[i]", (*nvgen).tanhBody, ", within 2 ulps of math.Tanh and 1 of the correctly rounded result (the AVX2 level's algorithm and bounds)"},
 	{"sigmoid", "1/(1+e^-x[i])", (*nvgen).sigmoidBody, ", within 2 ulps of the Go formula on math.Exp and of the correctly rounded result (the AVX2 level's algorithm and bounds)"},
+	{"erf", "erf x[i]", (*nvgen).erfBody, ", math.Erf's results below |x| = 1.25 and within 1 ulp of them above (the AVX2 level's algorithm and bounds)"},
 }

@@ -1,7 +1,7 @@
 //go:build generate
 
 // This file writes vmath_amd64.s and vmath_amd64.go: the AVX2 and AVX-512
-// transcendental kernels exp, log, tanh and sigmoid, func(dst, x []float64)
+// transcendental kernels exp, log, tanh, sigmoid and erf, func(dst, x []float64)
 // each, dst[i] = f(x[i]) for i < len(dst).
 //
 // # Shape of the kernels
@@ -60,6 +60,17 @@
 // sigmoid: e = e^-|x| by the exp code, then 1/(1 + e) where x ≥ 0 and
 // e/(1 + e) elsewhere: the kernels package's Go formula, which overflows
 // nowhere. NaN lanes give x quieted, as the Go formula does.
+//
+// erf: math.Erf's own algorithm (fdlibm's s_erf.c) with its coefficients:
+// x + x·P(x²)/Q(x²) below 0.84375, erx + P(s)/Q(s) with s = |x| - 1 below
+// 1.25, 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R(s)/S(s))/|x| with s = 1/x²
+// and z = |x| cut to 21 bits below 6 (two sets of R and S, cut at 1/0.35),
+// 1 above; x + efx·x and 0.125·(8x + efx8·x) for tiny |x|. Every range is
+// computed for every lane and the lane's own kept, the rational functions
+// sharing one division; products and sums are rounded one by one (no FMA)
+// in math.Erf's order, so that below 1.25 the results are math.Erf's bits
+// (as compiled without fused multiply-adds). The exponentials are the exp
+// code's. NaN lanes give math.NaN(), as math.Erf does.
 package main
 
 import (
@@ -153,8 +164,45 @@ var vconsts = func() []vconst {
 	for i := 0; i <= expQDegree; i++ {
 		cs = append(cs, f64(fmt.Sprintf("Q%d", i), invFactorial(int64(i+2))))
 	}
+	for _, name := range []string{"PP", "QQ", "PA", "QA", "RA", "SA", "RB", "SB"} {
+		for i, v := range erfCoefs[name] {
+			if i > 0 || v != 0 {
+				cs = append(cs, f64(fmt.Sprintf("Erf%s%d", name, i), v))
+			}
+		}
+	}
+	cs = append(cs,
+		f64("ErfErx", 8.45062911510467529297e-01),  // erf(1) rounded to 20 bits (math.Erf's erx)
+		f64("ErfEfx", 1.28379167095512586316e-01),  // 2/√π - 1
+		f64("ErfEfx8", 1.02703333676410069053e+00), // 8·efx
+		f64("ErfVeryTiny", 2.848094538889218e-306), // below: 0.125·(8x + efx8·x), as math.Erf
+		f64("ErfSmall", 0x1p-28),                   // below: x + efx·x
+		f64("ErfCutA", 0.84375),                    // the ranges of math.Erf
+		f64("ErfCutB", 1.25),                       //
+		f64("ErfCutC", 1/0.35),                     //
+		f64("ErfBig", 6),                           // at and above, ±1
+		f64("ErfNegC", -0.5625),                    //
+		f64("Eight", 8),                            //
+		f64("Eighth", 0.125),                       //
+		vconst{"Hi32", 0xffffffff00000000},         // the high word: z = x to 21 bits
+	)
 	return cs
 }()
+
+// erfCoefs are math.Erf's polynomial coefficients (fdlibm's s_erf.c), by
+// name, from degree 0: P and Q on [0, 0.84375) (in x²), on [0.84375, 1.25)
+// (in |x| - 1), and R and S on [1.25, 1/0.35) and [1/0.35, 6) (in 1/x²).
+// The Q and S polynomials' constant term is 1, and not listed.
+var erfCoefs = map[string][]float64{
+	"PP": {1.28379167095512558561e-01, -3.25042107247001499370e-01, -2.84817495755985104766e-02, -5.77027029648944159157e-03, -2.37630166566501626084e-05},
+	"QQ": {0, 3.97917223959155352819e-01, 6.50222499887672944485e-02, 5.08130628187576562776e-03, 1.32494738004321644526e-04, -3.96022827877536812320e-06},
+	"PA": {-2.36211856075265944077e-03, 4.14856118683748331666e-01, -3.72207876035701323847e-01, 3.18346619901161753674e-01, -1.10894694282396677476e-01, 3.54783043256182359371e-02, -2.16637559486879084300e-03},
+	"QA": {0, 1.06420880400844228286e-01, 5.40397917702171048937e-01, 7.18286544141962662868e-02, 1.26171219808761642112e-01, 1.36370839120290507362e-02, 1.19844998467991074170e-02},
+	"RA": {-9.86494403484714822705e-03, -6.93858572707181764372e-01, -1.05586262253232909814e+01, -6.23753324503260060396e+01, -1.62396669462573470355e+02, -1.84605092906711035994e+02, -8.12874355063065934246e+01, -9.81432934416914548592e+00},
+	"SA": {0, 1.96512716674392571292e+01, 1.37657754143519042600e+02, 4.34565877475229228821e+02, 6.45387271733267880336e+02, 4.29008140027567833386e+02, 1.08635005541779435134e+02, 6.57024977031928170135e+00, -6.04244152148580987438e-02},
+	"RB": {-9.86494292470009928597e-03, -7.99283237680523006574e-01, -1.77579549177547519889e+01, -1.60636384855821916062e+02, -6.37566443368389627722e+02, -1.02509513161107724954e+03, -4.83519191608651397019e+02},
+	"SB": {0, 3.03380607434824582924e+01, 3.25792512996573918826e+02, 1.53672958608443695994e+03, 3.19985821950859553908e+03, 2.55305040643316442583e+03, 4.74528541206955367215e+02, -2.24409524465858183362e+01},
+}
 
 func vc(name string) Mem {
 	for _, k := range vconsts {
@@ -492,6 +540,131 @@ func (g *vgen) tanhBody(x Register, _ bool) Register {
 	return q
 }
 
+// horner sets d to the polynomial name (erfCoefs) at t, with its constant
+// term 1 when the name's first coefficient is listed as 0, by Horner's
+// rule with a rounded product and a rounded sum at each step, as math.Erf
+// computes it in Go (no fused multiply-add).
+func (g *vgen) horner(name string, t, d Register) {
+	cs := erfCoefs[name]
+	n := len(cs) - 1
+	g.bcast(fmt.Sprintf("Erf%s%d", name, n), d)
+	for i := n - 1; i >= 0; i-- {
+		g.mul(t, d, d)
+		if i == 0 && cs[0] == 0 {
+			g.add(vc("One"), d, d)
+		} else {
+			g.add(vc(fmt.Sprintf("Erf%s%d", name, i)), d, d)
+		}
+	}
+}
+
+// erfBody is math.Erf's algorithm on every lane: each of its ranges is
+// computed for the whole vector and the lane's own kept, the three
+// rational functions sharing one division. Products and sums are rounded
+// one by one, in math.Erf's order, so that below |x| = 1.25 the result is
+// math.Erf's to the bit; above, its two exponentials are the vector exp's.
+func (g *vgen) erfBody(x Register, _ bool) Register {
+	ax := g.alloc()
+	g.and(vc("Abs"), x, ax)
+	num, den, t := g.alloc(), g.alloc(), g.alloc()
+
+	c.Comment("[1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.")
+	g.mul(ax, ax, t)
+	g.bcast("One", den)
+	g.div(t, den, t) // s = 1/x²
+	g.horner("RA", t, num)
+	g.horner("SA", t, den)
+	hi := g.cmp(cmpGE, vc("ErfCutC"), ax)
+	u := g.alloc()
+	g.horner("RB", t, u)
+	g.sel(hi, u, num)
+	g.horner("SB", t, u)
+	g.sel(hi, u, den)
+	g.free(hi)
+
+	c.Comment("[0.84375, 1.25): P/Q in s = |x| - 1.")
+	g.sub(vc("One"), ax, t)
+	m := g.cmp(cmpLT, vc("ErfCutB"), ax)
+	g.horner("PA", t, u)
+	g.sel(m, u, num)
+	g.horner("QA", t, u)
+	g.sel(m, u, den)
+	g.free(m)
+
+	c.Comment("[0, 0.84375): r/s in z = x².")
+	g.mul(ax, ax, t)
+	m = g.cmp(cmpLT, vc("ErfCutA"), ax)
+	g.horner("PP", t, u)
+	g.sel(m, u, num)
+	g.horner("QQ", t, u)
+	g.sel(m, u, den)
+	g.free(m)
+	g.div(den, num, num) // q: y, P/Q or R/S by lane
+	g.free(den)
+
+	c.Comment("[1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.")
+	z := g.alloc()
+	g.and(vc("Hi32"), ax, z)
+	g.sub(ax, z, t) // z - x
+	g.add(ax, z, u) // z + x
+	g.mul(u, t, t)
+	g.add(num, t, t) // (z-x)(z+x) + R/S
+	g.mul(z, z, u)
+	g.bcast("ErfNegC", z)
+	g.sub(u, z, u) // -0.5625 - z², rounded as -z²-0.5625
+	g.free(z)
+	e1 := g.exp(u, true, false)
+	g.free(u)
+	e2 := g.exp(t, true, false)
+	g.free(t)
+	g.mul(e2, e1, e1)
+	g.free(e2)
+	g.div(ax, e1, e1) // r/x
+	res := g.alloc()
+	g.bcast("One", res)
+	g.sub(e1, res, res)
+	g.free(e1)
+
+	c.Comment("Below 1.25: erx + P/Q; below 0.84375: x + x·y.")
+	u, t = g.alloc(), g.alloc()
+	g.add(vc("ErfErx"), num, u)
+	m = g.cmp(cmpLT, vc("ErfCutB"), ax)
+	g.sel(m, u, res)
+	g.free(m)
+	g.mul(ax, num, u)
+	g.add(ax, u, u)
+	m = g.cmp(cmpLT, vc("ErfCutA"), ax)
+	g.sel(m, u, res)
+	g.free(m, num)
+
+	c.Comment("Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).")
+	g.mul(vc("ErfEfx"), ax, u)
+	g.add(ax, u, u)
+	m = g.cmp(cmpLT, vc("ErfSmall"), ax)
+	g.sel(m, u, res)
+	g.free(m)
+	g.mul(vc("ErfEfx8"), ax, u)
+	g.mul(vc("Eight"), ax, t)
+	g.add(t, u, u)
+	g.mul(vc("Eighth"), u, u)
+	m = g.cmp(cmpLT, vc("ErfVeryTiny"), ax)
+	g.sel(m, u, res)
+	g.free(m, t, u)
+
+	c.Comment("At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().")
+	m = g.cmp(cmpGE, vc("ErfBig"), ax)
+	g.sel(m, vc("One"), res)
+	g.free(m, ax)
+	sg := g.alloc()
+	g.and(vc("Sign"), x, sg)
+	g.or(sg, res, res)
+	g.free(sg)
+	m = g.cmp(cmpUnord, x, x)
+	g.sel(m, vc("NaN"), res)
+	g.free(m)
+	return res
+}
+
 func (g *vgen) logBody(x Register, fast bool) Register {
 	k, f := g.alloc(), g.alloc()
 	if g.wide {
@@ -735,6 +908,7 @@ var vmathKernels = []vmathKernel{
 	{"log", "ln x[i]", (*vgen).logBody, logCheck, sameAtBoth(", within 1 ulp of math.Log and of the correctly rounded result (measured), subnormal x included")},
 	{"tanh", "tanh x[i]", (*vgen).tanhBody, nil, sameAtBoth(", within 2 ulps of math.Tanh and 1 of the correctly rounded result (measured)")},
 	{"sigmoid", "1/(1+e^-x[i])", (*vgen).sigmoidBody, expCheck, sameAtBoth(", within 2 ulps of the Go formula on math.Exp and of the correctly rounded result (measured)")},
+	{"erf", "erf x[i]", (*vgen).erfBody, nil, sameAtBoth(", math.Erf's results below |x| = 1.25 and within 1 ulp of them above (measured)")},
 }
 
 func sameAtBoth(s string) map[string]string { return map[string]string{"AVX2": s, "AVX512": s} }

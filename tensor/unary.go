@@ -11,8 +11,9 @@ import (
 // semantics: NaN in gives NaN out unless stated otherwise, and infinities
 // behave as the formula in each doc comment gives them. The flat kernels
 // below are plain loops or the kernels package's (Sqrt and ReLU are
-// vector code with the loops' results; Exp, Log, Tanh and Sigmoid are
-// vector code, within a few ulps of the math package: see kernels.Exp);
+// vector code with the loops' results; Exp, Log, Tanh, Sigmoid and Erf
+// (and so GELU) are vector code, within a few ulps of the math package:
+// see kernels.Exp);
 // unary splits large tensors across goroutines, at grainCheap for
 // arithmetic, grainMath for the math package's functions and vmathGrain
 // for the vector kernels.
@@ -143,15 +144,9 @@ func (t *Tensor) Tanh() *Tensor { return t.unary("Tanh", vmathGrain(), kernels.T
 // It is kernels.Sigmoid.
 func (t *Tensor) Sigmoid() *Tensor { return t.unary("Sigmoid", vmathGrain(), kernels.Sigmoid) }
 
-// Erf returns the error function of t elementwise (±1 at ±Inf).
-func (t *Tensor) Erf() *Tensor { return t.unary("Erf", grainMath, erfKernel) }
-
-func erfKernel(dst, x []float64) {
-	x = x[:len(dst)]
-	for i, v := range x {
-		dst[i] = math.Erf(v)
-	}
-}
+// Erf returns the error function of t elementwise (±1 at ±Inf), with
+// kernels.Erf (math.Erf's algorithm, within 1 ulp of it).
+func (t *Tensor) Erf() *Tensor { return t.unary("Erf", vmathGrain(), kernels.Erf) }
 
 // Sign returns -1, 0 or 1 elementwise by the sign of t, as torch.sign:
 // Sign(±0) = 0, and Sign(NaN) = 0 too (PyTorch computes (0 < x) - (x < 0),
@@ -207,14 +202,19 @@ const geluKappa = 0.044715
 // GELU returns the Gaussian error linear unit x·Φ(x) = x/2·(1 + erf(x/√2))
 // elementwise, as torch.nn.functional.gelu with approximate='none'
 // (GELU(1) = 0.8413447460685429; NaN at -Inf, as PyTorch's formula gives
-// -Inf·0).
-func (t *Tensor) GELU() *Tensor { return t.unary("GELU", grainMath, geluKernel) }
+// -Inf·0), with kernels.Erf.
+func (t *Tensor) GELU() *Tensor { return t.unary("GELU", vmathGrain(), geluKernel) }
 
 func geluKernel(dst, x []float64) {
-	x = x[:len(dst)]
-	for i, v := range x {
-		dst[i] = v * 0.5 * (1 + math.Erf(v*sqrt1_2))
-	}
+	inBlocks(dst, x, func(d, x, b []float64) {
+		for i, v := range x {
+			b[i] = v * sqrt1_2
+		}
+		kernels.Erf(b, b)
+		for i, v := range x {
+			d[i] = v * 0.5 * (1 + b[i])
+		}
+	})
 }
 
 // GELUTanh returns the tanh approximation of GELU,

@@ -80,13 +80,14 @@ type unaryOp struct {
 	ulps float64               // 0: bit for bit
 }
 
-// The ops on the vector transcendental kernels (Exp, Log, Tanh, Sigmoid, and
-// SiLU, GELUTanh and Softplus on top of them) are within a few ulps of the
-// math package at the AVX2 and AVX512 levels (kernels.Exp and the others
-// state their bounds), and exact at the Generic level. GELUTanh's
-// 1 + tanh(...) turns an ulp of tanh near -1 into many ulps of the result:
-// its bound adds inputULPs ulps of x.
-var inputULPs = map[string]float64{"GELUTanh": 1}
+// The ops on the vector transcendental kernels (Exp, Log, Tanh, Sigmoid,
+// Erf, and SiLU, GELU, GELUTanh and Softplus on top of them) are within a
+// few ulps of the math package at the AVX2 and AVX512 levels (kernels.Exp
+// and the others state their bounds), and exact at the Generic level.
+// GELU's 1 + erf(...) and GELUTanh's 1 + tanh(...) turn an ulp of erf or
+// tanh near -1 into many ulps of the result: their bounds add inputULPs
+// ulps of x.
+var inputULPs = map[string]float64{"GELU": 1, "GELUTanh": 1}
 
 var unaryOps = []unaryOp{
 	{"Neg", (*tensor.Tensor).Neg, func(v float64) float64 { return -v }, 0},
@@ -107,7 +108,7 @@ var unaryOps = []unaryOp{
 		e := math.Exp(v) // e^-v would overflow for v < -709
 		return e / (1 + e)
 	}, 2},
-	{"Erf", (*tensor.Tensor).Erf, math.Erf, 0},
+	{"Erf", (*tensor.Tensor).Erf, math.Erf, 1},
 	{"Sign", (*tensor.Tensor).Sign, func(v float64) float64 {
 		switch {
 		case v > 0:
@@ -133,7 +134,7 @@ var unaryOps = []unaryOp{
 	// (products of the C constants, rounded as C rounds them).
 	{"GELU", (*tensor.Tensor).GELU, func(v float64) float64 {
 		return v * 0.5 * (1 + math.Erf(v*0.7071067811865476))
-	}, 0},
+	}, 2},
 	{"GELUTanh", (*tensor.Tensor).GELUTanh, func(v float64) float64 {
 		beta := 1.4142135623730951 * 1.1283791670955126 * 0.5
 		return 0.5 * v * (1 + math.Tanh(beta*(v+0.044715*(v*v*v))))

@@ -2479,115 +2479,115 @@ loop:
 	VADDPD       vmathErfSA1<>+0(SB), Y3, Y3
 	VMULPD       Y4, Y3, Y3
 	VADDPD       vmathOne<>+0(SB), Y3, Y3
-	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y1, Y5
-	VBROADCASTSD vmathErfRB6<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB5<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB4<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB0<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y2, Y2
-	VBROADCASTSD vmathErfSB7<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB6<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB5<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB4<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathOne<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y3, Y3
+	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfRB6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfSB7<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB6<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
 
 	// [0.84375, 1.25): P/Q in s = |x| - 1.
 	VSUBPD       vmathOne<>+0(SB), Y1, Y4
-	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y1, Y5
-	VBROADCASTSD vmathErfPA6<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA5<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA4<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA0<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y2, Y2
-	VBROADCASTSD vmathErfQA6<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQA5<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQA4<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQA3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQA2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQA1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathOne<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y3, Y3
+	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfPA6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
 
 	// [0, 0.84375): r/s in z = x².
 	VMULPD       Y1, Y1, Y4
-	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y1, Y5
-	VBROADCASTSD vmathErfPP4<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPP3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPP2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPP1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPP0<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y2, Y2
-	VBROADCASTSD vmathErfQQ5<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQQ4<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQQ3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQQ2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQQ1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathOne<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y3, Y3
+	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfPP4<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
 	VDIVPD       Y3, Y2, Y2
 
 	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
 	VANDPD       vmathHi32<>+0(SB), Y1, Y3
 	VSUBPD       Y1, Y3, Y4
-	VADDPD       Y1, Y3, Y6
-	VMULPD       Y6, Y4, Y4
+	VADDPD       Y1, Y3, Y5
+	VMULPD       Y5, Y4, Y4
 	VADDPD       Y2, Y4, Y4
-	VMULPD       Y3, Y3, Y6
+	VMULPD       Y3, Y3, Y5
 	VBROADCASTSD vmathErfNegC<>+0(SB), Y3
-	VSUBPD       Y6, Y3, Y6
+	VSUBPD       Y5, Y3, Y5
 
 	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
-	VMINPD vmathExpHi<>+0(SB), Y6, Y3
+	VMINPD vmathExpHi<>+0(SB), Y5, Y3
 	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
 
 	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD vmathLog2e<>+0(SB), Y5
-	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y5
-	VSUBPD       vmathMagic<>+0(SB), Y5, Y7
+	VBROADCASTSD vmathLog2e<>+0(SB), Y6
+	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y6
+	VSUBPD       vmathMagic<>+0(SB), Y6, Y7
 	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y3
 	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y3
 
@@ -2614,14 +2614,14 @@ loop:
 	VADDPD      Y10, Y8, Y8
 
 	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
-	VPSRAD $0x01, Y5, Y7
-	VPSUBD Y7, Y5, Y5
+	VPSRAD $0x01, Y6, Y7
+	VPSUBD Y7, Y6, Y6
 	VPADDD vmathBias<>+0(SB), Y7, Y7
 	VPSLLQ $0x34, Y7, Y7
-	VPADDD vmathBias<>+0(SB), Y5, Y5
-	VPSLLQ $0x34, Y5, Y5
+	VPADDD vmathBias<>+0(SB), Y6, Y6
+	VPSLLQ $0x34, Y6, Y6
 	VMULPD Y7, Y8, Y8
-	VMULPD Y5, Y8, Y8
+	VMULPD Y6, Y8, Y8
 
 	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
 	VMINPD vmathExpHi<>+0(SB), Y4, Y3
@@ -2738,115 +2738,115 @@ loop:
 	VADDPD       vmathErfSA1<>+0(SB), Y3, Y3
 	VMULPD       Y4, Y3, Y3
 	VADDPD       vmathOne<>+0(SB), Y3, Y3
-	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y1, Y5
-	VBROADCASTSD vmathErfRB6<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB5<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB4<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB0<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y2, Y2
-	VBROADCASTSD vmathErfSB7<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB6<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB5<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB4<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathOne<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y3, Y3
+	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfRB6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfSB7<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB6<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
 
 	// [0.84375, 1.25): P/Q in s = |x| - 1.
 	VSUBPD       vmathOne<>+0(SB), Y1, Y4
-	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y1, Y5
-	VBROADCASTSD vmathErfPA6<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA5<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA4<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA0<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y2, Y2
-	VBROADCASTSD vmathErfQA6<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQA5<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQA4<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQA3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQA2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQA1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathOne<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y3, Y3
+	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfPA6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
 
 	// [0, 0.84375): r/s in z = x².
 	VMULPD       Y1, Y1, Y4
-	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y1, Y5
-	VBROADCASTSD vmathErfPP4<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPP3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPP2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPP1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPP0<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y2, Y2
-	VBROADCASTSD vmathErfQQ5<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQQ4<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQQ3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQQ2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQQ1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathOne<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y3, Y3
+	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfPP4<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
 	VDIVPD       Y3, Y2, Y2
 
 	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
 	VANDPD       vmathHi32<>+0(SB), Y1, Y3
 	VSUBPD       Y1, Y3, Y4
-	VADDPD       Y1, Y3, Y6
-	VMULPD       Y6, Y4, Y4
+	VADDPD       Y1, Y3, Y5
+	VMULPD       Y5, Y4, Y4
 	VADDPD       Y2, Y4, Y4
-	VMULPD       Y3, Y3, Y6
+	VMULPD       Y3, Y3, Y5
 	VBROADCASTSD vmathErfNegC<>+0(SB), Y3
-	VSUBPD       Y6, Y3, Y6
+	VSUBPD       Y5, Y3, Y5
 
 	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
-	VMINPD vmathExpHi<>+0(SB), Y6, Y3
+	VMINPD vmathExpHi<>+0(SB), Y5, Y3
 	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
 
 	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD vmathLog2e<>+0(SB), Y5
-	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y5
-	VSUBPD       vmathMagic<>+0(SB), Y5, Y7
+	VBROADCASTSD vmathLog2e<>+0(SB), Y6
+	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y6
+	VSUBPD       vmathMagic<>+0(SB), Y6, Y7
 	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y3
 	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y3
 
@@ -2873,14 +2873,14 @@ loop:
 	VADDPD      Y10, Y8, Y8
 
 	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
-	VPSRAD $0x01, Y5, Y7
-	VPSUBD Y7, Y5, Y5
+	VPSRAD $0x01, Y6, Y7
+	VPSUBD Y7, Y6, Y6
 	VPADDD vmathBias<>+0(SB), Y7, Y7
 	VPSLLQ $0x34, Y7, Y7
-	VPADDD vmathBias<>+0(SB), Y5, Y5
-	VPSLLQ $0x34, Y5, Y5
+	VPADDD vmathBias<>+0(SB), Y6, Y6
+	VPSLLQ $0x34, Y6, Y6
 	VMULPD Y7, Y8, Y8
-	VMULPD Y5, Y8, Y8
+	VMULPD Y6, Y8, Y8
 
 	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
 	VMINPD vmathExpHi<>+0(SB), Y4, Y3
@@ -3005,115 +3005,115 @@ one:
 	VADDPD       vmathErfSA1<>+0(SB), Y3, Y3
 	VMULPD       Y4, Y3, Y3
 	VADDPD       vmathOne<>+0(SB), Y3, Y3
-	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y1, Y5
-	VBROADCASTSD vmathErfRB6<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB5<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB4<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfRB0<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y2, Y2
-	VBROADCASTSD vmathErfSB7<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB6<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB5<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB4<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfSB1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathOne<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y3, Y3
+	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfRB6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfSB7<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB6<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
 
 	// [0.84375, 1.25): P/Q in s = |x| - 1.
 	VSUBPD       vmathOne<>+0(SB), Y1, Y4
-	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y1, Y5
-	VBROADCASTSD vmathErfPA6<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA5<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA4<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPA0<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y2, Y2
-	VBROADCASTSD vmathErfQA6<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQA5<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQA4<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQA3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQA2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQA1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathOne<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y3, Y3
+	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfPA6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
 
 	// [0, 0.84375): r/s in z = x².
 	VMULPD       Y1, Y1, Y4
-	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y1, Y5
-	VBROADCASTSD vmathErfPP4<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPP3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPP2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPP1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfPP0<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y2, Y2
-	VBROADCASTSD vmathErfQQ5<>+0(SB), Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQQ4<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQQ3<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQQ2<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathErfQQ1<>+0(SB), Y6, Y6
-	VMULPD       Y4, Y6, Y6
-	VADDPD       vmathOne<>+0(SB), Y6, Y6
-	VBLENDVPD    Y5, Y6, Y3, Y3
+	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfPP4<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
 	VDIVPD       Y3, Y2, Y2
 
 	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
 	VANDPD       vmathHi32<>+0(SB), Y1, Y3
 	VSUBPD       Y1, Y3, Y4
-	VADDPD       Y1, Y3, Y6
-	VMULPD       Y6, Y4, Y4
+	VADDPD       Y1, Y3, Y5
+	VMULPD       Y5, Y4, Y4
 	VADDPD       Y2, Y4, Y4
-	VMULPD       Y3, Y3, Y6
+	VMULPD       Y3, Y3, Y5
 	VBROADCASTSD vmathErfNegC<>+0(SB), Y3
-	VSUBPD       Y6, Y3, Y6
+	VSUBPD       Y5, Y3, Y5
 
 	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
-	VMINPD vmathExpHi<>+0(SB), Y6, Y3
+	VMINPD vmathExpHi<>+0(SB), Y5, Y3
 	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
 
 	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD vmathLog2e<>+0(SB), Y5
-	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y5
-	VSUBPD       vmathMagic<>+0(SB), Y5, Y7
+	VBROADCASTSD vmathLog2e<>+0(SB), Y6
+	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y6
+	VSUBPD       vmathMagic<>+0(SB), Y6, Y7
 	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y3
 	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y3
 
@@ -3140,14 +3140,14 @@ one:
 	VADDPD      Y10, Y8, Y8
 
 	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
-	VPSRAD $0x01, Y5, Y7
-	VPSUBD Y7, Y5, Y5
+	VPSRAD $0x01, Y6, Y7
+	VPSUBD Y7, Y6, Y6
 	VPADDD vmathBias<>+0(SB), Y7, Y7
 	VPSLLQ $0x34, Y7, Y7
-	VPADDD vmathBias<>+0(SB), Y5, Y5
-	VPSLLQ $0x34, Y5, Y5
+	VPADDD vmathBias<>+0(SB), Y6, Y6
+	VPSLLQ $0x34, Y6, Y6
 	VMULPD Y7, Y8, Y8
-	VMULPD Y5, Y8, Y8
+	VMULPD Y6, Y8, Y8
 
 	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
 	VMINPD vmathExpHi<>+0(SB), Y4, Y3
@@ -3278,115 +3278,115 @@ tail:
 	VADDPD       vmathErfSA1<>+0(SB), Y4, Y4
 	VMULPD       Y5, Y4, Y4
 	VADDPD       vmathOne<>+0(SB), Y4, Y4
-	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y2, Y6
-	VBROADCASTSD vmathErfRB6<>+0(SB), Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfRB5<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfRB4<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfRB3<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfRB2<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfRB1<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfRB0<>+0(SB), Y7, Y7
-	VBLENDVPD    Y6, Y7, Y3, Y3
-	VBROADCASTSD vmathErfSB7<>+0(SB), Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfSB6<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfSB5<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfSB4<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfSB3<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfSB2<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfSB1<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathOne<>+0(SB), Y7, Y7
-	VBLENDVPD    Y6, Y7, Y4, Y4
+	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y2, Y7
+	VBROADCASTSD vmathErfRB6<>+0(SB), Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfRB5<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfRB4<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfRB3<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfRB2<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfRB1<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfRB0<>+0(SB), Y6, Y6
+	VBLENDVPD    Y7, Y6, Y3, Y3
+	VBROADCASTSD vmathErfSB7<>+0(SB), Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfSB6<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfSB5<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfSB4<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfSB3<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfSB2<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfSB1<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathOne<>+0(SB), Y6, Y6
+	VBLENDVPD    Y7, Y6, Y4, Y4
 
 	// [0.84375, 1.25): P/Q in s = |x| - 1.
 	VSUBPD       vmathOne<>+0(SB), Y2, Y5
-	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y2, Y6
-	VBROADCASTSD vmathErfPA6<>+0(SB), Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfPA5<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfPA4<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfPA3<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfPA2<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfPA1<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfPA0<>+0(SB), Y7, Y7
-	VBLENDVPD    Y6, Y7, Y3, Y3
-	VBROADCASTSD vmathErfQA6<>+0(SB), Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfQA5<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfQA4<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfQA3<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfQA2<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfQA1<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathOne<>+0(SB), Y7, Y7
-	VBLENDVPD    Y6, Y7, Y4, Y4
+	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y2, Y7
+	VBROADCASTSD vmathErfPA6<>+0(SB), Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfPA5<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfPA4<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfPA3<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfPA2<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfPA1<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfPA0<>+0(SB), Y6, Y6
+	VBLENDVPD    Y7, Y6, Y3, Y3
+	VBROADCASTSD vmathErfQA6<>+0(SB), Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfQA5<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfQA4<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfQA3<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfQA2<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfQA1<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathOne<>+0(SB), Y6, Y6
+	VBLENDVPD    Y7, Y6, Y4, Y4
 
 	// [0, 0.84375): r/s in z = x².
 	VMULPD       Y2, Y2, Y5
-	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y2, Y6
-	VBROADCASTSD vmathErfPP4<>+0(SB), Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfPP3<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfPP2<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfPP1<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfPP0<>+0(SB), Y7, Y7
-	VBLENDVPD    Y6, Y7, Y3, Y3
-	VBROADCASTSD vmathErfQQ5<>+0(SB), Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfQQ4<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfQQ3<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfQQ2<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathErfQQ1<>+0(SB), Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VADDPD       vmathOne<>+0(SB), Y7, Y7
-	VBLENDVPD    Y6, Y7, Y4, Y4
+	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y2, Y7
+	VBROADCASTSD vmathErfPP4<>+0(SB), Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfPP3<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfPP2<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfPP1<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfPP0<>+0(SB), Y6, Y6
+	VBLENDVPD    Y7, Y6, Y3, Y3
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfQQ4<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfQQ3<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfQQ2<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfQQ1<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathOne<>+0(SB), Y6, Y6
+	VBLENDVPD    Y7, Y6, Y4, Y4
 	VDIVPD       Y4, Y3, Y3
 
 	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
 	VANDPD       vmathHi32<>+0(SB), Y2, Y4
 	VSUBPD       Y2, Y4, Y5
-	VADDPD       Y2, Y4, Y7
-	VMULPD       Y7, Y5, Y5
+	VADDPD       Y2, Y4, Y6
+	VMULPD       Y6, Y5, Y5
 	VADDPD       Y3, Y5, Y5
-	VMULPD       Y4, Y4, Y7
+	VMULPD       Y4, Y4, Y6
 	VBROADCASTSD vmathErfNegC<>+0(SB), Y4
-	VSUBPD       Y7, Y4, Y7
+	VSUBPD       Y6, Y4, Y6
 
 	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
-	VMINPD vmathExpHi<>+0(SB), Y7, Y4
+	VMINPD vmathExpHi<>+0(SB), Y6, Y4
 	VMAXPD vmathExpLo<>+0(SB), Y4, Y4
 
 	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD vmathLog2e<>+0(SB), Y6
-	VFMADD213PD  vmathMagic<>+0(SB), Y4, Y6
-	VSUBPD       vmathMagic<>+0(SB), Y6, Y8
+	VBROADCASTSD vmathLog2e<>+0(SB), Y7
+	VFMADD213PD  vmathMagic<>+0(SB), Y4, Y7
+	VSUBPD       vmathMagic<>+0(SB), Y7, Y8
 	VFNMADD231PD vmathLn2Hi<>+0(SB), Y8, Y4
 	VFNMADD231PD vmathLn2Lo<>+0(SB), Y8, Y4
 
@@ -3413,14 +3413,14 @@ tail:
 	VADDPD      Y11, Y9, Y9
 
 	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
-	VPSRAD $0x01, Y6, Y8
-	VPSUBD Y8, Y6, Y6
+	VPSRAD $0x01, Y7, Y8
+	VPSUBD Y8, Y7, Y7
 	VPADDD vmathBias<>+0(SB), Y8, Y8
 	VPSLLQ $0x34, Y8, Y8
-	VPADDD vmathBias<>+0(SB), Y6, Y6
-	VPSLLQ $0x34, Y6, Y6
+	VPADDD vmathBias<>+0(SB), Y7, Y7
+	VPSLLQ $0x34, Y7, Y7
 	VMULPD Y8, Y9, Y9
-	VMULPD Y6, Y9, Y9
+	VMULPD Y7, Y9, Y9
 
 	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
 	VMINPD vmathExpHi<>+0(SB), Y5, Y4

@@ -333,6 +333,17 @@ func (g *nvgen) below(a int, name string) int {
 	return m
 }
 
+// ratioWhere sets num and den, in the lanes of mask m (which it frees), to
+// the polynomials p and q at t.
+func (g *nvgen) ratioWhere(m int, p, q string, t, num, den int) {
+	u := g.horner(p, t)
+	g.op(vbit, num, u, m, "")
+	g.free(u)
+	u = g.horner(q, t)
+	g.op(vbit, den, u, m, "")
+	g.free(u, m)
+}
+
 // erfBody is vgen.erfBody, operation for operation.
 func (g *nvgen) erfBody(x int) int {
 	ax := g.alloc()
@@ -347,32 +358,15 @@ func (g *nvgen) erfBody(x int) int {
 	k, hi := g.c("ErfCutC"), g.alloc()
 	g.op(fcmge, hi, ax, k, "|x| ≥ 1/0.35")
 	g.free(k)
-	u := g.horner("RB", t)
-	g.op(vbit, num, u, hi, "")
-	g.free(u)
-	u = g.horner("SB", t)
-	g.op(vbit, den, u, hi, "")
-	g.free(u, hi)
+	g.ratioWhere(hi, "RB", "SB", t, num, den)
 
 	g.f("\t// [0.84375, 1.25): P/Q in s = |x| - 1.")
 	g.opc(fsub, t, ax, "One", "")
-	m := g.below(ax, "ErfCutB")
-	u = g.horner("PA", t)
-	g.op(vbit, num, u, m, "")
-	g.free(u)
-	u = g.horner("QA", t)
-	g.op(vbit, den, u, m, "")
-	g.free(u, m)
+	g.ratioWhere(g.below(ax, "ErfCutB"), "PA", "QA", t, num, den)
 
 	g.f("\t// [0, 0.84375): r/s in z = x².")
 	g.op(fmul, t, ax, ax, "")
-	m = g.below(ax, "ErfCutA")
-	u = g.horner("PP", t)
-	g.op(vbit, num, u, m, "")
-	g.free(u)
-	u = g.horner("QQ", t)
-	g.op(vbit, den, u, m, "")
-	g.free(u, m)
+	g.ratioWhere(g.below(ax, "ErfCutA"), "PP", "QQ", t, num, den)
 	g.op(fdiv, num, num, den, "q: y, P/Q or R/S by lane")
 	g.free(den)
 
@@ -380,7 +374,7 @@ func (g *nvgen) erfBody(x int) int {
 	z := g.alloc()
 	g.opc(vand, z, ax, "Hi32", "z")
 	g.op(fsub, t, z, ax, "z - x")
-	u = g.alloc()
+	u := g.alloc()
 	g.op(fadd, u, z, ax, "z + x")
 	g.op(fmul, t, t, u, "")
 	g.op(fadd, t, t, num, "+ R/S")
@@ -402,7 +396,7 @@ func (g *nvgen) erfBody(x int) int {
 	g.f("\t// Below 1.25: erx + P/Q; below 0.84375: x + x·y.")
 	u = g.alloc()
 	g.opc(fadd, u, num, "ErfErx", "")
-	m = g.below(ax, "ErfCutB")
+	m := g.below(ax, "ErfCutB")
 	g.op(vbit, res, u, m, "")
 	g.free(m)
 	g.op(fmul, u, num, ax, "")

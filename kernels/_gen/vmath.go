@@ -558,6 +558,16 @@ func (g *vgen) horner(name string, t, d Register) {
 	}
 }
 
+// ratioWhere sets num and den, in the lanes of mask m (which it frees), to
+// the polynomials p and q at t, with u as scratch.
+func (g *vgen) ratioWhere(m Register, p, q string, t, u, num, den Register) {
+	g.horner(p, t, u)
+	g.sel(m, u, num)
+	g.horner(q, t, u)
+	g.sel(m, u, den)
+	g.free(m)
+}
+
 // erfBody is math.Erf's algorithm on every lane: each of its ranges is
 // computed for the whole vector and the lane's own kept, the three
 // rational functions sharing one division. Products and sums are rounded
@@ -574,31 +584,16 @@ func (g *vgen) erfBody(x Register, _ bool) Register {
 	g.div(t, den, t) // s = 1/x²
 	g.horner("RA", t, num)
 	g.horner("SA", t, den)
-	hi := g.cmp(cmpGE, vc("ErfCutC"), ax)
 	u := g.alloc()
-	g.horner("RB", t, u)
-	g.sel(hi, u, num)
-	g.horner("SB", t, u)
-	g.sel(hi, u, den)
-	g.free(hi)
+	g.ratioWhere(g.cmp(cmpGE, vc("ErfCutC"), ax), "RB", "SB", t, u, num, den)
 
 	c.Comment("[0.84375, 1.25): P/Q in s = |x| - 1.")
 	g.sub(vc("One"), ax, t)
-	m := g.cmp(cmpLT, vc("ErfCutB"), ax)
-	g.horner("PA", t, u)
-	g.sel(m, u, num)
-	g.horner("QA", t, u)
-	g.sel(m, u, den)
-	g.free(m)
+	g.ratioWhere(g.cmp(cmpLT, vc("ErfCutB"), ax), "PA", "QA", t, u, num, den)
 
 	c.Comment("[0, 0.84375): r/s in z = x².")
 	g.mul(ax, ax, t)
-	m = g.cmp(cmpLT, vc("ErfCutA"), ax)
-	g.horner("PP", t, u)
-	g.sel(m, u, num)
-	g.horner("QQ", t, u)
-	g.sel(m, u, den)
-	g.free(m)
+	g.ratioWhere(g.cmp(cmpLT, vc("ErfCutA"), ax), "PP", "QQ", t, u, num, den)
 	g.div(den, num, num) // q: y, P/Q or R/S by lane
 	g.free(den)
 
@@ -628,7 +623,7 @@ func (g *vgen) erfBody(x Register, _ bool) Register {
 	c.Comment("Below 1.25: erx + P/Q; below 0.84375: x + x·y.")
 	u, t = g.alloc(), g.alloc()
 	g.add(vc("ErfErx"), num, u)
-	m = g.cmp(cmpLT, vc("ErfCutB"), ax)
+	m := g.cmp(cmpLT, vc("ErfCutB"), ax)
 	g.sel(m, u, res)
 	g.free(m)
 	g.mul(ax, num, u)

@@ -2441,368 +2441,43 @@ loop:
 	CMPQ    CX, $0x00000008
 	JB      one
 	VMOVUPD (SI), Y0
-	VANDPD  vmathAbs<>+0(SB), Y0, Y1
 
-	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
-	VMULPD       Y1, Y1, Y4
-	VBROADCASTSD vmathOne<>+0(SB), Y3
-	VDIVPD       Y4, Y3, Y4
-	VBROADCASTSD vmathErfRA7<>+0(SB), Y2
-	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA6<>+0(SB), Y2, Y2
-	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA5<>+0(SB), Y2, Y2
-	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA4<>+0(SB), Y2, Y2
-	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA3<>+0(SB), Y2, Y2
-	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA2<>+0(SB), Y2, Y2
-	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA1<>+0(SB), Y2, Y2
-	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA0<>+0(SB), Y2, Y2
-	VBROADCASTSD vmathErfSA8<>+0(SB), Y3
-	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA7<>+0(SB), Y3, Y3
-	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA6<>+0(SB), Y3, Y3
-	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA5<>+0(SB), Y3, Y3
-	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA4<>+0(SB), Y3, Y3
-	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA3<>+0(SB), Y3, Y3
-	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA2<>+0(SB), Y3, Y3
-	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA1<>+0(SB), Y3, Y3
-	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathOne<>+0(SB), Y3, Y3
-	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y1, Y6
-	VBROADCASTSD vmathErfRB6<>+0(SB), Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB5<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB4<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB3<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB2<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB1<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB0<>+0(SB), Y5, Y5
-	VBLENDVPD    Y6, Y5, Y2, Y2
-	VBROADCASTSD vmathErfSB7<>+0(SB), Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB6<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB5<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB4<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB3<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB2<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB1<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathOne<>+0(SB), Y5, Y5
-	VBLENDVPD    Y6, Y5, Y3, Y3
-
-	// [0.84375, 1.25): P/Q in s = |x| - 1.
-	VSUBPD       vmathOne<>+0(SB), Y1, Y4
-	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y1, Y6
-	VBROADCASTSD vmathErfPA6<>+0(SB), Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA5<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA4<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA3<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA2<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA1<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA0<>+0(SB), Y5, Y5
-	VBLENDVPD    Y6, Y5, Y2, Y2
-	VBROADCASTSD vmathErfQA6<>+0(SB), Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQA5<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQA4<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQA3<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQA2<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQA1<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathOne<>+0(SB), Y5, Y5
-	VBLENDVPD    Y6, Y5, Y3, Y3
-
-	// [0, 0.84375): r/s in z = x².
-	VMULPD       Y1, Y1, Y4
-	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y1, Y6
-	VBROADCASTSD vmathErfPP4<>+0(SB), Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPP3<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPP2<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPP1<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPP0<>+0(SB), Y5, Y5
-	VBLENDVPD    Y6, Y5, Y2, Y2
-	VBROADCASTSD vmathErfQQ5<>+0(SB), Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQQ4<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQQ3<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQQ2<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQQ1<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathOne<>+0(SB), Y5, Y5
-	VBLENDVPD    Y6, Y5, Y3, Y3
-	VDIVPD       Y3, Y2, Y2
-
-	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
-	VANDPD       vmathHi32<>+0(SB), Y1, Y3
-	VSUBPD       Y1, Y3, Y4
-	VADDPD       Y1, Y3, Y5
-	VMULPD       Y5, Y4, Y4
-	VADDPD       Y2, Y4, Y4
-	VMULPD       Y3, Y3, Y5
-	VBROADCASTSD vmathErfNegC<>+0(SB), Y3
-	VSUBPD       Y5, Y3, Y5
-
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
-	VMINPD vmathExpHi<>+0(SB), Y5, Y3
-	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
-
-	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD vmathLog2e<>+0(SB), Y6
-	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y6
-	VSUBPD       vmathMagic<>+0(SB), Y6, Y7
-	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y3
-	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y3
-
-	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
-	VBROADCASTSD vmathQ11<>+0(SB), Y8
-	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y8
-	VMULPD       Y3, Y3, Y9
-
-	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
-	VADDPD      vmathOne<>+0(SB), Y3, Y10
-	VSUBPD      vmathOne<>+0(SB), Y10, Y11
-	VSUBPD      Y11, Y3, Y11
-	VFMADD213PD Y11, Y9, Y8
-	VADDPD      Y10, Y8, Y8
-
-	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
-	VPSRAD $0x01, Y6, Y7
-	VPSUBD Y7, Y6, Y6
-	VPADDD vmathBias<>+0(SB), Y7, Y7
-	VPSLLQ $0x34, Y7, Y7
-	VPADDD vmathBias<>+0(SB), Y6, Y6
-	VPSLLQ $0x34, Y6, Y6
-	VMULPD Y7, Y8, Y8
-	VMULPD Y6, Y8, Y8
-
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
-	VMINPD vmathExpHi<>+0(SB), Y4, Y3
-	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
-
-	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD vmathLog2e<>+0(SB), Y5
-	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y5
-	VSUBPD       vmathMagic<>+0(SB), Y5, Y6
-	VFNMADD231PD vmathLn2Hi<>+0(SB), Y6, Y3
-	VFNMADD231PD vmathLn2Lo<>+0(SB), Y6, Y3
-
-	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
-	VBROADCASTSD vmathQ11<>+0(SB), Y7
-	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y7
-	VMULPD       Y3, Y3, Y9
-
-	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
-	VADDPD      vmathOne<>+0(SB), Y3, Y10
-	VSUBPD      vmathOne<>+0(SB), Y10, Y11
-	VSUBPD      Y11, Y3, Y11
-	VFMADD213PD Y11, Y9, Y7
-	VADDPD      Y10, Y7, Y7
-
-	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
-	VPSRAD       $0x01, Y5, Y6
-	VPSUBD       Y6, Y5, Y5
-	VPADDD       vmathBias<>+0(SB), Y6, Y6
-	VPSLLQ       $0x34, Y6, Y6
-	VPADDD       vmathBias<>+0(SB), Y5, Y5
-	VPSLLQ       $0x34, Y5, Y5
-	VMULPD       Y6, Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VMULPD       Y7, Y8, Y8
-	VDIVPD       Y1, Y8, Y8
-	VBROADCASTSD vmathOne<>+0(SB), Y3
-	VSUBPD       Y8, Y3, Y3
-
-	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
-	VADDPD    vmathErfErx<>+0(SB), Y2, Y4
-	VCMPPD    $0x11, vmathErfCutB<>+0(SB), Y1, Y6
-	VBLENDVPD Y6, Y4, Y3, Y3
-	VMULPD    Y1, Y2, Y4
-	VADDPD    Y1, Y4, Y4
-	VCMPPD    $0x11, vmathErfCutA<>+0(SB), Y1, Y6
-	VBLENDVPD Y6, Y4, Y3, Y3
-
-	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
-	VMULPD    vmathErfEfx<>+0(SB), Y1, Y4
-	VADDPD    Y1, Y4, Y4
-	VCMPPD    $0x11, vmathErfSmall<>+0(SB), Y1, Y2
-	VBLENDVPD Y2, Y4, Y3, Y3
-	VMULPD    vmathErfEfx8<>+0(SB), Y1, Y4
-	VMULPD    vmathEight<>+0(SB), Y1, Y5
-	VADDPD    Y5, Y4, Y4
-	VMULPD    vmathEighth<>+0(SB), Y4, Y4
-	VCMPPD    $0x11, vmathErfVeryTiny<>+0(SB), Y1, Y2
-	VBLENDVPD Y2, Y4, Y3, Y3
-
-	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
-	VCMPPD    $0x1d, vmathErfBig<>+0(SB), Y1, Y2
-	VBLENDVPD Y2, vmathOne<>+0(SB), Y3, Y3
-	VANDPD    vmathSign<>+0(SB), Y0, Y1
-	VORPD     Y1, Y3, Y3
-	VCMPPD    $0x03, Y0, Y0, Y1
-	VBLENDVPD Y1, vmathNaN<>+0(SB), Y3, Y3
-	VMOVUPD   Y3, (DI)
-	VMOVUPD   32(SI), Y0
+	// Any lane special: the general path.
+	VANDPD    vmathAbs<>+0(SB), Y0, Y1
+	VCMPPD    $0x05, vmathErfCutB<>+0(SB), Y1, Y2
+	VMOVMSKPD Y2, AX
+	TESTL     AX, AX
+	JNZ       slow0
 	VANDPD    vmathAbs<>+0(SB), Y0, Y1
 
-	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
-	VMULPD       Y1, Y1, Y4
-	VBROADCASTSD vmathOne<>+0(SB), Y3
-	VDIVPD       Y4, Y3, Y4
-	VBROADCASTSD vmathErfRA7<>+0(SB), Y2
+	// Every lane below 1.25 (erfCheck): P/Q in s = |x| - 1, then r/s below 0.84375.
+	VSUBPD       vmathOne<>+0(SB), Y1, Y4
+	VBROADCASTSD vmathErfPA6<>+0(SB), Y2
 	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA6<>+0(SB), Y2, Y2
+	VADDPD       vmathErfPA5<>+0(SB), Y2, Y2
 	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA5<>+0(SB), Y2, Y2
+	VADDPD       vmathErfPA4<>+0(SB), Y2, Y2
 	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA4<>+0(SB), Y2, Y2
+	VADDPD       vmathErfPA3<>+0(SB), Y2, Y2
 	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA3<>+0(SB), Y2, Y2
+	VADDPD       vmathErfPA2<>+0(SB), Y2, Y2
 	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA2<>+0(SB), Y2, Y2
+	VADDPD       vmathErfPA1<>+0(SB), Y2, Y2
 	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA1<>+0(SB), Y2, Y2
-	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA0<>+0(SB), Y2, Y2
-	VBROADCASTSD vmathErfSA8<>+0(SB), Y3
+	VADDPD       vmathErfPA0<>+0(SB), Y2, Y2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Y3
 	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA7<>+0(SB), Y3, Y3
+	VADDPD       vmathErfQA5<>+0(SB), Y3, Y3
 	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA6<>+0(SB), Y3, Y3
+	VADDPD       vmathErfQA4<>+0(SB), Y3, Y3
 	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA5<>+0(SB), Y3, Y3
+	VADDPD       vmathErfQA3<>+0(SB), Y3, Y3
 	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA4<>+0(SB), Y3, Y3
+	VADDPD       vmathErfQA2<>+0(SB), Y3, Y3
 	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA3<>+0(SB), Y3, Y3
-	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA2<>+0(SB), Y3, Y3
-	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA1<>+0(SB), Y3, Y3
+	VADDPD       vmathErfQA1<>+0(SB), Y3, Y3
 	VMULPD       Y4, Y3, Y3
 	VADDPD       vmathOne<>+0(SB), Y3, Y3
-	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y1, Y6
-	VBROADCASTSD vmathErfRB6<>+0(SB), Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB5<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB4<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB3<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB2<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB1<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB0<>+0(SB), Y5, Y5
-	VBLENDVPD    Y6, Y5, Y2, Y2
-	VBROADCASTSD vmathErfSB7<>+0(SB), Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB6<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB5<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB4<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB3<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB2<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB1<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathOne<>+0(SB), Y5, Y5
-	VBLENDVPD    Y6, Y5, Y3, Y3
-
-	// [0.84375, 1.25): P/Q in s = |x| - 1.
-	VSUBPD       vmathOne<>+0(SB), Y1, Y4
-	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y1, Y6
-	VBROADCASTSD vmathErfPA6<>+0(SB), Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA5<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA4<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA3<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA2<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA1<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA0<>+0(SB), Y5, Y5
-	VBLENDVPD    Y6, Y5, Y2, Y2
-	VBROADCASTSD vmathErfQA6<>+0(SB), Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQA5<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQA4<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQA3<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQA2<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQA1<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathOne<>+0(SB), Y5, Y5
-	VBLENDVPD    Y6, Y5, Y3, Y3
-
-	// [0, 0.84375): r/s in z = x².
 	VMULPD       Y1, Y1, Y4
 	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y1, Y6
 	VBROADCASTSD vmathErfPP4<>+0(SB), Y5
@@ -2828,248 +2503,167 @@ loop:
 	VADDPD       vmathOne<>+0(SB), Y5, Y5
 	VBLENDVPD    Y6, Y5, Y3, Y3
 	VDIVPD       Y3, Y2, Y2
+	VADDPD       vmathErfErx<>+0(SB), Y2, Y3
 
-	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
-	VANDPD       vmathHi32<>+0(SB), Y1, Y3
-	VSUBPD       Y1, Y3, Y4
-	VADDPD       Y1, Y3, Y5
-	VMULPD       Y5, Y4, Y4
-	VADDPD       Y2, Y4, Y4
-	VMULPD       Y3, Y3, Y5
-	VBROADCASTSD vmathErfNegC<>+0(SB), Y3
-	VSUBPD       Y5, Y3, Y5
-
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
-	VMINPD vmathExpHi<>+0(SB), Y5, Y3
-	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
-
-	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD vmathLog2e<>+0(SB), Y6
-	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y6
-	VSUBPD       vmathMagic<>+0(SB), Y6, Y7
-	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y3
-	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y3
-
-	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
-	VBROADCASTSD vmathQ11<>+0(SB), Y8
-	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y8
-	VMULPD       Y3, Y3, Y9
-
-	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
-	VADDPD      vmathOne<>+0(SB), Y3, Y10
-	VSUBPD      vmathOne<>+0(SB), Y10, Y11
-	VSUBPD      Y11, Y3, Y11
-	VFMADD213PD Y11, Y9, Y8
-	VADDPD      Y10, Y8, Y8
-
-	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
-	VPSRAD $0x01, Y6, Y7
-	VPSUBD Y7, Y6, Y6
-	VPADDD vmathBias<>+0(SB), Y7, Y7
-	VPSLLQ $0x34, Y7, Y7
-	VPADDD vmathBias<>+0(SB), Y6, Y6
-	VPSLLQ $0x34, Y6, Y6
-	VMULPD Y7, Y8, Y8
-	VMULPD Y6, Y8, Y8
-
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
-	VMINPD vmathExpHi<>+0(SB), Y4, Y3
-	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
-
-	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD vmathLog2e<>+0(SB), Y5
-	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y5
-	VSUBPD       vmathMagic<>+0(SB), Y5, Y6
-	VFNMADD231PD vmathLn2Hi<>+0(SB), Y6, Y3
-	VFNMADD231PD vmathLn2Lo<>+0(SB), Y6, Y3
-
-	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
-	VBROADCASTSD vmathQ11<>+0(SB), Y7
-	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y7
-	VMULPD       Y3, Y3, Y9
-
-	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
-	VADDPD      vmathOne<>+0(SB), Y3, Y10
-	VSUBPD      vmathOne<>+0(SB), Y10, Y11
-	VSUBPD      Y11, Y3, Y11
-	VFMADD213PD Y11, Y9, Y7
-	VADDPD      Y10, Y7, Y7
-
-	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
-	VPSRAD       $0x01, Y5, Y6
-	VPSUBD       Y6, Y5, Y5
-	VPADDD       vmathBias<>+0(SB), Y6, Y6
-	VPSLLQ       $0x34, Y6, Y6
-	VPADDD       vmathBias<>+0(SB), Y5, Y5
-	VPSLLQ       $0x34, Y5, Y5
-	VMULPD       Y6, Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VMULPD       Y7, Y8, Y8
-	VDIVPD       Y1, Y8, Y8
-	VBROADCASTSD vmathOne<>+0(SB), Y3
-	VSUBPD       Y8, Y3, Y3
-
-	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
-	VADDPD    vmathErfErx<>+0(SB), Y2, Y4
-	VCMPPD    $0x11, vmathErfCutB<>+0(SB), Y1, Y6
-	VBLENDVPD Y6, Y4, Y3, Y3
-	VMULPD    Y1, Y2, Y4
-	VADDPD    Y1, Y4, Y4
+	// Below 0.84375: x + x·y.
+	VMULPD    Y1, Y2, Y5
+	VADDPD    Y1, Y5, Y5
 	VCMPPD    $0x11, vmathErfCutA<>+0(SB), Y1, Y6
-	VBLENDVPD Y6, Y4, Y3, Y3
+	VBLENDVPD Y6, Y5, Y3, Y3
 
 	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
-	VMULPD    vmathErfEfx<>+0(SB), Y1, Y4
-	VADDPD    Y1, Y4, Y4
+	VMULPD    vmathErfEfx<>+0(SB), Y1, Y5
+	VADDPD    Y1, Y5, Y5
 	VCMPPD    $0x11, vmathErfSmall<>+0(SB), Y1, Y2
-	VBLENDVPD Y2, Y4, Y3, Y3
-	VMULPD    vmathErfEfx8<>+0(SB), Y1, Y4
-	VMULPD    vmathEight<>+0(SB), Y1, Y5
-	VADDPD    Y5, Y4, Y4
-	VMULPD    vmathEighth<>+0(SB), Y4, Y4
+	VBLENDVPD Y2, Y5, Y3, Y3
+	VMULPD    vmathErfEfx8<>+0(SB), Y1, Y5
+	VMULPD    vmathEight<>+0(SB), Y1, Y4
+	VADDPD    Y4, Y5, Y5
+	VMULPD    vmathEighth<>+0(SB), Y5, Y5
 	VCMPPD    $0x11, vmathErfVeryTiny<>+0(SB), Y1, Y2
-	VBLENDVPD Y2, Y4, Y3, Y3
+	VBLENDVPD Y2, Y5, Y3, Y3
 
-	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
-	VCMPPD    $0x1d, vmathErfBig<>+0(SB), Y1, Y2
-	VBLENDVPD Y2, vmathOne<>+0(SB), Y3, Y3
-	VANDPD    vmathSign<>+0(SB), Y0, Y1
-	VORPD     Y1, Y3, Y3
-	VCMPPD    $0x03, Y0, Y0, Y1
-	VBLENDVPD Y1, vmathNaN<>+0(SB), Y3, Y3
-	VMOVUPD   Y3, 32(DI)
-	ADDQ      $0x40, SI
-	ADDQ      $0x40, DI
-	SUBQ      $0x00000008, CX
-	JMP       loop
+	// x's sign.
+	VANDPD  vmathSign<>+0(SB), Y0, Y1
+	VORPD   Y1, Y3, Y3
+	VMOVUPD Y3, (DI)
+
+back0:
+	VMOVUPD 32(SI), Y0
+
+	// Any lane special: the general path.
+	VANDPD    vmathAbs<>+0(SB), Y0, Y1
+	VCMPPD    $0x05, vmathErfCutB<>+0(SB), Y1, Y2
+	VMOVMSKPD Y2, AX
+	TESTL     AX, AX
+	JNZ       slow1
+	VANDPD    vmathAbs<>+0(SB), Y0, Y1
+
+	// Every lane below 1.25 (erfCheck): P/Q in s = |x| - 1, then r/s below 0.84375.
+	VSUBPD       vmathOne<>+0(SB), Y1, Y4
+	VBROADCASTSD vmathErfPA6<>+0(SB), Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfPA5<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfPA4<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfPA3<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfPA2<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfPA1<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfPA0<>+0(SB), Y2, Y2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfQA5<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfQA4<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfQA3<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfQA2<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfQA1<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathOne<>+0(SB), Y3, Y3
+	VMULPD       Y1, Y1, Y4
+	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfPP4<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
+	VDIVPD       Y3, Y2, Y2
+	VADDPD       vmathErfErx<>+0(SB), Y2, Y3
+
+	// Below 0.84375: x + x·y.
+	VMULPD    Y1, Y2, Y5
+	VADDPD    Y1, Y5, Y5
+	VCMPPD    $0x11, vmathErfCutA<>+0(SB), Y1, Y6
+	VBLENDVPD Y6, Y5, Y3, Y3
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD    vmathErfEfx<>+0(SB), Y1, Y5
+	VADDPD    Y1, Y5, Y5
+	VCMPPD    $0x11, vmathErfSmall<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, Y5, Y3, Y3
+	VMULPD    vmathErfEfx8<>+0(SB), Y1, Y5
+	VMULPD    vmathEight<>+0(SB), Y1, Y4
+	VADDPD    Y4, Y5, Y5
+	VMULPD    vmathEighth<>+0(SB), Y5, Y5
+	VCMPPD    $0x11, vmathErfVeryTiny<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, Y5, Y3, Y3
+
+	// x's sign.
+	VANDPD  vmathSign<>+0(SB), Y0, Y1
+	VORPD   Y1, Y3, Y3
+	VMOVUPD Y3, 32(DI)
+
+back1:
+	ADDQ $0x40, SI
+	ADDQ $0x40, DI
+	SUBQ $0x00000008, CX
+	JMP  loop
 
 one:
 	CMPQ    CX, $0x00000004
 	JB      tail
 	VMOVUPD (SI), Y0
-	VANDPD  vmathAbs<>+0(SB), Y0, Y1
 
-	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
-	VMULPD       Y1, Y1, Y4
-	VBROADCASTSD vmathOne<>+0(SB), Y3
-	VDIVPD       Y4, Y3, Y4
-	VBROADCASTSD vmathErfRA7<>+0(SB), Y2
+	// Any lane special: the general path.
+	VANDPD    vmathAbs<>+0(SB), Y0, Y1
+	VCMPPD    $0x05, vmathErfCutB<>+0(SB), Y1, Y2
+	VMOVMSKPD Y2, AX
+	TESTL     AX, AX
+	JNZ       slow2
+	VANDPD    vmathAbs<>+0(SB), Y0, Y1
+
+	// Every lane below 1.25 (erfCheck): P/Q in s = |x| - 1, then r/s below 0.84375.
+	VSUBPD       vmathOne<>+0(SB), Y1, Y4
+	VBROADCASTSD vmathErfPA6<>+0(SB), Y2
 	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA6<>+0(SB), Y2, Y2
+	VADDPD       vmathErfPA5<>+0(SB), Y2, Y2
 	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA5<>+0(SB), Y2, Y2
+	VADDPD       vmathErfPA4<>+0(SB), Y2, Y2
 	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA4<>+0(SB), Y2, Y2
+	VADDPD       vmathErfPA3<>+0(SB), Y2, Y2
 	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA3<>+0(SB), Y2, Y2
+	VADDPD       vmathErfPA2<>+0(SB), Y2, Y2
 	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA2<>+0(SB), Y2, Y2
+	VADDPD       vmathErfPA1<>+0(SB), Y2, Y2
 	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA1<>+0(SB), Y2, Y2
-	VMULPD       Y4, Y2, Y2
-	VADDPD       vmathErfRA0<>+0(SB), Y2, Y2
-	VBROADCASTSD vmathErfSA8<>+0(SB), Y3
+	VADDPD       vmathErfPA0<>+0(SB), Y2, Y2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Y3
 	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA7<>+0(SB), Y3, Y3
+	VADDPD       vmathErfQA5<>+0(SB), Y3, Y3
 	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA6<>+0(SB), Y3, Y3
+	VADDPD       vmathErfQA4<>+0(SB), Y3, Y3
 	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA5<>+0(SB), Y3, Y3
+	VADDPD       vmathErfQA3<>+0(SB), Y3, Y3
 	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA4<>+0(SB), Y3, Y3
+	VADDPD       vmathErfQA2<>+0(SB), Y3, Y3
 	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA3<>+0(SB), Y3, Y3
-	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA2<>+0(SB), Y3, Y3
-	VMULPD       Y4, Y3, Y3
-	VADDPD       vmathErfSA1<>+0(SB), Y3, Y3
+	VADDPD       vmathErfQA1<>+0(SB), Y3, Y3
 	VMULPD       Y4, Y3, Y3
 	VADDPD       vmathOne<>+0(SB), Y3, Y3
-	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y1, Y6
-	VBROADCASTSD vmathErfRB6<>+0(SB), Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB5<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB4<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB3<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB2<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB1<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfRB0<>+0(SB), Y5, Y5
-	VBLENDVPD    Y6, Y5, Y2, Y2
-	VBROADCASTSD vmathErfSB7<>+0(SB), Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB6<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB5<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB4<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB3<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB2<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfSB1<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathOne<>+0(SB), Y5, Y5
-	VBLENDVPD    Y6, Y5, Y3, Y3
-
-	// [0.84375, 1.25): P/Q in s = |x| - 1.
-	VSUBPD       vmathOne<>+0(SB), Y1, Y4
-	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y1, Y6
-	VBROADCASTSD vmathErfPA6<>+0(SB), Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA5<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA4<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA3<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA2<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA1<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfPA0<>+0(SB), Y5, Y5
-	VBLENDVPD    Y6, Y5, Y2, Y2
-	VBROADCASTSD vmathErfQA6<>+0(SB), Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQA5<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQA4<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQA3<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQA2<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathErfQA1<>+0(SB), Y5, Y5
-	VMULPD       Y4, Y5, Y5
-	VADDPD       vmathOne<>+0(SB), Y5, Y5
-	VBLENDVPD    Y6, Y5, Y3, Y3
-
-	// [0, 0.84375): r/s in z = x².
 	VMULPD       Y1, Y1, Y4
 	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y1, Y6
 	VBROADCASTSD vmathErfPP4<>+0(SB), Y5
@@ -3095,139 +2689,35 @@ one:
 	VADDPD       vmathOne<>+0(SB), Y5, Y5
 	VBLENDVPD    Y6, Y5, Y3, Y3
 	VDIVPD       Y3, Y2, Y2
+	VADDPD       vmathErfErx<>+0(SB), Y2, Y3
 
-	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
-	VANDPD       vmathHi32<>+0(SB), Y1, Y3
-	VSUBPD       Y1, Y3, Y4
-	VADDPD       Y1, Y3, Y5
-	VMULPD       Y5, Y4, Y4
-	VADDPD       Y2, Y4, Y4
-	VMULPD       Y3, Y3, Y5
-	VBROADCASTSD vmathErfNegC<>+0(SB), Y3
-	VSUBPD       Y5, Y3, Y5
-
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
-	VMINPD vmathExpHi<>+0(SB), Y5, Y3
-	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
-
-	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD vmathLog2e<>+0(SB), Y6
-	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y6
-	VSUBPD       vmathMagic<>+0(SB), Y6, Y7
-	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y3
-	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y3
-
-	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
-	VBROADCASTSD vmathQ11<>+0(SB), Y8
-	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y8
-	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y8
-	VMULPD       Y3, Y3, Y9
-
-	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
-	VADDPD      vmathOne<>+0(SB), Y3, Y10
-	VSUBPD      vmathOne<>+0(SB), Y10, Y11
-	VSUBPD      Y11, Y3, Y11
-	VFMADD213PD Y11, Y9, Y8
-	VADDPD      Y10, Y8, Y8
-
-	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
-	VPSRAD $0x01, Y6, Y7
-	VPSUBD Y7, Y6, Y6
-	VPADDD vmathBias<>+0(SB), Y7, Y7
-	VPSLLQ $0x34, Y7, Y7
-	VPADDD vmathBias<>+0(SB), Y6, Y6
-	VPSLLQ $0x34, Y6, Y6
-	VMULPD Y7, Y8, Y8
-	VMULPD Y6, Y8, Y8
-
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
-	VMINPD vmathExpHi<>+0(SB), Y4, Y3
-	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
-
-	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD vmathLog2e<>+0(SB), Y5
-	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y5
-	VSUBPD       vmathMagic<>+0(SB), Y5, Y6
-	VFNMADD231PD vmathLn2Hi<>+0(SB), Y6, Y3
-	VFNMADD231PD vmathLn2Lo<>+0(SB), Y6, Y3
-
-	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
-	VBROADCASTSD vmathQ11<>+0(SB), Y7
-	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y7
-	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y7
-	VMULPD       Y3, Y3, Y9
-
-	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
-	VADDPD      vmathOne<>+0(SB), Y3, Y10
-	VSUBPD      vmathOne<>+0(SB), Y10, Y11
-	VSUBPD      Y11, Y3, Y11
-	VFMADD213PD Y11, Y9, Y7
-	VADDPD      Y10, Y7, Y7
-
-	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
-	VPSRAD       $0x01, Y5, Y6
-	VPSUBD       Y6, Y5, Y5
-	VPADDD       vmathBias<>+0(SB), Y6, Y6
-	VPSLLQ       $0x34, Y6, Y6
-	VPADDD       vmathBias<>+0(SB), Y5, Y5
-	VPSLLQ       $0x34, Y5, Y5
-	VMULPD       Y6, Y7, Y7
-	VMULPD       Y5, Y7, Y7
-	VMULPD       Y7, Y8, Y8
-	VDIVPD       Y1, Y8, Y8
-	VBROADCASTSD vmathOne<>+0(SB), Y3
-	VSUBPD       Y8, Y3, Y3
-
-	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
-	VADDPD    vmathErfErx<>+0(SB), Y2, Y4
-	VCMPPD    $0x11, vmathErfCutB<>+0(SB), Y1, Y6
-	VBLENDVPD Y6, Y4, Y3, Y3
-	VMULPD    Y1, Y2, Y4
-	VADDPD    Y1, Y4, Y4
+	// Below 0.84375: x + x·y.
+	VMULPD    Y1, Y2, Y5
+	VADDPD    Y1, Y5, Y5
 	VCMPPD    $0x11, vmathErfCutA<>+0(SB), Y1, Y6
-	VBLENDVPD Y6, Y4, Y3, Y3
+	VBLENDVPD Y6, Y5, Y3, Y3
 
 	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
-	VMULPD    vmathErfEfx<>+0(SB), Y1, Y4
-	VADDPD    Y1, Y4, Y4
+	VMULPD    vmathErfEfx<>+0(SB), Y1, Y5
+	VADDPD    Y1, Y5, Y5
 	VCMPPD    $0x11, vmathErfSmall<>+0(SB), Y1, Y2
-	VBLENDVPD Y2, Y4, Y3, Y3
-	VMULPD    vmathErfEfx8<>+0(SB), Y1, Y4
-	VMULPD    vmathEight<>+0(SB), Y1, Y5
-	VADDPD    Y5, Y4, Y4
-	VMULPD    vmathEighth<>+0(SB), Y4, Y4
+	VBLENDVPD Y2, Y5, Y3, Y3
+	VMULPD    vmathErfEfx8<>+0(SB), Y1, Y5
+	VMULPD    vmathEight<>+0(SB), Y1, Y4
+	VADDPD    Y4, Y5, Y5
+	VMULPD    vmathEighth<>+0(SB), Y5, Y5
 	VCMPPD    $0x11, vmathErfVeryTiny<>+0(SB), Y1, Y2
-	VBLENDVPD Y2, Y4, Y3, Y3
+	VBLENDVPD Y2, Y5, Y3, Y3
 
-	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
-	VCMPPD    $0x1d, vmathErfBig<>+0(SB), Y1, Y2
-	VBLENDVPD Y2, vmathOne<>+0(SB), Y3, Y3
-	VANDPD    vmathSign<>+0(SB), Y0, Y1
-	VORPD     Y1, Y3, Y3
-	VCMPPD    $0x03, Y0, Y0, Y1
-	VBLENDVPD Y1, vmathNaN<>+0(SB), Y3, Y3
-	VMOVUPD   Y3, (DI)
-	ADDQ      $0x20, SI
-	ADDQ      $0x20, DI
-	SUBQ      $0x00000004, CX
+	// x's sign.
+	VANDPD  vmathSign<>+0(SB), Y0, Y1
+	VORPD   Y1, Y3, Y3
+	VMOVUPD Y3, (DI)
+
+back2:
+	ADDQ $0x20, SI
+	ADDQ $0x20, DI
+	SUBQ $0x00000004, CX
 
 tail:
 	// Tail: 1..3 elements as one masked vector (the other lanes load as 0).
@@ -3240,7 +2730,901 @@ tail:
 	SUBQ       CX, AX
 	VMOVDQU    (AX), Y1
 	VMASKMOVPD (SI), Y1, Y0
-	VANDPD     vmathAbs<>+0(SB), Y0, Y2
+
+	// Any lane special: the general path.
+	VANDPD    vmathAbs<>+0(SB), Y0, Y2
+	VCMPPD    $0x05, vmathErfCutB<>+0(SB), Y2, Y3
+	VMOVMSKPD Y3, AX
+	TESTL     AX, AX
+	JNZ       slow3
+	VANDPD    vmathAbs<>+0(SB), Y0, Y2
+
+	// Every lane below 1.25 (erfCheck): P/Q in s = |x| - 1, then r/s below 0.84375.
+	VSUBPD       vmathOne<>+0(SB), Y2, Y5
+	VBROADCASTSD vmathErfPA6<>+0(SB), Y3
+	VMULPD       Y5, Y3, Y3
+	VADDPD       vmathErfPA5<>+0(SB), Y3, Y3
+	VMULPD       Y5, Y3, Y3
+	VADDPD       vmathErfPA4<>+0(SB), Y3, Y3
+	VMULPD       Y5, Y3, Y3
+	VADDPD       vmathErfPA3<>+0(SB), Y3, Y3
+	VMULPD       Y5, Y3, Y3
+	VADDPD       vmathErfPA2<>+0(SB), Y3, Y3
+	VMULPD       Y5, Y3, Y3
+	VADDPD       vmathErfPA1<>+0(SB), Y3, Y3
+	VMULPD       Y5, Y3, Y3
+	VADDPD       vmathErfPA0<>+0(SB), Y3, Y3
+	VBROADCASTSD vmathErfQA6<>+0(SB), Y4
+	VMULPD       Y5, Y4, Y4
+	VADDPD       vmathErfQA5<>+0(SB), Y4, Y4
+	VMULPD       Y5, Y4, Y4
+	VADDPD       vmathErfQA4<>+0(SB), Y4, Y4
+	VMULPD       Y5, Y4, Y4
+	VADDPD       vmathErfQA3<>+0(SB), Y4, Y4
+	VMULPD       Y5, Y4, Y4
+	VADDPD       vmathErfQA2<>+0(SB), Y4, Y4
+	VMULPD       Y5, Y4, Y4
+	VADDPD       vmathErfQA1<>+0(SB), Y4, Y4
+	VMULPD       Y5, Y4, Y4
+	VADDPD       vmathOne<>+0(SB), Y4, Y4
+	VMULPD       Y2, Y2, Y5
+	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y2, Y7
+	VBROADCASTSD vmathErfPP4<>+0(SB), Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfPP3<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfPP2<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfPP1<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfPP0<>+0(SB), Y6, Y6
+	VBLENDVPD    Y7, Y6, Y3, Y3
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfQQ4<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfQQ3<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfQQ2<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathErfQQ1<>+0(SB), Y6, Y6
+	VMULPD       Y5, Y6, Y6
+	VADDPD       vmathOne<>+0(SB), Y6, Y6
+	VBLENDVPD    Y7, Y6, Y4, Y4
+	VDIVPD       Y4, Y3, Y3
+	VADDPD       vmathErfErx<>+0(SB), Y3, Y4
+
+	// Below 0.84375: x + x·y.
+	VMULPD    Y2, Y3, Y6
+	VADDPD    Y2, Y6, Y6
+	VCMPPD    $0x11, vmathErfCutA<>+0(SB), Y2, Y7
+	VBLENDVPD Y7, Y6, Y4, Y4
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD    vmathErfEfx<>+0(SB), Y2, Y6
+	VADDPD    Y2, Y6, Y6
+	VCMPPD    $0x11, vmathErfSmall<>+0(SB), Y2, Y3
+	VBLENDVPD Y3, Y6, Y4, Y4
+	VMULPD    vmathErfEfx8<>+0(SB), Y2, Y6
+	VMULPD    vmathEight<>+0(SB), Y2, Y5
+	VADDPD    Y5, Y6, Y6
+	VMULPD    vmathEighth<>+0(SB), Y6, Y6
+	VCMPPD    $0x11, vmathErfVeryTiny<>+0(SB), Y2, Y3
+	VBLENDVPD Y3, Y6, Y4, Y4
+
+	// x's sign.
+	VANDPD     vmathSign<>+0(SB), Y0, Y2
+	VORPD      Y2, Y4, Y4
+	VMASKMOVPD Y4, Y1, (DI)
+
+back3:
+done:
+	VZEROUPPER
+	RET
+
+slow0:
+	VANDPD vmathAbs<>+0(SB), Y0, Y1
+
+	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
+	VMULPD       Y1, Y1, Y4
+	VBROADCASTSD vmathOne<>+0(SB), Y3
+	VDIVPD       Y4, Y3, Y4
+	VBROADCASTSD vmathErfRA7<>+0(SB), Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA6<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA5<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA4<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA3<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA2<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA1<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA0<>+0(SB), Y2, Y2
+	VBROADCASTSD vmathErfSA8<>+0(SB), Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA7<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA6<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA5<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA4<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA3<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA2<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA1<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathOne<>+0(SB), Y3, Y3
+	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfRB6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfSB7<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB6<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
+
+	// [0.84375, 1.25): P/Q in s = |x| - 1.
+	VSUBPD       vmathOne<>+0(SB), Y1, Y4
+	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfPA6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
+
+	// [0, 0.84375): r/s in z = x².
+	VMULPD       Y1, Y1, Y4
+	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfPP4<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
+	VDIVPD       Y3, Y2, Y2
+
+	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
+	VANDPD       vmathHi32<>+0(SB), Y1, Y3
+	VSUBPD       Y1, Y3, Y4
+	VADDPD       Y1, Y3, Y5
+	VMULPD       Y5, Y4, Y4
+	VADDPD       Y2, Y4, Y4
+	VMULPD       Y3, Y3, Y5
+	VBROADCASTSD vmathErfNegC<>+0(SB), Y3
+	VSUBPD       Y5, Y3, Y5
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD vmathExpHi<>+0(SB), Y5, Y3
+	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y6
+	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y6
+	VSUBPD       vmathMagic<>+0(SB), Y6, Y7
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y3
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y8
+	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y8
+	VMULPD       Y3, Y3, Y9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y3, Y10
+	VSUBPD      vmathOne<>+0(SB), Y10, Y11
+	VSUBPD      Y11, Y3, Y11
+	VFMADD213PD Y11, Y9, Y8
+	VADDPD      Y10, Y8, Y8
+
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	VPSRAD $0x01, Y6, Y7
+	VPSUBD Y7, Y6, Y6
+	VPADDD vmathBias<>+0(SB), Y7, Y7
+	VPSLLQ $0x34, Y7, Y7
+	VPADDD vmathBias<>+0(SB), Y6, Y6
+	VPSLLQ $0x34, Y6, Y6
+	VMULPD Y7, Y8, Y8
+	VMULPD Y6, Y8, Y8
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD vmathExpHi<>+0(SB), Y4, Y3
+	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y6
+	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y6
+	VSUBPD       vmathMagic<>+0(SB), Y6, Y7
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y3
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y9
+	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y9
+	VMULPD       Y3, Y3, Y10
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y3, Y11
+	VSUBPD      vmathOne<>+0(SB), Y11, Y12
+	VSUBPD      Y12, Y3, Y12
+	VFMADD213PD Y12, Y10, Y9
+	VADDPD      Y11, Y9, Y9
+
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	VPSRAD       $0x01, Y6, Y7
+	VPSUBD       Y7, Y6, Y6
+	VPADDD       vmathBias<>+0(SB), Y7, Y7
+	VPSLLQ       $0x34, Y7, Y7
+	VPADDD       vmathBias<>+0(SB), Y6, Y6
+	VPSLLQ       $0x34, Y6, Y6
+	VMULPD       Y7, Y9, Y9
+	VMULPD       Y6, Y9, Y9
+	VMULPD       Y9, Y8, Y8
+	VDIVPD       Y1, Y8, Y8
+	VBROADCASTSD vmathOne<>+0(SB), Y5
+	VSUBPD       Y8, Y5, Y5
+
+	// Below 1.25: erx + P/Q.
+	VADDPD    vmathErfErx<>+0(SB), Y2, Y4
+	VCMPPD    $0x11, vmathErfCutB<>+0(SB), Y1, Y3
+	VBLENDVPD Y3, Y4, Y5, Y5
+
+	// Below 0.84375: x + x·y.
+	VMULPD    Y1, Y2, Y3
+	VADDPD    Y1, Y3, Y3
+	VCMPPD    $0x11, vmathErfCutA<>+0(SB), Y1, Y6
+	VBLENDVPD Y6, Y3, Y5, Y5
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD    vmathErfEfx<>+0(SB), Y1, Y3
+	VADDPD    Y1, Y3, Y3
+	VCMPPD    $0x11, vmathErfSmall<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, Y3, Y5, Y5
+	VMULPD    vmathErfEfx8<>+0(SB), Y1, Y3
+	VMULPD    vmathEight<>+0(SB), Y1, Y4
+	VADDPD    Y4, Y3, Y3
+	VMULPD    vmathEighth<>+0(SB), Y3, Y3
+	VCMPPD    $0x11, vmathErfVeryTiny<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, Y3, Y5, Y5
+
+	// At and above 6 (+Inf too): 1.
+	VCMPPD    $0x1d, vmathErfBig<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, vmathOne<>+0(SB), Y5, Y5
+
+	// x's sign.
+	VANDPD vmathSign<>+0(SB), Y0, Y1
+	VORPD  Y1, Y5, Y5
+
+	// NaN lanes: math.NaN().
+	VCMPPD    $0x03, Y0, Y0, Y1
+	VBLENDVPD Y1, vmathNaN<>+0(SB), Y5, Y5
+	VMOVUPD   Y5, (DI)
+	JMP       back0
+
+slow1:
+	VANDPD vmathAbs<>+0(SB), Y0, Y1
+
+	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
+	VMULPD       Y1, Y1, Y4
+	VBROADCASTSD vmathOne<>+0(SB), Y3
+	VDIVPD       Y4, Y3, Y4
+	VBROADCASTSD vmathErfRA7<>+0(SB), Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA6<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA5<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA4<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA3<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA2<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA1<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA0<>+0(SB), Y2, Y2
+	VBROADCASTSD vmathErfSA8<>+0(SB), Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA7<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA6<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA5<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA4<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA3<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA2<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA1<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathOne<>+0(SB), Y3, Y3
+	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfRB6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfSB7<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB6<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
+
+	// [0.84375, 1.25): P/Q in s = |x| - 1.
+	VSUBPD       vmathOne<>+0(SB), Y1, Y4
+	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfPA6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
+
+	// [0, 0.84375): r/s in z = x².
+	VMULPD       Y1, Y1, Y4
+	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfPP4<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
+	VDIVPD       Y3, Y2, Y2
+
+	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
+	VANDPD       vmathHi32<>+0(SB), Y1, Y3
+	VSUBPD       Y1, Y3, Y4
+	VADDPD       Y1, Y3, Y5
+	VMULPD       Y5, Y4, Y4
+	VADDPD       Y2, Y4, Y4
+	VMULPD       Y3, Y3, Y5
+	VBROADCASTSD vmathErfNegC<>+0(SB), Y3
+	VSUBPD       Y5, Y3, Y5
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD vmathExpHi<>+0(SB), Y5, Y3
+	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y6
+	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y6
+	VSUBPD       vmathMagic<>+0(SB), Y6, Y7
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y3
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y8
+	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y8
+	VMULPD       Y3, Y3, Y9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y3, Y10
+	VSUBPD      vmathOne<>+0(SB), Y10, Y11
+	VSUBPD      Y11, Y3, Y11
+	VFMADD213PD Y11, Y9, Y8
+	VADDPD      Y10, Y8, Y8
+
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	VPSRAD $0x01, Y6, Y7
+	VPSUBD Y7, Y6, Y6
+	VPADDD vmathBias<>+0(SB), Y7, Y7
+	VPSLLQ $0x34, Y7, Y7
+	VPADDD vmathBias<>+0(SB), Y6, Y6
+	VPSLLQ $0x34, Y6, Y6
+	VMULPD Y7, Y8, Y8
+	VMULPD Y6, Y8, Y8
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD vmathExpHi<>+0(SB), Y4, Y3
+	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y6
+	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y6
+	VSUBPD       vmathMagic<>+0(SB), Y6, Y7
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y3
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y9
+	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y9
+	VMULPD       Y3, Y3, Y10
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y3, Y11
+	VSUBPD      vmathOne<>+0(SB), Y11, Y12
+	VSUBPD      Y12, Y3, Y12
+	VFMADD213PD Y12, Y10, Y9
+	VADDPD      Y11, Y9, Y9
+
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	VPSRAD       $0x01, Y6, Y7
+	VPSUBD       Y7, Y6, Y6
+	VPADDD       vmathBias<>+0(SB), Y7, Y7
+	VPSLLQ       $0x34, Y7, Y7
+	VPADDD       vmathBias<>+0(SB), Y6, Y6
+	VPSLLQ       $0x34, Y6, Y6
+	VMULPD       Y7, Y9, Y9
+	VMULPD       Y6, Y9, Y9
+	VMULPD       Y9, Y8, Y8
+	VDIVPD       Y1, Y8, Y8
+	VBROADCASTSD vmathOne<>+0(SB), Y5
+	VSUBPD       Y8, Y5, Y5
+
+	// Below 1.25: erx + P/Q.
+	VADDPD    vmathErfErx<>+0(SB), Y2, Y4
+	VCMPPD    $0x11, vmathErfCutB<>+0(SB), Y1, Y3
+	VBLENDVPD Y3, Y4, Y5, Y5
+
+	// Below 0.84375: x + x·y.
+	VMULPD    Y1, Y2, Y3
+	VADDPD    Y1, Y3, Y3
+	VCMPPD    $0x11, vmathErfCutA<>+0(SB), Y1, Y6
+	VBLENDVPD Y6, Y3, Y5, Y5
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD    vmathErfEfx<>+0(SB), Y1, Y3
+	VADDPD    Y1, Y3, Y3
+	VCMPPD    $0x11, vmathErfSmall<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, Y3, Y5, Y5
+	VMULPD    vmathErfEfx8<>+0(SB), Y1, Y3
+	VMULPD    vmathEight<>+0(SB), Y1, Y4
+	VADDPD    Y4, Y3, Y3
+	VMULPD    vmathEighth<>+0(SB), Y3, Y3
+	VCMPPD    $0x11, vmathErfVeryTiny<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, Y3, Y5, Y5
+
+	// At and above 6 (+Inf too): 1.
+	VCMPPD    $0x1d, vmathErfBig<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, vmathOne<>+0(SB), Y5, Y5
+
+	// x's sign.
+	VANDPD vmathSign<>+0(SB), Y0, Y1
+	VORPD  Y1, Y5, Y5
+
+	// NaN lanes: math.NaN().
+	VCMPPD    $0x03, Y0, Y0, Y1
+	VBLENDVPD Y1, vmathNaN<>+0(SB), Y5, Y5
+	VMOVUPD   Y5, 32(DI)
+	JMP       back1
+
+slow2:
+	VANDPD vmathAbs<>+0(SB), Y0, Y1
+
+	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
+	VMULPD       Y1, Y1, Y4
+	VBROADCASTSD vmathOne<>+0(SB), Y3
+	VDIVPD       Y4, Y3, Y4
+	VBROADCASTSD vmathErfRA7<>+0(SB), Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA6<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA5<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA4<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA3<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA2<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA1<>+0(SB), Y2, Y2
+	VMULPD       Y4, Y2, Y2
+	VADDPD       vmathErfRA0<>+0(SB), Y2, Y2
+	VBROADCASTSD vmathErfSA8<>+0(SB), Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA7<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA6<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA5<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA4<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA3<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA2<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathErfSA1<>+0(SB), Y3, Y3
+	VMULPD       Y4, Y3, Y3
+	VADDPD       vmathOne<>+0(SB), Y3, Y3
+	VCMPPD       $0x1d, vmathErfCutC<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfRB6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfRB0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfSB7<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB6<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfSB1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
+
+	// [0.84375, 1.25): P/Q in s = |x| - 1.
+	VSUBPD       vmathOne<>+0(SB), Y1, Y4
+	VCMPPD       $0x11, vmathErfCutB<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfPA6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPA0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA5<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQA1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
+
+	// [0, 0.84375): r/s in z = x².
+	VMULPD       Y1, Y1, Y4
+	VCMPPD       $0x11, vmathErfCutA<>+0(SB), Y1, Y6
+	VBROADCASTSD vmathErfPP4<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfPP0<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y2, Y2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ4<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ3<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ2<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathErfQQ1<>+0(SB), Y5, Y5
+	VMULPD       Y4, Y5, Y5
+	VADDPD       vmathOne<>+0(SB), Y5, Y5
+	VBLENDVPD    Y6, Y5, Y3, Y3
+	VDIVPD       Y3, Y2, Y2
+
+	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
+	VANDPD       vmathHi32<>+0(SB), Y1, Y3
+	VSUBPD       Y1, Y3, Y4
+	VADDPD       Y1, Y3, Y5
+	VMULPD       Y5, Y4, Y4
+	VADDPD       Y2, Y4, Y4
+	VMULPD       Y3, Y3, Y5
+	VBROADCASTSD vmathErfNegC<>+0(SB), Y3
+	VSUBPD       Y5, Y3, Y5
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD vmathExpHi<>+0(SB), Y5, Y3
+	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y6
+	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y6
+	VSUBPD       vmathMagic<>+0(SB), Y6, Y7
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y3
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y8
+	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y8
+	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y8
+	VMULPD       Y3, Y3, Y9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y3, Y10
+	VSUBPD      vmathOne<>+0(SB), Y10, Y11
+	VSUBPD      Y11, Y3, Y11
+	VFMADD213PD Y11, Y9, Y8
+	VADDPD      Y10, Y8, Y8
+
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	VPSRAD $0x01, Y6, Y7
+	VPSUBD Y7, Y6, Y6
+	VPADDD vmathBias<>+0(SB), Y7, Y7
+	VPSLLQ $0x34, Y7, Y7
+	VPADDD vmathBias<>+0(SB), Y6, Y6
+	VPSLLQ $0x34, Y6, Y6
+	VMULPD Y7, Y8, Y8
+	VMULPD Y6, Y8, Y8
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD vmathExpHi<>+0(SB), Y4, Y3
+	VMAXPD vmathExpLo<>+0(SB), Y3, Y3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD vmathLog2e<>+0(SB), Y6
+	VFMADD213PD  vmathMagic<>+0(SB), Y3, Y6
+	VSUBPD       vmathMagic<>+0(SB), Y6, Y7
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y3
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD vmathQ11<>+0(SB), Y9
+	VFMADD213PD  vmathQ10<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ9<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ8<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ7<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ6<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ5<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ4<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ3<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ2<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ1<>+0(SB), Y3, Y9
+	VFMADD213PD  vmathQ0<>+0(SB), Y3, Y9
+	VMULPD       Y3, Y3, Y10
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD      vmathOne<>+0(SB), Y3, Y11
+	VSUBPD      vmathOne<>+0(SB), Y11, Y12
+	VSUBPD      Y12, Y3, Y12
+	VFMADD213PD Y12, Y10, Y9
+	VADDPD      Y11, Y9, Y9
+
+	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
+	VPSRAD       $0x01, Y6, Y7
+	VPSUBD       Y7, Y6, Y6
+	VPADDD       vmathBias<>+0(SB), Y7, Y7
+	VPSLLQ       $0x34, Y7, Y7
+	VPADDD       vmathBias<>+0(SB), Y6, Y6
+	VPSLLQ       $0x34, Y6, Y6
+	VMULPD       Y7, Y9, Y9
+	VMULPD       Y6, Y9, Y9
+	VMULPD       Y9, Y8, Y8
+	VDIVPD       Y1, Y8, Y8
+	VBROADCASTSD vmathOne<>+0(SB), Y5
+	VSUBPD       Y8, Y5, Y5
+
+	// Below 1.25: erx + P/Q.
+	VADDPD    vmathErfErx<>+0(SB), Y2, Y4
+	VCMPPD    $0x11, vmathErfCutB<>+0(SB), Y1, Y3
+	VBLENDVPD Y3, Y4, Y5, Y5
+
+	// Below 0.84375: x + x·y.
+	VMULPD    Y1, Y2, Y3
+	VADDPD    Y1, Y3, Y3
+	VCMPPD    $0x11, vmathErfCutA<>+0(SB), Y1, Y6
+	VBLENDVPD Y6, Y3, Y5, Y5
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD    vmathErfEfx<>+0(SB), Y1, Y3
+	VADDPD    Y1, Y3, Y3
+	VCMPPD    $0x11, vmathErfSmall<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, Y3, Y5, Y5
+	VMULPD    vmathErfEfx8<>+0(SB), Y1, Y3
+	VMULPD    vmathEight<>+0(SB), Y1, Y4
+	VADDPD    Y4, Y3, Y3
+	VMULPD    vmathEighth<>+0(SB), Y3, Y3
+	VCMPPD    $0x11, vmathErfVeryTiny<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, Y3, Y5, Y5
+
+	// At and above 6 (+Inf too): 1.
+	VCMPPD    $0x1d, vmathErfBig<>+0(SB), Y1, Y2
+	VBLENDVPD Y2, vmathOne<>+0(SB), Y5, Y5
+
+	// x's sign.
+	VANDPD vmathSign<>+0(SB), Y0, Y1
+	VORPD  Y1, Y5, Y5
+
+	// NaN lanes: math.NaN().
+	VCMPPD    $0x03, Y0, Y0, Y1
+	VBLENDVPD Y1, vmathNaN<>+0(SB), Y5, Y5
+	VMOVUPD   Y5, (DI)
+	JMP       back2
+
+slow3:
+	VANDPD vmathAbs<>+0(SB), Y0, Y2
 
 	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
 	VMULPD       Y2, Y2, Y5
@@ -3427,81 +3811,84 @@ tail:
 	VMAXPD vmathExpLo<>+0(SB), Y4, Y4
 
 	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD vmathLog2e<>+0(SB), Y6
-	VFMADD213PD  vmathMagic<>+0(SB), Y4, Y6
-	VSUBPD       vmathMagic<>+0(SB), Y6, Y7
-	VFNMADD231PD vmathLn2Hi<>+0(SB), Y7, Y4
-	VFNMADD231PD vmathLn2Lo<>+0(SB), Y7, Y4
+	VBROADCASTSD vmathLog2e<>+0(SB), Y7
+	VFMADD213PD  vmathMagic<>+0(SB), Y4, Y7
+	VSUBPD       vmathMagic<>+0(SB), Y7, Y8
+	VFNMADD231PD vmathLn2Hi<>+0(SB), Y8, Y4
+	VFNMADD231PD vmathLn2Lo<>+0(SB), Y8, Y4
 
 	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
-	VBROADCASTSD vmathQ11<>+0(SB), Y8
-	VFMADD213PD  vmathQ10<>+0(SB), Y4, Y8
-	VFMADD213PD  vmathQ9<>+0(SB), Y4, Y8
-	VFMADD213PD  vmathQ8<>+0(SB), Y4, Y8
-	VFMADD213PD  vmathQ7<>+0(SB), Y4, Y8
-	VFMADD213PD  vmathQ6<>+0(SB), Y4, Y8
-	VFMADD213PD  vmathQ5<>+0(SB), Y4, Y8
-	VFMADD213PD  vmathQ4<>+0(SB), Y4, Y8
-	VFMADD213PD  vmathQ3<>+0(SB), Y4, Y8
-	VFMADD213PD  vmathQ2<>+0(SB), Y4, Y8
-	VFMADD213PD  vmathQ1<>+0(SB), Y4, Y8
-	VFMADD213PD  vmathQ0<>+0(SB), Y4, Y8
-	VMULPD       Y4, Y4, Y10
+	VBROADCASTSD vmathQ11<>+0(SB), Y10
+	VFMADD213PD  vmathQ10<>+0(SB), Y4, Y10
+	VFMADD213PD  vmathQ9<>+0(SB), Y4, Y10
+	VFMADD213PD  vmathQ8<>+0(SB), Y4, Y10
+	VFMADD213PD  vmathQ7<>+0(SB), Y4, Y10
+	VFMADD213PD  vmathQ6<>+0(SB), Y4, Y10
+	VFMADD213PD  vmathQ5<>+0(SB), Y4, Y10
+	VFMADD213PD  vmathQ4<>+0(SB), Y4, Y10
+	VFMADD213PD  vmathQ3<>+0(SB), Y4, Y10
+	VFMADD213PD  vmathQ2<>+0(SB), Y4, Y10
+	VFMADD213PD  vmathQ1<>+0(SB), Y4, Y10
+	VFMADD213PD  vmathQ0<>+0(SB), Y4, Y10
+	VMULPD       Y4, Y4, Y11
 
 	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
-	VADDPD      vmathOne<>+0(SB), Y4, Y11
-	VSUBPD      vmathOne<>+0(SB), Y11, Y12
-	VSUBPD      Y12, Y4, Y12
-	VFMADD213PD Y12, Y10, Y8
-	VADDPD      Y11, Y8, Y8
+	VADDPD      vmathOne<>+0(SB), Y4, Y12
+	VSUBPD      vmathOne<>+0(SB), Y12, Y13
+	VSUBPD      Y13, Y4, Y13
+	VFMADD213PD Y13, Y11, Y10
+	VADDPD      Y12, Y10, Y10
 
 	// p·2^(k>>1)·2^(k-(k>>1)): both powers are normal, the first product exact, the second rounds once.
-	VPSRAD       $0x01, Y6, Y7
-	VPSUBD       Y7, Y6, Y6
+	VPSRAD       $0x01, Y7, Y8
+	VPSUBD       Y8, Y7, Y7
+	VPADDD       vmathBias<>+0(SB), Y8, Y8
+	VPSLLQ       $0x34, Y8, Y8
 	VPADDD       vmathBias<>+0(SB), Y7, Y7
 	VPSLLQ       $0x34, Y7, Y7
-	VPADDD       vmathBias<>+0(SB), Y6, Y6
-	VPSLLQ       $0x34, Y6, Y6
-	VMULPD       Y7, Y8, Y8
-	VMULPD       Y6, Y8, Y8
-	VMULPD       Y8, Y9, Y9
+	VMULPD       Y8, Y10, Y10
+	VMULPD       Y7, Y10, Y10
+	VMULPD       Y10, Y9, Y9
 	VDIVPD       Y2, Y9, Y9
-	VBROADCASTSD vmathOne<>+0(SB), Y4
-	VSUBPD       Y9, Y4, Y4
+	VBROADCASTSD vmathOne<>+0(SB), Y6
+	VSUBPD       Y9, Y6, Y6
 
-	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
+	// Below 1.25: erx + P/Q.
 	VADDPD    vmathErfErx<>+0(SB), Y3, Y5
-	VCMPPD    $0x11, vmathErfCutB<>+0(SB), Y2, Y7
-	VBLENDVPD Y7, Y5, Y4, Y4
-	VMULPD    Y2, Y3, Y5
-	VADDPD    Y2, Y5, Y5
+	VCMPPD    $0x11, vmathErfCutB<>+0(SB), Y2, Y4
+	VBLENDVPD Y4, Y5, Y6, Y6
+
+	// Below 0.84375: x + x·y.
+	VMULPD    Y2, Y3, Y4
+	VADDPD    Y2, Y4, Y4
 	VCMPPD    $0x11, vmathErfCutA<>+0(SB), Y2, Y7
-	VBLENDVPD Y7, Y5, Y4, Y4
+	VBLENDVPD Y7, Y4, Y6, Y6
 
 	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
-	VMULPD    vmathErfEfx<>+0(SB), Y2, Y5
-	VADDPD    Y2, Y5, Y5
+	VMULPD    vmathErfEfx<>+0(SB), Y2, Y4
+	VADDPD    Y2, Y4, Y4
 	VCMPPD    $0x11, vmathErfSmall<>+0(SB), Y2, Y3
-	VBLENDVPD Y3, Y5, Y4, Y4
-	VMULPD    vmathErfEfx8<>+0(SB), Y2, Y5
-	VMULPD    vmathEight<>+0(SB), Y2, Y6
-	VADDPD    Y6, Y5, Y5
-	VMULPD    vmathEighth<>+0(SB), Y5, Y5
+	VBLENDVPD Y3, Y4, Y6, Y6
+	VMULPD    vmathErfEfx8<>+0(SB), Y2, Y4
+	VMULPD    vmathEight<>+0(SB), Y2, Y5
+	VADDPD    Y5, Y4, Y4
+	VMULPD    vmathEighth<>+0(SB), Y4, Y4
 	VCMPPD    $0x11, vmathErfVeryTiny<>+0(SB), Y2, Y3
-	VBLENDVPD Y3, Y5, Y4, Y4
+	VBLENDVPD Y3, Y4, Y6, Y6
 
-	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
-	VCMPPD     $0x1d, vmathErfBig<>+0(SB), Y2, Y3
-	VBLENDVPD  Y3, vmathOne<>+0(SB), Y4, Y4
-	VANDPD     vmathSign<>+0(SB), Y0, Y2
-	VORPD      Y2, Y4, Y4
+	// At and above 6 (+Inf too): 1.
+	VCMPPD    $0x1d, vmathErfBig<>+0(SB), Y2, Y3
+	VBLENDVPD Y3, vmathOne<>+0(SB), Y6, Y6
+
+	// x's sign.
+	VANDPD vmathSign<>+0(SB), Y0, Y2
+	VORPD  Y2, Y6, Y6
+
+	// NaN lanes: math.NaN().
 	VCMPPD     $0x03, Y0, Y0, Y2
-	VBLENDVPD  Y2, vmathNaN<>+0(SB), Y4, Y4
-	VMASKMOVPD Y4, Y1, (DI)
-
-done:
-	VZEROUPPER
-	RET
+	VBLENDVPD  Y2, vmathNaN<>+0(SB), Y6, Y6
+	VMASKMOVPD Y6, Y1, (DI)
+	JMP        back3
 
 // func expAVX512(dst []float64, x []float64)
 // Requires: AVX, AVX512F, BMI2
@@ -4444,112 +4831,45 @@ TEXT ·erfAVX512(SB), NOSPLIT, $0-48
 
 	// Two vectors per iteration.
 loop:
-	CMPQ        CX, $0x00000010
-	JB          one
-	VMOVUPD     (SI), Z0
+	CMPQ    CX, $0x00000010
+	JB      one
+	VMOVUPD (SI), Z0
+
+	// Any lane special: the general path.
+	VPANDQ.BCST vmathAbs<>+0(SB), Z0, Z1
+	VCMPPD.BCST $0x05, vmathErfCutB<>+0(SB), Z1, K2
+	KORTESTW    K2, K2
+	JNZ         slow0
 	VPANDQ.BCST vmathAbs<>+0(SB), Z0, Z1
 
-	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
-	VMULPD       Z1, Z1, Z4
-	VBROADCASTSD vmathOne<>+0(SB), Z3
-	VDIVPD       Z4, Z3, Z4
-	VBROADCASTSD vmathErfRA7<>+0(SB), Z2
+	// Every lane below 1.25 (erfCheck): P/Q in s = |x| - 1, then r/s below 0.84375.
+	VSUBPD.BCST  vmathOne<>+0(SB), Z1, Z4
+	VBROADCASTSD vmathErfPA6<>+0(SB), Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA6<>+0(SB), Z2, Z2
+	VADDPD.BCST  vmathErfPA5<>+0(SB), Z2, Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA5<>+0(SB), Z2, Z2
+	VADDPD.BCST  vmathErfPA4<>+0(SB), Z2, Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA4<>+0(SB), Z2, Z2
+	VADDPD.BCST  vmathErfPA3<>+0(SB), Z2, Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA3<>+0(SB), Z2, Z2
+	VADDPD.BCST  vmathErfPA2<>+0(SB), Z2, Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA2<>+0(SB), Z2, Z2
+	VADDPD.BCST  vmathErfPA1<>+0(SB), Z2, Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA1<>+0(SB), Z2, Z2
-	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA0<>+0(SB), Z2, Z2
-	VBROADCASTSD vmathErfSA8<>+0(SB), Z3
+	VADDPD.BCST  vmathErfPA0<>+0(SB), Z2, Z2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Z3
 	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA7<>+0(SB), Z3, Z3
+	VADDPD.BCST  vmathErfQA5<>+0(SB), Z3, Z3
 	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA6<>+0(SB), Z3, Z3
+	VADDPD.BCST  vmathErfQA4<>+0(SB), Z3, Z3
 	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA5<>+0(SB), Z3, Z3
+	VADDPD.BCST  vmathErfQA3<>+0(SB), Z3, Z3
 	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA4<>+0(SB), Z3, Z3
+	VADDPD.BCST  vmathErfQA2<>+0(SB), Z3, Z3
 	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA3<>+0(SB), Z3, Z3
-	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA2<>+0(SB), Z3, Z3
-	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA1<>+0(SB), Z3, Z3
+	VADDPD.BCST  vmathErfQA1<>+0(SB), Z3, Z3
 	VMULPD       Z4, Z3, Z3
 	VADDPD.BCST  vmathOne<>+0(SB), Z3, Z3
-	VCMPPD.BCST  $0x1d, vmathErfCutC<>+0(SB), Z1, K2
-	VBROADCASTSD vmathErfRB6<>+0(SB), Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB5<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB4<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB3<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB2<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB1<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB0<>+0(SB), Z5, Z5
-	VMOVAPD      Z5, K2, Z2
-	VBROADCASTSD vmathErfSB7<>+0(SB), Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB6<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB5<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB4<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB3<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB2<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB1<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
-	VMOVAPD      Z5, K2, Z3
-
-	// [0.84375, 1.25): P/Q in s = |x| - 1.
-	VSUBPD.BCST  vmathOne<>+0(SB), Z1, Z4
-	VCMPPD.BCST  $0x11, vmathErfCutB<>+0(SB), Z1, K2
-	VBROADCASTSD vmathErfPA6<>+0(SB), Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA5<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA4<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA3<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA2<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA1<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA0<>+0(SB), Z5, Z5
-	VMOVAPD      Z5, K2, Z2
-	VBROADCASTSD vmathErfQA6<>+0(SB), Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfQA5<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfQA4<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfQA3<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfQA2<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfQA1<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
-	VMOVAPD      Z5, K2, Z3
-
-	// [0, 0.84375): r/s in z = x².
 	VMULPD       Z1, Z1, Z4
 	VCMPPD.BCST  $0x11, vmathErfCutA<>+0(SB), Z1, K2
 	VBROADCASTSD vmathErfPP4<>+0(SB), Z5
@@ -4575,226 +4895,69 @@ loop:
 	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
 	VMOVAPD      Z5, K2, Z3
 	VDIVPD       Z3, Z2, Z2
+	VADDPD.BCST  vmathErfErx<>+0(SB), Z2, Z3
 
-	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
-	VPANDQ.BCST  vmathHi32<>+0(SB), Z1, Z3
-	VSUBPD       Z1, Z3, Z4
-	VADDPD       Z1, Z3, Z5
-	VMULPD       Z5, Z4, Z4
-	VADDPD       Z2, Z4, Z4
-	VMULPD       Z3, Z3, Z5
-	VBROADCASTSD vmathErfNegC<>+0(SB), Z3
-	VSUBPD       Z5, Z3, Z5
-
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
-	VMINPD.BCST vmathExpHi<>+0(SB), Z5, Z3
-	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
-
-	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD      vmathLog2e<>+0(SB), Z6
-	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z6
-	VSUBPD.BCST       vmathMagic<>+0(SB), Z6, Z7
-	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z7, Z3
-	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z7, Z3
-
-	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
-	VBROADCASTSD     vmathQ11<>+0(SB), Z8
-	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z8
-	VMULPD           Z3, Z3, Z9
-
-	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
-	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
-	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
-	VSUBPD      Z11, Z3, Z11
-	VFMADD213PD Z11, Z9, Z8
-	VADDPD      Z10, Z8, Z8
-
-	// p·2^k, rounded once (VSCALEFPD).
-	VSCALEFPD Z7, Z8, Z8
-
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
-	VMINPD.BCST vmathExpHi<>+0(SB), Z4, Z3
-	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
-
-	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD      vmathLog2e<>+0(SB), Z5
-	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z5
-	VSUBPD.BCST       vmathMagic<>+0(SB), Z5, Z6
-	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z6, Z3
-	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z6, Z3
-
-	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
-	VBROADCASTSD     vmathQ11<>+0(SB), Z7
-	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z7
-	VMULPD           Z3, Z3, Z9
-
-	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
-	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
-	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
-	VSUBPD      Z11, Z3, Z11
-	VFMADD213PD Z11, Z9, Z7
-	VADDPD      Z10, Z7, Z7
-
-	// p·2^k, rounded once (VSCALEFPD).
-	VSCALEFPD    Z6, Z7, Z7
-	VMULPD       Z7, Z8, Z8
-	VDIVPD       Z1, Z8, Z8
-	VBROADCASTSD vmathOne<>+0(SB), Z3
-	VSUBPD       Z8, Z3, Z3
-
-	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
-	VADDPD.BCST vmathErfErx<>+0(SB), Z2, Z4
-	VCMPPD.BCST $0x11, vmathErfCutB<>+0(SB), Z1, K2
-	VMOVAPD     Z4, K2, Z3
-	VMULPD      Z1, Z2, Z4
-	VADDPD      Z1, Z4, Z4
+	// Below 0.84375: x + x·y.
+	VMULPD      Z1, Z2, Z5
+	VADDPD      Z1, Z5, Z5
 	VCMPPD.BCST $0x11, vmathErfCutA<>+0(SB), Z1, K2
-	VMOVAPD     Z4, K2, Z3
+	VMOVAPD     Z5, K2, Z3
 
 	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
-	VMULPD.BCST vmathErfEfx<>+0(SB), Z1, Z4
-	VADDPD      Z1, Z4, Z4
+	VMULPD.BCST vmathErfEfx<>+0(SB), Z1, Z5
+	VADDPD      Z1, Z5, Z5
 	VCMPPD.BCST $0x11, vmathErfSmall<>+0(SB), Z1, K2
-	VMOVAPD     Z4, K2, Z3
-	VMULPD.BCST vmathErfEfx8<>+0(SB), Z1, Z4
-	VMULPD.BCST vmathEight<>+0(SB), Z1, Z5
-	VADDPD      Z5, Z4, Z4
-	VMULPD.BCST vmathEighth<>+0(SB), Z4, Z4
+	VMOVAPD     Z5, K2, Z3
+	VMULPD.BCST vmathErfEfx8<>+0(SB), Z1, Z5
+	VMULPD.BCST vmathEight<>+0(SB), Z1, Z4
+	VADDPD      Z4, Z5, Z5
+	VMULPD.BCST vmathEighth<>+0(SB), Z5, Z5
 	VCMPPD.BCST $0x11, vmathErfVeryTiny<>+0(SB), Z1, K2
-	VMOVAPD     Z4, K2, Z3
+	VMOVAPD     Z5, K2, Z3
 
-	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
-	VCMPPD.BCST  $0x1d, vmathErfBig<>+0(SB), Z1, K2
-	VBROADCASTSD vmathOne<>+0(SB), K2, Z3
-	VPANDQ.BCST  vmathSign<>+0(SB), Z0, Z1
-	VPORQ        Z1, Z3, Z3
-	VCMPPD       $0x03, Z0, Z0, K2
-	VBROADCASTSD vmathNaN<>+0(SB), K2, Z3
-	VMOVUPD      Z3, (DI)
-	VMOVUPD      64(SI), Z0
-	VPANDQ.BCST  vmathAbs<>+0(SB), Z0, Z1
+	// x's sign.
+	VPANDQ.BCST vmathSign<>+0(SB), Z0, Z1
+	VPORQ       Z1, Z3, Z3
+	VMOVUPD     Z3, (DI)
 
-	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
-	VMULPD       Z1, Z1, Z4
-	VBROADCASTSD vmathOne<>+0(SB), Z3
-	VDIVPD       Z4, Z3, Z4
-	VBROADCASTSD vmathErfRA7<>+0(SB), Z2
+back0:
+	VMOVUPD 64(SI), Z0
+
+	// Any lane special: the general path.
+	VPANDQ.BCST vmathAbs<>+0(SB), Z0, Z1
+	VCMPPD.BCST $0x05, vmathErfCutB<>+0(SB), Z1, K2
+	KORTESTW    K2, K2
+	JNZ         slow1
+	VPANDQ.BCST vmathAbs<>+0(SB), Z0, Z1
+
+	// Every lane below 1.25 (erfCheck): P/Q in s = |x| - 1, then r/s below 0.84375.
+	VSUBPD.BCST  vmathOne<>+0(SB), Z1, Z4
+	VBROADCASTSD vmathErfPA6<>+0(SB), Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA6<>+0(SB), Z2, Z2
+	VADDPD.BCST  vmathErfPA5<>+0(SB), Z2, Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA5<>+0(SB), Z2, Z2
+	VADDPD.BCST  vmathErfPA4<>+0(SB), Z2, Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA4<>+0(SB), Z2, Z2
+	VADDPD.BCST  vmathErfPA3<>+0(SB), Z2, Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA3<>+0(SB), Z2, Z2
+	VADDPD.BCST  vmathErfPA2<>+0(SB), Z2, Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA2<>+0(SB), Z2, Z2
+	VADDPD.BCST  vmathErfPA1<>+0(SB), Z2, Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA1<>+0(SB), Z2, Z2
-	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA0<>+0(SB), Z2, Z2
-	VBROADCASTSD vmathErfSA8<>+0(SB), Z3
+	VADDPD.BCST  vmathErfPA0<>+0(SB), Z2, Z2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Z3
 	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA7<>+0(SB), Z3, Z3
+	VADDPD.BCST  vmathErfQA5<>+0(SB), Z3, Z3
 	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA6<>+0(SB), Z3, Z3
+	VADDPD.BCST  vmathErfQA4<>+0(SB), Z3, Z3
 	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA5<>+0(SB), Z3, Z3
+	VADDPD.BCST  vmathErfQA3<>+0(SB), Z3, Z3
 	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA4<>+0(SB), Z3, Z3
+	VADDPD.BCST  vmathErfQA2<>+0(SB), Z3, Z3
 	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA3<>+0(SB), Z3, Z3
-	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA2<>+0(SB), Z3, Z3
-	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA1<>+0(SB), Z3, Z3
+	VADDPD.BCST  vmathErfQA1<>+0(SB), Z3, Z3
 	VMULPD       Z4, Z3, Z3
 	VADDPD.BCST  vmathOne<>+0(SB), Z3, Z3
-	VCMPPD.BCST  $0x1d, vmathErfCutC<>+0(SB), Z1, K2
-	VBROADCASTSD vmathErfRB6<>+0(SB), Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB5<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB4<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB3<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB2<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB1<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB0<>+0(SB), Z5, Z5
-	VMOVAPD      Z5, K2, Z2
-	VBROADCASTSD vmathErfSB7<>+0(SB), Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB6<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB5<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB4<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB3<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB2<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB1<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
-	VMOVAPD      Z5, K2, Z3
-
-	// [0.84375, 1.25): P/Q in s = |x| - 1.
-	VSUBPD.BCST  vmathOne<>+0(SB), Z1, Z4
-	VCMPPD.BCST  $0x11, vmathErfCutB<>+0(SB), Z1, K2
-	VBROADCASTSD vmathErfPA6<>+0(SB), Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA5<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA4<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA3<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA2<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA1<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA0<>+0(SB), Z5, Z5
-	VMOVAPD      Z5, K2, Z2
-	VBROADCASTSD vmathErfQA6<>+0(SB), Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfQA5<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfQA4<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfQA3<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfQA2<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfQA1<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
-	VMOVAPD      Z5, K2, Z3
-
-	// [0, 0.84375): r/s in z = x².
 	VMULPD       Z1, Z1, Z4
 	VCMPPD.BCST  $0x11, vmathErfCutA<>+0(SB), Z1, K2
 	VBROADCASTSD vmathErfPP4<>+0(SB), Z5
@@ -4820,234 +4983,77 @@ loop:
 	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
 	VMOVAPD      Z5, K2, Z3
 	VDIVPD       Z3, Z2, Z2
+	VADDPD.BCST  vmathErfErx<>+0(SB), Z2, Z3
 
-	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
-	VPANDQ.BCST  vmathHi32<>+0(SB), Z1, Z3
-	VSUBPD       Z1, Z3, Z4
-	VADDPD       Z1, Z3, Z5
-	VMULPD       Z5, Z4, Z4
-	VADDPD       Z2, Z4, Z4
-	VMULPD       Z3, Z3, Z5
-	VBROADCASTSD vmathErfNegC<>+0(SB), Z3
-	VSUBPD       Z5, Z3, Z5
-
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
-	VMINPD.BCST vmathExpHi<>+0(SB), Z5, Z3
-	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
-
-	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD      vmathLog2e<>+0(SB), Z6
-	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z6
-	VSUBPD.BCST       vmathMagic<>+0(SB), Z6, Z7
-	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z7, Z3
-	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z7, Z3
-
-	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
-	VBROADCASTSD     vmathQ11<>+0(SB), Z8
-	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z8
-	VMULPD           Z3, Z3, Z9
-
-	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
-	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
-	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
-	VSUBPD      Z11, Z3, Z11
-	VFMADD213PD Z11, Z9, Z8
-	VADDPD      Z10, Z8, Z8
-
-	// p·2^k, rounded once (VSCALEFPD).
-	VSCALEFPD Z7, Z8, Z8
-
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
-	VMINPD.BCST vmathExpHi<>+0(SB), Z4, Z3
-	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
-
-	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD      vmathLog2e<>+0(SB), Z5
-	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z5
-	VSUBPD.BCST       vmathMagic<>+0(SB), Z5, Z6
-	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z6, Z3
-	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z6, Z3
-
-	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
-	VBROADCASTSD     vmathQ11<>+0(SB), Z7
-	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z7
-	VMULPD           Z3, Z3, Z9
-
-	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
-	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
-	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
-	VSUBPD      Z11, Z3, Z11
-	VFMADD213PD Z11, Z9, Z7
-	VADDPD      Z10, Z7, Z7
-
-	// p·2^k, rounded once (VSCALEFPD).
-	VSCALEFPD    Z6, Z7, Z7
-	VMULPD       Z7, Z8, Z8
-	VDIVPD       Z1, Z8, Z8
-	VBROADCASTSD vmathOne<>+0(SB), Z3
-	VSUBPD       Z8, Z3, Z3
-
-	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
-	VADDPD.BCST vmathErfErx<>+0(SB), Z2, Z4
-	VCMPPD.BCST $0x11, vmathErfCutB<>+0(SB), Z1, K2
-	VMOVAPD     Z4, K2, Z3
-	VMULPD      Z1, Z2, Z4
-	VADDPD      Z1, Z4, Z4
+	// Below 0.84375: x + x·y.
+	VMULPD      Z1, Z2, Z5
+	VADDPD      Z1, Z5, Z5
 	VCMPPD.BCST $0x11, vmathErfCutA<>+0(SB), Z1, K2
-	VMOVAPD     Z4, K2, Z3
+	VMOVAPD     Z5, K2, Z3
 
 	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
-	VMULPD.BCST vmathErfEfx<>+0(SB), Z1, Z4
-	VADDPD      Z1, Z4, Z4
+	VMULPD.BCST vmathErfEfx<>+0(SB), Z1, Z5
+	VADDPD      Z1, Z5, Z5
 	VCMPPD.BCST $0x11, vmathErfSmall<>+0(SB), Z1, K2
-	VMOVAPD     Z4, K2, Z3
-	VMULPD.BCST vmathErfEfx8<>+0(SB), Z1, Z4
-	VMULPD.BCST vmathEight<>+0(SB), Z1, Z5
-	VADDPD      Z5, Z4, Z4
-	VMULPD.BCST vmathEighth<>+0(SB), Z4, Z4
+	VMOVAPD     Z5, K2, Z3
+	VMULPD.BCST vmathErfEfx8<>+0(SB), Z1, Z5
+	VMULPD.BCST vmathEight<>+0(SB), Z1, Z4
+	VADDPD      Z4, Z5, Z5
+	VMULPD.BCST vmathEighth<>+0(SB), Z5, Z5
 	VCMPPD.BCST $0x11, vmathErfVeryTiny<>+0(SB), Z1, K2
-	VMOVAPD     Z4, K2, Z3
+	VMOVAPD     Z5, K2, Z3
 
-	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
-	VCMPPD.BCST  $0x1d, vmathErfBig<>+0(SB), Z1, K2
-	VBROADCASTSD vmathOne<>+0(SB), K2, Z3
-	VPANDQ.BCST  vmathSign<>+0(SB), Z0, Z1
-	VPORQ        Z1, Z3, Z3
-	VCMPPD       $0x03, Z0, Z0, K2
-	VBROADCASTSD vmathNaN<>+0(SB), K2, Z3
-	VMOVUPD      Z3, 64(DI)
-	ADDQ         $0x00000080, SI
-	ADDQ         $0x00000080, DI
-	SUBQ         $0x00000010, CX
-	JMP          loop
+	// x's sign.
+	VPANDQ.BCST vmathSign<>+0(SB), Z0, Z1
+	VPORQ       Z1, Z3, Z3
+	VMOVUPD     Z3, 64(DI)
+
+back1:
+	ADDQ $0x00000080, SI
+	ADDQ $0x00000080, DI
+	SUBQ $0x00000010, CX
+	JMP  loop
 
 one:
-	CMPQ        CX, $0x00000008
-	JB          tail
-	VMOVUPD     (SI), Z0
+	CMPQ    CX, $0x00000008
+	JB      tail
+	VMOVUPD (SI), Z0
+
+	// Any lane special: the general path.
+	VPANDQ.BCST vmathAbs<>+0(SB), Z0, Z1
+	VCMPPD.BCST $0x05, vmathErfCutB<>+0(SB), Z1, K2
+	KORTESTW    K2, K2
+	JNZ         slow2
 	VPANDQ.BCST vmathAbs<>+0(SB), Z0, Z1
 
-	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
-	VMULPD       Z1, Z1, Z4
-	VBROADCASTSD vmathOne<>+0(SB), Z3
-	VDIVPD       Z4, Z3, Z4
-	VBROADCASTSD vmathErfRA7<>+0(SB), Z2
+	// Every lane below 1.25 (erfCheck): P/Q in s = |x| - 1, then r/s below 0.84375.
+	VSUBPD.BCST  vmathOne<>+0(SB), Z1, Z4
+	VBROADCASTSD vmathErfPA6<>+0(SB), Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA6<>+0(SB), Z2, Z2
+	VADDPD.BCST  vmathErfPA5<>+0(SB), Z2, Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA5<>+0(SB), Z2, Z2
+	VADDPD.BCST  vmathErfPA4<>+0(SB), Z2, Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA4<>+0(SB), Z2, Z2
+	VADDPD.BCST  vmathErfPA3<>+0(SB), Z2, Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA3<>+0(SB), Z2, Z2
+	VADDPD.BCST  vmathErfPA2<>+0(SB), Z2, Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA2<>+0(SB), Z2, Z2
+	VADDPD.BCST  vmathErfPA1<>+0(SB), Z2, Z2
 	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA1<>+0(SB), Z2, Z2
-	VMULPD       Z4, Z2, Z2
-	VADDPD.BCST  vmathErfRA0<>+0(SB), Z2, Z2
-	VBROADCASTSD vmathErfSA8<>+0(SB), Z3
+	VADDPD.BCST  vmathErfPA0<>+0(SB), Z2, Z2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Z3
 	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA7<>+0(SB), Z3, Z3
+	VADDPD.BCST  vmathErfQA5<>+0(SB), Z3, Z3
 	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA6<>+0(SB), Z3, Z3
+	VADDPD.BCST  vmathErfQA4<>+0(SB), Z3, Z3
 	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA5<>+0(SB), Z3, Z3
+	VADDPD.BCST  vmathErfQA3<>+0(SB), Z3, Z3
 	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA4<>+0(SB), Z3, Z3
+	VADDPD.BCST  vmathErfQA2<>+0(SB), Z3, Z3
 	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA3<>+0(SB), Z3, Z3
-	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA2<>+0(SB), Z3, Z3
-	VMULPD       Z4, Z3, Z3
-	VADDPD.BCST  vmathErfSA1<>+0(SB), Z3, Z3
+	VADDPD.BCST  vmathErfQA1<>+0(SB), Z3, Z3
 	VMULPD       Z4, Z3, Z3
 	VADDPD.BCST  vmathOne<>+0(SB), Z3, Z3
-	VCMPPD.BCST  $0x1d, vmathErfCutC<>+0(SB), Z1, K2
-	VBROADCASTSD vmathErfRB6<>+0(SB), Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB5<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB4<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB3<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB2<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB1<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfRB0<>+0(SB), Z5, Z5
-	VMOVAPD      Z5, K2, Z2
-	VBROADCASTSD vmathErfSB7<>+0(SB), Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB6<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB5<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB4<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB3<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB2<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfSB1<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
-	VMOVAPD      Z5, K2, Z3
-
-	// [0.84375, 1.25): P/Q in s = |x| - 1.
-	VSUBPD.BCST  vmathOne<>+0(SB), Z1, Z4
-	VCMPPD.BCST  $0x11, vmathErfCutB<>+0(SB), Z1, K2
-	VBROADCASTSD vmathErfPA6<>+0(SB), Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA5<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA4<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA3<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA2<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA1<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfPA0<>+0(SB), Z5, Z5
-	VMOVAPD      Z5, K2, Z2
-	VBROADCASTSD vmathErfQA6<>+0(SB), Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfQA5<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfQA4<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfQA3<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfQA2<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathErfQA1<>+0(SB), Z5, Z5
-	VMULPD       Z4, Z5, Z5
-	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
-	VMOVAPD      Z5, K2, Z3
-
-	// [0, 0.84375): r/s in z = x².
 	VMULPD       Z1, Z1, Z4
 	VCMPPD.BCST  $0x11, vmathErfCutA<>+0(SB), Z1, K2
 	VBROADCASTSD vmathErfPP4<>+0(SB), Z5
@@ -5073,134 +5079,136 @@ one:
 	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
 	VMOVAPD      Z5, K2, Z3
 	VDIVPD       Z3, Z2, Z2
+	VADDPD.BCST  vmathErfErx<>+0(SB), Z2, Z3
 
-	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
-	VPANDQ.BCST  vmathHi32<>+0(SB), Z1, Z3
-	VSUBPD       Z1, Z3, Z4
-	VADDPD       Z1, Z3, Z5
-	VMULPD       Z5, Z4, Z4
-	VADDPD       Z2, Z4, Z4
-	VMULPD       Z3, Z3, Z5
-	VBROADCASTSD vmathErfNegC<>+0(SB), Z3
-	VSUBPD       Z5, Z3, Z5
-
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
-	VMINPD.BCST vmathExpHi<>+0(SB), Z5, Z3
-	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
-
-	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD      vmathLog2e<>+0(SB), Z6
-	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z6
-	VSUBPD.BCST       vmathMagic<>+0(SB), Z6, Z7
-	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z7, Z3
-	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z7, Z3
-
-	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
-	VBROADCASTSD     vmathQ11<>+0(SB), Z8
-	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z8
-	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z8
-	VMULPD           Z3, Z3, Z9
-
-	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
-	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
-	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
-	VSUBPD      Z11, Z3, Z11
-	VFMADD213PD Z11, Z9, Z8
-	VADDPD      Z10, Z8, Z8
-
-	// p·2^k, rounded once (VSCALEFPD).
-	VSCALEFPD Z7, Z8, Z8
-
-	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
-	VMINPD.BCST vmathExpHi<>+0(SB), Z4, Z3
-	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
-
-	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD      vmathLog2e<>+0(SB), Z5
-	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z5
-	VSUBPD.BCST       vmathMagic<>+0(SB), Z5, Z6
-	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z6, Z3
-	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z6, Z3
-
-	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
-	VBROADCASTSD     vmathQ11<>+0(SB), Z7
-	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z7
-	VMULPD           Z3, Z3, Z9
-
-	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
-	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
-	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
-	VSUBPD      Z11, Z3, Z11
-	VFMADD213PD Z11, Z9, Z7
-	VADDPD      Z10, Z7, Z7
-
-	// p·2^k, rounded once (VSCALEFPD).
-	VSCALEFPD    Z6, Z7, Z7
-	VMULPD       Z7, Z8, Z8
-	VDIVPD       Z1, Z8, Z8
-	VBROADCASTSD vmathOne<>+0(SB), Z3
-	VSUBPD       Z8, Z3, Z3
-
-	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
-	VADDPD.BCST vmathErfErx<>+0(SB), Z2, Z4
-	VCMPPD.BCST $0x11, vmathErfCutB<>+0(SB), Z1, K2
-	VMOVAPD     Z4, K2, Z3
-	VMULPD      Z1, Z2, Z4
-	VADDPD      Z1, Z4, Z4
+	// Below 0.84375: x + x·y.
+	VMULPD      Z1, Z2, Z5
+	VADDPD      Z1, Z5, Z5
 	VCMPPD.BCST $0x11, vmathErfCutA<>+0(SB), Z1, K2
-	VMOVAPD     Z4, K2, Z3
+	VMOVAPD     Z5, K2, Z3
 
 	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
-	VMULPD.BCST vmathErfEfx<>+0(SB), Z1, Z4
-	VADDPD      Z1, Z4, Z4
+	VMULPD.BCST vmathErfEfx<>+0(SB), Z1, Z5
+	VADDPD      Z1, Z5, Z5
 	VCMPPD.BCST $0x11, vmathErfSmall<>+0(SB), Z1, K2
-	VMOVAPD     Z4, K2, Z3
-	VMULPD.BCST vmathErfEfx8<>+0(SB), Z1, Z4
-	VMULPD.BCST vmathEight<>+0(SB), Z1, Z5
-	VADDPD      Z5, Z4, Z4
-	VMULPD.BCST vmathEighth<>+0(SB), Z4, Z4
+	VMOVAPD     Z5, K2, Z3
+	VMULPD.BCST vmathErfEfx8<>+0(SB), Z1, Z5
+	VMULPD.BCST vmathEight<>+0(SB), Z1, Z4
+	VADDPD      Z4, Z5, Z5
+	VMULPD.BCST vmathEighth<>+0(SB), Z5, Z5
 	VCMPPD.BCST $0x11, vmathErfVeryTiny<>+0(SB), Z1, K2
-	VMOVAPD     Z4, K2, Z3
+	VMOVAPD     Z5, K2, Z3
 
-	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
-	VCMPPD.BCST  $0x1d, vmathErfBig<>+0(SB), Z1, K2
-	VBROADCASTSD vmathOne<>+0(SB), K2, Z3
-	VPANDQ.BCST  vmathSign<>+0(SB), Z0, Z1
-	VPORQ        Z1, Z3, Z3
-	VCMPPD       $0x03, Z0, Z0, K2
-	VBROADCASTSD vmathNaN<>+0(SB), K2, Z3
-	VMOVUPD      Z3, (DI)
-	ADDQ         $0x40, SI
-	ADDQ         $0x40, DI
-	SUBQ         $0x00000008, CX
+	// x's sign.
+	VPANDQ.BCST vmathSign<>+0(SB), Z0, Z1
+	VPORQ       Z1, Z3, Z3
+	VMOVUPD     Z3, (DI)
+
+back2:
+	ADDQ $0x40, SI
+	ADDQ $0x40, DI
+	SUBQ $0x00000008, CX
 
 tail:
 	// Tail: 1..7 elements as one masked vector (the other lanes load as 0).
-	TESTQ       CX, CX
-	JZ          done
-	MOVL        $0x000000ff, AX
-	BZHIL       CX, AX, AX
-	KMOVW       AX, K1
-	VMOVUPD.Z   (SI), K1, Z0
+	TESTQ     CX, CX
+	JZ        done
+	MOVL      $0x000000ff, AX
+	BZHIL     CX, AX, AX
+	KMOVW     AX, K1
+	VMOVUPD.Z (SI), K1, Z0
+
+	// Any lane special: the general path.
+	VPANDQ.BCST vmathAbs<>+0(SB), Z0, Z1
+	VCMPPD.BCST $0x05, vmathErfCutB<>+0(SB), Z1, K2
+	KORTESTW    K2, K2
+	JNZ         slow3
+	VPANDQ.BCST vmathAbs<>+0(SB), Z0, Z1
+
+	// Every lane below 1.25 (erfCheck): P/Q in s = |x| - 1, then r/s below 0.84375.
+	VSUBPD.BCST  vmathOne<>+0(SB), Z1, Z4
+	VBROADCASTSD vmathErfPA6<>+0(SB), Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfPA5<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfPA4<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfPA3<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfPA2<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfPA1<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfPA0<>+0(SB), Z2, Z2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfQA5<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfQA4<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfQA3<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfQA2<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfQA1<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathOne<>+0(SB), Z3, Z3
+	VMULPD       Z1, Z1, Z4
+	VCMPPD.BCST  $0x11, vmathErfCutA<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfPP4<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+	VDIVPD       Z3, Z2, Z2
+	VADDPD.BCST  vmathErfErx<>+0(SB), Z2, Z3
+
+	// Below 0.84375: x + x·y.
+	VMULPD      Z1, Z2, Z5
+	VADDPD      Z1, Z5, Z5
+	VCMPPD.BCST $0x11, vmathErfCutA<>+0(SB), Z1, K2
+	VMOVAPD     Z5, K2, Z3
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD.BCST vmathErfEfx<>+0(SB), Z1, Z5
+	VADDPD      Z1, Z5, Z5
+	VCMPPD.BCST $0x11, vmathErfSmall<>+0(SB), Z1, K2
+	VMOVAPD     Z5, K2, Z3
+	VMULPD.BCST vmathErfEfx8<>+0(SB), Z1, Z5
+	VMULPD.BCST vmathEight<>+0(SB), Z1, Z4
+	VADDPD      Z4, Z5, Z5
+	VMULPD.BCST vmathEighth<>+0(SB), Z5, Z5
+	VCMPPD.BCST $0x11, vmathErfVeryTiny<>+0(SB), Z1, K2
+	VMOVAPD     Z5, K2, Z3
+
+	// x's sign.
+	VPANDQ.BCST vmathSign<>+0(SB), Z0, Z1
+	VPORQ       Z1, Z3, Z3
+	VMOVUPD     Z3, K1, (DI)
+
+back3:
+done:
+	VZEROUPPER
+	RET
+
+slow0:
 	VPANDQ.BCST vmathAbs<>+0(SB), Z0, Z1
 
 	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
@@ -5381,71 +5389,833 @@ tail:
 	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
 
 	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
-	VBROADCASTSD      vmathLog2e<>+0(SB), Z5
-	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z5
-	VSUBPD.BCST       vmathMagic<>+0(SB), Z5, Z6
-	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z6, Z3
-	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z6, Z3
+	VBROADCASTSD      vmathLog2e<>+0(SB), Z6
+	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z6
+	VSUBPD.BCST       vmathMagic<>+0(SB), Z6, Z7
+	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z7, Z3
+	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z7, Z3
 
 	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
-	VBROADCASTSD     vmathQ11<>+0(SB), Z7
-	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z7
-	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z7
+	VBROADCASTSD     vmathQ11<>+0(SB), Z9
+	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z9
+	VMULPD           Z3, Z3, Z10
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD.BCST vmathOne<>+0(SB), Z3, Z11
+	VSUBPD.BCST vmathOne<>+0(SB), Z11, Z12
+	VSUBPD      Z12, Z3, Z12
+	VFMADD213PD Z12, Z10, Z9
+	VADDPD      Z11, Z9, Z9
+
+	// p·2^k, rounded once (VSCALEFPD).
+	VSCALEFPD    Z7, Z9, Z9
+	VMULPD       Z9, Z8, Z8
+	VDIVPD       Z1, Z8, Z8
+	VBROADCASTSD vmathOne<>+0(SB), Z5
+	VSUBPD       Z8, Z5, Z5
+
+	// Below 1.25: erx + P/Q.
+	VADDPD.BCST vmathErfErx<>+0(SB), Z2, Z4
+	VCMPPD.BCST $0x11, vmathErfCutB<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z5
+
+	// Below 0.84375: x + x·y.
+	VMULPD      Z1, Z2, Z3
+	VADDPD      Z1, Z3, Z3
+	VCMPPD.BCST $0x11, vmathErfCutA<>+0(SB), Z1, K2
+	VMOVAPD     Z3, K2, Z5
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD.BCST vmathErfEfx<>+0(SB), Z1, Z3
+	VADDPD      Z1, Z3, Z3
+	VCMPPD.BCST $0x11, vmathErfSmall<>+0(SB), Z1, K2
+	VMOVAPD     Z3, K2, Z5
+	VMULPD.BCST vmathErfEfx8<>+0(SB), Z1, Z3
+	VMULPD.BCST vmathEight<>+0(SB), Z1, Z4
+	VADDPD      Z4, Z3, Z3
+	VMULPD.BCST vmathEighth<>+0(SB), Z3, Z3
+	VCMPPD.BCST $0x11, vmathErfVeryTiny<>+0(SB), Z1, K2
+	VMOVAPD     Z3, K2, Z5
+
+	// At and above 6 (+Inf too): 1.
+	VCMPPD.BCST  $0x1d, vmathErfBig<>+0(SB), Z1, K2
+	VBROADCASTSD vmathOne<>+0(SB), K2, Z5
+
+	// x's sign.
+	VPANDQ.BCST vmathSign<>+0(SB), Z0, Z1
+	VPORQ       Z1, Z5, Z5
+
+	// NaN lanes: math.NaN().
+	VCMPPD       $0x03, Z0, Z0, K2
+	VBROADCASTSD vmathNaN<>+0(SB), K2, Z5
+	VMOVUPD      Z5, (DI)
+	JMP          back0
+
+slow1:
+	VPANDQ.BCST vmathAbs<>+0(SB), Z0, Z1
+
+	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
+	VMULPD       Z1, Z1, Z4
+	VBROADCASTSD vmathOne<>+0(SB), Z3
+	VDIVPD       Z4, Z3, Z4
+	VBROADCASTSD vmathErfRA7<>+0(SB), Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA6<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA5<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA4<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA3<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA2<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA1<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA0<>+0(SB), Z2, Z2
+	VBROADCASTSD vmathErfSA8<>+0(SB), Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA7<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA6<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA5<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA4<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA3<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA2<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA1<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathOne<>+0(SB), Z3, Z3
+	VCMPPD.BCST  $0x1d, vmathErfCutC<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfRB6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfSB7<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB6<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+
+	// [0.84375, 1.25): P/Q in s = |x| - 1.
+	VSUBPD.BCST  vmathOne<>+0(SB), Z1, Z4
+	VCMPPD.BCST  $0x11, vmathErfCutB<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfPA6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+
+	// [0, 0.84375): r/s in z = x².
+	VMULPD       Z1, Z1, Z4
+	VCMPPD.BCST  $0x11, vmathErfCutA<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfPP4<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+	VDIVPD       Z3, Z2, Z2
+
+	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
+	VPANDQ.BCST  vmathHi32<>+0(SB), Z1, Z3
+	VSUBPD       Z1, Z3, Z4
+	VADDPD       Z1, Z3, Z5
+	VMULPD       Z5, Z4, Z4
+	VADDPD       Z2, Z4, Z4
+	VMULPD       Z3, Z3, Z5
+	VBROADCASTSD vmathErfNegC<>+0(SB), Z3
+	VSUBPD       Z5, Z3, Z5
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD.BCST vmathExpHi<>+0(SB), Z5, Z3
+	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD      vmathLog2e<>+0(SB), Z6
+	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z6
+	VSUBPD.BCST       vmathMagic<>+0(SB), Z6, Z7
+	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z7, Z3
+	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z7, Z3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD     vmathQ11<>+0(SB), Z8
+	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z8
 	VMULPD           Z3, Z3, Z9
 
 	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
 	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
 	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
 	VSUBPD      Z11, Z3, Z11
-	VFMADD213PD Z11, Z9, Z7
-	VADDPD      Z10, Z7, Z7
+	VFMADD213PD Z11, Z9, Z8
+	VADDPD      Z10, Z8, Z8
 
 	// p·2^k, rounded once (VSCALEFPD).
-	VSCALEFPD    Z6, Z7, Z7
-	VMULPD       Z7, Z8, Z8
-	VDIVPD       Z1, Z8, Z8
-	VBROADCASTSD vmathOne<>+0(SB), Z3
-	VSUBPD       Z8, Z3, Z3
+	VSCALEFPD Z7, Z8, Z8
 
-	// Below 1.25: erx + P/Q; below 0.84375: x + x·y.
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD.BCST vmathExpHi<>+0(SB), Z4, Z3
+	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD      vmathLog2e<>+0(SB), Z6
+	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z6
+	VSUBPD.BCST       vmathMagic<>+0(SB), Z6, Z7
+	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z7, Z3
+	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z7, Z3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD     vmathQ11<>+0(SB), Z9
+	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z9
+	VMULPD           Z3, Z3, Z10
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD.BCST vmathOne<>+0(SB), Z3, Z11
+	VSUBPD.BCST vmathOne<>+0(SB), Z11, Z12
+	VSUBPD      Z12, Z3, Z12
+	VFMADD213PD Z12, Z10, Z9
+	VADDPD      Z11, Z9, Z9
+
+	// p·2^k, rounded once (VSCALEFPD).
+	VSCALEFPD    Z7, Z9, Z9
+	VMULPD       Z9, Z8, Z8
+	VDIVPD       Z1, Z8, Z8
+	VBROADCASTSD vmathOne<>+0(SB), Z5
+	VSUBPD       Z8, Z5, Z5
+
+	// Below 1.25: erx + P/Q.
 	VADDPD.BCST vmathErfErx<>+0(SB), Z2, Z4
 	VCMPPD.BCST $0x11, vmathErfCutB<>+0(SB), Z1, K2
-	VMOVAPD     Z4, K2, Z3
-	VMULPD      Z1, Z2, Z4
-	VADDPD      Z1, Z4, Z4
+	VMOVAPD     Z4, K2, Z5
+
+	// Below 0.84375: x + x·y.
+	VMULPD      Z1, Z2, Z3
+	VADDPD      Z1, Z3, Z3
 	VCMPPD.BCST $0x11, vmathErfCutA<>+0(SB), Z1, K2
-	VMOVAPD     Z4, K2, Z3
+	VMOVAPD     Z3, K2, Z5
 
 	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
-	VMULPD.BCST vmathErfEfx<>+0(SB), Z1, Z4
-	VADDPD      Z1, Z4, Z4
+	VMULPD.BCST vmathErfEfx<>+0(SB), Z1, Z3
+	VADDPD      Z1, Z3, Z3
 	VCMPPD.BCST $0x11, vmathErfSmall<>+0(SB), Z1, K2
-	VMOVAPD     Z4, K2, Z3
-	VMULPD.BCST vmathErfEfx8<>+0(SB), Z1, Z4
-	VMULPD.BCST vmathEight<>+0(SB), Z1, Z5
-	VADDPD      Z5, Z4, Z4
-	VMULPD.BCST vmathEighth<>+0(SB), Z4, Z4
+	VMOVAPD     Z3, K2, Z5
+	VMULPD.BCST vmathErfEfx8<>+0(SB), Z1, Z3
+	VMULPD.BCST vmathEight<>+0(SB), Z1, Z4
+	VADDPD      Z4, Z3, Z3
+	VMULPD.BCST vmathEighth<>+0(SB), Z3, Z3
 	VCMPPD.BCST $0x11, vmathErfVeryTiny<>+0(SB), Z1, K2
-	VMOVAPD     Z4, K2, Z3
+	VMOVAPD     Z3, K2, Z5
 
-	// At and above 6 (+Inf too): 1. Then x's sign; NaN lanes: math.NaN().
+	// At and above 6 (+Inf too): 1.
 	VCMPPD.BCST  $0x1d, vmathErfBig<>+0(SB), Z1, K2
-	VBROADCASTSD vmathOne<>+0(SB), K2, Z3
-	VPANDQ.BCST  vmathSign<>+0(SB), Z0, Z1
-	VPORQ        Z1, Z3, Z3
-	VCMPPD       $0x03, Z0, Z0, K2
-	VBROADCASTSD vmathNaN<>+0(SB), K2, Z3
-	VMOVUPD      Z3, K1, (DI)
+	VBROADCASTSD vmathOne<>+0(SB), K2, Z5
 
-done:
-	VZEROUPPER
-	RET
+	// x's sign.
+	VPANDQ.BCST vmathSign<>+0(SB), Z0, Z1
+	VPORQ       Z1, Z5, Z5
+
+	// NaN lanes: math.NaN().
+	VCMPPD       $0x03, Z0, Z0, K2
+	VBROADCASTSD vmathNaN<>+0(SB), K2, Z5
+	VMOVUPD      Z5, 64(DI)
+	JMP          back1
+
+slow2:
+	VPANDQ.BCST vmathAbs<>+0(SB), Z0, Z1
+
+	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
+	VMULPD       Z1, Z1, Z4
+	VBROADCASTSD vmathOne<>+0(SB), Z3
+	VDIVPD       Z4, Z3, Z4
+	VBROADCASTSD vmathErfRA7<>+0(SB), Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA6<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA5<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA4<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA3<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA2<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA1<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA0<>+0(SB), Z2, Z2
+	VBROADCASTSD vmathErfSA8<>+0(SB), Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA7<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA6<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA5<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA4<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA3<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA2<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA1<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathOne<>+0(SB), Z3, Z3
+	VCMPPD.BCST  $0x1d, vmathErfCutC<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfRB6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfSB7<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB6<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+
+	// [0.84375, 1.25): P/Q in s = |x| - 1.
+	VSUBPD.BCST  vmathOne<>+0(SB), Z1, Z4
+	VCMPPD.BCST  $0x11, vmathErfCutB<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfPA6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+
+	// [0, 0.84375): r/s in z = x².
+	VMULPD       Z1, Z1, Z4
+	VCMPPD.BCST  $0x11, vmathErfCutA<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfPP4<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+	VDIVPD       Z3, Z2, Z2
+
+	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
+	VPANDQ.BCST  vmathHi32<>+0(SB), Z1, Z3
+	VSUBPD       Z1, Z3, Z4
+	VADDPD       Z1, Z3, Z5
+	VMULPD       Z5, Z4, Z4
+	VADDPD       Z2, Z4, Z4
+	VMULPD       Z3, Z3, Z5
+	VBROADCASTSD vmathErfNegC<>+0(SB), Z3
+	VSUBPD       Z5, Z3, Z5
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD.BCST vmathExpHi<>+0(SB), Z5, Z3
+	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD      vmathLog2e<>+0(SB), Z6
+	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z6
+	VSUBPD.BCST       vmathMagic<>+0(SB), Z6, Z7
+	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z7, Z3
+	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z7, Z3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD     vmathQ11<>+0(SB), Z8
+	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z8
+	VMULPD           Z3, Z3, Z9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
+	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
+	VSUBPD      Z11, Z3, Z11
+	VFMADD213PD Z11, Z9, Z8
+	VADDPD      Z10, Z8, Z8
+
+	// p·2^k, rounded once (VSCALEFPD).
+	VSCALEFPD Z7, Z8, Z8
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD.BCST vmathExpHi<>+0(SB), Z4, Z3
+	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD      vmathLog2e<>+0(SB), Z6
+	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z6
+	VSUBPD.BCST       vmathMagic<>+0(SB), Z6, Z7
+	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z7, Z3
+	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z7, Z3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD     vmathQ11<>+0(SB), Z9
+	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z9
+	VMULPD           Z3, Z3, Z10
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD.BCST vmathOne<>+0(SB), Z3, Z11
+	VSUBPD.BCST vmathOne<>+0(SB), Z11, Z12
+	VSUBPD      Z12, Z3, Z12
+	VFMADD213PD Z12, Z10, Z9
+	VADDPD      Z11, Z9, Z9
+
+	// p·2^k, rounded once (VSCALEFPD).
+	VSCALEFPD    Z7, Z9, Z9
+	VMULPD       Z9, Z8, Z8
+	VDIVPD       Z1, Z8, Z8
+	VBROADCASTSD vmathOne<>+0(SB), Z5
+	VSUBPD       Z8, Z5, Z5
+
+	// Below 1.25: erx + P/Q.
+	VADDPD.BCST vmathErfErx<>+0(SB), Z2, Z4
+	VCMPPD.BCST $0x11, vmathErfCutB<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z5
+
+	// Below 0.84375: x + x·y.
+	VMULPD      Z1, Z2, Z3
+	VADDPD      Z1, Z3, Z3
+	VCMPPD.BCST $0x11, vmathErfCutA<>+0(SB), Z1, K2
+	VMOVAPD     Z3, K2, Z5
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD.BCST vmathErfEfx<>+0(SB), Z1, Z3
+	VADDPD      Z1, Z3, Z3
+	VCMPPD.BCST $0x11, vmathErfSmall<>+0(SB), Z1, K2
+	VMOVAPD     Z3, K2, Z5
+	VMULPD.BCST vmathErfEfx8<>+0(SB), Z1, Z3
+	VMULPD.BCST vmathEight<>+0(SB), Z1, Z4
+	VADDPD      Z4, Z3, Z3
+	VMULPD.BCST vmathEighth<>+0(SB), Z3, Z3
+	VCMPPD.BCST $0x11, vmathErfVeryTiny<>+0(SB), Z1, K2
+	VMOVAPD     Z3, K2, Z5
+
+	// At and above 6 (+Inf too): 1.
+	VCMPPD.BCST  $0x1d, vmathErfBig<>+0(SB), Z1, K2
+	VBROADCASTSD vmathOne<>+0(SB), K2, Z5
+
+	// x's sign.
+	VPANDQ.BCST vmathSign<>+0(SB), Z0, Z1
+	VPORQ       Z1, Z5, Z5
+
+	// NaN lanes: math.NaN().
+	VCMPPD       $0x03, Z0, Z0, K2
+	VBROADCASTSD vmathNaN<>+0(SB), K2, Z5
+	VMOVUPD      Z5, (DI)
+	JMP          back2
+
+slow3:
+	VPANDQ.BCST vmathAbs<>+0(SB), Z0, Z1
+
+	// [1.25, 6): R/S in s = 1/x², set a below 1/0.35, set b above.
+	VMULPD       Z1, Z1, Z4
+	VBROADCASTSD vmathOne<>+0(SB), Z3
+	VDIVPD       Z4, Z3, Z4
+	VBROADCASTSD vmathErfRA7<>+0(SB), Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA6<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA5<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA4<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA3<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA2<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA1<>+0(SB), Z2, Z2
+	VMULPD       Z4, Z2, Z2
+	VADDPD.BCST  vmathErfRA0<>+0(SB), Z2, Z2
+	VBROADCASTSD vmathErfSA8<>+0(SB), Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA7<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA6<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA5<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA4<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA3<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA2<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathErfSA1<>+0(SB), Z3, Z3
+	VMULPD       Z4, Z3, Z3
+	VADDPD.BCST  vmathOne<>+0(SB), Z3, Z3
+	VCMPPD.BCST  $0x1d, vmathErfCutC<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfRB6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfRB0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfSB7<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB6<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfSB1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+
+	// [0.84375, 1.25): P/Q in s = |x| - 1.
+	VSUBPD.BCST  vmathOne<>+0(SB), Z1, Z4
+	VCMPPD.BCST  $0x11, vmathErfCutB<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfPA6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPA0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfQA6<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA5<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQA1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+
+	// [0, 0.84375): r/s in z = x².
+	VMULPD       Z1, Z1, Z4
+	VCMPPD.BCST  $0x11, vmathErfCutA<>+0(SB), Z1, K2
+	VBROADCASTSD vmathErfPP4<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfPP0<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z2
+	VBROADCASTSD vmathErfQQ5<>+0(SB), Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ4<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ3<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ2<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathErfQQ1<>+0(SB), Z5, Z5
+	VMULPD       Z4, Z5, Z5
+	VADDPD.BCST  vmathOne<>+0(SB), Z5, Z5
+	VMOVAPD      Z5, K2, Z3
+	VDIVPD       Z3, Z2, Z2
+
+	// [1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.
+	VPANDQ.BCST  vmathHi32<>+0(SB), Z1, Z3
+	VSUBPD       Z1, Z3, Z4
+	VADDPD       Z1, Z3, Z5
+	VMULPD       Z5, Z4, Z4
+	VADDPD       Z2, Z4, Z4
+	VMULPD       Z3, Z3, Z5
+	VBROADCASTSD vmathErfNegC<>+0(SB), Z3
+	VSUBPD       Z5, Z3, Z5
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD.BCST vmathExpHi<>+0(SB), Z5, Z3
+	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD      vmathLog2e<>+0(SB), Z6
+	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z6
+	VSUBPD.BCST       vmathMagic<>+0(SB), Z6, Z7
+	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z7, Z3
+	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z7, Z3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD     vmathQ11<>+0(SB), Z8
+	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z8
+	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z8
+	VMULPD           Z3, Z3, Z9
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD.BCST vmathOne<>+0(SB), Z3, Z10
+	VSUBPD.BCST vmathOne<>+0(SB), Z10, Z11
+	VSUBPD      Z11, Z3, Z11
+	VFMADD213PD Z11, Z9, Z8
+	VADDPD      Z10, Z8, Z8
+
+	// p·2^k, rounded once (VSCALEFPD).
+	VSCALEFPD Z7, Z8, Z8
+
+	// Clamp x into [-746, 710]: the last rounding then overflows or underflows as math.Exp does.
+	VMINPD.BCST vmathExpHi<>+0(SB), Z4, Z3
+	VMAXPD.BCST vmathExpLo<>+0(SB), Z3, Z3
+
+	// k = round(y·log2e) (t holds it in its low bits, kd as a float64); r = y - k·ln2.
+	VBROADCASTSD      vmathLog2e<>+0(SB), Z6
+	VFMADD213PD.BCST  vmathMagic<>+0(SB), Z3, Z6
+	VSUBPD.BCST       vmathMagic<>+0(SB), Z6, Z7
+	VFNMADD231PD.BCST vmathLn2Hi<>+0(SB), Z7, Z3
+	VFNMADD231PD.BCST vmathLn2Lo<>+0(SB), Z7, Z3
+
+	// Q(r) = sum of r^i/(i+2)! for i ≤ 11, by Horner; r2 = r².
+	VBROADCASTSD     vmathQ11<>+0(SB), Z9
+	VFMADD213PD.BCST vmathQ10<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ9<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ8<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ7<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ6<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ5<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ4<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ3<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ2<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ1<>+0(SB), Z3, Z9
+	VFMADD213PD.BCST vmathQ0<>+0(SB), Z3, Z9
+	VMULPD           Z3, Z3, Z10
+
+	// p = 1 + (r + r2·Q) with one rounding left: hi = 1 + r, lo = r - (hi - 1) (exact), p = hi + (r2·Q + lo).
+	VADDPD.BCST vmathOne<>+0(SB), Z3, Z11
+	VSUBPD.BCST vmathOne<>+0(SB), Z11, Z12
+	VSUBPD      Z12, Z3, Z12
+	VFMADD213PD Z12, Z10, Z9
+	VADDPD      Z11, Z9, Z9
+
+	// p·2^k, rounded once (VSCALEFPD).
+	VSCALEFPD    Z7, Z9, Z9
+	VMULPD       Z9, Z8, Z8
+	VDIVPD       Z1, Z8, Z8
+	VBROADCASTSD vmathOne<>+0(SB), Z5
+	VSUBPD       Z8, Z5, Z5
+
+	// Below 1.25: erx + P/Q.
+	VADDPD.BCST vmathErfErx<>+0(SB), Z2, Z4
+	VCMPPD.BCST $0x11, vmathErfCutB<>+0(SB), Z1, K2
+	VMOVAPD     Z4, K2, Z5
+
+	// Below 0.84375: x + x·y.
+	VMULPD      Z1, Z2, Z3
+	VADDPD      Z1, Z3, Z3
+	VCMPPD.BCST $0x11, vmathErfCutA<>+0(SB), Z1, K2
+	VMOVAPD     Z3, K2, Z5
+
+	// Below 2^-28: x + efx·x; below 2.8e-306: 0.125·(8x + efx8·x).
+	VMULPD.BCST vmathErfEfx<>+0(SB), Z1, Z3
+	VADDPD      Z1, Z3, Z3
+	VCMPPD.BCST $0x11, vmathErfSmall<>+0(SB), Z1, K2
+	VMOVAPD     Z3, K2, Z5
+	VMULPD.BCST vmathErfEfx8<>+0(SB), Z1, Z3
+	VMULPD.BCST vmathEight<>+0(SB), Z1, Z4
+	VADDPD      Z4, Z3, Z3
+	VMULPD.BCST vmathEighth<>+0(SB), Z3, Z3
+	VCMPPD.BCST $0x11, vmathErfVeryTiny<>+0(SB), Z1, K2
+	VMOVAPD     Z3, K2, Z5
+
+	// At and above 6 (+Inf too): 1.
+	VCMPPD.BCST  $0x1d, vmathErfBig<>+0(SB), Z1, K2
+	VBROADCASTSD vmathOne<>+0(SB), K2, Z5
+
+	// x's sign.
+	VPANDQ.BCST vmathSign<>+0(SB), Z0, Z1
+	VPORQ       Z1, Z5, Z5
+
+	// NaN lanes: math.NaN().
+	VCMPPD       $0x03, Z0, Z0, K2
+	VBROADCASTSD vmathNaN<>+0(SB), K2, Z5
+	VMOVUPD      Z5, K1, (DI)
+	JMP          back3

@@ -26,6 +26,8 @@ func vmathBenchInputs(name string, n int) []float64 {
 			x[i] = math.Ldexp(0.5+r.Float64(), r.IntN(40)-20)
 		case "Tanh":
 			x[i] = 6*r.Float64() - 3
+		case "Erf":
+			x[i] = r.NormFloat64() / math.Sqrt2 // GELU's erf(x/√2) of unit-normal activations
 		}
 	}
 	return x
@@ -81,6 +83,14 @@ func BenchmarkSigmoid(b *testing.B) {
 	benchVMath(b, "Sigmoid", Sigmoid, func(dst, x []float64) {
 		for i, v := range x {
 			dst[i] = sigmoid(v)
+		}
+	})
+}
+
+func BenchmarkErf(b *testing.B) {
+	benchVMath(b, "Erf", Erf, func(dst, x []float64) {
+		for i, v := range x {
+			dst[i] = math.Erf(v)
 		}
 	})
 }

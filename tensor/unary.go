@@ -190,7 +190,8 @@ func (t *Tensor) LeakyReLU(slope float64) *Tensor {
 
 // GELU constants as PyTorch's CPU kernels compute them: products of the C
 // constants M_SQRT1_2, M_SQRT2 and M_2_SQRTPI rounded to float64 first, so
-// that the results agree with PyTorch to the bit.
+// that the formulas are PyTorch's to the bit (the results then differ from
+// PyTorch's only as the erf, tanh and exp of the two libraries do).
 var (
 	sqrt1_2  = float64(1 / math.Sqrt2)                            // M_SQRT1_2
 	geluBeta = float64(math.Sqrt2) * float64(2/math.SqrtPi) * 0.5 // √(2/π)

@@ -198,7 +198,7 @@ var vconsts = func() []vconst {
 // erfCoefs are math.Erf's polynomial coefficients (fdlibm's s_erf.c), by
 // name, from degree 0: P and Q on [0, 0.84375) (in x²), on [0.84375, 1.25)
 // (in |x| - 1), and R and S on [1.25, 1/0.35) and [1/0.35, 6) (in 1/x²).
-// The Q and S polynomials' constant term is 1, and not listed.
+// The Q and S polynomials' constant term, 1, is listed as 0 (see horner).
 var erfCoefs = map[string][]float64{
 	"PP": {1.28379167095512558561e-01, -3.25042107247001499370e-01, -2.84817495755985104766e-02, -5.77027029648944159157e-03, -2.37630166566501626084e-05},
 	"QQ": {0, 3.97917223959155352819e-01, 6.50222499887672944485e-02, 5.08130628187576562776e-03, 1.32494738004321644526e-04, -3.96022827877536812320e-06},

@@ -174,13 +174,11 @@ func mpErf(x float64) float64 {
 		term.Quo(term, new(big.Float).SetPrec(prec).SetInt64(int64(-(n + 1))))
 	}
 	pi, _, _ := big.ParseFloat("3.14159265358979323846264338327950288419716939937510582097494459230781640628620899862803482534211706798214808651", 10, prec, big.ToNearestEven)
-	sum.Mul(sum, mpf2(2, prec))
+	sum.Mul(sum, mpf(2)) // exact, at sum's precision
 	sum.Quo(sum, new(big.Float).SetPrec(prec).Sqrt(pi))
 	f, _ := sum.Float64()
 	return f
 }
-
-func mpf2(v float64, prec uint) *big.Float { return new(big.Float).SetPrec(prec).SetFloat64(v) }
 
 // mpSigmoid returns 1/(1 + e^-x) correctly rounded (x finite, above about
 // -745).

@@ -614,7 +614,7 @@ func (g *vgen) erfBody(x Register, fast bool) Register {
 		g.add(vc("ErfErx"), num, res)
 	} else {
 		c.Comment("[1.25, 6): 1 - e^(-z²-0.5625)·e^((z-x)(z+x) + R/S)/x, z = x to 21 bits.")
-		z := res
+		z := res // res's register holds z until the result is due (AVX2 has 15)
 		g.and(vc("Hi32"), ax, z)
 		g.sub(ax, z, t) // z - x
 		g.add(ax, z, u) // z + x
@@ -629,7 +629,7 @@ func (g *vgen) erfBody(x Register, fast bool) Register {
 		g.mul(e2, e1, e1)
 		g.free(e2)
 		g.div(ax, e1, e1) // r/x
-		res = u
+		res = u // the first exponential's argument is spent
 		g.bcast("One", res)
 		g.sub(e1, res, res)
 		g.free(e1)

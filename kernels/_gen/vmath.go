@@ -629,7 +629,7 @@ func (g *vgen) erfBody(x Register, fast bool) Register {
 		g.mul(e2, e1, e1)
 		g.free(e2)
 		g.div(ax, e1, e1) // r/x
-		res = u // the first exponential's argument is spent
+		res = u           // the first exponential's argument is spent
 		g.bcast("One", res)
 		g.sub(e1, res, res)
 		g.free(e1)

@@ -169,15 +169,7 @@ func forEach(n int, fn func(i int), spawn bool) {
 	start := teamNow()
 	j.work()
 	withdraw(j, offered)
-	if j.done.Load() < j.n {
-		t0 := teamNow()
-		for spins := 1; j.done.Load() < j.n; spins++ {
-			if spins%teamYield == 0 {
-				pause(t0)
-			}
-		}
-		waited(teamNow()-t0, t0-start)
-	}
+	waitFor(start, func() bool { return j.done.Load() >= j.n })
 }
 
 // forEachJob is one ForEach: the next index to claim and the calls

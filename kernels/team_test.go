@@ -229,7 +229,7 @@ func TestSplittingPausesAfterTwoLongWaits(t *testing.T) {
 	withTeamState(func() {
 		now := int64(time.Hour) // a time after any pause in force
 		long := int64(2 * teamSlowWait)
-		waited(long, 0)
+		waited(long, 0, nil)
 		if team.backoffLevel.Load() != 0 {
 			t.Fatalf("one long wait paused splitting")
 		}
@@ -243,7 +243,7 @@ func TestSplittingPausesAfterTwoLongWaits(t *testing.T) {
 			t.Fatalf("after a third sign: level %d, pause until %d; want 2, %d", lv, until, now+2+2*int64(teamBackoff))
 		}
 		// A long wait after the caller's own longer work is no sign.
-		waited(long, 10*long)
+		waited(long, 10*long, nil)
 		if lv := team.backoffLevel.Load(); lv != 2 {
 			t.Fatalf("a wait shorter than the caller's work changed the level to %d", lv)
 		}
@@ -265,6 +265,64 @@ func TestSplittingPausesAfterTwoLongWaits(t *testing.T) {
 		}
 		if lv := team.backoffLevel.Load(); lv != teamBackoffLevels || backoffPause(lv) != int64(teamBackoffMax) {
 			t.Fatalf("level %d, pause %v after many signs; want %d, %v", lv, time.Duration(backoffPause(lv)), teamBackoffLevels, teamBackoffMax)
+		}
+	})
+}
+
+// A long wait for a helper counts as a sign of contention only if tasks
+// waited for a CPU during it, where the stall time can be read: a helper
+// that runs, only slower than its caller, does not pause splitting.
+func TestLongWaitCountsOnlyWithACPUStall(t *testing.T) {
+	defer func(f func() (int64, bool)) { readStall = f }(readStall)
+	var stall int64
+	readOK := true
+	readStall = func() (int64, bool) { return stall, readOK }
+	long := int64(2 * teamSlowWait)
+	// witness returns a reading taken a millisecond ago, when the stall
+	// total was 1000 ns below its value now, plus grown.
+	witness := func(grown int64) *stallWitness {
+		stall = 1000 + grown
+		return &stallWitness{at: teamNow() - int64(time.Millisecond), stall: 1000, ok: true}
+	}
+	withTeamState(func() {
+		for range 3 {
+			waited(long, 0, witness(0))
+		}
+		if lv := team.backoffLevel.Load(); lv != 0 {
+			t.Fatalf("long waits without a CPU stall paused splitting (level %d)", lv)
+		}
+		waited(long, 0, witness(int64(time.Millisecond)*9/10))
+		waited(long, 0, witness(int64(time.Millisecond)*9/10))
+		if lv := team.backoffLevel.Load(); lv != 1 {
+			t.Fatalf("two long waits with tasks waiting for a CPU 90%% of the time: level %d, want 1", lv)
+		}
+	})
+	withTeamState(func() {
+		readOK = false
+		waited(long, 0, witness(0))
+		waited(long, 0, witness(0))
+		if lv := team.backoffLevel.Load(); lv != 1 {
+			t.Fatalf("two long waits where the stall cannot be read: level %d, want 1", lv)
+		}
+		readOK = true
+		waited(long, 0, &stallWitness{})
+		waited(long, 0, &stallWitness{})
+		if lv := team.backoffLevel.Load(); lv != 3 {
+			t.Fatalf("two more long waits with no reading taken: level %d, want 3", lv)
+		}
+	})
+	t.Run("the reading is taken once, after half of the slow wait", func(t *testing.T) {
+		var w stallWitness
+		stall = 77
+		w.watch(0, int64(teamSlowWait)/2-1)
+		if w.at != 0 {
+			t.Fatalf("reading taken too soon: %+v", w)
+		}
+		w.watch(0, int64(teamSlowWait)/2)
+		stall = 99
+		w.watch(0, int64(teamSlowWait))
+		if w.at != int64(teamSlowWait)/2 || w.stall != 77 || !w.ok {
+			t.Fatalf("reading %+v, want at %d, stall 77", w, int64(teamSlowWait)/2)
 		}
 	})
 }

@@ -299,8 +299,12 @@ var readStall = cpuStall
 // time (see cpuStall) taken once the wait has lasted half of teamSlowWait,
 // compared at the end with another. A held-back helper's thread waits for
 // a CPU, so the stall time grows as fast as the wall clock; a helper that
-// runs slower adds none. On the 2-vCPU KVM guest with its vCPUs far apart
-// (a cache line's round trip about 480 ns) one part of a split often runs
+// runs slower adds none. A reading costs about 8 µs (three system calls
+// here): the first is taken while the caller waits anyway, the second only
+// after a wait longer than teamSlowWait and than the caller's own work.
+//
+// On the 2-vCPU KVM guest with its vCPUs far apart (a cache line's round
+// trip about 480 ns) one part of a split often runs
 // much longer than the other with the machine idle: an SGD step's half
 // whose lines the other core's caches held took three times as long as
 // the other half. Counted as contention, such waits paused all splitting:

@@ -2,29 +2,52 @@ package kernels
 
 import (
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // cpuTimes reads the machine's idle time and the process's CPU time; both
-// only grow, and the process's grows by about the CPU time it spends.
+// only grow, and the process's grows by at least the CPU time this thread
+// spends. The thread spins until its own CPU time (the kernel's per-thread
+// clock) has grown by 30 ms, not for a span of wall time: on a busy machine
+// (CI runs several test binaries at once on two cores) 50 ms of wall time
+// gave the thread 19 ms of CPU.
 func TestCPUTimes(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	idle0, self0, ok := cpuTimes()
 	if !ok {
 		t.Fatal("cpuTimes: /proc/stat or getrusage unreadable")
 	}
-	start := time.Now()
+	thread0 := threadCPU(t)
 	x := 1.0
-	for time.Since(start) < 50*time.Millisecond {
-		x = x*1.0000001 + 1e-9
+	for deadline := time.Now().Add(10 * time.Second); threadCPU(t)-thread0 < 30*time.Millisecond; {
+		if time.Now().After(deadline) {
+			t.Fatal("the thread got less than 30 ms of CPU in 10 s")
+		}
+		for range 10000 {
+			x = x*1.0000001 + 1e-9
+		}
 	}
+	spent := threadCPU(t) - thread0
 	idle1, self1, ok := cpuTimes()
 	if !ok || idle1 < idle0 || self1 < self0 {
 		t.Fatalf("times went back: idle %d -> %d, self %d -> %d (%v)", idle0, idle1, self0, self1, x)
 	}
-	if d := time.Duration(self1 - self0); d < 25*time.Millisecond {
-		t.Errorf("50 ms of spinning counted as %v of CPU time", d)
+	if d := time.Duration(self1 - self0); d < spent-time.Millisecond {
+		t.Errorf("the thread spent %v of CPU, the process's time grew by %v", spent, d)
 	}
+}
+
+// threadCPU returns the calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID).
+func threadCPU(t *testing.T) time.Duration {
+	var ts syscall.Timespec
+	if _, _, errno := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 3, uintptr(unsafe.Pointer(&ts)), 0); errno != 0 {
+		t.Fatalf("clock_gettime(CLOCK_THREAD_CPUTIME_ID): %v", errno)
+	}
+	return time.Duration(ts.Nano())
 }
 
 // currentCPU names one of the CPUs the process may use.

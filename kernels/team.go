@@ -304,10 +304,9 @@ var readStall = cpuStall
 // after a wait longer than teamSlowWait and than the caller's own work.
 //
 // On the 2-vCPU KVM guest with its vCPUs far apart (a cache line's round
-// trip about 480 ns) one part of a split often runs
-// much longer than the other with the machine idle: an SGD step's half
-// whose lines the other core's caches held took three times as long as
-// the other half. Counted as contention, such waits paused all splitting:
+// trip about 480 ns) one part of a split often runs much longer than the
+// other with the machine idle: an SGD step's half whose lines the other
+// core's caches held took three times as long as the other half. Counted as contention, such waits paused all splitting:
 // training a 128×784-1024-10 MLP on two threads for 3 s, 25 times
 // alternated, splitting was paused in most runs (up to 44% of the
 // steps), and a step took 3.2-5.4 ms (median 3.66) against 3.2-4.1 ms

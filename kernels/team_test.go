@@ -278,8 +278,8 @@ func TestLongWaitCountsOnlyWithACPUStall(t *testing.T) {
 	readOK := true
 	readStall = func() (int64, bool) { return stall, readOK }
 	long := int64(2 * teamSlowWait)
-	// witness returns a reading taken a millisecond ago, when the stall
-	// total was 1000 ns below its value now, plus grown.
+	// witness returns a reading taken a millisecond ago, of a stall total
+	// of 1000 ns, which has grown by grown ns since.
 	witness := func(grown int64) *stallWitness {
 		stall = 1000 + grown
 		return &stallWitness{at: teamNow() - int64(time.Millisecond), stall: 1000, ok: true}

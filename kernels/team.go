@@ -131,13 +131,15 @@ func teamNow() int64 { return int64(time.Since(team.epoch)) }
 
 // splitting reports whether work may be split among goroutines now: not
 // while other processes keep the machine's cores busy (see sampleLoad),
-// nor while a wait for a held-back helper has paused it.
+// nor while a wait for a held-back helper has paused it, nor while a
+// split trial runs without splitting or has found that splitting does not
+// pay (see trialState).
 func splitting() bool {
 	now := teamNow()
 	if now >= team.nextSample.Load() {
 		sampleLoad(now)
 	}
-	return !team.busy.Load() && now >= team.backoffUntil.Load()
+	return !team.busy.Load() && now >= team.backoffUntil.Load() && trial.allows(now)
 }
 
 // helpersFree reports whether no task is offered to the helpers now: a

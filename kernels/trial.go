@@ -1,0 +1,294 @@
+package kernels
+
+import (
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Split trials: whether splitting pays on this machine, measured on the
+// program's own products.
+//
+// The guards in team.go stop splitting while other processes keep the
+// cores busy. They cannot see two vCPUs that are one physical core's two
+// hardware threads, as the two vCPUs of most small cloud machines are:
+// the threads share the core's multiply-add units, so each half of a split
+// product runs at well under full speed, and splitting adds its own costs.
+// The project's KVM guest looked like that for minutes at a time (a cache
+// line's round trip between its vCPUs took 80-100 ns, against 115-550 ns
+// otherwise): the MNIST MLP's training step (784-128-10, batch 64) took
+// 367-375 µs on two threads, against 352 µs on one.
+//
+// So, every trialEvery while it splits, the team times the products it
+// could split: first for trialPhase with nothing split, then for
+// trialPhase split as usual. For the shapes timed in both phases it
+// weighs each shape's median time by how often it ran. Unless the split
+// phase's total is below trialGain of the other, splitting pauses for
+// trialPause, doubled for each further trial in a row that finds the same,
+// up to trialPauseMax; a trial after each pause tells when splitting pays
+// again. A pause stops every split (products, elementwise work, the
+// optimizers'), so the helpers sleep and leave the core's other thread
+// to the caller.
+//
+// A trial costs its serial phase: with two cores that split a step 1.5
+// times as fast, 10 ms every 5 s at two-thirds of the speed, a loss of
+// 0.07%. Only products are timed: they take most of a model's time and
+// their speed-up is the most sensitive to a shared core, and their shape
+// names the work exactly (an elementwise operation's length does not say
+// which operation ran). Results never depend on any of this: no element's
+// arithmetic depends on whether its product was split.
+const (
+	// trialFirst is when the first trial begins, after the team's start.
+	trialFirst = time.Second
+	// trialEvery is the time from a trial that found splitting paid to
+	// the next, and trialRetry from one that could not tell.
+	trialEvery = 5 * time.Second
+	trialRetry = time.Second
+	// trialPhase is how long each phase of a trial lasts at least, and
+	// trialPhaseMax at most: a phase goes on past trialPhase until it has
+	// trialMinSamples products.
+	trialPhase      = 10 * time.Millisecond
+	trialPhaseMax   = 200 * time.Millisecond
+	trialMinSamples = 8
+	// trialGain is the most that the split phase may take, as a share of
+	// the serial phase's time, for splitting to count as paying.
+	trialGain = 0.9
+	// trialPause is the first pause in splitting after a trial found that
+	// it did not pay, trialPauseMax the longest.
+	trialPause    = time.Second
+	trialPauseMax = 16 * time.Second
+	// trialShapes and trialSamples bound what a trial keeps: the shapes it
+	// times and the times of each in each phase.
+	trialShapes  = 16
+	trialSamples = 32
+)
+
+// The phases of a trial.
+const (
+	trialOff int32 = iota
+	trialSerial
+	trialSplit
+)
+
+// trialState is the trials' state. The phase, the time of the next trial
+// and the pause are atomic, for splitting's check; the samples are under
+// mu, which only goroutines that ran a product during a trial take.
+type trialState struct {
+	phase      atomic.Int32
+	start      atomic.Int64 // when the current phase began (teamNow)
+	next       atomic.Int64 // when the next trial begins
+	pauseUntil atomic.Int64 // splitting pauses until then
+
+	mu     sync.Mutex
+	shapes [trialShapes]trialShape
+	used   int    // shapes in use
+	counts [2]int // products timed in each phase
+	fails  int    // trials in a row that found splitting did not pay
+}
+
+// trialShape is one shape's times (ns) in the serial and the split phase.
+type trialShape struct {
+	key uint64
+	n   [2]int
+	d   [2][trialSamples]int64
+}
+
+// trial is the team's trial state.
+var trial trialState
+
+func init() { trial.reset(int64(trialFirst)) }
+
+// newTrialState returns a state whose first trial begins at first.
+func newTrialState(first int64) *trialState {
+	s := new(trialState)
+	s.reset(first)
+	return s
+}
+
+// reset forgets every trial and pause, and has the next trial begin at
+// next.
+func (s *trialState) reset(next int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.phase.Store(trialOff)
+	s.pauseUntil.Store(0)
+	s.used, s.counts, s.fails = 0, [2]int{}, 0
+	s.next.Store(next)
+}
+
+// allows reports whether splitting may go on at now: not in a trial's
+// serial phase, nor during the pause after a trial that found splitting
+// did not pay. It begins a trial when one is due and ends a phase that has
+// lasted trialPhaseMax (a program that stopped computing products).
+func (s *trialState) allows(now int64) bool {
+	if now >= s.next.Load() {
+		s.begin(now)
+	}
+	switch s.phase.Load() {
+	case trialOff:
+		return now >= s.pauseUntil.Load()
+	case trialSerial:
+		if now-s.start.Load() < int64(trialPhaseMax) {
+			return false
+		}
+	default:
+		if now-s.start.Load() < int64(trialPhaseMax) {
+			return true
+		}
+	}
+	s.mu.Lock()
+	s.advance(now)
+	s.mu.Unlock()
+	return s.phase.Load() != trialSerial && now >= s.pauseUntil.Load()
+}
+
+// begin starts a trial's serial phase, unless one is running or the
+// process has only one thread to split over (then it looks again after
+// trialEvery).
+func (s *trialState) begin(now int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.phase.Load() != trialOff || now < s.next.Load() {
+		return
+	}
+	if runtime.GOMAXPROCS(0) < 2 {
+		s.next.Store(now + int64(trialEvery))
+		return
+	}
+	s.used, s.counts = 0, [2]int{}
+	s.next.Store(1 << 62) // set again when the trial ends
+	s.start.Store(now)
+	s.phase.Store(trialSerial)
+}
+
+// timing returns the time to pass to record for a product that could be
+// split, or 0 when no trial is running.
+func (s *trialState) timing() int64 {
+	if s.phase.Load() == trialOff {
+		return 0
+	}
+	return teamNow()
+}
+
+// record adds the time of a product of shape key, begun at t0 (timing's
+// result, not 0) and ended at now, split or not, to the trial: a serial
+// product to the serial phase, a split one to the split phase, if it began
+// in that phase. Other products (one that a busy machine or another
+// goroutine's split kept from splitting in the split phase) are not
+// counted.
+func (s *trialState) record(key uint64, split bool, t0, now int64) {
+	ph := s.phase.Load()
+	if ph == trialOff || split != (ph == trialSplit) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.phase.Load() != ph || t0 < s.start.Load() {
+		return
+	}
+	i := ph - trialSerial
+	sh := s.shape(key)
+	if sh != nil && sh.n[i] < trialSamples {
+		sh.d[i][sh.n[i]] = now - t0
+		sh.n[i]++
+	}
+	s.counts[i]++
+	s.advance(now)
+}
+
+// shape returns key's samples, taking a free slot for a new key; nil when
+// none is left.
+func (s *trialState) shape(key uint64) *trialShape {
+	for i := range s.used {
+		if s.shapes[i].key == key {
+			return &s.shapes[i]
+		}
+	}
+	if s.used == len(s.shapes) {
+		return nil
+	}
+	sh := &s.shapes[s.used]
+	s.used++
+	sh.key, sh.n = key, [2]int{}
+	return sh
+}
+
+// advance ends the current phase once it has lasted trialPhase and timed
+// trialMinSamples products, or has lasted trialPhaseMax: the serial phase
+// gives way to the split phase, and the split phase ends the trial with
+// its verdict. s.mu is held.
+func (s *trialState) advance(now int64) {
+	ph := s.phase.Load()
+	if ph == trialOff {
+		return
+	}
+	el := now - s.start.Load()
+	if el < int64(trialPhase) || (s.counts[ph-trialSerial] < trialMinSamples && el < int64(trialPhaseMax)) {
+		return
+	}
+	if ph == trialSerial {
+		s.start.Store(now)
+		s.phase.Store(trialSplit)
+		return
+	}
+	pays, ok := s.verdict()
+	switch {
+	case !ok:
+		s.next.Store(now + int64(trialRetry))
+	case pays:
+		s.fails = 0
+		s.pauseUntil.Store(0)
+		s.next.Store(now + int64(trialEvery))
+	default:
+		s.fails++
+		p := min(int64(trialPause)<<min(s.fails-1, 16), int64(trialPauseMax))
+		s.pauseUntil.Store(now + p)
+		s.next.Store(now + p)
+	}
+	s.phase.Store(trialOff)
+}
+
+// verdict compares the phases over the shapes timed at least twice in
+// each: the sum of each shape's median time in a phase, weighed by how
+// many times it ran in both. ok is false when no shape was timed enough.
+// s.mu is held.
+func (s *trialState) verdict() (pays, ok bool) {
+	var serial, split float64
+	for i := range s.used {
+		sh := &s.shapes[i]
+		if sh.n[0] < 2 || sh.n[1] < 2 {
+			continue
+		}
+		w := float64(sh.n[0] + sh.n[1])
+		serial += w * median(sh.d[0][:sh.n[0]])
+		split += w * median(sh.d[1][:sh.n[1]])
+	}
+	if serial == 0 {
+		return false, false
+	}
+	return split < trialGain*serial, true
+}
+
+// median returns the median of d, reordering it.
+func median(d []int64) float64 {
+	slices.Sort(d)
+	n := len(d)
+	if n%2 == 1 {
+		return float64(d[n/2])
+	}
+	return (float64(d[n/2-1]) + float64(d[n/2])) / 2
+}
+
+// gemmTrialKey names a product's shape for the trials.
+func gemmTrialKey(g *gemmArgs) uint64 {
+	k := uint64(g.m)*0x9e3779b97f4a7c15 ^ uint64(g.n)*0xc2b2ae3d27d4eb4f ^ uint64(g.k)*0x165667b19e3779f9
+	if g.transA {
+		k ^= 1
+	}
+	if g.transB {
+		k ^= 2
+	}
+	return k
+}

@@ -1,0 +1,216 @@
+package kernels
+
+import (
+	"runtime"
+	"testing"
+	"time"
+)
+
+// runPhase feeds s products of the shapes in keys in turn, d(key) ns
+// each, one after another from now (split or not, as split says), until
+// the phase s was in has ended or n products ran (n < 0: no limit), and
+// returns the time after the last.
+func runPhase(t *testing.T, s *trialState, now int64, keys []uint64, n int, split bool, d func(uint64) int64) int64 {
+	t.Helper()
+	ph := s.phase.Load()
+	for i := 0; i != n && i < 10000; i++ {
+		if n < 0 && s.phase.Load() != ph {
+			return now
+		}
+		k := keys[i%len(keys)]
+		t0 := now
+		now += d(k)
+		s.record(k, split, t0, now)
+	}
+	if n < 0 {
+		t.Fatalf("phase %d did not end", ph)
+	}
+	return now
+}
+
+// A trial splits nothing for its first phase and as usual for its
+// second; then splitting goes on while it paid, pauses (doubling) while
+// it did not, and looks again soon when the trial could not tell.
+func TestSplitTrial(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	ms := int64(time.Millisecond)
+	keys := []uint64{11, 22}
+	serialTime := func(k uint64) int64 { return int64(k) * 100_000 } // 1.1 and 2.2 ms
+	trialRun := func(t *testing.T, s *trialState, now int64, splitTime func(uint64) int64) int64 {
+		t.Helper()
+		if s.allows(now) {
+			t.Fatalf("splitting allowed at the start of a trial (phase %d)", s.phase.Load())
+		}
+		now = runPhase(t, s, now, keys, -1, false, serialTime)
+		if s.phase.Load() != trialSplit || !s.allows(now) {
+			t.Fatalf("after the serial phase: phase %d, allows %v; want the split phase", s.phase.Load(), s.allows(now))
+		}
+		now = runPhase(t, s, now, keys, -1, true, splitTime)
+		if s.phase.Load() != trialOff {
+			t.Fatalf("the trial did not end after its split phase (phase %d)", s.phase.Load())
+		}
+		return now
+	}
+
+	t.Run("pays", func(t *testing.T) {
+		s := newTrialState(0)
+		now := trialRun(t, s, 0, func(k uint64) int64 { return serialTime(k) * 6 / 10 })
+		if !s.allows(now) || !s.allows(now+int64(trialEvery)-1) {
+			t.Fatal("splitting paused after a trial where it paid")
+		}
+		if got := s.next.Load(); got != now+int64(trialEvery) {
+			t.Fatalf("next trial at %d, want %d", got, now+int64(trialEvery))
+		}
+		if s.allows(now + int64(trialEvery)) {
+			t.Fatal("no new trial after trialEvery")
+		}
+	})
+
+	t.Run("does not pay", func(t *testing.T) {
+		s := newTrialState(0)
+		slower := func(k uint64) int64 { return serialTime(k) * 95 / 100 } // below the serial time, above trialGain of it
+		now := trialRun(t, s, 0, slower)
+		if s.allows(now) || s.allows(now+int64(trialPause)-1) {
+			t.Fatal("splitting allowed after a trial where it did not pay")
+		}
+		now += int64(trialPause)
+		now = trialRun(t, s, now, slower) // the pause's end begins the next trial
+		if s.allows(now + 2*int64(trialPause) - 1) {
+			t.Fatal("the second pause in a row is not twice as long")
+		}
+		if got := s.pauseUntil.Load(); got != now+2*int64(trialPause) {
+			t.Fatalf("second pause until %d, want %d", got, now+2*int64(trialPause))
+		}
+		// A trial where splitting pays again ends the pauses.
+		now = trialRun(t, s, now+2*int64(trialPause), func(k uint64) int64 { return serialTime(k) / 2 })
+		if !s.allows(now) || s.fails != 0 {
+			t.Fatalf("splitting still paused (%d failed trials) after it paid again", s.fails)
+		}
+	})
+
+	t.Run("the longest pause", func(t *testing.T) {
+		s := newTrialState(0)
+		now := int64(0)
+		for range 10 {
+			now = trialRun(t, s, now, serialTime)
+			now = s.pauseUntil.Load()
+		}
+		if p := s.pauseUntil.Load() - s.next.Load(); p != 0 {
+			t.Fatalf("the next trial is %d ns from the pause's end, want 0", p)
+		}
+		now = trialRun(t, s, now, serialTime)
+		if p := s.pauseUntil.Load() - now; p != int64(trialPauseMax) {
+			t.Fatalf("pause of %v after many failed trials, want %v", time.Duration(p), trialPauseMax)
+		}
+	})
+
+	t.Run("cannot tell", func(t *testing.T) {
+		// The split phase times other shapes than the serial one.
+		s := newTrialState(0)
+		s.allows(0)
+		now := runPhase(t, s, 0, keys, -1, false, serialTime)
+		now = runPhase(t, s, now, []uint64{33}, -1, true, func(uint64) int64 { return 2 * ms })
+		if s.phase.Load() != trialOff || !s.allows(now) {
+			t.Fatalf("an inconclusive trial left phase %d, allows %v", s.phase.Load(), s.allows(now))
+		}
+		if got := s.next.Load(); got != now+int64(trialRetry) {
+			t.Fatalf("next trial at %d, want %d (trialRetry later)", got, now+int64(trialRetry))
+		}
+	})
+
+	t.Run("what counts", func(t *testing.T) {
+		s := newTrialState(0)
+		s.allows(5 * ms)                // begins the trial at 5 ms
+		s.record(11, false, 4*ms, 6*ms) // begun before the trial
+		s.record(11, true, 6*ms, 7*ms)  // split in the serial phase (another caller's trial state)
+		if s.counts != [2]int{} {
+			t.Fatalf("counted %v, want nothing", s.counts)
+		}
+		now := runPhase(t, s, 7*ms, keys, -1, false, serialTime)
+		s.record(11, false, now, now+ms) // not split in the split phase (a busy machine)
+		if s.counts[1] != 0 {
+			t.Fatalf("a serial product counted in the split phase")
+		}
+	})
+
+	t.Run("a phase with no products", func(t *testing.T) {
+		s := newTrialState(0)
+		s.allows(0)
+		if s.allows(int64(trialPhaseMax) - 1) {
+			t.Fatal("splitting allowed in the serial phase")
+		}
+		if !s.allows(int64(trialPhaseMax)) {
+			t.Fatal("the serial phase outlasted trialPhaseMax")
+		}
+		if !s.allows(2*int64(trialPhaseMax)) || s.phase.Load() != trialOff {
+			t.Fatalf("the split phase outlasted trialPhaseMax (phase %d)", s.phase.Load())
+		}
+		if got := s.next.Load(); got != 2*int64(trialPhaseMax)+int64(trialRetry) {
+			t.Fatalf("next trial at %d, want trialRetry after the empty one", got)
+		}
+	})
+
+	t.Run("one thread", func(t *testing.T) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		s := newTrialState(0)
+		if !s.allows(0) || s.phase.Load() != trialOff {
+			t.Fatalf("a trial began with GOMAXPROCS=1 (phase %d)", s.phase.Load())
+		}
+		if got := s.next.Load(); got != int64(trialEvery) {
+			t.Fatalf("next look at %d, want %d", got, int64(trialEvery))
+		}
+	})
+
+	t.Run("many shapes", func(t *testing.T) {
+		s := newTrialState(0)
+		s.allows(0)
+		var many []uint64
+		for k := range uint64(2 * trialShapes) {
+			many = append(many, 1000+k)
+		}
+		runPhase(t, s, 0, many, len(many), false, func(uint64) int64 { return ms / 10 })
+		if s.used != trialShapes || s.counts[0] != len(many) || s.phase.Load() != trialSerial {
+			t.Fatalf("%d shapes kept and %d products counted (phase %d), want %d and %d", s.used, s.counts[0], s.phase.Load(), trialShapes, len(many))
+		}
+	})
+}
+
+// Products that run during a trial's serial phase are timed there, on the
+// caller alone, with the same results as split.
+func TestProductsInASplitTrial(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	trial.reset(0)
+	defer trial.reset(teamNow() + int64(trialFirst))
+
+	m, n, k := 96, 300, 700 // above gemmParallelMin
+	a, b := make([]float64, m*k), make([]float64, k*n)
+	for i := range a {
+		a[i] = float64(i%13) - 6
+	}
+	for i := range b {
+		b[i] = float64(i%7) * 0.5
+	}
+	want := make([]float64, m*n)
+	GemmSerial(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	trial.allows(teamNow()) // begins the trial
+	if trial.phase.Load() != trialSerial {
+		t.Fatalf("phase %d after a trial began, want the serial phase", trial.phase.Load())
+	}
+	got := make([]float64, m*n)
+	for range 2 {
+		Gemm(false, false, m, n, k, 1, a, k, b, n, 0, got, n)
+	}
+	trial.mu.Lock()
+	counts, used, ph := trial.counts, trial.used, trial.phase.Load()
+	trial.mu.Unlock()
+	// Unless the phase ended (the products took over trialPhaseMax on a
+	// loaded machine), both were timed in it.
+	if ph == trialSerial && (counts[0] != 2 || used != 1) {
+		t.Fatalf("the serial phase timed %d products of %d shapes, want 2 of 1", counts[0], used)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("element %d = %v in the trial, want %v", i, got[i], want[i])
+		}
+	}
+}

@@ -42,15 +42,17 @@ import (
 const (
 	// trialFirst is when the first trial begins, after the team's start.
 	trialFirst = time.Second
-	// trialEvery is the time from a trial that found splitting paid to
-	// the next, and trialRetry from one that could not tell.
+	// trialEvery is the time from a trial that did not find splitting
+	// too slow to the next.
 	trialEvery = 5 * time.Second
-	trialRetry = time.Second
 	// trialPhase is how long each phase of a trial lasts at least, and
 	// trialPhaseMax at most: a phase goes on past trialPhase until it has
-	// trialMinSamples products.
+	// timed trialMinSamples products and one shape twice (in the split
+	// phase, a shape that the serial phase timed twice). trialPhaseMax
+	// bounds what a trial costs a program whose products take long or
+	// never repeat a shape: at most 1% of its time without splitting.
 	trialPhase      = 10 * time.Millisecond
-	trialPhaseMax   = 200 * time.Millisecond
+	trialPhaseMax   = 50 * time.Millisecond
 	trialMinSamples = 8
 	// trialGain is the most that the split phase may take, as a share of
 	// the serial phase's time, for splitting to count as paying.
@@ -225,7 +227,7 @@ func (s *trialState) advance(now int64) {
 		return
 	}
 	el := now - s.start.Load()
-	if el < int64(trialPhase) || (s.counts[ph-trialSerial] < trialMinSamples && el < int64(trialPhaseMax)) {
+	if el < int64(trialPhase) || (!s.enough(ph) && el < int64(trialPhaseMax)) {
 		return
 	}
 	if ph == trialSerial {
@@ -236,7 +238,7 @@ func (s *trialState) advance(now int64) {
 	pays, ok := s.verdict()
 	switch {
 	case !ok:
-		s.next.Store(now + int64(trialRetry))
+		s.next.Store(now + int64(trialEvery))
 	case pays:
 		s.fails = 0
 		s.pauseUntil.Store(0)
@@ -248,6 +250,21 @@ func (s *trialState) advance(now int64) {
 		s.next.Store(now + p)
 	}
 	s.phase.Store(trialOff)
+}
+
+// enough reports whether phase ph has timed enough products to end:
+// trialMinSamples, and twice a shape that the serial phase timed twice.
+// s.mu is held.
+func (s *trialState) enough(ph int32) bool {
+	if s.counts[ph-trialSerial] < trialMinSamples {
+		return false
+	}
+	for i := range s.used {
+		if n := s.shapes[i].n; n[0] >= 2 && (ph == trialSerial || n[1] >= 2) {
+			return true
+		}
+	}
+	return false
 }
 
 // verdict compares the phases over the shapes timed at least twice in

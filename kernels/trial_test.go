@@ -108,13 +108,16 @@ func TestSplitTrial(t *testing.T) {
 		// The split phase times other shapes than the serial one.
 		s := newTrialState(0)
 		s.allows(0)
-		now := runPhase(t, s, 0, keys, -1, false, serialTime)
-		now = runPhase(t, s, now, []uint64{33}, -1, true, func(uint64) int64 { return 2 * ms })
+		splitStart := runPhase(t, s, 0, keys, -1, false, serialTime)
+		now := runPhase(t, s, splitStart, []uint64{33}, -1, true, func(uint64) int64 { return 2 * ms })
+		if now-splitStart < int64(trialPhaseMax) {
+			t.Fatalf("the split phase ended after %v, before trialPhaseMax, with no shape of the serial phase timed", time.Duration(now-splitStart))
+		}
 		if s.phase.Load() != trialOff || !s.allows(now) {
 			t.Fatalf("an inconclusive trial left phase %d, allows %v", s.phase.Load(), s.allows(now))
 		}
-		if got := s.next.Load(); got != now+int64(trialRetry) {
-			t.Fatalf("next trial at %d, want %d (trialRetry later)", got, now+int64(trialRetry))
+		if got := s.next.Load(); got != now+int64(trialEvery) {
+			t.Fatalf("next trial at %d, want %d (trialEvery later)", got, now+int64(trialEvery))
 		}
 	})
 
@@ -145,8 +148,8 @@ func TestSplitTrial(t *testing.T) {
 		if !s.allows(2*int64(trialPhaseMax)) || s.phase.Load() != trialOff {
 			t.Fatalf("the split phase outlasted trialPhaseMax (phase %d)", s.phase.Load())
 		}
-		if got := s.next.Load(); got != 2*int64(trialPhaseMax)+int64(trialRetry) {
-			t.Fatalf("next trial at %d, want trialRetry after the empty one", got)
+		if got := s.next.Load(); got != 2*int64(trialPhaseMax)+int64(trialEvery) {
+			t.Fatalf("next trial at %d, want trialEvery after the empty one", got)
 		}
 	})
 
@@ -158,6 +161,33 @@ func TestSplitTrial(t *testing.T) {
 		}
 		if got := s.next.Load(); got != int64(trialEvery) {
 			t.Fatalf("next look at %d, want %d", got, int64(trialEvery))
+		}
+	})
+
+	t.Run("no shape twice", func(t *testing.T) {
+		// Past trialPhase and trialMinSamples, a phase goes on until a
+		// shape has been timed twice, or for trialPhaseMax.
+		s := newTrialState(0)
+		s.allows(0)
+		now := int64(0)
+		for k := uint64(0); now < int64(trialPhaseMax)-ms; k++ {
+			if s.phase.Load() != trialSerial {
+				t.Fatalf("the serial phase ended at %v with no shape timed twice", time.Duration(now))
+			}
+			now = runPhase(t, s, now, []uint64{100 + k}, 1, false, func(uint64) int64 { return ms })
+		}
+		now = runPhase(t, s, now, []uint64{100}, 1, false, func(uint64) int64 { return ms / 2 }) // shape 100's second
+		if s.phase.Load() != trialSplit {
+			t.Fatalf("phase %d after a shape's second product, want the split phase", s.phase.Load())
+		}
+		// The split phase times shape 100 twice: not enough before trialMinSamples.
+		now = runPhase(t, s, now+int64(trialPhase), []uint64{100}, 2, true, func(uint64) int64 { return ms / 4 })
+		if s.phase.Load() != trialSplit {
+			t.Fatalf("the split phase ended after %d products", s.counts[1])
+		}
+		now = runPhase(t, s, now, []uint64{100, 7}, -1, true, func(uint64) int64 { return ms / 4 })
+		if !s.allows(now) || s.next.Load() != now+int64(trialEvery) {
+			t.Fatalf("after a trial where splitting paid: allows %v, next trial at %d, want %d", s.allows(now), s.next.Load(), now+int64(trialEvery))
 		}
 	})
 

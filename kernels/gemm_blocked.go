@@ -271,14 +271,15 @@ func gemmPacked(kern *gemmKernel, g *gemmArgs) {
 func gemmSplit(kern *gemmKernel, p *gemmPlan, g *gemmArgs) {
 	workers := 1
 	var t0 int64 // for a split trial (see trialState)
+	var key uint64
 	if work := g.m * g.n * g.k; work >= gemmParallelMin && !g.serial {
-		t0 = trial.timing()
-		if helpersFree() && splitting() {
+		t0, key = trial.timing(), gemmTrialKey(g)
+		if helpersFree() && splitting() && trial.splits(key) {
 			workers = min(runtime.GOMAXPROCS(0), work/gemmParallelGrain)
 		}
 	}
 	if t0 != 0 {
-		defer func() { trial.record(gemmTrialKey(g), workers > 1, t0, teamNow()) }()
+		defer func() { trial.record(key, workers > 1, t0, teamNow()) }()
 	}
 	switch {
 	case workers > 1 && (g.transB || g.m < 2*workers*kern.mr || g.k < gemmColumnsK) && g.n >= 8*workers:

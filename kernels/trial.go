@@ -23,11 +23,19 @@ import (
 //
 // So, every trialEvery while it splits, the team times the products it
 // could split: first for trialPhase with nothing split, then for
-// trialPhase split as usual. For the shapes timed in both phases it
-// weighs each shape's median time by how often it ran. Unless the split
-// phase's total is below trialGain of the other, splitting pauses for
-// trialPause, doubled for each further trial in a row that finds the same,
-// up to trialPauseMax; a trial after each pause tells when splitting pays
+// trialPhase split as usual, and compares each shape's median times in
+// the two phases. A shape whose split products did not take less than
+// trialGain of the unsplit ones' time runs unsplit until the next trial
+// (small and shallow products often gain nothing: training the MNIST MLP
+// 784-512-10 at batch 256 with the guest's vCPUs far apart, its output
+// layer's 256×512×10 took 89-95 µs split against 74-94 µs not, and
+// 10×512×256 (Aᵀ) 64-71 µs against 51-57 µs, while its 256×512×784 took
+// 1301-1356 µs against 2077-2116 µs). And
+// where the same holds for all the shapes timed in both phases together,
+// each weighed by its median time and how often it ran, provided they
+// took most of the serial phase's time, splitting pauses for trialPause,
+// doubled for each further trial in a row that finds the same, up to
+// trialPauseMax; a trial after each pause tells when splitting pays
 // again. A pause stops every split (products, elementwise work, the
 // optimizers'), so the helpers sleep and leave the core's other thread
 // to the caller.
@@ -61,6 +69,10 @@ const (
 	// it did not pay, trialPauseMax the longest.
 	trialPause    = time.Second
 	trialPauseMax = 16 * time.Second
+	// trialCover is the least share of the serial phase's time that the
+	// shapes timed in both phases must have taken for their sum to tell
+	// whether splitting pays at all.
+	trialCover = 0.5
 	// trialShapes and trialSamples bound what a trial keeps: the shapes it
 	// times and the times of each in each phase.
 	trialShapes  = 16
@@ -82,6 +94,11 @@ type trialState struct {
 	start      atomic.Int64 // when the current phase began (teamNow)
 	next       atomic.Int64 // when the next trial begins
 	pauseUntil atomic.Int64 // splitting pauses until then
+
+	// slow holds the shapes (gemmTrialKey; 0 for none) that the last trial
+	// found not to gain from splitting, and nslow how many there are.
+	slow  [trialShapes]atomic.Uint64
+	nslow atomic.Int32
 
 	mu     sync.Mutex
 	shapes [trialShapes]trialShape
@@ -117,7 +134,35 @@ func (s *trialState) reset(next int64) {
 	s.phase.Store(trialOff)
 	s.pauseUntil.Store(0)
 	s.used, s.counts, s.fails = 0, [2]int{}, 0
+	s.setSlow(nil)
 	s.next.Store(next)
+}
+
+// splits reports whether a product of shape key may split: not when the
+// last trial found that its shape gains nothing from it, except in a
+// trial's split phase, which times it split again.
+func (s *trialState) splits(key uint64) bool {
+	if s.nslow.Load() == 0 || s.phase.Load() == trialSplit {
+		return true
+	}
+	for i := range s.slow {
+		if s.slow[i].Load() == key {
+			return false
+		}
+	}
+	return true
+}
+
+// setSlow makes keys the shapes that run unsplit. s.mu is held.
+func (s *trialState) setSlow(keys []uint64) {
+	for i := range s.slow {
+		var k uint64
+		if i < len(keys) {
+			k = keys[i]
+		}
+		s.slow[i].Store(k)
+	}
+	s.nslow.Store(int32(min(len(keys), len(s.slow))))
 }
 
 // allows reports whether splitting may go on at now: not in a trial's
@@ -267,22 +312,39 @@ func (s *trialState) enough(ph int32) bool {
 	return false
 }
 
-// verdict compares the phases over the shapes timed at least twice in
-// each: the sum of each shape's median time in a phase, weighed by how
-// many times it ran in both. ok is false when no shape was timed enough.
+// verdict compares the phases, shape by shape and in all: it makes the
+// shapes timed at least twice in each phase whose split products did not
+// gain the ones that run unsplit until the next trial, and reports
+// whether splitting paid over the shapes timed in both phases, each
+// weighed by how many times it ran in both. ok is false when those shapes
+// took less than trialCover of the serial phase's time: they cannot tell.
 // s.mu is held.
 func (s *trialState) verdict() (pays, ok bool) {
-	var serial, split float64
+	var serial, split, all, covered float64
+	var slow [trialShapes]uint64
+	nslow := 0
 	for i := range s.used {
 		sh := &s.shapes[i]
-		if sh.n[0] < 2 || sh.n[1] < 2 {
+		t0 := 0.0 // the shape's time in the serial phase
+		for _, d := range sh.d[0][:sh.n[0]] {
+			t0 += float64(d)
+		}
+		all += t0
+		if sh.n[0] < 1 || sh.n[1] < 1 {
 			continue
 		}
+		covered += t0
+		m0, m1 := median(sh.d[0][:sh.n[0]]), median(sh.d[1][:sh.n[1]])
 		w := float64(sh.n[0] + sh.n[1])
-		serial += w * median(sh.d[0][:sh.n[0]])
-		split += w * median(sh.d[1][:sh.n[1]])
+		serial += w * m0
+		split += w * m1
+		if sh.n[0] >= 2 && sh.n[1] >= 2 && m1 >= trialGain*m0 {
+			slow[nslow] = sh.key
+			nslow++
+		}
 	}
-	if serial == 0 {
+	s.setSlow(slow[:nslow])
+	if serial == 0 || covered < trialCover*all {
 		return false, false
 	}
 	return split < trialGain*serial, true

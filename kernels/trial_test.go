@@ -104,6 +104,53 @@ func TestSplitTrial(t *testing.T) {
 		}
 	})
 
+	t.Run("shape by shape", func(t *testing.T) {
+		// Shape 22 gains from splitting, shape 11 does not; together they
+		// do, so splitting goes on, but not for shape 11's products.
+		s := newTrialState(0)
+		now := trialRun(t, s, 0, func(k uint64) int64 {
+			if k == 11 {
+				return serialTime(k)
+			}
+			return serialTime(k) / 2
+		})
+		if !s.allows(now) || s.splits(11) || !s.splits(22) || !s.splits(33) {
+			t.Fatalf("after the trial: allows %v, splits 11 %v, 22 %v, 33 %v; want true, false, true, true",
+				s.allows(now), s.splits(11), s.splits(22), s.splits(33))
+		}
+		// The next trial's split phase splits shape 11 again, to time it.
+		now += int64(trialEvery)
+		s.allows(now)
+		now = runPhase(t, s, now, keys, -1, false, serialTime)
+		if s.phase.Load() != trialSplit || !s.splits(11) {
+			t.Fatalf("in the split phase (phase %d) shape 11 does not split", s.phase.Load())
+		}
+		// Where it gains now, it splits after the trial too.
+		runPhase(t, s, now, keys, -1, true, func(k uint64) int64 { return serialTime(k) / 2 })
+		if !s.splits(11) {
+			t.Fatal("shape 11 still unsplit after a trial where it gained")
+		}
+	})
+
+	t.Run("too little timed to tell", func(t *testing.T) {
+		// Shape 22 runs in the serial phase only, taking most of its time;
+		// shape 11, timed in both, gains nothing: it alone runs unsplit,
+		// and splitting goes on.
+		s := newTrialState(0)
+		s.allows(0)
+		now := int64(0)
+		for s.phase.Load() == trialSerial {
+			now = runPhase(t, s, now, []uint64{11, 22, 22}, 3, false, serialTime)
+		}
+		now = runPhase(t, s, now, []uint64{11}, -1, true, serialTime)
+		if !s.allows(now) || s.fails != 0 || s.splits(11) || !s.splits(22) {
+			t.Fatalf("allows %v, failed trials %d, splits 11 %v, 22 %v; want true, 0, false, true", s.allows(now), s.fails, s.splits(11), s.splits(22))
+		}
+		if got := s.next.Load(); got != now+int64(trialEvery) {
+			t.Fatalf("next trial at %d, want %d", got, now+int64(trialEvery))
+		}
+	})
+
 	t.Run("cannot tell", func(t *testing.T) {
 		// The split phase times other shapes than the serial one.
 		s := newTrialState(0)

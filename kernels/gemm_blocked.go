@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/adjoint-go/adjoint/device"
@@ -395,6 +396,7 @@ func (p *gemmPlan) block(buf *gemmBuf, bpk []float64, g *gemmArgs, b, i0, i1, j0
 // element's arithmetic depends on the part or chunk it is in, so the
 // result is the same for any number of goroutines.
 func gemmParallel(kern *gemmKernel, p *gemmPlan, g gemmArgs, parts int, byRows bool) {
+	gemmSplits.Add(1)
 	parts = min(parts, 64)
 	per := 1
 	switch {
@@ -417,6 +419,9 @@ func gemmParallel(kern *gemmKernel, p *gemmPlan, g gemmArgs, parts int, byRows b
 	withdraw(job, offered)
 	job.claims.join(job.start)
 }
+
+// gemmSplits counts the products split among goroutines, for tests.
+var gemmSplits atomic.Int64
 
 const (
 	// gemmChunks is the most chunks a part of a split product on the

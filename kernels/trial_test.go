@@ -291,3 +291,38 @@ func TestProductsInASplitTrial(t *testing.T) {
 		}
 	}
 }
+
+// A product of a shape that the last trial found not to gain from
+// splitting runs unsplit; others split.
+func TestSlowShapeRunsUnsplit(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	next, busy := team.nextSample.Load(), team.busy.Load()
+	team.nextSample.Store(1 << 62)
+	team.busy.Store(false)
+	defer func() { team.nextSample.Store(next); team.busy.Store(busy) }()
+	trial.reset(1 << 62)
+	defer trial.reset(teamNow() + int64(trialFirst))
+
+	m, n, k := 96, 300, 700 // above gemmParallelMin
+	a, b, c := make([]float64, m*k), make([]float64, k*n), make([]float64, m*n)
+	product := func() int64 {
+		before := gemmSplits.Load()
+		Gemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+		return gemmSplits.Load() - before
+	}
+	withTeamState(func() {
+		if got := product(); got != 1 {
+			t.Fatalf("%d splits of a product with no trial result, want 1", got)
+		}
+		g := gemmArgs{m: m, n: n, k: k}
+		trial.mu.Lock()
+		trial.setSlow([]uint64{gemmTrialKey(&g) ^ 4, gemmTrialKey(&g)})
+		trial.mu.Unlock()
+		if got := product(); got != 0 {
+			t.Fatalf("%d splits of a product of a slow shape, want 0", got)
+		}
+		if got := gemmTrialKey(&gemmArgs{m: m, n: n, k: k, transB: true}); !trial.splits(got) {
+			t.Fatal("the same sizes with B transposed count as the slow shape")
+		}
+	})
+}

@@ -396,7 +396,9 @@ func (p *gemmPlan) block(buf *gemmBuf, bpk []float64, g *gemmArgs, b, i0, i1, j0
 // element's arithmetic depends on the part or chunk it is in, so the
 // result is the same for any number of goroutines.
 func gemmParallel(kern *gemmKernel, p *gemmPlan, g gemmArgs, parts int, byRows bool) {
-	gemmSplits.Add(1)
+	if gemmSplits != nil {
+		gemmSplits.Add(1)
+	}
 	parts = min(parts, 64)
 	per := 1
 	switch {
@@ -420,8 +422,10 @@ func gemmParallel(kern *gemmKernel, p *gemmPlan, g gemmArgs, parts int, byRows b
 	job.claims.join(job.start)
 }
 
-// gemmSplits counts the products split among goroutines, for tests.
-var gemmSplits atomic.Int64
+// gemmSplits, when a test sets it, counts the products split among
+// goroutines. (A pointer read at each split, not a counter written, so
+// that no line a split writes can be one that the other core reads.)
+var gemmSplits *atomic.Int64
 
 const (
 	// gemmChunks is the most chunks a part of a split product on the

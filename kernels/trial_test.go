@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -303,12 +304,15 @@ func TestSlowShapeRunsUnsplit(t *testing.T) {
 	trial.reset(1 << 62)
 	defer trial.reset(teamNow() + int64(trialFirst))
 
+	var splits atomic.Int64
+	gemmSplits = &splits
+	defer func() { gemmSplits = nil }()
 	m, n, k := 96, 300, 700 // above gemmParallelMin
 	a, b, c := make([]float64, m*k), make([]float64, k*n), make([]float64, m*n)
 	product := func() int64 {
-		before := gemmSplits.Load()
+		before := splits.Load()
 		Gemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
-		return gemmSplits.Load() - before
+		return splits.Load() - before
 	}
 	withTeamState(func() {
 		if got := product(); got != 1 {

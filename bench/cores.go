@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/adjoint-go/adjoint/kernels"
 )
 
 // The round trip of a cache line between two cores: what the model
@@ -97,4 +99,23 @@ func roundTripLine(ns float64, ok bool, when string) string {
 		return fmt.Sprintf("latency:  a cache line's round trip between two threads' cores could not be measured at the %s (another process held a core)", when)
 	}
 	return fmt.Sprintf("latency:  a cache line's round trip between two threads' cores at the %s: %.0f ns", when, ns)
+}
+
+// splitLine says what the last split trial of this process found (see
+// kernels.SplitTrial): whether the products split between the threads ran
+// faster than unsplit here, which the all-thread rows depend on.
+func splitLine(t kernels.SplitTrial) string {
+	if t.Ratio == 0 {
+		return "splitting: no trial of split against unsplit products ended in this run"
+	}
+	s := fmt.Sprintf("splitting: in the last trial, products split between the threads took %.2f of their unsplit time", t.Ratio)
+	switch {
+	case t.Paused:
+		s += "; splitting is paused (it did not pay)"
+	case t.Unsplit == 1:
+		s += "; 1 shape runs unsplit"
+	case t.Unsplit > 1:
+		s += fmt.Sprintf("; %d shapes run unsplit", t.Unsplit)
+	}
+	return s
 }

@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/adjoint-go/adjoint/kernels"
 )
 
 func TestCoreRoundTrip(t *testing.T) {
@@ -34,5 +36,24 @@ func TestCoreRoundTrip(t *testing.T) {
 	}
 	if line := roundTripLine(ns, ok, "start"); !strings.HasPrefix(line, "latency:  ") || !strings.HasSuffix(line, " ns") {
 		t.Errorf("header line %q", line)
+	}
+}
+
+// The split line says whether a trial ended and, if one did, what it
+// found.
+func TestSplitLine(t *testing.T) {
+	for _, c := range []struct {
+		t    kernels.SplitTrial
+		want string
+	}{
+		{kernels.SplitTrial{}, "no trial"},
+		{kernels.SplitTrial{Ratio: 0.583}, "took 0.58 of their unsplit time"},
+		{kernels.SplitTrial{Ratio: 0.6, Unsplit: 1}, "; 1 shape runs unsplit"},
+		{kernels.SplitTrial{Ratio: 0.6, Unsplit: 3}, "; 3 shapes run unsplit"},
+		{kernels.SplitTrial{Ratio: 1.04, Paused: true, Unsplit: 3}, "took 1.04 of their unsplit time; splitting is paused"},
+	} {
+		if got := splitLine(c.t); !strings.HasPrefix(got, "splitting: ") || !strings.Contains(got, c.want) {
+			t.Errorf("splitLine(%+v) = %q, want it to say %q", c.t, got, c.want)
+		}
 	}
 }

@@ -14,7 +14,9 @@
 // between two threads' cores, measured at the start and again at the end
 // of the run: on a virtual machine it tells whether the host placed the
 // vCPUs near each other or far apart, which the all-thread rows of the
-// model suites depend on (see cores.go). Every suite's "all threads" rows run on the
+// model suites depend on (see cores.go), and last what the process's
+// last split trial found (see kernels.SplitTrial): whether its products
+// ran faster split between the threads than not. Every suite's "all threads" rows run on the
 // usable count (or on GOMAXPROCS, if that is lower); a cache size cpuid
 // cannot give is written "unknown". The suites:
 //
@@ -367,6 +369,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if b.threads > 1 {
 			rt, ok := coreRoundTrip()
 			fmt.Fprintln(stdout, roundTripLine(rt, ok, "end"))
+			fmt.Fprintln(stdout, splitLine(kernels.LastSplitTrial()))
 		}
 	}
 	return nil

@@ -72,6 +72,15 @@
 // *Error naming the kernel and the lengths. Overlap between dst and an input
 // is allowed only when they are the same slice (dst aliasing x exactly).
 //
+// # Parallelism
+//
+// Products, elementwise work and the optimizer steps split among the
+// calling goroutine and helper goroutines only where that pays: not while
+// other processes keep the cores busy, nor where the split products,
+// timed against unsplit ones every few seconds, ran no faster (as on two
+// CPUs that are one core's two hardware threads). [LastSplitTrial] says
+// what the last of those trials found.
+//
 // # Concurrency
 //
 // Kernels keep no state and are safe for concurrent use on disjoint

@@ -51,8 +51,10 @@ const (
 	// trialFirst is when the first trial begins, after the team's start.
 	trialFirst = time.Second
 	// trialEvery is the time from a trial that did not find splitting
-	// too slow to the next.
-	trialEvery = 5 * time.Second
+	// too slow to the next, and trialRecheck the time to the next look
+	// when one was due with GOMAXPROCS at 1.
+	trialEvery   = 5 * time.Second
+	trialRecheck = 100 * time.Millisecond
 	// trialPhase is how long each phase of a trial lasts at least, and
 	// trialPhaseMax at most: a phase goes on past trialPhase until it has
 	// timed trialMinSamples products and one shape twice (in the split
@@ -102,9 +104,10 @@ type trialState struct {
 
 	mu     sync.Mutex
 	shapes [trialShapes]trialShape
-	used   int    // shapes in use
-	counts [2]int // products timed in each phase
-	fails  int    // trials in a row that found splitting did not pay
+	used   int     // shapes in use
+	counts [2]int  // products timed in each phase
+	fails  int     // trials in a row that found splitting did not pay
+	ratio  float64 // the last verdict's split time over serial time (0: none yet)
 }
 
 // trialShape is one shape's times (ns) in the serial and the split phase.
@@ -133,7 +136,7 @@ func (s *trialState) reset(next int64) {
 	defer s.mu.Unlock()
 	s.phase.Store(trialOff)
 	s.pauseUntil.Store(0)
-	s.used, s.counts, s.fails = 0, [2]int{}, 0
+	s.used, s.counts, s.fails, s.ratio = 0, [2]int{}, 0, 0
 	s.setSlow(nil)
 	s.next.Store(next)
 }
@@ -193,7 +196,8 @@ func (s *trialState) allows(now int64) bool {
 
 // begin starts a trial's serial phase, unless one is running or the
 // process has only one thread to split over (then it looks again after
-// trialEvery).
+// trialRecheck: the bench command, for one, switches between one thread
+// and two every few milliseconds).
 func (s *trialState) begin(now int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -201,7 +205,7 @@ func (s *trialState) begin(now int64) {
 		return
 	}
 	if runtime.GOMAXPROCS(0) < 2 {
-		s.next.Store(now + int64(trialEvery))
+		s.next.Store(now + int64(trialRecheck))
 		return
 	}
 	s.used, s.counts = 0, [2]int{}
@@ -347,7 +351,40 @@ func (s *trialState) verdict() (pays, ok bool) {
 	if serial == 0 || covered < trialCover*all {
 		return false, false
 	}
+	s.ratio = split / serial
 	return split < trialGain*serial, true
+}
+
+// SplitTrial is what the last split trial found: whether the products
+// that the team split among goroutines ran faster than unsplit on this
+// machine, measured on the program's own products. Every 5 s (after a
+// first trial a second into the process) the team times the products it
+// could split for 10 ms unsplit and 10 ms split. A shape that splitting
+// did not speed up by a tenth runs unsplit until the next trial, and where
+// that holds for most of the time, all splitting pauses for a second or
+// more: so it does where the two CPUs are one core's two hardware threads.
+type SplitTrial struct {
+	// Ratio is the split products' time over their unsplit time in the
+	// last trial that could tell, over the shapes timed both ways, each
+	// weighed by how often it ran; 0 when none could yet.
+	Ratio float64
+	// Paused reports whether splitting is paused now because it did not
+	// pay.
+	Paused bool
+	// Unsplit is the number of product shapes that run unsplit until the
+	// next trial.
+	Unsplit int
+}
+
+// LastSplitTrial returns what the last split trial found.
+func LastSplitTrial() SplitTrial { return trial.last(teamNow()) }
+
+// last is LastSplitTrial at now.
+func (s *trialState) last(now int64) SplitTrial {
+	s.mu.Lock()
+	r := s.ratio
+	s.mu.Unlock()
+	return SplitTrial{Ratio: r, Paused: now < s.pauseUntil.Load(), Unsplit: int(s.nslow.Load())}
 }
 
 // median returns the median of d, reordering it.

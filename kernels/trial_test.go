@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -133,6 +134,32 @@ func TestSplitTrial(t *testing.T) {
 		}
 	})
 
+	t.Run("what the last trial found", func(t *testing.T) {
+		s := newTrialState(0)
+		if got := s.last(0); got != (SplitTrial{}) {
+			t.Fatalf("before any trial: %+v, want zeros", got)
+		}
+		now := trialRun(t, s, 0, func(k uint64) int64 {
+			if k == 11 {
+				return serialTime(k)
+			}
+			return serialTime(k) / 2
+		})
+		// Both shapes ran as often: split 1.1 and 1.1 ms, unsplit 1.1
+		// and 2.2 ms.
+		if got := s.last(now); got.Paused || got.Unsplit != 1 || math.Abs(got.Ratio-2.0/3) > 1e-12 {
+			t.Fatalf("after a trial that paid: %+v, want ratio 2/3, not paused, 1 shape unsplit", got)
+		}
+		now = trialRun(t, s, now+int64(trialEvery), serialTime)
+		if got := s.last(now); !got.Paused || got.Ratio != 1 || got.Unsplit != 2 {
+			t.Fatalf("after a trial that did not pay: %+v, want ratio 1, paused, 2 shapes unsplit", got)
+		}
+		if got := s.last(s.pauseUntil.Load()); got.Paused {
+			t.Fatal("still paused at the pause's end")
+		}
+		_ = LastSplitTrial() // the team's own, whatever it found
+	})
+
 	t.Run("too little timed to tell", func(t *testing.T) {
 		// Shape 22 runs in the serial phase only, taking most of its time;
 		// shape 11, timed in both, gains nothing: it alone runs unsplit,
@@ -207,8 +234,8 @@ func TestSplitTrial(t *testing.T) {
 		if !s.allows(0) || s.phase.Load() != trialOff {
 			t.Fatalf("a trial began with GOMAXPROCS=1 (phase %d)", s.phase.Load())
 		}
-		if got := s.next.Load(); got != int64(trialEvery) {
-			t.Fatalf("next look at %d, want %d", got, int64(trialEvery))
+		if got := s.next.Load(); got != int64(trialRecheck) {
+			t.Fatalf("next look at %d, want %d", got, int64(trialRecheck))
 		}
 	})
 

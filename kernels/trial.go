@@ -25,24 +25,23 @@ import (
 // could split: first for trialPhase with nothing split, then for
 // trialPhase split as usual, and compares each shape's median times in
 // the two phases. A shape whose split products did not take less than
-// trialGain of the unsplit ones' time runs unsplit until the next trial
-// (small and shallow products often gain nothing: training the MNIST MLP
+// trialGain of the unsplit ones' time runs unsplit until the next trial.
+// (Small and shallow products often gain nothing: training the MNIST MLP
 // 784-512-10 at batch 256 with the guest's vCPUs far apart, its output
 // layer's 256×512×10 took 89-95 µs split against 74-94 µs not, and
 // 10×512×256 (Aᵀ) 64-71 µs against 51-57 µs, while its 256×512×784 took
-// 1301-1356 µs against 2077-2116 µs). And
-// where the same holds for all the shapes timed in both phases together,
-// each weighed by its median time and how often it ran, provided they
-// took most of the serial phase's time, splitting pauses for trialPause,
-// doubled for each further trial in a row that finds the same, up to
-// trialPauseMax; a trial after each pause tells when splitting pays
-// again. A pause stops every split (products, elementwise work, the
-// optimizers'), so the helpers sleep and leave the core's other thread
-// to the caller.
+// 1301-1356 µs against 2077-2116 µs.) Where the same holds for all the
+// shapes timed in both phases together, each weighed by its median time
+// and how often it ran, and they took at least trialCover of the serial
+// phase's time, splitting pauses for trialPause, doubled for each further
+// trial in a row that finds the same, up to trialPauseMax; a trial after
+// each pause tells when splitting pays again. A pause stops every split
+// (products, elementwise work, the optimizers'), so the helpers sleep and
+// leave the core's other thread to the caller.
 //
 // A trial costs its serial phase: with two cores that split a step 1.5
 // times as fast, 10 ms every 5 s at two-thirds of the speed, a loss of
-// 0.07%. Only products are timed: they take most of a model's time and
+// 0.07% (at most 1% where its phases last trialPhaseMax). Only products are timed: they take most of a model's time and
 // their speed-up is the most sensitive to a shared core, and their shape
 // names the work exactly (an elementwise operation's length does not say
 // which operation ran). Results never depend on any of this: no element's
@@ -267,7 +266,7 @@ func (s *trialState) shape(key uint64) *trialShape {
 }
 
 // advance ends the current phase once it has lasted trialPhase and timed
-// trialMinSamples products, or has lasted trialPhaseMax: the serial phase
+// enough products (see enough), or has lasted trialPhaseMax: the serial phase
 // gives way to the split phase, and the split phase ends the trial with
 // its verdict. s.mu is held.
 func (s *trialState) advance(now int64) {
@@ -302,8 +301,8 @@ func (s *trialState) advance(now int64) {
 }
 
 // enough reports whether phase ph has timed enough products to end:
-// trialMinSamples, and twice a shape that the serial phase timed twice.
-// s.mu is held.
+// trialMinSamples, among them a shape twice (in the split phase, a shape
+// that the serial phase timed twice too). s.mu is held.
 func (s *trialState) enough(ph int32) bool {
 	if s.counts[ph-trialSerial] < trialMinSamples {
 		return false
@@ -361,8 +360,9 @@ func (s *trialState) verdict() (pays, ok bool) {
 // first trial a second into the process) the team times the products it
 // could split for 10 ms unsplit and 10 ms split. A shape that splitting
 // did not speed up by a tenth runs unsplit until the next trial, and where
-// that holds for most of the time, all splitting pauses for a second or
-// more: so it does where the two CPUs are one core's two hardware threads.
+// that holds for the shapes that took most of the time, all splitting
+// pauses for a second or more, as it should where the two CPUs are one
+// core's two hardware threads.
 type SplitTrial struct {
 	// Ratio is the split products' time over their unsplit time in the
 	// last trial that could tell, over the shapes timed both ways, each
@@ -397,7 +397,8 @@ func median(d []int64) float64 {
 	return (float64(d[n/2-1]) + float64(d[n/2])) / 2
 }
 
-// gemmTrialKey names a product's shape for the trials.
+// gemmTrialKey names a product's shape for the trials: never 0, which
+// marks an empty place in the list of slow shapes.
 func gemmTrialKey(g *gemmArgs) uint64 {
 	k := uint64(g.m)*0x9e3779b97f4a7c15 ^ uint64(g.n)*0xc2b2ae3d27d4eb4f ^ uint64(g.k)*0x165667b19e3779f9
 	if g.transA {
@@ -406,5 +407,5 @@ func gemmTrialKey(g *gemmArgs) uint64 {
 	if g.transB {
 		k ^= 2
 	}
-	return k
+	return max(k, 4)
 }

@@ -331,10 +331,7 @@ func TestLongWaitCountsOnlyWithACPUStall(t *testing.T) {
 // the caller alone (ForEach still splits).
 func TestNoSplittingWhenBusy(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
-	next, busy := team.nextSample.Load(), team.busy.Load()
-	team.nextSample.Store(1 << 62)
-	team.busy.Store(true)
-	defer func() { team.nextSample.Store(next); team.busy.Store(busy) }()
+	defer holdLoad(true)()
 	calls := 0
 	Parallel(1<<20, 1, func(lo, hi int) { calls++ })
 	ParallelParts(1<<20, 1, func(lo, hi int) { calls++ })
@@ -346,4 +343,13 @@ func TestNoSplittingWhenBusy(t *testing.T) {
 	if n.Load() != 4 {
 		t.Fatalf("ForEach made %d calls, want 4", n.Load())
 	}
+}
+
+// holdLoad makes the team's load sample say busy (or not) until the
+// function it returns restores it, with no new sample taken meanwhile.
+func holdLoad(busy bool) (restore func()) {
+	next, was := team.nextSample.Load(), team.busy.Load()
+	team.nextSample.Store(1 << 62)
+	team.busy.Store(busy)
+	return func() { team.nextSample.Store(next); team.busy.Store(was) }
 }

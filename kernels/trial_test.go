@@ -324,10 +324,7 @@ func TestProductsInASplitTrial(t *testing.T) {
 // splitting runs unsplit; others split.
 func TestSlowShapeRunsUnsplit(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
-	next, busy := team.nextSample.Load(), team.busy.Load()
-	team.nextSample.Store(1 << 62)
-	team.busy.Store(false)
-	defer func() { team.nextSample.Store(next); team.busy.Store(busy) }()
+	defer holdLoad(false)()
 	trial.reset(1 << 62)
 	defer trial.reset(teamNow() + int64(trialFirst))
 

@@ -23,21 +23,22 @@ import (
 //
 // So, every trialEvery while it splits, the team times the products it
 // could split: first for trialPhase with nothing split, then for
-// trialPhase split as usual, and compares each shape's median times in
-// the two phases. A shape whose split products did not take less than
+// trialPhase split as usual, and compares each shape's times in the two
+// phases (the lower medians of those timed at least twice in each; see
+// lowMedian). A shape whose split products did not take less than
 // trialGain of the unsplit ones' time runs unsplit until the next trial.
 // (Small and shallow products often gain nothing: training the MNIST MLP
 // 784-512-10 at batch 256 with the guest's vCPUs far apart, its output
 // layer's 256×512×10 took 89-95 µs split against 74-94 µs not, and
 // 10×512×256 (Aᵀ) 64-71 µs against 51-57 µs, while its 256×512×784 took
-// 1301-1356 µs against 2077-2116 µs.) Where the same holds for all the
-// shapes timed in both phases together, each weighed by its median time
-// and how often it ran, and they took at least trialCover of the serial
-// phase's time, splitting pauses for trialPause, doubled for each further
-// trial in a row that finds the same, up to trialPauseMax; a trial after
-// each pause tells when splitting pays again. A pause stops every split
-// (products, elementwise work, the optimizers'), so the helpers sleep and
-// leave the core's other thread to the caller.
+// 1301-1356 µs against 2077-2116 µs.) Where the same holds for all those
+// shapes together, each weighed by its time and how often it ran, and
+// they took at least trialCover of the serial phase's time, splitting
+// pauses for trialPause, doubled for each further trial in a row that
+// finds the same, up to trialPauseMax; a trial after each pause tells
+// when splitting pays again. A pause stops every split (products,
+// elementwise work, the optimizers'), so the helpers sleep and leave the
+// core's other thread to the caller.
 //
 // A trial costs its serial phase: with two cores that split a step 1.5
 // times as fast, 10 ms every 5 s at two-thirds of the speed, a loss of
@@ -315,13 +316,13 @@ func (s *trialState) enough(ph int32) bool {
 	return false
 }
 
-// verdict compares the phases, shape by shape and in all: it makes the
-// shapes timed at least twice in each phase whose split products did not
-// gain the ones that run unsplit until the next trial, and reports
-// whether splitting paid over the shapes timed in both phases, each
-// weighed by how many times it ran in both. ok is false when those shapes
-// took less than trialCover of the serial phase's time: they cannot tell.
-// s.mu is held.
+// verdict compares the phases, shape by shape and in all, over the shapes
+// timed at least twice in each phase (see lowMedian): it makes those whose
+// split products did not gain the ones that run unsplit until the next
+// trial, and reports whether splitting paid over them all, each weighed by
+// how many times it ran in both phases. ok is false when they took less
+// than trialCover of the serial phase's time: they cannot tell. s.mu is
+// held.
 func (s *trialState) verdict() (pays, ok bool) {
 	var serial, split, all, covered float64
 	var slow [trialShapes]uint64
@@ -333,15 +334,15 @@ func (s *trialState) verdict() (pays, ok bool) {
 			t0 += float64(d)
 		}
 		all += t0
-		if sh.n[0] < 1 || sh.n[1] < 1 {
+		if sh.n[0] < 2 || sh.n[1] < 2 {
 			continue
 		}
 		covered += t0
-		m0, m1 := median(sh.d[0][:sh.n[0]]), median(sh.d[1][:sh.n[1]])
+		m0, m1 := lowMedian(sh.d[0][:sh.n[0]]), lowMedian(sh.d[1][:sh.n[1]])
 		w := float64(sh.n[0] + sh.n[1])
 		serial += w * m0
 		split += w * m1
-		if sh.n[0] >= 2 && sh.n[1] >= 2 && m1 >= trialGain*m0 {
+		if m1 >= trialGain*m0 {
 			slow[nslow] = sh.key
 			nslow++
 		}
@@ -365,8 +366,8 @@ func (s *trialState) verdict() (pays, ok bool) {
 // core's two hardware threads.
 type SplitTrial struct {
 	// Ratio is the split products' time over their unsplit time in the
-	// last trial that could tell, over the shapes timed both ways, each
-	// weighed by how often it ran; 0 when none could yet.
+	// last trial that could tell, over the shapes timed at least twice
+	// each way, each weighed by how often it ran; 0 when none could yet.
 	Ratio float64
 	// Paused reports whether splitting is paused now because it did not
 	// pay.
@@ -387,14 +388,16 @@ func (s *trialState) last(now int64) SplitTrial {
 	return SplitTrial{Ratio: r, Paused: now < s.pauseUntil.Load(), Unsplit: int(s.nslow.Load())}
 }
 
-// median returns the median of d, reordering it.
-func median(d []int64) float64 {
+// lowMedian returns the lower median of d (the faster of two, the middle of
+// three), reordering it. A product's time only grows with what is not its
+// own work (a page fault, a preemption, another program's burst on the
+// core), and a phase of a trial of large products times a shape only two
+// or three times: in a bench run a 64×8192×576 product took 9.7, 9.7 and
+// 9.8 ms unsplit and 6.8 and 14.8 ms split, where the middle of the two
+// split times (10.8 ms) paused all splitting for a second.
+func lowMedian(d []int64) float64 {
 	slices.Sort(d)
-	n := len(d)
-	if n%2 == 1 {
-		return float64(d[n/2])
-	}
-	return (float64(d[n/2-1]) + float64(d[n/2])) / 2
+	return float64(d[(len(d)-1)/2])
 }
 
 // gemmTrialKey names a product's shape for the trials: never 0, which

@@ -196,6 +196,55 @@ func TestSplitTrial(t *testing.T) {
 		}
 	})
 
+	// few times a large product in a serial phase of 12 ms products until
+	// trialPhaseMax ends it, and returns the split phase's start.
+	few := func(t *testing.T, s *trialState) int64 {
+		t.Helper()
+		s.allows(0)
+		now := int64(0)
+		for s.phase.Load() == trialSerial {
+			s.record(7, false, now, now+12*ms)
+			now += 12 * ms
+		}
+		if s.shapes[0].n[0] != 5 {
+			t.Fatalf("the serial phase timed %d products, want 5", s.shapes[0].n[0])
+		}
+		return now
+	}
+
+	t.Run("an outlier among few", func(t *testing.T) {
+		// Split, the shape took 7 ms and then 30 ms (held up by something
+		// else): the faster of the two counts, and splitting goes on.
+		s := newTrialState(0)
+		start := few(t, s)
+		s.record(7, true, start, start+7*ms)
+		s.record(7, true, start+7*ms, start+37*ms)
+		now := start + int64(trialPhaseMax)
+		if !s.allows(now) || s.phase.Load() != trialOff {
+			t.Fatalf("after the trial: allows %v, phase %d; want true, off", s.allows(now), s.phase.Load())
+		}
+		if got := s.last(now); got.Paused || got.Unsplit != 0 || math.Abs(got.Ratio-7.0/12) > 1e-12 {
+			t.Fatalf("after the trial: %+v, want ratio 7/12, not paused, no shape unsplit", got)
+		}
+	})
+
+	t.Run("a shape timed once in a phase", func(t *testing.T) {
+		// One split product of 16 ms against 12 ms unsplit tells nothing.
+		s := newTrialState(0)
+		start := few(t, s)
+		s.record(7, true, start, start+16*ms)
+		now := start + int64(trialPhaseMax)
+		if !s.allows(now) || s.fails != 0 || !s.splits(7) {
+			t.Fatalf("allows %v, failed trials %d, splits %v; want true, 0, true", s.allows(now), s.fails, s.splits(7))
+		}
+		if got := s.next.Load(); got != now+int64(trialEvery) {
+			t.Fatalf("next trial at %d, want %d (trialEvery later)", got, now+int64(trialEvery))
+		}
+		if got := s.last(now); got.Ratio != 0 {
+			t.Fatalf("ratio %v after a trial that could not tell, want 0", got.Ratio)
+		}
+	})
+
 	t.Run("what counts", func(t *testing.T) {
 		s := newTrialState(0)
 		s.allows(5 * ms)                // begins the trial at 5 ms

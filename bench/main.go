@@ -68,10 +68,13 @@
 // percentage is a figure's median over the best run of its ceiling in the
 // same window, never over a ceiling measured while the machine was quieter
 // or busier. The roofline suite's own table is measured once, on its own.
-// The model suites (mlp, cnn) measure a workload's one-thread and
+// The model suites (mlp, cnn, seq) measure a workload's one-thread and
 // all-thread rows in one window as well, each thread count a side, so that
 // the speed-up of all threads over one is a ratio of medians under the
-// same load.
+// same load; before that, each thread count's model runs untimed until
+// the Go heap has stopped growing (no more page faults over a garbage
+// collection cycle; half a second at most), as it has in a training run
+// past its first second.
 //
 // # Output
 //

@@ -9,8 +9,9 @@ import "fmt"
 // tables show, is the ratio of two medians taken under the same load from
 // other processes. A machine whose second core is busy shows it as a
 // speed-up below 1, not as a slow row next to a fast one measured at a
-// quieter moment. Each run starts with the operation run untimed for a
-// moment (see threadsWarmAround).
+// quieter moment. Each model first runs untimed until its heap has
+// stopped growing (see settle), and each run starts with the operation
+// run untimed for a moment (see threadsWarmAround).
 
 // measureThreads measures ops[i] on threads[i] threads (GOMAXPROCS), all
 // in one window, with PyTorch's side t (nil: none) taking its turn right
@@ -28,6 +29,7 @@ func (b *bench) measureThreads(threads []int, ops []func(), torchP int, t *torch
 	pair := 0
 	for i, p := range threads {
 		op := ops[i]
+		settle(p, b.cfg.timing, op, minorFaults, gcCycles)
 		cs[i] = newGoSide(fmt.Sprintf("adjoint threads=%d", p), b.cfg.timing, threadsWarmAround(p, b.cfg.timing, op), func(k int) {
 			for range k {
 				op()

@@ -25,32 +25,35 @@ import (
 // and a whole cycle without many says the heap has settled.
 
 const (
-	// settleStretchMin is the least length of a stretch of untimed
-	// operations between two looks at the collector.
+	// settleStretchMin and settleStretchMax bound a stretch of untimed
+	// operations between two looks at the collector: half a run length
+	// where that lies between them.
 	settleStretchMin = time.Millisecond
+	settleStretchMax = 10 * time.Millisecond
 	// settleFaultOps is the operations per page fault, over a whole
 	// garbage collection cycle, from which the heap counts as settled: a
 	// settled heap still takes a few now and then (a stack grown, a span
 	// of a rare size class; 16 in 840 steps of the MLP above).
 	settleFaultOps = 16
-	// settleRuns bounds settle's time, in run lengths, so that a model
-	// whose heap keeps growing, or whose collections are rare (a wide
-	// model's step allocates little for its time), costs at most that:
-	// 500 ms with the default 20 ms runs.
+	// settleRuns and settleMax bound settle's time, so that a model whose
+	// heap keeps growing, or whose collections are rare (a wide model's
+	// step allocates little for its time), costs at most 25 run lengths
+	// (500 ms with the default 20 ms runs, 50 ms with -quick's) and never
+	// more than a second.
 	settleRuns = 25
+	settleMax  = time.Second
 )
 
-// settle runs op on p threads (GOMAXPROCS), untimed, in stretches of half
-// the run length t.target (settleStretchMin at least, one op at least),
-// until a whole garbage collection cycle ran at least settleFaultOps ops
-// per page fault of this process, or for settleRuns run lengths (a
-// stretch begun goes on to its end); it returns the stretches run. faults reads the process's page faults so
-// far and reports whether it can (minorFaults), and cycles the collection
-// cycles completed so far (gcCycles); tests pass stand-ins. Where faults
-// cannot be read, settle runs 10 stretches.
+// settle runs op on p threads (GOMAXPROCS), untimed, in stretches (see
+// settleStretchMin; one op at least) until a whole garbage collection
+// cycle ran at least settleFaultOps ops per page fault of this process,
+// or for its time bound (see settleRuns; a stretch begun goes on to its
+// end), and returns the stretches run. faults reads the process's page
+// faults so far and reports whether it can (minorFaults), and cycles the
+// collection cycles completed so far (gcCycles); tests pass stand-ins.
+// Where faults cannot be read, settle runs 10 stretches.
 func settle(p int, t timing, op func(), faults func() (int64, bool), cycles func() uint64) (stretches int) {
-	stretch := max(t.target/2, settleStretchMin)
-	limit := settleRuns * max(t.target, settleStretchMin)
+	stretch, limit := settleBounds(t)
 	withThreads(p, func() {
 		// Once a cycle ends (armed), the cycle count, the faults so far
 		// and the ops since then: the next cycle's end judges that cycle.
@@ -82,6 +85,13 @@ func settle(p int, t timing, op func(), faults func() (int64, bool), cycles func
 		}
 	})
 	return stretches
+}
+
+// settleBounds returns the length of settle's stretches and its time bound
+// for runs of t.
+func settleBounds(t timing) (stretch, limit time.Duration) {
+	return min(max(t.target/2, settleStretchMin), settleStretchMax),
+		min(settleRuns*max(t.target, settleStretchMin), settleMax)
 }
 
 // gcCycles returns the garbage collection cycles completed so far.

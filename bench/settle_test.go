@@ -63,6 +63,19 @@ func TestSettleStopsAtItsBound(t *testing.T) {
 	}
 }
 
+func TestSettleBounds(t *testing.T) {
+	for _, c := range []struct{ target, stretch, limit time.Duration }{
+		{20 * time.Millisecond, 10 * time.Millisecond, 500 * time.Millisecond}, // the default runs
+		{2 * time.Millisecond, time.Millisecond, 50 * time.Millisecond},        // -quick
+		{time.Microsecond, time.Millisecond, 25 * time.Millisecond},
+		{10 * time.Second, 10 * time.Millisecond, time.Second}, // -runtime 10s
+	} {
+		if s, l := settleBounds(timing{runs: 1, target: c.target}); s != c.stretch || l != c.limit {
+			t.Errorf("runs of %v: stretches of %v, bound %v; want %v, %v", c.target, s, l, c.stretch, c.limit)
+		}
+	}
+}
+
 func TestSettleWithoutAFaultCount(t *testing.T) {
 	calls := 0
 	n := settle(1, settleTiming, func() { calls++ }, func() (int64, bool) { return 0, false }, gcCycles)

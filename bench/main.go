@@ -73,8 +73,8 @@
 // the speed-up of all threads over one is a ratio of medians under the
 // same load; before that, each thread count's model runs untimed until
 // the Go heap has stopped growing (no more page faults over a garbage
-// collection cycle; half a second at most), as it has in a training run
-// past its first second.
+// collection cycle; at most half a second with the default runs), as it
+// has in a training run past its first second.
 //
 // # Output
 //

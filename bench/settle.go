@@ -8,10 +8,11 @@ import (
 // A model's first steps in a process grow the Go heap, and each page the
 // heap touches for the first time costs a page fault. Measured on the
 // project's 2-vCPU KVM guest, the MNIST MLP's training step (784-128-10,
-// batch 64) took 5-6 faults a step over its first few hundred steps, and
-// 350-390 µs on one thread and 250-300 µs on two while they lasted,
-// against 319-325 µs and 183-191 µs once the heap had stopped growing
-// (vCPUs near; about 7 µs a fault). The bench timed the model suites' rows
+// batch 64) took 5-6 faults a step over its first few hundred steps: in
+// rounds of 60 steps that faulted, 328-392 µs on one thread against 319
+// µs once the heap had stopped growing (vCPUs near; about 7 µs a fault),
+// and 246-305 µs on two threads against 235-237 µs in another run (vCPUs
+// far). The bench timed the model suites' rows
 // in that first second: with the vCPUs far apart, its speed-up of two
 // threads over one for that step read 1.25-1.43× in six runs (median
 // 1.29×), while a training loop past its first second ran 1.42-1.48× as

@@ -137,33 +137,65 @@ func unfoldInto(xd, od []float64, n, c, h, wd, oh, ow int, w Window, rowStride i
 // unfoldPlane writes the windows of one plane img [h wd] into od: kernel
 // offset ij's values at the oh·ow window positions start at od[base +
 // ij·rowStride]; padding reads zeros.
+//
+// The output rows and columns whose input falls inside the image are
+// worked out once per kernel offset, not per row: a LeNet-sized window
+// (5×5 over 14×14) copies rows of 10 elements, where tests and clears per
+// row cost as much as the copy (11.9 against 5.3 µs an image of 6 planes,
+// measured on the 2-vCPU AMD guest).
 func unfoldPlane(img, od []float64, base, rowStride, h, wd, oh, ow int, w Window) {
 	kh, kw, l := w.Kernel[0], w.Kernel[1], oh*ow
+	sy, sx := w.Stride[0], w.Stride[1]
 	for i := range kh {
+		dy := i*w.Dilation[0] - w.Padding[0]
+		y0, y1 := validRange(oh, h, dy, sy)
 		for j := range kw {
 			off := base + (i*kw+j)*rowStride
 			dst := od[off : off+l]
-			x0, x1 := validRange(ow, wd, j*w.Dilation[1]-w.Padding[1], w.Stride[1])
-			for y := range oh {
-				row := dst[y*ow : (y+1)*ow]
-				iy := y*w.Stride[0] - w.Padding[0] + i*w.Dilation[0]
-				if iy < 0 || iy >= h || x0 >= x1 {
-					clear(row)
-					continue
+			dx := j*w.Dilation[1] - w.Padding[1]
+			x0, x1 := validRange(ow, wd, dx, sx)
+			if y0 >= y1 || x0 >= x1 {
+				clear(dst)
+				continue
+			}
+			clear(dst[:y0*ow])
+			clear(dst[y1*ow:])
+			n, first := x1-x0, x0*sx+dx // elements per row, the first's column
+			iy := y0*sy + dy
+			switch {
+			case sx == 1 && n == ow:
+				for y := y0; y < y1; y, iy = y+1, iy+sy {
+					src := iy*wd + first
+					copy(dst[y*ow:(y+1)*ow], img[src:src+n])
 				}
-				clear(row[:x0])
-				clear(row[x1:])
-				src := img[iy*wd : (iy+1)*wd]
-				first := x0*w.Stride[1] + j*w.Dilation[1] - w.Padding[1]
-				if w.Stride[1] == 1 {
-					copy(row[x0:x1], src[first:first+x1-x0])
-					continue
+			case sx == 1:
+				for y := y0; y < y1; y, iy = y+1, iy+sy {
+					row := dst[y*ow : (y+1)*ow]
+					zeroSmall(row[:x0])
+					zeroSmall(row[x1:])
+					src := iy*wd + first
+					copy(row[x0:x1], img[src:src+n])
 				}
-				for xo, ix := x0, first; xo < x1; xo, ix = xo+1, ix+w.Stride[1] {
-					row[xo] = src[ix]
+			default:
+				for y := y0; y < y1; y, iy = y+1, iy+sy {
+					row := dst[y*ow : (y+1)*ow]
+					zeroSmall(row[:x0])
+					zeroSmall(row[x1:])
+					src := img[iy*wd : (iy+1)*wd]
+					for xo, ix := x0, first; xo < x1; xo, ix = xo+1, ix+sx {
+						row[xo] = src[ix]
+					}
 				}
 			}
 		}
+	}
+}
+
+// zeroSmall zeros the few elements a row's padding covers, in a loop
+// rather than clear's call (which costs more than the loop for them).
+func zeroSmall(s []float64) {
+	for t := 0; t < len(s); t++ {
+		s[t] = 0
 	}
 }
 
@@ -182,31 +214,33 @@ func foldFrom(xd, od []float64, n, c, h, wd, oh, ow int, w Window, rowStride int
 // writes them, into img [h wd].
 func foldPlane(xd, img []float64, base, rowStride, h, wd, oh, ow int, w Window) {
 	kh, kw, l := w.Kernel[0], w.Kernel[1], oh*ow
+	sy, sx := w.Stride[0], w.Stride[1]
 	for i := range kh {
+		dy := i*w.Dilation[0] - w.Padding[0]
+		y0, y1 := validRange(oh, h, dy, sy)
 		for j := range kw {
 			off := base + (i*kw+j)*rowStride
 			src := xd[off : off+l]
-			x0, x1 := validRange(ow, wd, j*w.Dilation[1]-w.Padding[1], w.Stride[1])
-			if x0 >= x1 {
+			dx := j*w.Dilation[1] - w.Padding[1]
+			x0, x1 := validRange(ow, wd, dx, sx)
+			if y0 >= y1 || x0 >= x1 {
 				continue
 			}
-			for y := range oh {
-				iy := y*w.Stride[0] - w.Padding[0] + i*w.Dilation[0]
-				if iy < 0 || iy >= h {
-					continue
-				}
-				row := img[iy*wd : (iy+1)*wd]
-				col := src[y*ow : (y+1)*ow]
-				first := x0*w.Stride[1] + j*w.Dilation[1] - w.Padding[1]
-				if w.Stride[1] == 1 {
-					dst := row[first : first+x1-x0]
-					for t, v := range col[x0:x1] {
+			n, first := x1-x0, x0*sx+dx
+			iy := y0*sy + dy
+			for y := y0; y < y1; y, iy = y+1, iy+sy {
+				col := src[y*ow+x0 : y*ow+x1]
+				if sx == 1 {
+					at := iy*wd + first
+					dst := img[at : at+n]
+					for t, v := range col {
 						dst[t] += v
 					}
 					continue
 				}
-				for xo, ix := x0, first; xo < x1; xo, ix = xo+1, ix+w.Stride[1] {
-					row[ix] += col[xo]
+				row := img[iy*wd : (iy+1)*wd]
+				for t, ix := 0, first; t < n; t, ix = t+1, ix+sx {
+					row[ix] += col[t]
 				}
 			}
 		}

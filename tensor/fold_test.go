@@ -51,6 +51,9 @@ var windows = []struct {
 	{"stride 2 and padding", tensor.Window{Kernel: [2]int{3, 2}, Padding: [2]int{1, 0}, Stride: [2]int{2, 1}}},
 	{"dilation 2", tensor.Window{Kernel: [2]int{2, 2}, Dilation: [2]int{2, 2}, Padding: [2]int{1, 2}}},
 	{"a 1×1 kernel", tensor.Window{Kernel: [2]int{1, 1}, Stride: [2]int{2, 3}}},
+	{"stride 2 across and padding", tensor.Window{Kernel: [2]int{3, 3}, Padding: [2]int{2, 2}, Stride: [2]int{1, 2}}},
+	{"rows and columns all padding", tensor.Window{Kernel: [2]int{2, 2}, Padding: [2]int{3, 4}}},
+	{"a kernel as wide as the input", tensor.Window{Kernel: [2]int{2, 6}}},
 }
 
 func TestUnfoldMatchesItsDefinition(t *testing.T) {

@@ -35,6 +35,8 @@ var neonTable = table{
 	addS: addScalarNEON, subS: subScalarNEON, mulS: mulScalarNEON, divS: divScalarNEON,
 	neg: negNEON, sqrt: sqrtNEON,
 	maskAbove: maskAboveNEON,
+	copyRows:  copyRowsNEON,
+	addRows:   addRowsNEON,
 	axpy:      axpyNEON,
 	scal:      scalNEON,
 	dot:       dotNEON,

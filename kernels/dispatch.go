@@ -26,6 +26,7 @@ type table struct {
 	addS, subS, mulS, divS func(dst, x []float64, a float64)
 	neg, sqrt              func(dst, x []float64)
 	maskAbove              func(dst, g, x []float64, t float64)
+	copyRows, addRows      func(dst []float64, ds int, src []float64, ss int, rows, n int)
 	axpy                   func(a float64, x, y []float64)
 	scal                   func(a float64, x []float64)
 	dot                    func(x, y []float64) float64
@@ -41,6 +42,8 @@ var genericTable = table{
 	addS: addScalarGeneric, subS: subScalarGeneric, mulS: mulScalarGeneric, divS: divScalarGeneric,
 	neg: negGeneric, sqrt: sqrtGeneric,
 	maskAbove: maskAboveGeneric,
+	copyRows:  copyRowsGeneric,
+	addRows:   addRowsGeneric,
 	axpy:      axpyGeneric,
 	scal:      scalGeneric,
 	dot:       dotGeneric,

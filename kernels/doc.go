@@ -36,9 +36,10 @@
 // # Results
 //
 // Elementwise kernels (Add, Sub, Mul, Div and their Scalar and Strided
-// forms, Neg, Sqrt, MaskAbove, Axpy, Scal) give bit-identical results at
-// every level: each element is one correctly rounded IEEE operation (or,
-// for MaskAbove, a compare and a bitwise and), and Axpy is a multiply
+// forms, Neg, Sqrt, MaskAbove, Axpy, Scal, CopyRows, AddRows) give
+// bit-identical results at every level: each element is one correctly
+// rounded IEEE operation (or, for MaskAbove, a compare and a bitwise and;
+// for CopyRows, a copy), and Axpy is a multiply
 // followed by an add, never a fused multiply-add. The one thing left open is
 // which payload survives an operation on two NaNs: IEEE 754 does not say,
 // x86 keeps the first operand's, and the Go compiler may order a commutative

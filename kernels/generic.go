@@ -43,6 +43,21 @@ func maskAboveGeneric(dst, g, x []float64, t float64) {
 	}
 }
 
+func copyRowsGeneric(dst []float64, ds int, src []float64, ss int, rows, n int) {
+	for r := range rows {
+		copy(dst[r*ds:r*ds+n], src[r*ss:r*ss+n])
+	}
+}
+
+func addRowsGeneric(dst []float64, ds int, src []float64, ss int, rows, n int) {
+	for r := range rows {
+		d, s := dst[r*ds:r*ds+n], src[r*ss:r*ss+n]
+		for t, v := range s {
+			d[t] += v
+		}
+	}
+}
+
 func axpyGeneric(a float64, x, y []float64) {
 	y = y[:len(x)]
 	for i, v := range x {

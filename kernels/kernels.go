@@ -110,6 +110,68 @@ func MaskAbove(dst, g, x []float64, t float64) {
 	cur.Load().maskAbove(dst, g, x, t)
 }
 
+// CopyRows copies rows rows of n elements, row r of src starting at
+// src[r*ss] and of dst at dst[r*ds] (strides in elements; ss may be 0, to
+// copy one row to every row of dst). The rows of dst must not overlap each
+// other (ds >= n) nor src. It is the copy of im2col, whose rows are short
+// (10 elements for a 5×5 window over a 14×14 image): one call per window
+// offset instead of one copy per row.
+//
+//	for r := 0; r < rows; r++ {
+//		copy(dst[r*ds:r*ds+n], src[r*ss:r*ss+n])
+//	}
+func CopyRows(dst []float64, ds int, src []float64, ss int, rows, n int) {
+	checkRows("CopyRows", dst, ds, src, ss, rows, n)
+	if rows == 0 || n == 0 {
+		return
+	}
+	if raceEnabled {
+		raceRows(dst, ds, src, ss, rows, n)
+	}
+	cur.Load().copyRows(dst, ds, src, ss, rows, n)
+}
+
+// AddRows adds rows rows of n elements of src into dst, laid out as
+// CopyRows's: dst[r*ds+t] += src[r*ss+t], each one rounded addition, so
+// every level agrees bit for bit. The rows of dst must not overlap each
+// other (ds >= n) nor src. It is col2im's sum.
+func AddRows(dst []float64, ds int, src []float64, ss int, rows, n int) {
+	checkRows("AddRows", dst, ds, src, ss, rows, n)
+	if rows == 0 || n == 0 {
+		return
+	}
+	if raceEnabled {
+		raceRows(dst, ds, src, ss, rows, n)
+	}
+	cur.Load().addRows(dst, ds, src, ss, rows, n)
+}
+
+// checkRows panics unless the rows fit: counts and strides non-negative,
+// ds >= n, and the last row inside dst and src.
+func checkRows(op string, dst []float64, ds int, src []float64, ss int, rows, n int) {
+	if rows < 0 || n < 0 || ds < 0 || ss < 0 {
+		lengthPanic(op, "negative count or stride (rows %d, n %d, ds %d, ss %d)", rows, n, ds, ss)
+	}
+	if rows == 0 || n == 0 {
+		return
+	}
+	if rows > 1 && ds < n {
+		lengthPanic(op, "dst stride %d is less than the row length %d: rows would overlap", ds, n)
+	}
+	// (rows-1)*stride + n <= len, written so that it cannot overflow.
+	if fits := func(l, s int) bool { return n <= l && (rows == 1 || (l-n)/(rows-1) >= s) }; !fits(len(dst), ds) || !fits(len(src), ss) {
+		lengthPanic(op, "%d rows of %d with strides (%d, %d) run past lengths (%d, %d)", rows, n, ds, ss, len(dst), len(src))
+	}
+}
+
+// raceRows tells the race detector about each row read and written.
+func raceRows(dst []float64, ds int, src []float64, ss int, rows, n int) {
+	for r := range rows {
+		raceRead(src[r*ss : r*ss+n])
+		raceWrite(dst[r*ds : r*ds+n])
+	}
+}
+
 // Axpy sets y[i] += a * x[i] for i < len(x): a multiply, then an add, each
 // rounded (no fused multiply-add, so every level agrees bit for bit).
 //

@@ -210,6 +210,12 @@ func TestLengthPanics(t *testing.T) {
 		{"SubStrided", "runs past", func() { SubStrided(3, s4, 2, s4, 1, s4, 1) }},
 		{"MulStrided", "runs past", func() { MulStrided(5, s4, 1, s4, 0, s4, 1) }},
 		{"DivStrided", "runs past", func() { DivStrided(2, s4, 0, s4, 0, s2, 2) }},
+		{"CopyRows", "negative count or stride", func() { CopyRows(s4, 2, s4, -1, 2, 2) }},
+		{"CopyRows", "rows would overlap", func() { CopyRows(s4, 1, s4, 2, 2, 2) }},
+		{"CopyRows", "run past lengths (4, 3)", func() { CopyRows(s4, 2, s3, 2, 2, 2) }},
+		{"AddRows", "run past lengths (3, 4)", func() { AddRows(s3, 2, s4, 2, 2, 2) }},
+		{"AddRows", "run past", func() { AddRows(s4, 1<<62, s4, 0, 3, 1) }},
+		{"AddRows", "negative count", func() { AddRows(s4, 1, s4, 1, -1, 1) }},
 	}
 	for _, c := range cases {
 		t.Run(c.op, func(t *testing.T) {

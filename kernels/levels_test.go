@@ -451,3 +451,64 @@ func TestVectorMathIsTheSameAtAnyPosition(t *testing.T) {
 		}
 	})
 }
+
+// TestRowsMatchGeneric runs copyRows and addRows at every level against
+// generic's loops on guarded buffers: row lengths across the vector width
+// and its tail, row counts from 0, strides equal to, longer than and (for
+// src) shorter than the row, src repeating one row (ss = 0), and inputs
+// with NaNs. Gaps between the rows of dst must keep their values.
+func TestRowsMatchGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	specials := []float64{nanQuiet, nanNeg, math.Inf(1), math.Copysign(0, -1)}
+	for _, lt := range asmLevels() {
+		for _, add := range []bool{false, true} {
+			for _, n := range []int{0, 1, 3, 4, 7, 8, 9, 10, 15, 16, 17, 33} {
+				for _, rows := range []int{0, 1, 2, 5} {
+					for _, st := range [][2]int{{n, n}, {n + 3, n + 1}, {2*n + 1, 0}, {n + 1, max(n-2, 0)}} {
+						ds, ss := st[0], st[1]
+						name := fmt.Sprintf("%s/add=%v/n=%d/rows=%d/ds=%d/ss=%d", lt.level, add, n, rows, ds, ss)
+						dl, sl := 0, 0
+						if rows > 0 && n > 0 {
+							dl, sl = (rows-1)*ds+n, (rows-1)*ss+n
+						}
+						d0, s0 := make([]float64, dl), make([]float64, sl)
+						for i := range d0 {
+							d0[i] = rng.NormFloat64()
+						}
+						for i := range s0 {
+							s0[i] = rng.NormFloat64()
+							if rng.IntN(8) == 0 {
+								s0[i] = specials[rng.IntN(len(specials))]
+							}
+						}
+						run := func(tb *table) ([]float64, []float64) {
+							dst, dbuf := guarded(dl, 1)
+							src, sbuf := guarded(sl, 2)
+							copy(dst, d0)
+							copy(src, s0)
+							f := tb.copyRows
+							if add {
+								f = tb.addRows
+							}
+							if rows > 0 && n > 0 { // as CopyRows and AddRows call them
+								f(dst, ds, src, ss, rows, n)
+							}
+							checkGuards(t, name+": dst", dbuf, guardLen+1, dl)
+							checkGuards(t, name+": src", sbuf, guardLen+2, sl)
+							if i := sameBits(src, s0); i >= 0 {
+								t.Fatalf("%s: src[%d] changed", name, i)
+							}
+							return dst, dbuf
+						}
+						want, _ := run(&genericTable)
+						got, _ := run(lt)
+						if i := sameBits(got, want); i >= 0 {
+							t.Fatalf("%s: dst[%d] = %v (%#x), generic gives %v (%#x)", name, i,
+								got[i], math.Float64bits(got[i]), want[i], math.Float64bits(want[i]))
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -94,6 +94,16 @@ func triadAVX2(dst []float64, x []float64, y []float64, a float64)
 //go:noescape
 func maskAboveAVX2(dst []float64, g []float64, x []float64, t float64)
 
+// copyRowsAVX2 sets dst[r*ds+t] = src[r*ss+t] for r < rows, t < n with AVX2 instructions.
+//
+//go:noescape
+func copyRowsAVX2(dst []float64, ds int, src []float64, ss int, rows int, n int)
+
+// addRowsAVX2 sets dst[r*ds+t] += src[r*ss+t] for r < rows, t < n with AVX2 instructions.
+//
+//go:noescape
+func addRowsAVX2(dst []float64, ds int, src []float64, ss int, rows int, n int)
+
 // fmaPeakAVX2 runs n iterations of 12 independent VFMADD231PD chains (acc += 1.0 * 0.5) on 4-lane registers: 96 floating-point operations per iteration, no memory traffic.
 //
 //go:noescape
@@ -188,6 +198,16 @@ func triadAVX512(dst []float64, x []float64, y []float64, a float64)
 //
 //go:noescape
 func maskAboveAVX512(dst []float64, g []float64, x []float64, t float64)
+
+// copyRowsAVX512 sets dst[r*ds+t] = src[r*ss+t] for r < rows, t < n with AVX512 instructions.
+//
+//go:noescape
+func copyRowsAVX512(dst []float64, ds int, src []float64, ss int, rows int, n int)
+
+// addRowsAVX512 sets dst[r*ds+t] += src[r*ss+t] for r < rows, t < n with AVX512 instructions.
+//
+//go:noescape
+func addRowsAVX512(dst []float64, ds int, src []float64, ss int, rows int, n int)
 
 // fmaPeakAVX512 runs n iterations of 12 independent VFMADD231PD chains (acc += 1.0 * 0.5) on 8-lane registers: 192 floating-point operations per iteration, no memory traffic.
 //

@@ -2099,6 +2099,114 @@ nttail:
 	SFENCE
 	JMP tail
 
+// func copyRowsAVX2(dst []float64, ds int, src []float64, ss int, rows int, n int)
+// Requires: AVX
+TEXT ·copyRowsAVX2(SB), NOSPLIT, $0-80
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  src_base+32(FP), SI
+	MOVQ  ds+24(FP), DX
+	MOVQ  ss+56(FP), R8
+	MOVQ  rows+64(FP), BX
+	MOVQ  n+72(FP), R9
+	SHLQ  $0x03, DX
+	SHLQ  $0x03, R8
+	TESTQ BX, BX
+	JLE   done
+	TESTQ R9, R9
+	JLE   done
+
+row:
+	MOVQ DI, R11
+	MOVQ SI, R12
+	MOVQ R9, CX
+
+vec:
+	CMPQ    CX, $0x00000004
+	JB      tail
+	VMOVUPD (R12), Y0
+	VMOVUPD Y0, (R11)
+	ADDQ    $0x00000020, R11
+	ADDQ    $0x00000020, R12
+	SUBQ    $0x00000004, CX
+	JMP     vec
+
+tail:
+	TESTQ CX, CX
+	JZ    next
+
+scalar:
+	VMOVSD (R12), X0
+	VMOVSD X0, (R11)
+	ADDQ   $0x00000008, R11
+	ADDQ   $0x00000008, R12
+	DECQ   CX
+	JNZ    scalar
+
+next:
+	ADDQ DX, DI
+	ADDQ R8, SI
+	DECQ BX
+	JNZ  row
+
+done:
+	VZEROUPPER
+	RET
+
+// func addRowsAVX2(dst []float64, ds int, src []float64, ss int, rows int, n int)
+// Requires: AVX
+TEXT ·addRowsAVX2(SB), NOSPLIT, $0-80
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  src_base+32(FP), SI
+	MOVQ  ds+24(FP), DX
+	MOVQ  ss+56(FP), R8
+	MOVQ  rows+64(FP), BX
+	MOVQ  n+72(FP), R9
+	SHLQ  $0x03, DX
+	SHLQ  $0x03, R8
+	TESTQ BX, BX
+	JLE   done
+	TESTQ R9, R9
+	JLE   done
+
+row:
+	MOVQ DI, R11
+	MOVQ SI, R12
+	MOVQ R9, CX
+
+vec:
+	CMPQ    CX, $0x00000004
+	JB      tail
+	VMOVUPD (R11), Y0
+	VADDPD  (R12), Y0, Y0
+	VMOVUPD Y0, (R11)
+	ADDQ    $0x00000020, R11
+	ADDQ    $0x00000020, R12
+	SUBQ    $0x00000004, CX
+	JMP     vec
+
+tail:
+	TESTQ CX, CX
+	JZ    next
+
+scalar:
+	VMOVSD (R11), X0
+	VADDSD (R12), X0, X0
+	VMOVSD X0, (R11)
+	ADDQ   $0x00000008, R11
+	ADDQ   $0x00000008, R12
+	DECQ   CX
+	JNZ    scalar
+
+next:
+	ADDQ DX, DI
+	ADDQ R8, SI
+	DECQ BX
+	JNZ  row
+
+done:
+	VZEROUPPER
+	RET
+
 // func fmaPeakAVX2(n int)
 // Requires: AVX, AVX2, FMA3, SSE2
 TEXT ·fmaPeakAVX2(SB), NOSPLIT, $0-8
@@ -4293,6 +4401,117 @@ ntoneloop:
 nttail:
 	SFENCE
 	JMP tail
+
+// func copyRowsAVX512(dst []float64, ds int, src []float64, ss int, rows int, n int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·copyRowsAVX512(SB), NOSPLIT, $0-80
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  src_base+32(FP), SI
+	MOVQ  ds+24(FP), DX
+	MOVQ  ss+56(FP), R8
+	MOVQ  rows+64(FP), BX
+	MOVQ  n+72(FP), R9
+	SHLQ  $0x03, DX
+	SHLQ  $0x03, R8
+	TESTQ BX, BX
+	JLE   done
+	TESTQ R9, R9
+	JLE   done
+
+	// The tail's mask, the same for every row.
+	MOVQ  R9, CX
+	ANDQ  $0x00000007, CX
+	MOVL  $0x000000ff, AX
+	BZHIL CX, AX, AX
+	KMOVW AX, K1
+
+row:
+	MOVQ DI, R11
+	MOVQ SI, R12
+	MOVQ R9, CX
+
+vec:
+	CMPQ    CX, $0x00000008
+	JB      tail
+	VMOVUPD (R12), Z0
+	VMOVUPD Z0, (R11)
+	ADDQ    $0x00000040, R11
+	ADDQ    $0x00000040, R12
+	SUBQ    $0x00000008, CX
+	JMP     vec
+
+tail:
+	TESTQ     CX, CX
+	JZ        next
+	VMOVUPD.Z (R12), K1, Z0
+	VMOVUPD   Z0, K1, (R11)
+
+next:
+	ADDQ DX, DI
+	ADDQ R8, SI
+	DECQ BX
+	JNZ  row
+
+done:
+	VZEROUPPER
+	RET
+
+// func addRowsAVX512(dst []float64, ds int, src []float64, ss int, rows int, n int)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·addRowsAVX512(SB), NOSPLIT, $0-80
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  src_base+32(FP), SI
+	MOVQ  ds+24(FP), DX
+	MOVQ  ss+56(FP), R8
+	MOVQ  rows+64(FP), BX
+	MOVQ  n+72(FP), R9
+	SHLQ  $0x03, DX
+	SHLQ  $0x03, R8
+	TESTQ BX, BX
+	JLE   done
+	TESTQ R9, R9
+	JLE   done
+
+	// The tail's mask, the same for every row.
+	MOVQ  R9, CX
+	ANDQ  $0x00000007, CX
+	MOVL  $0x000000ff, AX
+	BZHIL CX, AX, AX
+	KMOVW AX, K1
+
+row:
+	MOVQ DI, R11
+	MOVQ SI, R12
+	MOVQ R9, CX
+
+vec:
+	CMPQ    CX, $0x00000008
+	JB      tail
+	VMOVUPD (R11), Z0
+	VADDPD  (R12), Z0, Z0
+	VMOVUPD Z0, (R11)
+	ADDQ    $0x00000040, R11
+	ADDQ    $0x00000040, R12
+	SUBQ    $0x00000008, CX
+	JMP     vec
+
+tail:
+	TESTQ     CX, CX
+	JZ        next
+	VMOVUPD.Z (R11), K1, Z0
+	VMOVUPD.Z (R12), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (R11)
+
+next:
+	ADDQ DX, DI
+	ADDQ R8, SI
+	DECQ BX
+	JNZ  row
+
+done:
+	VZEROUPPER
+	RET
 
 // func fmaPeakAVX512(n int)
 // Requires: AVX, AVX512F, SSE2

@@ -94,6 +94,16 @@ func triadNEON(dst []float64, x []float64, y []float64, a float64)
 //go:noescape
 func maskAboveNEON(dst []float64, g []float64, x []float64, t float64)
 
+// copyRowsNEON sets dst[r*ds+t] = src[r*ss+t] for r < rows, t < n with NEON instructions.
+//
+//go:noescape
+func copyRowsNEON(dst []float64, ds int, src []float64, ss int, rows int, n int)
+
+// addRowsNEON sets dst[r*ds+t] += src[r*ss+t] for r < rows, t < n with NEON instructions.
+//
+//go:noescape
+func addRowsNEON(dst []float64, ds int, src []float64, ss int, rows int, n int)
+
 // fmaPeakNEON runs n iterations of 12 independent FMLA chains (acc += 1.0 * 0.5) on 2-lane registers: 48 floating-point operations per iteration, no memory traffic.
 //
 //go:noescape

@@ -790,6 +790,84 @@ tail:
 done:
 	RET
 
+// func copyRowsNEON(dst []float64, ds int, src []float64, ss int, rows int, n int)
+TEXT ·copyRowsNEON(SB), NOSPLIT, $0-80
+	MOVD dst_base+0(FP), R0
+	MOVD ds+24(FP), R2
+	MOVD src_base+32(FP), R1
+	MOVD ss+56(FP), R3
+	MOVD rows+64(FP), R4
+	MOVD n+72(FP), R5
+	LSL $3, R2, R2                               // strides in bytes
+	LSL $3, R3, R3
+	CMP $0, R4
+	BLE done
+	CMP $0, R5
+	BLE done
+row:
+	MOVD R0, R7
+	MOVD R1, R8
+	MOVD R5, R6
+loop2:
+	CMP $2, R6
+	BLT tail
+	VLD1.P 16(R8), [V0.D2]
+	VST1.P [V0.D2], 16(R7)
+	SUB $2, R6
+	B loop2
+tail:
+	CBZ R6, next
+	FMOVD (R8), F0                               // the row's last element
+	FMOVD F0, (R7)
+next:
+	ADD R2, R0, R0
+	ADD R3, R1, R1
+	SUB $1, R4, R4
+	CBNZ R4, row
+done:
+	RET
+
+// func addRowsNEON(dst []float64, ds int, src []float64, ss int, rows int, n int)
+TEXT ·addRowsNEON(SB), NOSPLIT, $0-80
+	MOVD dst_base+0(FP), R0
+	MOVD ds+24(FP), R2
+	MOVD src_base+32(FP), R1
+	MOVD ss+56(FP), R3
+	MOVD rows+64(FP), R4
+	MOVD n+72(FP), R5
+	LSL $3, R2, R2                               // strides in bytes
+	LSL $3, R3, R3
+	CMP $0, R4
+	BLE done
+	CMP $0, R5
+	BLE done
+row:
+	MOVD R0, R7
+	MOVD R1, R8
+	MOVD R5, R6
+loop2:
+	CMP $2, R6
+	BLT tail
+	VLD1 (R7), [V0.D2]                           // dst
+	VLD1.P 16(R8), [V16.D2]                      // src
+	WORD $0x4e70d400                             // fadd v0.2d, v0.2d, v16.2d: dst + src
+	VST1.P [V0.D2], 16(R7)
+	SUB $2, R6
+	B loop2
+tail:
+	CBZ R6, next
+	FMOVD (R7), F0                               // the row's last element: dst
+	FMOVD (R8), F16                              // src
+	FADDD F16, F0, F0                            // dst + src
+	FMOVD F0, (R7)
+next:
+	ADD R2, R0, R0
+	ADD R3, R1, R1
+	SUB $1, R4, R4
+	CBNZ R4, row
+done:
+	RET
+
 // func fmaPeakNEON(n int)
 TEXT ·fmaPeakNEON(SB), NOSPLIT, $0-8
 	MOVD n+0(FP), R0

@@ -800,6 +800,95 @@ func genFMAPeak(l level) {
 	c.RET()
 }
 
+// genRows writes copyRows (add false) or addRows: rows rows of n
+// elements, row r of src at src[r*ss:] copied to (or added into) dst[r*ds:]
+// (strides in elements). Each row runs whole vectors, then a tail: scalar
+// instructions at the AVX2 level, one masked vector at the AVX512 level,
+// its mask set once for all rows. addRows adds as the generic loop's
+// dst[t] += src[t] does, dst the first operand.
+func genRows(l level, add bool) {
+	name, what := "copyRows", "dst[r*ds+t] = src[r*ss+t]"
+	if add {
+		name, what = "addRows", "dst[r*ds+t] += src[r*ss+t]"
+	}
+	fn := name + l.name
+	textFunc(fn, "func(dst []float64, ds int, src []float64, ss int, rows, n int)",
+		fmt.Sprintf("%s sets %s for r < rows, t < n with %s instructions.", fn, what, l.name))
+	rDS, rSS, rRows, rLen, rD, rS := RDX, R8, RBX, R9, R11, R12
+	c.Load(c.Param("dst").Base(), rDst)
+	c.Load(c.Param("src").Base(), rX)
+	c.Load(c.Param("ds"), rDS)
+	c.Load(c.Param("ss"), rSS)
+	c.Load(c.Param("rows"), rRows)
+	c.Load(c.Param("n"), rLen)
+	c.SHLQ(U8(3), rDS)
+	c.SHLQ(U8(3), rSS)
+	c.TESTQ(rRows, rRows)
+	c.JLE(LabelRef("done"))
+	c.TESTQ(rLen, rLen)
+	c.JLE(LabelRef("done"))
+	if l.masked {
+		c.Comment("The tail's mask, the same for every row.")
+		c.MOVQ(rLen, rN)
+		c.ANDQ(U32(l.width-1), rN)
+		mask(rN, K1)
+	}
+	v, w := l.vec[0], l.vec[1]
+	c.Label("row")
+	c.MOVQ(rDst, rD)
+	c.MOVQ(rX, rS)
+	c.MOVQ(rLen, rN)
+	c.Label("vec")
+	c.CMPQ(rN, U32(l.width))
+	c.JB(LabelRef("tail"))
+	if add {
+		c.VMOVUPD(Mem{Base: rD}, v)
+		c.VADDPD(Mem{Base: rS}, v, v)
+	} else {
+		c.VMOVUPD(Mem{Base: rS}, v)
+	}
+	c.VMOVUPD(v, Mem{Base: rD})
+	c.ADDQ(U32(8*l.width), rD)
+	c.ADDQ(U32(8*l.width), rS)
+	c.SUBQ(U32(l.width), rN)
+	c.JMP(LabelRef("vec"))
+	c.Label("tail")
+	c.TESTQ(rN, rN)
+	c.JZ(LabelRef("next"))
+	if l.masked {
+		if add {
+			c.VMOVUPD_Z(Mem{Base: rD}, K1, v)
+			c.VMOVUPD_Z(Mem{Base: rS}, K1, w)
+			c.VADDPD(w, v, v)
+		} else {
+			c.VMOVUPD_Z(Mem{Base: rS}, K1, v)
+		}
+		c.VMOVUPD(v, K1, Mem{Base: rD})
+	} else {
+		x := v.AsX()
+		c.Label("scalar")
+		if add {
+			c.VMOVSD(Mem{Base: rD}, x)
+			c.VADDSD(Mem{Base: rS}, x, x)
+		} else {
+			c.VMOVSD(Mem{Base: rS}, x)
+		}
+		c.VMOVSD(x, Mem{Base: rD})
+		c.ADDQ(U32(8), rD)
+		c.ADDQ(U32(8), rS)
+		c.DECQ(rN)
+		c.JNZ(LabelRef("scalar"))
+	}
+	c.Label("next")
+	c.ADDQ(rDS, rDst)
+	c.ADDQ(rSS, rX)
+	c.DECQ(rRows)
+	c.JNZ(LabelRef("row"))
+	c.Label("done")
+	c.VZEROUPPER()
+	c.RET()
+}
+
 func main() {
 	// The build package registers avo's own flags on flag.CommandLine.
 	fs := flag.NewFlagSet("gen", flag.ExitOnError)
@@ -822,6 +911,8 @@ func main() {
 		genMinMax(l, false)
 		genElementwise(triad, l)
 		genElementwise(maskAbove, l)
+		genRows(l, false)
+		genRows(l, true)
 		genFMAPeak(l)
 	}
 

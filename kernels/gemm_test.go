@@ -601,8 +601,10 @@ func TestGemmStridedMicroKernels(t *testing.T) {
 // TestGemmPacking checks each level's packing of panels (the copy of
 // rows and the transposing gather, including the assembly ones) element by
 // element, zero padding included, for every count up to the panel width,
-// depths 0 to 20 and padded leading dimensions; the source's gaps and the
-// destination's tail hold NaN, which must neither be read nor written.
+// depths 0 to 20 and across packGather8s's stages of 64, and padded leading
+// dimensions; the source's gaps and the destination's tail hold NaN, which
+// must neither be read nor written. The gather runs without scratch and
+// with scratch full of NaNs.
 func TestGemmPacking(t *testing.T) {
 	for _, l := range device.Available() {
 		kern := tables[l].gemm
@@ -610,9 +612,10 @@ func TestGemmPacking(t *testing.T) {
 			rng := rand.New(rand.NewPCG(11, 12))
 			for _, w := range []int{kern.mr, kern.nr} {
 				for cnt := 1; cnt <= w; cnt++ {
-					for kb := 0; kb <= 20; kb++ {
+					for _, kb := range []int{0, 1, 2, 3, 5, 8, 13, 20, 63, 64, 65, 130} {
 						for _, pad := range []int{0, 3} {
-							for _, gather := range []bool{false, true} {
+							for _, mode := range []int{0, 1, 2} { // copy, gather, gather with scratch
+								gather := mode > 0
 								rows, cols := kb, cnt // copy: kb rows of cnt
 								if gather {
 									rows, cols = cnt, kb
@@ -624,7 +627,14 @@ func TestGemmPacking(t *testing.T) {
 									dst[i] = math.NaN()
 								}
 								if gather {
-									kern.packGather(dst, src, ld, kb, cnt, w)
+									var scratch []float64
+									if mode == 2 {
+										scratch = make([]float64, gatherScratch)
+										for i := range scratch {
+											scratch[i] = math.NaN()
+										}
+									}
+									kern.packGather(dst, src, ld, kb, cnt, w, scratch)
 								} else {
 									kern.packCopy(dst, src, ld, kb, cnt, w)
 								}
@@ -639,7 +649,7 @@ func TestGemmPacking(t *testing.T) {
 										}
 									}
 									if dst[p] != want && !(math.IsNaN(dst[p]) && math.IsNaN(want)) {
-										t.Fatalf("w=%d cnt=%d kb=%d ld=%d gather=%v: dst[%d] = %v, want %v", w, cnt, kb, ld, gather, p, dst[p], want)
+										t.Fatalf("w=%d cnt=%d kb=%d ld=%d mode=%d: dst[%d] = %v, want %v", w, cnt, kb, ld, mode, p, dst[p], want)
 									}
 								}
 							}

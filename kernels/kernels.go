@@ -159,7 +159,8 @@ func checkRows(op string, dst []float64, ds int, src []float64, ss int, rows, n 
 		lengthPanic(op, "dst stride %d is less than the row length %d: rows would overlap", ds, n)
 	}
 	// (rows-1)*stride + n <= len, written so that it cannot overflow.
-	if fits := func(l, s int) bool { return n <= l && (rows == 1 || (l-n)/(rows-1) >= s) }; !fits(len(dst), ds) || !fits(len(src), ss) {
+	last := rows - 1
+	if n > len(dst) || n > len(src) || last > 0 && ((len(dst)-n)/last < ds || (len(src)-n)/last < ss) {
 		lengthPanic(op, "%d rows of %d with strides (%d, %d) run past lengths (%d, %d)", rows, n, ds, ss, len(dst), len(src))
 	}
 }

@@ -159,19 +159,19 @@ func unfoldPlane(img, od []float64, base, rowStride, h, wd, oh, ow int, w Window
 				clear(dst)
 				continue
 			}
-			clear(dst[:y0*ow])
-			clear(dst[y1*ow:])
+			if y0 > 0 {
+				clear(dst[:y0*ow])
+			}
+			if y1 < oh {
+				clear(dst[y1*ow:])
+			}
 			n, first := x1-x0, x0*sx+dx // elements per row, the first's column
 			iy := y0*sy + dy
 			if sx == 1 {
-				if n < ow {
-					for y := y0; y < y1; y++ {
-						row := dst[y*ow : (y+1)*ow]
-						zeroSmall(row[:x0])
-						zeroSmall(row[x1:])
-					}
-				}
-				kernels.CopyRows(dst[y0*ow+x0:], ow, img[iy*wd+first:], sy*wd, y1-y0, n)
+				rows := dst[y0*ow:]
+				zeroColumns(rows, ow, y1-y0, 0, x0)
+				zeroColumns(rows, ow, y1-y0, x1, ow)
+				kernels.CopyRows(rows[x0:], ow, img[iy*wd+first:], sy*wd, y1-y0, n)
 				continue
 			}
 			for y := y0; y < y1; y, iy = y+1, iy+sy {
@@ -192,6 +192,24 @@ func unfoldPlane(img, od []float64, base, rowStride, h, wd, oh, ow int, w Window
 func zeroSmall(s []float64) {
 	for t := 0; t < len(s); t++ {
 		s[t] = 0
+	}
+}
+
+// zeroRow is a row of zeros for zeroColumns to copy.
+var zeroRow [32]float64
+
+// zeroColumns zeros columns [a, b) of rows rows of d, ds apart: the columns
+// a row's padding covers, one kernels.CopyRows of zeroRow for them all.
+func zeroColumns(d []float64, ds, rows, a, b int) {
+	if a >= b {
+		return
+	}
+	if b-a <= len(zeroRow) {
+		kernels.CopyRows(d[a:], ds, zeroRow[:b-a], 0, rows, b-a)
+		return
+	}
+	for r := range rows {
+		clear(d[r*ds+a : r*ds+b])
 	}
 }
 

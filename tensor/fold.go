@@ -226,18 +226,24 @@ func foldFrom(xd, od []float64, n, c, h, wd, oh, ow int, w Window, rowStride int
 
 // foldPlane adds the columns of one plane, laid out in xd as unfoldPlane
 // writes them, into img [h wd]: with a stride of 1 across, one
-// kernels.AddRows per kernel offset.
+// kernels.AddRows per kernel offset. The offsets go down the kernel's
+// columns, so that each AddRows reads rows that the one before stored at
+// the same columns; across a kernel row they would overlap those stores
+// one element off, which the store buffer cannot forward (AddRows took
+// 11.7% of a LeNet-5 training step in that order, 7.8% in this one, on
+// the 2-vCPU AMD guest). The order of the sums into each element changes
+// with it, not the result's determinism.
 func foldPlane(xd, img []float64, base, rowStride, h, wd, oh, ow int, w Window) {
 	kh, kw, l := w.Kernel[0], w.Kernel[1], oh*ow
 	sy, sx := w.Stride[0], w.Stride[1]
-	for i := range kh {
-		dy := i*w.Dilation[0] - w.Padding[0]
-		y0, y1 := validRange(oh, h, dy, sy)
-		for j := range kw {
+	for j := range kw {
+		dx := j*w.Dilation[1] - w.Padding[1]
+		x0, x1 := validRange(ow, wd, dx, sx)
+		for i := range kh {
+			dy := i*w.Dilation[0] - w.Padding[0]
+			y0, y1 := validRange(oh, h, dy, sy)
 			off := base + (i*kw+j)*rowStride
 			src := xd[off : off+l]
-			dx := j*w.Dilation[1] - w.Padding[1]
-			x0, x1 := validRange(ow, wd, dx, sx)
 			if y0 >= y1 || x0 >= x1 {
 				continue
 			}

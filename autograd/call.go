@@ -130,6 +130,16 @@ func (c call) matMulIntoGrad(i int, dst, a, b *tensor.Tensor, transA, transB boo
 	tops.AddMatMulInPlace(dst, a, b, transA, transB)
 }
 
+// matMulRowsIntoGrad is matMulIntoGrad for aᵀ·b with the leading
+// dimensions of a and b taken as rows (Linear's weight gradient for an
+// input of any batch shape).
+func (c call) matMulRowsIntoGrad(i int, dst, a, b *tensor.Tensor) {
+	in := c.node.inputs[i].t
+	set := in.gradFlags&gradZeroed != 0
+	in.gradFlags &^= gradZeroed
+	tops.MatMulRowsInto(dst, a, b, set)
+}
+
 // sumIntoGrad puts g summed to input i's shape into its gradient buffer
 // dst (from gradDest): added to it, or set as matMulIntoGrad does.
 func (c call) sumIntoGrad(i int, dst, g *tensor.Tensor) {

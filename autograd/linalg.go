@@ -172,10 +172,12 @@ func (t *Tensor) T() *Tensor {
 // Linear returns x·wᵀ + b, like torch.nn.functional.linear: x is [.. in]
 // (any number of leading dimensions, or just [in]), the weight w is
 // [out in], the bias b is [out] or nil for none, and the result is
-// [.. out]. Leading dimensions of x are flattened into one matrix, so the
-// forward pass and each gradient are one matrix product whatever the batch
-// shape, w is read transposed in place, never copied, and the bias is added
-// in the product's output pass (see tensor.Linear). It panics with a
+// [.. out]. Leading dimensions of x are taken as the rows of one matrix
+// (inside the products, with no view recorded, so that the graph's values
+// and gradients go back to the pool as a 2-D input's do), so the forward
+// pass and each gradient are one matrix product whatever the batch shape,
+// w is read transposed in place, never copied, and the bias is added in
+// the product's output pass (see tensor.Linear). It panics with a
 // *tensor.Error naming Linear and the shapes if they do not fit.
 func Linear(x, w, b *Tensor) *Tensor {
 	arg("Linear", "the input", x)
@@ -196,18 +198,10 @@ func Linear(x, w, b *Tensor) *Tensor {
 		tensor.Panicf("autograd", "Linear", shapes,
 			"input %v, weight %v and %s do not fit: want input [... in], weight [out in], bias [out] or nil", xs, ws, bias)
 	}
-	switch xd {
-	case 1:
+	if xd == 1 {
 		return linear(x.Unsqueeze(0), w, b).Squeeze(0)
-	case 2:
-		return linear(x, w, b)
 	}
-	xs, in, outF := x.v.Shape(), w.v.Size(1), w.v.Size(0)
-	rows := 1
-	for _, d := range xs[:len(xs)-1] {
-		rows *= d
-	}
-	return linear(x.Reshape(rows, in), w, b).Reshape(append(xs[:len(xs)-1:len(xs)-1], outF)...)
+	return linear(x, w, b)
 }
 
 // linear records x·wᵀ + b for a matrix x, computed by tensor.Linear with
@@ -238,10 +232,14 @@ func linearBackward(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.matmulT(c.input(1), false, false, nil)
 	}
 	if c.needs(1) {
-		if dst, x := c.gradDest(1), c.input(0); gradBufferFree(dst, g, x) {
-			c.matMulIntoGrad(1, dst, g.v, x.v, true, false)
-		} else {
-			grads[1] = g.matmulT(c.input(0), true, false, nil)
+		x := c.input(0)
+		switch dst := c.gradDest(1); {
+		case gradBufferFree(dst, g, x):
+			c.matMulRowsIntoGrad(1, dst, g.v, x.v)
+		case x.v.Dim() == 2:
+			grads[1] = g.matmulT(x, true, false, nil)
+		default: // leading dimensions as rows, recorded (create-graph mode)
+			grads[1] = g.Reshape(-1, g.v.Size(-1)).matmulT(x.Reshape(-1, x.v.Size(-1)), true, false, nil)
 		}
 	}
 	if c.arity() > 2 && c.needs(2) {

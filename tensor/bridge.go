@@ -13,6 +13,7 @@ func init() {
 		IsRecycled:           (*Tensor).isRecycled,
 		AddMatMulInPlace:     (*Tensor).addMatMulInPlace,
 		MatMulInto:           (*Tensor).matMulIntoPlace,
+		MatMulRowsInto:       (*Tensor).matMulRowsInto,
 		TanhGrad:             tanhGrad,
 		SigmoidGrad:          sigmoidGrad,
 		GELUGrad:             geluGrad,

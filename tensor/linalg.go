@@ -140,6 +140,28 @@ func (t *Tensor) matMulIntoPlace(a, b *Tensor, transA, transB bool) {
 	t.matMulInto("MatMulInto", "=", a, b, transA, transB, 0)
 }
 
+// matMulRowsInto sets (set) or adds into the matrix t the product aᵀ·b
+// of a [... n] and b [... m] with their leading dimensions taken as the
+// rows of one matrix each (see rows): the weight gradient gᵀ·x of Linear
+// for an input of any number of leading dimensions, summed over them all
+// in the product, without a view that would keep either operand's storage
+// from being recycled. Its panics are addMatMulInPlace's (or MatMulInto's
+// with set).
+func (t *Tensor) matMulRowsInto(a, b *Tensor, set bool) {
+	mustTensor("AddMatMulInPlace", "argument a", a)
+	mustTensor("AddMatMulInPlace", "argument b", b)
+	if len(a.shape) < 2 || len(b.shape) < 2 {
+		fail("AddMatMulInPlace", [][]int{a.shape, b.shape}, "needs operands of at least 2 dimensions, got %v and %v", a.shape, b.shape)
+	}
+	a.live("AddMatMulInPlace")
+	b.live("AddMatMulInPlace")
+	if set {
+		t.matMulInto("MatMulInto", "=", a.rows(), b.rows(), true, false, 0)
+		return
+	}
+	t.matMulInto("AddMatMulInPlace", "+=", a.rows(), b.rows(), true, false, 1)
+}
+
 // matMulInto is t = op(a)·op(b) + beta·t for beta 0 or 1, checked as op.
 func (t *Tensor) matMulInto(op, sign string, a, b *Tensor, transA, transB bool, beta float64) {
 	mustTensor(op, "receiver t", t)
@@ -336,16 +358,55 @@ func (o *gemmOperand) foldRows(batch []int, n int) (rows int, ok bool) {
 	return rows, true
 }
 
-// Linear returns x·wᵀ + b for a matrix x [N in], a weight w [out in] and a
-// bias b [out] (nil for none), like torch.nn.functional.linear on
-// matrices: the output rows are first filled with b and the product is
-// added to them in the GEMM's output pass (beta = 1), so no transposed
-// copy of w and no separate [N out] temporary for the sum is made. It
+// rows returns t [... n] (at least 2-D) as the matrix [r n] of its
+// leading dimensions taken as rows: t itself when 2-D, else an internal
+// view of t's storage when its rows are evenly spaced in order, else a
+// contiguous copy. The view is not marked shared, so it must not outlive
+// the operation that took it (nor be handed out): t's storage stays
+// recyclable, which an exported Reshape's view would end.
+func (t *Tensor) rows() *Tensor {
+	nd := len(t.shape)
+	if nd == 2 {
+		return t
+	}
+	r, n := 1, t.shape[nd-1]
+	for _, d := range t.shape[:nd-1] {
+		r *= d
+	}
+	// The row stride is that of the innermost leading dimension longer
+	// than 1; each outer one must step over all the rows inside it.
+	rs, inner := 0, 1
+	for i := nd - 2; i >= 0; i-- {
+		if t.shape[i] == 1 {
+			continue
+		}
+		switch {
+		case inner == 1:
+			rs = t.strides[i]
+		case t.strides[i] != rs*inner:
+			return t.Clone().rows()
+		}
+		inner *= t.shape[i]
+	}
+	if inner == 1 { // one row: any stride serves
+		rs = n * max(t.strides[nd-1], 1)
+	}
+	return t.view(t.off, []int{r, n}, []int{rs, t.strides[nd-1]})
+}
+
+// Linear returns x·wᵀ + b for an input x [... in] (at least 2-D), a
+// weight w [out in] and a bias b [out] (nil for none), giving [... out],
+// like torch.nn.functional.linear: the leading dimensions of x are taken
+// as the rows of one matrix (copied first only if they cannot be, as in a
+// transposed batch), the output rows are first filled with b and the
+// product is added to them in the GEMM's output pass (beta = 1), so no
+// transposed copy of w and no separate temporary for the sum is made. It
 // panics with an *Error naming Linear and the shapes if they do not fit.
 func Linear(x, w, b *Tensor) *Tensor {
 	mustTensor("Linear", "input x", x)
 	mustTensor("Linear", "weight w", w)
-	if len(x.shape) != 2 || len(w.shape) != 2 || x.shape[1] != w.shape[1] || (b != nil && (len(b.shape) != 1 || b.shape[0] != w.shape[0])) {
+	nd := len(x.shape)
+	if nd < 2 || len(w.shape) != 2 || x.shape[nd-1] != w.shape[1] || (b != nil && (len(b.shape) != 1 || b.shape[0] != w.shape[0])) {
 		shapes := [][]int{x.shape, w.shape}
 		if b != nil {
 			shapes = append(shapes, b.shape)
@@ -354,10 +415,13 @@ func Linear(x, w, b *Tensor) *Tensor {
 		if b != nil {
 			bias = fmt.Sprintf("bias %v", b.shape)
 		}
-		fail("Linear", shapes, "input %v, weight %v and %s do not fit: want input [N in], weight [out in], bias [out] or nil", x.shape, w.shape, bias)
+		fail("Linear", shapes, "input %v, weight %v and %s do not fit: want input [... in] (at least 2-D), weight [out in], bias [out] or nil", x.shape, w.shape, bias)
 	}
-	n, k, m := x.shape[0], x.shape[1], w.shape[0]
-	out := alloc("Linear", []int{n, m}, k == 0 && b == nil) // else every element is written
+	x.live("Linear")
+	m := w.shape[0]
+	out := alloc("Linear", append(x.shape[:nd-1:nd-1], m), x.shape[nd-1] == 0 && b == nil) // else every element is written
+	x = x.rows()
+	n, k := x.shape[0], x.shape[1]
 	if n == 0 || m == 0 {
 		return out
 	}

@@ -29,6 +29,10 @@ type Ops[T any] struct {
 	// never reading dst: the first gradient a zeroed buffer takes (see
 	// autograd's ZeroGrad).
 	MatMulInto func(dst, a, b T, transA, transB bool)
+	// MatMulRowsInto sets (set) or adds into dst the product aᵀ·b of a
+	// [... n] and b [... m] with their leading dimensions taken as rows:
+	// Linear's weight gradient for an input of any batch shape.
+	MatMulRowsInto func(dst, a, b T, set bool)
 
 	// The fused activation gradients: g·f'(x) in one pass, from the input x
 	// (GELU, SiLU, Softplus) or the output y (Tanh, Sigmoid, ReLU's

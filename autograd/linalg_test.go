@@ -301,6 +301,7 @@ func TestLinear(t *testing.T) {
 		{"a batch of vectors without bias", []int{4, 3}, false},
 		{"a 3-D input with bias", []int{2, 2, 3}, true},
 		{"a 3-D input without bias", []int{2, 2, 3}, false},
+		{"a 4-D input with a dimension of 1", []int{2, 1, 2, 3}, true},
 	}
 	for _, c := range cases {
 		for _, l := range linalgLeafLayouts {

@@ -341,6 +341,11 @@ func TestLinear(t *testing.T) {
 		{"sizes across Gemm's blocks", randT(rng, 70, 65), randT(rng, 130, 65), randT(rng, 130)},
 		{"no inputs features", tensor.Zeros(2, 0), tensor.Zeros(4, 0), b},
 		{"no rows", tensor.Zeros(0, 3), w, b},
+		{"a 3-D input", randT(rng, 2, 5, 3), w, b},
+		{"a 4-D input with a dimension of 1", randT(rng, 2, 1, 5, 3), w, nil},
+		{"a 3-D input whose rows do not fold (transposed batch)", randT(rng, 5, 2, 3).Transpose(0, 1), w, b},
+		{"a 3-D input with strided rows", randT(rng, 2, 5, 6).Slice(2, 1, 4), w, b},
+		{"a 3-D input with no rows", tensor.Zeros(2, 0, 3), w, b},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -355,4 +360,5 @@ func TestLinear(t *testing.T) {
 	}
 	wantPanic(t, "Linear", []string{"[5 3]", "[4 2]"}, func() { tensor.Linear(tensor.Zeros(5, 3), tensor.Zeros(4, 2), nil) })
 	wantPanic(t, "Linear", []string{"[5 3]", "[4 3]", "[3]"}, func() { tensor.Linear(tensor.Zeros(5, 3), w, tensor.Zeros(3)) })
+	wantPanic(t, "Linear", []string{"[3]", "[4 3]", "at least 2-D"}, func() { tensor.Linear(tensor.Zeros(3), w, nil) })
 }

@@ -118,6 +118,9 @@
 //   - the gradients flowing through the graph, which belong to the pass
 //     alone: each goes back once its node's backward has used it, and the
 //     second use of a value has its gradient added into the first's buffer;
+//     a gradient that goes back through a view op (Reshape, Transpose,
+//     Permute, Squeeze) comes out as a view of the incoming one, which is
+//     dropped, so the view becomes the pass's and goes back in its turn;
 //   - the temporaries of composite backward formulas (the terms of a
 //     quotient's or a variance's gradient), as soon as the formula returns;
 //     common activations (ReLU, Tanh, Sigmoid, GELU, SiLU, Softplus) and
@@ -131,9 +134,9 @@
 //
 // The next step takes the same memory back from the pools: the MNIST
 // example's training step makes about 45 small allocations (10 KiB) in
-// all. Storage that a view shares, that Raw exposed, or that a caller
-// passed in (FromData, BackwardWith's gradient, Grad's results) is never
-// recycled; using a recycled value panics with a *tensor.Error instead of
+// all. Storage that a view of the caller's shares, that Raw exposed, or
+// that a caller passed in (FromData, BackwardWith's gradient, Grad's
+// results) is never recycled; using a recycled value panics with a *tensor.Error instead of
 // reading stale numbers. RetainGraph and CreateGraph keep everything.
 //
 // # No-grad evaluation and concurrency

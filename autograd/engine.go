@@ -244,6 +244,7 @@ func (p *pass) formula(t *Tensor, g *Tensor) (grads []*Tensor, gLives bool) {
 	if scoped {
 		g.scope = &p.temps
 	}
+	owned := scoped && g.life == lifeEngine && tops.IsRecyclable(g.v)
 	t.backward(call{node: t, direct: p.direct, final: !p.retain}, g, grads)
 	if scoped {
 		g.scope = nil
@@ -251,6 +252,9 @@ func (p *pass) formula(t *Tensor, g *Tensor) (grads []*Tensor, gLives bool) {
 	}
 	if !p.create {
 		gLives = ownGradients(g, grads)
+		if owned && gLives {
+			adoptView(g, grads)
+		}
 	}
 	return grads, gLives
 }

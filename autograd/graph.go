@@ -341,6 +341,35 @@ func (t *Tensor) handOver() {
 	}
 }
 
+// adoptView makes the pass the owner of a gradient that a formula returned
+// as a view of g (Reshape's, View's, Squeeze's, Transpose's, Permute's),
+// when g was the pass's alone before the formula ran (owned, its storage
+// recyclable) and the view, of all g's elements, is the only gradient on
+// that storage: g is
+// dropped after its formula, so the view is then the storage's one header,
+// and the storage can go back to the pool once the view's own consumer has
+// used it. Without this, every gradient that went back through a view op
+// was kept from the pool for good: in a transformer's step, the heads'
+// split and merge and the logits' reshape.
+func adoptView(g *Tensor, grads []*Tensor) {
+	var view *Tensor
+	for _, gj := range grads {
+		switch {
+		case gj == nil || !gj.v.SameStorage(g.v):
+		case gj == g || view != nil:
+			return // g itself, or the storage twice
+		default:
+			view = gj
+		}
+	}
+	// Only a view of all of g's elements, each once (not Expand's, which
+	// repeats them and so cannot take gradients added in place).
+	if view != nil && view.v.Numel() == g.v.Numel() {
+		tops.Unshare(view.v)
+		view.life = lifeEngine
+	}
+}
+
 // recycle hands the storage of a gradient that the pass alone held back to
 // the pool.
 func (t *Tensor) recycle() {

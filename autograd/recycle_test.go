@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -36,6 +38,12 @@ var recyclingGraphs = map[string]struct {
 		x := in[0]
 		v := x.Reshape(6, 4).Transpose(0, 1).Transient()
 		return v.Tanh().Slice(0, 1, 3).Square().Sum().Add(x.Select(1, 2).Sum())
+	}},
+	"gradients through views into a value used twice": {[][]int{{2, 3, 4}, {3, 1}}, func(in []*Tensor) *Tensor {
+		h := in[0].Exp().Transient()
+		v := h.Permute(2, 0, 1).Reshape(4, 6).Transpose(0, 1).Unsqueeze(0).Transient()
+		e := in[1].Expand(3, 4).Transient() // a view that repeats: never adopted
+		return v.Tanh().Sum().Add(h.Sin().Sum()).Add(e.Mul(h.Select(0, 1)).Sum())
 	}},
 	"broadcasting": {[][]int{{3, 1}, {1, 4}, {4}}, func(in []*Tensor) *Tensor {
 		s := in[0].Mul(in[1]).Transient()
@@ -334,5 +342,40 @@ func TestDetachAndNoGradOfATransientValueSurviveBackward(t *testing.T) {
 				t.Fatalf("%s value after more allocations = %v, want %v", how, got, want)
 			}
 		})
+	}
+}
+
+// TestGradientViewsAreRecycled checks that a gradient which goes back
+// through view ops (Reshape, Transpose) still returns to the pool: the
+// view is the pass's once the gradient it views is dropped. A backward
+// through views allocates no more than the same backward without them.
+func TestGradientViewsAreRecycled(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's sync.Pool drops recycled storage on purpose")
+	}
+	x := randLeaf(rand.New(rand.NewPCG(4, 4)), 64, 64)
+	bytes := func(f func()) float64 {
+		for range 10 {
+			f()
+		}
+		defer debug.SetGCPercent(debug.SetGCPercent(-1))
+		var b []float64
+		for range 5 {
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			for range 20 {
+				f()
+			}
+			runtime.ReadMemStats(&m1)
+			b = append(b, float64(m1.TotalAlloc-m0.TotalAlloc)/20)
+		}
+		slices.Sort(b)
+		return b[2]
+	}
+	plain := bytes(func() { x.Exp().Tanh().Sum().Backward() })
+	viewed := bytes(func() { x.Exp().Reshape(32, 128).Transpose(0, 1).Tanh().Sum().Backward() })
+	t.Logf("bytes a backward: %.0f plain, %.0f through views", plain, viewed)
+	if viewed > plain+4<<10 { // the Tanh gradient alone is 32 KiB
+		t.Errorf("a backward through Reshape and Transpose allocates %.0f bytes against %.0f without them: the gradient views are not recycled", viewed, plain)
 	}
 }

@@ -11,6 +11,7 @@ func init() {
 		Recycle:              (*Tensor).recycle,
 		IsRecyclable:         (*Tensor).isRecyclable,
 		IsRecycled:           (*Tensor).isRecycled,
+		Unshare:              func(t *Tensor) { t.unshared() },
 		AddMatMulInPlace:     (*Tensor).addMatMulInPlace,
 		MatMulInto:           (*Tensor).matMulIntoPlace,
 		MatMulRowsInto:       (*Tensor).matMulRowsInto,

@@ -20,6 +20,10 @@ type Ops[T any] struct {
 	Recycle func(t T) bool
 	// IsRecyclable reports whether Recycle would take t's storage.
 	IsRecyclable func(t T) bool
+	// Unshare declares t the only header on its storage again (see
+	// autograd's adoptView): a view that the backward pass took of a
+	// gradient it alone held, once that gradient is dropped.
+	Unshare func(t T)
 	// IsRecycled reports whether t's storage was recycled.
 	IsRecycled func(t T) bool
 	// AddMatMulInPlace adds op(a)·op(b) into dst (contiguous, of the

@@ -295,12 +295,14 @@ func Grad(outputs, inputs []*Tensor, createGraph bool) []*Tensor {
 // ownGradients takes charge of the gradients a backward formula produced from g:
 // each new one becomes the pass's own temporary (tmp), recycled once
 // consumed. A gradient that is g itself (an identity's) carries g's
-// ownership on, and ownGradients reports that g lives on; two gradients sharing
-// storage (g passed to two inputs, or one tensor returned twice) are never
+// ownership on, and ownGradients reports that g lives on. g passed to
+// several inputs (an Add's) is shared among them, counted (see
+// lifeEngineShared), when the pass owned it; other gradients sharing
+// storage (views of g beside g, or one tensor returned twice) are never
 // recycled, since each of their consumers would recycle the same memory.
 // Gradients are no-grad, so that a formula using one records nothing.
 func ownGradients(g *Tensor, grads []*Tensor) (gLives bool) {
-	aliases := 0
+	aliases, views := 0, false
 	for j, gj := range grads {
 		if gj == nil {
 			continue
@@ -312,6 +314,7 @@ func ownGradients(g *Tensor, grads []*Tensor) (gLives bool) {
 			aliases++
 			if gj != g {
 				gj.handOver()
+				views = true
 			}
 			continue
 		}
@@ -326,8 +329,14 @@ func ownGradients(g *Tensor, grads []*Tensor) (gLives bool) {
 			}
 		}
 	}
-	if aliases > 1 {
+	switch {
+	case aliases <= 1:
+	case views || g.life != lifeEngine && g.life != lifeEngineShared || !tops.IsRecyclable(g.v):
 		g.handOver()
+	case g.life == lifeEngine:
+		g.life, g.mark = lifeEngineShared, uint64(aliases)
+	default: // one holder passes it on to aliases inputs
+		g.mark += uint64(aliases - 1)
 	}
 	return aliases > 0
 }
@@ -336,8 +345,11 @@ func ownGradients(g *Tensor, grads []*Tensor) (gLives bool) {
 // It writes only when the flag is set, so that the shared seed one, read
 // by concurrent passes, is never written.
 func (t *Tensor) handOver() {
-	if t.life == lifeEngine {
+	switch t.life {
+	case lifeEngine:
 		t.life = lifeDefault
+	case lifeEngineShared:
+		t.life, t.mark = lifeDefault, 0
 	}
 }
 
@@ -372,10 +384,16 @@ func adoptView(g *Tensor, grads []*Tensor) {
 
 // recycle hands the storage of a gradient that the pass alone held back to
 // the pool.
+// A shared gradient loses one holder instead, and is the last one's alone.
 func (t *Tensor) recycle() {
-	if t.life == lifeEngine {
+	switch t.life {
+	case lifeEngine:
 		t.life = lifeDefault
 		tops.Recycle(t.v)
+	case lifeEngineShared:
+		if t.mark--; t.mark <= 1 {
+			t.life, t.mark = lifeEngine, 0
+		}
 	}
 }
 

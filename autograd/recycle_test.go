@@ -45,6 +45,13 @@ var recyclingGraphs = map[string]struct {
 		e := in[1].Expand(3, 4).Transient() // a view that repeats: never adopted
 		return v.Tanh().Sum().Add(h.Sin().Sum()).Add(e.Mul(h.Select(0, 1)).Sum())
 	}},
+	"residual connections (Add's gradient shared by both inputs)": {[][]int{{3, 4}, {4}}, func(in []*Tensor) *Tensor {
+		h := in[0].Exp().Transient()
+		r1 := h.Add(h.Tanh()).Transient()
+		r2 := r1.Add(r1.Sin().Mul(in[1])).Transient()
+		r3 := r2.Add(r1).Add(r2).Transient()
+		return r3.Add(h).Square().Sum()
+	}},
 	"broadcasting": {[][]int{{3, 1}, {1, 4}, {4}}, func(in []*Tensor) *Tensor {
 		s := in[0].Mul(in[1]).Transient()
 		return s.Add(in[2]).Div(in[2].Square().AddScalar(1)).Add(s).Sum()
@@ -348,7 +355,8 @@ func TestDetachAndNoGradOfATransientValueSurviveBackward(t *testing.T) {
 // TestGradientViewsAreRecycled checks that a gradient which goes back
 // through view ops (Reshape, Transpose) still returns to the pool: the
 // view is the pass's once the gradient it views is dropped. A backward
-// through views allocates no more than the same backward without them.
+// through views allocates no more than the same backward without them;
+// and one through a residual Add no more than its one more value.
 func TestGradientViewsAreRecycled(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's sync.Pool drops recycled storage on purpose")
@@ -377,5 +385,18 @@ func TestGradientViewsAreRecycled(t *testing.T) {
 	t.Logf("bytes a backward: %.0f plain, %.0f through views", plain, viewed)
 	if viewed > plain+4<<10 { // the Tanh gradient alone is 32 KiB
 		t.Errorf("a backward through Reshape and Transpose allocates %.0f bytes against %.0f without them: the gradient views are not recycled", viewed, plain)
+	}
+	// A residual connection: Add passes its gradient to both inputs, which
+	// share it until the last one has used it. The forward's one more value
+	// (the Add's, the caller's) is 32 KiB; the shared gradient another 32
+	// KiB if it were never recycled.
+	deeper := bytes(func() { x.Exp().Tanh().Tanh().Sum().Backward() })
+	residual := bytes(func() {
+		h := x.Exp()
+		h.Add(h.Tanh()).Tanh().Sum().Backward()
+	})
+	t.Logf("bytes a backward: %.0f for two Tanh, %.0f with a residual Add", deeper, residual)
+	if residual > deeper+36<<10 {
+		t.Errorf("a backward through a residual Add allocates %.0f bytes against %.0f without it: the gradient both inputs share is not recycled", residual, deeper)
 	}
 }

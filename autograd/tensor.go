@@ -31,7 +31,10 @@ type Tensor struct {
 	inl      [2]edge
 	scope    *scope // on a no-grad tensor computed inside a backward formula: the pass's record of its temporaries
 
-	// State of the backward pass in progress.
+	// State of the backward pass in progress. mark is the walk's visit
+	// mark on a node of the graph; on a gradient of lifetime
+	// lifeEngineShared (never a node: the pass's gradients record no
+	// graph) it counts the gradient's holders instead.
 	mark    uint64
 	pending *Tensor
 }
@@ -259,6 +262,10 @@ const (
 	lifeTransient                 // marked by Transient: recycled when backward frees the graph
 	lifePinned                    // read by a backward formula without a graph edge: never recycled
 	lifeEngine                    // a gradient the backward engine made and alone holds: recycled once consumed
+	// lifeEngineShared is a gradient the engine made that several inputs
+	// hold (an Add's, passed to both): each consumer releases one holder
+	// (counted in mark), and the last holds it as lifeEngine.
+	lifeEngineShared
 )
 
 // pin keeps t's value from being recycled whatever marks it Transient: an

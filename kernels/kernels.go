@@ -121,14 +121,9 @@ func MaskAbove(dst, g, x []float64, t float64) {
 //		copy(dst[r*ds:r*ds+n], src[r*ss:r*ss+n])
 //	}
 func CopyRows(dst []float64, ds int, src []float64, ss int, rows, n int) {
-	checkRows("CopyRows", dst, ds, src, ss, rows, n)
-	if rows == 0 || n == 0 {
-		return
+	if checkRows("CopyRows", dst, ds, src, ss, rows, n) {
+		cur.Load().copyRows(dst, ds, src, ss, rows, n)
 	}
-	if raceEnabled {
-		raceRows(dst, ds, src, ss, rows, n)
-	}
-	cur.Load().copyRows(dst, ds, src, ss, rows, n)
 }
 
 // AddRows adds rows rows of n elements of src into dst, laid out as
@@ -136,24 +131,20 @@ func CopyRows(dst []float64, ds int, src []float64, ss int, rows, n int) {
 // every level agrees bit for bit. The rows of dst must not overlap each
 // other (ds >= n) nor src. It is col2im's sum.
 func AddRows(dst []float64, ds int, src []float64, ss int, rows, n int) {
-	checkRows("AddRows", dst, ds, src, ss, rows, n)
-	if rows == 0 || n == 0 {
-		return
+	if checkRows("AddRows", dst, ds, src, ss, rows, n) {
+		cur.Load().addRows(dst, ds, src, ss, rows, n)
 	}
-	if raceEnabled {
-		raceRows(dst, ds, src, ss, rows, n)
-	}
-	cur.Load().addRows(dst, ds, src, ss, rows, n)
 }
 
 // checkRows panics unless the rows fit: counts and strides non-negative,
-// ds >= n, and the last row inside dst and src.
-func checkRows(op string, dst []float64, ds int, src []float64, ss int, rows, n int) {
+// ds >= n, and the last row inside dst and src. It reports whether there is
+// anything to do, after telling the race detector about each row.
+func checkRows(op string, dst []float64, ds int, src []float64, ss int, rows, n int) bool {
 	if rows < 0 || n < 0 || ds < 0 || ss < 0 {
 		lengthPanic(op, "negative count or stride (rows %d, n %d, ds %d, ss %d)", rows, n, ds, ss)
 	}
 	if rows == 0 || n == 0 {
-		return
+		return false
 	}
 	if rows > 1 && ds < n {
 		lengthPanic(op, "dst stride %d is less than the row length %d: rows would overlap", ds, n)
@@ -163,6 +154,10 @@ func checkRows(op string, dst []float64, ds int, src []float64, ss int, rows, n 
 	if n > len(dst) || n > len(src) || last > 0 && ((len(dst)-n)/last < ds || (len(src)-n)/last < ss) {
 		lengthPanic(op, "%d rows of %d with strides (%d, %d) run past lengths (%d, %d)", rows, n, ds, ss, len(dst), len(src))
 	}
+	if raceEnabled {
+		raceRows(dst, ds, src, ss, rows, n)
+	}
+	return true
 }
 
 // raceRows tells the race detector about each row read and written.

@@ -51,30 +51,8 @@ func TestTrainStepAllocations(t *testing.T) {
 		step()
 	}
 	first := loss()
-	// A garbage collection empties sync.Pools, and the refill would be
-	// charged to whichever step follows it; keep the collector out of the
-	// measurement so that it sees the steady state.
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	// (testing.AllocsPerRun is not used: it changes GOMAXPROCS, which
-	// drops sync.Pools' per-P caches and would charge their refill here.)
-	// The figure is the median of several windows of steps, so that the
-	// rare step on which a GEMM packing buffer still grows does not count
-	// as the steady state.
 	const windows, runs = 7, 40
-	var allocList, byteList []float64
-	for w := 0; w < windows; w++ {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		for i := 0; i < runs; i++ {
-			step()
-		}
-		runtime.ReadMemStats(&after)
-		allocList = append(allocList, float64(after.Mallocs-before.Mallocs)/runs)
-		byteList = append(byteList, float64(after.TotalAlloc-before.TotalAlloc)/runs)
-	}
-	slices.Sort(allocList)
-	slices.Sort(byteList)
-	allocs, bytes := allocList[windows/2], byteList[windows/2]
+	allocs, bytes := stepCosts(step, windows, runs)
 	t.Logf("per step: %.1f allocations, %.0f bytes", allocs, bytes)
 	if allocs > 64 {
 		t.Errorf("a training step allocates %.1f objects; want at most 64", allocs)
@@ -87,16 +65,17 @@ func TestTrainStepAllocations(t *testing.T) {
 	}
 }
 
-// stepBytes is the median bytes that step allocates, over windows of runs
-// after warm-up, with the collector kept out as TestTrainStepAllocations
-// does.
-func stepBytes(step func()) float64 {
-	for i := 0; i < 20; i++ {
-		step()
-	}
+// stepCosts returns the median allocations and bytes a call of step makes,
+// over windows of runs calls each. A garbage collection empties
+// sync.Pools, and the refill would be charged to whichever step follows it;
+// the collector is kept out of the measurement so that it sees the steady
+// state. (testing.AllocsPerRun is not used: it changes GOMAXPROCS, which
+// drops sync.Pools' per-P caches and would charge their refill here.) The
+// medians leave out the rare step on which a GEMM packing buffer still
+// grows.
+func stepCosts(step func(), windows, runs int) (allocs, bytes float64) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	const windows, runs = 5, 20
-	var byteList []float64
+	var allocList, byteList []float64
 	for w := 0; w < windows; w++ {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
@@ -104,10 +83,21 @@ func stepBytes(step func()) float64 {
 			step()
 		}
 		runtime.ReadMemStats(&after)
-		byteList = append(byteList, float64(after.TotalAlloc-before.TotalAlloc)/runs)
+		allocList = append(allocList, float64(after.Mallocs-before.Mallocs)/float64(runs))
+		byteList = append(byteList, float64(after.TotalAlloc-before.TotalAlloc)/float64(runs))
 	}
+	slices.Sort(allocList)
 	slices.Sort(byteList)
-	return byteList[windows/2]
+	return allocList[windows/2], byteList[windows/2]
+}
+
+// stepBytes is the median bytes that step allocates after warm-up.
+func stepBytes(step func()) float64 {
+	for i := 0; i < 20; i++ {
+		step()
+	}
+	_, bytes := stepCosts(step, 5, 20)
+	return bytes
 }
 
 // TestBatchedLinearStepRecycles checks that a model applied to a batch of

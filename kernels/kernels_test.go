@@ -214,7 +214,7 @@ func TestLengthPanics(t *testing.T) {
 		{"CopyRows", "rows would overlap", func() { CopyRows(s4, 1, s4, 2, 2, 2) }},
 		{"CopyRows", "run past lengths (4, 3)", func() { CopyRows(s4, 2, s3, 2, 2, 2) }},
 		{"AddRows", "run past lengths (3, 4)", func() { AddRows(s3, 2, s4, 2, 2, 2) }},
-		{"AddRows", "run past", func() { AddRows(s4, 1<<62, s4, 0, 3, 1) }},
+		{"AddRows", "run past", func() { AddRows(s4, math.MaxInt/2, s4, 0, 3, 1) }},
 		{"AddRows", "negative count", func() { AddRows(s4, 1, s4, 1, -1, 1) }},
 	}
 	for _, c := range cases {

@@ -104,7 +104,7 @@ func stepBytes(step func()) float64 {
 // sequences [B T C] recycles its values and gradients as it does for the
 // same rows as a matrix [B·T C]: Linear takes the leading dimensions as
 // rows without recording views, which would mark the storage shared and
-// keep it from the pool (the charlm's step once allocated 86 MB a step).
+// keep it from the pool (the charlm's step once allocated 84 MiB a step).
 func TestBatchedLinearStepRecycles(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's sync.Pool drops recycled storage on purpose; the figure is checked without -race")

@@ -122,8 +122,7 @@ func (c call) gradDest(i int) *tensor.Tensor {
 // where ZeroGrad left it to be cleared (see gradZeroed), with no pass to
 // clear it and no read of it.
 func (c call) matMulIntoGrad(i int, dst, a, b *tensor.Tensor, transA, transB bool) {
-	if in := c.node.inputs[i].t; in.gradFlags&gradZeroed != 0 {
-		in.gradFlags &^= gradZeroed
+	if c.takeZeroed(i) {
 		tops.MatMulInto(dst, a, b, transA, transB)
 		return
 	}
@@ -134,18 +133,26 @@ func (c call) matMulIntoGrad(i int, dst, a, b *tensor.Tensor, transA, transB boo
 // dimensions of a and b taken as rows (Linear's weight gradient for an
 // input of any batch shape).
 func (c call) matMulRowsIntoGrad(i int, dst, a, b *tensor.Tensor) {
+	tops.MatMulRowsInto(dst, a, b, c.takeZeroed(i))
+}
+
+// takeZeroed reports whether ZeroGrad left input i's gradient buffer to be
+// cleared by its next user (gradZeroed), which is then the caller: it sets
+// the buffer instead of adding into it.
+func (c call) takeZeroed(i int) bool {
 	in := c.node.inputs[i].t
-	set := in.gradFlags&gradZeroed != 0
+	if in.gradFlags&gradZeroed == 0 {
+		return false
+	}
 	in.gradFlags &^= gradZeroed
-	tops.MatMulRowsInto(dst, a, b, set)
+	return true
 }
 
 // sumIntoGrad puts g summed to input i's shape into its gradient buffer
 // dst (from gradDest): added to it, or set as matMulIntoGrad does.
 func (c call) sumIntoGrad(i int, dst, g *tensor.Tensor) {
 	s := g.SumTo(dst.Shape()...)
-	if in := c.node.inputs[i].t; in.gradFlags&gradZeroed != 0 {
-		in.gradFlags &^= gradZeroed
+	if c.takeZeroed(i) {
 		dst.CopyFrom(s)
 	} else {
 		dst.AddInPlace(s)

@@ -136,8 +136,9 @@
 // example's training step makes about 45 small allocations (10 KiB) in
 // all. Storage that a view of the caller's shares, that Raw exposed, or
 // that a caller passed in (FromData, BackwardWith's gradient, Grad's
-// results) is never recycled; using a recycled value panics with a *tensor.Error instead of
-// reading stale numbers. RetainGraph and CreateGraph keep everything.
+// results) is never recycled; using a recycled value panics with a
+// *tensor.Error instead of reading stale numbers. RetainGraph and
+// CreateGraph keep everything.
 //
 // # No-grad evaluation and concurrency
 //

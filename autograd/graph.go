@@ -357,10 +357,9 @@ func (t *Tensor) handOver() {
 // as a view of g (Reshape's, View's, Squeeze's, Transpose's, Permute's),
 // when g was the pass's alone before the formula ran (owned, its storage
 // recyclable) and the view, of all g's elements, is the only gradient on
-// that storage: g is
-// dropped after its formula, so the view is then the storage's one header,
-// and the storage can go back to the pool once the view's own consumer has
-// used it. Without this, every gradient that went back through a view op
+// that storage: g is dropped after its formula, so the view is then the
+// storage's one header, and the storage can go back to the pool once the
+// view's own consumer has used it. Without this, every gradient that went back through a view op
 // was kept from the pool for good: in a transformer's step, the heads'
 // split and merge and the logits' reshape.
 func adoptView(g *Tensor, grads []*Tensor) {

@@ -360,38 +360,15 @@ func (o *gemmOperand) foldRows(batch []int, n int) (rows int, ok bool) {
 
 // rows returns t [... n] (at least 2-D) as the matrix [r n] of its
 // leading dimensions taken as rows: t itself when 2-D, else an internal
-// view of t's storage when its rows are evenly spaced in order, else a
-// contiguous copy. The view is not marked shared, so it must not outlive
-// the operation that took it (nor be handed out): t's storage stays
-// recyclable, which an exported Reshape's view would end.
+// reshape (see reshape), whose view is not marked shared, so it must not
+// outlive the operation that took it (nor be handed out): t's storage
+// stays recyclable, which an exported Reshape's view would end.
 func (t *Tensor) rows() *Tensor {
 	nd := len(t.shape)
 	if nd == 2 {
 		return t
 	}
-	r, n := 1, t.shape[nd-1]
-	for _, d := range t.shape[:nd-1] {
-		r *= d
-	}
-	// The row stride is that of the innermost leading dimension longer
-	// than 1; each outer one must step over all the rows inside it.
-	rs, inner := 0, 1
-	for i := nd - 2; i >= 0; i-- {
-		if t.shape[i] == 1 {
-			continue
-		}
-		switch {
-		case inner == 1:
-			rs = t.strides[i]
-		case t.strides[i] != rs*inner:
-			return t.Clone().rows()
-		}
-		inner *= t.shape[i]
-	}
-	if inner == 1 { // one row: any stride serves
-		rs = n * max(t.strides[nd-1], 1)
-	}
-	return t.view(t.off, []int{r, n}, []int{rs, t.strides[nd-1]})
+	return t.reshape([]int{prod(t.shape[:nd-1]), t.shape[nd-1]}, false)
 }
 
 // Linear returns x·wᵀ + b for an input x [... in] (at least 2-D), a

@@ -94,9 +94,18 @@ func (t *Tensor) View(shape ...int) *Tensor {
 // dimension may be -1 and is inferred.
 func (t *Tensor) Reshape(shape ...int) *Tensor {
 	mustTensor("Reshape", "receiver t", t)
-	ns := inferShape("Reshape", t.shape, shape, t.Numel())
+	return t.reshape(inferShape("Reshape", t.shape, shape, t.Numel()), true)
+}
+
+// reshape is Reshape to the shape ns: a view when the strides allow one,
+// marked shared when share (an internal view, unmarked, must not outlive
+// the operation that took it), else a copy.
+func (t *Tensor) reshape(ns []int, share bool) *Tensor {
 	if st, ok := viewStrides(t.shape, t.strides, ns); ok {
-		return t.sharedView(t.off, ns, st)
+		if share {
+			t.share()
+		}
+		return t.view(t.off, ns, st)
 	}
 	c := t.Clone()
 	st, _ := viewStrides(c.shape, c.strides, ns)

@@ -223,8 +223,8 @@ func (p *pass) apply(t *Tensor) {
 		g.recycle()
 	}
 	if !p.retain {
-		if t.life == lifeTransient {
-			tops.Recycle(t.v)
+		if t.life == lifeTransient && !t.isView() {
+			tops.RecycleOwner(t.v)
 		}
 		t.free()
 	}

@@ -132,7 +132,19 @@ func (t *Tensor) MulScalar(s float64) *Tensor {
 // Reshape returns t with the given shape (one entry may be -1): a view when
 // the layout allows, a copy otherwise. See tensor.Reshape.
 func (t *Tensor) Reshape(shape ...int) *Tensor {
-	return wrap1(t.v.Reshape(shape...), "Reshape", reshapeBackward, t)
+	return wrap1(viewed(t, tops.ViewState(t.v), t.v.Reshape(shape...)), "Reshape", reshapeBackward, t)
+}
+
+// viewed returns v, a view of t's value that a view op has just taken
+// with a tensor view method, once package tensor knows that the view is
+// autograd's (see bridge's MarkViewed): the storage can then still go back
+// to the pool when backward frees the value that owns it, if that value is
+// Transient (see apply). before is the storage's state read before the
+// view; call it as viewed(t, tops.ViewState(t.v), t.v.View(...)), whose
+// arguments Go evaluates from left to right.
+func viewed(t *Tensor, before uint32, v *tensor.Tensor) *tensor.Tensor {
+	tops.MarkViewed(t.v, before)
+	return v
 }
 
 func reshapeBackward(c call, g *Tensor, grads []*Tensor) {
@@ -142,7 +154,7 @@ func reshapeBackward(c call, g *Tensor, grads []*Tensor) {
 // View returns t with the given shape as a view, panicking if the layout
 // does not allow one. See tensor.View.
 func (t *Tensor) View(shape ...int) *Tensor {
-	return wrap1(t.v.View(shape...), "View", reshapeBackward, t)
+	return wrap1(viewed(t, tops.ViewState(t.v), t.v.View(shape...)), "View", reshapeBackward, t)
 }
 
 // Flatten returns t as a 1-D tensor.
@@ -151,17 +163,17 @@ func (t *Tensor) Flatten() *Tensor { return t.Reshape(-1) }
 // Squeeze removes the given dimensions of size 1 (all of them if none is
 // named), as a view.
 func (t *Tensor) Squeeze(dims ...int) *Tensor {
-	return wrap1(t.v.Squeeze(dims...), "Squeeze", reshapeBackward, t)
+	return wrap1(viewed(t, tops.ViewState(t.v), t.v.Squeeze(dims...)), "Squeeze", reshapeBackward, t)
 }
 
 // Unsqueeze inserts a dimension of size 1 at dim, as a view.
 func (t *Tensor) Unsqueeze(dim int) *Tensor {
-	return wrap1(t.v.Unsqueeze(dim), "Unsqueeze", reshapeBackward, t)
+	return wrap1(viewed(t, tops.ViewState(t.v), t.v.Unsqueeze(dim)), "Unsqueeze", reshapeBackward, t)
 }
 
 // Transpose swaps dimensions d0 and d1, as a view.
 func (t *Tensor) Transpose(d0, d1 int) *Tensor {
-	return wrap1(t.v.Transpose(d0, d1), "Transpose", func(_ call, g *Tensor, grads []*Tensor) {
+	return wrap1(viewed(t, tops.ViewState(t.v), t.v.Transpose(d0, d1)), "Transpose", func(_ call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.Transpose(d0, d1)
 	}, t)
 }
@@ -169,7 +181,7 @@ func (t *Tensor) Transpose(d0, d1 int) *Tensor {
 // Permute reorders the dimensions (dimension i of the result is dimension
 // dims[i] of t), as a view.
 func (t *Tensor) Permute(dims ...int) *Tensor {
-	v := t.v.Permute(dims...)
+	v := viewed(t, tops.ViewState(t.v), t.v.Permute(dims...))
 	inv := make([]int, len(dims))
 	for i, d := range dims {
 		if d < 0 {
@@ -185,7 +197,7 @@ func (t *Tensor) Permute(dims ...int) *Tensor {
 // Expand broadcasts t to shape without copying (-1 keeps a size). See
 // tensor.Expand.
 func (t *Tensor) Expand(shape ...int) *Tensor {
-	return wrap1(t.v.Expand(shape...), "Expand", func(c call, g *Tensor, grads []*Tensor) {
+	return wrap1(viewed(t, tops.ViewState(t.v), t.v.Expand(shape...)), "Expand", func(c call, g *Tensor, grads []*Tensor) {
 		grads[0] = g.sumTo(c.meta(0))
 	}, t)
 }
@@ -193,7 +205,7 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 // Slice returns the elements start <= i < end along dim, as a view.
 // Negative values count from the end.
 func (t *Tensor) Slice(dim, start, end int) *Tensor {
-	v := t.v.Slice(dim, start, end)
+	v := viewed(t, tops.ViewState(t.v), t.v.Slice(dim, start, end))
 	nd, size := t.v.Dim(), 0
 	if dim < 0 {
 		dim += nd
@@ -215,7 +227,7 @@ func (t *Tensor) Slice(dim, start, end int) *Tensor {
 // Select returns index i along dim with that dimension removed, as a view.
 // A negative i counts from the end.
 func (t *Tensor) Select(dim, i int) *Tensor {
-	v := t.v.Select(dim, i)
+	v := viewed(t, tops.ViewState(t.v), t.v.Select(dim, i))
 	if dim < 0 {
 		dim += t.v.Dim()
 	}

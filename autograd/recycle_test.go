@@ -45,6 +45,25 @@ var recyclingGraphs = map[string]struct {
 		e := in[1].Expand(3, 4).Transient() // a view that repeats: never adopted
 		return v.Tanh().Sum().Add(h.Sin().Sum()).Add(e.Mul(h.Select(0, 1)).Sum())
 	}},
+	"chunks of Transient values (an LSTM's steps)": {[][]int{{3, 2, 5}, {8, 5}, {8, 2}, {2, 2}}, func(in []*Tensor) *Tensor {
+		x, wi, wh, c := in[0], in[1], in[2], in[3]
+		xp := Linear(x, wi, nil).Transient() // [3 2 8], viewed by every step
+		h := c.Tanh()
+		for s := range 3 {
+			g := xp.Select(0, s).Add(Linear(h, wh, nil).Transient()).Transient().Chunk(4, -1)
+			i, f := g[0].Sigmoid().Transient(), g[1].Sigmoid().Transient()
+			gg, o := g[2].Tanh().Transient(), g[3].Sigmoid().Transient()
+			c = f.Mul(c).Transient().Add(i.Mul(gg).Transient())
+			h = o.Mul(c.Tanh().Transient())
+		}
+		return h.Square().Sum().Add(c.Sum())
+	}},
+	"views of views of a Transient value": {[][]int{{4, 6}}, func(in []*Tensor) *Tensor {
+		h := in[0].Exp().Transient()
+		v := h.Reshape(2, 12).Transpose(0, 1).Slice(0, 2, 10) // [8 2]
+		w := h.Unsqueeze(0).Expand(3, 4, 6).Permute(2, 1, 0)  // [6 4 3]
+		return v.Mul(v).Sum().Add(w.Sin().Sum()).Add(h.Split(4, 1)[1].Square().Sum())
+	}},
 	"residual connections (Add's gradient shared by both inputs)": {[][]int{{3, 4}, {4}}, func(in []*Tensor) *Tensor {
 		h := in[0].Exp().Transient()
 		r1 := h.Add(h.Tanh()).Transient()
@@ -127,6 +146,30 @@ func TestTransientValueIsRecycledByBackward(t *testing.T) {
 	}
 }
 
+// A Transient value that views were taken of (Chunk's, Select's,
+// Reshape's) goes back to the pool all the same once backward has run
+// every node that reads the views, and the views die with it: using one
+// panics, never reads memory the pool has handed on.
+func TestTransientValueWithViewsIsRecycled(t *testing.T) {
+	x := randLeaf(rand.New(rand.NewPCG(1, 2)), 4, 6)
+	h := x.Exp().Transient()
+	parts := h.Chunk(3, 1)
+	row := h.Select(0, 2).Reshape(2, 3)
+	parts[0].Mul(parts[2]).Sum().Add(row.Square().Sum()).Backward()
+	if !tops.IsRecycled(h.Value()) {
+		t.Fatalf("the value of a Transient intermediate with views was not recycled by backward")
+	}
+	for _, v := range []*Tensor{parts[0], parts[1], row} {
+		if !tops.IsRecycled(v.Value()) {
+			t.Fatalf("a view of shape %v of the recycled value is not reported recycled", v.Shape())
+		}
+		e := testutil.Panics[*tensor.Error](t, func() { v.Sum() })
+		if !strings.Contains(e.Error(), "recycled") {
+			t.Fatalf("using a view of a recycled value panics with %q; want it to say recycled", e)
+		}
+	}
+}
+
 func TestWhatBackwardDoesNotRecycle(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	x := randLeaf(rng, 3, 4)
@@ -146,6 +189,21 @@ func TestWhatBackwardDoesNotRecycle(t *testing.T) {
 		},
 		"a Transient leaf": func() (*Tensor, *Tensor, []BackwardOption) {
 			return x.Transient(), x.Sum(), nil
+		},
+		"a Transient value with a view taken through package tensor": func() (*Tensor, *Tensor, []BackwardOption) {
+			h := x.Exp().Transient()
+			h.Value().Slice(0, 0, 1)
+			return h, h.Slice(1, 0, 2).Sum(), nil
+		},
+		"a Transient value with a Detached view": func() (*Tensor, *Tensor, []BackwardOption) {
+			h := x.Exp().Transient()
+			h.Reshape(12).Detach()
+			return h, h.Chunk(2, 0)[1].Sum(), nil
+		},
+		"a Transient value with a view in no-grad evaluation": func() (*Tensor, *Tensor, []BackwardOption) {
+			h := x.Exp().Transient()
+			NoGrad(h.Select(0, 1))
+			return h, h.Sum(), nil
 		},
 		"a value whose storage Raw exposed": func() (*Tensor, *Tensor, []BackwardOption) {
 			h := x.Exp().Transient()

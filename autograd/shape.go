@@ -84,18 +84,21 @@ func Stack(ts []*Tensor, dim int) *Tensor {
 // smaller), like torch.split with an integer size. The pieces are Slice
 // views of t and differentiable as such. See tensor.Split.
 func (t *Tensor) Split(size, dim int) []*Tensor {
-	return t.pieces(t.v.Split(size, dim), dim)
+	before := tops.ViewState(t.v)
+	return t.pieces(t.v.Split(size, dim), dim, before)
 }
 
 // Chunk splits t into pieces of ceil(len/n) elements along dim, like
 // torch.chunk, so it may return fewer than n pieces. The pieces are Slice
 // views of t. See tensor.Chunk.
 func (t *Tensor) Chunk(n, dim int) []*Tensor {
-	return t.pieces(t.v.Chunk(n, dim), dim)
+	before := tops.ViewState(t.v)
+	return t.pieces(t.v.Chunk(n, dim), dim, before)
 }
 
-// pieces turns the values of a split of t into differentiable slices.
-func (t *Tensor) pieces(vs []*tensor.Tensor, dim int) []*Tensor {
+// pieces turns the values of a split of t into differentiable slices;
+// before is the state of t's storage before the split (see viewed).
+func (t *Tensor) pieces(vs []*tensor.Tensor, dim int, before uint32) []*Tensor {
 	a := axisOf(dim, t.v.Dim())
 	out := make([]*Tensor, len(vs))
 	start := 0
@@ -104,6 +107,7 @@ func (t *Tensor) pieces(vs []*tensor.Tensor, dim int) []*Tensor {
 		out[i] = t.Slice(a, start, start+n)
 		start += n
 	}
+	tops.MarkViewed(t.v, before)
 	return out
 }
 

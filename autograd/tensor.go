@@ -243,10 +243,16 @@ func (t *Tensor) RetainGrad() *Tensor {
 // last module this way; a model's own Forward can do the same for its
 // internal values.
 //
-// Using t (or its Value) after that panics with a *tensor.Error. A value
-// that is a view (Reshape, Transpose, ...) or whose storage was exposed by
-// Raw is never recycled; nor is a leaf, or anything when no backward runs
-// (no-grad evaluation). Mark only values that the caller alone holds.
+// Views of t taken through this package (Reshape, Transpose, Select,
+// Chunk, ...) do not keep t's storage: backward recycles it once every
+// node reading them has run, and the views die with it. Using t, its
+// Value or such a view after that panics with a *tensor.Error. A view is
+// never recycled itself, even if marked Transient; nor is a leaf, a value
+// whose storage was shared outside this package (Raw, or a view taken of
+// its Value with package tensor), one that a view of it was Detached or
+// passed to NoGrad from, or anything when no backward runs (no-grad
+// evaluation). Mark only values that the caller alone holds, with the
+// views of them.
 func (t *Tensor) Transient() *Tensor {
 	if t.op != "" && t.life == lifeDefault {
 		t.life = lifeTransient
@@ -277,6 +283,19 @@ func (t *Tensor) pin() {
 	if t.op != "" && t.life != lifePinned {
 		t.life = lifePinned
 	}
+	tops.PinViews(t.v) // t may be a view of a Transient value
+}
+
+// isView reports whether t's value shares its storage with an input's:
+// the result of a view op (or of an op that returned an input's value),
+// whose storage belongs to the value it views.
+func (t *Tensor) isView() bool {
+	for _, e := range t.inputs {
+		if e.t.v.SameStorage(t.v) {
+			return true
+		}
+	}
+	return false
 }
 
 // Detach returns a leaf that shares t's value but has no history and does

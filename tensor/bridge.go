@@ -12,6 +12,10 @@ func init() {
 		IsRecyclable:         (*Tensor).isRecyclable,
 		IsRecycled:           (*Tensor).isRecycled,
 		Unshare:              func(t *Tensor) { t.unshared() },
+		RecycleOwner:         (*Tensor).recycleOwner,
+		ViewState:            viewState,
+		MarkViewed:           markViewed,
+		PinViews:             pinViews,
 		AddMatMulInPlace:     (*Tensor).addMatMulInPlace,
 		MatMulInto:           (*Tensor).matMulIntoPlace,
 		MatMulRowsInto:       (*Tensor).matMulRowsInto,
@@ -50,9 +54,9 @@ func init() {
 }
 
 // scalars2 returns the values of a and b when both are 0-d and not
-// recycled.
+// recycled (a storage without data).
 func scalars2(a, b *Tensor) (x, y float64, ok bool) {
-	if len(a.shape) != 0 || len(b.shape) != 0 || a.st == recycled || b.st == recycled {
+	if len(a.shape) != 0 || len(b.shape) != 0 || a.st.data == nil || b.st.data == nil {
 		return 0, 0, false
 	}
 	return a.st.data[a.off], b.st.data[b.off], true
@@ -63,7 +67,7 @@ func scalars2(a, b *Tensor) (x, y float64, ok bool) {
 // three are 0-d and not recycled, and reports whether it did.
 func addProduct0(dst, a, b *Tensor) bool {
 	x, y, ok := scalars2(a, b)
-	if !ok || len(dst.shape) != 0 || dst.st == recycled {
+	if !ok || len(dst.shape) != 0 || dst.st.data == nil {
 		return false
 	}
 	dst.st.data[dst.off] += float64(x * y) // float64(): never fused into an FMA

@@ -187,7 +187,7 @@ var recycled = &storage{}
 func (t *Tensor) recycle() bool {
 	st := t.st
 	f := st.flags.Load()
-	if f&classMask == 0 || f&sharedFlag != 0 {
+	if f&classMask == 0 || f&(sharedFlag|viewedFlag) != 0 {
 		return false
 	}
 	st.version++ // a use through a stale saved reference sees a change
@@ -215,21 +215,86 @@ func putStorage(st *storage) {
 	}
 }
 
+// recycleOwner is recycle for the header t that made its storage (autograd
+// calls it for a value marked Transient that is not itself a view), and
+// reports whether it recycled. Unlike recycle it also takes a storage that
+// has views, if package autograd took them all (viewedFlag, see
+// markViewed): autograd recycles t only once every node reading those
+// views has run, and the views die with the storage. The memory goes back
+// to the pool under a new storage header, and the old one is left empty
+// and dead, so that any later use of a view panics (see live) instead of
+// reading memory that another tensor owns by then.
+func (t *Tensor) recycleOwner() bool {
+	st := t.st
+	f := st.flags.Load()
+	if f&viewedFlag == 0 || f&(sharedFlag|deadFlag) != 0 || f&classMask == 0 {
+		return t.recycle()
+	}
+	if t.off != 0 || !t.contig || t.Numel() != len(st.data) {
+		return false // a view's header: not the owner
+	}
+	if !st.flags.CompareAndSwap(f, f|deadFlag) {
+		return false // a view was taken through this package meanwhile
+	}
+	fresh := &storage{data: st.data}
+	fresh.flags.Store(f & classMask)
+	st.data = nil
+	st.version++ // a use through a stale saved reference sees a change
+	if pooldebug.Poison.Load() {
+		for i := range fresh.data {
+			fresh.data[i] = math.NaN()
+		}
+	}
+	t.st = recycled
+	putStorage(fresh)
+	return true
+}
+
+// markViewed is called by package autograd's view ops right after they
+// took views of t with this package's view methods, which mark the
+// storage shared; before is the storage's flags from viewState, read
+// before the view. If nothing else had shared the storage, the views are
+// autograd's alone, and the storage is marked viewed instead: its owner
+// may still be recycled (see recycleOwner).
+func markViewed(t *Tensor, before uint32) {
+	if before&sharedFlag != 0 || t.st.data == nil {
+		return
+	}
+	t.st.flags.CompareAndSwap(before|sharedFlag, before&^sharedFlag|viewedFlag)
+}
+
+// viewState returns the flags of t's storage, for markViewed.
+func viewState(t *Tensor) uint32 { return t.st.flags.Load() }
+
+// pinViews marks t's storage shared if autograd took views of it: t, a
+// value that autograd hands to its caller or keeps for a backward formula
+// outside the graph, may be one of those views, and its storage must then
+// outlive the owner's recycling.
+func pinViews(t *Tensor) {
+	if t.st.flags.Load()&viewedFlag != 0 {
+		t.share()
+	}
+}
+
 // isRecyclable reports whether Recycle would take t's storage: t is the
 // only tensor on a storage from the pool.
 func (t *Tensor) isRecyclable() bool {
 	f := t.st.flags.Load()
-	return f&classMask != 0 && f&sharedFlag == 0
+	return f&classMask != 0 && f&(sharedFlag|viewedFlag) == 0
 }
 
-// isRecycled reports whether t's storage was handed back by Recycle.
-func (t *Tensor) isRecycled() bool { return t.st == recycled }
+// isRecycled reports whether t's storage was handed back by Recycle, or
+// killed by recycleOwner.
+func (t *Tensor) isRecycled() bool {
+	return t.st == recycled || t.st.flags.Load()&deadFlag != 0
+}
 
-// live panics if t's storage was recycled. Entry points that read elements
-// call it so that a use after Recycle names the operation instead of
-// failing on an index.
+// live panics if t's storage was recycled (both recycled and a dead
+// storage hold no data; an empty tensor may have none either, and passes).
+// Entry points that read elements call it so that a use after Recycle
+// names the operation instead of failing on an index.
 func (t *Tensor) live(op string) {
-	if t == nil || t.st == recycled {
+	if t == nil || t.st.data == nil {
 		t.usedAfterRecycle(op)
 	}
 }

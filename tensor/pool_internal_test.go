@@ -3,8 +3,11 @@ package tensor
 import (
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/adjoint-go/adjoint/internal/testutil"
 )
 
 // TestKeptBuffersOutliveCollectionsWhileUsed checks the first level of the
@@ -91,4 +94,86 @@ func TestPutStorageLeavesUnpooledStorage(t *testing.T) {
 	if _, _, ok := classOf(poolMaxLen + 1); ok {
 		t.Fatal("classOf gave a class above poolMaxLen")
 	}
+}
+
+// TestRecycleOwnerKillsAutogradViews checks recycleOwner, which autograd
+// calls for a Transient value it frees: a storage whose views autograd
+// alone took (markViewed) goes back to the pool, under a new header, and
+// every view of it dies (live panics, isRecycled reports it) instead of
+// reading the memory the pool hands to the next tensor. A storage that a
+// view through the public API or Raw shares, or a header that is not the
+// owner's, is never taken.
+func TestRecycleOwnerKillsAutogradViews(t *testing.T) {
+	autogradView := func(t *Tensor, view func(*Tensor) *Tensor) *Tensor {
+		before := viewState(t)
+		v := view(t)
+		markViewed(t, before)
+		return v
+	}
+	t.Run("views autograd took", func(t *testing.T) {
+		defer debug.SetGCPercent(debug.SetGCPercent(-1)) // the kept buffer stays where recycleOwner put it
+		x := Arange(0, 64, 1)
+		v := autogradView(x, func(x *Tensor) *Tensor { return x.Slice(0, 8, 16) })
+		w := autogradView(v, func(v *Tensor) *Tensor { return v.Reshape(2, 4) })
+		if f := x.st.flags.Load(); f&sharedFlag != 0 || f&viewedFlag == 0 {
+			t.Fatalf("flags %#x after autograd's views: want viewed, not shared", f)
+		}
+		if x.isRecyclable() || x.recycle() {
+			t.Fatal("recycle took a storage that has views")
+		}
+		if v.recycleOwner() {
+			t.Fatal("recycleOwner took the storage through a view's header")
+		}
+		data := x.st.data
+		if !x.recycleOwner() {
+			t.Fatal("recycleOwner did not take the owner's storage")
+		}
+		for _, d := range []*Tensor{x, v, w} {
+			if !d.isRecycled() {
+				t.Fatalf("a tensor of shape %v on the recycled storage is not reported recycled", d.shape)
+			}
+		}
+		e := testutil.Panics[*Error](t, func() { v.Sum() })
+		if !strings.Contains(e.Error(), "recycled") {
+			t.Fatalf("using a view of a recycled storage panics with %q; want it to say recycled", e)
+		}
+		testutil.Panics[*Error](t, func() { w.Data() })
+		if st := newStorage(64, false); &st.data[0] != &data[0] {
+			t.Fatal("the owner's memory did not go back to the pool")
+		} else {
+			putStorage(st)
+		}
+	})
+	for name, share := range map[string]func(x *Tensor){
+		"a view through the API": func(x *Tensor) { x.Slice(0, 0, 4) },
+		"Raw's slice":            func(x *Tensor) { x.Raw() },
+	} {
+		t.Run(name, func(t *testing.T) {
+			x := Zeros(64)
+			autogradView(x, func(x *Tensor) *Tensor { return x.Unsqueeze(0) })
+			share(x)
+			if x.recycleOwner() {
+				t.Fatalf("recycleOwner took a storage shared by %s", name)
+			}
+			if x.isRecycled() {
+				t.Fatal("reported recycled")
+			}
+		})
+	}
+	t.Run("a view autograd took of a shared storage", func(t *testing.T) {
+		x := Zeros(64)
+		x.Reshape(8, 8) // shared through the API first
+		autogradView(x, func(x *Tensor) *Tensor { return x.Slice(0, 0, 4) })
+		if x.st.flags.Load()&sharedFlag == 0 || x.recycleOwner() {
+			t.Fatal("a view autograd took unshared a storage the API had shared")
+		}
+	})
+	t.Run("pinViews", func(t *testing.T) {
+		x := Zeros(64)
+		v := autogradView(x, func(x *Tensor) *Tensor { return x.Slice(0, 0, 4) })
+		pinViews(v)
+		if x.recycleOwner() {
+			t.Fatal("recycleOwner took a storage whose view was pinned")
+		}
+	})
 }

@@ -36,9 +36,16 @@ type storage struct {
 // storage.flags: the pool class + 1 in the low byte (0 when not pooled; set
 // once, when the storage is made) and the shared bit, set when a view is
 // taken or Raw exposes the data, after which the storage is never recycled.
+// The viewed bit replaces the shared bit when every view of the storage
+// was taken by package autograd's view ops (see markViewed): the storage's
+// owner may then still hand it back (recycleOwner), which kills the
+// storage for every header on it (the dead bit) instead of leaving the
+// views to read memory the pool has given to another tensor.
 const (
 	classMask  = 0xff
 	sharedFlag = 1 << 8
+	viewedFlag = 1 << 9
+	deadFlag   = 1 << 10
 	ownerShift = 16
 	ownerMask  = 0xff << ownerShift // see SetOwner: an index into owners, 0 for none
 )
@@ -46,7 +53,9 @@ const (
 // class returns the storage's pool class + 1, 0 if it is not pooled.
 func (st *storage) class() int { return int(st.flags.Load() & classMask) }
 
-// shared reports whether the storage may be seen by more than one header.
+// shared reports whether a header or slice outside package autograd's
+// views may see the storage (a view taken through this package's API, or
+// Raw's slice).
 func (st *storage) shared() bool { return st.flags.Load()&sharedFlag != 0 }
 
 // scalarBox lets a one-element tensor come from a single allocation.
@@ -513,7 +522,7 @@ var errSameStorageNil = &Error{Pkg: "tensor", Op: "SameStorage", Msg: "receiver 
 // flat returns the elements of a contiguous tensor as a slice of its
 // storage.
 func (t *Tensor) flat() []float64 {
-	if t.st == recycled {
+	if t.st.data == nil {
 		t.live("read")
 	}
 	return t.st.data[t.off : t.off+t.Numel()]

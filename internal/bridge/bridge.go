@@ -24,6 +24,20 @@ type Ops[T any] struct {
 	// autograd's adoptView): a view that the backward pass took of a
 	// gradient it alone held, once that gradient is dropped.
 	Unshare func(t T)
+	// RecycleOwner is Recycle for the tensor that made its storage (a value
+	// autograd's backward frees), which may also take a storage that only
+	// autograd's view ops have views of: the views die with it.
+	RecycleOwner func(t T) bool
+	// ViewState and MarkViewed bracket a view op of autograd: ViewState
+	// reads the storage's sharing before the op takes views of t with
+	// tensor's view methods, and MarkViewed then records that those views
+	// are autograd's alone, if nothing else shared the storage.
+	ViewState  func(t T) uint32
+	MarkViewed func(t T, before uint32)
+	// PinViews keeps the storage of t, a value autograd hands out or keeps
+	// outside the graph, from RecycleOwner, if t may be one of autograd's
+	// views.
+	PinViews func(t T)
 	// IsRecycled reports whether t's storage was recycled.
 	IsRecycled func(t T) bool
 	// AddMatMulInPlace adds op(a)·op(b) into dst (contiguous, of the

@@ -95,7 +95,8 @@ func (k cellKind) gates() int {
 //	      n = tanh(xg_n + r·hh_n)    h' = (1-z)·n + z·h = n + z·(h - n)
 func (k cellKind) step(xg, h, c *autograd.Tensor, w RNNWeights) (*autograd.Tensor, *autograd.Tensor) {
 	// Every value made here but the new states is Transient: backward
-	// recycles it, and the next step's forward pass reuses the memory.
+	// recycles it (the gates' sum too, once the chunks that view it have
+	// been used), and the next step's forward pass reuses the memory.
 	hh := autograd.Linear(h, w.WeightHH, w.BiasHH).Transient()
 	switch k {
 	case kindTanh:
@@ -103,7 +104,7 @@ func (k cellKind) step(xg, h, c *autograd.Tensor, w RNNWeights) (*autograd.Tenso
 	case kindReLU:
 		return xg.Add(hh).Transient().ReLU(), nil
 	case kindLSTM:
-		g := xg.Add(hh).Chunk(4, -1)
+		g := xg.Add(hh).Transient().Chunk(4, -1)
 		i, f := g[0].Sigmoid().Transient(), g[1].Sigmoid().Transient()
 		gg, o := g[2].Tanh().Transient(), g[3].Sigmoid().Transient()
 		c2 := f.Mul(c).Transient().Add(i.Mul(gg).Transient())
@@ -305,7 +306,7 @@ func (r *recurrent) forward(x, h0, c0 *autograd.Tensor) (out, hN, cN *autograd.T
 // from states h and c, and returns the hidden state of every step in time
 // order and the final states.
 func (r *recurrent) direction(in *autograd.Tensor, tdim, steps int, h, c *autograd.Tensor, w RNNWeights, reverse bool) ([]*autograd.Tensor, *autograd.Tensor, *autograd.Tensor) {
-	xp := autograd.Linear(in, w.WeightIH, w.BiasIH) // every step's input projection at once
+	xp := autograd.Linear(in, w.WeightIH, w.BiasIH).Transient() // every step's input projection at once
 	xg := make([]*autograd.Tensor, steps)
 	unbind(xp, tdim, xg)
 	seq := make([]*autograd.Tensor, steps)

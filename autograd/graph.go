@@ -1,6 +1,10 @@
 package autograd
 
-import "github.com/adjoint-go/adjoint/tensor"
+import (
+	"slices"
+
+	"github.com/adjoint-go/adjoint/tensor"
+)
 
 // wrap1 returns the result of a one-input operation with value v,
 // recording op and bw if a needs a gradient.
@@ -331,12 +335,14 @@ func ownGradients(g *Tensor, grads []*Tensor) (gLives bool) {
 	}
 	switch {
 	case aliases <= 1:
-	case views || g.life != lifeEngine && g.life != lifeEngineShared || !tops.IsRecyclable(g.v):
+	case views:
 		g.handOver()
-	case g.life == lifeEngine:
+	case g.life == lifeEngine && tops.IsRecyclable(g.v):
 		g.life, g.mark = lifeEngineShared, uint64(aliases)
-	default: // one holder passes it on to aliases inputs
-		g.mark += uint64(aliases - 1)
+	case g.life == lifeEngineShared || g.life == lifeEngineView:
+		g.mark += uint64(aliases - 1) // one holder passes it on to aliases inputs
+	default:
+		g.handOver()
 	}
 	return aliases > 0
 }
@@ -350,6 +356,8 @@ func (t *Tensor) handOver() {
 		t.life = lifeDefault
 	case lifeEngineShared:
 		t.life, t.mark = lifeDefault, 0
+	case lifeEngineView:
+		t.life, t.pending, t.mark = lifeDefault, nil, 0 // its storage is then never recycled
 	}
 }
 
@@ -362,22 +370,37 @@ func (t *Tensor) handOver() {
 // view's own consumer has used it. Without this, every gradient that went back through a view op
 // was kept from the pool for good: in a transformer's step, the heads'
 // split and merge and the logits' reshape.
+//
+// A formula may also return several views of g, or one of part of it (a
+// Stack's or Cat's gradient, one part per input). Each such view becomes
+// the pass's as lifeEngineView: read-only, and counted in g's mark, so that
+// g's storage goes back to the pool once the last of them is consumed.
 func adoptView(g *Tensor, grads []*Tensor) {
 	var view *Tensor
-	for _, gj := range grads {
+	views := 0
+	for j, gj := range grads {
 		switch {
 		case gj == nil || !gj.v.SameStorage(g.v):
-		case gj == g || view != nil:
-			return // g itself, or the storage twice
+		case gj == g || slices.Contains(grads[:j], gj):
+			return // g itself, or one view twice
 		default:
 			view = gj
+			views++
 		}
 	}
-	// Only a view of all of g's elements, each once (not Expand's, which
-	// repeats them and so cannot take gradients added in place).
-	if view != nil && view.v.Numel() == g.v.Numel() {
+	switch {
+	case views == 1 && view.v.Numel() == g.v.Numel():
+		// A view of all of g's elements, each once (not Expand's, which
+		// repeats them and so cannot take gradients added in place).
 		tops.Unshare(view.v)
 		view.life = lifeEngine
+	case views >= 1:
+		for _, gj := range grads {
+			if gj != nil && gj.v.SameStorage(g.v) {
+				gj.life, gj.pending, gj.mark = lifeEngineView, g, 0
+			}
+		}
+		g.mark = uint64(views)
 	}
 }
 
@@ -392,6 +415,16 @@ func (t *Tensor) recycle() {
 	case lifeEngineShared:
 		if t.mark--; t.mark <= 1 {
 			t.life, t.mark = lifeEngine, 0
+		}
+	case lifeEngineView:
+		if t.mark > 0 {
+			t.mark-- // another holder of the view is still to use it
+			return
+		}
+		owner := t.pending
+		t.life, t.pending = lifeDefault, nil
+		if owner.mark--; owner.mark == 0 {
+			tops.RecycleOwner(owner.v) // the last view of it consumed: the views die with it
 		}
 	}
 }

@@ -58,6 +58,13 @@ var recyclingGraphs = map[string]struct {
 		}
 		return h.Square().Sum().Add(c.Sum())
 	}},
+	"parts of a Stack's and a Cat's gradient passed on to several inputs": {[][]int{{3, 4}, {3, 2}}, func(in []*Tensor) *Tensor {
+		a, b := in[0].Exp().Transient(), in[0].Sin().Transient()
+		h := a.Add(b).Transient() // its gradient, a part of the Stack's, goes on to a and b
+		s := Stack([]*Tensor{h, b.Mul(a).Transient(), a}, 0).Transient()
+		c := Cat([]*Tensor{in[1], in[1].Exp().Add(in[1]).Transient()}, 1).Transient()
+		return s.Tanh().Sum().Add(c.Square().Sum())
+	}},
 	"views of views of a Transient value": {[][]int{{4, 6}}, func(in []*Tensor) *Tensor {
 		h := in[0].Exp().Transient()
 		v := h.Reshape(2, 12).Transpose(0, 1).Slice(0, 2, 10) // [8 2]
@@ -456,5 +463,20 @@ func TestGradientViewsAreRecycled(t *testing.T) {
 	t.Logf("bytes a backward: %.0f for two Tanh, %.0f with a residual Add", deeper, residual)
 	if residual > deeper+36<<10 {
 		t.Errorf("a backward through a residual Add allocates %.0f bytes against %.0f without it: the gradient both inputs share is not recycled", residual, deeper)
+	}
+	// Stack and Cat pass each input a view of part of their gradient; the
+	// gradient goes back to the pool once the last part is used. Their
+	// one more value (the caller's) is 32 KiB, and Cat's strided parts
+	// cost a copy (8 KiB) on their way into the slices' gradient; their
+	// gradient would be 32 KiB more if it were never recycled.
+	for name, join := range map[string]func(h *Tensor) *Tensor{
+		"Stack": func(h *Tensor) *Tensor { return Stack([]*Tensor{h.Slice(0, 0, 32), h.Slice(0, 32, 64)}, 0) },
+		"Cat":   func(h *Tensor) *Tensor { return Cat([]*Tensor{h.Slice(1, 0, 16), h.Slice(1, 16, 64)}, 1) },
+	} {
+		joined := bytes(func() { join(x.Exp()).Tanh().Sum().Backward() })
+		t.Logf("bytes a backward: %.0f for one Tanh, %.0f through %s", plain, joined, name)
+		if joined > plain+52<<10 {
+			t.Errorf("a backward through %s allocates %.0f bytes against %.0f without it: the gradient its inputs' views share is not recycled", name, joined, plain)
+		}
 	}
 }

@@ -32,9 +32,12 @@ type Tensor struct {
 	scope    *scope // on a no-grad tensor computed inside a backward formula: the pass's record of its temporaries
 
 	// State of the backward pass in progress. mark is the walk's visit
-	// mark on a node of the graph; on a gradient of lifetime
-	// lifeEngineShared (never a node: the pass's gradients record no
-	// graph) it counts the gradient's holders instead.
+	// mark on a node of the graph; on a gradient (never a node: the pass's
+	// gradients record no graph) of lifetime lifeEngineShared it counts
+	// the gradient's holders instead, on one of lifeEngineView its holders
+	// beyond the first, and on one that lifeEngineView gradients view,
+	// those views. pending is the gradient a node has
+	// received so far; on a lifeEngineView gradient, the gradient it views.
 	mark    uint64
 	pending *Tensor
 }
@@ -272,6 +275,14 @@ const (
 	// hold (an Add's, passed to both): each consumer releases one holder
 	// (counted in mark), and the last holds it as lifeEngine.
 	lifeEngineShared
+	// lifeEngineView is a view of part of a gradient the engine owned (a
+	// Stack's or Cat's output gradient, one part per input; see
+	// adoptView): read-only (never added into in place), with pending
+	// pointing to that gradient, whose mark counts the views not yet
+	// consumed. Consuming the last one recycles the storage. A view passed
+	// on to several inputs (by an Add) counts its extra holders in its own
+	// mark.
+	lifeEngineView
 )
 
 // pin keeps t's value from being recycled whatever marks it Transient: an

@@ -130,3 +130,47 @@ func TestBatchedLinearStepRecycles(t *testing.T) {
 		t.Errorf("a step on [8 32 32] allocates %.0f bytes, on the same rows as [256 32] %.0f: the batched step's values or gradients are not recycled", batched, flat)
 	}
 }
+
+// TestRecurrentStepRecyclesItsProjections checks that the training step of
+// an LSTM and a GRU hands back to the pool the values that the layer only
+// reads through views: the input projection of all steps at once (a
+// Select per step) and the LSTM's gate sums (a Chunk per gate). Each is
+// T·B·G·H values, 2 MiB here for the LSTM; a step that kept either from
+// the pool would allocate at least that much.
+func TestRecurrentStepRecyclesItsProjections(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's sync.Pool drops recycled storage on purpose; the figure is checked without -race")
+	}
+	const steps, batch, in, hidden = 16, 64, 16, 64
+	for _, kind := range []string{"LSTM", "GRU"} {
+		t.Run(kind, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(5, 6))
+			var forward func(x *autograd.Tensor) *autograd.Tensor
+			var params []*autograd.Tensor
+			gates := 4
+			if kind == "LSTM" {
+				m := nn.NewLSTM(in, hidden, nn.RNNOptions{}, rng)
+				forward = func(x *autograd.Tensor) *autograd.Tensor { y, _, _ := m.ForwardState(x, nil, nil); return y }
+				params = m.Parameters()
+			} else {
+				gates = 3
+				m := nn.NewGRU(in, hidden, nn.RNNOptions{}, rng)
+				forward = func(x *autograd.Tensor) *autograd.Tensor { y, _ := m.ForwardState(x, nil); return y }
+				params = m.Parameters()
+			}
+			opt := optim.NewAdam(params, 1e-3)
+			x := autograd.From(tensor.Randn(rng, steps, batch, in))
+			bytes := stepBytes(func() {
+				loss := forward(x).Square().Mean()
+				opt.ZeroGrad()
+				loss.Backward()
+				opt.Step()
+			})
+			projection := float64(steps * batch * gates * hidden * 8)
+			t.Logf("bytes a step: %.0f; the input projection is %.0f", bytes, projection)
+			if bytes > projection {
+				t.Errorf("a %s step allocates %.0f bytes, more than its input projection alone (%.0f): values read through views are not recycled", kind, bytes, projection)
+			}
+		})
+	}
+}

@@ -94,28 +94,29 @@ func (k cellKind) gates() int {
 //	GRU:  r, z = σ(xg_r + hh_r), σ(xg_z + hh_z)    (hh = h·W_hhᵀ + b_hh)
 //	      n = tanh(xg_n + r·hh_n)    h' = (1-z)·n + z·h = n + z·(h - n)
 func (k cellKind) step(xg, h, c *autograd.Tensor, w RNNWeights) (*autograd.Tensor, *autograd.Tensor) {
-	// Every value made here is Transient: backward recycles it (the gates'
-	// sum too, once the chunks that view it have been used), and the next
-	// step's forward pass reuses the memory. The new states are too: the
-	// layer returns copies of them (Stack), never the states themselves.
+	// Every value made here but the new states is Transient: backward
+	// recycles it (the gates' sum too, once the chunks that view it have
+	// been used), and the next step's forward pass reuses the memory. The
+	// cells return the states to the caller; the layers mark them (see
+	// direction).
 	hh := autograd.Linear(h, w.WeightHH, w.BiasHH).Transient()
 	switch k {
 	case kindTanh:
-		return xg.Add(hh).Transient().Tanh().Transient(), nil
+		return xg.Add(hh).Transient().Tanh(), nil
 	case kindReLU:
-		return xg.Add(hh).Transient().ReLU().Transient(), nil
+		return xg.Add(hh).Transient().ReLU(), nil
 	case kindLSTM:
 		g := xg.Add(hh).Transient().Chunk(4, -1)
 		i, f := g[0].Sigmoid().Transient(), g[1].Sigmoid().Transient()
 		gg, o := g[2].Tanh().Transient(), g[3].Sigmoid().Transient()
-		c2 := f.Mul(c).Transient().Add(i.Mul(gg).Transient()).Transient()
-		return o.Mul(c2.Tanh().Transient()).Transient(), c2
+		c2 := f.Mul(c).Transient().Add(i.Mul(gg).Transient())
+		return o.Mul(c2.Tanh().Transient()), c2
 	}
 	x3, h3 := xg.Chunk(3, -1), hh.Chunk(3, -1)
 	r := x3[0].Add(h3[0]).Transient().Sigmoid().Transient()
 	z := x3[1].Add(h3[1]).Transient().Sigmoid().Transient()
 	n := x3[2].Add(r.Mul(h3[2]).Transient()).Transient().Tanh().Transient()
-	return n.Add(z.Mul(h.Sub(n).Transient()).Transient()).Transient(), nil
+	return n.Add(z.Mul(h.Sub(n).Transient()).Transient()), nil
 }
 
 // recurrent is what RNN, LSTM and GRU share: their sizes, options and
@@ -317,6 +318,12 @@ func (r *recurrent) direction(in *autograd.Tensor, tdim, steps int, h, c *autogr
 			t = steps - 1 - s
 		}
 		h, c = r.kind.step(xg[t], h, c, w)
+		// The layer returns copies of the states (Stack), never the
+		// states themselves.
+		h.Transient()
+		if c != nil {
+			c.Transient()
+		}
 		seq[t] = h
 	}
 	return seq, h, c

@@ -568,3 +568,50 @@ func TestRecurrentInSequential(t *testing.T) {
 		t.Errorf("SummaryTable lacks the GRU's row:\n%s", s)
 	}
 }
+
+// The states a recurrent layer or cell returns are the caller's: a
+// backward pass through them leaves their values (truncated
+// backpropagation through time carries them, detached, to the next
+// chunk), though the layers recycle every state inside the sequence.
+func TestRecurrentReturnedStatesSurviveBackward(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	x := autograd.Randn(rng, 5, 2, 3) // [T B in]
+	type run func() []*autograd.Tensor
+	runs := map[string]run{
+		"LSTMCell": func() []*autograd.Tensor {
+			h, c := NewLSTMCell(3, 4, false, rng).ForwardState(x.Select(0, 0), nil, nil)
+			return []*autograd.Tensor{h, c}
+		},
+		"GRUCell": func() []*autograd.Tensor {
+			return []*autograd.Tensor{NewGRUCell(3, 4, false, rng).Forward(x.Select(0, 0))}
+		},
+		"RNNCell": func() []*autograd.Tensor {
+			return []*autograd.Tensor{NewRNNCell(3, 4, "tanh", false, rng).Forward(x.Select(0, 0))}
+		},
+		"LSTM": func() []*autograd.Tensor {
+			out, h, c := NewLSTM(3, 4, RNNOptions{NumLayers: 2}, rng).ForwardState(x, nil, nil)
+			return []*autograd.Tensor{out, h, c}
+		},
+		"GRU": func() []*autograd.Tensor {
+			out, h := NewGRU(3, 4, RNNOptions{Bidirectional: true}, rng).ForwardState(x, nil)
+			return []*autograd.Tensor{out, h}
+		},
+	}
+	for name, r := range runs {
+		t.Run(name, func(t *testing.T) {
+			states := r()
+			var want [][]float64
+			loss := autograd.Scalar(0)
+			for _, s := range states {
+				want = append(want, s.Data())
+				loss = loss.Add(s.Square().Sum())
+			}
+			loss.Backward()
+			for i, s := range states {
+				if got := s.Detach().Data(); !slices.Equal(got, want[i]) {
+					t.Fatalf("returned value %d changed by backward: %v, was %v", i, got, want[i])
+				}
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package nn_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"runtime/debug"
@@ -170,6 +171,40 @@ func TestRecurrentStepRecyclesItsProjections(t *testing.T) {
 			t.Logf("bytes a step: %.0f; the input projection is %.0f", bytes, projection)
 			if bytes > projection {
 				t.Errorf("a %s step allocates %.0f bytes, more than its input projection alone (%.0f): values read through views are not recycled", kind, bytes, projection)
+			}
+		})
+	}
+}
+
+// TestTransformerEncoderStepRecycles checks that a training step through
+// nn.TransformerEncoderLayer (post-norm and pre-norm) hands back to the
+// pool the values it makes inside: the projections the heads view, the
+// attention's output, the feed-forward block's and the residual sums.
+// The feed-forward block's hidden value alone is N·L·dff values (512 KiB
+// here); a step that kept it and the others from the pool would allocate
+// many times that.
+func TestTransformerEncoderStepRecycles(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's sync.Pool drops recycled storage on purpose; the figure is checked without -race")
+	}
+	const n, l, e, heads, dff = 8, 32, 32, 4, 256
+	for _, normFirst := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NormFirst=%v", normFirst), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(7, 8))
+			o := nn.TransformerEncoderLayerOptions{BatchFirst: true, NormFirst: normFirst, Activation: "gelu"}
+			layer := nn.NewTransformerEncoderLayer(e, heads, dff, 0, o, rng)
+			opt := optim.NewAdam(layer.Parameters(), 1e-3)
+			x := autograd.From(tensor.Randn(rng, n, l, e))
+			bytes := stepBytes(func() {
+				loss := layer.ForwardMask(x, nil, nil, true).Square().Mean()
+				opt.ZeroGrad()
+				loss.Backward()
+				opt.Step()
+			})
+			hidden := float64(n * l * dff * 8)
+			t.Logf("bytes a step: %.0f; the feed-forward hidden value is %.0f", bytes, hidden)
+			if bytes > hidden {
+				t.Errorf("a step allocates %.0f bytes, more than the feed-forward block's hidden value (%.0f): the layer's inner values are not recycled", bytes, hidden)
 			}
 		})
 	}

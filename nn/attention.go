@@ -120,9 +120,12 @@ func (m *MultiheadAttention) ForwardQKV(query, key, value *autograd.Tensor, o Mu
 	n, l, s := q.Shape()[0], q.Shape()[1], k.Shape()[1]
 	e, h := m.EmbedDim, m.NumHeads
 	d := e / h
+	// The values made here, but the output and the weights returned, are
+	// Transient: backward hands them back to the pool, the projections too
+	// once the heads that view them have been used.
 	var qp, kp, vp *autograd.Tensor
 	if query == key && key == value {
-		qkv := autograd.Linear(q, m.InProjWeight, m.InProjBias).Chunk(3, -1)
+		qkv := autograd.Linear(q, m.InProjWeight, m.InProjBias).Transient().Chunk(3, -1)
 		qp, kp, vp = qkv[0], qkv[1], qkv[2]
 	} else {
 		w := m.InProjWeight.Chunk(3, 0)
@@ -130,7 +133,7 @@ func (m *MultiheadAttention) ForwardQKV(query, key, value *autograd.Tensor, o Mu
 		if m.InProjBias != nil {
 			b = m.InProjBias.Chunk(3, 0)
 		}
-		qp, kp, vp = autograd.Linear(q, w[0], b[0]), autograd.Linear(k, w[1], b[1]), autograd.Linear(v, w[2], b[2])
+		qp, kp, vp = autograd.Linear(q, w[0], b[0]).Transient(), autograd.Linear(k, w[1], b[1]).Transient(), autograd.Linear(v, w[2], b[2]).Transient()
 	}
 	heads := func(x *autograd.Tensor, n, t int) *autograd.Tensor { return x.Reshape(n, t, h, d).Transpose(1, 2) }
 	qh, kh, vh := heads(qp, n, l), heads(kp, n, s), heads(vp, n, s) // [N H L d], [N H S d]
@@ -143,7 +146,7 @@ func (m *MultiheadAttention) ForwardQKV(query, key, value *autograd.Tensor, o Mu
 	if !o.NeedWeights {
 		y = functional.ScaledDotProductAttention(qh, kh, vh, functional.AttentionOptions{
 			Mask: mask, AdditiveMask: true, IsCausal: o.IsCausal, DropoutP: p, Rng: m.rng,
-		})
+		}).Transient()
 	} else {
 		if o.IsCausal {
 			causal := tensor.Zeros(l, s).MaskedFill(tensor.Arange(0, float64(s), 1).Reshape(1, s).Gt(tensor.Arange(0, float64(l), 1).Reshape(l, 1)), math.Inf(-1))
@@ -153,12 +156,12 @@ func (m *MultiheadAttention) ForwardQKV(query, key, value *autograd.Tensor, o Mu
 				mask = autograd.From(mask.Value().Add(causal))
 			}
 		}
-		scores := qh.MulScalar(1 / math.Sqrt(float64(d))).MatMul(kh.Transpose(-2, -1))
+		scores := qh.MulScalar(1 / math.Sqrt(float64(d))).Transient().MatMul(kh.Transpose(-2, -1)).Transient()
 		if mask != nil {
-			scores = scores.Add(mask)
+			scores = scores.Add(mask).Transient()
 		}
 		weights = functional.Dropout(functional.Softmax(scores, -1), p, p > 0, m.rng) // [N H L S]
-		y = weights.MatMul(vh)
+		y = weights.MatMul(vh).Transient()
 		if !o.PerHeadWeights {
 			weights = weights.MeanDims(false, 1)
 		}
@@ -166,7 +169,7 @@ func (m *MultiheadAttention) ForwardQKV(query, key, value *autograd.Tensor, o Mu
 			weights = weights.Squeeze(0)
 		}
 	}
-	out = m.OutProj.Forward(y.Transpose(1, 2).Reshape(n, l, e))
+	out = m.OutProj.Forward(y.Transpose(1, 2).Reshape(n, l, e).Transient())
 	switch {
 	case !batched:
 		out = out.Squeeze(0)
@@ -344,25 +347,29 @@ func (l *TransformerEncoderLayer) ForwardMask(x, srcMask, srcKeyPaddingMask *aut
 		tensor.Panicf("nn", op, nil, "input is nil")
 	}
 	o := MultiheadAttentionOptions{AttnMask: srcMask, KeyPaddingMask: srcKeyPaddingMask, IsCausal: isCausal}
+	// Every value made here but the output is Transient: backward hands it
+	// back to the pool. (Dropout returns its input when it drops nothing;
+	// only values made here pass through it.)
 	sa := func(x *autograd.Tensor) *autograd.Tensor {
 		y, _ := l.SelfAttn.ForwardQKV(x, x, x, o)
-		return l.Dropout1.Forward(y)
+		return l.Dropout1.Forward(y.Transient()).Transient()
 	}
 	ff := func(x *autograd.Tensor) *autograd.Tensor {
-		h := l.Linear1.Forward(x)
+		h := l.Linear1.Forward(x).Transient()
 		if l.Activation == "gelu" {
-			h = h.GELU()
+			h = h.GELU().Transient()
 		} else {
-			h = h.ReLU()
+			h = h.ReLU().Transient()
 		}
-		return l.Dropout2.Forward(l.Linear2.Forward(l.Dropout.Forward(h)))
+		h = l.Dropout.Forward(h).Transient()
+		return l.Dropout2.Forward(l.Linear2.Forward(h).Transient()).Transient()
 	}
 	if l.NormFirst {
-		x = x.Add(sa(l.Norm1.Forward(x)))
-		x = x.Add(ff(l.Norm2.Forward(x)))
+		x = x.Add(sa(l.Norm1.Forward(x).Transient())).Transient()
+		x = x.Add(ff(l.Norm2.Forward(x).Transient()))
 	} else {
-		x = l.Norm1.Forward(x.Add(sa(x)))
-		x = l.Norm2.Forward(x.Add(ff(x)))
+		x = l.Norm1.Forward(x.Add(sa(x)).Transient()).Transient()
+		x = l.Norm2.Forward(x.Add(ff(x)).Transient())
 	}
 	return traced(l, x)
 }

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -202,6 +203,49 @@ func TestAttentionModulesPanic(t *testing.T) {
 			e := testutil.Panics[*tensor.Error](t, c.f)
 			if e.Op != c.op || !strings.Contains(e.Error(), c.want) {
 				t.Fatalf("panic %v, want a *tensor.Error of %s mentioning %q", e, c.op, c.want)
+			}
+		})
+	}
+}
+
+// The attention modules recycle the values they make inside (see
+// TestTransformerEncoderStepRecycles); what they return is the caller's
+// and keeps its values through backward: the output, and the weights.
+func TestAttentionOutputsSurviveBackward(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	x := autograd.Randn(rng, 5, 2, 8) // [L N E]
+	kv := autograd.Randn(rng, 6, 2, 8)
+	runs := map[string]func() []*autograd.Tensor{
+		"self-attention with weights": func() []*autograd.Tensor {
+			out, w := NewMultiheadAttention(8, 2, 0, true, false, rng).ForwardQKV(x, x, x, MultiheadAttentionOptions{NeedWeights: true, PerHeadWeights: true})
+			return []*autograd.Tensor{out, w}
+		},
+		"cross-attention": func() []*autograd.Tensor {
+			out, _ := NewMultiheadAttention(8, 2, 0, true, false, rng).ForwardQKV(x, kv, kv, MultiheadAttentionOptions{IsCausal: false})
+			return []*autograd.Tensor{out}
+		},
+		"encoder layer, post-norm": func() []*autograd.Tensor {
+			return []*autograd.Tensor{NewTransformerEncoderLayer(8, 2, 16, 0, TransformerEncoderLayerOptions{}, rng).Forward(x)}
+		},
+		"encoder layer, pre-norm, batch first": func() []*autograd.Tensor {
+			o := TransformerEncoderLayerOptions{NormFirst: true, BatchFirst: true}
+			return []*autograd.Tensor{NewTransformerEncoderLayer(8, 2, 16, 0, o, rng).ForwardMask(x, nil, nil, true)}
+		},
+	}
+	for name, run := range runs {
+		t.Run(name, func(t *testing.T) {
+			outs := run()
+			var want [][]float64
+			loss := autograd.Scalar(0)
+			for _, o := range outs {
+				want = append(want, o.Data())
+				loss = loss.Add(o.Square().Sum())
+			}
+			loss.Backward()
+			for i, o := range outs {
+				if got := o.Detach().Data(); !slices.Equal(got, want[i]) {
+					t.Fatalf("returned value %d changed by backward", i)
+				}
 			}
 		})
 	}

@@ -121,9 +121,12 @@ func NewSequential(modules ...Module) *Sequential {
 // In no-grad evaluation, where no graph will read it, Forward recycles it
 // as soon as the next module has returned. A module used in a Sequential
 // must therefore not keep its input or its output to read later (Clone
-// what it must keep). What Forward returns is never marked, nor is the
-// caller's input, a value a module passes on (its own input, or a view or
-// alias of it), or storage a view shares.
+// what it must keep), nor a view of either. What Forward returns is never
+// marked, nor is the caller's input, or a value a module passes on (its
+// own input, or a view or alias of it, such as Flatten's); a value that
+// the next module passes on as a view is marked once the module after
+// has read the view. In no-grad evaluation a value with views is left to
+// the garbage collector.
 func (s *Sequential) Forward(x *autograd.Tensor) *autograd.Tensor {
 	var inner *autograd.Tensor // a value made by a module and seen by no one but the next
 	for _, m := range s.Modules {

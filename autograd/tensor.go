@@ -36,8 +36,8 @@ type Tensor struct {
 	// gradients record no graph) of lifetime lifeEngineShared it counts
 	// the gradient's holders instead, on one of lifeEngineView its holders
 	// beyond the first, and on one that lifeEngineView gradients view,
-	// those views. pending is the gradient a node has
-	// received so far; on a lifeEngineView gradient, the gradient it views.
+	// those views. pending is the gradient a node has received so far; on
+	// a lifeEngineView gradient, the gradient it views.
 	mark    uint64
 	pending *Tensor
 }

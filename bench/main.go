@@ -87,7 +87,10 @@
 // the suites. One python process serves the whole command: it prepares one
 // row's workload at a time and times one run per request (JSON lines on its
 // stdin and stdout), so that its runs can alternate with ours without
-// paying python's start-up for every row.
+// paying python's start-up for every row. On Linux, with PyTorch on one
+// thread, the python process and our one-thread runs keep to the same CPU
+// (the first this process may use): the vCPUs of one machine can differ in
+// speed, and unpinned each side may settle on a different one.
 package main
 
 import (
@@ -179,6 +182,8 @@ type bench struct {
 	// and a line saying why there are none or where they stop.
 	torchS                                     *torchSession
 	torchPython, torchVersion, torchCapability string
+	torchPinned                                bool // PyTorch kept to torchCPU (see sharedCPU)
+	torchCPU                                   int
 	torchRows                                  []Result
 	torchNote                                  string
 
@@ -230,12 +235,24 @@ func (b *bench) threadCounts() []int {
 	return []int{1}
 }
 
-// withThreads runs f with GOMAXPROCS set to n, then restores it.
+// withThreads runs f with GOMAXPROCS set to n, then restores it. With
+// one thread while a PyTorch session runs on sharedCPU, f runs there too.
 func withThreads(n int, f func()) {
 	old := runtime.GOMAXPROCS(n)
 	defer runtime.GOMAXPROCS(old)
+	if n == 1 && sharedCPU >= 0 {
+		pinned(sharedCPU, f)
+		return
+	}
 	f()
 }
+
+// sharedCPU is the CPU that the PyTorch process of -torch runs on, and our
+// one-thread runs with it, or -1 (see startTorch). The vCPUs of one
+// machine can differ in speed (on the project's 2-vCPU guest one ran the
+// LeNet convolution 1.4 times as fast as the other, alone on each), and
+// unpinned the two sides may each keep to a different one.
+var sharedCPU = -1
 
 // withLevel runs f with the kernels at level l, then restores the level.
 func withLevel(l device.Level, f func()) error {

@@ -288,11 +288,18 @@ func TestTorchScript(t *testing.T) {
 	if python == "" {
 		t.Skip("no python3 with PyTorch here")
 	}
-	s, err := launchTorch(python, 1)
+	cpu, pin := pinCPU()
+	if !pin {
+		cpu = -1
+	}
+	s, err := launchTorch(python, 1, cpu)
 	if err != nil {
 		t.Fatalf("launch %s: %v", python, err)
 	}
 	defer s.close()
+	if s.cpu != cpu {
+		t.Errorf("the session kept to CPU %d, want %d", s.cpu, cpu)
+	}
 	if s.version != version {
 		t.Errorf("greeting says torch %q, %s says %q", s.version, python, version)
 	}

@@ -217,11 +217,13 @@ type torchSession struct {
 	r      *bufio.Reader  // replies
 	stderr *tail          // the script's stderr, for error messages
 	done   func() error   // ends the process (nil: nothing to end)
+	cpu    int            // the CPU the process keeps to, or -1
 }
 
 // launchTorch starts the script under python with threads threads and
-// reads its greeting.
-func launchTorch(python string, threads int) (*torchSession, error) {
+// reads its greeting. With cpu >= 0 the process runs on that CPU alone,
+// if it can be pinned (the session's cpu says; -1 if not).
+func launchTorch(python string, threads, cpu int) (*torchSession, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Hour)
 	arg, _ := json.Marshal(map[string]int{"threads": threads})
 	cmd := exec.CommandContext(ctx, python, "-c", string(torchScript), string(arg))
@@ -243,6 +245,11 @@ func launchTorch(python string, threads int) (*torchSession, error) {
 		cancel()
 		return nil, err
 	}
+	// Pinned before python imports torch, so that every thread it starts
+	// keeps to cpu too.
+	if cpu >= 0 && pinProcess(cmd.Process.Pid, cpu) != nil {
+		cpu = -1
+	}
 	s, err := newTorchSession(python, w, r, stderr, func() error {
 		defer cancel()
 		return cmd.Wait()
@@ -250,6 +257,7 @@ func launchTorch(python string, threads int) (*torchSession, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.cpu = cpu
 	return s, nil
 }
 
@@ -259,7 +267,7 @@ func newTorchSession(python string, w io.WriteCloser, r io.Reader, stderr *tail,
 	if stderr == nil {
 		stderr = &tail{}
 	}
-	s := &torchSession{python: python, w: w, r: bufio.NewReader(r), stderr: stderr, done: done}
+	s := &torchSession{python: python, w: w, r: bufio.NewReader(r), stderr: stderr, done: done, cpu: -1}
 	hello, err := s.read()
 	if err == nil && hello.Hello != "torch" {
 		err = fmt.Errorf("no greeting from the script")
@@ -400,12 +408,18 @@ func (b *bench) startTorch() {
 		b.torchNote = fmt.Sprintf("torch: no python3 with PyTorch found (tried %s); skipping the comparison", strings.Join(tried, ", "))
 		return
 	}
-	s, err := launchTorch(python, b.cfg.torchThreads)
+	cpu, pin := pinCPU()
+	pin = pin && b.cfg.torchThreads == 1
+	if !pin {
+		cpu = -1
+	}
+	s, err := launchTorch(python, b.cfg.torchThreads, cpu)
 	if err != nil {
 		b.torchNote = fmt.Sprintf("torch: cannot run %s: %v; skipping the comparison", python, err)
 		return
 	}
 	b.torchS, b.torchPython, b.torchVersion, b.torchCapability = s, python, s.version, s.capability
+	sharedCPU, b.torchPinned, b.torchCPU = s.cpu, s.cpu >= 0, s.cpu
 }
 
 // stopTorch ends the PyTorch process, if one runs.
@@ -414,6 +428,7 @@ func (b *bench) stopTorch() {
 		b.torchS.close()
 		b.torchS = nil
 	}
+	sharedCPU = -1
 }
 
 // torchFor returns the PyTorch side of a row with the workload req, or
@@ -524,6 +539,14 @@ func (b *bench) ours(r Result) (Result, bool) {
 	return Result{}, false
 }
 
+// pinNote says where the two sides ran.
+func (b *bench) pinNote() string {
+	if !b.torchPinned {
+		return "the two sides ran where the operating system put them"
+	}
+	return fmt.Sprintf("PyTorch's process and our one-thread runs kept to CPU %d, so that both sides ran on the same core", b.torchCPU)
+}
+
 func (b *bench) torchTable(rows []Result) *table {
 	env := fmt.Sprintf("OMP_NUM_THREADS=%d", b.cfg.torchThreads)
 	for _, kv := range torchEnv(b.cfg.torchThreads) {
@@ -534,6 +557,7 @@ func (b *bench) torchTable(rows []Result) *table {
 	t := &table{
 		title: fmt.Sprintf("PyTorch %s (%s, kernels %s, %s): same workloads, float64", b.torchVersion, b.torchPython, orDash(b.torchCapability), env),
 		notes: []string{
+			b.pinNote(),
 			"ratio: PyTorch's time / ours (above 1: ours is faster); figures: kernels GB/s, gemm, conv and sdpa GFLOP/s, mlp, lenet, charlm and lstm steps/s, autograd ns per op",
 			fmt.Sprintf("each row alternates the two sides, one timed run each in turn (%d rounds, one python process throughout); each figure is its side's median",
 				b.cfg.timing.runs),

@@ -182,6 +182,29 @@ func sampleLoad(now int64) {
 	p.wall, p.idle, p.self, p.stall, p.hasStall = now, idle, self, stall, hasStall
 }
 
+// ResetLoad starts a new period of the load sampling that stops splitting
+// while other processes keep the cores busy (see sampleLoad), forgetting
+// what the current period has seen: splitting is allowed again until the
+// new period's end. It is for a program that knows the load since the
+// last sample was its own, such as a benchmark that takes turns with a
+// process of its own: bench -torch's PyTorch side keeps a core busy for a
+// run, and the sample that saw it would stop splitting for the runs of
+// ours that follow.
+func ResetLoad() {
+	team.sampleMu.Lock()
+	defer team.sampleMu.Unlock()
+	now := teamNow()
+	idle, self, ok := cpuTimes()
+	if !ok {
+		return // no load sampling here
+	}
+	stall, hasStall := cpuStall()
+	p := &team.sample
+	p.wall, p.idle, p.self, p.stall, p.hasStall = now, idle, self, stall, hasStall
+	team.nextSample.Store(now + int64(teamSample))
+	team.busy.Store(false)
+}
+
 // offer puts t where helpers look for work, waking sleeping ones, and
 // starts helpers up to GOMAXPROCS-1. It reports false when another task
 // holds the place (another goroutine's operation, or an outer split whose

@@ -136,3 +136,27 @@ func TestParseStall(t *testing.T) {
 		}
 	}
 }
+
+// ResetLoad forgets a busy sample: splitting may resume at once, and the
+// next sample comes a whole period later, measuring from now.
+func TestResetLoadForgetsTheLoad(t *testing.T) {
+	if _, _, ok := cpuTimes(); !ok {
+		t.Skip("/proc/stat unreadable")
+	}
+	defer holdLoad(true)()
+	before := teamNow()
+	ResetLoad()
+	if team.busy.Load() {
+		t.Fatal("still busy after ResetLoad")
+	}
+	next := team.nextSample.Load()
+	if next < before+int64(teamSample) || next > teamNow()+int64(teamSample) {
+		t.Fatalf("next sample at %d ns, want a period (%v) after the reset (%d-%d ns)", next, teamSample, before, teamNow())
+	}
+	team.sampleMu.Lock()
+	wall := team.sample.wall
+	team.sampleMu.Unlock()
+	if wall < before {
+		t.Fatalf("the new period starts at %d ns, before the reset at %d", wall, before)
+	}
+}

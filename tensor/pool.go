@@ -191,6 +191,13 @@ func (t *Tensor) recycle() bool {
 		return false
 	}
 	st.version++ // a use through a stale saved reference sees a change
+	t.handBack(st)
+	return true
+}
+
+// handBack gives st, which holds t's memory, to the pool (NaN-filled
+// under pooldebug.Poison) and leaves t recycled.
+func (t *Tensor) handBack(st *storage) {
 	if pooldebug.Poison.Load() {
 		for i := range st.data {
 			st.data[i] = math.NaN()
@@ -198,7 +205,6 @@ func (t *Tensor) recycle() bool {
 	}
 	t.st = recycled
 	putStorage(st)
-	return true
 }
 
 // putStorage returns a pooled storage that nothing references any more
@@ -240,13 +246,7 @@ func (t *Tensor) recycleOwner() bool {
 	fresh.flags.Store(f & classMask)
 	st.data = nil
 	st.version++ // a use through a stale saved reference sees a change
-	if pooldebug.Poison.Load() {
-		for i := range fresh.data {
-			fresh.data[i] = math.NaN()
-		}
-	}
-	t.st = recycled
-	putStorage(fresh)
+	t.handBack(fresh)
 	return true
 }
 

@@ -46,6 +46,8 @@ func init() {
 		AvgPool2dGrad: func(g *Tensor, h, wd int, w bridge.Window, excludePad bool) *Tensor {
 			return avgPool2dGrad(g, h, wd, Window(w), excludePad)
 		},
+		LayerNorm:            layerNorm,
+		LayerNormGrad:        layerNormGrad,
 		AttentionSoftmax:     attentionSoftmax,
 		AttentionSoftmaxGrad: attentionSoftmaxGrad,
 		Scalars2:             scalars2,

@@ -99,6 +99,13 @@ type Ops[T any] struct {
 	// plane positions in indices (as MaxPool2d returns them).
 	MaxPool2dGrad func(g, indices T, h, w int) T
 
+	// LayerNorm normalises x over its last k dimensions (see autograd's
+	// LayerNorm) and returns the rows' means and reciprocal standard
+	// deviations for the gradient; LayerNormGrad returns the gradients of
+	// x, w and b asked for (nil otherwise) from the result's gradient g.
+	LayerNorm     func(x, w, b T, k int, eps float64) (y, mean, rstd T)
+	LayerNormGrad func(g, x, mean, rstd, w T, k int, needX, needW, needB bool) (dx, dw, db T)
+
 	// AttentionSoftmax turns attention scores [..., L, S] into weights in
 	// place: softmax over each row of scale·scores with the mask (additive,
 	// or 0/1 where 0 excludes a key; nil for none) and, if causal, keys

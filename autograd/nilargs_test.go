@@ -43,6 +43,7 @@ func TestNilArgumentsPanicWithTheirNames(t *testing.T) {
 		{"AvgPool2d", "input is nil", func() { AvgPool2d(nil, tensor.Window{Kernel: [2]int{2, 2}}, false) }},
 		{"Stack", "tensor 0 of 1 is nil", func() { Stack([]*Tensor{nil}, 0) }},
 		{"CrossEntropyRows", "target is nil", func() { CrossEntropyRows(x, nil, -100) }},
+		{"LayerNorm", "input is nil", func() { LayerNorm(nil, []int{2}, nil, nil, 1e-5) }},
 		{"ScaledDotProductAttention", "key is nil", func() { ScaledDotProductAttention(x, nil, x, AttentionOptions{}) }},
 		{"ScaledDotProductAttention", "query is nil", func() { ScaledDotProductAttention(nil, x, x, AttentionOptions{}) }},
 	}

@@ -281,6 +281,15 @@ var Ops = []Op{
 	}, Parity: []string{"ConvTranspose2d with stride, padding and output padding", "ConvTranspose2d with groups and dilation"}},
 
 	// Attention: q [.. L E], k [.. S E], v [.. S Ev], then the mask or dropout multiplier.
+	{Name: "LayerNorm", Case: "with weight and bias", Inputs: []Input{x(3, 4), x(4), x(4)}, F: func(in []t) t {
+		return autograd.LayerNorm(in[0], []int{4}, in[1], in[2], 1e-5)
+	}, Fused: true, Parity: []string{"LayerNorm with affine parameters", "A GELU block with LayerNorm and a residual", "Second derivative of LayerNorm"}},
+	{Name: "LayerNorm", Case: "over two dimensions without affine parameters", Inputs: []Input{x(2, 3, 2)}, F: func(in []t) t {
+		return autograd.LayerNorm(in[0], []int{3, 2}, nil, nil, 1e-3)
+	}, Fused: true, Parity: []string{"LayerNorm without affine parameters over two dimensions"}},
+	{Name: "LayerNorm", Case: "with a weight only", Inputs: []Input{x(5, 3), x(3)}, F: func(in []t) t {
+		return autograd.LayerNorm(in[0], []int{3}, in[1], nil, 1e-5)
+	}, Fused: true, Parity: []string{"LayerNorm of rows with a large offset and a constant row", "Second derivative of LayerNorm in its weight, over two dimensions"}},
 	{Name: "ScaledDotProductAttention", Case: "of matrices without a mask", Inputs: []Input{x(3, 4), x(5, 4), x(5, 2)}, F: func(in []t) t {
 		return autograd.ScaledDotProductAttention(in[0], in[1], in[2], autograd.AttentionOptions{})
 	}, Fused: true, Parity: []string{"ScaledDotProductAttention without a mask"}},

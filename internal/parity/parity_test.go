@@ -358,6 +358,12 @@ var programs = map[string]fn{
 		x := a["x"]
 		return x.StdDims(1, false, 1).Div(x.SumDims(false, 1).Abs())
 	}),
+	"Second derivative of LayerNorm": gradOf("x", func(a in) T {
+		return nf.LayerNorm(a["x"], []int{4}, a["w"], a["b"], 1e-5)
+	}),
+	"Second derivative of LayerNorm in its weight, over two dimensions": gradOf("w", func(a in) T {
+		return nf.LayerNorm(a["x"], []int{2, 3}, a["w"], nil, 1e-3)
+	}),
 
 	// Windows and convolutions.
 	"Unfold with padding, stride and dilation": unary(func(x T) T {

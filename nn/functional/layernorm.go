@@ -10,7 +10,8 @@ import (
 // LayerNorm normalises x over its last len(shape) dimensions, which must
 // equal shape, to zero mean and unit (biased) variance, then scales by
 // weight and adds bias (each of that shape, or nil):
-// torch.nn.functional.layer_norm.
+// torch.nn.functional.layer_norm. It is autograd.LayerNorm, one operation
+// with a one-pass gradient.
 func LayerNorm(x *autograd.Tensor, shape []int, weight, bias *autograd.Tensor, eps float64) *autograd.Tensor {
 	xs := x.Shape()
 	k := len(shape)
@@ -22,20 +23,7 @@ func LayerNorm(x *autograd.Tensor, shape []int, weight, bias *autograd.Tensor, e
 			tensor.Panicf("functional", "LayerNorm", [][]int{shape, p.Shape()}, "affine parameter of shape %v, want %v", p.Shape(), shape)
 		}
 	}
-	dims := make([]int, k)
-	for i := range dims {
-		dims[i] = -1 - i
-	}
-	mean := transient(x.MeanDims(true, dims...))
-	varc := transient(x.VarDims(0, true, dims...))
-	y := transient(x.Sub(mean)).Mul(transient(transient(varc.AddScalar(eps)).Rsqrt()))
-	if weight != nil {
-		y = transient(y).Mul(weight)
-	}
-	if bias != nil {
-		y = transient(y).Add(bias)
-	}
-	return y
+	return autograd.LayerNorm(x, shape, weight, bias, eps)
 }
 
 // L1Loss is the mean (or sum, or elementwise) absolute difference of x and

@@ -784,6 +784,19 @@ prog("TransformerEncoderLayer pre-norm with GELU, batch first, causal",
      lambda a: encoder(6, 3, 10, a, a["x"], causal_mask(5), activation="gelu", batch_first=True, norm_first=True,
                        layer_norm_eps=1e-6))
 
+# Programs added later draw their inputs from a generator of their own, so
+# that the main generator's sequence (every program's inputs above, then
+# the outputs' weights) and with it the fixture's other values stay as they
+# were.
+gen_main, gen = gen, torch.Generator().manual_seed(SEED + 1)
+prog("Second derivative of LayerNorm",
+     {"x": X(randn(3, 4)), "w": X(randn(4)), "b": X(randn(4)), "v": C(randn(3, 4))},
+     grad_of(lambda a: F.layer_norm(a["x"], (4,), a["w"], a["b"], 1e-5), "x"))
+prog("Second derivative of LayerNorm in its weight, over two dimensions",
+     {"x": X(randn(2, 2, 3)), "w": X(randn(2, 3)), "v": C(randn(2, 3))},
+     grad_of(lambda a: F.layer_norm(a["x"], (2, 3), a["w"], None, 1e-3), "w"))
+gen = gen_main
+
 
 # ---------------------------------------------------------------- running
 

@@ -2,8 +2,8 @@
 // adjoint, as torch.nn.functional does: activations over a dimension
 // (Softmax, LogSoftmax), losses (CrossEntropy, NLLLoss, MSELoss, L1Loss,
 // BCEWithLogits), Dropout, LayerNorm and Embedding. Each is composed of
-// differentiable autograd operations, so gradients (and second derivatives)
-// need no code of their own.
+// differentiable autograd operations (LayerNorm is one, autograd's), so
+// gradients (and second derivatives) need no code of their own.
 //
 // # Numerical stability
 //

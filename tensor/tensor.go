@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/adjoint-go/adjoint/kernels"
 )
 
 // Tensor is an n-dimensional array of float64 values: a window, described
@@ -393,9 +395,7 @@ func Ones(shape ...int) *Tensor { return Full(1, shape...) }
 // Full returns a tensor of the given shape filled with v.
 func Full(v float64, shape ...int) *Tensor {
 	t := uninit("Full", shape)
-	for i := range t.st.data {
-		t.st.data[i] = v
-	}
+	kernels.Fill(t.st.data, v)
 	return t
 }
 

@@ -206,15 +206,15 @@ const geluKappa = 0.044715
 // -Inf·0), with kernels.Erf.
 func (t *Tensor) GELU() *Tensor { return t.unary("GELU", vmathGrain(), geluKernel) }
 
+// geluKernel computes v·0.5·(1 + erf(v·√½)) with vector kernels, each
+// step rounded as the scalar formula rounds it (left to right).
 func geluKernel(dst, x []float64) {
 	inBlocks(dst, x, func(d, x, b []float64) {
-		for i, v := range x {
-			b[i] = v * sqrt1_2
-		}
+		kernels.MulScalar(b, x, sqrt1_2)
 		kernels.Erf(b, b)
-		for i, v := range x {
-			d[i] = v * 0.5 * (1 + b[i])
-		}
+		kernels.AddScalar(b, b, 1)
+		kernels.MulScalar(d, x, 0.5)
+		kernels.Mul(d, d, b)
 	})
 }
 

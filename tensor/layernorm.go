@@ -140,8 +140,8 @@ func rowSum(x []float64) float64 {
 	if len(x) <= kernels.ReduceChunk {
 		return kernels.Sum(x)
 	}
-	s := 0.0
-	for lo := 0; lo < len(x); lo += kernels.ReduceChunk {
+	s := kernels.Sum(x[:kernels.ReduceChunk]) // kernels.Reduce starts from the first block's sum
+	for lo := kernels.ReduceChunk; lo < len(x); lo += kernels.ReduceChunk {
 		s += kernels.Sum(x[lo:min(lo+kernels.ReduceChunk, len(x))])
 	}
 	return s
@@ -152,14 +152,18 @@ func rowSum(x []float64) float64 {
 // blocks and order as sqDevRun's (sqDev sums a block's squares with one
 // Dot per scratchLen elements).
 func rowSqDev(dev []float64) float64 {
-	s := 0.0
+	var s float64
 	for blk := 0; blk < len(dev); blk += kernels.ReduceChunk {
 		b, t := dev[blk:min(blk+kernels.ReduceChunk, len(dev))], 0.0
 		for lo := 0; lo < len(b); lo += scratchLen {
 			c := b[lo:min(lo+scratchLen, len(b))]
 			t += kernels.Dot(c, c)
 		}
-		s += t
+		if blk == 0 {
+			s = t // kernels.Reduce starts from the first block's sum
+		} else {
+			s += t
+		}
 	}
 	return s
 }

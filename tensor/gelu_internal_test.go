@@ -8,9 +8,10 @@ import (
 	"github.com/adjoint-go/adjoint/kernels"
 )
 
-// TestGELUKernelRoundsAsTheScalarFormula checks GELU's vector kernel bit
-// for bit against its formula in scalar code (with the same Erf), over more
-// than one scratch block and on tiny, subnormal, infinite and NaN inputs.
+// TestGELUKernelRoundsAsTheScalarFormula checks GELU's and GELUTanh's
+// vector kernels bit for bit against their formulas in scalar code (with
+// the same Erf and Tanh, and no fused multiply-add), over more than one
+// scratch block and on tiny, subnormal, infinite and NaN inputs.
 func TestGELUKernelRoundsAsTheScalarFormula(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	n := 2*scratchLen + 37
@@ -29,6 +30,16 @@ func TestGELUKernelRoundsAsTheScalarFormula(t *testing.T) {
 	for i, v := range x {
 		if w := v * 0.5 * (1 + b[i]); math.Float64bits(w) != math.Float64bits(y[i]) && !(math.IsNaN(w) && math.IsNaN(y[i])) {
 			t.Fatalf("GELU(%v) = %v, scalar formula %v", v, y[i], w)
+		}
+	}
+	geluTanhKernel(y, x)
+	for i, v := range x {
+		b[i] = geluBeta * (v + float64(geluKappa*float64(float64(v*v)*v)))
+	}
+	kernels.Tanh(b, b)
+	for i, v := range x {
+		if w := 0.5 * v * (1 + b[i]); math.Float64bits(w) != math.Float64bits(y[i]) && !(math.IsNaN(w) && math.IsNaN(y[i])) {
+			t.Fatalf("GELUTanh(%v) = %v, scalar formula %v", v, y[i], w)
 		}
 	}
 }

@@ -224,15 +224,20 @@ func geluKernel(dst, x []float64) {
 // 0.8411919906082768), with kernels.Tanh.
 func (t *Tensor) GELUTanh() *Tensor { return t.unary("GELUTanh", vmathGrain(), geluTanhKernel) }
 
+// geluTanhKernel computes 0.5·v·(1 + tanh(β·(v + κ·v·v·v))) with vector
+// kernels, each step rounded as the scalar formula rounds it (left to
+// right, no fused multiply-add).
 func geluTanhKernel(dst, x []float64) {
 	inBlocks(dst, x, func(d, x, b []float64) {
-		for i, v := range x {
-			b[i] = geluBeta * (v + geluKappa*(v*v*v))
-		}
+		kernels.Mul(b, x, x)
+		kernels.Mul(b, b, x)
+		kernels.MulScalar(b, b, geluKappa)
+		kernels.Add(b, x, b)
+		kernels.MulScalar(b, b, geluBeta)
 		kernels.Tanh(b, b)
-		for i, v := range x {
-			d[i] = 0.5 * v * (1 + b[i])
-		}
+		kernels.AddScalar(b, b, 1)
+		kernels.MulScalar(d, x, 0.5)
+		kernels.Mul(d, d, b)
 	})
 }
 

@@ -123,7 +123,8 @@
 //     dropped, so the view becomes the pass's and goes back in its turn;
 //   - the temporaries of composite backward formulas (the terms of a
 //     quotient's or a variance's gradient), as soon as the formula returns;
-//     common activations (ReLU, Tanh, Sigmoid, GELU, SiLU, Softplus),
+//     common activations (ReLU, Tanh, Sigmoid, GELU, GELUTanh, SiLU,
+//     Softplus),
 //     cross-entropy and LayerNorm need none, their gradients being one
 //     fused pass;
 //   - leaves' gradients are added into their Grad() buffers in place, and a

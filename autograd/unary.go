@@ -200,6 +200,10 @@ func (t *Tensor) GELU() *Tensor {
 // gradient.
 func (t *Tensor) GELUTanh() *Tensor {
 	return wrap1(t.v.GELUTanh(), "GELUTanh", func(c call, g *Tensor, grads []*Tensor) {
+		if g.noGrad {
+			grads[0] = gradOf(tops.GELUTanhGrad(g.v, c.input(0).v))
+			return
+		}
 		x := g.asFactor(c.input(0))
 		xsq := x.Square()
 		inner := x.Add(xsq.Mul(x).MulScalar(geluKappa)).MulScalar(geluBeta)

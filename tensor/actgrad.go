@@ -87,6 +87,45 @@ func geluGradRange(dst, g, x, y []float64) {
 	}
 }
 
+// geluTanhGrad returns the gradient of GELUTanh at x,
+// g·((1 + th)/2 + x/2·(1 - th²)·β·(1 + 3κx²)) with th = tanh(β·(x + κx³)),
+// in one pass of vector kernels taking the formula's steps in its order,
+// each rounded. g and x must have the same shape; otherwise it panics with
+// an *Error naming GELUTanhGrad and the shapes.
+func geluTanhGrad(g, x *Tensor) *Tensor {
+	return actGrad("GELUTanhGrad", g, x, vmathGrain(), func(dst, g, x []float64) {
+		var bufs [3]*[scratchLen]float64
+		for i := range bufs {
+			bufs[i] = scratchPool.Get().(*[scratchLen]float64)
+			defer scratchPool.Put(bufs[i])
+		}
+		for lo := 0; lo < len(dst); lo += scratchLen {
+			hi := min(lo+scratchLen, len(dst))
+			d, gb, xb := dst[lo:hi], g[lo:hi], x[lo:hi]
+			xsq, th, r := bufs[0][:hi-lo], bufs[1][:hi-lo], bufs[2][:hi-lo]
+			kernels.Mul(xsq, xb, xb)
+			kernels.Mul(th, xsq, xb)
+			kernels.MulScalar(th, th, geluKappa)
+			kernels.Add(th, xb, th)
+			kernels.MulScalar(th, th, geluBeta)
+			kernels.Tanh(th, th)
+			kernels.AddScalar(d, th, 1) // left: (1 + th)/2
+			kernels.MulScalar(d, d, 0.5)
+			kernels.Mul(r, th, th) // right: x/2·(1 - th²)·β·(1 + 3κx²)
+			kernels.Neg(r, r)
+			kernels.AddScalar(r, r, 1)
+			kernels.MulScalar(th, xb, 0.5)
+			kernels.Mul(r, th, r)
+			kernels.MulScalar(xsq, xsq, 3*geluKappa)
+			kernels.AddScalar(xsq, xsq, 1)
+			kernels.MulScalar(xsq, xsq, geluBeta)
+			kernels.Mul(r, r, xsq)
+			kernels.Add(d, d, r)
+			kernels.Mul(d, gb, d)
+		}
+	})
+}
+
 // SiLUGrad returns g·s·(1 + x·(1 - s)) with s = sigmoid(x), the gradient of
 // SiLU at x. g and x must have the same shape; otherwise it panics with an
 // *Error naming SiLUGrad and the shapes.

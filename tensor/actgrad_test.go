@@ -29,6 +29,15 @@ func TestActivationGradsMatchTheirFormulas(t *testing.T) {
 			pdf := x.Square().MulScalar(-0.5).Exp().MulScalar(1 / math.Sqrt(2*math.Pi))
 			return g.Mul(cdf.Add(x.Mul(pdf)))
 		}, 1e-15},
+		{"GELUTanhGrad", tops.GELUTanhGrad, func(g, x *tensor.Tensor) *tensor.Tensor {
+			const kappa = 0.044715
+			beta := float64(math.Sqrt2) * float64(2/math.SqrtPi) * 0.5 // as PyTorch's kernel rounds it
+			xsq := x.Square()
+			th := x.Add(xsq.Mul(x).MulScalar(kappa)).MulScalar(beta).Tanh()
+			left := th.AddScalar(1).MulScalar(0.5)
+			right := x.MulScalar(0.5).Mul(th.Square().Neg().AddScalar(1)).Mul(xsq.MulScalar(3 * kappa).AddScalar(1).MulScalar(beta))
+			return g.Mul(left.Add(right))
+		}, 0},
 		{"SiLUGrad", tops.SiLUGrad, func(g, x *tensor.Tensor) *tensor.Tensor {
 			s := x.Sigmoid()
 			return g.Mul(s).Mul(x.Mul(s.Neg().AddScalar(1)).AddScalar(1))

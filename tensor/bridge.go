@@ -22,6 +22,7 @@ func init() {
 		TanhGrad:             tanhGrad,
 		SigmoidGrad:          sigmoidGrad,
 		GELUGrad:             geluGrad,
+		GELUTanhGrad:         geluTanhGrad,
 		SiLUGrad:             siluGrad,
 		SoftplusGrad:         softplusGrad,
 		ThresholdGrad:        thresholdGrad,

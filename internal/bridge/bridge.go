@@ -53,9 +53,9 @@ type Ops[T any] struct {
 	MatMulRowsInto func(dst, a, b T, set bool)
 
 	// The fused activation gradients: g·f'(x) in one pass, from the input x
-	// (GELU, SiLU, Softplus) or the output y (Tanh, Sigmoid, ReLU's
-	// threshold).
-	TanhGrad, SigmoidGrad, SiLUGrad, SoftplusGrad func(g, x T) T
+	// (GELU, GELUTanh, SiLU, Softplus) or the output y (Tanh, Sigmoid,
+	// ReLU's threshold).
+	TanhGrad, SigmoidGrad, SiLUGrad, SoftplusGrad, GELUTanhGrad func(g, x T) T
 	// GELUGrad takes GELU's output y as well as its input x.
 	GELUGrad      func(g, x, y T) T
 	ThresholdGrad func(g, y T, threshold float64) T

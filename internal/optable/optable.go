@@ -151,7 +151,7 @@ var Ops = []Op{
 	{Name: "ReLU", Inputs: []Input{xd(AwayFrom(0), 2, 3)}, F: unary(t.ReLU), Fused: true, Parity: []string{"ReLU away from zero", "ReLU at zero has a zero gradient"}},
 	{Name: "LeakyReLU", Inputs: []Input{xd(AwayFrom(0), 2, 3)}, F: unary(func(a t) t { return a.LeakyReLU(0.2) }), Parity: []string{"LeakyReLU with slope 0.2"}},
 	{Name: "GELU", Inputs: []Input{x(2, 3)}, F: unary(t.GELU), Fused: true, Parity: []string{"GELU of a matrix"}},
-	{Name: "GELUTanh", Inputs: []Input{x(2, 3)}, F: unary(t.GELUTanh), Parity: []string{"GELU with the tanh approximation"}},
+	{Name: "GELUTanh", Inputs: []Input{x(2, 3)}, F: unary(t.GELUTanh), Fused: true, Parity: []string{"GELU with the tanh approximation"}},
 	{Name: "SiLU", Inputs: []Input{x(2, 3)}, F: unary(t.SiLU), Fused: true, Parity: []string{"SiLU of a matrix"}},
 	{Name: "Softplus", Inputs: []Input{x(2, 3)}, F: unary(t.Softplus), Fused: true, Parity: []string{"Softplus below and above the threshold of 20"}},
 	{Name: "Softplus", Case: "above its threshold", Inputs: []Input{xd(func(r *rand.Rand) float64 { return 21 + 5*r.Float64() }, 2, 3)}, F: unary(t.Softplus), Fused: true, Parity: []string{"Softplus below and above the threshold of 20"}},

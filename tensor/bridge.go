@@ -47,6 +47,8 @@ func init() {
 		AvgPool2dGrad: func(g *Tensor, h, wd int, w bridge.Window, excludePad bool) *Tensor {
 			return avgPool2dGrad(g, h, wd, Window(w), excludePad)
 		},
+		Softmax:              softmax,
+		SoftmaxGrad:          softmaxGrad,
 		LayerNorm:            layerNorm,
 		LayerNormGrad:        layerNormGrad,
 		AttentionSoftmax:     attentionSoftmax,

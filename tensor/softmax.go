@@ -1,0 +1,137 @@
+package tensor
+
+import "github.com/adjoint-go/adjoint/kernels"
+
+// Softmax in one pass per row, like PyTorch's softmax kernel and its
+// _softmax_backward_data: package autograd's Softmax records it as one
+// operation instead of the formula's five (the maximum, the shift, Exp,
+// the sum and the quotient), each a pass over the whole input, and its
+// gradient as one pass instead of four. A row is the elements along the
+// softmax's dimension; a dimension other than the last is moved there for
+// the pass and back (two copies).
+
+// softmaxRows calls fn(r, src, dst) for every row r along dim of x's data
+// and of a new tensor of x's shape, which it returns, the rows on
+// goroutines that claim runs of them. x must have its dim last (or be
+// 0-d, one row of one element).
+func softmaxRows(op string, x *Tensor, fn func(r int, src, dst []float64)) *Tensor {
+	if len(x.shape) == 0 {
+		out := newScalar(0)
+		fn(0, x.st.data[x.off:x.off+1], out.st.data[out.off:out.off+1])
+		return out
+	}
+	out := uninit(op, x.shape)
+	n := x.shape[len(x.shape)-1]
+	if n == 0 || out.Numel() == 0 {
+		return out
+	}
+	xd, od := x.contiguousData(), out.st.data
+	rows := len(od) / n
+	kernels.Parallel(rows, max(1, grainMath/n), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			fn(r, xd[r*n:(r+1)*n], od[r*n:(r+1)*n])
+		}
+	})
+	return out
+}
+
+// softmax returns the softmax of x along dim: exp(x - max) / Σ exp(x - max)
+// over each row, with the formula's steps in its order (so bit for bit
+// MaxDims, Sub, Exp, SumDims and Div on a row along the last dimension). A
+// row holding +Inf or NaN, or only -Inf, is all NaN, as in PyTorch.
+func softmax(x *Tensor, dim int) *Tensor {
+	const op = "Softmax"
+	mustTensor(op, "input x", x)
+	x.live(op)
+	if a, last, moved := lastAxis(op, x, dim); moved {
+		xm := swappedCopy(x, a, last)
+		y := softmax(xm, last)
+		putStorage(xm.st)
+		out := swappedCopy(y, a, last)
+		putStorage(y.st)
+		return out
+	}
+	return softmaxRows(op, x, func(_ int, src, dst []float64) {
+		kernels.SubScalar(dst, src, rowMax(src))
+		kernels.Exp(dst, dst)
+		kernels.DivScalar(dst, dst, rowSum(dst))
+	})
+}
+
+// swappedCopy returns a contiguous copy of t with dimensions a and b
+// swapped, in storage of its own, without marking t's storage shared (the
+// view it copies from is internal).
+func swappedCopy(t *Tensor, a, b int) *Tensor {
+	shape, st := shapeAndStrides(len(t.shape))
+	copy(shape, t.shape)
+	copy(st, t.strides)
+	shape[a], shape[b] = shape[b], shape[a]
+	st[a], st[b] = st[b], st[a]
+	v := t.view(t.off, shape, st)
+	out := uninit("copy", shape)
+	copyStrided(out.st.data, v)
+	return out
+}
+
+// lastAxis returns dim of t as an axis, t's last axis, and whether they
+// differ, so that a row operation must move dim last; for a 0-d t (one row
+// of one element) dim must be 0 or -1.
+func lastAxis(op string, t *Tensor, dim int) (a, last int, moved bool) {
+	if len(t.shape) == 0 {
+		if dim != 0 && dim != -1 {
+			fail(op, [][]int{t.shape}, "dimension %d out of range for a 0-d tensor", dim)
+		}
+		return 0, 0, false
+	}
+	a, last = t.axis(op, dim), len(t.shape)-1
+	return a, last, a != last
+}
+
+// rowMax is maxRun for one row, on the calling goroutine.
+func rowMax(x []float64) float64 {
+	if len(x) <= kernels.ReduceChunk {
+		return kernels.Max(x)
+	}
+	m := kernels.Max(x[:kernels.ReduceChunk])
+	for lo := kernels.ReduceChunk; lo < len(x); lo += kernels.ReduceChunk {
+		m = maxNaN(m, kernels.Max(x[lo:min(lo+kernels.ReduceChunk, len(x))]))
+	}
+	return m
+}
+
+// softmaxGrad returns the gradient of softmax along dim from its output y
+// and the output's gradient g: y·(g - Σ g·y) over each row. g and y must
+// have the same shape; otherwise it panics with an *Error naming
+// SoftmaxGrad and the shapes.
+func softmaxGrad(g, y *Tensor, dim int) *Tensor {
+	const op = "SoftmaxGrad"
+	mustTensor(op, "gradient g", g)
+	mustTensor(op, "output y", y)
+	g.live(op)
+	y.live(op)
+	if !sameShape(g.shape, y.shape) {
+		fail(op, [][]int{g.shape, y.shape}, "gradient of shape %v for an output of shape %v", g.shape, y.shape)
+	}
+	a, last, moved := lastAxis(op, y, dim)
+	if moved {
+		gm, ym := swappedCopy(g, a, last), swappedCopy(y, a, last)
+		d := softmaxGrad(gm, ym, last)
+		putStorage(gm.st)
+		putStorage(ym.st)
+		out := swappedCopy(d, a, last)
+		putStorage(d.st)
+		return out
+	}
+	var yd []float64
+	n := 1
+	if len(y.shape) == 0 {
+		yd = y.st.data[y.off : y.off+1]
+	} else {
+		yd, n = y.contiguousData(), y.shape[last]
+	}
+	return softmaxRows(op, g, func(r int, src, dst []float64) {
+		yr := yd[r*n : (r+1)*n]
+		kernels.SubScalar(dst, src, kernels.Dot(src, yr))
+		kernels.Mul(dst, dst, yr)
+	})
+}

@@ -301,3 +301,24 @@ func (t *Tensor) stdDims(op string, v *tensor.Tensor, correction int, keepdim bo
 		grads[0] = r.kept(g).Mul(From(s.Ne(zero))).Div(den).Mul(dev)
 	}, t)
 }
+
+// Softmax returns e^x / Σ e^x along dim, computed stably (shifted by each
+// row's maximum: logits of ±1000 give finite results; a row holding +Inf or
+// NaN, or only -Inf, is all NaN), as torch.softmax: one operation, one pass
+// per row. With y the result, the gradient is y·(g - Σ g·y) along dim, one
+// pass per row outside create-graph mode and written with differentiable
+// operations on y in it, so that second derivatives work.
+func (t *Tensor) Softmax(dim int) *Tensor {
+	return wrap1(tops.Softmax(t.v, dim), "Softmax", func(c call, g *Tensor, grads []*Tensor) {
+		if g.noGrad {
+			grads[0] = gradOf(tops.SoftmaxGrad(g.v, c.output().v, dim))
+			return
+		}
+		y := c.output()
+		gy := g.Mul(y)
+		if y.v.Dim() > 0 {
+			gy = gy.SumDims(true, dim)
+		}
+		grads[0] = y.Mul(g.Sub(gy))
+	}, t)
+}

@@ -7,10 +7,10 @@ import (
 // Softmax returns exp(x) / Σ exp(x) along dim, computed on x minus its
 // maximum along dim so that large logits do not overflow. As in PyTorch, a
 // row holding +Inf or NaN, or only -Inf, is all NaN, and an empty x gives
-// an empty result (also when dim has size 0).
+// an empty result (also when dim has size 0). It is autograd's
+// Tensor.Softmax, one operation with a one-pass gradient.
 func Softmax(x *autograd.Tensor, dim int) *autograd.Tensor {
-	e := transient(transient(shifted(x, dim), x).Exp())
-	return e.Div(transient(e.SumDims(true, dim)))
+	return x.Softmax(dim)
 }
 
 // LogSoftmax returns x - log Σ exp(x) along dim, stably (finite for logits

@@ -49,6 +49,8 @@ func init() {
 		},
 		Softmax:              softmax,
 		SoftmaxGrad:          softmaxGrad,
+		LogSoftmax:           logSoftmax,
+		LogSoftmaxGrad:       logSoftmaxGrad,
 		LayerNorm:            layerNorm,
 		LayerNormGrad:        layerNormGrad,
 		AttentionSoftmax:     attentionSoftmax,

@@ -1,6 +1,10 @@
 package tensor
 
-import "github.com/adjoint-go/adjoint/kernels"
+import (
+	"math"
+
+	"github.com/adjoint-go/adjoint/kernels"
+)
 
 // Softmax in one pass per row, like PyTorch's softmax kernel and its
 // _softmax_backward_data: package autograd's Softmax records it as one
@@ -10,14 +14,15 @@ import "github.com/adjoint-go/adjoint/kernels"
 // softmax's dimension; a dimension other than the last is moved there for
 // the pass and back (two copies).
 
-// softmaxRows calls fn(r, src, dst) for every row r along dim of x's data
-// and of a new tensor of x's shape, which it returns, the rows on
-// goroutines that claim runs of them. x must have its dim last (or be
-// 0-d, one row of one element).
-func softmaxRows(op string, x *Tensor, fn func(r int, src, dst []float64)) *Tensor {
+// softmaxRows calls fn(r, src, dst, buf) for every row r along dim of x's
+// data and of a new tensor of x's shape, which it returns, the rows on
+// goroutines that claim runs of them, each with a scratch buf of
+// scratchLen. x must have its dim last (or be 0-d, one row of one element).
+func softmaxRows(op string, x *Tensor, fn func(r int, src, dst, buf []float64)) *Tensor {
 	if len(x.shape) == 0 {
 		out := newScalar(0)
-		fn(0, x.st.data[x.off:x.off+1], out.st.data[out.off:out.off+1])
+		var buf [1]float64
+		fn(0, x.st.data[x.off:x.off+1], out.st.data[out.off:out.off+1], buf[:])
 		return out
 	}
 	out := uninit(op, x.shape)
@@ -28,8 +33,10 @@ func softmaxRows(op string, x *Tensor, fn func(r int, src, dst []float64)) *Tens
 	xd, od := x.contiguousData(), out.st.data
 	rows := len(od) / n
 	kernels.Parallel(rows, max(1, grainMath/n), func(lo, hi int) {
+		buf := scratchPool.Get().(*[scratchLen]float64)
+		defer scratchPool.Put(buf)
 		for r := lo; r < hi; r++ {
-			fn(r, xd[r*n:(r+1)*n], od[r*n:(r+1)*n])
+			fn(r, xd[r*n:(r+1)*n], od[r*n:(r+1)*n], buf[:])
 		}
 	})
 	return out
@@ -51,7 +58,7 @@ func softmax(x *Tensor, dim int) *Tensor {
 		putStorage(y.st)
 		return out
 	}
-	return softmaxRows(op, x, func(_ int, src, dst []float64) {
+	return softmaxRows(op, x, func(_ int, src, dst, _ []float64) {
 		kernels.SubScalar(dst, src, rowMax(src))
 		kernels.Exp(dst, dst)
 		kernels.DivScalar(dst, dst, rowSum(dst))
@@ -129,9 +136,87 @@ func softmaxGrad(g, y *Tensor, dim int) *Tensor {
 	} else {
 		yd, n = y.contiguousData(), y.shape[last]
 	}
-	return softmaxRows(op, g, func(r int, src, dst []float64) {
+	return softmaxRows(op, g, func(r int, src, dst, _ []float64) {
 		yr := yd[r*n : (r+1)*n]
 		kernels.SubScalar(dst, src, kernels.Dot(src, yr))
 		kernels.Mul(dst, dst, yr)
+	})
+}
+
+// logSoftmax returns x - log Σ e^x along dim, as z - log Σ e^z with z = x
+// minus each row's maximum, the formula's steps in its order (so bit for
+// bit MaxDims, Sub and LogSumExpDims on a row along the last dimension).
+func logSoftmax(x *Tensor, dim int) *Tensor {
+	const op = "LogSoftmax"
+	mustTensor(op, "input x", x)
+	x.live(op)
+	if a, last, moved := lastAxis(op, x, dim); moved {
+		xm := swappedCopy(x, a, last)
+		y := logSoftmax(xm, last)
+		putStorage(xm.st)
+		out := swappedCopy(y, a, last)
+		putStorage(y.st)
+		return out
+	}
+	return softmaxRows(op, x, func(_ int, src, dst, buf []float64) {
+		m := rowMax(src)
+		kernels.SubScalar(dst, src, m)
+		// LogSumExpDims shifts z = x - m by its own maximum, which is 0
+		// when m is finite: then e^z needs no second shift.
+		shift := 0.0
+		if math.IsInf(m, 0) || math.IsNaN(m) {
+			shift = lseShift(rowMax(dst))
+		}
+		kernels.SubScalar(dst, dst, rowLogSumExp(dst, shift, buf))
+	})
+}
+
+// rowLogSumExp is logSumExpRun for one row whose shift (lseShift of its
+// maximum) is known, on the calling goroutine.
+func rowLogSumExp(x []float64, shift float64, buf []float64) float64 {
+	if len(x) <= kernels.ReduceChunk {
+		return math.Log(expSum(x, shift, buf)) + shift
+	}
+	s := expSum(x[:kernels.ReduceChunk], shift, buf) // kernels.Reduce starts from the first block's sum
+	for lo := kernels.ReduceChunk; lo < len(x); lo += kernels.ReduceChunk {
+		s += expSum(x[lo:min(lo+kernels.ReduceChunk, len(x))], shift, buf)
+	}
+	return math.Log(s) + shift
+}
+
+// logSoftmaxGrad returns the gradient of logSoftmax along dim from its
+// output y and the output's gradient g: g - e^y·Σ g over each row. g and y
+// must have the same shape; otherwise it panics with an *Error naming
+// LogSoftmaxGrad and the shapes.
+func logSoftmaxGrad(g, y *Tensor, dim int) *Tensor {
+	const op = "LogSoftmaxGrad"
+	mustTensor(op, "gradient g", g)
+	mustTensor(op, "output y", y)
+	g.live(op)
+	y.live(op)
+	if !sameShape(g.shape, y.shape) {
+		fail(op, [][]int{g.shape, y.shape}, "gradient of shape %v for an output of shape %v", g.shape, y.shape)
+	}
+	a, last, moved := lastAxis(op, y, dim)
+	if moved {
+		gm, ym := swappedCopy(g, a, last), swappedCopy(y, a, last)
+		d := logSoftmaxGrad(gm, ym, last)
+		putStorage(gm.st)
+		putStorage(ym.st)
+		out := swappedCopy(d, a, last)
+		putStorage(d.st)
+		return out
+	}
+	var yd []float64
+	n := 1
+	if len(y.shape) == 0 {
+		yd = y.st.data[y.off : y.off+1]
+	} else {
+		yd, n = y.contiguousData(), y.shape[last]
+	}
+	return softmaxRows(op, g, func(r int, src, dst, _ []float64) {
+		kernels.Exp(dst, yd[r*n:(r+1)*n])
+		kernels.MulScalar(dst, dst, rowSum(src))
+		kernels.Sub(dst, src, dst)
 	})
 }

@@ -99,11 +99,11 @@ type Ops[T any] struct {
 	// plane positions in indices (as MaxPool2d returns them).
 	MaxPool2dGrad func(g, indices T, h, w int) T
 
-	// Softmax is the softmax of x along dim in one pass per row;
-	// SoftmaxGrad its gradient from the output y and the output's
-	// gradient g.
-	Softmax     func(x T, dim int) T
-	SoftmaxGrad func(g, y T, dim int) T
+	// Softmax and LogSoftmax are those of x along dim in one pass per row;
+	// SoftmaxGrad and LogSoftmaxGrad their gradients from the output y and
+	// the output's gradient g.
+	Softmax, LogSoftmax         func(x T, dim int) T
+	SoftmaxGrad, LogSoftmaxGrad func(g, y T, dim int) T
 
 	// LayerNorm normalises x over its last k dimensions (see autograd's
 	// LayerNorm) and returns the rows' means and reciprocal standard

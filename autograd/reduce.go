@@ -322,3 +322,24 @@ func (t *Tensor) Softmax(dim int) *Tensor {
 		grads[0] = y.Mul(g.Sub(gy))
 	}, t)
 }
+
+// LogSoftmax returns x - log Σ e^x along dim, computed stably (x minus each
+// row's maximum first: finite for logits of ±1000; a row holding +Inf or
+// NaN, or only -Inf, is all NaN), as torch.log_softmax: one operation, one
+// pass per row. With y the result, the gradient is g - e^y·Σ g along dim,
+// one pass per row outside create-graph mode and written with
+// differentiable operations on y in it, so that second derivatives work.
+func (t *Tensor) LogSoftmax(dim int) *Tensor {
+	return wrap1(tops.LogSoftmax(t.v, dim), "LogSoftmax", func(c call, g *Tensor, grads []*Tensor) {
+		if g.noGrad {
+			grads[0] = gradOf(tops.LogSoftmaxGrad(g.v, c.output().v, dim))
+			return
+		}
+		y := c.output()
+		s := g
+		if y.v.Dim() > 0 {
+			s = g.SumDims(true, dim)
+		}
+		grads[0] = g.Sub(y.Exp().Mul(s))
+	}, t)
+}

@@ -17,9 +17,10 @@ func Softmax(x *autograd.Tensor, dim int) *autograd.Tensor {
 // of ±1000). It is computed as torch.log_softmax is, z - log Σ exp(z) with
 // z = x minus its maximum along dim, so that a row holding +Inf or NaN, or
 // only -Inf, is all NaN, as in PyTorch; an empty x gives an empty result.
+// It is autograd's Tensor.LogSoftmax, one operation with a one-pass
+// gradient.
 func LogSoftmax(x *autograd.Tensor, dim int) *autograd.Tensor {
-	z := transient(shifted(x, dim), x)
-	return z.Sub(transient(z.LogSumExpDims(true, dim)))
+	return x.LogSoftmax(dim)
 }
 
 // transient marks v, a value computed inside this package that no caller
@@ -33,14 +34,4 @@ func transient(v *autograd.Tensor, callers ...*autograd.Tensor) *autograd.Tensor
 		}
 	}
 	return v.Transient()
-}
-
-// shifted returns x minus its maximum along dim, as a constant: the shift
-// cancels in Softmax and LogSoftmax, so it needs no gradient. An empty x,
-// which has no maximum along a dimension of size 0, is returned as it is.
-func shifted(x *autograd.Tensor, dim int) *autograd.Tensor {
-	if x.Numel() == 0 {
-		return x
-	}
-	return x.Sub(x.MaxDims(true, dim).Detach())
 }

@@ -795,6 +795,9 @@ prog("Second derivative of LayerNorm",
 prog("Second derivative of LayerNorm in its weight, over two dimensions",
      {"x": X(randn(2, 2, 3)), "w": X(randn(2, 3)), "v": C(randn(2, 3))},
      grad_of(lambda a: F.layer_norm(a["x"], (2, 3), a["w"], None, 1e-3), "w"))
+prog("Second derivative of LogSoftmax",
+     {"x": X(randn(3, 5)), "v": C(randn(3, 5))},
+     grad_of(lambda a: F.log_softmax(a["x"], dim=1), "x"))
 gen = gen_main
 
 

@@ -6,13 +6,13 @@ import (
 	"github.com/adjoint-go/adjoint/kernels"
 )
 
-// Softmax in one pass per row, like PyTorch's softmax kernel and its
-// _softmax_backward_data: package autograd's Softmax records it as one
+// Softmax and log-softmax in one pass per row, like PyTorch's softmax
+// kernels and their backward: package autograd's Softmax records one
 // operation instead of the formula's five (the maximum, the shift, Exp,
 // the sum and the quotient), each a pass over the whole input, and its
-// gradient as one pass instead of four. A row is the elements along the
-// softmax's dimension; a dimension other than the last is moved there for
-// the pass and back (two copies).
+// gradient as one pass instead of four; LogSoftmax likewise. A row is the
+// elements along the operation's dimension; a dimension other than the
+// last is moved there for the pass and back (copies).
 
 // softmaxRows calls fn(r, src, dst, buf) for every row r along dim of x's
 // data and of a new tensor of x's shape, which it returns, the rows on

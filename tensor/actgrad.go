@@ -104,11 +104,7 @@ func geluTanhGrad(g, x *Tensor) *Tensor {
 			d, gb, xb := dst[lo:hi], g[lo:hi], x[lo:hi]
 			xsq, th, r := bufs[0][:hi-lo], bufs[1][:hi-lo], bufs[2][:hi-lo]
 			kernels.Mul(xsq, xb, xb)
-			kernels.Mul(th, xsq, xb)
-			kernels.MulScalar(th, th, geluKappa)
-			kernels.Add(th, xb, th)
-			kernels.MulScalar(th, th, geluBeta)
-			kernels.Tanh(th, th)
+			geluTanhInner(th, xb, xsq)
 			kernels.AddScalar(d, th, 1) // left: (1 + th)/2
 			kernels.MulScalar(d, d, 0.5)
 			kernels.Mul(r, th, th) // right: x/2·(1 - th²)·β·(1 + 3κx²)

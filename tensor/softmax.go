@@ -47,22 +47,60 @@ func softmaxRows(op string, x *Tensor, fn func(r int, src, dst, buf []float64)) 
 // MaxDims, Sub, Exp, SumDims and Div on a row along the last dimension). A
 // row holding +Inf or NaN, or only -Inf, is all NaN, as in PyTorch.
 func softmax(x *Tensor, dim int) *Tensor {
-	const op = "Softmax"
+	return rowsOp("Softmax", x, dim, func(src, dst, _ []float64) {
+		kernels.SubScalar(dst, src, rowMax(src))
+		kernels.Exp(dst, dst)
+		kernels.DivScalar(dst, dst, rowSum(dst))
+	})
+}
+
+// rowsOp returns fn(src, dst, buf) applied to every row of x along dim
+// (see softmaxRows), with dim moved last and back when it is not last.
+func rowsOp(op string, x *Tensor, dim int, fn func(src, dst, buf []float64)) *Tensor {
 	mustTensor(op, "input x", x)
 	x.live(op)
 	if a, last, moved := lastAxis(op, x, dim); moved {
 		xm := swappedCopy(x, a, last)
-		y := softmax(xm, last)
+		y := rowsOp(op, xm, last, fn)
 		putStorage(xm.st)
 		out := swappedCopy(y, a, last)
 		putStorage(y.st)
 		return out
 	}
-	return softmaxRows(op, x, func(_ int, src, dst, _ []float64) {
-		kernels.SubScalar(dst, src, rowMax(src))
-		kernels.Exp(dst, dst)
-		kernels.DivScalar(dst, dst, rowSum(dst))
-	})
+	return softmaxRows(op, x, func(_ int, src, dst, buf []float64) { fn(src, dst, buf) })
+}
+
+// rowsGrad returns fn(dst, g, y) applied to every row of g and y along dim
+// (the gradient of a row operation from its output y and the output's
+// gradient g), with dim moved last and back when it is not last. g and y
+// must have the same shape; otherwise it panics with an *Error naming op
+// and the shapes.
+func rowsGrad(op string, g, y *Tensor, dim int, fn func(dst, g, y []float64)) *Tensor {
+	mustTensor(op, "gradient g", g)
+	mustTensor(op, "output y", y)
+	g.live(op)
+	y.live(op)
+	if !sameShape(g.shape, y.shape) {
+		fail(op, [][]int{g.shape, y.shape}, "gradient of shape %v for an output of shape %v", g.shape, y.shape)
+	}
+	a, last, moved := lastAxis(op, y, dim)
+	if moved {
+		gm, ym := swappedCopy(g, a, last), swappedCopy(y, a, last)
+		d := rowsGrad(op, gm, ym, last, fn)
+		putStorage(gm.st)
+		putStorage(ym.st)
+		out := swappedCopy(d, a, last)
+		putStorage(d.st)
+		return out
+	}
+	var yd []float64
+	n := 1
+	if len(y.shape) == 0 {
+		yd = y.st.data[y.off : y.off+1]
+	} else {
+		yd, n = y.contiguousData(), y.shape[last]
+	}
+	return softmaxRows(op, g, func(r int, src, dst, _ []float64) { fn(dst, src, yd[r*n:(r+1)*n]) })
 }
 
 // swappedCopy returns a contiguous copy of t with dimensions a and b
@@ -111,35 +149,9 @@ func rowMax(x []float64) float64 {
 // have the same shape; otherwise it panics with an *Error naming
 // SoftmaxGrad and the shapes.
 func softmaxGrad(g, y *Tensor, dim int) *Tensor {
-	const op = "SoftmaxGrad"
-	mustTensor(op, "gradient g", g)
-	mustTensor(op, "output y", y)
-	g.live(op)
-	y.live(op)
-	if !sameShape(g.shape, y.shape) {
-		fail(op, [][]int{g.shape, y.shape}, "gradient of shape %v for an output of shape %v", g.shape, y.shape)
-	}
-	a, last, moved := lastAxis(op, y, dim)
-	if moved {
-		gm, ym := swappedCopy(g, a, last), swappedCopy(y, a, last)
-		d := softmaxGrad(gm, ym, last)
-		putStorage(gm.st)
-		putStorage(ym.st)
-		out := swappedCopy(d, a, last)
-		putStorage(d.st)
-		return out
-	}
-	var yd []float64
-	n := 1
-	if len(y.shape) == 0 {
-		yd = y.st.data[y.off : y.off+1]
-	} else {
-		yd, n = y.contiguousData(), y.shape[last]
-	}
-	return softmaxRows(op, g, func(r int, src, dst, _ []float64) {
-		yr := yd[r*n : (r+1)*n]
-		kernels.SubScalar(dst, src, kernels.Dot(src, yr))
-		kernels.Mul(dst, dst, yr)
+	return rowsGrad("SoftmaxGrad", g, y, dim, func(dst, g, y []float64) {
+		kernels.SubScalar(dst, g, kernels.Dot(g, y))
+		kernels.Mul(dst, dst, y)
 	})
 }
 
@@ -147,18 +159,7 @@ func softmaxGrad(g, y *Tensor, dim int) *Tensor {
 // minus each row's maximum, the formula's steps in its order (so bit for
 // bit MaxDims, Sub and LogSumExpDims on a row along the last dimension).
 func logSoftmax(x *Tensor, dim int) *Tensor {
-	const op = "LogSoftmax"
-	mustTensor(op, "input x", x)
-	x.live(op)
-	if a, last, moved := lastAxis(op, x, dim); moved {
-		xm := swappedCopy(x, a, last)
-		y := logSoftmax(xm, last)
-		putStorage(xm.st)
-		out := swappedCopy(y, a, last)
-		putStorage(y.st)
-		return out
-	}
-	return softmaxRows(op, x, func(_ int, src, dst, buf []float64) {
+	return rowsOp("LogSoftmax", x, dim, func(src, dst, buf []float64) {
 		m := rowMax(src)
 		kernels.SubScalar(dst, src, m)
 		// LogSumExpDims shifts z = x - m by its own maximum, which is 0
@@ -189,34 +190,9 @@ func rowLogSumExp(x []float64, shift float64, buf []float64) float64 {
 // must have the same shape; otherwise it panics with an *Error naming
 // LogSoftmaxGrad and the shapes.
 func logSoftmaxGrad(g, y *Tensor, dim int) *Tensor {
-	const op = "LogSoftmaxGrad"
-	mustTensor(op, "gradient g", g)
-	mustTensor(op, "output y", y)
-	g.live(op)
-	y.live(op)
-	if !sameShape(g.shape, y.shape) {
-		fail(op, [][]int{g.shape, y.shape}, "gradient of shape %v for an output of shape %v", g.shape, y.shape)
-	}
-	a, last, moved := lastAxis(op, y, dim)
-	if moved {
-		gm, ym := swappedCopy(g, a, last), swappedCopy(y, a, last)
-		d := logSoftmaxGrad(gm, ym, last)
-		putStorage(gm.st)
-		putStorage(ym.st)
-		out := swappedCopy(d, a, last)
-		putStorage(d.st)
-		return out
-	}
-	var yd []float64
-	n := 1
-	if len(y.shape) == 0 {
-		yd = y.st.data[y.off : y.off+1]
-	} else {
-		yd, n = y.contiguousData(), y.shape[last]
-	}
-	return softmaxRows(op, g, func(r int, src, dst, _ []float64) {
-		kernels.Exp(dst, yd[r*n:(r+1)*n])
-		kernels.MulScalar(dst, dst, rowSum(src))
-		kernels.Sub(dst, src, dst)
+	return rowsGrad("LogSoftmaxGrad", g, y, dim, func(dst, g, y []float64) {
+		kernels.Exp(dst, y)
+		kernels.MulScalar(dst, dst, rowSum(g))
+		kernels.Sub(dst, g, dst)
 	})
 }

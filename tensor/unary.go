@@ -230,15 +230,21 @@ func (t *Tensor) GELUTanh() *Tensor { return t.unary("GELUTanh", vmathGrain(), g
 func geluTanhKernel(dst, x []float64) {
 	inBlocks(dst, x, func(d, x, b []float64) {
 		kernels.Mul(b, x, x)
-		kernels.Mul(b, b, x)
-		kernels.MulScalar(b, b, geluKappa)
-		kernels.Add(b, x, b)
-		kernels.MulScalar(b, b, geluBeta)
-		kernels.Tanh(b, b)
+		geluTanhInner(b, x, b)
 		kernels.AddScalar(b, b, 1)
 		kernels.MulScalar(d, x, 0.5)
 		kernels.Mul(d, d, b)
 	})
+}
+
+// geluTanhInner sets th to tanh(β·(x + κ·x²·x)) from x and its square
+// xsq (th may be xsq), each step rounded as GELUTanh's formula rounds it.
+func geluTanhInner(th, x, xsq []float64) {
+	kernels.Mul(th, xsq, x)
+	kernels.MulScalar(th, th, geluKappa)
+	kernels.Add(th, x, th)
+	kernels.MulScalar(th, th, geluBeta)
+	kernels.Tanh(th, th)
 }
 
 // SiLU returns x·sigmoid(x) elementwise, computed as PyTorch does, as

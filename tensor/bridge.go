@@ -51,6 +51,8 @@ func init() {
 		SoftmaxGrad:          softmaxGrad,
 		LogSoftmax:           logSoftmax,
 		LogSoftmaxGrad:       logSoftmaxGrad,
+		BatchNorm:            batchNorm,
+		BatchNormGrad:        batchNormGrad,
 		LayerNorm:            layerNorm,
 		LayerNormGrad:        layerNormGrad,
 		AttentionSoftmax:     attentionSoftmax,

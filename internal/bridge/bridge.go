@@ -105,6 +105,13 @@ type Ops[T any] struct {
 	Softmax, LogSoftmax         func(x T, dim int) T
 	SoftmaxGrad, LogSoftmaxGrad func(g, y T, dim int) T
 
+	// BatchNorm normalises each channel of x [N C ...] by the batch's
+	// statistics (training) and returns the channels' means, reciprocal
+	// standard deviations and population variances; BatchNormGrad returns
+	// the gradients of x, w and b asked for (nil otherwise).
+	BatchNorm     func(x, w, b T, eps float64) (y, mean, rstd, variance T)
+	BatchNormGrad func(g, x, mean, rstd, w T, needX, needW, needB bool) (dx, dw, db T)
+
 	// LayerNorm normalises x over its last k dimensions (see autograd's
 	// LayerNorm) and returns the rows' means and reciprocal standard
 	// deviations for the gradient; LayerNormGrad returns the gradients of

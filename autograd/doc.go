@@ -124,8 +124,8 @@
 //   - the temporaries of composite backward formulas (the terms of a
 //     quotient's or a variance's gradient), as soon as the formula returns;
 //     common activations (ReLU, Tanh, Sigmoid, GELU, GELUTanh, SiLU,
-//     Softplus), Softmax, LogSoftmax, cross-entropy and LayerNorm need
-//     none, their gradients being one fused pass;
+//     Softplus), Softmax, LogSoftmax, cross-entropy, LayerNorm and
+//     BatchNorm need none, their gradients being fused passes;
 //   - leaves' gradients are added into their Grad() buffers in place, and a
 //     Linear or matrix-product weight's gradient is added by the product
 //     itself, so no weight-sized temporary is made;

@@ -67,3 +67,22 @@ func TestLayerNormRecordsOnlyWhenAsked(t *testing.T) {
 		t.Fatal("a constant input got a gradient")
 	}
 }
+
+// TestBatchNormStatisticsOutliveBackward checks that the batch means and
+// variances BatchNorm returns are constants that keep their values after
+// backward has freed the graph (which recycles the operation's own
+// buffers), and that a channel of one value panics naming BatchNorm.
+func TestBatchNormStatisticsOutliveBackward(t *testing.T) {
+	x := New([]float64{1, 2, 3, 5, -1, 0}, 3, 2).SetRequiresGrad(true)
+	y, mean, variance := BatchNorm(x, nil, nil, 1e-5)
+	if mean.RequiresGrad() || variance.RequiresGrad() {
+		t.Fatal("the batch statistics require a gradient")
+	}
+	y.Square().Sum().Backward()
+	testutil.AllClose(t, "means", mean.Data(), []float64{1, 7.0 / 3}, 1e-15)
+	testutil.AllClose(t, "variances", variance.Data(), []float64{8.0 / 3, 38.0 / 9}, 1e-15)
+	e := testutil.Panics[*tensor.Error](t, func() { BatchNorm(Zeros(1, 3), nil, nil, 1e-5) })
+	if e.Op != "BatchNorm" || !strings.Contains(e.Error(), "[1 3]") {
+		t.Fatalf("panic %v, want BatchNorm naming [1 3]", e)
+	}
+}

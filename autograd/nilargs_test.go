@@ -44,6 +44,7 @@ func TestNilArgumentsPanicWithTheirNames(t *testing.T) {
 		{"Stack", "tensor 0 of 1 is nil", func() { Stack([]*Tensor{nil}, 0) }},
 		{"CrossEntropyRows", "target is nil", func() { CrossEntropyRows(x, nil, -100) }},
 		{"LayerNorm", "input is nil", func() { LayerNorm(nil, []int{2}, nil, nil, 1e-5) }},
+		{"BatchNorm", "input is nil", func() { BatchNorm(nil, nil, nil, 1e-5) }},
 		{"ScaledDotProductAttention", "key is nil", func() { ScaledDotProductAttention(x, nil, x, AttentionOptions{}) }},
 		{"ScaledDotProductAttention", "query is nil", func() { ScaledDotProductAttention(nil, x, x, AttentionOptions{}) }},
 	}

@@ -287,6 +287,14 @@ var Ops = []Op{
 	}, Parity: []string{"ConvTranspose2d with stride, padding and output padding", "ConvTranspose2d with groups and dilation"}},
 
 	// Attention: q [.. L E], k [.. S E], v [.. S Ev], then the mask or dropout multiplier.
+	{Name: "BatchNorm", Case: "of [N C] with weight and bias", Inputs: []Input{x(4, 3), x(3), x(3)}, F: func(in []t) t {
+		y, _, _ := autograd.BatchNorm(in[0], in[1], in[2], 1e-5)
+		return y
+	}, Fused: true, Parity: []string{"BatchNorm in training updates the running statistics", "Second derivative of BatchNorm"}},
+	{Name: "BatchNorm", Case: "of [N C H W] without affine parameters", Inputs: []Input{x(2, 3, 2, 2)}, F: func(in []t) t {
+		y, _, _ := autograd.BatchNorm(in[0], nil, nil, 1e-5)
+		return y
+	}, Fused: true, Parity: []string{"BatchNorm1d of a batch of vectors without affine parameters"}},
 	{Name: "LayerNorm", Case: "with weight and bias", Inputs: []Input{x(3, 4), x(4), x(4)}, F: func(in []t) t {
 		return autograd.LayerNorm(in[0], []int{4}, in[1], in[2], 1e-5)
 	}, Fused: true, Parity: []string{"LayerNorm with affine parameters", "A GELU block with LayerNorm and a residual", "Second derivative of LayerNorm"}},

@@ -359,6 +359,9 @@ var programs = map[string]fn{
 		return x.StdDims(1, false, 1).Div(x.SumDims(false, 1).Abs())
 	}),
 	"Second derivative of LogSoftmax": gradOf("x", func(a in) T { return nf.LogSoftmax(a["x"], 1) }),
+	"Second derivative of BatchNorm": gradOf("x", func(a in) T {
+		return nf.BatchNorm(a["x"], nil, nil, a["w"], a["b"], true, 0.1, 1e-5)
+	}),
 	"Second derivative of LayerNorm": gradOf("x", func(a in) T {
 		return nf.LayerNorm(a["x"], []int{4}, a["w"], a["b"], 1e-5)
 	}),

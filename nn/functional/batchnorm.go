@@ -17,7 +17,8 @@ import (
 // statistics are buffers updated in place and get no gradient. It panics
 // with a *tensor.Error naming BatchNorm if the shapes do not fit, or if a
 // training batch has one value per channel (the variance is undefined, and
-// PyTorch refuses too).
+// PyTorch refuses too). In training it is autograd.BatchNorm, one operation
+// with a two-pass gradient.
 func BatchNorm(x, runningMean, runningVar, weight, bias *autograd.Tensor, training bool, momentum, eps float64) *autograd.Tensor {
 	const op = "BatchNorm"
 	if x == nil {
@@ -48,23 +49,20 @@ func BatchNorm(x, runningMean, runningVar, weight, bias *autograd.Tensor, traini
 		dims = append(dims, d)
 		count *= xs[d]
 	}
-	var mean, varc *autograd.Tensor
 	if training || runningMean == nil {
 		if count <= 1 {
 			tensor.Panicf("functional", op, [][]int{xs}, "expected more than 1 value per channel when training, got input of shape %v", xs)
 		}
-		mean = transient(x.MeanDims(true, dims...))
-		varc = transient(x.VarDims(0, true, dims...))
+		y, mean, varc := autograd.BatchNorm(x, weight, bias, eps)
 		if runningMean != nil {
-			m := mean.Value().Reshape(c)
-			unbiased := varc.Value().Reshape(c).MulScalar(float64(count) / float64(count-1))
-			updateRunning(runningMean.Value(), m, momentum)
+			unbiased := varc.Value().MulScalar(float64(count) / float64(count-1))
+			updateRunning(runningMean.Value(), mean.Value(), momentum)
 			updateRunning(runningVar.Value(), unbiased, momentum)
 		}
-	} else {
-		mean = autograd.From(runningMean.Value()).Reshape(bshape...)
-		varc = autograd.From(runningVar.Value()).Reshape(bshape...)
+		return y
 	}
+	mean := autograd.From(runningMean.Value()).Reshape(bshape...)
+	varc := autograd.From(runningVar.Value()).Reshape(bshape...)
 	y := transient(x.Sub(mean)).Mul(transient(transient(varc.AddScalar(eps)).Rsqrt()))
 	if weight != nil {
 		y = transient(y).Mul(weight.Reshape(bshape...))

@@ -798,6 +798,9 @@ prog("Second derivative of LayerNorm in its weight, over two dimensions",
 prog("Second derivative of LogSoftmax",
      {"x": X(randn(3, 5)), "v": C(randn(3, 5))},
      grad_of(lambda a: F.log_softmax(a["x"], dim=1), "x"))
+prog("Second derivative of BatchNorm",
+     {"x": X(randn(4, 2, 3)), "w": X(randn(2)), "b": X(randn(2)), "v": C(randn(4, 2, 3))},
+     grad_of(lambda a: F.batch_norm(a["x"], None, None, a["w"], a["b"], training=True, eps=1e-5), "x"))
 gen = gen_main
 
 

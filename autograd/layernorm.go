@@ -30,62 +30,24 @@ func LayerNorm(x *Tensor, shape []int, weight, bias *Tensor, eps float64) *Tenso
 	if k == 0 || k > len(xs) || !slices.Equal(xs[len(xs)-k:], shape) {
 		tensor.Panicf("autograd", op, [][]int{xs, shape}, "normalized shape %v does not end the input shape %v", shape, xs)
 	}
-	inputs := []*Tensor{x}
-	wi, bi := -1, -1
-	var wv, bv *tensor.Tensor
 	for i, p := range []*Tensor{weight, bias} {
-		if p == nil {
-			continue
-		}
-		if !slices.Equal(p.v.Shape(), shape) {
+		if p != nil && !slices.Equal(p.v.Shape(), shape) {
 			tensor.Panicf("autograd", op, [][]int{shape, p.v.Shape()}, "%s of shape %v, want the normalized shape %v", [2]string{"weight", "bias"}[i], p.v.Shape(), shape)
 		}
-		if i == 0 {
-			wi, wv = len(inputs), p.v
-		} else {
-			bi, bv = len(inputs), p.v
-		}
-		inputs = append(inputs, p)
 	}
-	y, mean, rstd := tops.LayerNorm(xv, wv, bv, k, eps)
-	record, noGrad := false, false
-	for _, in := range inputs {
-		record = record || in.requiresGrad
-		noGrad = noGrad || in.noGrad
-	}
-	if !record || noGrad {
+	inputs, wi, bi := affineInputs(x, weight, bias)
+	y, mean, rstd := tops.LayerNorm(xv, valueOf(weight), valueOf(bias), k, eps)
+	if !records(inputs) {
 		tops.Recycle(mean)
 		tops.Recycle(rstd)
 		return wrapN(y, op, nil, inputs)
 	}
 	meanE, rstdE := save(From(mean)), save(From(rstd))
 	return wrapN(y, op, func(c call, g *Tensor, grads []*Tensor) {
-		x := c.input(0)
-		var w *Tensor
-		if wi >= 0 {
-			w = c.input(wi)
-		}
-		needW, needB := wi >= 0 && c.needs(wi), bi >= 0 && c.needs(bi)
 		if g.noGrad {
-			var wv *tensor.Tensor
-			if w != nil {
-				wv = w.v
-			}
-			m, r := c.saved(meanE).v, c.saved(rstdE).v
-			dx, dw, db := tops.LayerNormGrad(g.v, x.v, m, r, wv, k, c.needs(0), needW, needB)
-			if c.final {
-				tops.Recycle(m) // no other backward will run through this node
-				tops.Recycle(r)
-			}
-			if dx != nil {
-				grads[0] = gradOf(dx)
-			}
-			if dw != nil {
-				grads[wi] = gradOf(dw)
-			}
-			if db != nil {
-				grads[bi] = gradOf(db)
-			}
+			normGrad(c, g, grads, wi, bi, meanE, rstdE, func(g, x, m, r, w *tensor.Tensor, needX, needW, needB bool) (dx, dw, db *tensor.Tensor) {
+				return tops.LayerNormGrad(g, x, m, r, w, k, needX, needW, needB)
+			})
 			return
 		}
 		// create-graph mode: the formula, on the row statistics recomputed
@@ -94,21 +56,8 @@ func LayerNorm(x *Tensor, shape []int, weight, bias *Tensor, eps float64) *Tenso
 		for i := range dims {
 			dims[i] = -1 - i
 		}
-		rs := x.VarDims(0, true, dims...).AddScalar(eps).Rsqrt()
-		xh := x.Sub(x.MeanDims(true, dims...)).Mul(rs)
-		if c.needs(0) {
-			gh := g
-			if w != nil {
-				gh = g.Mul(w)
-			}
-			grads[0] = gh.Sub(gh.MeanDims(true, dims...)).Sub(xh.Mul(gh.Mul(xh).MeanDims(true, dims...))).Mul(rs)
-		}
-		if needW {
-			grads[wi] = g.Mul(xh).sumTo(c.meta(wi))
-		}
-		if needB {
-			grads[bi] = g.sumTo(c.meta(bi))
-		}
+		normFormula(c, g, grads, wi, bi, dims, eps, func(w *Tensor) *Tensor { return w },
+			func(t *Tensor, i int) *Tensor { return t.sumTo(c.meta(i)) })
 	}, inputs)
 }
 
@@ -130,61 +79,22 @@ func LayerNorm(x *Tensor, shape []int, weight, bias *Tensor, eps float64) *Tenso
 func BatchNorm(x, weight, bias *Tensor, eps float64) (y, mean, variance *Tensor) {
 	const op = "BatchNorm"
 	xv := arg(op, "the input", x)
-	inputs := []*Tensor{x}
-	wi, bi := -1, -1
-	var wv, bv *tensor.Tensor
-	if weight != nil {
-		wi, wv = len(inputs), weight.v
-		inputs = append(inputs, weight)
-	}
-	if bias != nil {
-		bi, bv = len(inputs), bias.v
-		inputs = append(inputs, bias)
-	}
-	yv, m, rstd, v := tops.BatchNorm(xv, wv, bv, eps)
+	inputs, wi, bi := affineInputs(x, weight, bias)
+	yv, m, rstd, v := tops.BatchNorm(xv, valueOf(weight), valueOf(bias), eps)
 	mean, variance = &Tensor{v: m, noGrad: true}, &Tensor{v: v, noGrad: true}
-	record, noGrad := false, false
-	for _, in := range inputs {
-		record = record || in.requiresGrad
-		noGrad = noGrad || in.noGrad
-	}
-	if !record || noGrad {
+	if !records(inputs) {
 		tops.Recycle(rstd)
 		return wrapN(yv, op, nil, inputs), mean, variance
 	}
 	meanE, rstdE := save(From(m.Clone())), save(From(rstd))
 	return wrapN(yv, op, func(c call, g *Tensor, grads []*Tensor) {
-		x := c.input(0)
-		var w *Tensor
-		if wi >= 0 {
-			w = c.input(wi)
-		}
-		needW, needB := wi >= 0 && c.needs(wi), bi >= 0 && c.needs(bi)
 		if g.noGrad {
-			var wv *tensor.Tensor
-			if w != nil {
-				wv = w.v
-			}
-			m, r := c.saved(meanE).v, c.saved(rstdE).v
-			dx, dw, db := tops.BatchNormGrad(g.v, x.v, m, r, wv, c.needs(0), needW, needB)
-			if c.final {
-				tops.Recycle(m) // no other backward will run through this node
-				tops.Recycle(r)
-			}
-			if dx != nil {
-				grads[0] = gradOf(dx)
-			}
-			if dw != nil {
-				grads[wi] = gradOf(dw)
-			}
-			if db != nil {
-				grads[bi] = gradOf(db)
-			}
+			normGrad(c, g, grads, wi, bi, meanE, rstdE, tops.BatchNormGrad)
 			return
 		}
 		// create-graph mode: the formula, on the channel statistics
 		// recomputed differentiably from x.
-		xs := x.v.Shape()
+		xs := c.meta(0).shape()
 		dims, bshape := []int{0}, make([]int, len(xs))
 		for i := range bshape {
 			bshape[i] = 1
@@ -193,20 +103,92 @@ func BatchNorm(x, weight, bias *Tensor, eps float64) (y, mean, variance *Tensor)
 		for d := 2; d < len(xs); d++ {
 			dims = append(dims, d)
 		}
-		rs := x.VarDims(0, true, dims...).AddScalar(eps).Rsqrt()
-		xh := x.Sub(x.MeanDims(true, dims...)).Mul(rs)
-		if c.needs(0) {
-			gh := g
-			if w != nil {
-				gh = g.Mul(w.Reshape(bshape...))
-			}
-			grads[0] = gh.Sub(gh.MeanDims(true, dims...)).Sub(xh.Mul(gh.Mul(xh).MeanDims(true, dims...))).Mul(rs)
-		}
-		if needW {
-			grads[wi] = g.Mul(xh).SumDims(false, dims...)
-		}
-		if needB {
-			grads[bi] = g.SumDims(false, dims...)
-		}
+		normFormula(c, g, grads, wi, bi, dims, eps, func(w *Tensor) *Tensor { return w.Reshape(bshape...) },
+			func(t *Tensor, _ int) *Tensor { return t.SumDims(false, dims...) })
 	}, inputs), mean, variance
+}
+
+// affineInputs returns x, weight and bias (those not nil) as an
+// operation's inputs, and the positions of weight and bias among them (-1
+// for nil).
+func affineInputs(x, weight, bias *Tensor) (inputs []*Tensor, wi, bi int) {
+	inputs, wi, bi = []*Tensor{x}, -1, -1
+	if weight != nil {
+		wi, inputs = len(inputs), append(inputs, weight)
+	}
+	if bias != nil {
+		bi, inputs = len(inputs), append(inputs, bias)
+	}
+	return inputs, wi, bi
+}
+
+// valueOf returns t's value, or nil for a nil t.
+func valueOf(t *Tensor) *tensor.Tensor {
+	if t == nil {
+		return nil
+	}
+	return t.v
+}
+
+// records reports whether an operation on inputs records a node for
+// backward: some input requires a gradient and none is a no-grad alias.
+func records(inputs []*Tensor) bool {
+	need := false
+	for _, in := range inputs {
+		if in.noGrad {
+			return false
+		}
+		need = need || in.requiresGrad
+	}
+	return need
+}
+
+// normGrad is a normalisation's fused gradient outside create-graph mode:
+// grad computes the gradients of x, the weight and the bias (at positions
+// 0, wi and bi; -1 for none) from g, x, the saved statistics and the
+// weight, and the statistics go back to the pool when the graph is freed.
+func normGrad(c call, g *Tensor, grads []*Tensor, wi, bi int, meanE, rstdE edge,
+	grad func(g, x, mean, rstd, w *tensor.Tensor, needX, needW, needB bool) (dx, dw, db *tensor.Tensor)) {
+	var wv *tensor.Tensor
+	if wi >= 0 {
+		wv = c.input(wi).v
+	}
+	m, r := c.saved(meanE).v, c.saved(rstdE).v
+	dx, dw, db := grad(g.v, c.input(0).v, m, r, wv, c.needs(0), wi >= 0 && c.needs(wi), bi >= 0 && c.needs(bi))
+	if c.final {
+		tops.Recycle(m) // no other backward will run through this node
+		tops.Recycle(r)
+	}
+	for i, d := range []*tensor.Tensor{dx, dw, db} {
+		if d != nil {
+			grads[[3]int{0, wi, bi}[i]] = gradOf(d)
+		}
+	}
+}
+
+// normFormula is a normalisation's gradient in create-graph mode: with the
+// statistics over dims recomputed differentiably from x, x̂ = (x -
+// mean)·rstd and ĝ = g·expand(weight),
+//
+//	dx = rstd·(ĝ - mean(ĝ) - x̂·mean(ĝ·x̂))    dweight = Σ g·x̂    dbias = Σ g
+//
+// where reduce(t, i) sums t, of x's shape, to the shape of input i.
+func normFormula(c call, g *Tensor, grads []*Tensor, wi, bi int, dims []int, eps float64,
+	expand func(w *Tensor) *Tensor, reduce func(t *Tensor, i int) *Tensor) {
+	x := c.input(0)
+	rs := x.VarDims(0, true, dims...).AddScalar(eps).Rsqrt()
+	xh := x.Sub(x.MeanDims(true, dims...)).Mul(rs)
+	if c.needs(0) {
+		gh := g
+		if wi >= 0 {
+			gh = g.Mul(expand(c.input(wi)))
+		}
+		grads[0] = gh.Sub(gh.MeanDims(true, dims...)).Sub(xh.Mul(gh.Mul(xh).MeanDims(true, dims...))).Mul(rs)
+	}
+	if wi >= 0 && c.needs(wi) {
+		grads[wi] = reduce(g.Mul(xh), wi)
+	}
+	if bi >= 0 && c.needs(bi) {
+		grads[bi] = reduce(g, bi)
+	}
 }

@@ -73,8 +73,7 @@ func ScaledDotProductAttention(q, k, v *Tensor, o AttentionOptions) *Tensor {
 	if w != p {
 		tops.Recycle(w)
 	}
-	record := !(q.noGrad || k.noGrad || v.noGrad) && (q.requiresGrad || k.requiresGrad || v.requiresGrad)
-	if !record {
+	if !records([]*Tensor{q, k, v}) {
 		tops.Recycle(p)
 		return wrapN(out, op, nil, []*Tensor{q, k, v})
 	}

@@ -119,6 +119,19 @@ func wrapN(v *tensor.Tensor, op string, bw backwardFunc, inputs []*Tensor) *Tens
 	return out
 }
 
+// records reports whether an operation on inputs records a node for
+// backward: some input requires a gradient and none is a no-grad alias.
+func records(inputs []*Tensor) bool {
+	need := false
+	for _, in := range inputs {
+		if in.noGrad {
+			return false
+		}
+		need = need || in.requiresGrad
+	}
+	return need
+}
+
 // gradOf wraps a gradient computed by a fused tensor kernel (outside
 // create-graph mode) as a no-grad tensor, as the result of a differentiable
 // operation on the no-grad g would be.

@@ -130,19 +130,6 @@ func valueOf(t *Tensor) *tensor.Tensor {
 	return t.v
 }
 
-// records reports whether an operation on inputs records a node for
-// backward: some input requires a gradient and none is a no-grad alias.
-func records(inputs []*Tensor) bool {
-	need := false
-	for _, in := range inputs {
-		if in.noGrad {
-			return false
-		}
-		need = need || in.requiresGrad
-	}
-	return need
-}
-
 // normGrad is a normalisation's fused gradient outside create-graph mode:
 // grad computes the gradients of x, the weight and the bias (at positions
 // 0, wi and bi; -1 for none) from g, x, the saved statistics and the

@@ -91,7 +91,7 @@ func batchNorm(x, w, b *Tensor, eps float64) (y, mean, rstd, variance *Tensor) {
 	n := float64(p.count())
 	p.channels(func(c int) {
 		s := 0.0
-		p.runs(c, func(off int) { s += rowSum(xd[off : off+p.s]) })
+		p.runs(c, func(off int) { s += sumRun(xd[off : off+p.s]) })
 		m := s / n
 		ss := 0.0
 		p.runs(c, func(off int) {
@@ -169,7 +169,7 @@ func batchNormGrad(g, x, mean, rstd, w *Tensor, needX, needW, needB bool) (dx, d
 			for lo := 0; lo < p.s; lo += scratchLen {
 				hi := min(lo+scratchLen, p.s)
 				gr := gd[off+lo : off+hi]
-				sg += rowSum(gr)
+				sg += sumRun(gr)
 				sgx += kernels.Dot(gr, xhat(off, lo, hi))
 			}
 		})

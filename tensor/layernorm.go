@@ -118,7 +118,7 @@ func layerNorm(x, w, b *Tensor, k int, eps float64) (y, mean, rstd *Tensor) {
 	p.each(func(_, r0, r1 int) {
 		for r := r0; r < r1; r++ {
 			xr, yr := xd[r*d:(r+1)*d], yd[r*d:(r+1)*d]
-			m := rowSum(xr) / n
+			m := sumRun(xr) / n
 			kernels.SubScalar(yr, xr, m)
 			rs := 1 / math.Sqrt(rowSqDev(yr)/n+eps)
 			kernels.MulScalar(yr, yr, rs)
@@ -132,19 +132,6 @@ func layerNorm(x, w, b *Tensor, k int, eps float64) (y, mean, rstd *Tensor) {
 		}
 	})
 	return y, mean, rstd
-}
-
-// rowSum is sumRun for one row, on the calling goroutine: the same blocks
-// in the same order, so the same bits.
-func rowSum(x []float64) float64 {
-	if len(x) <= kernels.ReduceChunk {
-		return kernels.Sum(x)
-	}
-	s := kernels.Sum(x[:kernels.ReduceChunk]) // kernels.Reduce starts from the first block's sum
-	for lo := kernels.ReduceChunk; lo < len(x); lo += kernels.ReduceChunk {
-		s += kernels.Sum(x[lo:min(lo+kernels.ReduceChunk, len(x))])
-	}
-	return s
 }
 
 // rowSqDev is sqDevRun for one row, on the calling goroutine, from the
@@ -234,7 +221,7 @@ func layerNormGrad(g, x, mean, rstd, w *Tensor, k int, needX, needW, needB bool)
 					kernels.Mul(gh, gr, wd)
 					ghat = gh
 				}
-				s1 := rowSum(ghat) / n
+				s1 := sumRun(ghat) / n
 				s2 := kernels.Dot(ghat, xh) / n
 				dr := dxd[r*d : (r+1)*d]
 				kernels.SubScalar(dr, ghat, s1)

@@ -1,10 +1,6 @@
 package tensor
 
-import (
-	"math"
-
-	"github.com/adjoint-go/adjoint/kernels"
-)
+import "github.com/adjoint-go/adjoint/kernels"
 
 // Softmax and log-softmax in one pass per row, like PyTorch's softmax
 // kernels and their backward: package autograd's Softmax records one
@@ -48,9 +44,9 @@ func softmaxRows(op string, x *Tensor, fn func(r int, src, dst, buf []float64)) 
 // row holding +Inf or NaN, or only -Inf, is all NaN, as in PyTorch.
 func softmax(x *Tensor, dim int) *Tensor {
 	return rowsOp("Softmax", x, dim, func(src, dst, _ []float64) {
-		kernels.SubScalar(dst, src, rowMax(src))
+		kernels.SubScalar(dst, src, maxRun(src))
 		kernels.Exp(dst, dst)
-		kernels.DivScalar(dst, dst, rowSum(dst))
+		kernels.DivScalar(dst, dst, sumRun(dst))
 	})
 }
 
@@ -132,18 +128,6 @@ func lastAxis(op string, t *Tensor, dim int) (a, last int, moved bool) {
 	return a, last, a != last
 }
 
-// rowMax is maxRun for one row, on the calling goroutine.
-func rowMax(x []float64) float64 {
-	if len(x) <= kernels.ReduceChunk {
-		return kernels.Max(x)
-	}
-	m := kernels.Max(x[:kernels.ReduceChunk])
-	for lo := kernels.ReduceChunk; lo < len(x); lo += kernels.ReduceChunk {
-		m = maxNaN(m, kernels.Max(x[lo:min(lo+kernels.ReduceChunk, len(x))]))
-	}
-	return m
-}
-
 // softmaxGrad returns the gradient of softmax along dim from its output y
 // and the output's gradient g: y·(g - Σ g·y) over each row. g and y must
 // have the same shape; otherwise it panics with an *Error naming
@@ -160,29 +144,9 @@ func softmaxGrad(g, y *Tensor, dim int) *Tensor {
 // bit MaxDims, Sub and LogSumExpDims on a row along the last dimension).
 func logSoftmax(x *Tensor, dim int) *Tensor {
 	return rowsOp("LogSoftmax", x, dim, func(src, dst, buf []float64) {
-		m := rowMax(src)
-		kernels.SubScalar(dst, src, m)
-		// LogSumExpDims shifts z = x - m by its own maximum, which is 0
-		// when m is finite: then e^z needs no second shift.
-		shift := 0.0
-		if math.IsInf(m, 0) || math.IsNaN(m) {
-			shift = lseShift(rowMax(dst))
-		}
-		kernels.SubScalar(dst, dst, rowLogSumExp(dst, shift, buf))
+		kernels.SubScalar(dst, src, maxRun(src))
+		kernels.SubScalar(dst, dst, logSumExpRun(dst, buf))
 	})
-}
-
-// rowLogSumExp is logSumExpRun for one row whose shift (lseShift of its
-// maximum) is known, on the calling goroutine.
-func rowLogSumExp(x []float64, shift float64, buf []float64) float64 {
-	if len(x) <= kernels.ReduceChunk {
-		return math.Log(expSum(x, shift, buf)) + shift
-	}
-	s := expSum(x[:kernels.ReduceChunk], shift, buf) // kernels.Reduce starts from the first block's sum
-	for lo := kernels.ReduceChunk; lo < len(x); lo += kernels.ReduceChunk {
-		s += expSum(x[lo:min(lo+kernels.ReduceChunk, len(x))], shift, buf)
-	}
-	return math.Log(s) + shift
 }
 
 // logSoftmaxGrad returns the gradient of logSoftmax along dim from its
@@ -192,7 +156,7 @@ func rowLogSumExp(x []float64, shift float64, buf []float64) float64 {
 func logSoftmaxGrad(g, y *Tensor, dim int) *Tensor {
 	return rowsGrad("LogSoftmaxGrad", g, y, dim, func(dst, g, y []float64) {
 		kernels.Exp(dst, y)
-		kernels.MulScalar(dst, dst, rowSum(g))
+		kernels.MulScalar(dst, dst, sumRun(g))
 		kernels.Sub(dst, g, dst)
 	})
 }

@@ -37,16 +37,14 @@ func BatchNorm(x, runningMean, runningVar, weight, bias *autograd.Tensor, traini
 	if (runningMean == nil) != (runningVar == nil) {
 		tensor.Panicf("functional", op, [][]int{xs}, "give both running statistics or neither")
 	}
-	// Shape [1 C 1 ...] for broadcasting, and the reduced dimensions.
+	// Shape [1 C 1 ...] for broadcasting, and the values per channel.
 	bshape := make([]int, len(xs))
 	for i := range bshape {
 		bshape[i] = 1
 	}
 	bshape[1] = c
-	dims := []int{0}
 	count := xs[0]
 	for d := 2; d < len(xs); d++ {
-		dims = append(dims, d)
 		count *= xs[d]
 	}
 	if training || runningMean == nil {

@@ -405,3 +405,22 @@ func TestReductionPanicsNameOpAndShape(t *testing.T) {
 		})
 	}
 }
+
+// TestSoftmaxBadDimensionPanics checks that Softmax and LogSoftmax along a
+// dimension the input does not have panic with a *tensor.Error naming the
+// operation, for a matrix and a 0-d tensor.
+func TestSoftmaxBadDimensionPanics(t *testing.T) {
+	for _, c := range []struct {
+		op string
+		f  func()
+	}{
+		{"Softmax", func() { Zeros(2, 3).Softmax(2) }},
+		{"Softmax", func() { Scalar(1).Softmax(1) }},
+		{"LogSoftmax", func() { Zeros(2, 3).LogSoftmax(-3) }},
+		{"LogSoftmax", func() { Scalar(1).LogSoftmax(1) }},
+	} {
+		if e := testutil.Panics[*tensor.Error](t, c.f); e.Op != c.op {
+			t.Errorf("panic names %s, want %s: %v", e.Op, c.op, e)
+		}
+	}
+}

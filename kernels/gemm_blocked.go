@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/adjoint-go/adjoint/device"
+	"github.com/adjoint-go/adjoint/internal/gcwatch"
 )
 
 // gemmArgs is one checked call of Gemm with m, n, k > 0 and alpha != 0.
@@ -183,13 +184,94 @@ type gemmBuf struct {
 	mem     []float64
 }
 
-var gemmPool sync.Pool
+// The packing buffers of products computed on their callers' goroutines
+// (a helper keeps its own, see worker.gemmBuf) come from a stack that the
+// garbage collector does not empty, with a sync.Pool behind it for what
+// the stack has no room for. A sync.Pool alone missed in two ways that a
+// training loop paid for with a fresh buffer (936 KB for the MNIST MLP's
+// products), zeroed and faulted in: a Put lands in the running P's private
+// slot, which a Get from another P never sees, so a caller that the
+// scheduler moved between Ps (as on a busy machine) missed; and a
+// collection every few steps emptied it. As with package tensor's storage,
+// the stack still pins nothing for good: a collection that finds it
+// untouched since the one before moves it into the sync.Pool.
+var (
+	gemmKept struct {
+		mu   sync.Mutex
+		list []*gemmBuf
+		used bool // a buffer was taken or given since the last collection
+	}
+	gemmPool sync.Pool
+)
 
-// getGemmBuf returns a buffer from the pool with room for na, nb and nt
-// elements.
+// gemmKeepMax bounds the buffers on the stack: two for each goroutine that
+// can run at once.
+func gemmKeepMax() int { return 2 * runtime.GOMAXPROCS(0) }
+
+func init() { gcwatch.After(gemmAfterGC) }
+
+// getGemmBuf returns a buffer, from the stack or the pool where either has
+// one, with room for na, nb and nt elements. The caller gives it back
+// with putGemmBuf. From the stack it takes the newest buffer with room,
+// or else the newest, which it grows: products of different shapes share
+// the buffers, and taking the newest regardless grew one after another to
+// the largest shape, at random on a busy machine whose scheduler changes
+// which goroutine gets which.
 func getGemmBuf(na, nb, nt int) *gemmBuf {
-	buf, _ := gemmPool.Get().(*gemmBuf)
+	k := &gemmKept
+	var buf *gemmBuf
+	k.mu.Lock()
+	if n := len(k.list); n > 0 {
+		i := n - 1
+		for j := i; j >= 0; j-- {
+			if b := k.list[j]; cap(b.a) >= na && cap(b.b) >= nb && cap(b.t) >= nt {
+				i = j
+				break
+			}
+		}
+		buf = k.list[i]
+		copy(k.list[i:], k.list[i+1:])
+		k.list[n-1] = nil
+		k.list = k.list[:n-1]
+		k.used = true
+	}
+	k.mu.Unlock()
+	if buf == nil {
+		buf, _ = gemmPool.Get().(*gemmBuf)
+	}
 	return buf.fit(na, nb, nt)
+}
+
+// putGemmBuf gives back a buffer from getGemmBuf.
+func putGemmBuf(buf *gemmBuf) {
+	k := &gemmKept
+	k.mu.Lock()
+	ok := len(k.list) < gemmKeepMax()
+	if ok {
+		k.list = append(k.list, buf)
+		k.used = true
+	}
+	k.mu.Unlock()
+	if !ok {
+		gemmPool.Put(buf)
+	}
+}
+
+// gemmAfterGC runs after every garbage collection: if nothing used the
+// stack since the previous one, its buffers move to the sync.Pool, which
+// frees what nobody takes back.
+func gemmAfterGC() {
+	k := &gemmKept
+	k.mu.Lock()
+	var list []*gemmBuf
+	if !k.used {
+		list, k.list = k.list, nil
+	}
+	k.used = false
+	k.mu.Unlock()
+	for _, buf := range list {
+		gemmPool.Put(buf)
+	}
 }
 
 // gemmBuf returns the helper's own buffer, with room for na, nb and nt
@@ -315,7 +397,7 @@ const gemmColumnsK = 64
 func (p *gemmPlan) serial(w *worker, g *gemmArgs, i0, i1, j0, j1 int) {
 	buf := p.buffer(w)
 	if w == nil {
-		defer gemmPool.Put(buf)
+		defer putGemmBuf(buf)
 	}
 	for jc := j0; jc < j1; jc += p.nc {
 		nb := min(p.nc, j1-jc)
@@ -457,7 +539,7 @@ func (job *gemmPartsJob) work(w *worker, h int) {
 		job.claims.finish(c)
 	}
 	if kept != nil && w == nil {
-		gemmPool.Put(kept)
+		putGemmBuf(kept)
 	}
 }
 
@@ -580,7 +662,7 @@ func gemmInPlacePart(kern *gemmKernel, g *gemmArgs, i0, i1, j0, j1 int) {
 		nb = (n + NR - 1) / NR * NR * k
 	}
 	buf := getGemmBuf(MR*k, nb, gatherScratch)
-	defer gemmPool.Put(buf)
+	defer putGemmBuf(buf)
 	if full < i1 {
 		packA(kern, buf.a, buf.t, g, full, 0, i1-full, k)
 	}
@@ -835,7 +917,7 @@ func gemmVector(t *table, g *gemmArgs) {
 	if n == 1 {
 		// C[i] = alpha·(row i of op(A))·x + beta·C[i], x = column 0 of op(B).
 		buf := getGemmBuf(k, m, 0)
-		defer gemmPool.Put(buf)
+		defer putGemmBuf(buf)
 		x := buf.a[:k]
 		if g.transB {
 			x = g.b[:k] // B stored 1×k
@@ -868,7 +950,7 @@ func gemmVector(t *table, g *gemmArgs) {
 	}
 	// m == 1: C row = alpha·x·op(B) + beta·C row, x = row 0 of op(A).
 	buf := getGemmBuf(k, n, 0)
-	defer gemmPool.Put(buf)
+	defer putGemmBuf(buf)
 	x := buf.a[:k]
 	if g.transA {
 		for l := range x {

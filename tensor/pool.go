@@ -3,10 +3,10 @@ package tensor
 import (
 	"math"
 	"math/bits"
-	"runtime"
 	"sync"
 	"sync/atomic"
 
+	"github.com/adjoint-go/adjoint/internal/gcwatch"
 	"github.com/adjoint-go/adjoint/internal/pooldebug"
 )
 
@@ -95,7 +95,7 @@ func (k *keepStack) push(st *storage) bool {
 	return true
 }
 
-// afterGC runs after every garbage collection (see watchGC): if nothing
+// afterGC runs after every garbage collection (see package gcwatch): if nothing
 // used the kept stacks since the previous one, their buffers move to the
 // sync.Pools, so that an idle program's memory goes back in two more.
 func afterGC() {
@@ -115,18 +115,7 @@ func afterGC() {
 	}
 }
 
-// gcSentinel is an object made unreachable on purpose: its finalizer runs
-// after the next garbage collection, calls afterGC and makes another.
-type gcSentinel struct{ _ [16]byte }
-
-func watchGC() {
-	runtime.SetFinalizer(&gcSentinel{}, func(*gcSentinel) {
-		afterGC()
-		watchGC()
-	})
-}
-
-func init() { watchGC() }
+func init() { gcwatch.After(afterGC) }
 
 // classOf returns the pool class of a storage of n elements (n ≥ 1) and the
 // capacity of that class's buffers; ok is false above poolMaxLen.

@@ -96,9 +96,10 @@ func stepCosts(step func(), windows, runs int) (allocs, bytes float64) {
 	return allocList[windows/2], byteList[windows/2]
 }
 
-// stepBytes is the median bytes that step allocates after warm-up.
+// stepBytes is the median bytes that step allocates after warm-up (as
+// long as TestTrainStepAllocations's, for the same reason).
 func stepBytes(step func()) float64 {
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 60; i++ {
 		step()
 	}
 	_, bytes := stepCosts(step, 5, 20)

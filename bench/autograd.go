@@ -49,40 +49,43 @@ var scalarGraphs = []scalarGraph{
 // away.
 var keep *autograd.Tensor
 
-// graphAlternate is the graphs each phase of the autograd suite builds
-// before the other takes its turn: enough that reading the clock (tens of
-// ns, in both phases alike) costs under 1% of a block.
-const graphAlternate = 64
+// graphBlockOps is about the operations each phase of the autograd suite
+// records or differentiates before the other takes its turn: enough that
+// reading the clock (tens of ns) costs under 1% of a block, few enough that
+// the graphs a block holds stay in cache for the backward phase.
+const graphBlockOps = 192
 
 func runAutograd(b *bench) error {
 	for _, g := range scalarGraphs {
 		b.progress.set("autograd: %s of %d ops", g.name, g.ops)
 		x := autograd.Scalar(0.5).SetRequiresGrad(true)
 		y := autograd.Scalar(1.0).SetRequiresGrad(true)
-		// Phase one builds n graphs and drops them; phase two builds n
-		// graphs and runs backward on each at once, as training does.
-		// Backward's time is the difference, run by run. The phases take
-		// turns in blocks of graphAlternate graphs, so that a burst of
-		// load from another process falls on both alike: run one after
-		// the other, a burst in the first made the difference negative
-		// in a -quick run (-48 ns an op, the median of 7).
+		// Each block of graphs is built (forward) and then differentiated
+		// (backward), each graph once, and both phases are timed on their
+		// own. Backward was once the difference between building graphs and
+		// building them with backward, run by run; under another process's
+		// load that difference came out negative (-16.6 ns an op, the
+		// median of 7 in a -quick run, with blocks alternating).
+		graphs := make([]*autograd.Tensor, max(1, graphBlockOps/g.ops))
 		ours := &goSide{name: "adjoint", timing: b.cfg.timing, around: threadsAround(1), op: func(n int) []time.Duration {
-			var build, both time.Duration
+			var build, back time.Duration
 			for done := 0; done < n; {
-				k := min(graphAlternate, n-done)
+				zs := graphs[:min(len(graphs), n-done)]
 				t0 := time.Now()
-				for range k {
-					keep = g.build(x, y)
+				for i := range zs {
+					zs[i] = g.build(x, y)
 				}
 				t1 := time.Now()
-				for range k {
-					g.build(x, y).Backward()
+				for _, z := range zs {
+					z.Backward()
 				}
 				build += t1.Sub(t0)
-				both += time.Since(t1)
-				done += k
+				back += time.Since(t1)
+				done += len(zs)
 			}
-			return []time.Duration{build, both}
+			keep = graphs[0]
+			clear(graphs)
+			return []time.Duration{build, back}
 		}}
 		var torch *torchSide
 		if b.torchS != nil {
@@ -114,17 +117,13 @@ func runAutograd(b *bench) error {
 }
 
 // graphResults turns the samples of graph g by impl, per run the time per
-// graph of building it and of building it and running backward, into its
-// forward and backward rows, per operation.
+// graph of building it and of running backward on it, into its forward and
+// backward rows, per operation.
 func graphResults(g scalarGraph, impl string, per [][]float64) (fwd, bwd Result) {
-	back := make([]float64, len(per[1]))
-	for i := range back {
-		back[i] = per[1][i] - per[0][i]
-	}
 	fwd = Result{Suite: "autograd", Name: g.name + "/forward", Impl: impl, Size: g.ops, Threads: 1}
 	bwd = Result{Suite: "autograd", Name: g.name + "/backward", Impl: impl, Size: g.ops, Threads: 1}
 	fwd.setStats(perOp(summarize(per[0]), g.ops))
-	bwd.setStats(perOp(summarize(back), g.ops))
+	bwd.setStats(perOp(summarize(per[1]), g.ops))
 	return fwd, bwd
 }
 

@@ -1,6 +1,9 @@
 package main
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"runtime"
+)
 
 // buffers holds the slices the bandwidth measurements work on: three
 // arrays of the largest size, filled once with values in [0.5, 1.5) from a
@@ -41,4 +44,25 @@ func (bs *buffers) onesOf(n int) []float64 {
 		}
 	}
 	return bs.ones[:n]
+}
+
+// dropBuffers lets the bandwidth arrays go, at the largest size 512 MB,
+// before a suite that does not use them. Left live, they held the garbage
+// collector's heap goal at about 1 GB, so that the later suites'
+// allocations landed on memory that no cache held: the scalar graph's
+// forward pass took 710 ns an operation after the kernels suite against
+// 61 ns alone (a full run's autograd rows were several times too slow),
+// a measurement of the bench's own heap, not of the library.
+func (b *bench) dropBuffers() {
+	if b.bufs.a == nil {
+		return
+	}
+	b.bufs = buffers{}
+	runtime.GC()
+}
+
+// bandwidthNext reports whether the suite after suites[i] works on the
+// bandwidth arrays, which are then kept for it.
+func bandwidthNext(suites []string, i int) bool {
+	return i+1 < len(suites) && lookup(suites[i+1]).bandwidth
 }

@@ -13,11 +13,12 @@ import (
 
 func init() {
 	register(&suite{
-		name:  "kernels",
-		order: 1,
-		about: "Add, Mul, Axpy, Dot, Sum, Exp at every kernel level, naive Go, gonum, vecf64: GB/s and % of the roofline",
-		run:   runKernels,
-		table: kernelsTable,
+		name:      "kernels",
+		bandwidth: true,
+		order:     1,
+		about:     "Add, Mul, Axpy, Dot, Sum, Exp at every kernel level, naive Go, gonum, vecf64: GB/s and % of the roofline",
+		run:       runKernels,
+		table:     kernelsTable,
 	})
 }
 

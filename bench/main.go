@@ -141,6 +141,9 @@ type suite struct {
 	run func(b *bench) error
 	// table lays out the suite's results (nil: the generic layout).
 	table func(b *bench, rs []Result) *table
+	// bandwidth marks the suites that work on the bandwidth arrays
+	// (b.bufs), which are kept from one such suite to the next.
+	bandwidth bool
 }
 
 var registry []*suite
@@ -360,6 +363,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		b.progress.prefix = fmt.Sprintf("[%d/%d] ", i+1, len(cfg.suites))
 		if err := s.run(b); err != nil {
 			return fmt.Errorf("suite %s: %w", name, err)
+		}
+		if !bandwidthNext(cfg.suites, i) {
+			b.dropBuffers()
 		}
 		if !cfg.json {
 			b.progress.clear()

@@ -11,9 +11,10 @@ import (
 
 func init() {
 	register(&suite{
-		name:  "roofline",
-		order: 0,
-		about: "memory bandwidth (copy, triad; GB/s) by size and peak FMA throughput (GFLOP/s), one core and all",
+		name:      "roofline",
+		bandwidth: true,
+		order:     0,
+		about:     "memory bandwidth (copy, triad; GB/s) by size and peak FMA throughput (GFLOP/s), one core and all",
 		run: func(b *bench) error {
 			r := b.roofline()
 			for _, res := range r.rows {

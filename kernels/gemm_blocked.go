@@ -185,7 +185,7 @@ type gemmBuf struct {
 }
 
 // The packing buffers of products computed on their callers' goroutines
-// (a helper keeps its own, see worker.gemmBuf) come from a stack that the
+// (a helper keeps its own, see bufferFor) come from a stack that the
 // garbage collector does not empty, with a sync.Pool behind it for what
 // the stack has no room for. A sync.Pool alone missed in two ways that a
 // training loop paid for with a fresh buffer (936 KB for the MNIST MLP's
@@ -214,9 +214,9 @@ func init() { gcwatch.After(gemmAfterGC) }
 // one, with room for na, nb and nt elements. The caller gives it back
 // with putGemmBuf. From the stack it takes the newest buffer with room,
 // or else the newest, which it grows: products of different shapes share
-// the buffers, and taking the newest regardless grew one after another to
-// the largest shape, at random on a busy machine whose scheduler changes
-// which goroutine gets which.
+// the buffers (an in-place part is as wide as the split leaves it, the
+// whole product when the machine is busy), and taking the newest
+// regardless grew one buffer after another to the largest shape.
 func getGemmBuf(na, nb, nt int) *gemmBuf {
 	k := &gemmKept
 	var buf *gemmBuf

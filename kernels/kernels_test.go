@@ -215,6 +215,8 @@ func TestLengthPanics(t *testing.T) {
 		{"CopyRows", "run past lengths (4, 3)", func() { CopyRows(s4, 2, s3, 2, 2, 2) }},
 		{"AddRows", "run past lengths (3, 4)", func() { AddRows(s3, 2, s4, 2, 2, 2) }},
 		{"AddRows", "run past", func() { AddRows(s4, math.MaxInt/2, s4, 0, 3, 1) }},
+		{"CopyRows", "run past", func() { CopyRows(s4, 1, s4, math.MaxInt, 4, 1) }}, // 3·MaxInt overflows 64 bits
+		{"CopyRows", "run past", func() { CopyRows(s4, math.MaxInt/3+1, s4, 1, 4, 1) }},
 		{"AddRows", "negative count", func() { AddRows(s4, 1, s4, 1, -1, 1) }},
 	}
 	for _, c := range cases {

@@ -152,3 +152,31 @@ func TestConv2dImageByImage(t *testing.T) {
 		}
 	}
 }
+
+// TestValidRange checks validRange against its definition, the output
+// positions xo in [0, n) whose input xo·stride + shift lies in [0, size),
+// which are one run [x0, x1) (empty with x0 == x1), for strides 1 (its
+// fast path) to 3.
+func TestValidRange(t *testing.T) {
+	for stride := 1; stride <= 3; stride++ {
+		for n := 0; n <= 6; n++ {
+			for size := 0; size <= 6; size++ {
+				for shift := -8; shift <= 8; shift++ {
+					x0, x1 := validRange(n, size, shift, stride)
+					first, count := -1, 0
+					for xo := range n {
+						if i := xo*stride + shift; i >= 0 && i < size {
+							if first < 0 {
+								first = xo
+							}
+							count++
+						}
+					}
+					if x0 < 0 || x1 < x0 || x1 > max(n, 0) || x1-x0 != count || count > 0 && x0 != first {
+						t.Errorf("validRange(n %d, size %d, shift %d, stride %d) = [%d, %d); want %d positions from %d", n, size, shift, stride, x0, x1, count, first)
+					}
+				}
+			}
+		}
+	}
+}

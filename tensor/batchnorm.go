@@ -42,15 +42,7 @@ func (p bnPlan) runs(c int, fn func(off int)) {
 // batchNormShapes checks x [N C ...] and the per-channel w and b (nil for
 // none) and returns x's layout.
 func batchNormShapes(op string, x, w, b *Tensor) bnPlan {
-	mustTensor(op, "input x", x)
-	x.live(op)
-	shapes := [][]int{x.shape}
-	for _, t := range []*Tensor{w, b} {
-		if t != nil {
-			t.live(op)
-			shapes = append(shapes, t.shape)
-		}
-	}
+	shapes := affineShapes(op, x, w, b)
 	if len(x.shape) < 2 {
 		fail(op, shapes, "input of shape %v: want [N C ...]", x.shape)
 	}

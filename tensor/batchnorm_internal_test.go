@@ -75,16 +75,8 @@ func TestBatchNormChannels(t *testing.T) {
 	}
 	const eps = 1e-5
 	for ci, cc := range cases {
-		n := 1
-		for _, d := range cc.shape {
-			n *= d
-		}
-		var x *Tensor
-		if cc.tran {
-			x = FromData(randData(rng, n), cc.shape[1], cc.shape[0]).Transpose(0, 1)
-		} else {
-			x = FromData(randData(rng, n), cc.shape...)
-		}
+		x := caseInput(rng, cc.shape, cc.tran)
+		n := x.Numel()
 		c := cc.shape[1]
 		var w, b *Tensor
 		var wd, bd []float64

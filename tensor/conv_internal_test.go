@@ -68,6 +68,20 @@ func randData(rng *rand.Rand, n int) []float64 {
 	return d
 }
 
+// caseInput returns a tensor of shape (two dimensions when tran) filled by
+// randData: contiguous, or with tran the transpose of a contiguous
+// [shape[1] shape[0]], so that a test case covers a strided input too.
+func caseInput(rng *rand.Rand, shape []int, tran bool) *Tensor {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	if tran {
+		return FromData(randData(rng, n), shape[1], shape[0]).Transpose(0, 1)
+	}
+	return FromData(randData(rng, n), shape...)
+}
+
 func closeAll(t *testing.T, what string, got, want []float64) {
 	t.Helper()
 	if len(got) != len(want) {

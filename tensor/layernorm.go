@@ -61,9 +61,10 @@ func (p lnPlan) each(fn func(chunk, r0, r1 int)) {
 	}
 }
 
-// layerNormShapes checks x, w and b for a layer norm over x's last k
-// dimensions and returns the rows and the row length d.
-func layerNormShapes(op string, x, w, b *Tensor, k int) (rows, d int) {
+// affineShapes checks that x (not nil) and the optional weight w and bias
+// b (nil for none) of a normalisation are live, and returns the shapes of
+// those given, for its errors.
+func affineShapes(op string, x, w, b *Tensor) [][]int {
 	mustTensor(op, "input x", x)
 	x.live(op)
 	shapes := [][]int{x.shape}
@@ -73,6 +74,13 @@ func layerNormShapes(op string, x, w, b *Tensor, k int) (rows, d int) {
 			shapes = append(shapes, p.shape)
 		}
 	}
+	return shapes
+}
+
+// layerNormShapes checks x, w and b for a layer norm over x's last k
+// dimensions and returns the rows and the row length d.
+func layerNormShapes(op string, x, w, b *Tensor, k int) (rows, d int) {
+	shapes := affineShapes(op, x, w, b)
 	if k < 1 || k > len(x.shape) {
 		fail(op, shapes, "cannot normalise the last %d dimensions of an input of shape %v", k, x.shape)
 	}

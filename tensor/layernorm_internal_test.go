@@ -71,19 +71,12 @@ func TestLayerNormRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	const eps = 1e-5
 	for ci, c := range cases {
-		n, d := 1, 1
-		for _, s := range c.shape {
-			n *= s
-		}
+		d := 1
 		for _, s := range c.shape[len(c.shape)-c.k:] {
 			d *= s
 		}
-		var x *Tensor
-		if c.tran {
-			x = FromData(randData(rng, n), c.shape[1], c.shape[0]).Transpose(0, 1)
-		} else {
-			x = FromData(randData(rng, n), c.shape...)
-		}
+		x := caseInput(rng, c.shape, c.tran)
+		n := x.Numel()
 		norm := c.shape[len(c.shape)-c.k:]
 		var w, b *Tensor
 		var wd []float64

@@ -9,8 +9,7 @@ import (
 
 // drainGemmKept empties the stack of packing buffers (two idle
 // collections' worth of gemmAfterGC) and turns the collector off until the
-// returned function runs, so that no collection of its own moves buffers
-// in between.
+// test ends, so that no collection of its own moves buffers in between.
 func drainGemmKept(t *testing.T) {
 	t.Helper()
 	old := debug.SetGCPercent(-1)

@@ -73,6 +73,7 @@ var gemmAVX512 = func() *gemmKernel {
 	g := newGemmKernel(8, 24, true, gemmKernelAVX512)
 	g.packCopy, g.gather8 = packCopyAVX512, packGather8AVX512
 	g.strided = gemmKernelStridedAVX512
+	g.gather = gemmKernelGatherAVX512
 	return g
 }()
 

@@ -49,3 +49,23 @@ func ExampleReduce() {
 	fmt.Println(s)
 	// Output: 50000
 }
+
+// GemmRows multiplies by a matrix whose rows lie anywhere in one slice:
+// here the three shifted windows of a signal, so that the product is the
+// signal's cross-correlation with two filters, with no matrix of windows
+// ever made.
+func ExampleGemmRows() {
+	signal := []float64{1, 2, 4, 8, 16, 32}
+	filters := []float64{ // 2 filters × 3 taps
+		1, 0, -1,
+		0, 1, 0,
+	}
+	off := []int{0, 1, 2} // tap l reads the signal from l on
+	out := make([]float64, 2*4)
+	kernels.GemmRows(2, 4, 3, 1, filters, 3, signal, off, 0, out, 4)
+	fmt.Println(out[:4])
+	fmt.Println(out[4:])
+	// Output:
+	// [-3 -6 -12 -24]
+	// [2 4 8 16]
+}

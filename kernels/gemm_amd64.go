@@ -14,6 +14,11 @@ func gemmKernelAVX512(k int, a []float64, b []float64, c []float64, ldc int, alp
 //go:noescape
 func gemmKernelStridedAVX512(k int, a []float64, b []float64, c []float64, ldc int, alpha float64, beta float64, mr int, nr int, rsa int, csa int, rsb int)
 
+// gemmKernelGatherAVX512 is gemmKernelStridedAVX512 with B's rows gathered: row 0 of B steps[0] bytes into b, row p steps[p] bytes after row p-1 (a step may be negative), of which only nr elements are read. steps holds k+1 steps: the last is read and not used.
+//
+//go:noescape
+func gemmKernelGatherAVX512(k int, a []float64, b []float64, c []float64, ldc int, alpha float64, beta float64, mr int, nr int, rsa int, csa int, steps []int)
+
 // gemmKernelAVX2 updates the 6×8 tile of C at c (row stride ldc) with alpha times the product of the packed panels a (k steps of 6 values) and b (k steps of 8 values), plus beta times C (C unread when beta is 0). Only full tiles: mr and nr must be 6 and 8.
 //
 //go:noescape

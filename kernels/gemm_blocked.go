@@ -68,7 +68,11 @@ type gemmKernel struct {
 	// strided, if not nil, is fn reading A and B in place: element (i, p)
 	// of A at a[i·rsa+p·csa] (all MR rows are read), row p of B at
 	// b[p·rsb:] (nr elements read); see gemmInPlace.
-	strided    func(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr, rsa, csa, rsb int)
+	strided func(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr, rsa, csa, rsb int)
+	// gather, if not nil, is strided with row p of B steps[p] bytes after
+	// row p-1 (row 0 steps[0] bytes into b; steps[k] is read, not used):
+	// see GemmRows.
+	gather     func(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr, rsa, csa int, steps []int)
 	kc, mc, nc int // block sizes: see gemmBlocking
 }
 
@@ -182,6 +186,7 @@ func newGemmKernel(mr, nr int, edges bool, fn func(k int, a, b, c []float64, ldc
 type gemmBuf struct {
 	a, b, t []float64
 	mem     []float64
+	steps   []int // GemmRows's table of steps (see gemmGathered)
 }
 
 // The packing buffers of products computed on their callers' goroutines

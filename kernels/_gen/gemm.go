@@ -62,6 +62,9 @@ const gemmSig = "func(k int, a, b, c []float64, ldc int, alpha, beta float64, mr
 // gemmStridedSig is the Go signature of the strided micro-kernel.
 const gemmStridedSig = "func(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr, rsa, csa, rsb int)"
 
+// gemmGatherSig is the Go signature of the gathering micro-kernel.
+const gemmGatherSig = "func(k int, a, b, c []float64, ldc int, alpha, beta float64, mr, nr, rsa, csa int, steps []int)"
+
 // gemmUnroll is the unrolling of the p loop.
 const gemmUnroll = 4
 
@@ -92,6 +95,9 @@ type gemmShape struct {
 	// strided: A and B are read in place, with strides (see genGemm),
 	// rather than from packed panels.
 	strided bool
+	// gather (with strided): B's rows are wherever a table of steps puts
+	// them rather than rsb apart (see gen).
+	gather bool
 }
 
 // Registers of the strided kernel's loop (besides gK, gIter, gB): A's row i
@@ -142,6 +148,11 @@ func (s gemmShape) step(pa, pb, nv int) {
 		}
 		g.ADDQ(sCsa, sA0)
 		g.ADDQ(sCsa, sA4)
+		if s.gather {
+			g.ADDQ(U8(8), sRsb) // the next row's step
+			g.ADDQ(Mem{Base: sRsb}, gB)
+			return
+		}
 		g.ADDQ(sRsb, gB)
 		return
 	}
@@ -298,9 +309,12 @@ func (s gemmShape) gen() {
 	g := s.g
 	g.Function(s.name)
 	g.Attributes(attr.NOSPLIT)
-	if s.strided {
+	switch {
+	case s.gather:
+		g.SignatureExpr(gemmGatherSig)
+	case s.strided:
 		g.SignatureExpr(gemmStridedSig)
-	} else {
+	default:
 		g.SignatureExpr(gemmSig)
 	}
 	g.Pragma("noescape")
@@ -308,7 +322,10 @@ func (s gemmShape) gen() {
 	if s.masked {
 		edges = "Partial tiles (mr <= %[2]d rows, nr <= %[3]d columns) are computed in full and stored in part."
 	}
-	if s.strided {
+	if s.gather {
+		g.Doc(fmt.Sprintf("%[1]s is gemmKernelStridedAVX512 with B's rows gathered: row 0 of B steps[0] bytes into b, row p steps[p] bytes after row p-1 (a step may be negative), of which only nr elements are read. steps holds k+1 steps: the last is read and not used.",
+			s.name))
+	} else if s.strided {
 		g.Doc(fmt.Sprintf("%[1]s updates the mr×nr tile of C at c (row stride ldc, nr <= %[3]d) with alpha times the product of A and B read in place, plus beta times C (C unread when beta is 0): element (i, p) of A at a[i*rsa+p*csa] for i < %[2]d (all %[2]d rows are read, mr or not), row p of B at b[p*rsb:], of which only nr elements are read.",
 			s.name, s.mr, s.nr))
 	} else {
@@ -328,6 +345,12 @@ func (s gemmShape) gen() {
 			name string
 			reg  GPPhysical
 		}{{"rsa", sRsa}, {"csa", sCsa}, {"rsb", sRsb}} {
+			if s.gather && r.name == "rsb" {
+				g.Comment("The table of steps: B moves to row 0 before the first.")
+				g.Load(g.Param("steps").Base(), sRsb)
+				g.ADDQ(Mem{Base: sRsb}, gB)
+				continue
+			}
 			g.Load(g.Param(r.name), r.reg)
 			g.SHLQ(U8(3), r.reg)
 		}
@@ -537,6 +560,12 @@ func genGemm(dir string) {
 		},
 		{
 			g: g, name: "gemmKernelStridedAVX512", mr: 8, nr: 24, lanes: 8, vec: z, masked: true, strided: true,
+			acc:  func(i, v int) VecPhysical { return z[3*i+v] },
+			bReg: func(v int) VecPhysical { return z[24+v] },
+			aReg: func(i int) VecPhysical { return z[27+i%4] },
+		},
+		{
+			g: g, name: "gemmKernelGatherAVX512", mr: 8, nr: 24, lanes: 8, vec: z, masked: true, strided: true, gather: true,
 			acc:  func(i, v int) VecPhysical { return z[3*i+v] },
 			bReg: func(v int) VecPhysical { return z[24+v] },
 			aReg: func(i int) VecPhysical { return z[27+i%4] },

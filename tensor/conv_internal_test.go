@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+
+	"github.com/adjoint-go/adjoint/kernels"
 )
 
 // convCase is a convolution to check against naive loops.
@@ -162,6 +164,62 @@ func TestConv2dImageByImage(t *testing.T) {
 						t.Fatalf("case %d serial=%v: result %d differs between 1 and 4 goroutines at %d", ci, serial, k, i)
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestConv2dImplicitForward checks the forward that reads the windows in
+// place (stride 1, one group) against the definition, with padding,
+// dilation, a bias and without, a partial panel of output channels; where
+// Conv2d takes it (a level with a gathering micro-kernel), that it does,
+// and that it gives the unfolded forward's bits.
+func TestConv2dImplicitForward(t *testing.T) {
+	defer func(v bool) { convImplicit = v }(convImplicit)
+	cases := []convCase{
+		{n: 40, cin: 4, h: 12, w: 12, cout: 8, kh: 5, kw: 5, groups: 1, bias: true},
+		{n: 9, cin: 3, h: 7, w: 8, cout: 5, kh: 3, kw: 3, groups: 1, win: Window{Padding: [2]int{1, 2}, Dilation: [2]int{2, 1}}, bias: true},
+		{n: 5, cin: 2, h: 6, w: 6, cout: 9, kh: 2, kw: 4, groups: 1, win: Window{Padding: [2]int{0, 1}}},
+		{n: 3, cin: 6, h: 14, w: 14, cout: 16, kh: 5, kw: 5, groups: 1, bias: true},
+		{n: 2, cin: 1, h: 5, w: 3, cout: 3, kh: 5, kw: 3, groups: 1, bias: true}, // one output pixel
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for ci, cc := range cases {
+		x := FromData(randData(rng, cc.n*cc.cin*cc.h*cc.w), cc.n, cc.cin, cc.h, cc.w)
+		w := FromData(randData(rng, cc.cout*cc.cin*cc.kh*cc.kw), cc.cout, cc.cin, cc.kh, cc.kw)
+		var b *Tensor
+		var bd []float64
+		if cc.bias {
+			bd = randData(rng, cc.cout)
+			b = FromData(bd, cc.cout)
+		}
+		win := cc.win
+		win.Kernel = [2]int{cc.kh, cc.kw}
+		p := planConv("Conv2d", x, w, b, win, 1)
+		if p.serial || p.win.Stride != [2]int{1, 1} {
+			t.Fatalf("case %d: not a case for the implicit forward", ci)
+		}
+		// The implicit forward itself, at any level (GemmRows gathers the
+		// rows where the level cannot read them in place).
+		y := Zeros(cc.n, cc.cout, p.oh, p.ow)
+		p.implicitForward(x.Raw(), w.Raw(), bd, y.Raw())
+		wy, _, _, _ := naiveConv(cc, x.Raw(), w.Raw(), bd, make([]float64, y.Numel()))
+		closeAll(t, "implicit y", y.Raw(), wy)
+
+		convImplicit = false
+		unfolded := Conv2d(x, w, b, win, 1)
+		convImplicit = true
+		got := Conv2d(x, w, b, win, 1)
+		closeAll(t, "y", got.Raw(), wy)
+		if !kernels.GemmRowsInPlace(p.cout, p.wide, p.k+1) {
+			continue
+		}
+		if !p.implicit {
+			t.Fatalf("case %d: Conv2d does not read the windows in place (wide %d, H'·W' %d)", ci, p.wide, p.l)
+		}
+		for i, v := range got.Raw() {
+			if math.Float64bits(v) != math.Float64bits(unfolded.Raw()[i]) {
+				t.Fatalf("case %d: y[%d] = %v in place, %v unfolded", ci, i, v, unfolded.Raw()[i])
 			}
 		}
 	}

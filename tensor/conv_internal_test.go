@@ -169,12 +169,13 @@ func TestConv2dImageByImage(t *testing.T) {
 	}
 }
 
-// TestConv2dImplicitForward checks the forward that reads the windows in
-// place (stride 1, one group) against the definition, with padding,
-// dilation, a bias and without, a partial panel of output channels; where
-// Conv2d takes it (a level with a gathering micro-kernel), that it does,
-// and that it gives the unfolded forward's bits.
-func TestConv2dImplicitForward(t *testing.T) {
+// TestConv2dImplicit checks the forward that reads the windows in place
+// (stride 1, one group), and the input gradient taken as wide, against the
+// definition, with padding, dilation, a bias and without, a partial panel
+// of output channels; where Conv2d takes them (a level with a gathering
+// micro-kernel), that it does, and that the forward gives the unfolded
+// forward's bits.
+func TestConv2dImplicit(t *testing.T) {
 	defer func(v bool) { convImplicit = v }(convImplicit)
 	cases := []convCase{
 		{n: 40, cin: 4, h: 12, w: 12, cout: 8, kh: 5, kw: 5, groups: 1, bias: true},
@@ -203,8 +204,19 @@ func TestConv2dImplicitForward(t *testing.T) {
 		// rows where the level cannot read them in place).
 		y := Zeros(cc.n, cc.cout, p.oh, p.ow)
 		p.implicitForward(x.Raw(), w.Raw(), bd, y.Raw())
-		wy, _, _, _ := naiveConv(cc, x.Raw(), w.Raw(), bd, make([]float64, y.Numel()))
+		gy := randData(rng, y.Numel())
+		wy, wgx, _, _ := naiveConv(cc, x.Raw(), w.Raw(), bd, gy)
 		closeAll(t, "implicit y", y.Raw(), wy)
+		gx := make([]float64, x.Numel())
+		ig := p.newImplicitGrad()
+		for i := range cc.n {
+			plane, out := cc.cin*cc.h*cc.w, cc.cout*p.l
+			ig.inputGrad(w.Raw(), gy[i*out:(i+1)*out], gx[i*plane:(i+1)*plane])
+		}
+		ig.release()
+		closeAll(t, "implicit gx", gx, wgx)
+		gxc, _, _ := conv2dBackward(x, w, FromData(gy, y.Shape()...), win, 1, true, false, false, nil)
+		closeAll(t, "gx", gxc.Raw(), wgx)
 
 		convImplicit = false
 		unfolded := Conv2d(x, w, b, win, 1)

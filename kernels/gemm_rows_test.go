@@ -38,6 +38,18 @@ func (c gemmRowsCase) offsets(rng *rand.Rand) (off []int, lenB int) {
 	}
 }
 
+// operands returns the rows' offsets, the b they lie in, and the rows
+// gathered into a k×n matrix.
+func (c gemmRowsCase) operands(rng *rand.Rand) (off []int, b, gathered []float64) {
+	off, lenB := c.offsets(rng)
+	b = matrix(rng, 1, lenB, lenB)
+	gathered = make([]float64, c.k*c.n)
+	for l, o := range off {
+		copy(gathered[l*c.n:(l+1)*c.n], b[o:o+c.n])
+	}
+	return off, b, gathered
+}
+
 func gemmRowsCases() []gemmRowsCase {
 	var cs []gemmRowsCase
 	for _, d := range [][3]int{
@@ -63,12 +75,7 @@ func TestGemmRowsIsGemmSerialOnTheGatheredRows(t *testing.T) {
 		rng := rand.New(rand.NewPCG(21, 22))
 		for _, c := range gemmRowsCases() {
 			name := fmt.Sprintf("%dx%dx%d %s", c.m, c.n, c.k, c.layout)
-			off, lenB := c.offsets(rng)
-			b := matrix(rng, 1, lenB, lenB)
-			gathered := make([]float64, c.k*c.n)
-			for l, o := range off {
-				copy(gathered[l*c.n:(l+1)*c.n], b[o:o+c.n])
-			}
+			off, b, gathered := c.operands(rng)
 			lda, ldc := c.k+1, c.n+2
 			a := matrix(rng, c.m, c.k, lda)
 			for _, ab := range [][2]float64{{1, 0}, {-0.5, 1}, {2, -1.5}, {0, 0.5}} {
@@ -107,12 +114,7 @@ func TestGemmGatherMicroKernel(t *testing.T) {
 			if c.m == 0 || c.n == 0 || c.k == 0 || c.m*c.n*c.k > 1<<20 {
 				continue
 			}
-			off, lenB := c.offsets(rng)
-			b := matrix(rng, 1, lenB, lenB)
-			gathered := make([]float64, c.k*c.n)
-			for l, o := range off {
-				copy(gathered[l*c.n:(l+1)*c.n], b[o:o+c.n])
-			}
+			off, b, gathered := c.operands(rng)
 			lda, ldc := c.k+3, c.n+1
 			a := matrix(rng, c.m, c.k, lda)
 			c0 := matrix(rng, c.m, c.n, ldc)

@@ -221,14 +221,7 @@ func (p *convPlan) implicitForward(xd, wdata, bd, yd []float64) {
 		}
 	}
 	off := make([]int, lda)
-	dh, dw := p.win.Dilation[0], p.win.Dilation[1]
-	for ch := range p.cin {
-		for i := range p.win.Kernel[0] {
-			for j := range p.win.Kernel[1] {
-				off[(ch*p.win.Kernel[0]+i)*p.win.Kernel[1]+j] = ch*plane + i*dh*p.wp + j*dw
-			}
-		}
-	}
+	p.runStarts(off)
 	if bd != nil {
 		off[k] = p.cin * plane // the row of ones
 	}
@@ -260,6 +253,20 @@ func (p *convPlan) implicitForward(xd, wdata, bd, yd []float64) {
 	})
 }
 
+// runStarts sets off[l], for each row l = (ch·kh + i)·kw + j of the
+// unfolded columns, to where its run starts in the padded image:
+// ch·hp·wp + i·dh·wp + j·dw.
+func (p *convPlan) runStarts(off []int) {
+	kh, kw := p.win.Kernel[0], p.win.Kernel[1]
+	for ch := range p.cin {
+		for i := range kh {
+			for j := range kw {
+				off[(ch*kh+i)*kw+j] = ch*p.hp*p.wp + i*p.win.Dilation[0]*p.wp + j*p.win.Dilation[1]
+			}
+		}
+	}
+}
+
 // implicitGrad is the input gradient's counterpart of implicitForward, for
 // an image at a time: the columns' gradient, W^T·gy, taken over the padded
 // width like the forward's product (gy spread to rows wp apart, with zeros
@@ -288,14 +295,7 @@ func (p *convPlan) newImplicitGrad() *implicitGrad {
 		gp:  newStorage(p.cin*plane, false),
 		off: make([]int, p.k),
 	}
-	kh, kw := p.win.Kernel[0], p.win.Kernel[1]
-	for ch := range p.cin {
-		for i := range kh {
-			for j := range kw {
-				g.off[(ch*kh+i)*kw+j] = ch*plane + i*p.win.Dilation[0]*p.wp + j*p.win.Dilation[1]
-			}
-		}
-	}
+	p.runStarts(g.off)
 	return g
 }
 

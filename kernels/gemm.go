@@ -95,6 +95,18 @@ func GemmBias(transA, transB bool, m, n, k int, alpha float64, a []float64, lda 
 	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, 1, bias, c, ldc, false)
 }
 
+// GemmInPlace reports whether Gemm computes the m×n×k product with the
+// given transpositions on the micro-kernel that reads its operands where
+// they lie (packing only a transposed B), as the AVX512 level does for
+// products up to 2^23 multiply-adds, rather than on packed panels or
+// plain loops: a caller that can write a product two ways, one packing
+// less than the other on that kernel, can tell whether the difference
+// holds at the level in use.
+func GemmInPlace(transA, transB bool, m, n, k int) bool {
+	g := gemmArgs{transA: transA, transB: transB, m: m, n: n, k: k}
+	return m > 1 && n > 1 && k > 0 && choosePath(cur.Load().gemm, &g) == pathInPlace
+}
+
 // GemmSerial is Gemm on the calling goroutine alone, whatever the size,
 // for callers that run several products at once on goroutines of their own
 // (a convolution's images): splitting each product too would only add

@@ -147,6 +147,26 @@ func TestGemmRowsInPlace(t *testing.T) {
 	})
 }
 
+// GemmInPlace tells the products Gemm computes on the in-place
+// micro-kernel: at a level that has one, those of up to 2^23 multiply-adds
+// that are not matrix-vector products, nor flat with B transposed.
+func TestGemmInPlace(t *testing.T) {
+	forEachLevel(t, func(t *testing.T) {
+		has := cur.Load().gemm.strided != nil
+		for _, c := range []struct {
+			tA, tB  bool
+			m, n, k int
+			want    bool
+		}{{false, true, 150, 16, 100, true}, {false, true, 16, 150, 100, true}, {true, false, 64, 64, 64, true},
+			{false, false, 1, 100, 100, false}, {false, true, 3, 100, 100, false}, {false, false, 3, 100, 100, true},
+			{false, true, 576, 64, 1024, false}, {false, false, 8, 8, 0, false}} {
+			if got := GemmInPlace(c.tA, c.tB, c.m, c.n, c.k); got != (c.want && has) {
+				t.Errorf("GemmInPlace(%v, %v, %d, %d, %d) = %v, want %v", c.tA, c.tB, c.m, c.n, c.k, got, c.want && has)
+			}
+		}
+	})
+}
+
 func TestGemmRowsPanics(t *testing.T) {
 	s := make([]float64, 12)
 	off := []int{0, 2, 4}

@@ -114,10 +114,10 @@ func planConv(op string, x, w, b *Tensor, win Window, groups int) *convPlan {
 	// Measured on the 2-vCPU AMD guest at the AVX512 level, an image's
 	// weight gradient took 5.6-6.2 µs transposed against 7.4-8.9 µs at
 	// LeNet-5's second convolution (kg 150, cog 16, 10×10), and 7.5-10.4
-	// against 9.9-11.4 µs at its first (25, 6, 28×28); the bench's ResNet
-	// 3×3 forward with both gradients (kg 576, cog 64), alternated, 27.9-33.0
-	// ms against 30.2-35.4.
-	p.gwT = p.kg >= p.cog
+	// against 9.9-11.4 µs at its first (25, 6, 28×28). At the AVX2 level,
+	// whose products all run on packed panels, a LeNet-5 training step
+	// took 10-14% longer transposed: only the in-place kernel gains.
+	p.gwT = p.kg >= p.cog && kernels.GemmInPlace(false, true, p.kg, p.cog, p.l)
 	p.hp, p.wp = h+2*win.Padding[0], wd+2*win.Padding[1]
 	p.wide = (oh-1)*p.wp + ow
 	p.implicit = convImplicit && groups == 1 && !p.direct && !p.serial && win.Stride == [2]int{1, 1} &&

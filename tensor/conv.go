@@ -296,18 +296,23 @@ type implicitGrad struct {
 	off          []int    // the start of each kernel offset's run in the padded image
 }
 
-// newImplicitGrad returns the scratch of an implicit input gradient, for
-// one goroutine's images.
-func (p *convPlan) newImplicitGrad() *implicitGrad {
-	plane := p.hp * p.wp
-	g := &implicitGrad{p: p,
+// implicitGradOffsets returns the runs' starts that the scratches of one
+// implicit input gradient share (see runStarts).
+func (p *convPlan) implicitGradOffsets() []int {
+	off := make([]int, p.k)
+	p.runStarts(off)
+	return off
+}
+
+// init sets g up as the scratch of an implicit input gradient, for one
+// goroutine's images, with the runs' starts off (implicitGradOffsets).
+func (g *implicitGrad) init(p *convPlan, off []int) {
+	*g = implicitGrad{p: p,
 		gyw: newStorage(p.cout*p.wide, true), // zeros between the rows, never written
 		gcw: newStorage(p.k*p.wide, false),
-		gp:  newStorage(p.cin*plane, false),
-		off: make([]int, p.k),
+		gp:  newStorage(p.cin*p.hp*p.wp, false),
+		off: off,
 	}
-	p.runStarts(g.off)
-	return g
 }
 
 // release gives the scratch back to the pool.
@@ -375,6 +380,10 @@ func conv2dBackward(x, w, gy *Tensor, win Window, groups int, needX, needW, need
 		partB = st.data
 	}
 	plane := p.cin * p.h * p.wd
+	var runs []int
+	if needX && p.implicit {
+		runs = p.implicitGradOffsets()
+	}
 	p.each(func(c, i0, i1 int) {
 		var cols, gcols []float64
 		if needW {
@@ -382,9 +391,9 @@ func conv2dBackward(x, w, gy *Tensor, win Window, groups int, needX, needW, need
 			defer done()
 			cols = buf
 		}
-		var wideX *implicitGrad
-		if needX && p.implicit {
-			wideX = p.newImplicitGrad()
+		var wideX implicitGrad
+		if runs != nil {
+			wideX.init(p, runs)
 			defer wideX.release()
 		} else if needX && !p.direct {
 			buf, done := p.scratch()
@@ -412,7 +421,7 @@ func conv2dBackward(x, w, gy *Tensor, win Window, groups int, needX, needW, need
 					pb[co] += kernels.Sum(gyi[co*p.l : (co+1)*p.l])
 				}
 			}
-			if wideX != nil {
+			if runs != nil {
 				wideX.inputGrad(wdata, gyi, gxd[i*plane:(i+1)*plane])
 			} else if needX {
 				gxi := gxd[i*plane : (i+1)*plane]

@@ -208,7 +208,8 @@ func TestConv2dImplicit(t *testing.T) {
 		wy, wgx, _, _ := naiveConv(cc, x.Raw(), w.Raw(), bd, gy)
 		closeAll(t, "implicit y", y.Raw(), wy)
 		gx := make([]float64, x.Numel())
-		ig := p.newImplicitGrad()
+		var ig implicitGrad
+		ig.init(p, p.implicitGradOffsets())
 		for i := range cc.n {
 			plane, out := cc.cin*cc.h*cc.w, cc.cout*p.l
 			ig.inputGrad(w.Raw(), gy[i*out:(i+1)*out], gx[i*plane:(i+1)*plane])

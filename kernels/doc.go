@@ -13,8 +13,9 @@
 // register-tiled micro-kernels, 8×24 in AVX-512, 6×8 in AVX2 and 6×8 in
 // NEON assembly, split among goroutines above a size threshold), with
 // GemmBias (a layer's output: the product plus a bias row, each goroutine
-// filling its own part) and GemmSerial (on the calling goroutine alone)
-// beside it, the fused optimizer
+// filling its own part), GemmSerial (on the calling goroutine alone) and
+// GemmRows (B's rows anywhere in one slice: a convolution's windows read
+// where they lie) beside it, the fused optimizer
 // updates (SGDStep, AdamStep, RMSpropStep), the transcendental kernels (Exp,
 // Log, Tanh, Sigmoid, Erf) and the measuring kernels of the bench command
 // (FMAPeak, Triad). Parallel splits elementwise work across goroutines above

@@ -169,8 +169,8 @@ func (p *convPlan) scratch() ([]float64, func()) {
 // taken as that). Each image is one matrix product per group on the packed
 // GEMM, into the result directly; with a stride of 1 and one group, at the
 // AVX512 level, a product that reads the image's windows where they lie
-// rather than from an unfolded copy (kernels.GemmRows). It panics with an *Error naming Conv2d if
-// the shapes, groups or window do not fit.
+// rather than from an unfolded copy (kernels.GemmRows). It panics with an
+// *Error naming Conv2d if the shapes, groups or window do not fit.
 func Conv2d(x, w, b *Tensor, win Window, groups int) *Tensor {
 	const op = "Conv2d"
 	p := planConv(op, x, w, b, win, groups)

@@ -103,8 +103,15 @@ func GemmBias(transA, transB bool, m, n, k int, alpha float64, a []float64, lda 
 // less than the other on that kernel, can tell whether the difference
 // holds at the level in use.
 func GemmInPlace(transA, transB bool, m, n, k int) bool {
+	return inPlace(cur.Load().gemm, transA, transB, m, n, k)
+}
+
+// inPlace reports whether gemm computes a product on kern's in-place
+// micro-kernel (see choosePath; matrix-vector and empty products take
+// other paths before it is asked).
+func inPlace(kern *gemmKernel, transA, transB bool, m, n, k int) bool {
 	g := gemmArgs{transA: transA, transB: transB, m: m, n: n, k: k}
-	return m > 1 && n > 1 && k > 0 && choosePath(cur.Load().gemm, &g) == pathInPlace
+	return m > 1 && n > 1 && k > 0 && choosePath(kern, &g) == pathInPlace
 }
 
 // GemmSerial is Gemm on the calling goroutine alone, whatever the size,

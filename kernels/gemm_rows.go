@@ -63,7 +63,7 @@ func GemmRows(m, n, k int, alpha float64, a []float64, lda int, b []float64, off
 	for l, o := range off[:k] {
 		copy(rows[l*n:(l+1)*n], b[o:o+n])
 	}
-	gemm(false, false, m, n, k, alpha, a, lda, rows, n, beta, nil, c, ldc, true)
+	GemmSerial(false, false, m, n, k, alpha, a, lda, rows, n, beta, c, ldc)
 	putGemmBuf(buf)
 }
 
@@ -77,8 +77,7 @@ func GemmRowsInPlace(m, n, k int) bool { return gathers(cur.Load().gemm, m, n, k
 // gathering micro-kernel: where Gemm would compute the gathered product
 // in place, so that the two give the same bits.
 func gathers(kern *gemmKernel, m, n, k int) bool {
-	g := gemmArgs{m: m, n: n, k: k}
-	return kern.gather != nil && m > 1 && n > 1 && k > 0 && choosePath(kern, &g) == pathInPlace
+	return kern.gather != nil && inPlace(kern, false, false, m, n, k)
 }
 
 // gemmGathered is GemmRows on the level's gathering micro-kernel: the

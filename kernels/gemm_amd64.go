@@ -24,12 +24,12 @@ func gemmKernelGatherAVX512(k int, a []float64, b []float64, c []float64, ldc in
 //go:noescape
 func gemmKernelAVX2(k int, a []float64, b []float64, c []float64, ldc int, alpha float64, beta float64, mr int, nr int)
 
-// packCopyAVX512 sets dst[l*w+j] = src[l*ld+j] for l < kb, j < cnt, and 0 for cnt <= j < w, with w 8, 16 or 24 and cnt <= w.
+// packCopyAVX512 sets dst[l*w+j] = src[l*ld+j] for l < kb, j < cnt, and 0 for cnt <= j < w, with w 8, 16 or 24 and cnt <= w, prefetching 16 rows ahead.
 //
 //go:noescape
 func packCopyAVX512(dst []float64, src []float64, ld int, kb int, cnt int, w int)
 
-// packGather8AVX512 sets dst[l*w+j] = src[j*ld+l] for j < 8, l < kb.
+// packGather8AVX512 sets dst[l*w+j] = src[j*ld+l] for j < 8, l < kb, prefetching 1024 bytes ahead in each row.
 //
 //go:noescape
 func packGather8AVX512(dst []float64, src []float64, ld int, kb int, w int)

@@ -3566,7 +3566,7 @@ done:
 	RET
 
 // func packCopyAVX512(dst []float64, src []float64, ld int, kb int, cnt int, w int)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
 TEXT ·packCopyAVX512(SB), NOSPLIT, $0-80
 	MOVQ  dst_base+0(FP), DI
 	MOVQ  src_base+24(FP), SI
@@ -3602,49 +3602,59 @@ TEXT ·packCopyAVX512(SB), NOSPLIT, $0-80
 	MOVL    $0x000000ff, DX
 	BZHIL   BX, DX, DX
 	KMOVW   DX, K3
-	CMPQ    R9, $0x08
-	JE      w8
-	CMPQ    R9, $0x10
-	JE      w16
+
+	// R10: 16 rows of src in bytes, how far ahead the loop prefetches.
+	MOVQ R8, R10
+	SHLQ $0x04, R10
+	CMPQ R9, $0x08
+	JE   w8
+	CMPQ R9, $0x10
+	JE   w16
 
 w24:
-	VMOVUPD.Z (SI), K1, Z0
-	VMOVUPD.Z 64(SI), K2, Z1
-	VMOVUPD.Z 128(SI), K3, Z2
-	VMOVUPD   Z0, (DI)
-	VMOVUPD   Z1, 64(DI)
-	VMOVUPD   Z2, 128(DI)
-	ADDQ      R8, SI
-	ADDQ      $0x000000c0, DI
-	DECQ      CX
-	JNZ       w24
-	JMP       done
+	PREFETCHT0 (SI)(R10*1)
+	PREFETCHT0 64(SI)(R10*1)
+	PREFETCHT0 128(SI)(R10*1)
+	VMOVUPD.Z  (SI), K1, Z0
+	VMOVUPD.Z  64(SI), K2, Z1
+	VMOVUPD.Z  128(SI), K3, Z2
+	VMOVUPD    Z0, (DI)
+	VMOVUPD    Z1, 64(DI)
+	VMOVUPD    Z2, 128(DI)
+	ADDQ       R8, SI
+	ADDQ       $0x000000c0, DI
+	DECQ       CX
+	JNZ        w24
+	JMP        done
 
 w16:
-	VMOVUPD.Z (SI), K1, Z0
-	VMOVUPD.Z 64(SI), K2, Z1
-	VMOVUPD   Z0, (DI)
-	VMOVUPD   Z1, 64(DI)
-	ADDQ      R8, SI
-	ADDQ      $0x00000080, DI
-	DECQ      CX
-	JNZ       w16
-	JMP       done
+	PREFETCHT0 (SI)(R10*1)
+	PREFETCHT0 64(SI)(R10*1)
+	VMOVUPD.Z  (SI), K1, Z0
+	VMOVUPD.Z  64(SI), K2, Z1
+	VMOVUPD    Z0, (DI)
+	VMOVUPD    Z1, 64(DI)
+	ADDQ       R8, SI
+	ADDQ       $0x00000080, DI
+	DECQ       CX
+	JNZ        w16
+	JMP        done
 
 w8:
-	VMOVUPD.Z (SI), K1, Z0
-	VMOVUPD   Z0, (DI)
-	ADDQ      R8, SI
-	ADDQ      $0x00000040, DI
-	DECQ      CX
-	JNZ       w8
+	PREFETCHT0 (SI)(R10*1)
+	VMOVUPD.Z  (SI), K1, Z0
+	VMOVUPD    Z0, (DI)
+	ADDQ       R8, SI
+	ADDQ       $0x00000040, DI
+	DECQ       CX
+	JNZ        w8
 
 done:
 	VZEROUPPER
 	RET
 
 // func packGather8AVX512(dst []float64, src []float64, ld int, kb int, w int)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, MMX+
 TEXT ·packGather8AVX512(SB), NOSPLIT, $0-72
 	MOVQ  dst_base+0(FP), DI
 	MOVQ  src_base+24(FP), SI
@@ -3664,6 +3674,14 @@ TEXT ·packGather8AVX512(SB), NOSPLIT, $0-72
 	JZ    tail
 
 loop:
+	PREFETCHT0 1024(SI)
+	PREFETCHT0 1024(SI)(R8*1)
+	PREFETCHT0 1024(SI)(R8*2)
+	PREFETCHT0 1024(SI)(R10*1)
+	PREFETCHT0 1024(R11)
+	PREFETCHT0 1024(R11)(R8*1)
+	PREFETCHT0 1024(R11)(R8*2)
+	PREFETCHT0 1024(R11)(R10*1)
 	VMOVUPD    (SI), Z0
 	VMOVUPD    (SI)(R8*1), Z1
 	VMOVUPD    (SI)(R8*2), Z2

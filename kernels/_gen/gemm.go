@@ -44,6 +44,7 @@ package main
 import (
 	"fmt"
 	"log"
+	"math/bits"
 	"os"
 	"path/filepath"
 
@@ -388,13 +389,14 @@ func (s gemmShape) gen() {
 
 // genPackCopy writes packCopyAVX512, which packs kb rows of cnt contiguous
 // elements (row stride ld) into rows of w (8, 16 or 24) elements, zero past
-// cnt: masked loads (K1–K3, from cnt) and whole-vector stores.
+// cnt: masked loads (K1–K3, from cnt) and whole-vector stores, each row's
+// lines prefetched copyAhead rows before.
 func genPackCopy(g *build.Context) {
 	g.Function("packCopyAVX512")
 	g.Attributes(attr.NOSPLIT)
 	g.SignatureExpr("func(dst, src []float64, ld, kb, cnt, w int)")
 	g.Pragma("noescape")
-	g.Doc("packCopyAVX512 sets dst[l*w+j] = src[l*ld+j] for l < kb, j < cnt, and 0 for cnt <= j < w, with w 8, 16 or 24 and cnt <= w.")
+	g.Doc("packCopyAVX512 sets dst[l*w+j] = src[l*ld+j] for l < kb, j < cnt, and 0 for cnt <= j < w, with w 8, 16 or 24 and cnt <= w, prefetching " + fmt.Sprint(copyAhead) + " rows ahead.")
 	dst, src, ld, kb, cnt, w := RDI, RSI, R8, RCX, RAX, R9
 	g.Load(g.Param("dst").Base(), dst)
 	g.Load(g.Param("src").Base(), src)
@@ -418,12 +420,18 @@ func genPackCopy(g *build.Context) {
 		g.BZHIL(EBX, EDX, EDX)
 		g.KMOVW(EDX, []Op{K1, K2, K3}[v])
 	}
+	g.Comment(fmt.Sprintf("R10: %d rows of src in bytes, how far ahead the loop prefetches.", copyAhead))
+	g.MOVQ(ld, R10)
+	g.SHLQ(U8(bits.TrailingZeros(copyAhead)), R10)
 	g.CMPQ(w, U8(8))
 	g.JE(LabelRef("w8"))
 	g.CMPQ(w, U8(16))
 	g.JE(LabelRef("w16"))
 	for nv := 3; nv >= 1; nv-- {
 		g.Label(fmt.Sprintf("w%d", 8*nv))
+		for v := 0; v < nv; v++ {
+			g.PREFETCHT0(Mem{Base: src, Index: R10, Scale: 1, Disp: 64 * v})
+		}
 		for v := 0; v < nv; v++ {
 			g.VMOVUPD_Z(Mem{Base: src, Disp: 64 * v}, []Op{K1, K2, K3}[v], []VecPhysical{Z0, Z1, Z2}[v])
 		}
@@ -465,16 +473,40 @@ func transpose8(g *build.Context, r, t, u, out []VecPhysical) {
 	}
 }
 
+// Prefetch distances of the packing kernels. A product's operands often
+// come from memory or from the other core's cache (a batch the data
+// loader has just written, a weight the optimizer has just updated), and
+// packing reads them in short pieces: a panel of B takes 24 elements from
+// each row of a row-major operand, a panel of A eight rows at a time. The
+// hardware prefetchers follow those streams late, so each packing kernel
+// asks with PREFETCHT0 for what it will read copyAhead rows further on
+// (packCopyAVX512) or gatherAhead bytes further along each of its eight
+// rows (packGather8AVX512). Measured on the 2-vCPU AMD guest (Zen 5,
+// AVX-512) against no prefetching, alternated: the 784-512-10 MLP's
+// weight-gradient product at batch 256 on two threads, its input x
+// rewritten before each product as the loader rewrites a batch, ran
+// 4-14% faster (medians of 3 and 30 rounds, in two windows of the host's
+// speed), its forward product 0-4%; on warm operands the products ran
+// within ±5% of before, the MNIST MLP's too; that MLP's training step on
+// two threads took 5% less time (median of 8 alternations). Distances of
+// 8 rows and 512 bytes gained 3-9% less on the 784-512-10 products; 32
+// rows and 2048 bytes lost up to 10% on its forward product.
+const (
+	copyAhead   = 16   // rows; a power of two
+	gatherAhead = 1024 // bytes
+)
+
 // genPackGather8 writes packGather8AVX512, which packs the transpose of 8
 // rows of kb contiguous elements (row stride ld) into kb rows of dst with
 // stride w: 8×8 blocks loaded as rows, transposed in registers and stored
-// as columns; a last partial block loads under a K1 mask.
+// as columns; a last partial block loads under a K1 mask. Each block's
+// rows are prefetched gatherAhead bytes before.
 func genPackGather8(g *build.Context) {
 	g.Function("packGather8AVX512")
 	g.Attributes(attr.NOSPLIT)
 	g.SignatureExpr("func(dst, src []float64, ld, kb, w int)")
 	g.Pragma("noescape")
-	g.Doc("packGather8AVX512 sets dst[l*w+j] = src[j*ld+l] for j < 8, l < kb.")
+	g.Doc("packGather8AVX512 sets dst[l*w+j] = src[j*ld+l] for j < 8, l < kb, prefetching " + fmt.Sprint(gatherAhead) + " bytes ahead in each row.")
 	z := []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
 		Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
 	r, t, u, out := z[0:8], z[8:16], z[16:24], z[24:32]
@@ -505,6 +537,11 @@ func genPackGather8(g *build.Context) {
 	g.TESTQ(blocks, blocks)
 	g.JZ(LabelRef("tail"))
 	g.Label("loop")
+	for i := 0; i < 8; i++ {
+		m := rows[i]
+		m.Disp += gatherAhead
+		g.PREFETCHT0(m)
+	}
 	for i := 0; i < 8; i++ {
 		g.VMOVUPD(rows[i], r[i])
 	}

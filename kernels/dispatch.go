@@ -29,6 +29,7 @@ type table struct {
 	copyRows, addRows      func(dst []float64, ds int, src []float64, ss int, rows, n int)
 	axpy                   func(a float64, x, y []float64)
 	scal                   func(a float64, x []float64)
+	sgdMomentum            func(p, g, buf []float64, mom, damp, negLR float64) // nil: Scal, Axpy and Axpy
 	dot                    func(x, y []float64) float64
 	sum, max, min          func(x []float64) float64
 	exp, log, tanh, sig    func(dst, x []float64)
@@ -41,13 +42,14 @@ var genericTable = table{
 	add:   addGeneric, sub: subGeneric, mul: mulGeneric, div: divGeneric,
 	addS: addScalarGeneric, subS: subScalarGeneric, mulS: mulScalarGeneric, divS: divScalarGeneric,
 	neg: negGeneric, sqrt: sqrtGeneric,
-	maskAbove: maskAboveGeneric,
-	copyRows:  copyRowsGeneric,
-	addRows:   addRowsGeneric,
-	axpy:      axpyGeneric,
-	scal:      scalGeneric,
-	dot:       dotGeneric,
-	sum:       sumGeneric, max: maxGeneric, min: minGeneric,
+	maskAbove:   maskAboveGeneric,
+	copyRows:    copyRowsGeneric,
+	addRows:     addRowsGeneric,
+	axpy:        axpyGeneric,
+	scal:        scalGeneric,
+	sgdMomentum: sgdMomentumGeneric,
+	dot:         dotGeneric,
+	sum:         sumGeneric, max: maxGeneric, min: minGeneric,
 	exp: expGeneric, log: logGeneric, tanh: tanhGeneric, sig: sigmoidGeneric, erf: erfGeneric,
 	gemm: gemmGeneric,
 }

@@ -71,6 +71,19 @@ func scalGeneric(a float64, x []float64) {
 	}
 }
 
+// sgdMomentumGeneric is the momentum step of SGDStep in one pass: per
+// element, what scalGeneric(mom, buf), axpyGeneric(damp, g, buf) and
+// axpyGeneric(negLR, buf, p) compute in three.
+func sgdMomentumGeneric(p, g, buf []float64, mom, damp, negLR float64) {
+	g, buf = g[:len(p)], buf[:len(p)]
+	for i := range p {
+		b := float64(buf[i] * mom)
+		b += float64(damp * g[i])
+		buf[i] = b
+		p[i] += float64(negLR * b)
+	}
+}
+
 // dotGeneric and sumGeneric keep four partial sums so that the loop is not
 // bound by the latency of one chain of additions. dotGeneric rounds each
 // product before adding it (the explicit conversions forbid the fused

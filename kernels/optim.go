@@ -92,7 +92,10 @@ func sgdRange(p, g, buf []float64, h SGDParams) {
 	wd, mom, damp, negLR := h.WeightDecay, h.Momentum, 1-h.Dampening, -h.LR
 	if wd == 0 && !h.Nesterov {
 		// The common cases as passes of the vector kernels, which round
-		// every product as the loop does, so the results are the same.
+		// every product as the loop does, so the results are the same;
+		// momentum in one pass where the level has a kernel for it (see
+		// genSGDMomentum in _gen), the same instructions element by
+		// element as the three passes.
 		switch {
 		case mom == 0:
 			Axpy(negLR, g, p)
@@ -102,6 +105,10 @@ func sgdRange(p, g, buf []float64, h SGDParams) {
 			Axpy(negLR, buf, p)
 			return
 		default:
+			if k := cur.Load().sgdMomentum; k != nil {
+				k(p, g, buf, mom, damp, negLR) // one pass (see genSGDMomentum)
+				return
+			}
 			Scal(mom, buf)
 			Axpy(damp, g, buf)
 			Axpy(negLR, buf, p)

@@ -104,6 +104,11 @@ func copyRowsAVX2(dst []float64, ds int, src []float64, ss int, rows int, n int)
 //go:noescape
 func addRowsAVX2(dst []float64, ds int, src []float64, ss int, rows int, n int)
 
+// sgdMomentumAVX2 sets buf[i] = damp*g[i] + mom*buf[i] (each product rounded) and then p[i] += negLR*buf[i] for i < len(p) with AVX2 instructions, as Scal, Axpy and Axpy would in turn.
+//
+//go:noescape
+func sgdMomentumAVX2(p []float64, g []float64, buf []float64, mom float64, damp float64, negLR float64)
+
 // fmaPeakAVX2 runs n iterations of 12 independent VFMADD231PD chains (acc += 1.0 * 0.5) on 4-lane registers: 96 floating-point operations per iteration, no memory traffic.
 //
 //go:noescape
@@ -208,6 +213,11 @@ func copyRowsAVX512(dst []float64, ds int, src []float64, ss int, rows int, n in
 //
 //go:noescape
 func addRowsAVX512(dst []float64, ds int, src []float64, ss int, rows int, n int)
+
+// sgdMomentumAVX512 sets buf[i] = damp*g[i] + mom*buf[i] (each product rounded) and then p[i] += negLR*buf[i] for i < len(p) with AVX512 instructions, as Scal, Axpy and Axpy would in turn.
+//
+//go:noescape
+func sgdMomentumAVX512(p []float64, g []float64, buf []float64, mom float64, damp float64, negLR float64)
 
 // fmaPeakAVX512 runs n iterations of 12 independent VFMADD231PD chains (acc += 1.0 * 0.5) on 8-lane registers: 192 floating-point operations per iteration, no memory traffic.
 //

@@ -2207,6 +2207,121 @@ done:
 	VZEROUPPER
 	RET
 
+// func sgdMomentumAVX2(p []float64, g []float64, buf []float64, mom float64, damp float64, negLR float64)
+// Requires: AVX, AVX2, MMX+, SSE2
+TEXT ·sgdMomentumAVX2(SB), NOSPLIT, $0-96
+	MOVQ         p_base+0(FP), DI
+	MOVQ         p_len+8(FP), CX
+	MOVQ         g_base+24(FP), SI
+	MOVQ         buf_base+48(FP), DX
+	MOVSD        mom+72(FP), X12
+	VBROADCASTSD X12, Y12
+	MOVSD        damp+80(FP), X13
+	VBROADCASTSD X13, Y13
+	MOVSD        negLR+88(FP), X14
+	VBROADCASTSD X14, Y14
+
+	// 4 vectors (16 elements) per iteration, each stream prefetched 256 bytes ahead.
+	MOVQ CX, BX
+	SHRQ $0x04, BX
+	JZ   one
+
+loop:
+	PREFETCHT0 256(DI)
+	PREFETCHT0 256(SI)
+	PREFETCHT0 256(DX)
+	PREFETCHT0 320(DI)
+	PREFETCHT0 320(SI)
+	PREFETCHT0 320(DX)
+	VMOVUPD    (DX), Y0
+	VMULPD     Y12, Y0, Y0
+	VMOVUPD    (SI), Y1
+	VMULPD     Y13, Y1, Y1
+	VADDPD     Y0, Y1, Y0
+	VMOVUPD    Y0, (DX)
+	VMULPD     Y14, Y0, Y2
+	VADDPD     (DI), Y2, Y2
+	VMOVUPD    Y2, (DI)
+	VMOVUPD    32(DX), Y3
+	VMULPD     Y12, Y3, Y3
+	VMOVUPD    32(SI), Y4
+	VMULPD     Y13, Y4, Y4
+	VADDPD     Y3, Y4, Y3
+	VMOVUPD    Y3, 32(DX)
+	VMULPD     Y14, Y3, Y5
+	VADDPD     32(DI), Y5, Y5
+	VMOVUPD    Y5, 32(DI)
+	VMOVUPD    64(DX), Y6
+	VMULPD     Y12, Y6, Y6
+	VMOVUPD    64(SI), Y7
+	VMULPD     Y13, Y7, Y7
+	VADDPD     Y6, Y7, Y6
+	VMOVUPD    Y6, 64(DX)
+	VMULPD     Y14, Y6, Y8
+	VADDPD     64(DI), Y8, Y8
+	VMOVUPD    Y8, 64(DI)
+	VMOVUPD    96(DX), Y9
+	VMULPD     Y12, Y9, Y9
+	VMOVUPD    96(SI), Y10
+	VMULPD     Y13, Y10, Y10
+	VADDPD     Y9, Y10, Y9
+	VMOVUPD    Y9, 96(DX)
+	VMULPD     Y14, Y9, Y11
+	VADDPD     96(DI), Y11, Y11
+	VMOVUPD    Y11, 96(DI)
+	ADDQ       $0x00000080, DI
+	ADDQ       $0x00000080, SI
+	ADDQ       $0x00000080, DX
+	DECQ       BX
+	JNZ        loop
+
+one:
+	// One vector at a time.
+	ANDQ $0x0000000f, CX
+
+oneloop:
+	CMPQ    CX, $0x00000004
+	JB      tail
+	VMOVUPD (DX), Y0
+	VMULPD  Y12, Y0, Y0
+	VMOVUPD (SI), Y1
+	VMULPD  Y13, Y1, Y1
+	VADDPD  Y0, Y1, Y0
+	VMOVUPD Y0, (DX)
+	VMULPD  Y14, Y0, Y2
+	VADDPD  (DI), Y2, Y2
+	VMOVUPD Y2, (DI)
+	ADDQ    $0x20, DI
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, DX
+	SUBQ    $0x00000004, CX
+	JMP     oneloop
+
+tail:
+	// Tail: fewer than 4 elements.
+	TESTQ CX, CX
+	JZ    done
+
+scalar:
+	VMOVSD (DX), X0
+	VMULSD X12, X0, X0
+	VMOVSD (SI), X1
+	VMULSD X13, X1, X1
+	VADDSD X0, X1, X0
+	VMOVSD X0, (DX)
+	VMULSD X14, X0, X2
+	VADDSD (DI), X2, X2
+	VMOVSD X2, (DI)
+	ADDQ   $0x08, DI
+	ADDQ   $0x08, SI
+	ADDQ   $0x08, DX
+	DECQ   CX
+	JNZ    scalar
+
+done:
+	VZEROUPPER
+	RET
+
 // func fmaPeakAVX2(n int)
 // Requires: AVX, AVX2, FMA3, SSE2
 TEXT ·fmaPeakAVX2(SB), NOSPLIT, $0-8
@@ -4508,6 +4623,126 @@ next:
 	ADDQ R8, SI
 	DECQ BX
 	JNZ  row
+
+done:
+	VZEROUPPER
+	RET
+
+// func sgdMomentumAVX512(p []float64, g []float64, buf []float64, mom float64, damp float64, negLR float64)
+// Requires: AVX, AVX512F, BMI2, MMX+, SSE2
+TEXT ·sgdMomentumAVX512(SB), NOSPLIT, $0-96
+	MOVQ         p_base+0(FP), DI
+	MOVQ         p_len+8(FP), CX
+	MOVQ         g_base+24(FP), SI
+	MOVQ         buf_base+48(FP), DX
+	MOVSD        mom+72(FP), X12
+	VBROADCASTSD X12, Z12
+	MOVSD        damp+80(FP), X13
+	VBROADCASTSD X13, Z13
+	MOVSD        negLR+88(FP), X14
+	VBROADCASTSD X14, Z14
+
+	// 4 vectors (32 elements) per iteration, each stream prefetched 256 bytes ahead.
+	MOVQ CX, BX
+	SHRQ $0x05, BX
+	JZ   one
+
+loop:
+	PREFETCHT0 256(DI)
+	PREFETCHT0 256(SI)
+	PREFETCHT0 256(DX)
+	PREFETCHT0 320(DI)
+	PREFETCHT0 320(SI)
+	PREFETCHT0 320(DX)
+	PREFETCHT0 384(DI)
+	PREFETCHT0 384(SI)
+	PREFETCHT0 384(DX)
+	PREFETCHT0 448(DI)
+	PREFETCHT0 448(SI)
+	PREFETCHT0 448(DX)
+	VMOVUPD    (DX), Z0
+	VMULPD     Z12, Z0, Z0
+	VMOVUPD    (SI), Z1
+	VMULPD     Z13, Z1, Z1
+	VADDPD     Z0, Z1, Z0
+	VMOVUPD    Z0, (DX)
+	VMULPD     Z14, Z0, Z2
+	VADDPD     (DI), Z2, Z2
+	VMOVUPD    Z2, (DI)
+	VMOVUPD    64(DX), Z3
+	VMULPD     Z12, Z3, Z3
+	VMOVUPD    64(SI), Z4
+	VMULPD     Z13, Z4, Z4
+	VADDPD     Z3, Z4, Z3
+	VMOVUPD    Z3, 64(DX)
+	VMULPD     Z14, Z3, Z5
+	VADDPD     64(DI), Z5, Z5
+	VMOVUPD    Z5, 64(DI)
+	VMOVUPD    128(DX), Z6
+	VMULPD     Z12, Z6, Z6
+	VMOVUPD    128(SI), Z7
+	VMULPD     Z13, Z7, Z7
+	VADDPD     Z6, Z7, Z6
+	VMOVUPD    Z6, 128(DX)
+	VMULPD     Z14, Z6, Z8
+	VADDPD     128(DI), Z8, Z8
+	VMOVUPD    Z8, 128(DI)
+	VMOVUPD    192(DX), Z9
+	VMULPD     Z12, Z9, Z9
+	VMOVUPD    192(SI), Z10
+	VMULPD     Z13, Z10, Z10
+	VADDPD     Z9, Z10, Z9
+	VMOVUPD    Z9, 192(DX)
+	VMULPD     Z14, Z9, Z11
+	VADDPD     192(DI), Z11, Z11
+	VMOVUPD    Z11, 192(DI)
+	ADDQ       $0x00000100, DI
+	ADDQ       $0x00000100, SI
+	ADDQ       $0x00000100, DX
+	DECQ       BX
+	JNZ        loop
+
+one:
+	// One vector at a time.
+	ANDQ $0x0000001f, CX
+
+oneloop:
+	CMPQ    CX, $0x00000008
+	JB      tail
+	VMOVUPD (DX), Z0
+	VMULPD  Z12, Z0, Z0
+	VMOVUPD (SI), Z1
+	VMULPD  Z13, Z1, Z1
+	VADDPD  Z0, Z1, Z0
+	VMOVUPD Z0, (DX)
+	VMULPD  Z14, Z0, Z2
+	VADDPD  (DI), Z2, Z2
+	VMOVUPD Z2, (DI)
+	ADDQ    $0x40, DI
+	ADDQ    $0x40, SI
+	ADDQ    $0x40, DX
+	SUBQ    $0x00000008, CX
+	JMP     oneloop
+
+tail:
+	// Tail: fewer than 8 elements.
+	TESTQ     CX, CX
+	JZ        done
+	MOVL      $0x000000ff, AX
+	BZHIL     CX, AX, AX
+	KMOVW     AX, K1
+	VMOVUPD.Z (DI), K1, Z8
+	VMOVUPD.Z (SI), K1, Z9
+	VMOVUPD.Z (DX), K1, Z10
+	VMOVUPD   Z10, Z0
+	VMULPD    Z12, Z0, Z0
+	VMOVUPD   Z9, Z1
+	VMULPD    Z13, Z1, Z1
+	VADDPD    Z0, Z1, Z0
+	VMOVUPD   Z0, K1, (DX)
+	VMULPD    Z14, Z0, Z2
+	VADDPD    Z8, Z2, Z2
+	VMOVUPD   Z2, K1, (DI)
 
 done:
 	VZEROUPPER

@@ -104,7 +104,7 @@ func copyRowsAVX2(dst []float64, ds int, src []float64, ss int, rows int, n int)
 //go:noescape
 func addRowsAVX2(dst []float64, ds int, src []float64, ss int, rows int, n int)
 
-// sgdMomentumAVX2 sets buf[i] = damp*g[i] + mom*buf[i] (each product rounded) and then p[i] += negLR*buf[i] for i < len(p) with AVX2 instructions, as Scal, Axpy and Axpy would in turn.
+// sgdMomentumAVX2 sets buf[i] = damp*g[i] + mom*buf[i] (each product rounded), then p[i] += negLR*buf[i], as Scal, Axpy and Axpy would in turn, for i < n with AVX2 instructions.
 //
 //go:noescape
 func sgdMomentumAVX2(p []float64, g []float64, buf []float64, mom float64, damp float64, negLR float64)
@@ -214,7 +214,7 @@ func copyRowsAVX512(dst []float64, ds int, src []float64, ss int, rows int, n in
 //go:noescape
 func addRowsAVX512(dst []float64, ds int, src []float64, ss int, rows int, n int)
 
-// sgdMomentumAVX512 sets buf[i] = damp*g[i] + mom*buf[i] (each product rounded) and then p[i] += negLR*buf[i] for i < len(p) with AVX512 instructions, as Scal, Axpy and Axpy would in turn.
+// sgdMomentumAVX512 sets buf[i] = damp*g[i] + mom*buf[i] (each product rounded), then p[i] += negLR*buf[i], as Scal, Axpy and Axpy would in turn, for i < n with AVX512 instructions.
 //
 //go:noescape
 func sgdMomentumAVX512(p []float64, g []float64, buf []float64, mom float64, damp float64, negLR float64)

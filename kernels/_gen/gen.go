@@ -157,10 +157,19 @@ type ew struct {
 	setup func(l level) (in []Register, out Register) // loads pointers, n into rN, constants
 	// body computes one step into register v; src(i) is the i-th input
 	// stream at the current position (memory, or a register in masked tails).
-	body func(o isa, v Register, src func(i int) Op)
+	// step u of an unrolled iteration (0 in the tails) may use o.reg(4+u)
+	// as scratch.
+	body func(o isa, v Register, src func(i int) Op, u int)
 	// ntMin names the threshold variable of the non-temporal path ("" for
 	// none: kernels that update in place gain nothing from it).
 	ntMin string
+	// inout lists the inputs that body also writes, with o.store to src(i):
+	// in a masked tail, src(i) is a register, stored under the mask after
+	// body.
+	inout []int
+	// prefetch, if not 0, is how many bytes ahead of the main loop's
+	// position each stream is prefetched, a PREFETCHT0 per cache line.
+	prefetch int
 }
 
 // broadcast loads the float64 parameter name into every lane of vector
@@ -191,7 +200,7 @@ func binaryKernel(name, doc string, op func(o isa) func(b, a, d Op)) ew {
 			c.Load(c.Param("y").Base(), rY)
 			return []Register{rX, rY}, rDst
 		},
-		body: func(o isa, v Register, src func(int) Op) {
+		body: func(o isa, v Register, src func(int) Op, _ int) {
 			o.load(src(0), v)
 			op(o)(src(1), v, v)
 		},
@@ -211,7 +220,7 @@ func scalarKernel(name, doc string, op func(o isa) func(b, a, d Op)) ew {
 			broadcast(l, "a")
 			return []Register{rX}, rDst
 		},
-		body: func(o isa, v Register, src func(int) Op) {
+		body: func(o isa, v Register, src func(int) Op, _ int) {
 			o.load(src(0), v)
 			op(o)(o.reg(constReg), v, v)
 		},
@@ -239,7 +248,7 @@ var elementwise = []ew{
 			broadcastBits(l, 1<<63, constReg)
 			return []Register{rX}, rDst
 		},
-		body: func(o isa, v Register, src func(int) Op) {
+		body: func(o isa, v Register, src func(int) Op, _ int) {
 			o.load(src(0), v)
 			o.xor(o.reg(constReg), v, v)
 		},
@@ -255,7 +264,7 @@ var elementwise = []ew{
 			c.Load(c.Param("x").Base(), rX)
 			return []Register{rX}, rDst
 		},
-		body: func(o isa, v Register, src func(int) Op) {
+		body: func(o isa, v Register, src func(int) Op, _ int) {
 			o.load(src(0), v)
 			o.sqrt(v, v)
 		},
@@ -272,7 +281,7 @@ var elementwise = []ew{
 			c.Load(c.Param("y").Base(), rDst)
 			return []Register{rX, rDst}, rDst
 		},
-		body: func(o isa, v Register, src func(int) Op) {
+		body: func(o isa, v Register, src func(int) Op, _ int) {
 			o.load(src(0), v)
 			o.mul(o.reg(constReg), v, v) // a*x[i] with x[i] first, as Go's a * v computes it
 			o.add(src(1), v, v)          // y[i] + a*x[i]: the product is the first operand, as in y[i] += a*v
@@ -288,7 +297,7 @@ var elementwise = []ew{
 			c.Load(c.Param("x").Len(), rN)
 			return []Register{rDst}, rDst
 		},
-		body: func(o isa, v Register, src func(int) Op) {
+		body: func(o isa, v Register, src func(int) Op, _ int) {
 			o.load(src(0), v)
 			o.mul(o.reg(constReg), v, v)
 		},
@@ -329,7 +338,7 @@ func imm(x int) Constant {
 func steps(e ew, o isa, in []Register, out Register, k int) {
 	for u := 0; u < k; u++ {
 		v := o.reg(u)
-		e.body(o, v, func(i int) Op { return Mem{Base: in[i], Disp: u * o.step} })
+		e.body(o, v, func(i int) Op { return Mem{Base: in[i], Disp: u * o.step} }, u)
 		o.store(v, Mem{Base: out, Disp: u * o.step})
 	}
 }
@@ -350,8 +359,11 @@ func maskedStep(e ew, l level, in []Register, out Register) {
 		o.load(Mem{Base: p}, tmp[i])
 	}
 	v := l.vec[0]
-	e.body(vector(l, false), v, func(i int) Op { return tmp[i] })
+	e.body(vector(l, false), v, func(i int) Op { return tmp[i] }, 0)
 	o.store(v, Mem{Base: out})
+	for _, i := range e.inout {
+		o.store(tmp[i], Mem{Base: in[i]})
+	}
 }
 
 // loops emits the main loop, the one-vector loop and the tail, with stores
@@ -366,6 +378,14 @@ func loops(e ew, l level, o isa, in []Register, out Register, p string, tail fun
 	c.SHRQ(U8(shift), rBlocks)
 	c.JZ(LabelRef(p + "one"))
 	c.Label(p + "loop")
+	if e.prefetch != 0 {
+		c.Comment(fmt.Sprintf("Each stream prefetched %d bytes ahead.", e.prefetch))
+		for off := 0; off < unroll*o.step; off += 64 {
+			for _, r := range ps {
+				c.PREFETCHT0(Mem{Base: r, Disp: e.prefetch + off})
+			}
+		}
+	}
 	steps(e, o, in, out, unroll)
 	advance(ps, unroll*o.step)
 	c.DECQ(rBlocks)
@@ -721,7 +741,7 @@ var triad = ew{
 		broadcast(l, "a")
 		return []Register{rX, rY}, rDst
 	},
-	body: func(o isa, v Register, src func(int) Op) {
+	body: func(o isa, v Register, src func(int) Op, _ int) {
 		o.load(src(0), v)
 		if o.step == 8 { // the scalar tail
 			c.VFMADD231SD(src(1), o.reg(constReg), v) // v += a*y[i], rounded once
@@ -747,7 +767,7 @@ var maskAbove = ew{
 		broadcast(l, "t")
 		return []Register{rX, rY}, rDst
 	},
-	body: func(o isa, v Register, src func(int) Op) {
+	body: func(o isa, v Register, src func(int) Op, _ int) {
 		const nleUQ = 0x16 // !(x <= t): true for NaN, quiet
 		thr := o.reg(constReg)
 		o.load(src(1), v)
@@ -775,107 +795,53 @@ var maskAbove = ew{
 // 140 µs (one pass without prefetching; 156 µs as three passes).
 const sgdAhead = 256
 
-// genSGDMomentum writes sgdMomentum<level>(p, g, buf, mom, damp, negLR),
-// the momentum step of SGD in one pass over the three streams: for each
-// element the instructions, in the operand order, of Scal(mom, buf), then
-// Axpy(damp, g, buf), then Axpy(negLR, buf, p), so that the result is
-// theirs to the bit (NaN payloads included). The three passes read buf
-// three times; from memory or a shared cache, right after the backward
-// pass wrote the gradients, that and the prefetchers' late start made the
-// optimizer step of an MLP the one part of a training step that did not
-// gain from a second core. In the 784-512-10 MLP's training step at batch
-// 256 on two threads, the optimizer step took 134-220 µs against 206-425
-// µs as three passes (6 alternations), and in the MNIST MLP's 31-38 µs
-// against 40-52 µs on one thread (8 alternations).
-func genSGDMomentum(l level) {
-	name := "sgdMomentum" + l.name
-	textFunc(name, "func(p, g, buf []float64, mom, damp, negLR float64)", fmt.Sprintf(
-		"%s sets buf[i] = damp*g[i] + mom*buf[i] (each product rounded) and then p[i] += negLR*buf[i] for i < len(p) with %s instructions, as Scal, Axpy and Axpy would in turn.", name, l.name))
-	rP, rG, rB := rDst, rX, rY
-	c.Load(c.Param("p").Base(), rP)
-	c.Load(c.Param("p").Len(), rN)
-	c.Load(c.Param("g").Base(), rG)
-	c.Load(c.Param("buf").Base(), rB)
-	const cMom, cDamp, cLR = 12, 13, 14 // vector registers of the broadcast constants
-	for _, k := range []struct {
-		name string
-		reg  int
-	}{{"mom", cMom}, {"damp", cDamp}, {"negLR", cLR}} {
-		x := l.vec[k.reg].AsX()
-		c.Load(c.Param(k.name), x)
-		c.VBROADCASTSD(x, l.vec[k.reg])
-	}
-	ps := []Register{rP, rG, rB}
-	// step computes one vector (or scalar) u of elements from the streams
-	// src (p, g, buf; memory, or registers in a masked tail) and stores
-	// into dst with store.
-	step := func(o isa, store func(Register, Op), u int, src, dst func(stream int) Op) {
-		b, t, w := o.reg(3*u), o.reg(3*u+1), o.reg(3*u+2)
-		o.load(src(2), b)
-		o.mul(o.reg(cMom), b, b) // buf[i]*mom, as Scal
+// sgdMomentum is the momentum step of SGD in one pass over the three
+// streams: for each element the instructions, in the operand order, of
+// Scal(mom, buf), then Axpy(damp, g, buf), then Axpy(negLR, buf, p), so
+// that the result is theirs to the bit (NaN payloads included). The three
+// passes read buf three times; from memory or a shared cache, right after
+// the backward pass wrote the gradients, that and the prefetchers' late
+// start made the optimizer step of an MLP the one part of a training step
+// that did not gain from a second core. In the 784-512-10 MLP's training
+// step at batch 256 on two threads, the optimizer step took 134-220 µs
+// against 206-425 µs as three passes (6 alternations), and in the MNIST
+// MLP's 31-38 µs against 40-52 µs on one thread (8 alternations).
+var sgdMomentum = ew{
+	name: "sgdMomentum",
+	sig:  "func(p, g, buf []float64, mom, damp, negLR float64)",
+	doc:  "buf[i] = damp*g[i] + mom*buf[i] (each product rounded), then p[i] += negLR*buf[i], as Scal, Axpy and Axpy would in turn,",
+	setup: func(l level) ([]Register, Register) {
+		c.Load(c.Param("p").Base(), rDst)
+		c.Load(c.Param("p").Len(), rN)
+		c.Load(c.Param("g").Base(), rX)
+		c.Load(c.Param("buf").Base(), rY)
+		for _, k := range []struct {
+			reg  int
+			name string
+		}{{sgdMom, "mom"}, {sgdDamp, "damp"}, {sgdLR, "negLR"}} {
+			x := l.vec[k.reg].AsX()
+			c.Load(c.Param(k.name), x)
+			c.VBROADCASTSD(x, l.vec[k.reg])
+		}
+		return []Register{rDst, rX, rY}, rDst
+	},
+	body: func(o isa, v Register, src func(int) Op, u int) {
+		t := o.reg(4 + u)
+		o.load(src(2), v)
+		o.mul(o.reg(sgdMom), v, v) // buf[i]*mom, as Scal
 		o.load(src(1), t)
-		o.mul(o.reg(cDamp), t, t) // g[i]*damp, as Axpy
-		o.add(b, t, b)            // the product first, as Axpy's y[i] += a*x[i]
-		store(b, dst(2))
-		o.mul(o.reg(cLR), b, w) // buf[i]*negLR
-		o.add(src(0), w, w)     // + p[i]
-		store(w, dst(0))
-	}
-	at := func(off int) func(int) Op {
-		return func(s int) Op { return Mem{Base: ps[s], Disp: off} }
-	}
-	o := vector(l, false)
-	block := unroll * l.width
-	c.Comment(fmt.Sprintf("%d vectors (%d elements) per iteration, each stream prefetched %d bytes ahead.", unroll, block, sgdAhead))
-	c.MOVQ(rN, rBlocks)
-	c.SHRQ(U8(map[int]int{16: 4, 32: 5}[block]), rBlocks)
-	c.JZ(LabelRef("one"))
-	c.Label("loop")
-	for off := 0; off < unroll*o.step; off += 64 {
-		for _, r := range ps {
-			c.PREFETCHT0(Mem{Base: r, Disp: sgdAhead + off})
-		}
-	}
-	for u := 0; u < unroll; u++ {
-		step(o, o.store, u, at(u*o.step), at(u*o.step))
-	}
-	advance(ps, unroll*o.step)
-	c.DECQ(rBlocks)
-	c.JNZ(LabelRef("loop"))
-	c.Label("one")
-	c.Comment("One vector at a time.")
-	c.ANDQ(U32(block-1), rN)
-	c.Label("oneloop")
-	c.CMPQ(rN, U32(l.width))
-	c.JB(LabelRef("tail"))
-	step(o, o.store, 0, at(0), at(0))
-	advance(ps, o.step)
-	c.SUBQ(U32(l.width), rN)
-	c.JMP(LabelRef("oneloop"))
-	c.Label("tail")
-	c.Comment(fmt.Sprintf("Tail: fewer than %d elements.", l.width))
-	c.TESTQ(rN, rN)
-	c.JZ(LabelRef("done"))
-	if l.masked {
-		mask(rN, K1)
-		m := masked(l)
-		in := []Register{l.vec[8], l.vec[9], l.vec[10]}
-		for s, r := range ps {
-			m.load(Mem{Base: r}, in[s])
-		}
-		step(o, m.store, 0, func(s int) Op { return in[s] }, func(s int) Op { return Mem{Base: ps[s]} })
-	} else {
-		c.Label("scalar")
-		sc := scalar()
-		step(sc, sc.store, 0, at(0), at(0))
-		advance(ps, 8)
-		c.DECQ(rN)
-		c.JNZ(LabelRef("scalar"))
-	}
-	c.Label("done")
-	c.VZEROUPPER()
-	c.RET()
+		o.mul(o.reg(sgdDamp), t, t) // g[i]*damp, as Axpy
+		o.add(v, t, v)              // the product first, as Axpy's y[i] += a*x[i]
+		o.store(v, src(2))
+		o.mul(o.reg(sgdLR), v, t) // buf[i]*negLR
+		o.add(src(0), t, v)       // + p[i]
+	},
+	inout:    []int{2},
+	prefetch: sgdAhead,
 }
+
+// The vector registers of sgdMomentum's broadcast constants.
+const sgdMom, sgdDamp, sgdLR = 12, 13, 14
 
 // fmaChains is the number of independent FMA dependency chains of the peak
 // loop: at least latency (4 cycles) × FMA ports (2) on the cores of the
@@ -1023,7 +989,7 @@ func main() {
 		genElementwise(maskAbove, l)
 		genRows(l, false)
 		genRows(l, true)
-		genSGDMomentum(l)
+		genElementwise(sgdMomentum, l)
 		genFMAPeak(l)
 	}
 

@@ -482,14 +482,15 @@ func transpose8(g *build.Context, r, t, u, out []VecPhysical) {
 // asks with PREFETCHT0 for what it will read copyAhead rows further on
 // (packCopyAVX512) or gatherAhead bytes further along each of its eight
 // rows (packGather8AVX512). Measured on the 2-vCPU AMD guest (Zen 5,
-// AVX-512) against no prefetching, alternated: the 784-512-10 MLP's
-// weight-gradient product at batch 256 on two threads, its input x
-// rewritten before each product as the loader rewrites a batch, ran
-// 4-14% faster (medians of 3 and 30 rounds, in two windows of the host's
-// speed), its forward product 0-4%; on warm operands the products ran
-// within ±5% of before, the MNIST MLP's too; that MLP's training step on
-// two threads took 5% less time (median of 8 alternations). Distances of
-// 8 rows and 512 bytes gained 3-9% less on the 784-512-10 products; 32
+// AVX-512) against no prefetching, alternated, on two threads: the
+// 784-512-10 MLP's weight-gradient product at batch 256, its input x
+// rewritten before each product as the loader rewrites a batch, ran at
+// 175 against 166 GFLOP/s (medians of 3 runs of 28 rounds), its forward
+// product unchanged (170 against 172); on warm operands its products ran
+// 1-6% faster and the MNIST MLP's within ±3%; the 784-512-10 MLP's
+// training step took 5% less time (median of 8 alternations; 6 faster),
+// and its MNIST epoch 3% (10 alternations). Prefetching 8
+// rows and 512 bytes ahead gained 3-9% less on the 784-512-10 products; 32
 // rows and 2048 bytes lost up to 10% on its forward product.
 const (
 	copyAhead   = 16   // rows; a power of two

@@ -73,7 +73,8 @@ func scalGeneric(a float64, x []float64) {
 
 // sgdMomentumGeneric is the momentum step of SGDStep in one pass: per
 // element, what scalGeneric(mom, buf), axpyGeneric(damp, g, buf) and
-// axpyGeneric(negLR, buf, p) compute in three.
+// axpyGeneric(negLR, buf, p) compute in three (a NaN's payload may differ:
+// the compiler orders the operands of each multiply and add).
 func sgdMomentumGeneric(p, g, buf []float64, mom, damp, negLR float64) {
 	g, buf = g[:len(p)], buf[:len(p)]
 	for i := range p {

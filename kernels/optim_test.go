@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/adjoint-go/adjoint/device"
 	"github.com/adjoint-go/adjoint/internal/testutil"
 )
 
@@ -219,4 +220,49 @@ func TestOptimizerKernelLengthPanics(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSGDMomentumKernelMatchesThreePasses checks the level's one-pass
+// momentum kernel against the three passes it replaces (Scal, Axpy, Axpy)
+// at the same level, bit for bit, on inputs with special values at random
+// places: the assembly kernels with their NaN payloads too, since they
+// run the same instructions; the generic loop with any NaN for a NaN, as
+// the Go compiler picks the operand order of its multiplies and adds.
+func TestSGDMomentumKernelMatchesThreePasses(t *testing.T) {
+	forEachLevel(t, func(t *testing.T) {
+		k := cur.Load().sgdMomentum
+		if k == nil {
+			return // this level runs the three passes themselves
+		}
+		same := func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) }
+		if Level() == device.Generic {
+			same = testutil.Same
+		}
+		r := rand.New(rand.NewPCG(7, 8))
+		for _, n := range testLengths() {
+			var got, want [3][]float64
+			for s := range got {
+				got[s] = make([]float64, n)
+				for i := range got[s] {
+					got[s][i] = finite(r)
+					if r.IntN(8) == 0 {
+						got[s][i] = specials[r.IntN(len(specials))]
+					}
+				}
+				want[s] = append([]float64(nil), got[s]...)
+			}
+			const mom, damp, negLR = 0.9, 0.7, -0.1
+			k(got[0], got[1], got[2], mom, damp, negLR)
+			Scal(mom, want[2])
+			Axpy(damp, want[1], want[2])
+			Axpy(negLR, want[2], want[0])
+			for s, name := range []string{"p", "g", "buf"} {
+				for i := range got[s] {
+					if !same(got[s][i], want[s][i]) {
+						t.Fatalf("n=%d: %s[%d] = %v (%#x), want %v (%#x)", n, name, i, got[s][i], math.Float64bits(got[s][i]), want[s][i], math.Float64bits(want[s][i]))
+					}
+				}
+			}
+		}
+	})
 }

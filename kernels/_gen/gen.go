@@ -798,7 +798,8 @@ const sgdAhead = 256
 // sgdMomentum is the momentum step of SGD in one pass over the three
 // streams: for each element the instructions, in the operand order, of
 // Scal(mom, buf), then Axpy(damp, g, buf), then Axpy(negLR, buf, p), so
-// that the result is theirs to the bit (NaN payloads included). The three
+// that the result is theirs to the bit, NaN payloads included (a test
+// checks it). The three
 // passes read buf three times; from memory or a shared cache, right after
 // the backward pass wrote the gradients, that and the prefetchers' late
 // start made the optimizer step of an MLP the one part of a training step

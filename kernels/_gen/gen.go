@@ -806,7 +806,7 @@ const sgdAhead = 256
 // that did not gain from a second core. In the 784-512-10 MLP's training
 // step at batch 256 on two threads, the optimizer step took 134-220 µs
 // against 206-425 µs as three passes (6 alternations), and in the MNIST
-// MLP's 31-38 µs against 40-52 µs on one thread (8 alternations).
+// MLP's 34-38 µs against 40-52 µs on one thread (8 alternations).
 var sgdMomentum = ew{
 	name: "sgdMomentum",
 	sig:  "func(p, g, buf []float64, mom, damp, negLR float64)",

@@ -93,9 +93,9 @@ func sgdRange(p, g, buf []float64, h SGDParams) {
 	if wd == 0 && !h.Nesterov {
 		// The common cases as passes of the vector kernels, which round
 		// every product as the loop does, so the results are the same;
-		// momentum in one pass where the level has a kernel for it (see
-		// genSGDMomentum in _gen), the same instructions element by
-		// element as the three passes.
+		// momentum in one pass where the level has a kernel for it
+		// (sgdMomentum: see its generator in _gen/gen.go), the same
+		// operations element by element as the three passes.
 		switch {
 		case mom == 0:
 			Axpy(negLR, g, p)

@@ -85,8 +85,12 @@ func indices(shape []int) [][]int {
 	n := numel(shape)
 	out := make([][]int, 0, n)
 	idx := make([]int, len(shape))
+	// One backing array for all the indices: a slice each made the
+	// reference sweeps allocation-bound (most of the race step's time).
+	all := make([]int, 0, n*len(shape))
 	for k := 0; k < n; k++ {
-		out = append(out, slices.Clone(idx))
+		all = append(all, idx...)
+		out = append(out, all[len(all)-len(idx):len(all):len(all)])
 		for d := len(shape) - 1; d >= 0; d-- {
 			idx[d]++
 			if idx[d] < shape[d] {

@@ -60,7 +60,8 @@ func forEachLevel(t *testing.T, f func(t *testing.T)) {
 // Under the race detector they are 0..33 and each power of two from 64
 // ±1: the race run checks the kernels' race annotations and the
 // goroutines around them, and the plain run has checked the arithmetic at
-// every length (the full sweeps took 90 s of CI's race step).
+// every length (the full sweeps took about 90 s of the package's 132 s
+// under -race).
 func testLengths() []int {
 	last, pows := 257, []int{512, 1024, 4096}
 	if raceEnabled {

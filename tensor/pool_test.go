@@ -96,8 +96,8 @@ func TestPooledStorageIsReusedAndZeroedWhereZerosArePromised(t *testing.T) {
 		p := tensor.Ones(n, 2).MatMul(tensor.Ones(2, 2))
 		tops.Recycle(tensor.Full(math.NaN(), 2*n))
 		q := tensor.Zeros(n, 0).MatMul(tensor.Zeros(0, 2)) // an inner dimension of 0 gives zeros
-		// Data copies: once, not per element (4,097 copies each made this
-		// test take 40 s under the race detector).
+		// Data returns a copy: take it once, not twice per element (at
+		// 4,097 rows that was quadratic, 40 s under the race detector).
 		pd, qd := p.Data(), q.Data()
 		for i := range pd {
 			if pd[i] != 2 || qd[i] != 0 {

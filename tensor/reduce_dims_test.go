@@ -180,7 +180,8 @@ func TestReduceDimsAgainstReference(t *testing.T) {
 	}
 	dimLists := [][]int{{}, {0}, {1}, {2}, {-1}, {-2}, {0, 2}, {2, 0}, {-3, -1}, {1, 2}, {0, 1}, {0, 1, 2}}
 	// The reference groups depend on the input, the dims and keepdim, not
-	// on the operation, so each is gathered once for every operation.
+	// on the operation, so each is gathered once for every operation (whose
+	// ref must therefore not modify a group).
 	for _, in := range inputs {
 		x := in.x()
 		for _, dims := range dimLists {

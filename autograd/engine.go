@@ -144,6 +144,7 @@ func (p *pass) sort(roots []*Tensor) {
 				continue
 			}
 			order = append(order, f.t)
+			f.t = nil // the pooled pass keeps no node (and its value) alive
 			stack = stack[:len(stack)-1]
 		}
 	}

@@ -62,8 +62,15 @@ type worker struct {
 	buf *gemmBuf
 }
 
-// teamSlot holds the task helpers are offered.
-type teamSlot struct{ t task }
+// teamSlot holds the task helpers are offered, and the number of the
+// offer, by which a helper tells a new one from the one it last ran
+// without keeping a reference to it: a task references its operation's
+// data (a product's operands), which a helper holding the slot would keep
+// alive until the next split, or for good once splits stop.
+type teamSlot struct {
+	t   task
+	seq uint64
+}
 
 const (
 	// teamSpin is how long a helper keeps looking for work after its last
@@ -103,6 +110,7 @@ var team struct {
 	mu      sync.Mutex   // serializes starting helpers
 	started atomic.Int32 // helpers running
 	cur     atomic.Pointer[teamSlot]
+	offers  atomic.Uint64 // the last teamSlot.seq
 	parked  atomic.Int32
 	wake    chan struct{}
 
@@ -213,7 +221,7 @@ func ResetLoad() {
 // running at once); without, the caller does all the work, since more
 // goroutines than cores would only take turns.
 func offer(t task, helpers int, spawn bool) bool {
-	s := &teamSlot{t}
+	s := &teamSlot{t: t, seq: team.offers.Add(1)}
 	if !team.cur.CompareAndSwap(nil, s) {
 		if spawn {
 			for range helpers {
@@ -254,11 +262,11 @@ func withdraw(t task, offered bool) {
 // before it sleeps until offer wakes it.
 func helper() {
 	w := new(worker)
-	var last *teamSlot
+	var last uint64 // the seq of the last slot run
 	idleSince := teamNow()
 	for spins := 0; ; spins++ {
-		if s := team.cur.Load(); s != nil && s != last {
-			last = s
+		if s := team.cur.Load(); s != nil && s.seq != last {
+			last = s.seq
 			s.t.help(w)
 			idleSince = teamNow()
 			continue
@@ -269,7 +277,7 @@ func helper() {
 		now := teamNow()
 		if now-idleSince > int64(teamSpin) || runtime.GOMAXPROCS(0) == 1 || !splitting() {
 			team.parked.Add(1)
-			if s := team.cur.Load(); s == nil || s == last {
+			if s := team.cur.Load(); s == nil || s.seq == last {
 				<-team.wake
 			}
 			team.parked.Add(-1)

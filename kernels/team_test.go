@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+	"weak"
 )
 
 // splitClaims hands out every chunk once: a goroutine's own run from the
@@ -352,4 +353,39 @@ func holdLoad(busy bool) (restore func()) {
 	team.nextSample.Store(1 << 62)
 	team.busy.Store(busy)
 	return func() { team.nextSample.Store(next); team.busy.Store(was) }
+}
+
+// retainTask is a task that records that a helper ran it.
+type retainTask struct {
+	helped atomic.Bool
+	data   []float64 // what an operation's task references
+}
+
+func (t *retainTask) help(*worker) { t.helped.Store(true) }
+
+// TestHelperKeepsNoTaskAlive checks that a helper that ran a task does not
+// keep it, and so the data it references, alive once it is withdrawn: the
+// helpers once kept the slot of the last task they ran, and with it, say,
+// the operands of the last split product, until the next split, or for
+// good once the program stopped splitting.
+func TestHelperKeepsNoTaskAlive(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	task := &retainTask{data: make([]float64, 1<<10)}
+	if !offer(task, 1, false) {
+		t.Fatal("another task holds the helpers' slot")
+	}
+	for deadline := time.Now().Add(10 * time.Second); !task.helped.Load(); {
+		if time.Now().After(deadline) {
+			withdraw(task, true)
+			t.Fatal("no helper ran the task in 10 s")
+		}
+		runtime.Gosched()
+	}
+	withdraw(task, true)
+	w := weak.Make(task)
+	task = nil
+	runtime.GC()
+	if w.Value() != nil {
+		t.Fatal("the task is alive after it was withdrawn and a collection ran")
+	}
 }

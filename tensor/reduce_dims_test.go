@@ -642,13 +642,18 @@ func TestReductionsDoNotDependOnGOMAXPROCS(t *testing.T) {
 	}
 	old := runtime.GOMAXPROCS(1)
 	one := compute()
-	runtime.GOMAXPROCS(max(2, old))
-	many := compute()
+	var many []result
+	if !fewLong() { // 7 alone there: the same splits, more of them (a pass took 5.5 s under the race detector, 6.5 s emulated)
+		runtime.GOMAXPROCS(max(2, old))
+		many = compute()
+	}
 	runtime.GOMAXPROCS(7) // more goroutines than cores: other split points
 	seven := compute()
 	runtime.GOMAXPROCS(old)
 	for i := range one {
-		testutil.AllSame(t, one[i].name+" with GOMAXPROCS 1 vs several", many[i].data, one[i].data)
+		if many != nil {
+			testutil.AllSame(t, one[i].name+" with GOMAXPROCS 1 vs several", many[i].data, one[i].data)
+		}
 		testutil.AllSame(t, one[i].name+" with GOMAXPROCS 1 vs 7", seven[i].data, one[i].data)
 	}
 }

@@ -643,7 +643,7 @@ func TestReductionsDoNotDependOnGOMAXPROCS(t *testing.T) {
 	old := runtime.GOMAXPROCS(1)
 	one := compute()
 	var many []result
-	if !fewLong() { // 7 alone there: the same splits, more of them (a pass took 5.5 s under the race detector, 6.5 s emulated)
+	if !fewLong() { // 7 alone there: the same splits, more of them (the three passes took 16.6 s under the race detector, 19.7 s emulated)
 		runtime.GOMAXPROCS(max(2, old))
 		many = compute()
 	}

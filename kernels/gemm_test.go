@@ -198,14 +198,17 @@ func (c gemmCase) compare(t *testing.T, variant string, got, want []float64, ldc
 }
 
 // gemmDims returns, for the sweeps, m, n, k in 1..67 with every (m, n)
-// pair once and k running through 1..67 along the way (under the race
-// detector, which is ten times slower, every fifth pair), and then every k
-// against sizes on both sides of each level's tile edges (4, 6, 8, 24) and
-// of the small-product threshold.
+// pair once and k running through 1..67 along the way (every fifth pair
+// under the race detector, which is ten times slower, and under -short,
+// which CI's emulated arm64 run uses: the full sweep took 37 s of that
+// run's 68 s for package kernels, while every m and every n, each against
+// n and m of every residue modulo the tile sizes, still comes up), and
+// then every k against sizes on both sides of each level's tile edges (4,
+// 6, 8, 24) and of the small-product threshold.
 func gemmDims() [][3]int {
 	var ds [][3]int
 	step := 1
-	if raceEnabled {
+	if fewLong() {
 		step = 5
 	}
 	for m := 1; m <= 67; m++ {
@@ -413,7 +416,10 @@ func TestGemmIsDeterministic(t *testing.T) {
 		// Shallow products, split by columns (gemmColumnsK).
 		{256, 512, 10, 0, 0}, {128, 1024, 10, 1, 0}, {300, 200, 63, 0, 0}}
 	par := gemmParallelMin
-	if raceEnabled {
+	if fewLong() {
+		// Three sizes, split from a lower threshold: under the race
+		// detector, and under -short (CI's emulated arm64 run, where
+		// the full list took 11 s).
 		sizes = [][5]int{{200, 130, 100, 0, 0}, {1100, 20, 100, 0, 1}, {5, 900, 200, 1, 0}}
 		par = 1 << 18
 	}

@@ -150,3 +150,8 @@ func sameBits(a, b []float64) int {
 	}
 	return -1
 }
+
+// fewLong reports whether the longest sweeps (the GEMM's) run a sample of
+// their cases: under the race detector, and under -short, which CI's
+// emulated arm64 run uses. The plain run has checked every case.
+func fewLong() bool { return raceEnabled || testing.Short() }

@@ -201,10 +201,10 @@ func (c gemmCase) compare(t *testing.T, variant string, got, want []float64, ldc
 // pair once and k running through 1..67 along the way (every fifth pair
 // under the race detector, which is ten times slower, and under -short,
 // which CI's emulated arm64 run uses: the full sweep took 37 s of that
-// run's 68 s for package kernels, while every m and every n, each against
-// n and m of every residue modulo the tile sizes, still comes up), and
-// then every k against sizes on both sides of each level's tile edges (4,
-// 6, 8, 24) and of the small-product threshold.
+// run's 68 s for package kernels; every m, every n and every pair of
+// residues of m modulo a tile's rows (4, 6, 8) and n modulo its columns
+// (4, 6, 8, 24) still come up), and then every k against sizes on both
+// sides of each level's tile edges and of the small-product threshold.
 func gemmDims() [][3]int {
 	var ds [][3]int
 	step := 1

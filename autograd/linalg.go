@@ -227,7 +227,22 @@ func linear(x, w, b *Tensor) *Tensor {
 // go straight into their buffers when offered (see gradDest): dw by the
 // product's output pass, db by one sum added in place (each set instead
 // where ZeroGrad left the buffer to be cleared).
+//
+// db comes first, while g is still in the cache of the core that wrote
+// it: after the weight's product (which streams x and writes dw) it had to
+// be read back from farther away. Measured in the MNIST MLP's step
+// (64×784-128-10) on the 2-vCPU KVM guest, alternated round by round in
+// one process, the first layer's backward took 0-4.5 µs less this way on
+// two threads (median 1.7 µs; 77.7-84.7 µs against 80.3-86.0 in six pairs
+// of 3,000 steps) and 0.2-3.3 µs less on one (three pairs).
 func linearBackward(c call, g *Tensor, grads []*Tensor) {
+	if c.arity() > 2 && c.needs(2) {
+		if dst := c.gradDest(2); dst != nil {
+			c.sumIntoGrad(2, dst, g.v)
+		} else {
+			grads[2] = g.sumTo(c.meta(2))
+		}
+	}
 	if c.needs(0) {
 		grads[0] = g.matmulT(c.input(1), false, false, nil)
 	}
@@ -240,13 +255,6 @@ func linearBackward(c call, g *Tensor, grads []*Tensor) {
 			grads[1] = g.matmulT(x, true, false, nil)
 		default: // leading dimensions as rows, recorded (create-graph mode)
 			grads[1] = g.Reshape(-1, g.v.Size(-1)).matmulT(x.Reshape(-1, x.v.Size(-1)), true, false, nil)
-		}
-	}
-	if c.arity() > 2 && c.needs(2) {
-		if dst := c.gradDest(2); dst != nil {
-			c.sumIntoGrad(2, dst, g.v)
-		} else {
-			grads[2] = g.sumTo(c.meta(2))
 		}
 	}
 }

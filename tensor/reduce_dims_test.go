@@ -167,6 +167,11 @@ var dimsOps = []dimsOp{
 var longDimsOps = map[string]bool{"SumDims": true, "MaxDims": true, "VarDims(1)": true, "LogSumExpDims": true}
 
 func TestReduceDimsAgainstReference(t *testing.T) {
+	for name := range longDimsOps {
+		if !slices.ContainsFunc(dimsOps, func(op dimsOp) bool { return op.name == name }) {
+			t.Fatalf("longDimsOps names %s, which is not in dimsOps", name)
+		}
+	}
 	rng := newRNG(21)
 	inputs := []struct {
 		name  string

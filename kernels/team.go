@@ -27,8 +27,7 @@ import (
 // wants its core is the other danger: the helper then takes CPU time from
 // this process's own main goroutine, or the operation waits up to a
 // scheduler time slice (milliseconds) for the helper's part. Two guards
-// stop the splitting of products and elementwise work (ForEach, whose
-// callers may rely on its calls running at once, always splits):
+// stop all splitting (products, elementwise work and ForEach):
 //
 //   - sampleLoad measures every 100 ms how many cores were free to this
 //     process (the machine's idle time plus its own CPU time); with fewer
@@ -144,10 +143,19 @@ func teamNow() int64 { return int64(time.Since(team.epoch)) }
 // pay (see trialState).
 func splitting() bool {
 	now := teamNow()
+	return coresFree(now) && trial.allows(now)
+}
+
+// coresFree reports whether the guards against other processes allow
+// splitting at now: the load sample (see sampleLoad) and the pause after
+// waits for held-back helpers (see contended). ForEach asks only this:
+// the split trial measures products (see trialState), and its verdict is
+// theirs.
+func coresFree(now int64) bool {
 	if now >= team.nextSample.Load() {
 		sampleLoad(now)
 	}
-	return !team.busy.Load() && now >= team.backoffUntil.Load() && trial.allows(now)
+	return !team.busy.Load() && now >= team.backoffUntil.Load()
 }
 
 // helpersFree reports whether no task is offered to the helpers now: a
@@ -217,9 +225,10 @@ func ResetLoad() {
 // starts helpers up to GOMAXPROCS-1. It reports false when another task
 // holds the place (another goroutine's operation, or an outer split whose
 // part is running this one): then the helpers are busy, and with spawn it
-// starts goroutines of their own for t (ForEach's calls may rely on
-// running at once); without, the caller does all the work, since more
-// goroutines than cores would only take turns.
+// starts goroutines of their own for t (ForEach, so that its calls run at
+// once whenever the machine has cores free, as it documents); without,
+// the caller does all the work, since more goroutines than cores would
+// only take turns.
 func offer(t task, helpers int, spawn bool) bool {
 	s := &teamSlot{t: t, seq: team.offers.Add(1)}
 	if !team.cur.CompareAndSwap(nil, s) {

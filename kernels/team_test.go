@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -328,8 +329,8 @@ func TestLongWaitCountsOnlyWithACPUStall(t *testing.T) {
 	})
 }
 
-// While the machine is found busy, products and elementwise work run on
-// the caller alone (ForEach still splits).
+// While the machine is found busy, products, elementwise work and
+// ForEach run on the caller alone.
 func TestNoSplittingWhenBusy(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	defer holdLoad(true)()
@@ -339,10 +340,30 @@ func TestNoSplittingWhenBusy(t *testing.T) {
 	if calls != 2 {
 		t.Fatalf("%d calls of fn while busy, want one each", calls)
 	}
-	var n atomic.Int32
-	ForEach(4, func(int) { n.Add(1) })
-	if n.Load() != 4 {
-		t.Fatalf("ForEach made %d calls, want 4", n.Load())
+	// The first call waits a while for another to start, as one would on
+	// a helper; on the caller alone none does, and the calls come in order.
+	started := make(chan int, 4)
+	var mu sync.Mutex
+	var order []int
+	overlapped := false
+	ForEach(4, func(i int) {
+		if i != 0 {
+			started <- i
+		} else {
+			select {
+			case <-time.After(50 * time.Millisecond):
+			case <-started:
+				mu.Lock()
+				overlapped = true
+				mu.Unlock()
+			}
+		}
+		mu.Lock()
+		order = append(order, i)
+		mu.Unlock()
+	})
+	if overlapped || !slices.Equal(order, []int{0, 1, 2, 3}) {
+		t.Fatalf("ForEach while busy: calls in order %v, overlapped %v; want 0 1 2 3 on the caller alone", order, overlapped)
 	}
 }
 

@@ -40,6 +40,7 @@ func TestNilArgumentsPanicWithTheirNames(t *testing.T) {
 		{"Cat", "tensor 1 of 2 is nil", func() { Cat([]*Tensor{x, nil}, 0) }},
 		{"Conv2d", "input is nil", func() { Conv2d(nil, x, nil, ConvOptions{}) }},
 		{"MaxPool2d", "input is nil", func() { MaxPool2d(nil, tensor.Window{Kernel: [2]int{2, 2}}, false) }},
+		{"MaxPool2d", "input is nil", func() { MaxPool2dValues(nil, tensor.Window{Kernel: [2]int{2, 2}}, false) }},
 		{"AvgPool2d", "input is nil", func() { AvgPool2d(nil, tensor.Window{Kernel: [2]int{2, 2}}, false) }},
 		{"Stack", "tensor 0 of 1 is nil", func() { Stack([]*Tensor{nil}, 0) }},
 		{"CrossEntropyRows", "target is nil", func() { CrossEntropyRows(x, nil, -100) }},

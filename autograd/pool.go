@@ -15,6 +15,24 @@ import (
 // plane. It panics with a *tensor.Error naming MaxPool2d if x is not 4-D
 // or the window does not fit.
 func MaxPool2d(x *Tensor, w tensor.Window, ceil bool) (values, indices *Tensor) {
+	return maxPool2d(x, w, ceil, false)
+}
+
+// MaxPool2dValues is MaxPool2d without the indices
+// (torch.nn.functional.max_pool2d with return_indices=False). The indices
+// the gradient needs stay private, so they go back to the storage pool
+// once nothing can read them: at once when the result records no graph
+// (evaluation, an input that needs no gradient), else when a backward pass
+// that frees the graph has run through it. Measured on the 2-vCPU KVM
+// guest, LeNet-5's two poolings left their indices (1 MiB for a batch of
+// 64) to the collector at every step.
+func MaxPool2dValues(x *Tensor, w tensor.Window, ceil bool) *Tensor {
+	values, _ := maxPool2d(x, w, ceil, true)
+	return values
+}
+
+// maxPool2d is MaxPool2d; with private, the indices are MaxPool2dValues'.
+func maxPool2d(x *Tensor, w tensor.Window, ceil, private bool) (values, indices *Tensor) {
 	v, idx := tensor.MaxPool2d(arg("MaxPool2d", "the input", x), w, ceil)
 	indices = From(idx)
 	saved := save(indices)
@@ -22,11 +40,18 @@ func MaxPool2d(x *Tensor, w tensor.Window, ceil bool) (values, indices *Tensor) 
 		xs, iv := c.meta(0).shape(), c.saved(saved)
 		if g.noGrad {
 			grads[0] = gradOf(tops.MaxPool2dGrad(g.v, iv.v, xs[2], xs[3]))
+			if private && c.final {
+				tops.Recycle(iv.v) // no other backward will run through this node
+			}
 			return
 		}
 		n, ch, l := xs[0], xs[1], iv.v.Size(2)*iv.v.Size(3)
 		grads[0] = Zeros(n, ch, xs[2]*xs[3]).ScatterAdd(2, iv.Reshape(n, ch, l), g.Reshape(n, ch, l)).Reshape(xs...)
 	}, x)
+	if private && !values.requiresGrad {
+		tops.Recycle(idx) // no backward will run through values
+		indices = nil
+	}
 	return values, indices
 }
 

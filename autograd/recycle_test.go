@@ -480,3 +480,66 @@ func TestGradientViewsAreRecycled(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPoolValuesRecyclesItsIndices checks that MaxPool2dValues hands
+// its private indices back to the pool: at once when its result records no
+// graph, and in a backward pass that frees the graph otherwise. MaxPool2d,
+// whose caller may keep the indices, leaves them to the collector, which
+// shows what the measure would read if they were not recycled.
+func TestMaxPoolValuesRecyclesItsIndices(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's sync.Pool drops recycled storage on purpose")
+	}
+	w := tensor.Window{Kernel: [2]int{2, 2}}
+	rng := rand.New(rand.NewPCG(4, 5))
+	x := randLeaf(rng, 4, 4, 32, 32)
+	const indexBytes = 4 * 4 * 16 * 16 * 8 // 32 KiB
+	bytes := func(f func()) float64 {
+		for range 10 {
+			f()
+		}
+		defer debug.SetGCPercent(debug.SetGCPercent(-1))
+		var b []float64
+		for range 5 {
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			for range 20 {
+				f()
+			}
+			runtime.ReadMemStats(&m1)
+			b = append(b, float64(m1.TotalAlloc-m0.TotalAlloc)/20)
+		}
+		slices.Sort(b)
+		return b[2]
+	}
+	frozen := NoGrad(x)
+	cases := []struct {
+		name     string
+		withIdx  func()
+		noIdx    func()
+		training bool
+	}{
+		{"no graph", func() {
+			v, _ := MaxPool2d(frozen, w, false)
+			tops.Recycle(v.Value())
+		}, func() {
+			tops.Recycle(MaxPool2dValues(frozen, w, false).Value())
+		}, false},
+		{"backward", func() {
+			v, _ := MaxPool2d(x, w, false)
+			v.Transient().Sum().Backward()
+		}, func() {
+			MaxPool2dValues(x, w, false).Transient().Sum().Backward()
+		}, true},
+	}
+	for _, c := range cases {
+		kept, recycled := bytes(c.withIdx), bytes(c.noIdx)
+		t.Logf("%s: %.0f bytes a call with the indices returned, %.0f without", c.name, kept, recycled)
+		if kept < indexBytes {
+			t.Errorf("%s: MaxPool2d allocates %.0f bytes a call, less than its %d bytes of indices: the measure does not see them", c.name, kept, indexBytes)
+		}
+		if recycled > kept-indexBytes/2 {
+			t.Errorf("%s: MaxPool2dValues allocates %.0f bytes a call against MaxPool2d's %.0f: its %d bytes of indices are not recycled", c.name, recycled, kept, indexBytes)
+		}
+	}
+}

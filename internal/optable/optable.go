@@ -256,6 +256,9 @@ var Ops = []Op{
 		v, _ := autograd.MaxPool2d(a, tensor.Window{Kernel: [2]int{3, 2}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 2}}, true)
 		return v
 	}), Fused: true, Parity: []string{"MaxPool2d with padding, stride, dilation and ceil mode", "MaxPool2d with ties sends the gradient to the first"}},
+	{Name: "MaxPool2dValues", Case: "of 2x2 windows", Inputs: []Input{{Shape: []int{2, 2, 4, 6}, Draw: testutil.Distinct}}, F: unary(func(a t) t {
+		return autograd.MaxPool2dValues(a, tensor.Window{Kernel: [2]int{2, 2}}, false)
+	}), Fused: true, Parity: []string{"MaxPool2d of 2x2 windows"}},
 
 	{Name: "AvgPool2d", Case: "with padding counted", Inputs: []Input{x(2, 2, 5, 6)}, F: unary(func(a t) t {
 		return autograd.AvgPool2d(a, tensor.Window{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}, false)

@@ -32,8 +32,10 @@ func (o PoolOptions) window() tensor.Window {
 // autograd.MaxPool2d); second derivatives work. It panics with a
 // *tensor.Error naming MaxPool2d if the shapes or options do not fit.
 func MaxPool2d(x *autograd.Tensor, o PoolOptions) *autograd.Tensor {
-	y, _ := MaxPool2dWithIndices(x, o)
-	return y
+	if x == nil {
+		tensor.Panicf("functional", "MaxPool2d", nil, "input is nil")
+	}
+	return autograd.MaxPool2dValues(x, o.window(), o.CeilMode)
 }
 
 // MaxPool2dWithIndices is MaxPool2d that also returns the indices (the

@@ -34,6 +34,10 @@ func MaxPool2dValues(x *Tensor, w tensor.Window, ceil bool) *Tensor {
 // maxPool2d is MaxPool2d; with private, the indices are MaxPool2dValues'.
 func maxPool2d(x *Tensor, w tensor.Window, ceil, private bool) (values, indices *Tensor) {
 	v, idx := tensor.MaxPool2d(arg("MaxPool2d", "the input", x), w, ceil)
+	if private && !records([]*Tensor{x}) {
+		tops.Recycle(idx) // no backward will run through the values
+		return wrap1(v, "MaxPool2d", nil, x), nil
+	}
 	indices = From(idx)
 	saved := save(indices)
 	values = wrap1(v, "MaxPool2d", func(c call, g *Tensor, grads []*Tensor) {
@@ -48,10 +52,6 @@ func maxPool2d(x *Tensor, w tensor.Window, ceil, private bool) (values, indices 
 		n, ch, l := xs[0], xs[1], iv.v.Size(2)*iv.v.Size(3)
 		grads[0] = Zeros(n, ch, xs[2]*xs[3]).ScatterAdd(2, iv.Reshape(n, ch, l), g.Reshape(n, ch, l)).Reshape(xs...)
 	}, x)
-	if private && !values.requiresGrad {
-		tops.Recycle(idx) // no backward will run through values
-		indices = nil
-	}
 	return values, indices
 }
 

@@ -417,6 +417,28 @@ func TestDetachAndNoGradOfATransientValueSurviveBackward(t *testing.T) {
 	}
 }
 
+// bytesPerCall returns the bytes f allocates a call, with the collector
+// off: the median of 5 batches of 20 calls, after 10 calls to warm the
+// pools.
+func bytesPerCall(f func()) float64 {
+	for range 10 {
+		f()
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	var b []float64
+	for range 5 {
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		for range 20 {
+			f()
+		}
+		runtime.ReadMemStats(&m1)
+		b = append(b, float64(m1.TotalAlloc-m0.TotalAlloc)/20)
+	}
+	slices.Sort(b)
+	return b[2]
+}
+
 // TestGradientViewsAreRecycled checks that a gradient which goes back
 // through view ops (Reshape, Transpose) still returns to the pool: the
 // view is the pass's once the gradient it views is dropped. A backward
@@ -427,26 +449,8 @@ func TestGradientViewsAreRecycled(t *testing.T) {
 		t.Skip("the race detector's sync.Pool drops recycled storage on purpose")
 	}
 	x := randLeaf(rand.New(rand.NewPCG(4, 4)), 64, 64)
-	bytes := func(f func()) float64 {
-		for range 10 {
-			f()
-		}
-		defer debug.SetGCPercent(debug.SetGCPercent(-1))
-		var b []float64
-		for range 5 {
-			var m0, m1 runtime.MemStats
-			runtime.ReadMemStats(&m0)
-			for range 20 {
-				f()
-			}
-			runtime.ReadMemStats(&m1)
-			b = append(b, float64(m1.TotalAlloc-m0.TotalAlloc)/20)
-		}
-		slices.Sort(b)
-		return b[2]
-	}
-	plain := bytes(func() { x.Exp().Tanh().Sum().Backward() })
-	viewed := bytes(func() { x.Exp().Reshape(32, 128).Transpose(0, 1).Tanh().Sum().Backward() })
+	plain := bytesPerCall(func() { x.Exp().Tanh().Sum().Backward() })
+	viewed := bytesPerCall(func() { x.Exp().Reshape(32, 128).Transpose(0, 1).Tanh().Sum().Backward() })
 	t.Logf("bytes a backward: %.0f plain, %.0f through views", plain, viewed)
 	if viewed > plain+4<<10 { // the Tanh gradient alone is 32 KiB
 		t.Errorf("a backward through Reshape and Transpose allocates %.0f bytes against %.0f without them: the gradient views are not recycled", viewed, plain)
@@ -455,8 +459,8 @@ func TestGradientViewsAreRecycled(t *testing.T) {
 	// share it until the last one has used it. The forward's one more value
 	// (the Add's, the caller's) is 32 KiB; the shared gradient another 32
 	// KiB if it were never recycled.
-	deeper := bytes(func() { x.Exp().Tanh().Tanh().Sum().Backward() })
-	residual := bytes(func() {
+	deeper := bytesPerCall(func() { x.Exp().Tanh().Tanh().Sum().Backward() })
+	residual := bytesPerCall(func() {
 		h := x.Exp()
 		h.Add(h.Tanh()).Tanh().Sum().Backward()
 	})
@@ -473,7 +477,7 @@ func TestGradientViewsAreRecycled(t *testing.T) {
 		"Stack": func(h *Tensor) *Tensor { return Stack([]*Tensor{h.Slice(0, 0, 32), h.Slice(0, 32, 64)}, 0) },
 		"Cat":   func(h *Tensor) *Tensor { return Cat([]*Tensor{h.Slice(1, 0, 16), h.Slice(1, 16, 64)}, 1) },
 	} {
-		joined := bytes(func() { join(x.Exp()).Tanh().Sum().Backward() })
+		joined := bytesPerCall(func() { join(x.Exp()).Tanh().Sum().Backward() })
 		t.Logf("bytes a backward: %.0f for one Tanh, %.0f through %s", plain, joined, name)
 		if joined > plain+52<<10 {
 			t.Errorf("a backward through %s allocates %.0f bytes against %.0f without it: the gradient its inputs' views share is not recycled", name, joined, plain)
@@ -494,46 +498,26 @@ func TestMaxPoolValuesRecyclesItsIndices(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 5))
 	x := randLeaf(rng, 4, 4, 32, 32)
 	const indexBytes = 4 * 4 * 16 * 16 * 8 // 32 KiB
-	bytes := func(f func()) float64 {
-		for range 10 {
-			f()
-		}
-		defer debug.SetGCPercent(debug.SetGCPercent(-1))
-		var b []float64
-		for range 5 {
-			var m0, m1 runtime.MemStats
-			runtime.ReadMemStats(&m0)
-			for range 20 {
-				f()
-			}
-			runtime.ReadMemStats(&m1)
-			b = append(b, float64(m1.TotalAlloc-m0.TotalAlloc)/20)
-		}
-		slices.Sort(b)
-		return b[2]
-	}
 	frozen := NoGrad(x)
 	cases := []struct {
-		name     string
-		withIdx  func()
-		noIdx    func()
-		training bool
+		name           string
+		withIdx, noIdx func()
 	}{
 		{"no graph", func() {
 			v, _ := MaxPool2d(frozen, w, false)
 			tops.Recycle(v.Value())
 		}, func() {
 			tops.Recycle(MaxPool2dValues(frozen, w, false).Value())
-		}, false},
+		}},
 		{"backward", func() {
 			v, _ := MaxPool2d(x, w, false)
 			v.Transient().Sum().Backward()
 		}, func() {
 			MaxPool2dValues(x, w, false).Transient().Sum().Backward()
-		}, true},
+		}},
 	}
 	for _, c := range cases {
-		kept, recycled := bytes(c.withIdx), bytes(c.noIdx)
+		kept, recycled := bytesPerCall(c.withIdx), bytesPerCall(c.noIdx)
 		t.Logf("%s: %.0f bytes a call with the indices returned, %.0f without", c.name, kept, recycled)
 		if kept < indexBytes {
 			t.Errorf("%s: MaxPool2d allocates %.0f bytes a call, less than its %d bytes of indices: the measure does not see them", c.name, kept, indexBytes)

@@ -59,12 +59,13 @@ type pass struct {
 // allocates fast and never blocks, and on one thread the collector's
 // fractional mark worker, which runs only when the scheduler switches
 // goroutines, then hardly ever runs: the mutator's allocation assists do
-// all the marking, so each mark phase stretches over most of the
-// allocation between cycles, and every pointer the graphs store meanwhile
-// goes through the write barrier. Measured on the 2-vCPU KVM guest with
+// all the marking, so each mark phase stretches over nearly half the time
+// between cycles, and every pointer the graphs store meanwhile goes
+// through the write barrier. Measured on the 2-vCPU KVM guest with
 // the seed graph at GOMAXPROCS=1: a collection every 1.7 ms spent 0.75 ms
-// marking without yields and 0.085 ms with a yield every 64 graphs, and
-// the graphs took 20-35% less time (5 alternated pairs). With more
+// marking without yields and 0.10-0.20 ms with them (GODEBUG=gctrace=1),
+// and the graphs took 5-58% less time, a median 24%, in 8 pairs of runs
+// of bench -suite autograd alternated with the build before. With more
 // threads an idle one does the marking, and a yield only let the
 // goroutine move to the other core: the graphs took 2-30% longer at
 // GOMAXPROCS=2 (4 pairs), so passes yield only on one thread. 64 seed

@@ -68,9 +68,10 @@ type pass struct {
 // of bench -suite autograd alternated with the build before. With more
 // threads an idle one does the marking, and a yield only let the
 // goroutine move to the other core: the graphs took 2-30% longer at
-// GOMAXPROCS=2 (4 pairs), so passes yield only on one thread. 64 seed
-// graphs take about 20 µs and a pass of 64 nodes several microseconds,
-// so a yield costs them 0.5-2%; a training step's pass yields once in 64
+// GOMAXPROCS=2 (4 pairs), so passes yield only on one thread. At the
+// seed graph's 100 ns an operation, 64 seed graphs take about 20 µs and a
+// pass of 64 nodes several microseconds, so a yield costs them 0.5-2%
+// (derived, not measured); a training step's pass yields once in 64
 // steps, or once a step if it has 64 nodes or more.
 const (
 	yieldPasses = 64

@@ -521,9 +521,9 @@ func gemmParallel(kern *gemmKernel, p *gemmPlan, g gemmArgs, parts int, byRows b
 		job.plan = &job.planOf
 	}
 	job.claims.init(parts, per)
-	offered := offer(job, parts-1, false)
+	offered := offer(job, &job.slot, parts-1, false)
 	job.work(nil, job.claims.home(true))
-	withdraw(job, offered)
+	withdraw(&job.slot, offered)
 	job.claims.join(job.start)
 }
 
@@ -542,6 +542,7 @@ const (
 
 // gemmPartsJob is a product whose goroutines claim chunks of C.
 type gemmPartsJob struct {
+	slot   teamSlot
 	kern   *gemmKernel
 	plan   *gemmPlan // nil: the parts run on the in-place path (gemmInPlacePart); else &planOf
 	g      *gemmArgs // &args

@@ -70,10 +70,10 @@ func ParallelParts(n, grain int, fn func(lo, hi int)) {
 	}
 	j := &partsJob{n: n, fn: fn}
 	j.claims.init(parts, 1)
-	offered := offer(j, parts-1, false)
+	offered := offer(j, &j.slot, parts-1, false)
 	start := teamNow()
 	j.work(j.claims.home(true))
-	withdraw(j, offered)
+	withdraw(&j.slot, offered)
 	j.claims.join(start)
 }
 
@@ -89,6 +89,7 @@ func willSplit(n, grain int) bool { return partsFor(n, grain) > 1 && helpersFree
 
 // partsJob is one ParallelParts: its parts, claimed and finished.
 type partsJob struct {
+	slot   teamSlot
 	n      int
 	fn     func(lo, hi int)
 	claims splitClaims
@@ -184,19 +185,20 @@ func forEach(n int, fn func(i int), spawn bool) {
 		return
 	}
 	j := &forEachJob{n: int64(n), fn: fn}
-	offered := offer(j, workers-1, spawn)
+	offered := offer(j, &j.slot, workers-1, spawn)
 	start := teamNow()
 	j.work()
-	withdraw(j, offered)
+	withdraw(&j.slot, offered)
 	waitFor(start, func() bool { return j.done.Load() >= j.n })
 }
 
 // forEachJob is one ForEach: the next index to claim and the calls
 // finished.
 type forEachJob struct {
-	next, done atomic.Int64
+	slot       teamSlot
 	n          int64
 	fn         func(int)
+	next, done atomic.Int64
 }
 
 // help is work, for helpers.

@@ -66,6 +66,12 @@ type worker struct {
 // without keeping a reference to it: a task references its operation's
 // data (a product's operands), which a helper holding the slot would keep
 // alive until the next split, or for good once splits stop.
+//
+// Each task carries its slot as its first field, so that a split
+// allocates once and a helper, having read the team's pointer to the
+// slot, finds the task's own fields on the line it reads next: a slot of
+// its own was one more line to fetch from the caller's core before the
+// helper could begin.
 type teamSlot struct {
 	t   task
 	seq uint64
@@ -221,16 +227,16 @@ func ResetLoad() {
 	team.busy.Store(false)
 }
 
-// offer puts t where helpers look for work, waking sleeping ones, and
-// starts helpers up to GOMAXPROCS-1. It reports false when another task
-// holds the place (another goroutine's operation, or an outer split whose
+// offer puts t, in its slot s, where helpers look for work, waking
+// sleeping ones, and starts helpers up to GOMAXPROCS-1. It reports false
+// when another task holds the place (another goroutine's operation, or an outer split whose
 // part is running this one): then the helpers are busy, and with spawn it
 // starts goroutines of their own for t (ForEach, so that its calls run at
 // once whenever the machine has cores free, as it documents); without,
 // the caller does all the work, since more goroutines than cores would
 // only take turns.
-func offer(t task, helpers int, spawn bool) bool {
-	s := &teamSlot{t: t, seq: team.offers.Add(1)}
+func offer(t task, s *teamSlot, helpers int, spawn bool) bool {
+	s.t, s.seq = t, team.offers.Add(1)
 	if !team.cur.CompareAndSwap(nil, s) {
 		if spawn {
 			for range helpers {
@@ -257,13 +263,11 @@ func offer(t task, helpers int, spawn bool) bool {
 	return true
 }
 
-// withdraw takes t back from the helpers once all its parts are claimed.
-func withdraw(t task, offered bool) {
-	if offered {
-		s := team.cur.Load()
-		if s != nil && s.t == t {
-			team.cur.Store(nil)
-		}
+// withdraw takes the task in slot s back from the helpers once all its
+// parts are claimed.
+func withdraw(s *teamSlot, offered bool) {
+	if offered && team.cur.Load() == s {
+		team.cur.Store(nil)
 	}
 }
 

@@ -378,6 +378,7 @@ func holdLoad(busy bool) (restore func()) {
 
 // retainTask is a task that records that a helper ran it.
 type retainTask struct {
+	slot   teamSlot
 	helped atomic.Bool
 	data   []float64 // what an operation's task references
 }
@@ -392,17 +393,17 @@ func (t *retainTask) help(*worker) { t.helped.Store(true) }
 func TestHelperKeepsNoTaskAlive(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	task := &retainTask{data: make([]float64, 1<<10)}
-	if !offer(task, 1, false) {
+	if !offer(task, &task.slot, 1, false) {
 		t.Fatal("another task holds the helpers' slot")
 	}
 	for deadline := time.Now().Add(10 * time.Second); !task.helped.Load(); {
 		if time.Now().After(deadline) {
-			withdraw(task, true)
+			withdraw(&task.slot, true)
 			t.Fatal("no helper ran the task in 10 s")
 		}
 		runtime.Gosched()
 	}
-	withdraw(task, true)
+	withdraw(&task.slot, true)
 	w := weak.Make(task)
 	task = nil
 	runtime.GC()

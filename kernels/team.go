@@ -68,10 +68,10 @@ type worker struct {
 // alive until the next split, or for good once splits stop.
 //
 // Each task carries its slot as its first field, so that a split
-// allocates once and a helper, having read the team's pointer to the
-// slot, finds the task's own fields on the line it reads next: a slot of
-// its own was one more line to fetch from the caller's core before the
-// helper could begin.
+// allocates once. (Measured on the 2-vCPU KVM guest with its vCPUs far
+// apart, the slot allocated apart from the task cost nothing that a
+// two-part split's timing showed: the helper began its part 1.24-1.37 µs
+// after the call either way.)
 type teamSlot struct {
 	t   task
 	seq uint64
@@ -227,14 +227,14 @@ func ResetLoad() {
 	team.busy.Store(false)
 }
 
-// offer puts t, in its slot s, where helpers look for work, waking
-// sleeping ones, and starts helpers up to GOMAXPROCS-1. It reports false
-// when another task holds the place (another goroutine's operation, or an outer split whose
-// part is running this one): then the helpers are busy, and with spawn it
-// starts goroutines of their own for t (ForEach, so that its calls run at
-// once whenever the machine has cores free, as it documents); without,
-// the caller does all the work, since more goroutines than cores would
-// only take turns.
+// offer puts t, in its slot s (a field of t), where helpers look for
+// work, waking sleeping ones, and starts helpers up to GOMAXPROCS-1. It
+// reports false when another task holds the place (another goroutine's
+// operation, or an outer split whose part is running this one): then the
+// helpers are busy, and with spawn it starts goroutines of their own for
+// t (ForEach, so that its calls run at once whenever the machine has
+// cores free, as it documents); without, the caller does all the work,
+// since more goroutines than cores would only take turns.
 func offer(t task, s *teamSlot, helpers int, spawn bool) bool {
 	s.t, s.seq = t, team.offers.Add(1)
 	if !team.cur.CompareAndSwap(nil, s) {

@@ -98,3 +98,50 @@ func TestGemmKeptIsBoundedAndGoesWhenIdle(t *testing.T) {
 		t.Fatalf("after an idle collection: %d buffers kept; want 0", n)
 	}
 }
+
+// TestPickGemmBufPrefersTheCPU checks the choice among kept buffers: the
+// newest with room that the asking CPU gave back, else the newest with
+// room, else the newest (to grow).
+func TestPickGemmBufPrefersTheCPU(t *testing.T) {
+	mk := func(n, cpu int) *gemmBuf {
+		b := (*gemmBuf)(nil).fit(n, n, 8)
+		b.cpu = cpu
+		return b
+	}
+	list := []*gemmBuf{mk(4096, 0), mk(4096, 1), mk(16, 0)}
+	for _, c := range []struct {
+		n, cpu, want int
+	}{
+		{4000, 0, 0},  // CPU 0's buffer with room, though CPU 1's is newer
+		{4000, 1, 1},  // CPU 1's own
+		{4000, -1, 1}, // CPU unknown: the newest with room
+		{4000, 5, 1},  // no buffer of CPU 5: the newest with room
+		{16, 0, 2},    // the newest, CPU 0's, has room
+		{16, 1, 1},    // CPU 1's has room too
+		{9000, 0, 2},  // none has room: the newest, to grow
+	} {
+		if got := pickGemmBuf(list, c.n, c.n, 8, c.cpu); got != c.want {
+			t.Errorf("pickGemmBuf(%d elements, CPU %d) = %d, want %d", c.n, c.cpu, got, c.want)
+		}
+	}
+}
+
+// TestGemmBufRemembersItsCPU checks that a buffer given back is marked
+// with the CPU it was given back on, where that is told cheaply.
+func TestGemmBufRemembersItsCPU(t *testing.T) {
+	drainGemmKept(t)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b := getGemmBuf(8, 8, 8)
+	for {
+		before := cheapCPU()
+		putGemmBuf(b)
+		if cheapCPU() == before { // the thread did not move in between
+			if b.cpu != before {
+				t.Fatalf("buffer given back on CPU %d marked %d", before, b.cpu)
+			}
+			return
+		}
+		b = getGemmBuf(8, 8, 8)
+	}
+}

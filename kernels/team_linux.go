@@ -145,6 +145,16 @@ func currentCPU() int {
 	return int(ranks[cpu])
 }
 
+// cheapCPU is currentCPU where that costs no system call (see
+// cpuByLSL), else -1: for callers to which the CPU is a hint worth less
+// than a system call.
+func cheapCPU() int {
+	if !cpuByLSL() {
+		return -1
+	}
+	return currentCPU()
+}
+
 // getcpu returns the number of the CPU the calling thread runs on, from
 // the getcpu system call.
 func getcpu() (uint32, bool) {

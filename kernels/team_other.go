@@ -10,3 +10,6 @@ func cpuStall() (int64, bool) { return 0, false }
 
 // currentCPU returns -1: the CPU a thread runs on is not told here.
 func currentCPU() int { return -1 }
+
+// cheapCPU returns -1: the CPU a thread runs on is not told here.
+func cheapCPU() int { return -1 }

@@ -177,3 +177,74 @@ func TestRecycleOwnerKillsAutogradViews(t *testing.T) {
 		}
 	})
 }
+
+// TestRecycledBuffersMoveToGuardedMemory checks the guard space: a buffer
+// of guardMinLen elements or more that comes back to the pool moves, once,
+// into memory with guardLen unused elements on each side (its capacity
+// unchanged), a smaller one does not, and a class moves at most
+// guardSwapsMax buffers between two collections.
+func TestRecycledBuffersMoveToGuardedMemory(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	afterGC()
+	afterGC() // the stacks empty, the budgets fresh
+	guarded := func(st *storage) bool { return st.flags.Load()&guardedFlag != 0 }
+
+	small := newStorage(guardMinLen/2, false)
+	putStorage(small)
+	if guarded(small) {
+		t.Error("a buffer below guardMinLen moved to guarded memory")
+	}
+
+	const n = 3 * guardMinLen
+	c, size, _ := classOf(n)
+	st := newStorage(n, true)
+	before := &st.data[0]
+	putStorage(st)
+	if !guarded(st) || &st.data[0] == before {
+		t.Fatal("a recycled buffer did not move to guarded memory")
+	}
+	if cap(st.data) != size || len(st.data) != size {
+		t.Fatalf("guarded buffer has len %d, cap %d; want %d", len(st.data), cap(st.data), size)
+	}
+	again := newStorage(n, true)
+	if again != st || !guarded(again) || len(again.data) != n {
+		t.Fatal("the guarded buffer did not come back from the pool as it went in")
+	}
+	for _, v := range again.data {
+		if v != 0 {
+			t.Fatal("a zeroed buffer from guarded memory holds a non-zero")
+		}
+	}
+	moved := &again.data[0]
+	putStorage(again)
+	if &again.data[0] != moved {
+		t.Error("a guarded buffer moved again")
+	}
+
+	// The budget: guardSwapsMax moves a class between collections.
+	guardSwaps[c].Store(0)
+	var bufs []*storage
+	for range guardSwapsMax + 3 {
+		bufs = append(bufs, &storage{data: make([]float64, n, size)})
+	}
+	for _, b := range bufs {
+		b.flags.Store(uint32(c + 1))
+		guard(b, c)
+	}
+	count := 0
+	for _, b := range bufs {
+		if guarded(b) {
+			count++
+		}
+	}
+	if count != guardSwapsMax {
+		t.Errorf("%d buffers moved between two collections, want guardSwapsMax = %d", count, guardSwapsMax)
+	}
+	afterGC()
+	b := &storage{data: make([]float64, n, size)}
+	b.flags.Store(uint32(c + 1))
+	guard(b, c)
+	if !guarded(b) {
+		t.Error("a collection did not renew the class's budget")
+	}
+}

@@ -48,8 +48,10 @@ const (
 	sharedFlag = 1 << 8
 	viewedFlag = 1 << 9
 	deadFlag   = 1 << 10
-	ownerShift = 16
-	ownerMask  = 0xff << ownerShift // see SetOwner: an index into owners, 0 for none
+	// guardedFlag: the data lies in guarded memory (see guard).
+	guardedFlag = 1 << 11
+	ownerShift  = 16
+	ownerMask   = 0xff << ownerShift // see SetOwner: an index into owners, 0 for none
 )
 
 // class returns the storage's pool class + 1, 0 if it is not pooled.
@@ -281,7 +283,7 @@ func (t *Tensor) share() {
 // unshared declares that t, made by this package, is again the only header on
 // its storage (internal views of it are gone), and returns t.
 func (t *Tensor) unshared() *Tensor {
-	t.st.flags.And(classMask | ownerMask)
+	t.st.flags.And(classMask | ownerMask | guardedFlag)
 	return t
 }
 

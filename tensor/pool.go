@@ -176,8 +176,11 @@ func newStorage(n int, zero bool) *storage {
 // no cache line was shared (the reach, tens of KiB and more, is wider
 // than a prefetcher's; its cause is not known). The bench's MLP step,
 // which recycles at the end of the backward pass, showed no difference
-// beyond the noise. Only recycled buffers get the space, so that results
-// a program drops cost no more to make and collect; and at most
+// beyond the noise. The space costs up to 2·guardLen elements per
+// recycled buffer (untouched, it stays address space only until the
+// collector zeroes reused memory for it), outside keepMaxBytes' count.
+// Only recycled buffers get the space, so that results a program drops
+// cost no more to make and collect; and at most
 // guardSwapsMax a class between two garbage collections, so that a loop
 // that recycles new buffers and drops guarded ones does not allocate
 // twice every time.
@@ -196,9 +199,10 @@ var guardSwaps [nClasses]atomic.Int32
 // budget allows. Its contents are dead and are not copied.
 func guard(st *storage, c int) {
 	size := cap(st.data)
-	if size < guardMinLen || st.flags.Load()&guardedFlag != 0 || guardSwaps[c].Add(1) > guardSwapsMax {
+	if size < guardMinLen || st.flags.Load()&guardedFlag != 0 || guardSwaps[c].Load() >= guardSwapsMax {
 		return
 	}
+	guardSwaps[c].Add(1) // two goroutines at once may both pass: the bound is loose, the count never wraps
 	all := make([]float64, guardLen+size+guardLen)
 	st.data = all[guardLen : guardLen+size : guardLen+size]
 	st.flags.Or(guardedFlag)

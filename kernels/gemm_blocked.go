@@ -253,9 +253,9 @@ func getGemmBuf(na, nb, nt int) *gemmBuf {
 // take turns with the same buffers, and a core that packs into lines the
 // other core wrote waits for each of them: measured on the 2-vCPU KVM
 // guest with its vCPUs far apart, each of two such 64×64×784 products
-// (one per core, run at once, over and over) took 98-102 µs with the
-// buffers taken in turns and 66-68 µs with each core keeping its own, as
-// long as one alone (65-66 µs).
+// (one per core, run at once, over and over) took 69-102 µs with the
+// buffers taken in turns (five runs) and 66-76 µs with each core keeping
+// its own (three runs), against 61-75 µs for one alone.
 func pickGemmBuf(list []*gemmBuf, na, nb, nt, cpu int) int {
 	pick := -1
 	for j := len(list) - 1; j >= 0; j-- {

@@ -176,14 +176,13 @@ func newStorage(n int, zero bool) *storage {
 // no cache line was shared (the reach, tens of KiB and more, is wider
 // than a prefetcher's; its cause is not known). The bench's MLP step
 // (the same model through nn.Sequential, in 20 ms runs) showed no
-// difference beyond the noise. The space costs up to 2·guardLen elements per
-// recycled buffer (untouched, it stays address space only until the
+// difference beyond the noise. The space costs up to 2·guardLen elements
+// per recycled buffer (address space only while untouched, until the
 // collector zeroes reused memory for it), outside keepMaxBytes' count.
 // Only recycled buffers get the space, so that results a program drops
-// cost no more to make and collect; and at most
-// guardSwapsMax a class between two garbage collections, so that a loop
-// that recycles new buffers and drops guarded ones does not allocate
-// twice every time.
+// cost no more to make and collect; and at most guardSwapsMax a class
+// between two garbage collections, so that a loop that recycles new
+// buffers and drops guarded ones does not allocate twice every time.
 const (
 	guardMinLen   = 4096
 	guardLen      = 8192 // 64 KiB

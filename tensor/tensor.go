@@ -42,7 +42,9 @@ type storage struct {
 // was taken by package autograd's view ops (see markViewed): the storage's
 // owner may then still hand it back (recycleOwner), which kills the
 // storage for every header on it (the dead bit) instead of leaving the
-// views to read memory the pool has given to another tensor.
+// views to read memory the pool has given to another tensor. The guarded
+// bit says that the data lies in memory with unused space around it (see
+// guard), and stays with the storage through the pool.
 const (
 	classMask  = 0xff
 	sharedFlag = 1 << 8

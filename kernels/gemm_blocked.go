@@ -527,6 +527,7 @@ func gemmParallel(kern *gemmKernel, p *gemmPlan, g gemmArgs, parts int, byRows b
 	if gemmSplits != nil {
 		gemmSplits.Add(1)
 	}
+	splitCount.n.Add(1)
 	parts = min(parts, 64)
 	per := 1
 	switch {
@@ -553,6 +554,30 @@ func gemmParallel(kern *gemmKernel, p *gemmPlan, g gemmArgs, parts int, byRows b
 	job.work(nil, job.claims.home(true))
 	withdraw(&job.slot, offered)
 	job.claims.join(job.start)
+}
+
+// splitCount counts the products split among goroutines (see GemmSplits),
+// on lines of its own: only callers of splits write or read it.
+var splitCount struct {
+	_ [64]byte
+	n atomic.Uint64
+	_ [64]byte
+}
+
+// GemmSplits returns the number of products this process has split among
+// goroutines so far. A caller that compares it before and after a product
+// learns whether that product split (or, rarely, another goroutine's did
+// meanwhile): package tensor uses it to tell the pool which buffers a
+// split read (see GemmSplitSize).
+func GemmSplits() uint64 { return splitCount.n.Load() }
+
+// GemmSplitSize reports whether an m×n×k product is large enough that Gemm
+// may split it among goroutines (whether it does also depends on
+// GOMAXPROCS and the machine's load when it runs). Package tensor asks it
+// before allocating a product's output, to take from its pool a buffer
+// whose lines a split left in both cores' caches (see GemmSplits).
+func GemmSplitSize(m, n, k int) bool {
+	return float64(m)*float64(n)*float64(k) >= float64(gemmParallelMin)
 }
 
 // gemmSplits, when a test sets it, counts the products split among

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/adjoint-go/adjoint/kernels"
 )
@@ -183,7 +184,9 @@ func (t *Tensor) matMulInto(op, sign string, a, b *Tensor, transA, transB bool, 
 	switch {
 	case n > 0 && m > 0 && k > 0:
 		oa, ob := gemmOperandOf(a, nil, transA), gemmOperandOf(b, nil, transB)
+		s0 := kernels.GemmSplits()
 		kernels.Gemm(oa.trans, ob.trans, n, m, k, 1, oa.data[oa.off:], oa.ld, ob.data[ob.off:], ob.ld, beta, t.flat(), m)
+		markSplitRead(s0, a, b)
 	case beta == 0:
 		kernels.Fill(t.flat(), 0)
 	}
@@ -216,15 +219,17 @@ func matmulT(op string, shapes [][]int, a *Tensor, ta bool, b *Tensor, tb bool) 
 		fail(op, shapes, "cannot multiply shapes %v and %v: inner dimensions %d and %d differ", shapes[0], shapes[1], k, k2)
 	}
 	batch := batchShape(op, shapes, a.shape[:na-2], b.shape[:nb-2])
-	out := alloc(op, append(batch, n, m), k == 0) // Gemm overwrites C when k > 0
 	count := numelOf(op, batch)
+	out := allocFor(op, append(batch, n, m), k == 0, kernels.GemmSplitSize(count*n, m, k)) // Gemm overwrites C when k > 0
 	if count == 0 || n == 0 || m == 0 || k == 0 {
 		return out
 	}
 	oa, ob := gemmOperandOf(a, batch, ta), gemmOperandOf(b, batch, tb)
 	c := out.st.data
 	if rows, ok := oa.foldRows(batch, n); ok && ob.shared() {
+		s0 := kernels.GemmSplits()
 		kernels.Gemm(false, ob.trans, rows, m, k, 1, oa.data[oa.off:], oa.ld, ob.data[ob.off:], ob.ld, 0, c, m)
+		markSplitRead(s0, a, b)
 		return out
 	}
 	one := func(i int) {
@@ -396,7 +401,12 @@ func Linear(x, w, b *Tensor) *Tensor {
 	}
 	x.live("Linear")
 	m := w.shape[0]
-	out := alloc("Linear", append(x.shape[:nd-1:nd-1], m), x.shape[nd-1] == 0 && b == nil) // else every element is written
+	rows := 1.0 // the product's rows, as a float so that a hint cannot overflow
+	for _, d := range x.shape[:nd-1] {
+		rows *= float64(d)
+	}
+	split := rows <= float64(math.MaxInt32) && kernels.GemmSplitSize(int(rows), m, x.shape[nd-1])
+	out := allocFor("Linear", append(x.shape[:nd-1:nd-1], m), x.shape[nd-1] == 0 && b == nil, split) // else every element is written
 	x = x.rows()
 	n, k := x.shape[0], x.shape[1]
 	if n == 0 || m == 0 {
@@ -413,10 +423,12 @@ func Linear(x, w, b *Tensor) *Tensor {
 		return out
 	}
 	oa, ob := gemmOperandOf(x, nil, false), gemmOperandOf(w, nil, true)
+	s0 := kernels.GemmSplits()
 	if b != nil {
 		kernels.GemmBias(oa.trans, ob.trans, n, m, k, 1, oa.data[oa.off:], oa.ld, ob.data[ob.off:], ob.ld, b.contiguousData(), c, m)
 	} else {
 		kernels.Gemm(oa.trans, ob.trans, n, m, k, 1, oa.data[oa.off:], oa.ld, ob.data[ob.off:], ob.ld, 0, c, m)
 	}
+	markSplitRead(s0, x, w)
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/adjoint-go/adjoint/internal/testutil"
+	"github.com/adjoint-go/adjoint/kernels"
 )
 
 // TestKeptBuffersOutliveCollectionsWhileUsed checks the first level of the
@@ -246,5 +247,127 @@ func TestRecycledBuffersMoveToGuardedMemory(t *testing.T) {
 	guard(b, c)
 	if !guarded(b) {
 		t.Error("a collection did not renew the class's budget")
+	}
+}
+
+// TestPoolHandsSplitReadBuffersToSplits checks newStorageFor's choice: a
+// split product's output takes the kept buffer nearest the top that a
+// split read, any other use the nearest that none did, each looking
+// popScan deep and taking the top one otherwise; the mark travels with
+// the buffer through the pool (recycleOwner's new header included) and is
+// cleared when the buffer is handed out.
+func TestPoolHandsSplitReadBuffersToSplits(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	afterGC()
+	afterGC() // the stacks empty
+	const n = 3 * guardMinLen
+	read := func(st *storage) bool { return st.flags.Load()&splitReadFlag != 0 }
+	fill := func(marks ...bool) []*storage { // bottom first
+		var bufs []*storage
+		for _, m := range marks {
+			st := newStorage(n, false)
+			if m {
+				st.flags.Or(splitReadFlag)
+			}
+			bufs = append(bufs, st)
+		}
+		for _, st := range bufs {
+			putStorage(st)
+		}
+		return bufs
+	}
+	drain := func() {
+		c, _, _ := classOf(n)
+		for len(kept[c].list) > 0 {
+			kept[c].pop(false)
+		}
+	}
+
+	bufs := fill(false, true, false, false) // the split-read one second from the bottom
+	if !read(bufs[1]) {
+		t.Fatal("putStorage dropped the split-read mark")
+	}
+	if got := newStorageFor(n, false, false); got != bufs[3] {
+		t.Error("one goroutine's output did not take the top buffer none read")
+	}
+	if got := newStorageFor(n, false, true); got != bufs[1] || read(got) {
+		t.Errorf("a split's output did not take the split-read buffer below the top (or kept its mark: %v)", read(got))
+	}
+	if got := newStorageFor(n, false, true); got != bufs[2] {
+		t.Error("a split's output with no split-read buffer left did not take the top one")
+	}
+	drain()
+
+	bufs = fill(false, true, true) // the top two split-read
+	if got := newStorageFor(n, false, false); got != bufs[0] {
+		t.Error("one goroutine's output took a split-read buffer over one none read")
+	}
+	drain()
+
+	marks := make([]bool, popScan+1) // the only split-read buffer below popScan
+	marks[0] = true
+	bufs = fill(marks...)
+	if got := newStorageFor(n, false, true); got != bufs[popScan] {
+		t.Error("a split's output looked deeper than popScan")
+	}
+	drain()
+
+	x := Arange(0, n, 1)
+	x.st.flags.Or(splitReadFlag)
+	before := viewState(x)
+	x.Unsqueeze(0)
+	markViewed(x, before)
+	if !x.recycleOwner() {
+		t.Fatal("recycleOwner did not take the storage")
+	}
+	c, _, _ := classOf(n)
+	if l := kept[c].list; len(l) != 1 || !read(l[0]) {
+		t.Error("recycleOwner's new header dropped the split-read mark")
+	}
+	if st := newStorageFor(n, false, true); read(st) {
+		t.Error("the split-read mark stayed on a buffer handed out")
+	}
+}
+
+// TestSplitProductsMarkTheirOperands checks markSplitRead, and that Linear,
+// MatMul and a gradient product into a given buffer call it: their
+// operands carry the split-read mark exactly when the split count rose
+// over the product.
+func TestSplitProductsMarkTheirOperands(t *testing.T) {
+	read := func(x *Tensor) bool { return x.st.flags.Load()&splitReadFlag != 0 }
+	a, b := Zeros(4, 4), Zeros(4, 4)
+	markSplitRead(kernels.GemmSplits(), a, b)
+	if read(a) || read(b) {
+		t.Fatal("markSplitRead marked operands with no split counted")
+	}
+	markSplitRead(kernels.GemmSplits()+1, a, b)
+	if !read(a) || !read(b) {
+		t.Fatal("markSplitRead did not mark the operands of a split")
+	}
+
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	kernels.ResetLoad()
+	s00 := kernels.GemmSplits()
+	defer func() { t.Logf("%d of the 60 products split", kernels.GemmSplits()-s00) }()
+	const m, k, n = 128, 784, 64
+	for _, tc := range []struct {
+		name string
+		op   func(x, w *Tensor)
+	}{
+		{"Linear", func(x, w *Tensor) { Linear(x, w, nil) }},
+		{"MatMul", func(x, w *Tensor) { x.MatMul(w.T()) }},
+		{"MatMulInto", func(x, w *Tensor) { Zeros(k, k).matMulRowsInto(x, x, true) }},
+	} {
+		for range 20 {
+			x, w := Ones(m, k), Ones(n, k)
+			s0 := kernels.GemmSplits()
+			tc.op(x, w)
+			if split := kernels.GemmSplits() != s0; read(x) != split {
+				t.Fatalf("%s: operand marked %v, split %v", tc.name, read(x), split)
+			}
+		}
+	}
+	if !kernels.GemmSplitSize(m, n, k) || kernels.GemmSplitSize(8, 8, 8) {
+		t.Error("GemmSplitSize misjudges products of 2^23 and 512 multiply-adds")
 	}
 }

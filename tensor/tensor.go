@@ -44,7 +44,10 @@ type storage struct {
 // storage for every header on it (the dead bit) instead of leaving the
 // views to read memory the pool has given to another tensor. The guarded
 // bit says that the data lies in memory with unused space around it (see
-// guard), and stays with the storage through the pool.
+// guard), and stays with the storage through the pool. The split-read bit
+// says that a product split among goroutines read the data (see
+// newStorageFor); it goes back to the pool with the storage and is
+// cleared when the pool hands it out again.
 const (
 	classMask  = 0xff
 	sharedFlag = 1 << 8
@@ -52,8 +55,11 @@ const (
 	deadFlag   = 1 << 10
 	// guardedFlag: the data lies in guarded memory (see guard).
 	guardedFlag = 1 << 11
-	ownerShift  = 16
-	ownerMask   = 0xff << ownerShift // see SetOwner: an index into owners, 0 for none
+	// splitReadFlag: a product split among goroutines read the data since
+	// the pool last handed the storage out (see markSplitRead).
+	splitReadFlag = 1 << 12
+	ownerShift    = 16
+	ownerMask     = 0xff << ownerShift // see SetOwner: an index into owners, 0 for none
 )
 
 // class returns the storage's pool class + 1, 0 if it is not pooled.
@@ -224,6 +230,12 @@ func empty(op string, shape []int) *Tensor { return alloc(op, shape, true) }
 func uninit(op string, shape []int) *Tensor { return alloc(op, shape, false) }
 
 func alloc(op string, shape []int, zero bool) *Tensor {
+	return allocFor(op, shape, zero, false)
+}
+
+// allocFor is alloc for an output that a split product will write when
+// split is set (see newStorageFor).
+func allocFor(op string, shape []int, zero, split bool) *Tensor {
 	n := allocNumel(op, shape)
 	if len(shape) == 0 {
 		return newScalar(0)
@@ -240,7 +252,7 @@ func alloc(op string, shape []int, zero bool) *Tensor {
 	if n == 0 {
 		t.st = &storage{data: []float64{}}
 	} else {
-		t.st = newStorage(n, zero)
+		t.st = newStorageFor(n, zero, split)
 	}
 	t.contig = true
 	copy(t.shape, shape)

@@ -220,13 +220,20 @@ func matmulT(op string, shapes [][]int, a *Tensor, ta bool, b *Tensor, tb bool) 
 	}
 	batch := batchShape(op, shapes, a.shape[:na-2], b.shape[:nb-2])
 	count := numelOf(op, batch)
-	out := allocFor(op, append(batch, n, m), k == 0, kernels.GemmSplitSize(count*n, m, k)) // Gemm overwrites C when k > 0
+	shape := append(batch, n, m)
 	if count == 0 || n == 0 || m == 0 || k == 0 {
-		return out
+		return alloc(op, shape, true)
 	}
+	allocNumel(op, shape) // an output too large panics before the operands are laid out
 	oa, ob := gemmOperandOf(a, batch, ta), gemmOperandOf(b, batch, tb)
+	rows, fold := oa.foldRows(batch, n)
+	fold = fold && ob.shared()
+	// One product (folded, or the only one) may be split by Gemm; a batch's
+	// products are split among goroutines whole (see below).
+	split := fold && kernels.GemmSplitSize(rows, m, k) || count == 1 && kernels.GemmSplitSize(n, m, k)
+	out := allocFor(op, shape, false, split) // Gemm overwrites C
 	c := out.st.data
-	if rows, ok := oa.foldRows(batch, n); ok && ob.shared() {
+	if fold {
 		s0 := kernels.GemmSplits()
 		kernels.Gemm(false, ob.trans, rows, m, k, 1, oa.data[oa.off:], oa.ld, ob.data[ob.off:], ob.ld, 0, c, m)
 		markSplitRead(s0, a, b)
@@ -243,7 +250,9 @@ func matmulT(op string, shapes [][]int, a *Tensor, ta bool, b *Tensor, tb bool) 
 		kernels.Gemm(oa.trans, ob.trans, n, m, k, 1, oa.data[pa:], oa.ld, ob.data[pb:], ob.ld, 0, c[i*n*m:], m)
 	}
 	if count == 1 {
+		s0 := kernels.GemmSplits()
 		one(0)
+		markSplitRead(s0, a, b)
 		return out
 	}
 	kernels.Parallel(count, max(1, gemmBatchGrain/(n*m*k)), func(lo, hi int) {

@@ -348,7 +348,7 @@ func TestSplitProductsMarkTheirOperands(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	kernels.ResetLoad()
 	s00 := kernels.GemmSplits()
-	defer func() { t.Logf("%d of the 60 products split", kernels.GemmSplits()-s00) }()
+	defer func() { t.Logf("%d of the 80 products split", kernels.GemmSplits()-s00) }()
 	const m, k, n = 128, 784, 64
 	for _, tc := range []struct {
 		name string
@@ -356,6 +356,7 @@ func TestSplitProductsMarkTheirOperands(t *testing.T) {
 	}{
 		{"Linear", func(x, w *Tensor) { Linear(x, w, nil) }},
 		{"MatMul", func(x, w *Tensor) { x.MatMul(w.T()) }},
+		{"MatMul of a batch of one", func(x, w *Tensor) { x.Unsqueeze(0).MatMul(w.T().Contiguous().Unsqueeze(0)) }},
 		{"MatMulInto", func(x, w *Tensor) { Zeros(k, k).matMulRowsInto(x, x, true) }},
 	} {
 		for range 20 {

@@ -368,3 +368,36 @@ func TestPowiAgreesWithPow(t *testing.T) {
 		}
 	}
 }
+
+// TestStateKeepsSpaceAfterIt checks reserve's layout: a parameter's state
+// of statePadMin elements or more lies at the start of a block with
+// statePad unused elements after it, a smaller one in a block of its own
+// size, and each optimizer's state is that storage, zeroed, with room for
+// nothing past the state.
+func TestStateKeepsSpaceAfterIt(t *testing.T) {
+	for _, n := range []int{1, statePadMin - 1, statePadMin, 3 * statePadMin} {
+		state, block := stateBlock(n)
+		want := n
+		if n >= statePadMin {
+			want = n + statePad
+		}
+		if len(state) != n || cap(state) != n || len(block) != want || &state[0] != &block[0] {
+			t.Errorf("stateBlock(%d): state len %d cap %d, block len %d (want %d), state at the block's start %v",
+				n, len(state), cap(state), len(block), want, &state[0] == &block[0])
+		}
+	}
+	big := autograd.From(tensor.Zeros(statePadMin/64, 64)).SetRequiresGrad(true)
+	small := autograd.From(tensor.Zeros(3)).SetRequiresGrad(true)
+	for name, mk := range map[string]func() *base{
+		"SGD momentum": func() *base { return &NewSGD([]*autograd.Tensor{big, small}, 0.1, Momentum(0.9)).base },
+		"Adam":         func() *base { return &NewAdam([]*autograd.Tensor{big, small}, 0.1).base },
+	} {
+		b := mk()
+		for i, r := range b.reserved {
+			n := b.params[i].Numel()
+			if len(r) == 0 || len(r)%n != 0 || cap(r) != len(r) || slices.ContainsFunc(r, func(v float64) bool { return v != 0 }) {
+				t.Errorf("%s: parameter %d's reserved state has len %d, cap %d (parameter %d elements)", name, i, len(r), cap(r), n)
+			}
+		}
+	}
+}

@@ -222,7 +222,8 @@ func (b *base) reserve(perParam func(h hyper) int) {
 		g := &b.groups[gi]
 		if k := perParam(g.h); k > 0 {
 			for i := g.start; i < g.end; i++ {
-				b.reserved[i], _ = stateBlock(k * b.params[i].Numel())
+				n := k * b.params[i].Numel()
+				b.reserved[i] = make([]float64, stateLen(n))[:n:n]
 			}
 		}
 	}
@@ -239,16 +240,14 @@ const (
 	statePad    = 1 << 17
 )
 
-// stateBlock returns zeroed storage of n elements for a parameter's state,
-// and the block it lies at the start of: n elements, or n + statePad from
-// statePadMin on.
-func stateBlock(n int) (state, block []float64) {
+// stateLen is the length of the block that reserve makes for a state of
+// n elements, the state at its start: n, or n + statePad from statePadMin
+// on.
+func stateLen(n int) int {
 	if n < statePadMin {
-		block = make([]float64, n)
-	} else {
-		block = make([]float64, n+statePad)
+		return n
 	}
-	return block[:n:n], block
+	return n + statePad
 }
 
 // takeState returns n zeroed float64s for parameter i's state: the
